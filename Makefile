@@ -1,0 +1,28 @@
+# Two commands do everything on a fresh machine with Swift installed:
+#   make run   - start the exporter on a built-in default and print where to look
+#   make test  - install what the tests need, build, lint and run every test
+SWIFT ?= swift
+BUILD_FLAGS ?=
+
+.PHONY: deps build release run test lint format unit
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+run: release
+	bash scripts/run-default.sh
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+test: deps lint
+	bash scripts/test.sh

@@ -1,0 +1,119 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-ipmi-exporter",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "IPMI", targets: ["IPMI"]),
+        .library(name: "IPMISensors", targets: ["IPMISensors"]),
+        .library(name: "IPMIClient", targets: ["IPMIClient"]),
+        .library(name: "PrometheusText", targets: ["PrometheusText"]),
+        .executable(name: "ipmi-exporter", targets: ["ipmi-exporter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, each with a small C shim header.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // Pure protocol layers: no sockets, no clocks.
+        .target(
+            name: "IPMI",
+            dependencies: ["CLibCrypto"]
+        ),
+        .target(
+            name: "IPMISensors",
+            dependencies: ["IPMI"]
+        ),
+        .target(name: "PrometheusText"),
+
+        // I/O layers.
+        .target(
+            name: "IPMIClient",
+            dependencies: [
+                "IPMI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Pushgateway",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "IPMIExporter",
+            dependencies: [
+                "IPMI",
+                "IPMISensors",
+                "IPMIClient",
+                "PrometheusText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "IPMISimulator",
+            dependencies: [
+                "IPMI",
+                "IPMISensors",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "ipmi-exporter",
+            dependencies: [
+                "IPMI",
+                "IPMISensors",
+                "IPMIClient",
+                "IPMIExporter",
+                "IPMISimulator",
+                "Pushgateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Tests.
+        .testTarget(name: "IPMITests", dependencies: ["IPMI"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors"]),
+        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
+        .testTarget(
+            name: "IPMIClientTests",
+            dependencies: ["IPMIClient", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
+        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter"]),
+        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Placeholder: IPMI is filled in by its issue.

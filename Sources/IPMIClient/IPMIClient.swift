@@ -1,0 +1,1 @@
+// Placeholder: IPMIClient is filled in by its issue.

@@ -1,0 +1,1 @@
+// Placeholder: IPMIExporter is filled in by its issue.

@@ -1,0 +1,1 @@
+// Placeholder: IPMISensors is filled in by its issue.

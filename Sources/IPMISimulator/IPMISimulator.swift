@@ -1,0 +1,1 @@
+// Placeholder: IPMISimulator is filled in by its issue.

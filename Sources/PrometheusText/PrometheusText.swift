@@ -1,0 +1,1 @@
+// Placeholder: PrometheusText is filled in by its issue.

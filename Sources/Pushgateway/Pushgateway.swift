@@ -1,0 +1,1 @@
+// Placeholder: Pushgateway is filled in by its issue.

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the demo need, but only
+# those that are missing, so repeated runs are quick. Needs root (or sudo) the
+# first time.
+set -euo pipefail
+
+packages=(
+  pkg-config libssl-dev libcurl4-openssl-dev   # build: libcrypto and libcurl
+  openipmi ipmitool freeipmi-tools             # tests: a real BMC and two oracle clients
+  prometheus prometheus-pushgateway            # tests: promtool, a real Prometheus and Pushgateway
+  prometheus-ipmi-exporter                     # bench: the reference exporter
+  tcpdump python3 curl procps                  # tests and bench: packet counts, vector generation
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "installing: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
