@@ -1,1 +1,0 @@
-// Placeholder: IPMI is filled in by its issue.
