@@ -103,17 +103,18 @@ let package = Package(
             ]
         ),
 
-        // Tests.
+        // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
+        .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),
         .testTarget(name: "IPMITests", dependencies: ["IPMI"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors"]),
+        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors", "IPMITestSupport"]),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
-            dependencies: ["IPMIClient", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
-        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter"]),
-        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient"]),
+        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter", "IPMITestSupport"]),
+        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient", "IPMITestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
