@@ -18,11 +18,12 @@ public enum SendMessage {
     public static let trackRequest: UInt8 = 0x40
 
     /// The data of a Send Message request that carries one IPMB request: channel byte with the tracking
-    /// bit, then rsAddr (target), netFn/rsLUN, checksum 1, rqAddr (the BMC, which acts as requester on
-    /// IPMB), rqSeq/rqLUN, command, data, checksum 2.
+    /// bit, then rsAddr (target), netFn/rsLUN, checksum 1, rqAddr, rqSeq/rqLUN, command, data, checksum 2.
+    /// The inner rqAddr defaults to the remote console software ID 0x81, as ipmitool sends it; a tracking
+    /// BMC routes the answer back by rqSeq.
     public static func encapsulate(
         channel: UInt8, targetAddress: UInt8, targetLUN: UInt8 = 0, netFn: NetFn, command: UInt8,
-        data: [UInt8] = [], rqSeq: UInt8, requesterAddress: UInt8 = IPMIAddress.bmc
+        data: [UInt8] = [], rqSeq: UInt8, requesterAddress: UInt8 = IPMIAddress.remoteConsole
     ) -> [UInt8] {
         let inner = IPMIRequestMessage(
             responderAddress: targetAddress, netFn: netFn, responderLUN: targetLUN,
