@@ -44,6 +44,8 @@ public actor IPMIClient: IPMIRequester {
     private var timers: [Int: Task<Void, Never>] = [:]
     private var inFlight = 0
     private var windowQueue: [CheckedContinuation<Void, Never>] = []
+    private var closeToken: Int?
+    private let closeSessionCommand: UInt8 = 0x3C
 
     private struct ResponseWait {
         var netFn: NetFn
@@ -232,7 +234,8 @@ public actor IPMIClient: IPMIRequester {
         var attempt = 0
         while true {
             guard machine != nil else { throw IPMIClientError.sessionClosed }
-            let timeout = try effectiveTimeout(options.requestTimeout, phase: "a response to \(describe(netFn, command))")
+            let timeout = try effectiveTimeout(
+                options.requestTimeout, phase: "a response to \(describe(netFn, command))")
             let (rqSeq, packet) = try machine!.encodeRequest(netFn: netFn, command: command, data: data, lun: lun)
             pendingSequences[rqSeq] = token
             if attempt > 0 { transport.statistics.retransmitted() }
@@ -245,6 +248,7 @@ public actor IPMIClient: IPMIRequester {
             case .cancelled:
                 throw CancellationError()
             case .timedOut:
+                machine?.cancel(rqSeq: rqSeq)
                 attempt += 1
                 if attempt > options.retries {
                     throw IPMIClientError.timeout(
@@ -308,37 +312,32 @@ public actor IPMIClient: IPMIRequester {
     private func deliver(_ datagram: [UInt8]) {
         guard machine != nil else { return }
         let action = machine!.receive(datagram)
-        if machine!.isEstablished, session != nil {
-            switch action {
-            case .response(let rqSeq, let netFn, let command, let response):
-                guard let token = pendingSequences[rqSeq], let wait = responseWaits[token],
-                    wait.netFn == netFn, wait.command == command
-                else {
-                    transport?.statistics.dropped(.late)
-                    return
-                }
+        switch action {
+        case .response(let rqSeq, let netFn, let command, let response):
+            if command == closeSessionCommand, netFn == .app, let token = closeToken {
                 resolve(token, with: .response(response))
-            case .dropped(let reason):
-                transport?.statistics.dropped(.rejected)
-                logger.debug("dropped packet", metadata: ["reason": "\(reason)"])
-            default:
-                break
+                return
             }
-            return
-        }
-        // Still in the handshake.
-        if case .dropped(let reason) = action {
+            guard let token = pendingSequences[rqSeq], let wait = responseWaits[token],
+                wait.netFn == netFn, wait.command == command
+            else {
+                transport?.statistics.dropped(.late)
+                return
+            }
+            resolve(token, with: .response(response))
+        case .dropped(let reason):
             transport?.statistics.dropped(.rejected)
-            logger.debug("dropped handshake packet", metadata: ["reason": "\(reason)"])
-            return
-        }
-        if case .none = action { return }
-        if let wait = handshakeWait {
-            handshakeWait = nil
-            timers.removeValue(forKey: wait.token)?.cancel()
-            wait.continuation.resume(returning: action)
-        } else {
-            handshakeBacklog.append(action)
+            logger.debug("dropped packet", metadata: ["reason": "\(reason)"])
+        case .none:
+            break
+        case .send, .established, .failed:
+            if let wait = handshakeWait {
+                handshakeWait = nil
+                timers.removeValue(forKey: wait.token)?.cancel()
+                wait.continuation.resume(returning: action)
+            } else {
+                handshakeBacklog.append(action)
+            }
         }
     }
 
@@ -350,7 +349,7 @@ public actor IPMIClient: IPMIRequester {
         for token in Array(responseWaits.keys) { resolve(token, with: .closed) }
         if let wait = handshakeWait {
             handshakeWait = nil
-            wait.continuation.resume(returning: .failed(IPMIError.sessionClosed))
+            wait.continuation.resume(returning: .failed(IPMIError.sessionClosed()))
         }
     }
 
@@ -359,14 +358,17 @@ public actor IPMIClient: IPMIRequester {
     /// Closes the session politely (Close Session, waiting briefly for its answer) and releases the
     /// transport registration. Safe to call more than once, and after a failed connect.
     public func close() async {
-        if machine?.isEstablished == true, let managedID = session?.managedSessionID {
-            var quick = options
-            quick.requestTimeout = options.closeTimeout
-            let data = withUnsafeBytes(of: managedID.littleEndian) { Array($0) }
-            // The answer is a courtesy: the BMC forgets the session either way.
-            _ = try? await IPMIDeadline.$current.withValue(ContinuousClock.now + options.closeTimeout) {
-                try await self.request(netFn: .app, command: 0x3C, data: data, lun: 0)
-            }
+        if machine?.isEstablished == true, let transport, let peer,
+            let packet = try? machine!.encodeClose()
+        {
+            // The answer is a courtesy: the BMC forgets the session either way, so one short wait.
+            let token = makeToken()
+            responseWaits[token] = ResponseWait(netFn: .app, command: closeSessionCommand, continuation: nil)
+            closeToken = token
+            transport.send(packet, to: peer)
+            _ = await waitForResponse(token, timeout: options.closeTimeout)
+            closeToken = nil
+            forgetWait(token)
         }
         await teardown()
     }

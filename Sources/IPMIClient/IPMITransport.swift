@@ -22,8 +22,17 @@ public final class IPMITransport: Sendable {
         var count: Int { endpoints.values.reduce(0) { $0 + $1.count } }
     }
 
+    /// The routing table, shared by the transport (registering sessions) and its inbound handler.
+    private final class SharedRegistry: Sendable {
+        private let state = Mutex(Registry())
+
+        func withLock<T>(_ body: (inout Registry) -> T) -> T {
+            state.withLock { body(&$0) }
+        }
+    }
+
     private let channel: any Channel
-    private let registry: Mutex<Registry>
+    private let registry: SharedRegistry
     public let statistics: TransportStatistics
     private let logger: Logger
 
@@ -35,7 +44,7 @@ public final class IPMITransport: Sendable {
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let registry = Mutex(Registry())
+        let registry = SharedRegistry()
         let handler = InboundHandler(registry: registry, statistics: statistics, logger: logger)
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -50,7 +59,7 @@ public final class IPMITransport: Sendable {
         return IPMITransport(channel: channel, registry: registry, statistics: statistics, logger: logger)
     }
 
-    private init(channel: any Channel, registry: Mutex<Registry>, statistics: TransportStatistics, logger: Logger) {
+    private init(channel: any Channel, registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
         self.channel = channel
         self.registry = registry
         self.statistics = statistics
@@ -108,7 +117,8 @@ public final class IPMITransport: Sendable {
         buffer.writeBytes(bytes)
         statistics.sent()
         if logger.logLevel <= .debug {
-            logger.debug("udp send", metadata: ["peer": "\(peer)", "bytes": "\(bytes.count)", "hex": "\(hexString(bytes))"])
+            logger.debug(
+                "udp send", metadata: ["peer": "\(peer)", "bytes": "\(bytes.count)", "hex": "\(hexString(bytes))"])
         }
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
     }
@@ -117,11 +127,11 @@ public final class IPMITransport: Sendable {
     private final class InboundHandler: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
-        let registry: Mutex<Registry>
+        let registry: SharedRegistry
         let statistics: TransportStatistics
         let logger: Logger
 
-        init(registry: Mutex<Registry>, statistics: TransportStatistics, logger: Logger) {
+        init(registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
             self.registry = registry
             self.statistics = statistics
             self.logger = logger

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Why the transport threw a datagram away instead of delivering it to a session.
-public enum DropReason: String, Sendable, CaseIterable {
+public enum DropCategory: String, Sendable, CaseIterable {
     /// Not an RMCP/IPMI packet at all, or too short to route.
     case malformed
     /// Well formed, but no session of ours is waiting for it (unknown peer or session ID).
@@ -20,7 +20,7 @@ public final class TransportStatistics: Sendable {
         public var retransmissions: UInt64 = 0
         public var handshakes: UInt64 = 0
         public var handshakeFailures: UInt64 = 0
-        public var dropped: [DropReason: UInt64] = [:]
+        public var dropped: [DropCategory: UInt64] = [:]
 
         public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
     }
@@ -40,5 +40,5 @@ public final class TransportStatistics: Sendable {
             if !succeeded { $0.handshakeFailures &+= 1 }
         }
     }
-    func dropped(_ reason: DropReason) { state.withLock { $0.dropped[reason, default: 0] &+= 1 } }
+    func dropped(_ reason: DropCategory) { state.withLock { $0.dropped[reason, default: 0] &+= 1 } }
 }

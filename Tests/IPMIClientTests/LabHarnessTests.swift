@@ -7,7 +7,7 @@ struct LabHarnessTests {
     @Test func ipmitoolReadsDeviceIDFromTheLabBMC() throws {
         let bmc = try IPMISim()
         let output = try bmc.ipmitool(["raw", "0x06", "0x01"])
-        // Device ID 0x23, revision 9, firmware 8.2 (BCD 0x02 … see the emu's mc_add line).
-        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("23 09 08"))
+        // Device ID 0x20, revision 3, firmware 9.08: the default mc_add line of the harness.
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("20 03 09 08"))
     }
 }

@@ -30,8 +30,10 @@ public final class IPMISim: @unchecked Sendable {
         public var emuFiles: [String] = []
         /// An SDR source file compiled with `sdrcomp` into the BMC's main repository.
         public var sdrSource: String? = nil
-        /// Device ID fields (Get Device ID): device ID, revision, firmware major/minor, manufacturer, product.
-        public var deviceID: String = "0x23 9 8 0x9f 0x1291 0xf02"
+        /// The `mc_add` fields after the address (ipmi_sim_cmd(5)): device ID, device SDRs, device revision,
+        /// firmware major and minor revision, IPMI version, additional device support, manufacturer ID,
+        /// product ID. Get Device ID answers with these.
+        public var device: String = "0x20 no-device-sdrs 0x03 9 8 0x9f 0x1291 0xf02"
 
         public init() {}
     }
@@ -70,8 +72,9 @@ public final class IPMISim: @unchecked Sendable {
 
     private func writeFiles() throws {
         let fm = FileManager.default
-        try fm.createDirectory(at: stateDirectory.appendingPathComponent(configuration.name),
-                               withIntermediateDirectories: true)
+        try fm.createDirectory(
+            at: stateDirectory.appendingPathComponent(configuration.name),
+            withIntermediateDirectories: true)
         var lan = """
             name "\(configuration.name)"
             set_working_mc 0x20
@@ -87,14 +90,15 @@ public final class IPMISim: @unchecked Sendable {
 
             """
         for user in configuration.users {
-            lan += "  user \(user.number) true \"\(user.name)\" \"\(user.password)\" \(user.privilege) 10 none md2 md5 straight\n"
+            lan +=
+                "  user \(user.number) true \"\(user.name)\" \"\(user.password)\" \(user.privilege) 10 none md2 md5 straight\n"
         }
         try lan.write(to: directory.appendingPathComponent("lan.conf"), atomically: true, encoding: .utf8)
 
         // A BMC only opens its LAN channel once its MC is enabled, so mc_enable comes last.
         var emu = [
             "mc_setbmc 0x20",
-            "mc_add 0x20 0 no-device-sdrs \(configuration.deviceID) persist_sdr",
+            "mc_add 0x20 \(configuration.device) persist_sdr",
             "sel_enable 0x20 1000 0x0a",
         ]
         emu += configuration.emuCommands
@@ -123,7 +127,7 @@ public final class IPMISim: @unchecked Sendable {
         process.currentDirectoryURL = directory
         process.standardInput = FileHandle.nullDevice
         let log = directory.appendingPathComponent("ipmi_sim.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
