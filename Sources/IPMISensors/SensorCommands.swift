@@ -18,9 +18,9 @@ enum SensorCommand {
 public struct SensorReadingResponse: Sendable, Hashable {
     /// Byte 1: the raw reading (meaningful for analog sensors only).
     public var raw: UInt8
-    /// Byte 2 bit 7 clear: event messages are enabled.
+    /// Byte 2 bit 7: 0b means all event messages from this sensor are disabled.
     public var eventMessagesEnabled: Bool
-    /// Byte 2 bit 6 set: sensor scanning is enabled.
+    /// Byte 2 bit 6: 0b means sensor scanning is disabled.
     public var scanningEnabled: Bool
     /// Byte 2 bit 5 set: "reading/state unavailable" (e.g. the sensor is still initialising).
     public var readingUnavailable: Bool
@@ -45,7 +45,7 @@ public struct SensorReadingResponse: Sendable, Hashable {
             throw SDRDecodingError(recordID: nil, reason: "Get Sensor Reading response of \(data.count) bytes")
         }
         raw = data[0]
-        eventMessagesEnabled = data[1] & 0x80 == 0
+        eventMessagesEnabled = data[1] & 0x80 != 0
         scanningEnabled = data[1] & 0x40 != 0
         readingUnavailable = data[1] & 0x20 != 0
         let low = data.count > 2 ? UInt16(data[2]) : 0

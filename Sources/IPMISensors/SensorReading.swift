@@ -138,6 +138,8 @@ public struct SensorReading: Sendable, Hashable {
     public var eventReadingType: UInt8
     public var units: SensorUnits
     public var isThreshold: Bool
+    /// Whether the sensor has conversion factors (a full record): only then is there a numeric reading and unit.
+    public var hasConversion: Bool
     public var availability: Availability = .requestFailed
     public var raw: UInt8?
     public var stateMask: UInt16?
@@ -155,13 +157,15 @@ public struct SensorReading: Sendable, Hashable {
         eventReadingType = definition.eventReadingType
         units = definition.units
         isThreshold = definition.isThreshold
+        hasConversion = definition.conversion != nil
     }
 
     /// The sensor type name FreeIPMI prints, e.g. "Temperature", "Drive Slot".
     public var typeName: String { SensorNames.sensorType(sensorType) }
 
-    /// The unit FreeIPMI prints: the abbreviated unit for threshold sensors, "N/A" for discrete ones.
-    public var unit: String { isThreshold ? units.abbreviation : "N/A" }
+    /// The unit FreeIPMI prints: the abbreviated unit for threshold sensors with a full record, "N/A" for discrete
+    /// sensors and compact records (which cannot carry a reading).
+    public var unit: String { isThreshold && hasConversion ? units.abbreviation : "N/A" }
 
     /// The event column of ipmi-sensors/ipmimonitoring: `'OK'`, the quoted asserted states separated by spaces,
     /// `N/A` when the sensor has no reading, `Unknown` when it could not be read.
