@@ -13,24 +13,25 @@ public enum IDStringEncoding: UInt8, Sendable, Hashable {
 }
 
 enum IDString {
-    /// Decodes an ID string whose type/length byte is `typeLength` from `bytes` (which may be longer than the
-    /// encoded length; extra bytes are ignored). Returns nil when fewer bytes are present than the length says.
-    static func decode(typeLength: UInt8, bytes: ArraySlice<UInt8>) -> String? {
-        let length = Int(typeLength & 0x1F)
-        guard bytes.count >= length else { return nil }
-        let data = Array(bytes.prefix(length))
+    /// Decodes an ID string whose type/length byte is `typeLength` from the bytes after it.
+    ///
+    /// The length field counts characters (§43.15), so a 6-bit string of 4 characters occupies 3 bytes and a BCD
+    /// plus string of 5 characters 3 bytes. A record that ends early yields the characters that are present:
+    /// a damaged name is better than a lost sensor.
+    static func decode(typeLength: UInt8, bytes: ArraySlice<UInt8>) -> String {
+        let characters = Int(typeLength & 0x1F)
         let encoding = IDStringEncoding(rawValue: typeLength >> 6)!
         switch encoding {
         case .unicode, .latin1:
-            return latin1(data)
+            return latin1(Array(bytes.prefix(characters)))
         case .bcdPlus:
-            return bcdPlus(data)
+            return String(bcdPlus(Array(bytes.prefix((characters + 1) / 2))).prefix(characters))
         case .sixBitASCII:
-            return sixBit(data)
+            return String(sixBit(Array(bytes.prefix((characters * 6 + 7) / 8))).prefix(characters))
         }
     }
 
-    /// 8-bit characters up to the first NUL (some SDRs pad with zeros), then trailing spaces kept as the tools do.
+    /// 8-bit characters up to the first NUL (some SDRs pad with zeros).
     static func latin1(_ bytes: [UInt8]) -> String {
         var scalars = String.UnicodeScalarView()
         for byte in bytes {
@@ -40,13 +41,14 @@ enum IDString {
         return String(scalars)
     }
 
-    /// BCD plus: each nibble, high nibble first, maps into "0123456789 -.:,_" (§43.15).
+    /// BCD plus: each nibble maps into "0123456789 -.:,_" (§43.15). The low nibble comes first, as OpenIPMI (the one
+    /// implementation we know that both writes and reads this encoding) packs it.
     static func bcdPlus(_ bytes: [UInt8]) -> String {
         let alphabet = Array("0123456789 -.:,_")
         var result = ""
         for byte in bytes {
-            result.append(alphabet[Int(byte >> 4)])
             result.append(alphabet[Int(byte & 0x0F)])
+            result.append(alphabet[Int(byte >> 4)])
         }
         return result
     }

@@ -66,7 +66,9 @@ public struct SensorSharing: Sendable, Hashable {
     /// Bit 7 of the second byte: the entity instance increments with the sensor number.
     public var entityInstanceIncrements: Bool
 
-    public init(shareCount: Int, isAlphaModifier: Bool = false, modifierOffset: Int = 0, entityInstanceIncrements: Bool = false) {
+    public init(
+        shareCount: Int, isAlphaModifier: Bool = false, modifierOffset: Int = 0, entityInstanceIncrements: Bool = false
+    ) {
         self.shareCount = shareCount
         self.isAlphaModifier = isAlphaModifier
         self.modifierOffset = modifierOffset
@@ -172,7 +174,7 @@ public struct EventOnlyRecord: Sendable, Hashable {
 /// FRU Device Locator Record, type 11h (§43.8).
 public struct FRUDeviceLocatorRecord: Sendable, Hashable {
     public var recordID: UInt16
-    /// Byte 6 bits 7:1: slave address of the controller the FRU device sits behind.
+    /// Byte 6: slave address of the controller the FRU device sits behind, in 8-bit form (bits 7:1, bit 0 clear).
     public var deviceAccessAddress: UInt8
     /// Byte 7: FRU device ID (logical devices) or slave address (physical).
     public var fruDeviceID: UInt8
@@ -192,7 +194,7 @@ public struct FRUDeviceLocatorRecord: Sendable, Hashable {
 /// Management Controller Device Locator Record, type 12h (§43.9).
 public struct ManagementControllerLocatorRecord: Sendable, Hashable {
     public var recordID: UInt16
-    /// Byte 6 bits 7:1.
+    /// Byte 6: the controller's IPMB slave address in 8-bit form (bits 7:1, bit 0 clear), e.g. 20h for a BMC.
     public var slaveAddress: UInt8
     /// Byte 7 bits 3:0.
     public var channel: UInt8
@@ -262,13 +264,10 @@ extension SDRRecord {
                 throw SDRDecodingError(recordID: id, reason: "\(what) shorter than \(minimum) bytes")
             }
         }
-        func idString(at index: Int) throws(SDRDecodingError) -> String {
+        func idString(at index: Int) -> String {
             // A record may end right before the ID string; treat that as an empty name.
             guard index < b.count else { return "" }
-            guard let s = IDString.decode(typeLength: b[index], bytes: b[(index + 1)...]) else {
-                throw SDRDecodingError(recordID: id, reason: "ID string longer than the record")
-            }
-            return s
+            return IDString.decode(typeLength: b[index], bytes: b[(index + 1)...])
         }
 
         switch header.recordType {
@@ -282,7 +281,7 @@ extension SDRRecord {
                 eventReadingType: b[13], units: SensorUnits(unitsByte: b[20], base: b[21], modifier: b[22]),
                 conversion: SensorConversion(record: b), thresholdAccess: (b[11] >> 2) & 0x03,
                 thresholds: thresholds, nominalReading: b[30] & 0x01 != 0 ? b[31] : nil,
-                name: try idString(at: 47))
+                name: idString(at: 47))
             return .fullSensor(record)
         case 0x02:
             // Compact sensor record: fixed part is bytes 1–31, byte 32 is the ID string type/length.
@@ -290,7 +289,7 @@ extension SDRRecord {
             let record = CompactSensorRecord(
                 recordID: id, key: SensorKey(b), entityID: b[8], entityInstance: b[9], sensorType: b[12],
                 eventReadingType: b[13], units: SensorUnits(unitsByte: b[20], base: b[21], modifier: b[22]),
-                sharing: SensorSharing(first: b[23], second: b[24]), name: try idString(at: 31))
+                sharing: SensorSharing(first: b[23], second: b[24]), name: idString(at: 31))
             return .compactSensor(record)
         case 0x03:
             // Event-only record: fixed part is bytes 1–16, byte 17 is the ID string type/length.
@@ -298,22 +297,22 @@ extension SDRRecord {
             let record = EventOnlyRecord(
                 recordID: id, key: SensorKey(b), entityID: b[8], entityInstance: b[9], sensorType: b[10],
                 eventReadingType: b[11], sharing: SensorSharing(first: b[12], second: b[13]),
-                name: try idString(at: 16))
+                name: idString(at: 16))
             return .eventOnly(record)
         case 0x11:
             // FRU device locator: fixed part is bytes 1–15, byte 16 is the device ID string type/length.
             try require(15, "FRU device locator record")
             let record = FRUDeviceLocatorRecord(
-                recordID: id, deviceAccessAddress: b[5] >> 1, fruDeviceID: b[6], isLogical: b[7] & 0x80 != 0,
+                recordID: id, deviceAccessAddress: b[5] & 0xFE, fruDeviceID: b[6], isLogical: b[7] & 0x80 != 0,
                 accessLUN: (b[7] >> 3) & 0x03, channel: b[8] >> 4, deviceType: b[10], deviceTypeModifier: b[11],
-                entityID: b[12], entityInstance: b[13], name: try idString(at: 15))
+                entityID: b[12], entityInstance: b[13], name: idString(at: 15))
             return .fruDeviceLocator(record)
         case 0x12:
             // Management controller device locator: fixed part is bytes 1–15, byte 16 is the ID string type/length.
             try require(15, "management controller locator record")
             let record = ManagementControllerLocatorRecord(
-                recordID: id, slaveAddress: b[5] >> 1, channel: b[6] & 0x0F, capabilities: b[8],
-                entityID: b[12], entityInstance: b[13], name: try idString(at: 15))
+                recordID: id, slaveAddress: b[5] & 0xFE, channel: b[6] & 0x0F, capabilities: b[8],
+                entityID: b[12], entityInstance: b[13], name: idString(at: 15))
             return .managementControllerLocator(record)
         default:
             return .other(recordID: id, recordType: header.recordType)

@@ -86,12 +86,19 @@ public struct SDRRepositoryReader: Sendable {
         var recordID: UInt16 = 0x0000
         while recordID != 0xFFFF {
             // A repository whose "next record ID" chain loops would otherwise be read forever.
-            guard seen.insert(recordID).inserted else {
+            guard !seen.contains(recordID) else {
                 logger.warning("SDR record chain loops; stopping", metadata: ["record": "\(recordID)"])
                 break
             }
+            seen.insert(recordID)
             let (next, bytes) = try await readRecord(recordID, requester: requester, state: &state)
-            records.append((recordID, bytes))
+            // The first record is asked for as 0000h; key it (and the loop check) by its real ID.
+            var actualID = recordID
+            if bytes.count >= 2 {
+                actualID = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
+                seen.insert(actualID)
+            }
+            records.append((actualID, bytes))
             recordID = next
         }
         return records

@@ -53,7 +53,9 @@ public struct SensorReader: Sendable {
     }
 
     /// Reads every sensor in order, one request at a time.
-    public func readAll(_ sensors: [SensorDefinition], from requester: some IPMIRequester) async throws
+    public func readAll(
+        _ sensors: [SensorDefinition], from requester: some IPMIRequester
+    ) async throws
         -> [SensorReading]
     {
         var readings: [SensorReading] = []
@@ -66,7 +68,9 @@ public struct SensorReader: Sendable {
 
     /// Get Sensor Thresholds for a threshold sensor with conversion factors; nil when the sensor has none or the
     /// BMC refuses the command.
-    public func thresholds(of sensor: SensorDefinition, from requester: some IPMIRequester) async throws
+    public func thresholds(
+        of sensor: SensorDefinition, from requester: some IPMIRequester
+    ) async throws
         -> SensorThresholds?
     {
         guard sensor.isThreshold, let conversion = sensor.conversion else { return nil }
