@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""Helpers for scripts/check-deploy.sh and scripts/check-dashboards-live.sh.
+
+Subcommands (each prints "ok - ..." / "FAIL - ..." lines, one per check, and
+exits 0 only when every check passed; `exprs` prints JSON):
+
+  parse            every YAML/JSON file under deploy/ and dashboards/ parses
+  dashboards       dashboard structure: __inputs, variables, data sources, ids
+  metric-names     every metric a dashboard or rule uses is in deploy/metric-names.txt
+                   (or recorded by our rules, or added by Prometheus/Pushgateway)
+  alert-tests      every alert has a unit test that fires it and one that does not
+  operator-rules   deploy/kubernetes/prometheusrule.yaml holds exactly the rule files' groups
+  manifests        Kubernetes objects have apiVersion/kind/metadata.name; kustomization is complete
+  example-config   the example exporter configs use known keys and collectors
+  exprs VARS_JSON  every dashboard and recording-rule expression, template
+                   variables substituted from VARS_JSON, as a JSON list
+"""
+
+import glob
+import json
+import os
+import re
+import sys
+
+import yaml
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+DASHBOARDS = sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.json")))
+RULE_FILES = sorted(glob.glob(os.path.join(ROOT, "deploy", "prometheus", "rules", "*.yml")))
+TEST_FILES = sorted(glob.glob(os.path.join(ROOT, "deploy", "prometheus", "tests", "*.yml")))
+K8S_DIR = os.path.join(ROOT, "deploy", "kubernetes")
+METRIC_NAMES = os.path.join(ROOT, "deploy", "metric-names.txt")
+
+# Series that Prometheus adds to every scrape, and that a Pushgateway adds to
+# every pushed group: not exported by ipmi-exporter, but fine to use.
+EXTERNAL_SERIES = {
+    "up", "scrape_duration_seconds", "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling", "scrape_series_added",
+    "push_time_seconds", "push_failure_time_seconds",
+}
+
+PROMQL_KEYWORDS = {
+    "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+    "and", "or", "unless", "offset", "atan2", "inf", "nan",
+}
+
+results = []
+
+
+def check(ok, what, detail=""):
+    results.append(ok)
+    line = ("ok - " if ok else "FAIL - ") + what
+    if detail and not ok:
+        line += ": " + detail
+    print(line)
+
+
+def rel(path):
+    return os.path.relpath(path, ROOT)
+
+
+def walk_panels(panels):
+    for p in panels:
+        yield p
+        yield from walk_panels(p.get("panels", []))
+
+
+def load_dashboard(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def dashboard_exprs(d):
+    """(where, expr) for every panel target and every query variable."""
+    out = []
+    for p in walk_panels(d.get("panels", [])):
+        for t in p.get("targets", []):
+            if "expr" in t:
+                out.append((f'panel "{p.get("title")}" {t.get("refId")}', t["expr"]))
+    for v in d.get("templating", {}).get("list", []):
+        if v.get("type") == "query":
+            q = v.get("query")
+            q = q.get("query") if isinstance(q, dict) else q
+            out.append((f'variable "{v.get("name")}"', q))
+    return out
+
+
+def rule_groups(path):
+    with open(path) as f:
+        return yaml.safe_load(f)["groups"]
+
+
+def all_rules():
+    for path in RULE_FILES:
+        for g in rule_groups(path):
+            for r in g["rules"]:
+                yield path, r
+
+
+def metric_names_in(expr):
+    """Metric names used by a PromQL expression (or a Grafana label_values()
+    query). A tokenizer, not a parser: strings, label matchers, ranges and
+    grouping label lists are removed first; what remains that looks like an
+    identifier and is not a function call or keyword is a metric name."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`', '""', expr)
+    e = re.sub(r"\{[^{}]*\}", " ", e)
+    e = re.sub(r"\[[^\[\]]*\]", " ", e)
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)", " ", e)
+    # label_values(metric, label): the second argument is a label name
+    e = re.sub(r"label_values\s*\(([^,()]*),[^()]*\)", r"label_values(\1)", e)
+    names = set()
+    for m in re.finditer(r"(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?", e):
+        name, call = m.group(1), m.group(2)
+        if call or name.lower() in PROMQL_KEYWORDS:
+            continue
+        names.add(name)
+    return names
+
+
+def known_names():
+    names = set()
+    with open(METRIC_NAMES) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.add(line)
+    return names
+
+
+def cmd_parse():
+    files = []
+    for base in ("deploy", "dashboards"):
+        for ext in ("yml", "yaml", "json"):
+            files += glob.glob(os.path.join(ROOT, base, "**", f"*.{ext}"), recursive=True)
+    for path in sorted(files):
+        try:
+            with open(path) as f:
+                if path.endswith(".json"):
+                    json.load(f)
+                else:
+                    docs = [d for d in yaml.safe_load_all(f)]
+                    if not docs or any(d is None for d in docs):
+                        raise ValueError("empty document")
+            check(True, f"parses: {rel(path)}")
+        except Exception as exc:  # noqa: BLE001 - report any parse error
+            check(False, f"parses: {rel(path)}", str(exc).replace("\n", " "))
+
+
+def cmd_dashboards():
+    uids = set()
+    for path in DASHBOARDS:
+        d = load_dashboard(path)
+        name = rel(path)
+        problems = []
+        inputs = [i.get("name") for i in d.get("__inputs", [])]
+        if "DS_PROMETHEUS" not in inputs:
+            problems.append("no DS_PROMETHEUS in __inputs")
+        if d.get("schemaVersion", 0) < 36:
+            problems.append(f"schemaVersion {d.get('schemaVersion')} < 36")
+        if not d.get("uid") or d["uid"] in uids:
+            problems.append("missing or duplicate uid")
+        uids.add(d.get("uid"))
+        variables = {v["name"]: v for v in d.get("templating", {}).get("list", [])}
+        for v in ("datasource", "job", "instance"):
+            if v not in variables:
+                problems.append(f"no template variable {v}")
+        if variables.get("datasource", {}).get("type") != "datasource":
+            problems.append("variable datasource is not of type datasource")
+        ids = set()
+        for p in walk_panels(d.get("panels", [])):
+            if p.get("id") in ids:
+                problems.append(f"duplicate panel id {p.get('id')}")
+            ids.add(p.get("id"))
+            if "gridPos" not in p:
+                problems.append(f'panel "{p.get("title")}" has no gridPos')
+            if p.get("type") == "row":
+                continue
+            if p.get("datasource", {}).get("uid") != "${datasource}":
+                problems.append(f'panel "{p.get("title")}" does not use ${{datasource}}')
+            if not p.get("targets"):
+                problems.append(f'panel "{p.get("title")}" has no query')
+            for t in p.get("targets", []):
+                if not t.get("expr", "").strip():
+                    problems.append(f'panel "{p.get("title")}" has an empty expr')
+        check(not problems, f"dashboard structure: {name}", "; ".join(problems))
+
+
+def cmd_metric_names():
+    known = known_names()
+    recorded = {r["record"] for _, r in all_rules() if "record" in r}
+
+    def allowed(n):
+        if n in known or n in recorded or n in EXTERNAL_SERIES:
+            return True
+        for suffix in ("_bucket", "_sum", "_count"):
+            if n.endswith(suffix) and n[: -len(suffix)] in known:
+                return True
+        return False
+
+    sources = []
+    for path in DASHBOARDS:
+        for where, expr in dashboard_exprs(load_dashboard(path)):
+            sources.append((f"{rel(path)} {where}", expr))
+    for path, r in all_rules():
+        sources.append((f"{rel(path)} {r.get('record') or r.get('alert')}", r["expr"]))
+    unknown = {}
+    used = set()
+    for where, expr in sources:
+        for n in metric_names_in(expr):
+            used.add(n)
+            if not allowed(n):
+                unknown.setdefault(n, []).append(where)
+    detail = "; ".join(f"{n} (in {', '.join(w[:2])})" for n, w in sorted(unknown.items()))
+    check(not unknown, f"metric names: {len(used)} names used by {len(sources)} expressions are all exported, recorded or built in", detail)
+    # The tokenizer itself must see what it is meant to see.
+    probe = metric_names_in('sum by (job) (rate(foo_total{a="b"}[5m])) / on (x) group_left bar or label_replace(baz, "k", "v", "", "")')
+    check(probe == {"foo_total", "bar", "baz"}, "metric names: tokenizer finds metric names and nothing else", str(sorted(probe)))
+
+
+def cmd_alert_tests():
+    alerts = {r["alert"] for _, r in all_rules() if "alert" in r}
+    fired, silent = set(), set()
+    for path in TEST_FILES:
+        with open(path) as f:
+            t = yaml.safe_load(f)
+        for case in t.get("tests", []):
+            for a in case.get("alert_rule_test", []):
+                (fired if a.get("exp_alerts") else silent).add(a["alertname"])
+    for a in sorted(alerts):
+        missing = []
+        if a not in fired:
+            missing.append("no test where it fires")
+        if a not in silent:
+            missing.append("no test where it must not fire")
+        check(not missing, f"alert unit tests: {a}", ", ".join(missing))
+
+
+def cmd_operator_rules():
+    groups = []
+    for path in RULE_FILES:
+        groups += rule_groups(path)
+    with open(os.path.join(K8S_DIR, "prometheusrule.yaml")) as f:
+        pr = yaml.safe_load(f)
+    def by_name(gs):
+        return sorted(gs, key=lambda g: g["name"])
+    check(pr.get("kind") == "PrometheusRule" and by_name(pr["spec"]["groups"]) == by_name(groups),
+          "kubernetes/prometheusrule.yaml matches deploy/prometheus/rules/*.yml",
+          "regenerate it from the rule files")
+
+
+def cmd_manifests():
+    for path in sorted(glob.glob(os.path.join(K8S_DIR, "*.yaml"))):
+        with open(path) as f:
+            docs = list(yaml.safe_load_all(f))
+        problems = []
+        for d in docs:
+            if os.path.basename(path) == "kustomization.yaml":
+                for r in d.get("resources", []):
+                    if not os.path.exists(os.path.join(K8S_DIR, r)):
+                        problems.append(f"resource {r} missing")
+                listed = set(d.get("resources", []))
+                for other in glob.glob(os.path.join(K8S_DIR, "*.yaml")):
+                    b = os.path.basename(other)
+                    if b != "kustomization.yaml" and b not in listed:
+                        problems.append(f"{b} not listed")
+                continue
+            for key in ("apiVersion", "kind"):
+                if not d.get(key):
+                    problems.append(f"no {key}")
+            if not d.get("metadata", {}).get("name"):
+                problems.append("no metadata.name")
+            spec = d.get("spec", {})
+            pod = spec.get("template", {}).get("spec") or \
+                spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec")
+            if pod:
+                for c in pod.get("containers", []):
+                    sc = c.get("securityContext", {})
+                    if sc.get("allowPrivilegeEscalation") is not False or sc.get("readOnlyRootFilesystem") is not True:
+                        problems.append(f"container {c.get('name')} not hardened")
+                if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+                    problems.append("pod may run as root")
+        check(not problems, f"kubernetes manifest: {rel(path)}", "; ".join(problems))
+
+
+MODULE_KEYS = {
+    "user", "pass", "password_file", "kg_file", "privilege", "driver", "timeout",
+    "collectors", "exclude_sensor_ids", "workaround_flags", "sel_events",
+    "cipher_suite", "bridge", "collector_cmd", "default_args", "custom_args",
+}
+COLLECTORS = {"ipmi", "bmc", "bmc-watchdog", "chassis", "dcmi", "sel", "sel-events", "sm-lan-mode"}
+
+
+def cmd_example_config():
+    paths = sorted(glob.glob(os.path.join(ROOT, "deploy", "config", "*.yml")))
+    with open(os.path.join(K8S_DIR, "configmap.yaml")) as f:
+        cm = yaml.safe_load(f)
+    configs = [(rel(p), yaml.safe_load(open(p))) for p in paths]
+    configs.append(("deploy/kubernetes/configmap.yaml", yaml.safe_load(cm["data"]["ipmi-exporter.yml"])))
+    for name, c in configs:
+        problems = []
+        if set(c) - {"modules", "targets"}:
+            problems.append(f"unknown top-level keys {sorted(set(c) - {'modules', 'targets'})}")
+        for m, mod in c.get("modules", {}).items():
+            if set(mod) - MODULE_KEYS:
+                problems.append(f"module {m}: unknown keys {sorted(set(mod) - MODULE_KEYS)}")
+            if set(mod.get("collectors", [])) - COLLECTORS:
+                problems.append(f"module {m}: unknown collectors")
+            if mod.get("driver", "LAN_2_0") != "LAN_2_0":
+                problems.append(f"module {m}: driver must be LAN_2_0")
+            if "pass" in mod:
+                problems.append(f"module {m}: example should use password_file, not pass")
+        for t in c.get("targets", []):
+            if t.get("module", "default") not in c.get("modules", {}):
+                problems.append(f"target {t.get('target')}: unknown module")
+        check(not problems, f"example config: {name}", "; ".join(problems))
+
+
+def substitute(expr, variables):
+    def repl(m):
+        name = m.group(1) or m.group(2)
+        return variables.get(name, m.group(0))
+    return re.sub(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)", repl, expr)
+
+
+def cmd_exprs(variables):
+    out = []
+    for path in DASHBOARDS:
+        d = load_dashboard(path)
+        for where, expr in dashboard_exprs(d):
+            if where.startswith("variable"):
+                continue
+            out.append({"source": f"{os.path.basename(path)}: {where}", "expr": substitute(expr, variables)})
+    for path, r in all_rules():
+        if "record" in r:
+            out.append({"source": f"{os.path.basename(path)}: {r['record']}", "expr": r["expr"]})
+    json.dump(out, sys.stdout, indent=1)
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    table = {
+        "parse": cmd_parse, "dashboards": cmd_dashboards, "metric-names": cmd_metric_names,
+        "alert-tests": cmd_alert_tests, "operator-rules": cmd_operator_rules,
+        "manifests": cmd_manifests, "example-config": cmd_example_config,
+    }
+    if cmd == "exprs":
+        cmd_exprs(json.loads(sys.argv[2]))
+        return 0
+    if cmd not in table:
+        print(__doc__, file=sys.stderr)
+        return 2
+    table[cmd]()
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
