@@ -54,7 +54,7 @@ fi
 # --- YAML/JSON, dashboards, metric names, manifests ----------------------------
 if [ -n "$PYTHON" ]; then
   for sub in parse dashboards metric-names alert-tests operator-rules manifests example-config; do
-    out=$("$PYTHON" scripts/deploy_tools.py "$sub" 2>&1)
+    out=$("$PYTHON" -B scripts/deploy_tools.py "$sub" 2>&1)
     while IFS= read -r line; do
       case "$line" in
         "ok - "*) pass "${line#ok - }" ;;
