@@ -14,6 +14,11 @@ exits 0 only when every check passed; `exprs` prints JSON):
   example-config   the example exporter configs use known keys and collectors
   exprs VARS_JSON  every dashboard and recording-rule expression, template
                    variables substituted from VARS_JSON, as a JSON list
+  live PROM_URL JOB EXPORTER_JOB
+                   against a running Prometheus that scrapes the exporter (see
+                   scripts/check-dashboards-live.sh): every panel query and
+                   recording rule returns data, and every sensor in warning or
+                   critical state has a firing alert
 """
 
 import glob
@@ -326,14 +331,132 @@ def cmd_exprs(variables):
     out = []
     for path in DASHBOARDS:
         d = load_dashboard(path)
+        # Multi-value variables with "All" are substituted as Grafana does when
+        # All is selected (their allValue); the others get the given value.
+        local = dict(variables)
+        for v in d.get("templating", {}).get("list", []):
+            if v.get("includeAll") and v.get("allValue"):
+                local[v["name"]] = v["allValue"]
         for where, expr in dashboard_exprs(d):
             if where.startswith("variable"):
                 continue
-            out.append({"source": f"{os.path.basename(path)}: {where}", "expr": substitute(expr, variables)})
+            out.append({"source": f"{os.path.basename(path)}: {where}", "expr": substitute(expr, local)})
     for path, r in all_rules():
         if "record" in r:
             out.append({"source": f"{os.path.basename(path)}: {r['record']}", "expr": r["expr"]})
     json.dump(out, sys.stdout, indent=1)
+
+
+def prom_get(prom, path, **params):
+    import urllib.parse
+    import urllib.request
+    url = f"{prom}{path}?{urllib.parse.urlencode(params)}"
+    with urllib.request.urlopen(url, timeout=10) as r:
+        body = json.load(r)
+    if body.get("status") != "success":
+        raise RuntimeError(body.get("error", "query failed"))
+    return body["data"]
+
+
+def prom_query(prom, expr):
+    return prom_get(prom, "/api/v1/query", query=expr)["result"]
+
+
+SENSOR_STATES = (
+    'label_replace(ipmi_temperature_state{job="%(job)s"}, "kind", "temperature", "", "")'
+    ' or label_replace(ipmi_fan_speed_state{job="%(job)s"}, "kind", "fan", "", "")'
+    ' or label_replace(ipmi_voltage_state{job="%(job)s"}, "kind", "voltage", "", "")'
+    ' or label_replace(ipmi_current_state{job="%(job)s"}, "kind", "current", "", "")'
+    ' or label_replace(ipmi_power_state{job="%(job)s"}, "kind", "power", "", "")'
+    ' or label_replace(ipmi_sensor_state{job="%(job)s"}, "kind", "other", "", "")'
+)
+
+
+def cmd_live(prom, job, exporter_job):
+    import time
+    # The BMC to show in the detail dashboard: the one exporting the most
+    # metric families, unless $INSTANCE names one.
+    instance = os.environ.get("INSTANCE")
+    if not instance:
+        rows = prom_query(prom, 'count by (instance) (count by (instance, __name__) ({job="%s", __name__=~"ipmi_.+"}))' % job)
+        if not rows:
+            check(False, f"job {job} has ipmi_* series")
+            return
+        # ties: prefer a BMC with sensors in warning or critical state, so the
+        # detail dashboard's table of such sensors has rows
+        bad = {r["metric"].get("instance"): float(r["value"][1]) for r in
+               prom_query(prom, 'count by (instance) ((%s) >= 1)' % (SENSOR_STATES % {"job": job}))}
+        instance = max(rows, key=lambda r: (float(r["value"][1]), bad.get(r["metric"].get("instance"), 0),
+                                            r["metric"].get("instance", "")))["metric"]["instance"]
+    print(f"# template variables: job={job} instance={instance} exporter_job={exporter_job}")
+    variables = {"job": job, "instance": instance, "exporter_job": exporter_job,
+                 "__rate_interval": "1m", "__interval": "15s", "__range": "5m", "datasource": "prometheus"}
+
+    # 1. every panel query (variables substituted) and every recording rule's
+    #    expression returns data; so does every recorded series.
+    lenient = os.environ.get("LENIENT") == "1"
+    allow_empty = os.environ.get("ALLOW_EMPTY", "")
+    panels = {}
+    import io
+    import contextlib
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        cmd_exprs(variables)
+    for item in json.loads(buf.getvalue()):
+        try:
+            n = len(prom_query(prom, item["expr"]))
+            err = ""
+        except Exception as exc:  # noqa: BLE001 - report the query error
+            n, err = 0, str(exc)
+        src = item["source"]
+        panel = src.rsplit(" ", 1)[0] if ": panel " in src else src
+        panels.setdefault(panel, []).append(n > 0)
+        if n == 0 and not err and allow_empty and re.search(allow_empty, src + "\n" + item["expr"]):
+            print(f"skip - no data, allowed by ALLOW_EMPTY: {src}")
+            panels.setdefault(panel, [])[-1] = True
+            continue
+        if lenient and not err:
+            print(("# " if n else "# no data: ") + f"{src} ({n} series)")
+        else:
+            check(n > 0, f"returns data ({n} series): {src}", err or "no data")
+    if lenient:
+        for panel, oks in panels.items():
+            check(any(oks), f"panel returns data: {panel}", "no query of the panel returns data")
+    for _, r in all_rules():
+        if "record" in r:
+            if allow_empty and re.search(allow_empty, r["record"] + "\n" + r["expr"]) and not prom_query(prom, r["record"]):
+                print(f"skip - not recorded, allowed by ALLOW_EMPTY: {r['record']}")
+                continue
+            check(bool(prom_query(prom, r["record"])), f"recorded series exists: {r['record']}", "not (yet) recorded")
+
+    # 2. every sensor in warning or critical state has a firing alert with the
+    #    sensor's labels, and there is at least one of each.
+    bad = prom_query(prom, "(" + SENSOR_STATES % {"job": job} + ") >= 1")
+    want = {1: 0, 2: 0}
+    deadline = time.time() + float(os.environ.get("ALERT_WAIT", "30"))
+    missing = bad
+    while True:
+        firing = [a for a in prom_get(prom, "/api/v1/alerts")["alerts"] if a["state"] == "firing"]
+        missing = []
+        for s in bad:
+            m = s["metric"]
+            hit = [a for a in firing if all(a["labels"].get(k) == m.get(k) for k in ("instance", "id", "name"))]
+            if not hit:
+                missing.append(s)
+        if not missing or time.time() > deadline:
+            break
+        time.sleep(2)
+    for s in bad:
+        m = s["metric"]
+        state = int(float(s["value"][1]))
+        want[state] = want.get(state, 0) + 1
+        label = f'{m.get("instance")} {m.get("kind")} sensor "{m.get("name")}" (id {m.get("id")}) state {state}'
+        names = sorted({a["labels"]["alertname"] for a in firing
+                        if all(a["labels"].get(k) == m.get(k) for k in ("instance", "id", "name"))})
+        check(s not in missing, f"alert fires for {label}: {', '.join(names)}", "no firing alert")
+    if os.environ.get("REQUIRE_ALERTS", "1") == "1":
+        check(want[1] > 0, "the exporter shows at least one sensor in warning state", "none: nothing to fire a warning alert")
+        check(want[2] > 0, "the exporter shows at least one sensor in critical state", "none: nothing to fire a critical alert")
 
 
 def main():
@@ -346,6 +469,9 @@ def main():
     if cmd == "exprs":
         cmd_exprs(json.loads(sys.argv[2]))
         return 0
+    if cmd == "live":
+        cmd_live(*sys.argv[2:5])
+        return 0 if all(results) else 1
     if cmd not in table:
         print(__doc__, file=sys.stderr)
         return 2
