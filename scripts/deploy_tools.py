@@ -14,6 +14,11 @@ exits 0 only when every check passed; `exprs` prints JSON):
   example-config   the example exporter configs use known keys and collectors
   exprs VARS_JSON  every dashboard and recording-rule expression, template
                    variables substituted from VARS_JSON, as a JSON list
+  exposition SOURCE...
+                   every name in deploy/metric-names.txt appears in the given
+                   exposition texts (files or http:// URLs, e.g. the exporter's
+                   /metrics and /ipmi?target=...); names exported but not
+                   listed are printed for information
   live PROM_URL JOB EXPORTER_JOB
                    against a running Prometheus that scrapes the exporter (see
                    scripts/check-dashboards-live.sh): every panel query and
@@ -459,6 +464,29 @@ def cmd_live(prom, job, exporter_job):
         check(want[2] > 0, "the exporter shows at least one sensor in critical state", "none: nothing to fire a critical alert")
 
 
+def cmd_exposition(sources):
+    import urllib.request
+    families, samples = set(), set()
+    for src in sources:
+        if src.startswith(("http://", "https://")):
+            with urllib.request.urlopen(src, timeout=30) as r:
+                text = r.read().decode()
+        else:
+            with open(src) as f:
+                text = f.read()
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                families.add(line.split()[2])
+            elif line and not line.startswith("#"):
+                samples.add(re.split(r"[{\s]", line, 1)[0])
+    exported = families | samples
+    for name in sorted(known_names()):
+        check(name in exported, f"exported: {name}", "not in the exposition (collector not enabled, or renamed?)")
+    extra = sorted(n for n in families - known_names())
+    if extra:
+        print("# exported but not in metric-names.txt: " + ", ".join(extra))
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     table = {
@@ -469,6 +497,9 @@ def main():
     if cmd == "exprs":
         cmd_exprs(json.loads(sys.argv[2]))
         return 0
+    if cmd == "exposition":
+        cmd_exposition(sys.argv[2:])
+        return 0 if all(results) else 1
     if cmd == "live":
         cmd_live(*sys.argv[2:5])
         return 0 if all(results) else 1
