@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "IPMISensors",
-            dependencies: ["IPMI"]
+            dependencies: ["IPMI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PrometheusText"),
 
@@ -105,7 +105,10 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "IPMITests", dependencies: ["IPMI"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors"]),
+        .testTarget(
+            name: "IPMISensorsTests",
+            dependencies: ["IPMISensors", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
