@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "IPMISensors",
-            dependencies: ["IPMI"]
+            dependencies: ["IPMI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PrometheusText"),
 
@@ -106,7 +106,10 @@ let package = Package(
         // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
         .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),
         .testTarget(name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors", "IPMITestSupport"]),
+        .testTarget(
+            name: "IPMISensorsTests",
+            dependencies: ["IPMISensors", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",

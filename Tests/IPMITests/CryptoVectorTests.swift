@@ -48,8 +48,9 @@ struct CryptoVectorTests {
         // Section 13.29: 14 payload bytes need one pad byte (0x01) and the pad length 0x01; 15 need none.
         let key = [UInt8](repeating: 0x11, count: 16)
         let iv = [UInt8](repeating: 0x22, count: 16)
-        for (count, trailer) in [(14, [0x01, 0x01]), (15, [0x00]), (0, Array(1...15) + [15]), (16, Array(1...15) + [15])]
-        {
+        for (count, trailer) in [
+            (14, [0x01, 0x01]), (15, [0x00]), (0, Array(1...15) + [15]), (16, Array(1...15) + [15]),
+        ] {
             let payload = [UInt8](repeating: 0xAB, count: count)
             let sealed = try SessionCrypto.encryptAES(key: key, iv: iv, payload: payload)
             let plain = try Crypto.aes128CBC(encrypt: false, key: key, iv: iv, input: Array(sealed.dropFirst(16)))
@@ -74,8 +75,9 @@ struct CryptoVectorTests {
         #expect(
             Crypto.digest(.sha256, Array("abc".utf8))
                 == hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"))
-        #expect(Crypto.hmac(.sha1, key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8))
-            == hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"))
+        #expect(
+            Crypto.hmac(.sha1, key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8))
+                == hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"))
         #expect(Crypto.hmac(.sha256, key: [], data: []).count == 32)
     }
 

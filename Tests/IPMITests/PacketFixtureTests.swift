@@ -111,8 +111,10 @@ struct PacketFixtureTests {
         #expect(suite.integrity.rawValue == expected.1)
         #expect(suite.confidentiality.rawValue == expected.2)
         #expect(
-            CipherSuite(authentication: suite.authentication, integrity: suite.integrity, confidentiality: suite.confidentiality)
-                .id == id)
+            CipherSuite(
+                authentication: suite.authentication, integrity: suite.integrity, confidentiality: suite.confidentiality
+            )
+            .id == id)
     }
 
     @Test func cipherSuiteUnknownIDs() {
@@ -268,8 +270,9 @@ struct PacketFixtureTests {
         // Close Session carries the BMC's session ID (section 22.19).
         let close = IPMIRequestMessage(
             netFn: .app, rqSeq: 7, command: AppCommand.closeSession, data: CloseSession.data(managedSessionID: 0x0102))
-        #expect(RMCPPlusPacket(payloadType: .ipmi, sessionID: 0x0102, sequenceNumber: 9, payload: close.encode()).encode()
-            == c1.console.last)
+        #expect(
+            RMCPPlusPacket(payloadType: .ipmi, sessionID: 0x0102, sequenceNumber: 9, payload: close.encode()).encode()
+                == c1.console.last)
     }
 
     @Test func integrityPadLayout() {

@@ -81,6 +81,7 @@ struct Vectors: Decodable {
         var bridge: [UInt8]?
         var random: String
         var deviceID: String
+        var completionCode: UInt8
         var steps: [Step]
         var testDescription: String { name }
     }

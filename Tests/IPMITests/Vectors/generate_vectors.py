@@ -148,7 +148,7 @@ def cipher_suite_records(ids):
 
 
 def handshake(name, suite, negotiate, offered, privilege, user, password, kg, sidm, sidc, seeds, rm, rc, guid,
-              bmc_ivs, console_ivs, auth_caps_data, bridge=None):
+              bmc_ivs, console_ivs, auth_caps_data, bridge=None, bridge_mode="routed"):
     """A full client handshake plus one request and Close Session, as (expected client bytes, BMC bytes)."""
     auth, integ, conf = SUITES[suite]
     steps = []
@@ -220,9 +220,18 @@ def handshake(name, suite, negotiate, offered, privilege, user, password, kg, si
         channel, target = bridge
         inner = ipmi_request(0x06, 0x01, [], rqseq, rsaddr=target, rqaddr=0x81)
         client(seal_console(ipmi_request(0x06, 0x34, bytes([0x40 | channel]) + inner, rqseq), 2))
-        # First the Send Message acknowledgement, then the target's answer routed back with our rqSeq.
-        bmc(seal_bmc(ipmi_response(0x06, 0x34, 0x00, [], rqseq), 2), "none")
-        bmc(seal_bmc(ipmi_response(0x06, 0x01, 0x00, device_id, rqseq, rsaddr=target), 3), "response")
+        if bridge_mode == "routed":
+            # First the Send Message acknowledgement, then the target's answer routed back with our rqSeq.
+            bmc(seal_bmc(ipmi_response(0x06, 0x34, 0x00, [], rqseq), 2), "none")
+            bmc(seal_bmc(ipmi_response(0x06, 0x01, 0x00, device_id, rqseq, rsaddr=target), 3), "response")
+        elif bridge_mode == "embedded":
+            # Some BMCs put the target's answer (an IPMB response message) in the Send Message response data.
+            nested = ipmi_response(0x06, 0x01, 0x00, device_id, rqseq, rsaddr=target)
+            bmc(seal_bmc(ipmi_response(0x06, 0x34, 0x00, nested, rqseq), 2), "response")
+        else:
+            # ipmi_sim refuses Send Message with completion code 0x83.
+            bmc(seal_bmc(ipmi_response(0x06, 0x34, 0x83, [], rqseq), 2), "response")
+            device_id = b""
     rqseq = (rqseq + 1) & 0x3F
     client(seal_console(ipmi_request(0x06, 0x3C, le32(sidc), rqseq), 3))
     bmc(seal_bmc(ipmi_response(0x06, 0x3C, 0x00, [], rqseq), 9), "response")
@@ -239,6 +248,7 @@ def handshake(name, suite, negotiate, offered, privilege, user, password, kg, si
         "bridge": list(bridge) if bridge else None,
         "random": hx(random_stream),
         "deviceID": hx(device_id),
+        "completionCode": 0x83 if bridge is not None and bridge_mode == "error" else 0,
         "steps": steps,
     }
 
@@ -303,6 +313,12 @@ def main():
     handshakes.append(handshake(
         "suite 3 bridged to channel 0 target 0x72", 3, False, [], 4, user, password, None, sidm, sidc, [0x05, 0x3C],
         rm, rc, guid, bmc_ivs, console_ivs, auth_caps, bridge=(0, 0x72)))
+    handshakes.append(handshake(
+        "suite 17 bridged, answer embedded in Send Message", 17, False, [], 4, user, password, None, sidm, sidc,
+        [0x05, 0x3C], rm, rc, guid, bmc_ivs, console_ivs, auth_caps, bridge=(6, 0x30), bridge_mode="embedded"))
+    handshakes.append(handshake(
+        "suite 1 bridged, Send Message refused with 0x83", 1, False, [], 4, user, password, None, sidm, sidc,
+        [0x05, 0x3C], rm, rc, guid, bmc_ivs, console_ivs, auth_caps, bridge=(0, 0x30), bridge_mode="error"))
 
     print(json.dumps({"rakp": rakp, "integrity": integrity, "aes": aes, "handshakes": handshakes}, indent=1))
 
