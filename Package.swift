@@ -104,7 +104,8 @@ let package = Package(
         ),
 
         // Tests.
-        .testTarget(name: "IPMITests", dependencies: ["IPMI"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IPMISensorsTests",
             dependencies: ["IPMISensors", .product(name: "Logging", package: "swift-log")]
