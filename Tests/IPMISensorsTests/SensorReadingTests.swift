@@ -112,3 +112,30 @@ import Testing
         #expect(formatTwoDecimals(-3.5) == "-3.50")
     }
 }
+
+@Suite struct SensorReportTests {
+    func reading(_ record: [UInt8], _ data: [UInt8]) throws -> SensorReading {
+        SensorDefinition.sensors(in: [try SDRRecord.decode(record)])[0]
+            .reading(from: IPMIResponse(completionCode: .normal, data: data))
+    }
+
+    @Test func csvAndTable() throws {
+        let readings = [
+            try reading(Fixtures.cpu1Temp, [45, 0xC0, 0, 0]),
+            try reading(Fixtures.acpiState, [0, 0xC0, 1, 0]),
+        ]
+        #expect(
+            SensorReport.csv(readings) == """
+                4,CPU1 Temp,Temperature,Nominal,45.00,C,'OK'
+                51,ACPI State,System ACPI Power State,Nominal,N/A,N/A,'S0/G0'
+
+                """)
+        #expect(
+            SensorReport.table(readings) == """
+                ID | Name       | Type                    | State   | Reading | Units | Event
+                4  | CPU1 Temp  | Temperature             | Nominal | 45.00   | C     | 'OK'
+                51 | ACPI State | System ACPI Power State | Nominal | N/A     | N/A   | 'S0/G0'
+
+                """)
+    }
+}
