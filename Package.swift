@@ -105,7 +105,8 @@ let package = Package(
 
         // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
         .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),
-        .testTarget(name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IPMISensorsTests",
             dependencies: ["IPMISensors", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
