@@ -68,9 +68,11 @@ let package = Package(
                 "IPMIClient",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -112,7 +114,18 @@ let package = Package(
             dependencies: ["IPMIClient", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
-        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter"]),
+        .testTarget(
+            name: "IPMIExporterTests",
+            dependencies: [
+                "IPMIExporter",
+                "PrometheusText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient"]),
     ],
     swiftLanguageModes: [.v6]
