@@ -76,10 +76,12 @@ public enum ConfigLoader {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
             return at(mark, problem)
-        case .duplicatedKeysInMapping(let duplicates, _):
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // The context's text is the whole file: only its mark is used.
+            let names = Set(duplicates).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
             return ConfigError(
-                location: ConfigLocation(file: file, line: 0, column: 0),
-                message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+                location: ConfigLocation(file: file, line: context.mark.line, column: context.mark.column),
+                message: "duplicate key \(names)")
         default:
             return ConfigError(location: ConfigLocation(file: file, line: 0, column: 0), message: "invalid YAML")
         }

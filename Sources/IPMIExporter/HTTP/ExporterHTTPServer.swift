@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -19,18 +20,24 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(TargetParseError) {
-        if text.hasPrefix(":") {
-            guard let port = Int(text.dropFirst()), (0...65535).contains(port) else {
-                throw TargetParseError("invalid port in listen address \"\(text)\"")
+        let host: String?
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.range(of: "]:") else {
+                throw TargetParseError("listen address \"\(text)\" needs a port, like [::1]:9290")
             }
-            self.init(host: nil, port: port)
-            return
-        }
-        guard text.hasPrefix("[") || text.filter({ $0 == ":" }).count == 1, text.last != "]" else {
+            host = String(text[text.index(after: text.startIndex)..<close.lowerBound])
+            portText = text[close.upperBound...]
+        } else if let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") {
+            host = colon == text.startIndex ? nil : String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+        } else {
             throw TargetParseError("listen address \"\(text)\" needs a port, like :9290 or 127.0.0.1:9290")
         }
-        let target = try ScrapeTarget(parsing: text)
-        self.init(host: target.host, port: target.port)
+        guard let port = Int(portText), (0...65535).contains(port), portText.allSatisfy(\.isASCII) else {
+            throw TargetParseError("invalid port in listen address \"\(text)\"")
+        }
+        self.init(host: host, port: port)
     }
 
     public var description: String {

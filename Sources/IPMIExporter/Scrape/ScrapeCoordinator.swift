@@ -33,13 +33,92 @@ public actor ScrapeCoordinator {
         var module: ModuleConfig
     }
 
+    /// One running collection and the callers waiting for it. Each caller waits with its own deadline, so
+    /// the result is handed out through continuations rather than by awaiting the task, which a deadline
+    /// could not interrupt.
     private final class Flight: Sendable {
-        let task: Task<[MetricFamily], Never>
-        /// Callers still waiting, and whether the last one to leave did so because of its deadline.
-        let callers = NIOLockedValueBox((waiting: 1, abandonedAtDeadline: false))
+        private struct State {
+            var result: [MetricFamily]?
+            var waiters: [UInt64: CheckedContinuation<[MetricFamily]?, Never>] = [:]
+            var nextWaiter: UInt64 = 0
+            /// Callers that have not yet been answered or given up; the first is counted at creation.
+            var callers = 1
+            var abandonedAtDeadline = false
+        }
 
-        init(task: Task<[MetricFamily], Never>) {
-            self.task = task
+        private let state = NIOLockedValueBox(State())
+        private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+        func attach(_ task: Task<Void, Never>) {
+            self.task.withLockedValue { $0 = task }
+        }
+
+        /// Adds a caller, unless every caller has already given up and the collection is being cancelled.
+        func tryJoin() -> Bool {
+            state.withLockedValue { state in
+                guard state.callers > 0 || state.result != nil else { return false }
+                state.callers += 1
+                return true
+            }
+        }
+
+        var isAbandoned: Bool {
+            state.withLockedValue { $0.callers == 0 && $0.result == nil }
+        }
+
+        var abandonedAtDeadline: Bool {
+            state.withLockedValue { $0.abandonedAtDeadline }
+        }
+
+        func deliver(_ families: [MetricFamily]) {
+            let waiters = state.withLockedValue { state in
+                state.result = families
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
+            }
+            for waiter in waiters { waiter.resume(returning: families) }
+        }
+
+        /// The families, or nil when `deadline` came first or the caller was cancelled. The last caller to
+        /// give up cancels the collection.
+        func wait(until deadline: ContinuousClock.Instant) async -> [MetricFamily]? {
+            let id = state.withLockedValue { state in
+                state.nextWaiter += 1
+                return state.nextWaiter
+            }
+            let timer = Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                self.giveUp(id, atDeadline: !Task.isCancelled)
+            }
+            defer { timer.cancel() }
+            let families = await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<[MetricFamily]?, Never>) in
+                    let immediate: [MetricFamily]?? = state.withLockedValue { state in
+                        if let result = state.result { return .some(result) }
+                        if state.callers == 0 { return .some(nil) }  // every caller already gave up
+                        state.waiters[id] = continuation
+                        return .none
+                    }
+                    if let immediate { continuation.resume(returning: immediate) }
+                }
+            } onCancel: {
+                self.giveUp(id, atDeadline: false)
+            }
+            if families != nil {
+                state.withLockedValue { $0.callers -= 1 }
+            }
+            return families
+        }
+
+        private func giveUp(_ id: UInt64, atDeadline: Bool) {
+            let (waiter, last): (CheckedContinuation<[MetricFamily]?, Never>?, Bool) = state.withLockedValue { state in
+                guard let waiter = state.waiters.removeValue(forKey: id) else { return (nil, false) }
+                state.callers -= 1
+                if state.callers == 0 { state.abandonedAtDeadline = atDeadline }
+                return (waiter, state.callers == 0)
+            }
+            waiter?.resume(returning: nil)
+            if last { task.withLockedValue { $0 }?.cancel() }
         }
     }
 
@@ -80,33 +159,22 @@ public actor ScrapeCoordinator {
         let key = Key(target: target, module: module)
         let flight: Flight
         let shared: Bool
-        if let running = flights[key] {
-            running.callers.withLockedValue { $0.waiting += 1 }
+        if let running = flights[key], running.tryJoin() {
             flight = running
             shared = true
             metrics.scrapeShared()
         } else {
             flight = start(key: key, deadline: deadline)
-            flights[key] = flight
             shared = false
         }
-        let families = await Self.wait(for: flight, until: deadline)
-        if let families {
+        if let families = await flight.wait(until: deadline) {
             return ScrapeResult(families: families, outcome: Self.outcome(of: families), shared: shared)
         }
-        let cancelled = Task.isCancelled
-        let last = flight.callers.withLockedValue { callers in
-            callers.waiting -= 1
-            if callers.waiting == 0 { callers.abandonedAtDeadline = !cancelled }
-            return callers.waiting == 0
-        }
-        if last {
-            flight.task.cancel()
-            if flights[key] === flight { flights[key] = nil }
-        }
-        if cancelled {
+        if Task.isCancelled {
             return ScrapeResult(families: [], outcome: .cancelled, shared: shared)
         }
+        // Later requests must not join a collection that is being abandoned.
+        if flight.isAbandoned, flights[key] === flight { flights[key] = nil }
         logger.warning(
             "Collection missed its deadline", metadata: ["target": "\(target)", "module": "\(module.name)"])
         return ScrapeResult(
@@ -136,30 +204,27 @@ public actor ScrapeCoordinator {
 
     private func start(key: Key, deadline: ContinuousClock.Instant) -> Flight {
         let request = ScrapeRequest(target: key.target, module: key.module, deadline: deadline)
+        let flight = Flight()
+        flights[key] = flight
         let scraper = self.scraper
         let slots = self.slots
         let metrics = self.metrics
-        // The flight is referenced from its own task only through this box, set right after creation.
-        let flightBox = NIOLockedValueBox<Flight?>(nil)
         // Created inside the actor, so the task body is actor-isolated; it suspends while the scraper runs.
-        let task = Task<[MetricFamily], Never> {
-            let families = await Self.collect(
-                request, scraper: scraper, slots: slots, metrics: metrics,
-                abandonedAtDeadline: {
-                    flightBox.withLockedValue { $0?.callers.withLockedValue(\.abandonedAtDeadline) } ?? true
-                })
-            self.finished(key: key, flight: flightBox.withLockedValue { $0 })
-            return families
-        }
-        let flight = Flight(task: task)
-        flightBox.withLockedValue { $0 = flight }
+        flight.attach(
+            Task {
+                let families = await Self.collect(
+                    request, scraper: scraper, slots: slots, metrics: metrics,
+                    abandonedAtDeadline: { flight.abandonedAtDeadline })
+                self.finished(key: key, flight: flight)
+                flight.deliver(families)
+            })
         return flight
     }
 
     /// Called by a flight's task when it ends, so later requests start a new collection. The flight may
     /// already have been replaced by a newer one if every caller had left it.
-    private func finished(key: Key, flight: Flight?) {
-        if let flight, flights[key] === flight {
+    private func finished(key: Key, flight: Flight) {
+        if flights[key] === flight {
             flights[key] = nil
         }
     }
@@ -186,20 +251,6 @@ public actor ScrapeCoordinator {
         }
         metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
         return families
-    }
-
-    /// The flight's families, or nil when `deadline` came first or the waiting task was cancelled.
-    private static func wait(for flight: Flight, until deadline: ContinuousClock.Instant) async -> [MetricFamily]? {
-        await withTaskGroup(of: [MetricFamily]?.self) { group in
-            group.addTask { await flight.task.value }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
     }
 
     /// Success if every `ipmi_up` sample is 1, failure if all are 0, partial otherwise; a result without
