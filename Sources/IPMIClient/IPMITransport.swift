@@ -84,7 +84,8 @@ public final class IPMITransport: Sendable {
             bootstrap = bootstrap.channelOption(
                 ChannelOptions.socket(.init(IPPROTO_IPV6), .init(IPV6_V6ONLY)), value: 1)
         }
-        return try await bootstrap
+        return
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(handler)

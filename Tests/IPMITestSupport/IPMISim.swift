@@ -85,9 +85,7 @@ public final class IPMISim: @unchecked Sendable {
 
     private func writeFiles() throws {
         let fm = FileManager.default
-        try fm.createDirectory(
-            at: stateDirectory.appendingPathComponent(configuration.name),
-            withIntermediateDirectories: true)
+        try fm.createDirectory(at: bmcStateDirectory, withIntermediateDirectories: true)
         var lan = """
             name "\(configuration.name)"
             set_working_mc 0x20

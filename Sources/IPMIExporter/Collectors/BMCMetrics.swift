@@ -102,10 +102,12 @@ enum BMCMetrics {
 enum ManufacturerNames {
     static let known: [UInt32: String] = [
         2: "IBM", 11: "Hewlett-Packard", 42: "Sun Microsystems", 111: "Oracle", 343: "Intel Corporation",
-        674: "Dell Inc.", 2011: "Huawei Technologies Co., Ltd.", 4413: "Broadcom Corporation", 5771: "Cisco Systems, Inc.",
+        674: "Dell Inc.", 2011: "Huawei Technologies Co., Ltd.", 4413: "Broadcom Corporation",
+        5771: "Cisco Systems, Inc.",
         7154: "Advanced Micro Devices, Inc.", 7244: "Quanta Computer Inc.", 10368: "Fujitsu Siemens Computers",
         10876: "Super Micro Computer Inc.", 11129: "Google, Inc.", 19046: "Lenovo", 20974: "American Megatrends, Inc.",
-        40092: "ASPEED Technology Inc.", 47196: "Hewlett Packard Enterprise", 49622: "Inspur", 51158: "Ampere Computing",
+        40092: "ASPEED Technology Inc.", 47196: "Hewlett Packard Enterprise", 49622: "Inspur",
+        51158: "Ampere Computing",
     ]
 
     static func describe(_ id: UInt32) -> String {

@@ -1,21 +1,27 @@
 import IPMI
 import IPMISensors
 import Logging
-import Synchronization
 
 /// The sensors of one BMC's SDR repository, kept between scrapes.
 ///
 /// Each scrape asks only Get SDR Repository Info; the repository is read again when its addition or erase
 /// timestamp or its record count changed (IPMI v2.0 §33.9 — BMCs update the timestamps on every change).
-final class SDRCache: Sendable {
+/// Concurrent callers share one read: two walks of one repository would cancel each other's reservation.
+actor SDRCache {
     private struct Entry: Sendable {
         var additionTimestamp: UInt32
         var eraseTimestamp: UInt32
         var recordCount: Int
         var sensors: [SensorDefinition]
+
+        func matches(_ info: SDRRepositoryInfo) -> Bool {
+            additionTimestamp == info.additionTimestamp && eraseTimestamp == info.eraseTimestamp
+                && recordCount == info.recordCount
+        }
     }
 
-    private let entry = Mutex<Entry?>(nil)
+    private var entry: Entry?
+    private var loading: Task<Entry, any Error>?
     private let metrics: ExporterMetrics?
 
     init(metrics: ExporterMetrics?) {
@@ -24,33 +30,37 @@ final class SDRCache: Sendable {
 
     /// Forgets the repository (e.g. after the BMC rebooted), so the next scrape reads it again.
     func invalidate() {
-        entry.withLock { $0 = nil }
+        entry = nil
     }
 
     func sensors(from session: any IPMIRequester, logger: Logger) async throws -> [SensorDefinition] {
+        if let loading {
+            return try await loading.value.sensors
+        }
         let reader = SDRRepositoryReader(logger: logger)
         let info = try await reader.readInfo(from: session)
-        let cached = entry.withLock { current -> [SensorDefinition]? in
-            guard let current, current.additionTimestamp == info.additionTimestamp,
-                current.eraseTimestamp == info.eraseTimestamp, current.recordCount == info.recordCount
-            else { return nil }
-            return current.sensors
-        }
-        if let cached {
+        if let entry, entry.matches(info) {
             metrics?.sdrCacheHit()
-            return cached
+            return entry.sensors
+        }
+        if let loading {
+            return try await loading.value.sensors
         }
         metrics?.sdrCacheMiss()
-        let repository = try await reader.read(from: session)
-        let sensors = SensorDefinition.sensors(in: repository.records)
-        logger.debug(
-            "read SDR repository",
-            metadata: ["records": "\(repository.records.count)", "sensors": "\(sensors.count)"])
-        entry.withLock {
-            $0 = Entry(
+        let task = Task { () throws -> Entry in
+            let repository = try await reader.read(from: session)
+            let sensors = SensorDefinition.sensors(in: repository.records)
+            logger.debug(
+                "read SDR repository",
+                metadata: ["records": "\(repository.records.count)", "sensors": "\(sensors.count)"])
+            return Entry(
                 additionTimestamp: repository.info.additionTimestamp, eraseTimestamp: repository.info.eraseTimestamp,
                 recordCount: repository.info.recordCount, sensors: sensors)
         }
-        return sensors
+        loading = task
+        defer { loading = nil }
+        let loaded = try await task.value
+        entry = loaded
+        return loaded.sensors
     }
 }

@@ -106,7 +106,9 @@ enum SensorMetrics {
                         "ipmi_sensor_value", "Reading of an IPMI sensor of any other type; see the type label.",
                         Sample(labels: labels, value: value))
                 }
-                add("ipmi_sensor_state", "State of an IPMI sensor " + stateHelpSuffix, Sample(labels: labels, value: state))
+                add(
+                    "ipmi_sensor_state", "State of an IPMI sensor " + stateHelpSuffix,
+                    Sample(labels: labels, value: state))
             }
         }
         return order.compactMap { families[$0] }

@@ -83,7 +83,7 @@ public struct IPMIScraper: Scraper {
                         metrics?.rehandshake()
                         metrics?.sessionClosed()
                         await entry.client.reset()
-                        entry.sdr.invalidate()
+                        await entry.sdr.invalidate()
                         do {
                             try await entry.client.connect()
                             freshSession = true
