@@ -111,7 +111,10 @@ let package = Package(
             name: "IPMIClientTests",
             dependencies: ["IPMIClient", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
+        .testTarget(
+            name: "PushgatewayTests",
+            dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter"]),
         .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient"]),
     ],
