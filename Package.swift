@@ -109,7 +109,9 @@ let package = Package(
             name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IPMISensorsTests",
-            dependencies: ["IPMISensors", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "IPMISensors", "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(

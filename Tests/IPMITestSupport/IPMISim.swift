@@ -70,10 +70,15 @@ public final class IPMISim: @unchecked Sendable {
 
     private var stateDirectory: URL { directory.appendingPathComponent("state") }
 
+    /// Where ipmi_sim keeps persistent data (SDRs, SEL, users): persist_init("ipmi_sim", name, statedir).
+    private var persistDirectory: URL {
+        stateDirectory.appendingPathComponent("ipmi_sim").appendingPathComponent(configuration.name)
+    }
+
     private func writeFiles() throws {
         let fm = FileManager.default
         try fm.createDirectory(
-            at: stateDirectory.appendingPathComponent(configuration.name),
+            at: persistDirectory,
             withIntermediateDirectories: true)
         var lan = """
             name "\(configuration.name)"
@@ -108,8 +113,8 @@ public final class IPMISim: @unchecked Sendable {
             .write(to: directory.appendingPathComponent("bmc.emu"), atomically: true, encoding: .utf8)
 
         if let source = configuration.sdrSource {
-            // ipmi_sim keeps its main SDR repository in <state>/<name>/sdr.<mc>.main.
-            let target = stateDirectory.appendingPathComponent(configuration.name).appendingPathComponent("sdr.20.main")
+            // ipmi_sim keeps its main SDR repository in <state>/ipmi_sim/<name>/sdr.<mc>.main.
+            let target = persistDirectory.appendingPathComponent("sdr.20.main")
             _ = try ExternalCommand.output("sdrcomp", ["-o", target.path, source])
         }
     }
