@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "IPMISensors",
-            dependencies: ["IPMI"]
+            dependencies: ["IPMI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PrometheusText"),
 
@@ -103,20 +103,27 @@ let package = Package(
             ]
         ),
 
-        // Tests.
-        .testTarget(name: "IPMITests", dependencies: ["IPMI"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors"]),
+        // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
+        .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),
+        .testTarget(
+            name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "IPMISensorsTests",
+            dependencies: [
+                "IPMISensors", "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
-            dependencies: ["IPMIClient", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PushgatewayTests",
             dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter"]),
-        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient"]),
+        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter", "IPMITestSupport"]),
+        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient", "IPMITestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
