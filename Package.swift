@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "IPMISensors",
-            dependencies: ["IPMI"]
+            dependencies: ["IPMI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PrometheusText"),
 
@@ -107,19 +107,27 @@ let package = Package(
             ]
         ),
 
-        // Tests.
-        .testTarget(name: "IPMITests", dependencies: ["IPMI"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "IPMISensorsTests", dependencies: ["IPMISensors"]),
+        // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
+        .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),
+        .testTarget(
+            name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "IPMISensorsTests",
+            dependencies: [
+                "IPMISensors", "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
-            dependencies: ["IPMIClient", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
         .testTarget(
             name: "IPMIExporterTests",
             dependencies: [
                 "IPMIExporter",
+                "IPMITestSupport",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -129,7 +137,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient"]),
+        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient", "IPMITestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,7 +9,7 @@ packages=(
   openipmi ipmitool freeipmi-tools             # tests: a real BMC and two oracle clients
   prometheus prometheus-pushgateway            # tests: promtool, a real Prometheus and Pushgateway
   prometheus-ipmi-exporter                     # bench: the reference exporter
-  tcpdump python3 curl procps                  # tests and bench: packet counts, vector generation
+  tcpdump python3 python3-yaml curl procps     # tests and bench: packet counts, vector generation, deploy checks
 )
 
 missing=()

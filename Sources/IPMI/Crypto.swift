@@ -1,0 +1,114 @@
+import CLibCrypto
+
+/// The hash functions IPMI v2.0 uses for RAKP authentication and packet integrity (sections 13.28-13.28.4).
+public enum HashFunction: Sendable {
+    case sha1, md5, sha256
+
+    /// Digest length in bytes.
+    public var digestLength: Int {
+        switch self {
+        case .sha1: 20
+        case .md5: 16
+        case .sha256: 32
+        }
+    }
+
+    fileprivate var evp: OpaquePointer? {
+        switch self {
+        case .sha1: EVP_sha1()
+        case .md5: EVP_md5()
+        case .sha256: EVP_sha256()
+        }
+    }
+}
+
+/// Thin wrappers over OpenSSL libcrypto; byte arrays in, byte arrays out.
+public enum Crypto {
+    /// HMAC of `data` under `key`. Keys shorter than the hash block are zero-padded by HMAC itself, so a
+    /// password zero-padded to 20 bytes (as IPMI stores it) gives the same result as the bare password.
+    public static func hmac(_ hash: HashFunction, key: [UInt8], data: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        // A one-byte zero key equals the empty key under HMAC's zero padding, and avoids passing NULL.
+        let key = key.isEmpty ? [0] : key
+        key.withUnsafeBufferPointer { keyBuffer in
+            data.withUnsafeBufferPointer { dataBuffer in
+                output.withUnsafeMutableBufferPointer { out in
+                    _ = HMAC(
+                        hash.evp, keyBuffer.baseAddress, Int32(keyBuffer.count),
+                        dataBuffer.baseAddress ?? keyBuffer.baseAddress, dataBuffer.count,
+                        out.baseAddress, &length)
+                }
+            }
+        }
+        return Array(output.prefix(Int(length)))
+    }
+
+    /// A plain digest.
+    public static func digest(_ hash: HashFunction, _ data: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let count = data.count
+        // Never hand OpenSSL a NULL pointer, even for empty input.
+        let storage = data.isEmpty ? [0] : data
+        storage.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                _ = EVP_Digest(input.baseAddress, count, out.baseAddress, &length, hash.evp, nil)
+            }
+        }
+        return Array(output.prefix(Int(length)))
+    }
+
+    /// AES-128-CBC without padding; `input.count` must be a multiple of 16.
+    public static func aes128CBC(encrypt: Bool, key: [UInt8], iv: [UInt8], input: [UInt8]) throws(IPMIError) -> [UInt8]
+    {
+        guard key.count == 16, iv.count == 16 else { throw .crypto("AES-128 needs a 16-byte key and IV") }
+        guard input.count % 16 == 0 else { throw .malformed("AES-CBC input is not a multiple of 16 bytes") }
+        if input.isEmpty { return [] }
+        guard let context = EVP_CIPHER_CTX_new() else { throw .crypto("cannot allocate cipher context") }
+        defer { EVP_CIPHER_CTX_free(context) }
+        var output = [UInt8](repeating: 0, count: input.count + 16)
+        var written: Int32 = 0
+        var finalWritten: Int32 = 0
+        let ok = key.withUnsafeBufferPointer { k in
+            iv.withUnsafeBufferPointer { v in
+                input.withUnsafeBufferPointer { inBuf in
+                    output.withUnsafeMutableBufferPointer { out -> Bool in
+                        guard
+                            EVP_CipherInit_ex(
+                                context, EVP_aes_128_cbc(), nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0) == 1,
+                            EVP_CIPHER_CTX_set_padding(context, 0) == 1,
+                            EVP_CipherUpdate(
+                                context, out.baseAddress, &written, inBuf.baseAddress, Int32(inBuf.count)) == 1,
+                            EVP_CipherFinal_ex(context, out.baseAddress! + Int(written), &finalWritten) == 1
+                        else { return false }
+                        return true
+                    }
+                }
+            }
+        }
+        guard ok else { throw .crypto("AES-128-CBC operation failed") }
+        return Array(output.prefix(Int(written + finalWritten)))
+    }
+
+    /// Cryptographically strong random bytes from OpenSSL.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var output = [UInt8](repeating: 0, count: count)
+        let status = output.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
+        precondition(status == 1, "OpenSSL RAND_bytes failed")
+        return output
+    }
+}
+
+/// Where the session takes its random numbers (console random Rm, message tag, AES IVs, first rqSeq).
+/// Tests inject fixed bytes.
+public protocol RandomSource: Sendable {
+    func bytes(_ count: Int) -> [UInt8]
+}
+
+/// The default random source: OpenSSL's CSPRNG.
+public struct OpenSSLRandom: RandomSource {
+    public init() {}
+    public func bytes(_ count: Int) -> [UInt8] { Crypto.randomBytes(count) }
+}

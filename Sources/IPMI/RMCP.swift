@@ -1,0 +1,204 @@
+/// The 4-byte RMCP header in front of every IPMI-over-LAN datagram (IPMI v2.0 section 13.1.3, table 13-2):
+/// version 0x06, reserved, sequence 0xFF (no RMCP ACK wanted), class 0x07 (IPMI).
+public struct RMCPHeader: Hashable, Sendable {
+    public static let version: UInt8 = 0x06
+    public static let noAckSequence: UInt8 = 0xFF
+    public static let classIPMI: UInt8 = 0x07
+    public static let encodedLength = 4
+
+    public var sequence: UInt8
+    public var messageClass: UInt8
+
+    public init(sequence: UInt8 = RMCPHeader.noAckSequence, messageClass: UInt8 = RMCPHeader.classIPMI) {
+        self.sequence = sequence
+        self.messageClass = messageClass
+    }
+
+    public func encode(into writer: inout ByteWriter) {
+        writer.write([Self.version, 0x00, sequence, messageClass])
+    }
+
+    public static func decode(from reader: inout ByteReader) throws(IPMIError) -> RMCPHeader {
+        let bytes = try reader.readBytes(4)
+        guard bytes[0] == version else { throw .malformed("RMCP version 0x" + hex2(bytes[0])) }
+        return RMCPHeader(sequence: bytes[2], messageClass: bytes[3] & 0x1F)
+    }
+}
+
+/// Session authentication type byte (IPMI v2.0 section 13.6, table 13-8; 0x06 marks RMCP+).
+public enum AuthType {
+    public static let none: UInt8 = 0x00
+    public static let rmcpPlus: UInt8 = 0x06
+}
+
+/// An IPMI v1.5 session packet with authentication type "none" (IPMI v2.0 section 13.6, table 13-8,
+/// first layout): used before an RMCP+ session exists, for Get Channel Authentication Capabilities and
+/// Get Channel Cipher Suites. Layout after the RMCP header: auth type (0x00), session sequence (4, LE),
+/// session ID (4, LE), message length (1), IPMI message. With auth type none there is no AuthCode.
+public struct IPMI15Packet: Hashable, Sendable {
+    public var sessionSequence: UInt32
+    public var sessionID: UInt32
+    public var message: [UInt8]
+
+    public init(sessionSequence: UInt32 = 0, sessionID: UInt32 = 0, message: [UInt8]) {
+        self.sessionSequence = sessionSequence
+        self.sessionID = sessionID
+        self.message = message
+    }
+
+    /// The whole datagram, RMCP header included.
+    public func encode() -> [UInt8] {
+        var writer = ByteWriter(capacity: 14 + message.count)
+        RMCPHeader().encode(into: &writer)
+        writer.write(AuthType.none)
+        writer.write(littleEndian: sessionSequence)
+        writer.write(littleEndian: sessionID)
+        writer.write(UInt8(truncatingIfNeeded: message.count))
+        writer.write(message)
+        return writer.bytes
+    }
+
+    public static func decode(_ datagram: [UInt8]) throws(IPMIError) -> IPMI15Packet {
+        var reader = ByteReader(datagram, what: "IPMI v1.5 packet")
+        let rmcp = try RMCPHeader.decode(from: &reader)
+        guard rmcp.messageClass == RMCPHeader.classIPMI else { throw .malformed("not an IPMI RMCP class") }
+        let authType = try reader.readByte()
+        guard authType == AuthType.none else {
+            throw .malformed("IPMI v1.5 authentication type 0x" + hex2(authType) + " is not supported")
+        }
+        let sequence = try reader.readUInt32LE()
+        let sessionID = try reader.readUInt32LE()
+        let length = Int(try reader.readByte())
+        let message = try reader.readBytes(length)
+        return IPMI15Packet(sessionSequence: sequence, sessionID: sessionID, message: message)
+    }
+}
+
+/// RMCP+ payload types (IPMI v2.0 section 13.27.3, table 13-16), the low 6 bits of the payload type byte.
+public struct PayloadType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue & 0x3F }
+
+    public static let ipmi = PayloadType(rawValue: 0x00)
+    public static let sol = PayloadType(rawValue: 0x01)
+    public static let oemExplicit = PayloadType(rawValue: 0x02)
+    public static let openSessionRequest = PayloadType(rawValue: 0x10)
+    public static let openSessionResponse = PayloadType(rawValue: 0x11)
+    public static let rakp1 = PayloadType(rawValue: 0x12)
+    public static let rakp2 = PayloadType(rawValue: 0x13)
+    public static let rakp3 = PayloadType(rawValue: 0x14)
+    public static let rakp4 = PayloadType(rawValue: 0x15)
+
+    public var description: String {
+        switch self {
+        case .ipmi: "IPMI"
+        case .sol: "SOL"
+        case .oemExplicit: "OEM"
+        case .openSessionRequest: "Open Session Request"
+        case .openSessionResponse: "Open Session Response"
+        case .rakp1: "RAKP 1"
+        case .rakp2: "RAKP 2"
+        case .rakp3: "RAKP 3"
+        case .rakp4: "RAKP 4"
+        default: "payload type 0x" + hex2(rawValue)
+        }
+    }
+}
+
+/// An RMCP+ (IPMI v2.0) session packet, IPMI v2.0 section 13.6, table 13-8 (second layout):
+/// auth type 0x06, payload type (bit 7 encrypted, bit 6 authenticated), [OEM IANA + payload ID only for
+/// OEM explicit payloads, unsupported here], session ID (4, LE), session sequence (4, LE),
+/// payload length (2, LE), payload; then, when authenticated, the session trailer: integrity pad (0xFF),
+/// pad length, next header (0x07) and the AuthCode computed over auth type ... next header.
+///
+/// `payload` holds the bytes as they travel, i.e. IV + ciphertext when encrypted; see ``SessionCrypto``.
+public struct RMCPPlusPacket: Hashable, Sendable {
+    public static let nextHeader: UInt8 = 0x07
+    /// RMCP header (4) + session header without OEM fields (12).
+    public static let payloadOffset = 16
+
+    public var payloadType: PayloadType
+    public var isEncrypted: Bool
+    public var isAuthenticated: Bool
+    public var sessionID: UInt32
+    public var sequenceNumber: UInt32
+    public var payload: [UInt8]
+    /// The AuthCode of an authenticated packet, as received (decode) or computed (encode).
+    public var authCode: [UInt8]
+
+    public init(
+        payloadType: PayloadType, isEncrypted: Bool = false, isAuthenticated: Bool = false, sessionID: UInt32 = 0,
+        sequenceNumber: UInt32 = 0, payload: [UInt8], authCode: [UInt8] = []
+    ) {
+        self.payloadType = payloadType
+        self.isEncrypted = isEncrypted
+        self.isAuthenticated = isAuthenticated
+        self.sessionID = sessionID
+        self.sequenceNumber = sequenceNumber
+        self.payload = payload
+        self.authCode = authCode
+    }
+
+    var payloadTypeByte: UInt8 {
+        payloadType.rawValue | (isEncrypted ? 0x80 : 0) | (isAuthenticated ? 0x40 : 0)
+    }
+
+    /// The whole datagram. For an authenticated packet, `authCodeFor` receives the bytes from the auth
+    /// type through the next header (the integrity pad makes that a multiple of 4, section 13.28.4) and
+    /// returns the AuthCode; an unauthenticated packet has no trailer.
+    public func encode(authCodeFor: ([UInt8]) -> [UInt8] = { _ in [] }) -> [UInt8] {
+        var writer = ByteWriter(capacity: 40 + payload.count)
+        RMCPHeader().encode(into: &writer)
+        writer.write(AuthType.rmcpPlus)
+        writer.write(payloadTypeByte)
+        writer.write(littleEndian: sessionID)
+        writer.write(littleEndian: sequenceNumber)
+        writer.write(littleEndian: UInt16(truncatingIfNeeded: payload.count))
+        writer.write(payload)
+        guard isAuthenticated else { return writer.bytes }
+        let covered = writer.bytes.count - RMCPHeader.encodedLength + 2
+        let pad = (4 - covered % 4) % 4
+        writer.write(repeating: 0xFF, count: pad)
+        writer.write(UInt8(pad))
+        writer.write(Self.nextHeader)
+        let code = authCodeFor(Array(writer.bytes[RMCPHeader.encodedLength...]))
+        writer.write(code)
+        return writer.bytes
+    }
+
+    /// Parses a datagram. `authCodeLength` is the AuthCode length of the session's integrity algorithm,
+    /// used only when the authenticated bit is set. Returns the packet and the bytes the AuthCode covers.
+    public static func decode(
+        _ datagram: [UInt8], authCodeLength: Int = 0
+    ) throws(IPMIError) -> (
+        packet: RMCPPlusPacket, authenticatedBytes: [UInt8]
+    ) {
+        var reader = ByteReader(datagram, what: "RMCP+ packet")
+        let rmcp = try RMCPHeader.decode(from: &reader)
+        guard rmcp.messageClass == RMCPHeader.classIPMI else { throw .malformed("not an IPMI RMCP class") }
+        let authType = try reader.readByte()
+        guard authType == AuthType.rmcpPlus else { throw .malformed("not an RMCP+ packet") }
+        let typeByte = try reader.readByte()
+        let payloadType = PayloadType(rawValue: typeByte)
+        guard payloadType != .oemExplicit else { throw .malformed("OEM explicit payloads are not supported") }
+        let sessionID = try reader.readUInt32LE()
+        let sequence = try reader.readUInt32LE()
+        let length = Int(try reader.readUInt16LE())
+        let payload = try reader.readBytes(length)
+        var packet = RMCPPlusPacket(
+            payloadType: payloadType, isEncrypted: typeByte & 0x80 != 0, isAuthenticated: typeByte & 0x40 != 0,
+            sessionID: sessionID, sequenceNumber: sequence, payload: payload)
+        guard packet.isAuthenticated else { return (packet, []) }
+        let trailer = reader.readRest()
+        guard authCodeLength >= 0, trailer.count >= 2 + authCodeLength else {
+            throw .malformed("session trailer too short")
+        }
+        let padCount = trailer.count - 2 - authCodeLength
+        guard padCount <= 3, Int(trailer[padCount]) == padCount, trailer[padCount + 1] == nextHeader else {
+            throw .malformed("bad integrity pad or next header")
+        }
+        packet.authCode = Array(trailer[(padCount + 2)...])
+        let coveredEnd = datagram.count - authCodeLength
+        return (packet, Array(datagram[RMCPHeader.encodedLength..<coveredEnd]))
+    }
+}

@@ -1,0 +1,496 @@
+/// What the transport should do after feeding an event to ``SessionStateMachine``.
+public enum SessionAction: Sendable {
+    /// Transmit this handshake packet (the transport adds timeout and retry).
+    case send([UInt8])
+    /// The session is ready for requests.
+    case established(NegotiatedSession)
+    /// An in-session response (bridged ones already unwrapped), matched to the request with this rqSeq.
+    case response(rqSeq: UInt8, netFn: NetFn, command: UInt8, IPMIResponse)
+    /// The handshake failed; the session is unusable.
+    case failed(IPMIError)
+    /// The datagram was ignored; count it.
+    case dropped(DropReason)
+    /// Nothing to do (e.g. a bridged request's intermediate Send Message acknowledgement).
+    case none
+}
+
+/// The client side of an RMCP+ session as a pure state machine (IPMI v2.0 section 13.15): datagrams in,
+/// actions out, no sockets, no clocks.
+///
+/// Handshake: Get Channel Authentication Capabilities (IPMI v1.5 packet, no session) → Get Channel Cipher
+/// Suites pages when no suite is configured → Open Session → RAKP 1/2 → RAKP 3/4 → Set Session Privilege
+/// Level inside the session → ``SessionAction/established(_:)``.
+///
+/// Random bytes are drawn in this order: 1 (first rqSeq) and 1 (message tag) in ``start()``, 16 (Rm)
+/// when RAKP 1 is built, then 16 (AES IV) for each encrypted packet.
+public struct SessionStateMachine: Sendable {
+    private enum Phase: Sendable {
+        case idle
+        case authenticationCapabilities
+        case cipherSuites(listIndex: UInt8, records: [UInt8])
+        case openSession
+        case rakp2
+        case rakp4
+        case privilege
+        case established
+        case closed
+        case failed
+    }
+
+    private struct Outstanding: Sendable {
+        var netFn: NetFn
+        var command: UInt8
+        var bridged: Bool
+    }
+
+    public let configuration: SessionConfiguration
+    private let random: any RandomSource
+    private var phase: Phase = .idle
+    private var lastHandshakePacket: [UInt8]?
+    private var messageTag: UInt8 = 0
+    private var nextRqSeqValue: UInt8 = 0
+    private var handshakeRqSeq: UInt8 = 0
+    private var suite: CipherSuite?
+    private var offeredSuites: [CipherSuite] = []
+    private var reportedMaximumPrivilege: UInt8 = 0
+    private var managedSessionID: UInt32 = 0
+    private var exchange: RAKPExchange?
+    private var crypto: SessionCrypto?
+    private var outboundSequence: UInt32 = 0
+    private var outstanding: [UInt8: Outstanding] = [:]
+    public private(set) var negotiated: NegotiatedSession?
+
+    public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
+        self.configuration = configuration
+        self.random = random
+    }
+
+    /// True from ``SessionAction/established(_:)`` until ``encodeClose()``.
+    public var isEstablished: Bool {
+        if case .established = phase { return true }
+        return false
+    }
+
+    /// True while the handshake is in progress (a retransmission timer should run).
+    public var isHandshaking: Bool {
+        switch phase {
+        case .authenticationCapabilities, .cipherSuites, .openSession, .rakp2, .rakp4, .privilege: true
+        default: false
+        }
+    }
+
+    /// Number of requests sent and not yet answered.
+    public var outstandingRequestCount: Int { outstanding.count }
+
+    // MARK: handshake
+
+    /// Starts the handshake: returns the first packet to send, or `.failed` for a configuration that can
+    /// never work.
+    public mutating func start() -> SessionAction {
+        guard case .idle = phase else { return .none }
+        if let suite = configuration.cipherSuite {
+            guard suite.isConsistent else {
+                return fail(.unsupportedCipherSuite("\(suite) has integrity or encryption without authentication"))
+            }
+            guard !suite.isUnauthenticated || configuration.allowUnauthenticated else {
+                return fail(
+                    .unsupportedCipherSuite("\(suite) has no authentication; it is refused unless explicitly allowed"))
+            }
+        }
+        guard configuration.consoleSessionID != 0 else {
+            return fail(.invalidArgument("the remote console session ID must not be 0"))
+        }
+        let seeds = random.bytes(2) + [0, 0]
+        nextRqSeqValue = seeds[0] & 0x3F
+        messageTag = seeds[1]
+        phase = .authenticationCapabilities
+        let request = GetChannelAuthenticationCapabilitiesRequest(privilege: configuration.privilege)
+        return sendHandshake(
+            preSessionPacket(command: AppCommand.getChannelAuthenticationCapabilities, data: request.data))
+    }
+
+    /// The handshake packet to send again after a timeout, or `.none` outside the handshake.
+    public mutating func retransmit() -> SessionAction {
+        guard isHandshaking, let packet = lastHandshakePacket else { return .none }
+        return .send(packet)
+    }
+
+    /// Feeds one datagram from the BMC, during the handshake and once established.
+    public mutating func receive(_ datagram: [UInt8]) -> SessionAction {
+        switch phase {
+        case .idle, .closed, .failed:
+            // A closed session still matches responses (e.g. to Close Session itself).
+            if case .closed = phase, crypto != nil { return receiveInSession(datagram) }
+            return .dropped(.notExpected)
+        case .authenticationCapabilities:
+            return receiveAuthenticationCapabilities(datagram)
+        case .cipherSuites(let index, let records):
+            return receiveCipherSuites(datagram, listIndex: index, records: records)
+        case .openSession:
+            return receiveOpenSessionResponse(datagram)
+        case .rakp2:
+            return receiveRAKP2(datagram)
+        case .rakp4:
+            return receiveRAKP4(datagram)
+        case .privilege:
+            return receivePrivilegeResponse(datagram)
+        case .established:
+            return receiveInSession(datagram)
+        }
+    }
+
+    private mutating func fail(_ error: IPMIError) -> SessionAction {
+        phase = .failed
+        lastHandshakePacket = nil
+        return .failed(error)
+    }
+
+    private mutating func sendHandshake(_ packet: [UInt8]) -> SessionAction {
+        lastHandshakePacket = packet
+        return .send(packet)
+    }
+
+    private mutating func allocateRqSeq() -> UInt8? {
+        for _ in 0..<64 {
+            let candidate = nextRqSeqValue
+            nextRqSeqValue = (nextRqSeqValue &+ 1) & 0x3F
+            if outstanding[candidate] == nil { return candidate }
+        }
+        return nil
+    }
+
+    private mutating func preSessionPacket(command: UInt8, data: [UInt8]) -> [UInt8] {
+        handshakeRqSeq = allocateRqSeq() ?? 0
+        let message = IPMIRequestMessage(netFn: .app, rqSeq: handshakeRqSeq, command: command, data: data)
+        return IPMI15Packet(message: message.encode()).encode()
+    }
+
+    /// Decodes a pre-session (IPMI v1.5, no authentication) response to our pending App command.
+    private func preSessionResponse(_ datagram: [UInt8], command: UInt8) -> Result<IPMIResponseMessage, DropReason> {
+        guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0,
+            let message = try? IPMIResponseMessage.decode(packet.message)
+        else { return .failure(.malformed) }
+        guard message.netFnCode == NetFn.app.response, message.command == command, message.rqSeq == handshakeRqSeq
+        else { return .failure(.unmatchedResponse) }
+        return .success(message)
+    }
+
+    private mutating func receiveAuthenticationCapabilities(_ datagram: [UInt8]) -> SessionAction {
+        let message: IPMIResponseMessage
+        switch preSessionResponse(datagram, command: AppCommand.getChannelAuthenticationCapabilities) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let m): message = m
+        }
+        // A BMC that answers with an error or short data may still speak RMCP+; Open Session will tell.
+        if message.completionCode == .normal,
+            let capabilities = try? GetChannelAuthenticationCapabilitiesResponse(data: message.data),
+            !capabilities.supportsIPMIv2
+        {
+            return fail(.unsupportedCipherSuite("the BMC does not support IPMI v2.0 (RMCP+) sessions"))
+        }
+        if configuration.cipherSuite != nil { return sendOpenSession() }
+        return requestCipherSuitePage(0, records: [])
+    }
+
+    private mutating func requestCipherSuitePage(_ index: UInt8, records: [UInt8]) -> SessionAction {
+        phase = .cipherSuites(listIndex: index, records: records)
+        let request = GetChannelCipherSuitesRequest(listIndex: index)
+        return sendHandshake(preSessionPacket(command: AppCommand.getChannelCipherSuites, data: request.data))
+    }
+
+    private mutating func receiveCipherSuites(
+        _ datagram: [UInt8], listIndex: UInt8, records: [UInt8]
+    )
+        -> SessionAction
+    {
+        let message: IPMIResponseMessage
+        switch preSessionResponse(datagram, command: AppCommand.getChannelCipherSuites) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let m): message = m
+        }
+        guard message.completionCode == .normal,
+            let page = try? GetChannelCipherSuitesRequest.records(inResponse: message.data)
+        else {
+            // Old BMCs without Get Channel Cipher Suites: suite 3 is the one every IPMI v2.0 BMC must have.
+            offeredSuites = []
+            return chooseSuite(from: records.isEmpty ? [CipherSuite.suite3] : CipherSuite.parseRecords(records))
+        }
+        let all = records + page
+        if page.count >= GetChannelCipherSuitesRequest.recordBytesPerPage && listIndex < 0x3F {
+            return requestCipherSuitePage(listIndex + 1, records: all)
+        }
+        let offered = CipherSuite.parseRecords(all)
+        offeredSuites = offered
+        return chooseSuite(from: offered)
+    }
+
+    private mutating func chooseSuite(from offered: [CipherSuite]) -> SessionAction {
+        guard
+            let chosen = CipherSuite.strongest(
+                supportedBy: offered, allowUnauthenticated: configuration.allowUnauthenticated)
+        else {
+            let ids = offered.map { $0.id.map { String($0) } ?? "oem" }.joined(separator: ", ")
+            return fail(.unsupportedCipherSuite("the BMC offers suites [\(ids)], none of which this client accepts"))
+        }
+        suite = chosen
+        return sendOpenSession()
+    }
+
+    private mutating func sendOpenSession() -> SessionAction {
+        if suite == nil { suite = configuration.cipherSuite }
+        guard let suite else { return fail(.unsupportedCipherSuite("no cipher suite")) }
+        phase = .openSession
+        let request = OpenSessionRequest(
+            messageTag: messageTag, requestedPrivilege: configuration.privilege.rawValue,
+            consoleSessionID: configuration.consoleSessionID, cipherSuite: suite)
+        return sendHandshake(RMCPPlusPacket(payloadType: .openSessionRequest, payload: request.encode()).encode())
+    }
+
+    /// Decodes an unauthenticated session-setup packet of the expected payload type.
+    private func setupPayload(_ datagram: [UInt8], type: PayloadType) -> Result<[UInt8], DropReason> {
+        guard let (packet, _) = try? RMCPPlusPacket.decode(datagram) else { return .failure(.malformed) }
+        guard packet.payloadType == type, !packet.isEncrypted, !packet.isAuthenticated else {
+            return .failure(.unexpectedPayload)
+        }
+        return .success(packet.payload)
+    }
+
+    private mutating func receiveOpenSessionResponse(_ datagram: [UInt8]) -> SessionAction {
+        let response: OpenSessionResponse
+        switch setupPayload(datagram, type: .openSessionResponse) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let payload):
+            guard let r = try? OpenSessionResponse.decode(payload) else { return .dropped(.malformed) }
+            response = r
+        }
+        guard response.messageTag == messageTag else { return .dropped(.wrongMessageTag) }
+        guard response.consoleSessionID == configuration.consoleSessionID else { return .dropped(.wrongSessionID) }
+        guard response.status == 0 else { return fail(.rakpStatus(response.status, step: "Open Session")) }
+        guard let suite, let granted = response.cipherSuite, granted.sameAlgorithms(as: suite) else {
+            return fail(.unsupportedCipherSuite("the BMC answered Open Session with other algorithms than requested"))
+        }
+        guard response.managedSessionID != 0 else { return .dropped(.malformed) }
+        // Known quirk: the maximum privilege is often 0 here (ipmi_sim, many BMCs); the level actually in
+        // effect comes from Set Session Privilege Level, so any value is accepted.
+        reportedMaximumPrivilege = response.maximumPrivilege
+        managedSessionID = response.managedSessionID
+        let consoleRandom = random.bytes(16)
+        let role = configuration.privilege.rawValue | RAKPMessage1.nameOnlyLookup
+        exchange = RAKPExchange(
+            authentication: suite.authentication, consoleSessionID: configuration.consoleSessionID,
+            managedSessionID: managedSessionID, consoleRandom: consoleRandom, managedRandom: [], managedGUID: [],
+            role: role, username: configuration.credentials.usernameBytes)
+        let rakp1 = RAKPMessage1(
+            messageTag: messageTag, managedSessionID: managedSessionID, consoleRandom: consoleRandom, role: role,
+            username: configuration.credentials.usernameBytes)
+        phase = .rakp2
+        return sendHandshake(RMCPPlusPacket(payloadType: .rakp1, payload: rakp1.encode()).encode())
+    }
+
+    private mutating func receiveRAKP2(_ datagram: [UInt8]) -> SessionAction {
+        let message: RAKPMessage2
+        switch setupPayload(datagram, type: .rakp2) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let payload):
+            guard let m = try? RAKPMessage2.decode(payload) else { return .dropped(.malformed) }
+            message = m
+        }
+        guard message.messageTag == messageTag else { return .dropped(.wrongMessageTag) }
+        guard message.consoleSessionID == configuration.consoleSessionID else { return .dropped(.wrongSessionID) }
+        guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 2")) }
+        guard var exchange, let suite else { return .dropped(.notExpected) }
+        exchange.managedRandom = message.managedRandom
+        exchange.managedGUID = message.managedGUID
+        let expected = exchange.rakp2AuthCode(userKey: configuration.credentials.userKey)
+        guard constantTimeEqual(expected, message.authCode) else {
+            return fail(.authenticationFailed("the BMC's RAKP 2 key exchange code does not match (wrong password?)"))
+        }
+        self.exchange = exchange
+        let sik = exchange.sessionIntegrityKey(generatingKey: configuration.credentials.generatingKey)
+        crypto = SessionCrypto(
+            suite: suite, keys: SessionKeys(authentication: suite.authentication, sik: sik),
+            password: configuration.credentials.password)
+        let rakp3 = RAKPMessage3(
+            messageTag: messageTag, status: 0, managedSessionID: managedSessionID,
+            authCode: exchange.rakp3AuthCode(userKey: configuration.credentials.userKey))
+        phase = .rakp4
+        return sendHandshake(RMCPPlusPacket(payloadType: .rakp3, payload: rakp3.encode()).encode())
+    }
+
+    private mutating func receiveRAKP4(_ datagram: [UInt8]) -> SessionAction {
+        let message: RAKPMessage4
+        switch setupPayload(datagram, type: .rakp4) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let payload):
+            guard let m = try? RAKPMessage4.decode(payload) else { return .dropped(.malformed) }
+            message = m
+        }
+        guard message.messageTag == messageTag else { return .dropped(.wrongMessageTag) }
+        guard message.consoleSessionID == configuration.consoleSessionID else { return .dropped(.wrongSessionID) }
+        guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 4")) }
+        guard let exchange, let crypto else { return .dropped(.notExpected) }
+        let expected = exchange.rakp4IntegrityCheckValue(sik: crypto.keys.sik)
+        guard constantTimeEqual(expected, message.integrityCheckValue) else {
+            return fail(.authenticationFailed("the BMC's RAKP 4 integrity check value does not match"))
+        }
+        phase = .privilege
+        guard let seq = allocateRqSeq() else { return fail(.tooManyOutstandingRequests) }
+        handshakeRqSeq = seq
+        do {
+            let packet = try sealRequest(
+                netFn: .app, command: AppCommand.setSessionPrivilegeLevel,
+                data: SetSessionPrivilegeLevel.data(configuration.privilege), lun: 0, rqSeq: seq, bridged: false)
+            return sendHandshake(packet)
+        } catch {
+            return fail(error)
+        }
+    }
+
+    private mutating func receivePrivilegeResponse(_ datagram: [UInt8]) -> SessionAction {
+        let message: IPMIResponseMessage
+        switch openInSession(datagram) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let m): message = m
+        }
+        guard message.netFnCode == NetFn.app.response, message.command == AppCommand.setSessionPrivilegeLevel,
+            message.rqSeq == handshakeRqSeq
+        else { return .dropped(.unmatchedResponse) }
+        guard message.completionCode == .normal else {
+            return fail(
+                .privilegeRejected(
+                    "Set Session Privilege Level to \(configuration.privilege): \(message.completionCode)"))
+        }
+        guard let suite, let exchange else { return .dropped(.notExpected) }
+        let granted = message.data.first.flatMap { PrivilegeLevel(rawValue: $0 & 0x0F) } ?? configuration.privilege
+        let session = NegotiatedSession(
+            cipherSuite: suite, privilege: granted, reportedMaximumPrivilege: reportedMaximumPrivilege,
+            consoleSessionID: configuration.consoleSessionID, managedSessionID: managedSessionID,
+            managedGUID: exchange.managedGUID, offeredCipherSuites: offeredSuites)
+        negotiated = session
+        phase = .established
+        lastHandshakePacket = nil
+        return .established(session)
+    }
+
+    // MARK: in-session traffic
+
+    private mutating func nextSequenceNumber() -> UInt32 {
+        outboundSequence = outboundSequence == UInt32.max ? 1 : outboundSequence + 1
+        return outboundSequence
+    }
+
+    private mutating func sealRequest(
+        netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8, rqSeq: UInt8, bridged: Bool
+    ) throws(IPMIError) -> [UInt8] {
+        guard let crypto else { throw .notEstablished }
+        let message: IPMIRequestMessage
+        if bridged, let bridge = configuration.bridge {
+            message = IPMIRequestMessage(
+                netFn: .app, rqSeq: rqSeq, command: AppCommand.sendMessage,
+                data: SendMessage.encapsulate(
+                    channel: bridge.channel, targetAddress: bridge.address, targetLUN: lun & 0x03, netFn: netFn,
+                    command: command, data: data, rqSeq: rqSeq))
+        } else {
+            message = IPMIRequestMessage(
+                netFn: netFn, responderLUN: lun & 0x03, rqSeq: rqSeq, command: command, data: data)
+        }
+        let iv = crypto.suite.confidentiality == .aesCBC128 ? random.bytes(16) : []
+        return try crypto.seal(
+            sessionID: managedSessionID, sequenceNumber: nextSequenceNumber(), payload: message.encode(), iv: iv)
+    }
+
+    /// Encodes one request in the established session. Up to 64 requests may be outstanding at once
+    /// (the rqSeq space); ``cancel(rqSeq:)`` forgets one the transport gave up on.
+    public mutating func encodeRequest(
+        netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0
+    )
+        throws(IPMIError) -> (rqSeq: UInt8, packet: [UInt8])
+    {
+        switch phase {
+        case .established: break
+        case .closed: throw .sessionClosed()
+        default: throw .notEstablished
+        }
+        guard let rqSeq = allocateRqSeq() else { throw .tooManyOutstandingRequests }
+        let bridged = configuration.bridge != nil
+        let packet = try sealRequest(
+            netFn: netFn, command: command, data: data, lun: lun, rqSeq: rqSeq, bridged: bridged)
+        outstanding[rqSeq] = Outstanding(netFn: netFn, command: command, bridged: bridged)
+        return (rqSeq, packet)
+    }
+
+    /// Forgets an outstanding request (timed out); a late response to it is then dropped.
+    public mutating func cancel(rqSeq: UInt8) {
+        outstanding[rqSeq] = nil
+    }
+
+    /// Encodes Close Session for this session (never bridged). After this, ``isEstablished`` is false and
+    /// new requests are refused; the response to the close is still delivered as `.response`.
+    public mutating func encodeClose() throws(IPMIError) -> [UInt8] {
+        guard case .established = phase else {
+            if case .closed = phase { throw .sessionClosed() }
+            throw .notEstablished
+        }
+        guard let rqSeq = allocateRqSeq() else { throw .tooManyOutstandingRequests }
+        let packet = try sealRequest(
+            netFn: .app, command: AppCommand.closeSession, data: CloseSession.data(managedSessionID: managedSessionID),
+            lun: 0, rqSeq: rqSeq, bridged: false)
+        outstanding[rqSeq] = Outstanding(netFn: .app, command: AppCommand.closeSession, bridged: false)
+        phase = .closed
+        return packet
+    }
+
+    /// Checks session ID, integrity and encryption, then decodes the IPMI response message.
+    private func openInSession(_ datagram: [UInt8]) -> Result<IPMIResponseMessage, DropReason> {
+        guard let crypto else { return .failure(.notExpected) }
+        // The session ID is in the clear at a fixed offset: check it before spending an HMAC.
+        guard datagram.count >= RMCPPlusPacket.payloadOffset, datagram[4] == AuthType.rmcpPlus else {
+            return .failure(.malformed)
+        }
+        guard readUInt32LE(datagram, at: 6) == configuration.consoleSessionID else {
+            return .failure(.wrongSessionID)
+        }
+        let packet: RMCPPlusPacket
+        do {
+            packet = try crypto.open(datagram)
+        } catch {
+            return .failure(error)
+        }
+        guard packet.payloadType == .ipmi else { return .failure(.unexpectedPayload) }
+        guard let message = try? IPMIResponseMessage.decode(packet.payload), message.isResponse else {
+            return .failure(.malformed)
+        }
+        return .success(message)
+    }
+
+    private mutating func receiveInSession(_ datagram: [UInt8]) -> SessionAction {
+        let message: IPMIResponseMessage
+        switch openInSession(datagram) {
+        case .failure(let reason): return .dropped(reason)
+        case .success(let m): message = m
+        }
+        guard let request = outstanding[message.rqSeq] else { return .dropped(.unmatchedResponse) }
+        let rqSeq = message.rqSeq
+        if message.netFnCode == request.netFn.response, message.command == request.command {
+            outstanding[rqSeq] = nil
+            return .response(rqSeq: rqSeq, netFn: request.netFn, command: request.command, message.response)
+        }
+        // A bridged request first gets the Send Message response: an error ends it, an empty success means
+        // the target's answer follows as its own message, and some BMCs embed that answer right here.
+        guard request.bridged, message.netFnCode == NetFn.app.response, message.command == AppCommand.sendMessage else {
+            return .dropped(.unmatchedResponse)
+        }
+        guard message.completionCode == .normal else {
+            outstanding[rqSeq] = nil
+            return .response(
+                rqSeq: rqSeq, netFn: request.netFn, command: request.command,
+                IPMIResponse(completionCode: message.completionCode, data: []))
+        }
+        guard !message.data.isEmpty else { return .none }
+        guard let inner = try? SendMessage.unwrapResponse(message.data),
+            inner.netFnCode == request.netFn.response, inner.command == request.command
+        else { return .dropped(.malformed) }
+        outstanding[rqSeq] = nil
+        return .response(rqSeq: rqSeq, netFn: request.netFn, command: request.command, inner.response)
+    }
+}

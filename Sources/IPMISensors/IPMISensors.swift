@@ -1,1 +1,0 @@
-// Placeholder: IPMISensors is filled in by its issue.

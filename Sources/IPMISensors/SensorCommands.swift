@@ -1,0 +1,106 @@
+import IPMI
+
+/// Command codes used by this target (IPMI v2.0 appendix G).
+enum SensorCommand {
+    /// Storage: Get SDR Repository Info (§33.9).
+    static let getSDRRepositoryInfo: UInt8 = 0x20
+    /// Storage: Reserve SDR Repository (§33.11).
+    static let reserveSDRRepository: UInt8 = 0x22
+    /// Storage: Get SDR (§33.12).
+    static let getSDR: UInt8 = 0x23
+    /// Sensor/Event: Get Sensor Thresholds (§35.9).
+    static let getSensorThresholds: UInt8 = 0x27
+    /// Sensor/Event: Get Sensor Reading (§35.14).
+    static let getSensorReading: UInt8 = 0x2D
+}
+
+/// The response to Get Sensor Reading (IPMI v2.0 §35.14).
+public struct SensorReadingResponse: Sendable, Hashable {
+    /// Byte 1: the raw reading (meaningful for analog sensors only).
+    public var raw: UInt8
+    /// Byte 2 bit 7: 0b means all event messages from this sensor are disabled.
+    public var eventMessagesEnabled: Bool
+    /// Byte 2 bit 6: 0b means sensor scanning is disabled.
+    public var scanningEnabled: Bool
+    /// Byte 2 bit 5 set: "reading/state unavailable" (e.g. the sensor is still initialising).
+    public var readingUnavailable: Bool
+    /// Bytes 3 and 4: threshold comparison status, or discrete states 0–14 (bit n is offset n). Missing optional
+    /// bytes read as zero, as FreeIPMI does.
+    public var stateMask: UInt16
+
+    public init(
+        raw: UInt8, eventMessagesEnabled: Bool = true, scanningEnabled: Bool = true, readingUnavailable: Bool = false,
+        stateMask: UInt16 = 0
+    ) {
+        self.raw = raw
+        self.eventMessagesEnabled = eventMessagesEnabled
+        self.scanningEnabled = scanningEnabled
+        self.readingUnavailable = readingUnavailable
+        self.stateMask = stateMask
+    }
+
+    /// Decodes the response data after the completion code. At least two bytes are required.
+    public init(data: [UInt8]) throws(SDRDecodingError) {
+        guard data.count >= 2 else {
+            throw SDRDecodingError(recordID: nil, reason: "Get Sensor Reading response of \(data.count) bytes")
+        }
+        raw = data[0]
+        eventMessagesEnabled = data[1] & 0x80 != 0
+        scanningEnabled = data[1] & 0x40 != 0
+        readingUnavailable = data[1] & 0x20 != 0
+        let low = data.count > 2 ? UInt16(data[2]) : 0
+        let high = data.count > 3 ? UInt16(data[3] & 0x7F) : 0
+        stateMask = low | high << 8
+    }
+
+    /// Whether the reading and states can be used: scanning enabled and the reading available.
+    public var isUsable: Bool { scanningEnabled && !readingUnavailable }
+}
+
+/// The response to Get Sensor Thresholds (IPMI v2.0 §35.9): raw threshold bytes for the readable ones.
+public struct SensorThresholdsResponse: Sendable, Hashable {
+    public var thresholds: RawThresholds
+
+    public init(data: [UInt8]) throws(SDRDecodingError) {
+        guard data.count >= 7 else {
+            throw SDRDecodingError(recordID: nil, reason: "Get Sensor Thresholds response of \(data.count) bytes")
+        }
+        // Byte 1 readable mask, then LNC, LC, LNR, UNC, UC, UNR.
+        thresholds = RawThresholds(
+            readable: data[0], lnc: data[1], lc: data[2], lnr: data[3], unc: data[4], uc: data[5], unr: data[6])
+    }
+}
+
+/// The response to Get SDR Repository Info (IPMI v2.0 §33.9).
+public struct SDRRepositoryInfo: Sendable, Hashable {
+    /// SDR version, 51h.
+    public var version: UInt8
+    public var recordCount: Int
+    /// Free space in bytes; FFFFh means unspecified.
+    public var freeSpace: Int
+    /// Seconds since 1970 of the most recent addition; with ``eraseTimestamp`` the cache key for the repository.
+    public var additionTimestamp: UInt32
+    /// Seconds since 1970 of the most recent erase.
+    public var eraseTimestamp: UInt32
+    /// Operation support bits (bit 1: Reserve SDR Repository supported, bit 7: overflow, ...).
+    public var operationSupport: UInt8
+
+    public init(data: [UInt8]) throws(SDRDecodingError) {
+        guard data.count >= 14 else {
+            throw SDRDecodingError(recordID: nil, reason: "Get SDR Repository Info response of \(data.count) bytes")
+        }
+        version = data[0]
+        recordCount = Int(data[1]) | Int(data[2]) << 8
+        freeSpace = Int(data[3]) | Int(data[4]) << 8
+        additionTimestamp = littleEndian32(data[5...8])
+        eraseTimestamp = littleEndian32(data[9...12])
+        operationSupport = data[13]
+    }
+
+    /// Bit 1 of the operation support byte: the repository supports Reserve SDR Repository.
+    public var supportsReserve: Bool { operationSupport & 0x02 != 0 }
+}
+
+func littleEndian32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    bytes.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+}
