@@ -127,4 +127,42 @@ struct LabSensorsIntegrationTests {
             #expect(expected[status] == ours.state, "\(name): \(status)")
         }
     }
+
+    /// The `ipmi-exporter` executable built next to this test bundle.
+    static var executable: URL? {
+        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [
+            directory.appendingPathComponent("ipmi-exporter"),
+            Bundle.main.bundleURL.appendingPathComponent("ipmi-exporter"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    @Test func sensorsCommandPrintsWhatIpmiSensorsPrints() async throws {
+        let executable = try #require(Self.executable, "build the ipmi-exporter product first")
+        let bmc = try Self.startLab()
+        let result = try ExternalCommand.run(
+            executable.path, ["sensors", "-H", bmc.address, "-U", "admin", "-I", "3"],
+            environment: ["IPMI_PASSWORD": "password"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let ours = result.stdout.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 6).map(String.init) }
+        let theirs = try Self.freeIPMILines(bmc)
+        try #require(ours.count == theirs.count)
+        #expect(ours.count >= 30)
+        let nonCritical = [
+            "'At or Above (>=) Upper Non-Critical Threshold'", "'At or Below (<=) Lower Non-Critical Threshold'",
+        ]
+        for (mine, line) in zip(ours, theirs) {
+            if line[1] == "LUN1 Temp" {
+                // FreeIPMI does not read LUN 1; we do.
+                #expect(mine == [line[0], "LUN1 Temp", "Temperature", "Nominal", "33.00", "C", "'OK'"])
+            } else if mine[3] == "Warning" && line[3] == "Nominal" && nonCritical.contains(line[6]) {
+                var expected = line
+                expected[3] = "Warning"
+                #expect(mine == expected)
+            } else {
+                #expect(mine == line)
+            }
+        }
+    }
 }
