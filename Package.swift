@@ -113,14 +113,19 @@ let package = Package(
             name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IPMISensorsTests",
-            dependencies: ["IPMISensors", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "IPMISensors", "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
             dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
+        .testTarget(
+            name: "PushgatewayTests",
+            dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "IPMIExporterTests",
             dependencies: [

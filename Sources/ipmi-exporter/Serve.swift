@@ -17,19 +17,26 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("web.listen-address"), help: ArgumentHelp("Address to listen on for the web interface and telemetry.", valueName: "address"))
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: ArgumentHelp("Address to listen on for the web interface and telemetry.", valueName: "address"))
     var listenAddress: String = ":9290"
 
-    @Option(name: .customLong("config.file"), help: ArgumentHelp("Path to the configuration file (ipmi_exporter's YAML format).", valueName: "path"))
+    @Option(
+        name: .customLong("config.file"),
+        help: ArgumentHelp("Path to the configuration file (ipmi_exporter's YAML format).", valueName: "path"))
     var configFile: String?
 
     @Option(
         name: .customLong("log.level"),
         help: ArgumentHelp(
-            "Only log messages with the given severity or above. One of: debug, info, warn, error.", valueName: "level"))
+            "Only log messages with the given severity or above. One of: debug, info, warn, error.", valueName: "level")
+    )
     var logLevel: String = "info"
 
-    @Option(name: .customLong("log.format"), help: ArgumentHelp("Output format of log messages. One of: logfmt, json.", valueName: "format"))
+    @Option(
+        name: .customLong("log.format"),
+        help: ArgumentHelp("Output format of log messages. One of: logfmt, json.", valueName: "format"))
     var logFormat: String = "logfmt"
 
     @Option(name: .customLong("freeipmi.path"), help: .hidden)
@@ -73,7 +80,8 @@ struct Serve: AsyncParsableCommand {
             logger.warning("Config: \(warning)")
         }
         if let configFile {
-            logger.info("Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
+            logger.info(
+                "Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
         }
 
         let metrics = ExporterMetrics()
@@ -98,10 +106,12 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// Re-reads the config file on SIGHUP, like ipmi_exporter.
-struct ReloadOnHangup: Service {
+struct ReloadOnHangup: Service, CustomStringConvertible {
     let store: ConfigStore
     let metrics: ExporterMetrics
     let logger: Logger
+
+    var description: String { "ReloadOnHangup" }
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)

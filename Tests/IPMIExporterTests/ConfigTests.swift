@@ -61,7 +61,10 @@ import Testing
         #expect(config.modules["empty"]?.privilege == .operator)
         #expect(config.modules["empty"]?.timeout == .seconds(10))
         #expect(config.targets.map(\.name) == ["10.0.0.5", "[fd00::1]:1623"])
-        #expect(config.targets.map(\.target) == [ScrapeTarget(host: "10.0.0.5", port: 623), ScrapeTarget(host: "fd00::1", port: 1623)])
+        #expect(
+            config.targets.map(\.target) == [
+                ScrapeTarget(host: "10.0.0.5", port: 623), ScrapeTarget(host: "fd00::1", port: 1623),
+            ])
         #expect(config.targets.map(\.module) == ["default", "empty"])
         #expect(config.settings.sessionIdleTimeout == .seconds(300))
         #expect(config.settings.maxConcurrentScrapes == 8)
@@ -103,13 +106,19 @@ import Testing
         ("modules:\n  m:\n    timeout: soon\n", 3, "timeout (milliseconds) must be an integer"),
         ("modules:\n  m:\n    timeout: [1]\n", 3, "must be an integer"),
         ("modules:\n  m:\n    collectors: ipmi\n", 3, "collectors must be a list"),
-        ("modules:\n  m:\n    collectors:\n      - ipmi\n      - bmc-device-id\n", 5, "unknown collector \"bmc-device-id\""),
+        (
+            "modules:\n  m:\n    collectors:\n      - ipmi\n      - bmc-device-id\n", 5,
+            "unknown collector \"bmc-device-id\""
+        ),
         ("modules:\n  m:\n    driver: KCS\n", 3, "only LAN_2_0"),
         ("modules:\n  m:\n    privilege: root\n", 3, "privilege must be user, operator or admin"),
         ("modules:\n  m:\n    cipher_suite: 4\n", 3, "not an IPMI v2.0 cipher suite"),
         ("modules:\n  m:\n    bridge: {channel: 16, target: 0x20}\n", 3, "bridge channel must be between 0 and 15"),
         ("modules:\n  m:\n    bridge: {channel: 6}\n", 3, "needs both channel and target"),
-        ("modules:\n  m:\n    sel_events:\n      - name: x\n        regex: \"(unclosed\"\n", 5, "regex does not compile"),
+        (
+            "modules:\n  m:\n    sel_events:\n      - name: x\n        regex: \"(unclosed\"\n", 5,
+            "regex does not compile"
+        ),
         ("modules:\n  m:\n    user: {a: b}\n", 3, "user must be a string"),
         ("moduls:\n  m: {}\n", 1, "unknown key \"moduls\" at the top level"),
         ("modules: [a, b]\n", 1, "modules must be a mapping"),
@@ -203,7 +212,8 @@ import Testing
 
 @Suite struct ScrapeTargetTests {
     @Test(arguments: [
-        ("10.0.0.1", "10.0.0.1", 623), ("10.0.0.1:1623", "10.0.0.1", 1623), ("bmc-1.example.com", "bmc-1.example.com", 623),
+        ("10.0.0.1", "10.0.0.1", 623), ("10.0.0.1:1623", "10.0.0.1", 1623),
+        ("bmc-1.example.com", "bmc-1.example.com", 623),
         ("[::1]:623", "::1", 623), ("[fe80::1%eth0]:700", "fe80::1%eth0", 700), ("::1", "::1", 623),
         ("[2001:db8::5]", "2001:db8::5", 623),
     ])
@@ -213,7 +223,9 @@ import Testing
         #expect(target.port == port)
     }
 
-    @Test(arguments: ["", ":623", "host:", "host:0", "host:65536", "host:12ab", "[::1", "[::1]x", "[host]:1", "a b", "h/x", "h?x"])
+    @Test(arguments: [
+        "", ":623", "host:", "host:0", "host:65536", "host:12ab", "[::1", "[::1]x", "[host]:1", "a b", "h/x", "h?x",
+    ])
     func rejects(text: String) {
         #expect(throws: TargetParseError.self) { try ScrapeTarget(parsing: text) }
     }

@@ -8,9 +8,13 @@ import Testing
 
 @Suite struct RouterTests {
     static func router(
-        config: ExporterConfig = ExporterConfig(modules: ["default": module(), "dcmi": module("dcmi", collectors: [.dcmi])]),
+        config: ExporterConfig = ExporterConfig(modules: [
+            "default": module(), "dcmi": module("dcmi", collectors: [.dcmi]),
+        ]),
         scraper: FakeScraper = FakeScraper(), path: String? = nil,
-        loader: @escaping @Sendable (String) throws(ConfigError) -> ExporterConfig = { _ throws(ConfigError) in ExporterConfig() }
+        loader: @escaping @Sendable (String) throws(ConfigError) -> ExporterConfig = { _ throws(ConfigError) in
+            ExporterConfig()
+        }
     ) -> ExporterRouter {
         let metrics = ExporterMetrics(processMetrics: { [] })
         return ExporterRouter(
@@ -19,7 +23,9 @@ import Testing
             metrics: metrics, logger: quietLogger)
     }
 
-    static func get(_ router: ExporterRouter, _ uri: String, method: HTTPMethod = .GET, headers: HTTPHeaders = [:])
+    static func get(
+        _ router: ExporterRouter, _ uri: String, method: HTTPMethod = .GET, headers: HTTPHeaders = [:]
+    )
         async -> ExporterResponse
     {
         await router.respond(to: ExporterRequest(method: method, uri: uri, headers: headers))
@@ -75,7 +81,9 @@ import Testing
         ]
         let response = await Self.get(Self.router(config: config), "/metrics")
         #expect(response.status == .ok)
-        #expect(response.body.contains("ipmi_up{target=\"bmc-a\",collector=\"ipmi\"} 1\nipmi_up{target=\"bmc-b:624\",collector=\"ipmi\"} 1\n"))
+        #expect(
+            response.body.contains(
+                "ipmi_up{target=\"bmc-a\",collector=\"ipmi\"} 1\nipmi_up{target=\"bmc-b:624\",collector=\"ipmi\"} 1\n"))
         #expect(response.body.contains("ipmi_exporter_build_info{version=\""))
         #expect(response.body.contains("ipmi_exporter_scrapes_total{module=\"default\",outcome=\"success\"} 2\n"))
         let selfOnly = await Self.get(Self.router(), "/metrics")
@@ -88,7 +96,8 @@ import Testing
         let attempt = NIOLockedCounter()
         let router = Self.router(path: "/cfg.yml") { path throws(ConfigError) in
             if attempt.next() == 1 {
-                throw ConfigError(location: ConfigLocation(file: path, line: 7, column: 3), message: "unknown key \"x\"")
+                throw ConfigError(
+                    location: ConfigLocation(file: path, line: 7, column: 3), message: "unknown key \"x\"")
             }
             return goodNew
         }
@@ -96,7 +105,9 @@ import Testing
         #expect(bad.status == .internalServerError)
         #expect(bad.body == "Failed to reload config: /cfg.yml:7:3: unknown key \"x\"\n")
         #expect(await Self.get(router, "/ipmi?target=h&module=dcmi").status == .ok)
-        #expect(PrometheusText.render(router.metrics.families()).contains("ipmi_exporter_config_last_reload_successful 0\n"))
+        #expect(
+            PrometheusText.render(router.metrics.families()).contains("ipmi_exporter_config_last_reload_successful 0\n")
+        )
 
         let good = await Self.get(router, "/-/reload", method: .POST)
         #expect(good.status == .ok)
@@ -144,5 +155,9 @@ import Testing
 
 final class NIOLockedCounter: Sendable {
     private let value = NIOLockedValueBox(0)
-    func next() -> Int { value.withLockedValue { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLockedValue {
+            $0 += 1; return $0
+        }
+    }
 }

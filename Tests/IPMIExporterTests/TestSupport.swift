@@ -71,7 +71,9 @@ final class CapturedLog: Sendable {
     }
 }
 
-func module(_ name: String = "default", timeout: Duration = .seconds(10), collectors: [CollectorName] = [.ipmi, .bmc])
+func module(
+    _ name: String = "default", timeout: Duration = .seconds(10), collectors: [CollectorName] = [.ipmi, .bmc]
+)
     -> ModuleConfig
 {
     ModuleConfig(name: name, user: "u", password: Secret("pw"), timeout: timeout, collectors: collectors)

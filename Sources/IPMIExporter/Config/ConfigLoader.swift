@@ -90,7 +90,8 @@ public enum ConfigLoader {
     static func reason(_ error: any Error) -> String {
         if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         return nsError.localizedDescription
@@ -399,7 +400,8 @@ private struct Parser {
                     "session_idle_timeout", "max_concurrent_scrapes", "scrape_timeout_offset", "max_connections",
                     "http_idle_timeout", "max_header_bytes",
                 ]
-                throw reader.error(keyNode, "unknown key \"\(key)\" in exporter (valid: \(valid.joined(separator: ", ")))")
+                throw reader.error(
+                    keyNode, "unknown key \"\(key)\" in exporter (valid: \(valid.joined(separator: ", ")))")
             }
         }
         return settings

@@ -51,7 +51,9 @@ public final class ConfigStore: Sendable {
             }
             logger.info(
                 "Loaded config file",
-                metadata: ["path": "\(path)", "modules": "\(config.modules.count)", "targets": "\(config.targets.count)"])
+                metadata: [
+                    "path": "\(path)", "modules": "\(config.modules.count)", "targets": "\(config.targets.count)",
+                ])
             metrics?.configReloaded(successfully: true, at: Date().timeIntervalSince1970)
             return .success(config)
         } catch {

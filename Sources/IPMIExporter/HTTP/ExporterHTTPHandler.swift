@@ -77,7 +77,9 @@ final class ExporterHTTPHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    private func write(_ response: ExporterResponse, to context: ChannelHandlerContext, method: HTTPMethod, keepAlive: Bool) {
+    private func write(
+        _ response: ExporterResponse, to context: ChannelHandlerContext, method: HTTPMethod, keepAlive: Bool
+    ) {
         var headers = response.headers
         let body = context.channel.allocator.buffer(string: response.body)
         headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
@@ -125,7 +127,8 @@ final class HTTPErrorResponder: ChannelDuplexHandler {
             "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(body.readableBytes),
             "Connection": "close",
         ]
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }

@@ -49,7 +49,7 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
 /// The HTTP listener as a swift-service-lifecycle `Service`. On graceful shutdown it stops accepting, lets
 /// every connection finish the request it is serving (idle ones close at once), and returns when all are
 /// closed or `drainTimeout` has passed.
-public final class ExporterHTTPServer: Service, Sendable {
+public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertible {
     private let address: ListenAddress
     private let settings: ExporterSettings
     private let router: ExporterRouter
@@ -76,11 +76,16 @@ public final class ExporterHTTPServer: Service, Sendable {
         self.onBound = onBound
     }
 
+    public var description: String { "ExporterHTTPServer(\(address))" }
+
     public func run() async throws {
         let quiesce = ServerQuiescingHelper(group: group)
         let channel = try await bind(quiesce: quiesce)
         if let local = channel.localAddress { onBound(local) }
-        logger.info("Listening on", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "\(address)")"])
+        let bound = channel.localAddress.flatMap { local in
+            local.ipAddress.map { ListenAddress(host: $0, port: local.port ?? address.port).description }
+        }
+        logger.info("Listening on", metadata: ["address": "\(bound ?? address.description)"])
 
         do {
             try await gracefulShutdown()
@@ -100,6 +105,19 @@ public final class ExporterHTTPServer: Service, Sendable {
         }
         timeout.cancel()
         try? await channel.close()
+    }
+
+    /// The handlers of one HTTP connection, in order from the socket inwards.
+    static func addConnectionHandlers(
+        to sync: ChannelPipeline.SynchronousOperations, settings: ExporterSettings, router: ExporterRouter,
+        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount
+    ) throws {
+        try sync.addHandler(RequestHeadGuard(maxHeaderBytes: settings.maxHeaderBytes, headerTimeout: headerTimeout))
+        try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+        try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+        try sync.addHandler(HTTPErrorResponder())
+        try sync.addHandler(HTTPResponseCompressor())
+        try sync.addHandler(ExporterHTTPHandler(router: router, logger: logger))
     }
 
     private func bind(quiesce: ServerQuiescingHelper) async throws -> any Channel {
@@ -131,13 +149,9 @@ public final class ExporterHTTPServer: Service, Sendable {
                 }
                 channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
                 return channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(RequestHeadGuard(maxHeaderBytes: settings.maxHeaderBytes, headerTimeout: headerTimeout))
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
-                    try sync.addHandler(HTTPErrorResponder())
-                    try sync.addHandler(HTTPResponseCompressor())
-                    try sync.addHandler(ExporterHTTPHandler(router: router, logger: logger))
+                    try Self.addConnectionHandlers(
+                        to: channel.pipeline.syncOperations, settings: settings, router: router, logger: logger,
+                        headerTimeout: headerTimeout, idleTimeout: idleTimeout)
                 }
             }
         if let host = address.host {

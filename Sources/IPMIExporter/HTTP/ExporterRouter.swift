@@ -106,7 +106,9 @@ public final class ExporterRouter: Sendable {
         return metricsResponse(result.families)
     }
 
-    private func selfMetrics(config: ExporterConfig, timeoutHeader: String?, now: ContinuousClock.Instant) async
+    private func selfMetrics(
+        config: ExporterConfig, timeoutHeader: String?, now: ContinuousClock.Instant
+    ) async
         -> ExporterResponse
     {
         var families: [MetricFamily] = []
@@ -168,7 +170,8 @@ public final class ExporterRouter: Sendable {
 
     /// A request-supplied string made safe to echo in a one-line plain-text answer.
     static func printable(_ text: String) -> String {
-        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        let cleaned = String(
+            String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
         return cleaned.count > 100 ? String(cleaned.prefix(100)) + "…" : cleaned
     }
 }

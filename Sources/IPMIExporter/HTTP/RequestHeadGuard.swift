@@ -35,7 +35,8 @@ final class RequestHeadGuard: ChannelDuplexHandler {
         if awaitingHead {
             headerBytes += buffer.readableBytes
             if headerBytes > maxHeaderBytes {
-                reject(context: context, status: "431 Request Header Fields Too Large", reason: "Request header too large")
+                reject(
+                    context: context, status: "431 Request Header Fields Too Large", reason: "Request header too large")
                 return
             }
             if timer == nil && buffer.readableBytes > 0 {
@@ -44,7 +45,8 @@ final class RequestHeadGuard: ChannelDuplexHandler {
                     let (handler, context) = loopBound.value
                     handler.timer = nil
                     guard handler.awaitingHead, !handler.rejected else { return }
-                    handler.reject(context: context, status: "408 Request Timeout", reason: "Request header not received in time")
+                    handler.reject(
+                        context: context, status: "408 Request Timeout", reason: "Request header not received in time")
                 }
             }
         }

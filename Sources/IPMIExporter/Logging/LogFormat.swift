@@ -1,3 +1,6 @@
+import Logging
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Logging
-import NIOConcurrencyHelpers
 
 /// The `--log.format` choices of Prometheus exporters.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -71,7 +72,8 @@ public struct StructuredLogHandler: LogHandler {
         case .logfmt:
             sink(fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ") + "\n")
         case .json:
-            sink("{" + fields.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}\n")
+            sink(
+                "{" + fields.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}\n")
         }
     }
 

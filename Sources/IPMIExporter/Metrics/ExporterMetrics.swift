@@ -113,6 +113,11 @@ public final class ExporterMetrics: Sendable {
         state.withLockedValue { $0.sessionsOpen = max(0, $0.sessionsOpen - 1) }
     }
 
+    /// Sets the open-session gauge outright, for a cache that knows its own size.
+    public func setSessionsOpen(_ count: Int) {
+        state.withLockedValue { $0.sessionsOpen = max(0, count) }
+    }
+
     /// An RMCP+ session establishment (Open Session + RAKP 1–4) finished.
     public func handshake(succeeded: Bool) {
         state.withLockedValue { $0.handshakes[succeeded ? "success" : "failure", default: 0] += 1 }
@@ -183,7 +188,8 @@ public final class ExporterMetrics: Sendable {
         var families: [MetricFamily] = [
             MetricFamily(
                 name: "ipmi_exporter_build_info",
-                help: "A constant 1, labelled with the version of this exporter and of the Swift compiler it was built with.",
+                help:
+                    "A constant 1, labelled with the version of this exporter and of the Swift compiler it was built with.",
                 type: .gauge, samples: [Sample(["version": version, "swift_version": swiftVersion], 1)])
         ]
         families.append(
@@ -270,7 +276,9 @@ public final class ExporterMetrics: Sendable {
     private func labelled(_ name: String, help: String, label: String, _ values: [String: UInt64]) -> MetricFamily {
         MetricFamily(
             name: name, help: help, type: .counter,
-            samples: values.sorted { $0.key < $1.key }.map { Sample(labels: [Label(label, $0.key)], value: Double($0.value)) })
+            samples: values.sorted { $0.key < $1.key }.map {
+                Sample(labels: [Label(label, $0.key)], value: Double($0.value))
+            })
     }
 
     private static func bounded<S: Sequence>(_ value: String, in existing: S) -> String where S.Element == String {

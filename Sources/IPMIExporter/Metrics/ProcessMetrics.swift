@@ -1,3 +1,6 @@
+import Foundation
+import PrometheusText
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import PrometheusText
 
 /// The standard `process_*` metrics of Prometheus client libraries, read from `/proc/self` (Linux; elsewhere
 /// only what `getrlimit` offers).
@@ -25,7 +26,8 @@ public enum ProcessMetrics {
                         value: stat.residentBytes))
                 families.append(
                     .gauge(
-                        "process_virtual_memory_bytes", help: "Virtual memory size in bytes.", value: stat.virtualBytes))
+                        "process_virtual_memory_bytes", help: "Virtual memory size in bytes.", value: stat.virtualBytes)
+                )
                 if let start = stat.startTime {
                     families.append(
                         .gauge(

@@ -33,13 +33,19 @@ public actor ScrapeCoordinator {
         var module: ModuleConfig
     }
 
+    /// What a collection produced and how it ended.
+    private struct Collected: Sendable {
+        var families: [MetricFamily]
+        var outcome: ScrapeOutcome
+    }
+
     /// One running collection and the callers waiting for it. Each caller waits with its own deadline, so
     /// the result is handed out through continuations rather than by awaiting the task, which a deadline
     /// could not interrupt.
     private final class Flight: Sendable {
         private struct State {
-            var result: [MetricFamily]?
-            var waiters: [UInt64: CheckedContinuation<[MetricFamily]?, Never>] = [:]
+            var result: Collected?
+            var waiters: [UInt64: CheckedContinuation<Collected?, Never>] = [:]
             var nextWaiter: UInt64 = 0
             /// Callers that have not yet been answered or given up; the first is counted at creation.
             var callers = 1
@@ -70,18 +76,18 @@ public actor ScrapeCoordinator {
             state.withLockedValue { $0.abandonedAtDeadline }
         }
 
-        func deliver(_ families: [MetricFamily]) {
+        func deliver(_ collected: Collected) {
             let waiters = state.withLockedValue { state in
-                state.result = families
+                state.result = collected
                 defer { state.waiters = [:] }
                 return Array(state.waiters.values)
             }
-            for waiter in waiters { waiter.resume(returning: families) }
+            for waiter in waiters { waiter.resume(returning: collected) }
         }
 
         /// The families, or nil when `deadline` came first or the caller was cancelled. The last caller to
         /// give up cancels the collection.
-        func wait(until deadline: ContinuousClock.Instant) async -> [MetricFamily]? {
+        func wait(until deadline: ContinuousClock.Instant) async -> Collected? {
             let id = state.withLockedValue { state in
                 state.nextWaiter += 1
                 return state.nextWaiter
@@ -92,8 +98,8 @@ public actor ScrapeCoordinator {
             }
             defer { timer.cancel() }
             let families = await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<[MetricFamily]?, Never>) in
-                    let immediate: [MetricFamily]?? = state.withLockedValue { state in
+                await withCheckedContinuation { (continuation: CheckedContinuation<Collected?, Never>) in
+                    let immediate: Collected?? = state.withLockedValue { state in
                         if let result = state.result { return .some(result) }
                         if state.callers == 0 { return .some(nil) }  // every caller already gave up
                         state.waiters[id] = continuation
@@ -111,7 +117,7 @@ public actor ScrapeCoordinator {
         }
 
         private func giveUp(_ id: UInt64, atDeadline: Bool) {
-            let (waiter, last): (CheckedContinuation<[MetricFamily]?, Never>?, Bool) = state.withLockedValue { state in
+            let (waiter, last): (CheckedContinuation<Collected?, Never>?, Bool) = state.withLockedValue { state in
                 guard let waiter = state.waiters.removeValue(forKey: id) else { return (nil, false) }
                 state.callers -= 1
                 if state.callers == 0 { state.abandonedAtDeadline = atDeadline }
@@ -167,8 +173,8 @@ public actor ScrapeCoordinator {
             flight = start(key: key, deadline: deadline)
             shared = false
         }
-        if let families = await flight.wait(until: deadline) {
-            return ScrapeResult(families: families, outcome: Self.outcome(of: families), shared: shared)
+        if let collected = await flight.wait(until: deadline) {
+            return ScrapeResult(families: collected.families, outcome: collected.outcome, shared: shared)
         }
         if Task.isCancelled {
             return ScrapeResult(families: [], outcome: .cancelled, shared: shared)
@@ -212,11 +218,11 @@ public actor ScrapeCoordinator {
         // Created inside the actor, so the task body is actor-isolated; it suspends while the scraper runs.
         flight.attach(
             Task {
-                let families = await Self.collect(
+                let collected = await Self.collect(
                     request, scraper: scraper, slots: slots, metrics: metrics,
                     abandonedAtDeadline: { flight.abandonedAtDeadline })
                 self.finished(key: key, flight: flight)
-                flight.deliver(families)
+                flight.deliver(collected)
             })
         return flight
     }
@@ -232,17 +238,18 @@ public actor ScrapeCoordinator {
     private static func collect(
         _ request: ScrapeRequest, scraper: any Scraper, slots: AsyncSlots, metrics: ExporterMetrics,
         abandonedAtDeadline: @Sendable () -> Bool
-    ) async -> [MetricFamily] {
+    ) async -> Collected {
         let clock = ContinuousClock()
         let start = clock.now
         let module = request.module
-        guard await slots.acquire() else { return [] }
+        guard await slots.acquire() else { return Collected(families: [], outcome: .cancelled) }
         defer { slots.release() }
         metrics.scrapeStarted()
         guard clock.now < request.deadline else {
             // The deadline passed while waiting for a slot: do not start work on the BMC.
             metrics.scrapeFinished(module: module.name, outcome: .timeout, duration: clock.now - start)
-            return [ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) })]
+            return Collected(
+                families: [ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) })], outcome: .timeout)
         }
         let families = await scraper.scrape(request)
         var outcome = Self.outcome(of: families)
@@ -250,7 +257,7 @@ public actor ScrapeCoordinator {
             outcome = abandonedAtDeadline() ? .timeout : .cancelled
         }
         metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
-        return families
+        return Collected(families: families, outcome: outcome)
     }
 
     /// Success if every `ipmi_up` sample is 1, failure if all are 0, partial otherwise; a result without
