@@ -113,6 +113,11 @@ public final class ExporterMetrics: Sendable {
         state.withLockedValue { $0.sessionsOpen = max(0, $0.sessionsOpen - 1) }
     }
 
+    /// Sets the open-session gauge outright, for a cache that knows its own size.
+    public func setSessionsOpen(_ count: Int) {
+        state.withLockedValue { $0.sessionsOpen = max(0, count) }
+    }
+
     /// An RMCP+ session establishment (Open Session + RAKP 1–4) finished.
     public func handshake(succeeded: Bool) {
         state.withLockedValue { $0.handshakes[succeeded ? "success" : "failure", default: 0] += 1 }
