@@ -122,7 +122,10 @@ let package = Package(
             name: "IPMIClientTests",
             dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
+        .testTarget(
+            name: "PushgatewayTests",
+            dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "IPMIExporterTests",
             dependencies: [
