@@ -1,0 +1,23 @@
+import IPMI
+
+/// Timing and flow-control settings of a client session.
+public struct ClientOptions: Sendable {
+    /// How long to wait for one response before sending the request again.
+    public var requestTimeout: Duration = .milliseconds(1000)
+    /// How many times a request (or handshake step) is sent again after a timeout.
+    public var retries: Int = 2
+    /// The most requests one session keeps outstanding at once. Many BMCs handle only one at a
+    /// time, so the default is conservative; ipmi_sim and most modern BMCs take 4–8.
+    public var maxOutstandingRequests: Int = 1
+    /// How long `close()` waits for the BMC to confirm Close Session.
+    public var closeTimeout: Duration = .milliseconds(500)
+
+    public init() {}
+}
+
+/// A point in time after which no IPMI work may continue. Bind it with ``IPMIDeadline/$current``
+/// (`IPMIDeadline.$current.withValue(.now + .seconds(5)) { … }`) and every request made inside,
+/// including retries, stops there.
+public enum IPMIDeadline {
+    @TaskLocal public static var current: ContinuousClock.Instant?
+}

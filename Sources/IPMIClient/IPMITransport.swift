@@ -1,0 +1,183 @@
+import IPMI
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// One UDP socket that carries many RMCP+ sessions to many BMCs.
+///
+/// Datagrams from a BMC are routed to the session they belong to by the peer address and the console
+/// session ID (in the RMCP+ header, or inside Open Session / RAKP payloads); messages sent before a
+/// session exists (Get Channel Authentication Capabilities, Get Channel Cipher Suites) go to every
+/// session of that peer still in its handshake, whose state machine keeps only its own (rqSeq).
+/// This is what lets one exporter process keep thousands of sessions open on a handful of sockets.
+public final class IPMITransport: Sendable {
+    private struct Endpoint: Sendable {
+        var inbox: AsyncStream<[UInt8]>.Continuation
+        var acceptsPreSession: Bool
+    }
+
+    private struct Registry: Sendable {
+        var endpoints: [SocketAddress: [UInt32: Endpoint]] = [:]
+        var count: Int { endpoints.values.reduce(0) { $0 + $1.count } }
+    }
+
+    /// The routing table, shared by the transport (registering sessions) and its inbound handler.
+    private final class SharedRegistry: Sendable {
+        private let state = Mutex(Registry())
+
+        func withLock<T>(_ body: (inout Registry) -> T) -> T {
+            state.withLock { body(&$0) }
+        }
+    }
+
+    private let channel: any Channel
+    private let registry: SharedRegistry
+    public let statistics: TransportStatistics
+    private let logger: Logger
+
+    /// Binds a UDP socket (an ephemeral port on the wildcard address of the family of `host`).
+    public static func bind(
+        host: String = "0.0.0.0",
+        port: Int = 0,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        statistics: TransportStatistics = TransportStatistics(),
+        logger: Logger = Logger(label: "ipmi.transport")
+    ) async throws -> IPMITransport {
+        let registry = SharedRegistry()
+        let handler = InboundHandler(registry: registry, statistics: statistics, logger: logger)
+        let channel = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        return IPMITransport(channel: channel, registry: registry, statistics: statistics, logger: logger)
+    }
+
+    private init(channel: any Channel, registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+        self.channel = channel
+        self.registry = registry
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    /// The local address the socket is bound to.
+    public var localAddress: SocketAddress? { channel.localAddress }
+
+    /// How many sessions are registered (open or in their handshake).
+    public var sessionCount: Int { registry.withLock { $0.count } }
+
+    /// Closes the socket. Sessions still registered see their inbox finish.
+    public func close() async {
+        let endpoints = registry.withLock { registry in
+            defer { registry.endpoints.removeAll() }
+            return registry.endpoints.values.flatMap { $0.values }
+        }
+        for endpoint in endpoints { endpoint.inbox.finish() }
+        try? await channel.close()
+    }
+
+    /// Picks a console session ID not in use for this peer and registers an inbox for it.
+    func register(peer: SocketAddress) -> (consoleSessionID: UInt32, inbox: AsyncStream<[UInt8]>) {
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let id = registry.withLock { registry -> UInt32 in
+            var id: UInt32
+            repeat {
+                id = UInt32.random(in: 1...UInt32.max)
+            } while registry.endpoints[peer]?[id] != nil
+            registry.endpoints[peer, default: [:]][id] = Endpoint(inbox: continuation, acceptsPreSession: true)
+            return id
+        }
+        return (id, stream)
+    }
+
+    /// Once a session has its ID on the BMC it no longer listens for pre-session messages.
+    func sessionEstablished(peer: SocketAddress, consoleSessionID: UInt32) {
+        registry.withLock { $0.endpoints[peer]?[consoleSessionID]?.acceptsPreSession = false }
+    }
+
+    func unregister(peer: SocketAddress, consoleSessionID: UInt32) {
+        let endpoint = registry.withLock { registry -> Endpoint? in
+            let removed = registry.endpoints[peer]?.removeValue(forKey: consoleSessionID)
+            if registry.endpoints[peer]?.isEmpty == true { registry.endpoints[peer] = nil }
+            return removed
+        }
+        endpoint?.inbox.finish()
+    }
+
+    /// Sends one datagram. Write errors (e.g. ICMP port unreachable reported on a later write) are
+    /// logged and left to the caller's timeout.
+    func send(_ bytes: [UInt8], to peer: SocketAddress) {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        statistics.sent()
+        if logger.logLevel <= .debug {
+            logger.debug(
+                "udp send", metadata: ["peer": "\(peer)", "bytes": "\(bytes.count)", "hex": "\(hexString(bytes))"])
+        }
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
+    }
+
+    /// Routes inbound datagrams on the event loop; never blocks and never throws.
+    private final class InboundHandler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+        let registry: SharedRegistry
+        let statistics: TransportStatistics
+        let logger: Logger
+
+        init(registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+            self.registry = registry
+            self.statistics = statistics
+            self.logger = logger
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            let bytes = Array(envelope.data.readableBytesView)
+            statistics.received()
+            guard let key = routingKey(ofDatagramFromBMC: bytes) else {
+                statistics.dropped(.malformed)
+                logger.debug("dropped malformed datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
+                return
+            }
+            let targets: [AsyncStream<[UInt8]>.Continuation] = registry.withLock { registry in
+                guard let sessions = registry.endpoints[envelope.remoteAddress] else { return [] }
+                switch key {
+                case .session(let id):
+                    return sessions[id].map { [$0.inbox] } ?? []
+                case .preSession:
+                    return sessions.values.filter(\.acceptsPreSession).map(\.inbox)
+                }
+            }
+            if targets.isEmpty {
+                statistics.dropped(.unroutable)
+                logger.debug("dropped unroutable datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
+                return
+            }
+            for inbox in targets { inbox.yield(bytes) }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // ICMP errors surface here on Linux; a UDP socket stays usable, so only log them.
+            logger.debug("udp socket error", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    var out = ""
+    out.reserveCapacity(bytes.count * 3)
+    for (index, byte) in bytes.enumerated() {
+        if index > 0 { out.append(" ") }
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
+    }
+    return out
+}

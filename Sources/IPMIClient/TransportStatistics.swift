@@ -1,0 +1,44 @@
+import Synchronization
+
+/// Why the transport threw a datagram away instead of delivering it to a session.
+public enum DropCategory: String, Sendable, CaseIterable {
+    /// Not an RMCP/IPMI packet at all, or too short to route.
+    case malformed
+    /// Well formed, but no session of ours is waiting for it (unknown peer or session ID).
+    case unroutable
+    /// Rejected by the session: bad integrity data, checksum, decryption, unexpected payload.
+    case rejected
+    /// A response for a request that already completed or gave up (retransmission duplicates).
+    case late
+}
+
+/// Packet counters of one transport, shared by every session on it; the exporter exposes them.
+public final class TransportStatistics: Sendable {
+    public struct Snapshot: Sendable, Equatable {
+        public var packetsSent: UInt64 = 0
+        public var packetsReceived: UInt64 = 0
+        public var retransmissions: UInt64 = 0
+        public var handshakes: UInt64 = 0
+        public var handshakeFailures: UInt64 = 0
+        public var dropped: [DropCategory: UInt64] = [:]
+
+        public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    func sent() { state.withLock { $0.packetsSent &+= 1 } }
+    func received() { state.withLock { $0.packetsReceived &+= 1 } }
+    func retransmitted() { state.withLock { $0.retransmissions &+= 1 } }
+    func handshake(succeeded: Bool) {
+        state.withLock {
+            $0.handshakes &+= 1
+            if !succeeded { $0.handshakeFailures &+= 1 }
+        }
+    }
+    func dropped(_ reason: DropCategory) { state.withLock { $0.dropped[reason, default: 0] &+= 1 } }
+}

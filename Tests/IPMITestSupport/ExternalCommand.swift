@@ -1,0 +1,88 @@
+import Foundation
+
+/// Runs another program (ipmitool, FreeIPMI, promtool, sdrcomp …) and collects what it printed.
+public struct ExternalCommand: Sendable {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var command: String
+        public var result: Result
+        public var description: String {
+            "\(command) exited \(result.status): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+
+    /// Looks a program up on PATH and the sbin directories (FreeIPMI installs into /usr/sbin); a name with a slash
+    /// is taken as a path.
+    public static func locate(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin"]
+        for directory in directories {
+            let candidate = directory + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs the program to completion, killing it after `timeout` seconds.
+    public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60
+    ) throws -> Result {
+        guard let executable = locate(name) else {
+            throw Failure(command: name, result: Result(status: -1, stdout: "", stderr: "\(name) not found"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let watchdog = DispatchWorkItem { [process] in
+            if process.isRunning { process.terminate() }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        // Read both pipes before waiting so a chatty program cannot block on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var out = Data()
+        nonisolated(unsafe) var err = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            out = stdout.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        group.enter()
+        DispatchQueue.global().async {
+            err = stderr.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        group.wait()
+        process.waitUntilExit()
+        watchdog.cancel()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Runs the program and returns its standard output, throwing when it exits non-zero.
+    public static func output(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60
+    ) throws -> String {
+        let result = try run(name, arguments, environment: environment, timeout: timeout)
+        guard result.status == 0 else {
+            throw Failure(command: ([name] + arguments).joined(separator: " "), result: result)
+        }
+        return result.stdout
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// A real, independent BMC for tests: one `ipmi_sim` process (Debian `openipmi`) listening on
+/// 127.0.0.1, with its own configuration and state directory, started and stopped by the test.
+public final class IPMISim: @unchecked Sendable {
+    public struct User: Sendable {
+        public var number: Int
+        public var name: String
+        public var password: String
+        public var privilege: String  // callback, user, operator, admin
+
+        public init(number: Int, name: String, password: String, privilege: String) {
+            self.number = number
+            self.name = name
+            self.password = password
+            self.privilege = privilege
+        }
+    }
+
+    public struct Configuration: Sendable {
+        public var name: String = "bmc"
+        public var users: [User] = [
+            User(number: 2, name: "admin", password: "password", privilege: "admin"),
+            User(number: 3, name: "operator", password: "operpass", privilege: "operator"),
+            User(number: 4, name: "reader", password: "readpass", privilege: "user"),
+        ]
+        /// ipmi_sim_cmd(5) lines run after the BMC exists (sensors, SEL entries …).
+        public var emuCommands: [String] = []
+        /// ipmi_sim_cmd(5) files run after `emuCommands`.
+        public var emuFiles: [String] = []
+        /// An SDR source file compiled with `sdrcomp` into the BMC's main repository.
+        public var sdrSource: String? = nil
+        /// The `mc_add` fields after the address (ipmi_sim_cmd(5)): device ID, device SDRs, device revision,
+        /// firmware major and minor revision, IPMI version, additional device support, manufacturer ID,
+        /// product ID. Get Device ID answers with these.
+        public var device: String = "0x20 no-device-sdrs 0x03 9 8 0x9f 0x1291 0xf02"
+
+        public init() {}
+    }
+
+    public let port: Int
+    public let host = "127.0.0.1"
+    public let directory: URL
+    public let configuration: Configuration
+    private var process: Process?
+
+    public var address: String { "\(host):\(port)" }
+
+    /// Where the Swift test sources live, to find configuration files kept under `Tests/`.
+    public static func testsDirectory(file: String = #filePath) -> URL {
+        // …/Tests/IPMITestSupport/IPMISim.swift → …/Tests
+        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    public static var isAvailable: Bool { ExternalCommand.locate("ipmi_sim") != nil }
+
+    /// Starts a BMC and waits until it listens.
+    public init(_ configuration: Configuration = Configuration(), port: Int? = nil) throws {
+        self.configuration = configuration
+        self.port = port ?? FreePort.udp()
+        self.directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ipmisim-\(configuration.name)-\(UUID().uuidString.prefix(8))")
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private var stateDirectory: URL { directory.appendingPathComponent("state") }
+
+    /// Where ipmi_sim keeps persistent data (SDRs, SEL, users): persist_init("ipmi_sim", name, statedir).
+    private var persistDirectory: URL {
+        stateDirectory.appendingPathComponent("ipmi_sim").appendingPathComponent(configuration.name)
+    }
+
+    private func writeFiles() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(
+            at: persistDirectory,
+            withIntermediateDirectories: true)
+        var lan = """
+            name "\(configuration.name)"
+            set_working_mc 0x20
+              startlan 1
+                addr \(host) \(port)
+                priv_limit admin
+                allowed_auths_callback none md2 md5 straight
+                allowed_auths_user none md2 md5 straight
+                allowed_auths_operator none md2 md5 straight
+                allowed_auths_admin none md2 md5 straight
+                guid a123456789abcdefa123456789abcdef
+              endlan
+
+            """
+        for user in configuration.users {
+            lan +=
+                "  user \(user.number) true \"\(user.name)\" \"\(user.password)\" \(user.privilege) 10 none md2 md5 straight\n"
+        }
+        try lan.write(to: directory.appendingPathComponent("lan.conf"), atomically: true, encoding: .utf8)
+
+        // A BMC only opens its LAN channel once its MC is enabled, so mc_enable comes last.
+        var emu = [
+            "mc_setbmc 0x20",
+            "mc_add 0x20 \(configuration.device) persist_sdr",
+            "sel_enable 0x20 1000 0x0a",
+        ]
+        emu += configuration.emuCommands
+        emu += configuration.emuFiles.map { "include \"\($0)\"" }
+        emu.append("mc_enable 0x20")
+        try (emu.joined(separator: "\n") + "\n")
+            .write(to: directory.appendingPathComponent("bmc.emu"), atomically: true, encoding: .utf8)
+
+        if let source = configuration.sdrSource {
+            // ipmi_sim keeps its main SDR repository in <state>/ipmi_sim/<name>/sdr.<mc>.main.
+            let target = persistDirectory.appendingPathComponent("sdr.20.main")
+            _ = try ExternalCommand.output("sdrcomp", ["-o", target.path, source])
+        }
+    }
+
+    private func start() throws {
+        try writeFiles()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ExternalCommand.locate("ipmi_sim") ?? "/usr/bin/ipmi_sim")
+        process.arguments = [
+            "-c", directory.appendingPathComponent("lan.conf").path,
+            "-f", directory.appendingPathComponent("bmc.emu").path,
+            "-s", stateDirectory.path,
+            "-n",
+        ]
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
+        let log = directory.appendingPathComponent("ipmi_sim.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        try waitUntilListening()
+    }
+
+    /// Polls the kernel's UDP table until the BMC's port is bound (ipmi_sim prints nothing when ready).
+    private func waitUntilListening() throws {
+        let needle = String(format: ":%04X ", port)
+        for _ in 0..<200 {
+            // procfs files report size 0, so read them through a handle rather than String(contentsOfFile:).
+            if let data = FileHandle(forReadingAtPath: "/proc/net/udp")?.readDataToEndOfFile(),
+                case let table = String(decoding: data, as: UTF8.self),
+                table.split(separator: "\n").contains(where: { $0.contains("0100007F" + needle) })
+            {
+                return
+            }
+            guard process?.isRunning == true else { break }
+            usleep(20_000)
+        }
+        let log = (try? String(contentsOf: directory.appendingPathComponent("ipmi_sim.log"), encoding: .utf8)) ?? ""
+        stop()
+        throw ExternalCommand.Failure(
+            command: "ipmi_sim", result: .init(status: -1, stdout: "", stderr: "did not start listening: " + log))
+    }
+
+    /// Stops the BMC. ipmi_sim ignores SIGTERM, so it gets SIGKILL, as a power cut would.
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Kills and restarts the same BMC on the same port: its session table is gone afterwards.
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Runs `ipmitool -I lanplus` against this BMC as `admin` and returns its output.
+    public func ipmitool(
+        _ arguments: [String], cipherSuite: Int = 3, user: String = "admin", password: String = "password"
+    ) throws -> String {
+        try ExternalCommand.output(
+            "ipmitool",
+            ["-I", "lanplus", "-C", String(cipherSuite), "-H", host, "-p", String(port), "-U", user, "-E"] + arguments,
+            environment: ["IPMI_PASSWORD": password])
+    }
+}
