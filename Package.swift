@@ -68,9 +68,11 @@ let package = Package(
                 "IPMIClient",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -96,10 +98,12 @@ let package = Package(
                 "IPMIClient",
                 "IPMIExporter",
                 "IPMISimulator",
+                "PrometheusText",
                 "Pushgateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -109,15 +113,33 @@ let package = Package(
             name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IPMISensorsTests",
-            dependencies: ["IPMISensors", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "IPMISensors", "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
             dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "PushgatewayTests", dependencies: ["Pushgateway"]),
-        .testTarget(name: "IPMIExporterTests", dependencies: ["IPMIExporter", "IPMITestSupport"]),
+        .testTarget(
+            name: "PushgatewayTests",
+            dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "IPMIExporterTests",
+            dependencies: [
+                "IPMIExporter",
+                "IPMITestSupport",
+                "PrometheusText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient", "IPMITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,4 +10,7 @@ static inline CURLcode ipmi_curl_setopt_slist(CURL *h, CURLoption o, struct curl
 static inline CURLcode ipmi_curl_setopt_write_function(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, f); }
 static inline CURLcode ipmi_curl_setopt_read_function(CURL *h, size_t (*f)(char *, size_t, size_t, void *)) { return curl_easy_setopt(h, CURLOPT_READFUNCTION, f); }
 static inline CURLcode ipmi_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
+// Macros built from casts and shifts do not import into Swift.
+static inline CURLcode ipmi_curl_global_init_all(void) { return curl_global_init(CURL_GLOBAL_ALL); }
+static inline CURLcode ipmi_curl_setopt_basic_auth(CURL *h) { return curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC); }
 #endif

@@ -62,6 +62,8 @@ public struct SDRRepositoryReader: Sendable {
     public func read(from requester: some IPMIRequester) async throws -> SDRRepository {
         let info = try await readInfo(from: requester)
         var repository = SDRRepository(info: info, records: [])
+        // An empty repository answers Get SDR 0000h with "not present": there is nothing to walk.
+        guard info.recordCount > 0 else { return repository }
         for (recordID, bytes) in try await readRawRecords(from: requester) {
             do {
                 let record = try SDRRecord.decode(bytes)

@@ -39,10 +39,11 @@ public struct SensorUnits: Sendable, Hashable {
     }
 
     /// The unit as FreeIPMI's ipmi-sensors and ipmimonitoring print it (abbreviated), e.g. "C", "V", "RPM", "%".
-    public var abbreviation: String { render(names: SensorUnits.abbreviations) }
+    public var abbreviation: String { render(names: SensorUnits.abbreviations, percent: "%") }
 
-    /// The unit with the spec's names (table 43-15), e.g. "degrees C", "Volts", "% RPM".
-    public var description: String { render(names: SensorUnits.names) }
+    /// The unit with the spec's names (table 43-15), e.g. "degrees C", "Volts", "% RPM"; a bare percentage is
+    /// "percent", as ipmitool prints it.
+    public var description: String { render(names: SensorUnits.names, percent: "percent") }
 
     /// The spec name of a unit type code, or nil for codes beyond the table.
     public static func name(ofUnitType code: UInt8) -> String? {
@@ -52,13 +53,13 @@ public struct SensorUnits: Sendable, Hashable {
     /// Combines percentage, base, modifier and rate as FreeIPMI does: a "% " prefix (or "%" alone for an
     /// unspecified base unit), "base / modifier" or "base * modifier", "base per-rate"; RPM already means
     /// per minute so "RPM per minute" stays "RPM".
-    private func render(names: [String]) -> String {
+    private func render(names: [String], percent: String) -> String {
         func unitName(_ code: UInt8) -> String {
             Int(code) < names.count ? names[Int(code)] : "unknown"
         }
         var prefix = ""
         if isPercentage {
-            if modifierRelation == .none && rate == 0 && baseUnit == 0 { return "%" }
+            if modifierRelation == .none && rate == 0 && baseUnit == 0 { return percent }
             prefix = "% "
         }
         let base = unitName(baseUnit)

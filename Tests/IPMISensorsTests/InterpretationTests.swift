@@ -127,6 +127,7 @@ import Testing
         #expect(SensorUnits(baseUnit: 6).abbreviation == "W")
         #expect(SensorUnits(baseUnit: 17).abbreviation == "CFM")
         #expect(SensorUnits(isPercentage: true, baseUnit: 0).abbreviation == "%")
+        #expect(SensorUnits(isPercentage: true, baseUnit: 0).description == "percent")
         #expect(SensorUnits(isPercentage: true, baseUnit: 6).abbreviation == "% W")
         #expect(SensorUnits(isPercentage: true, baseUnit: 6).description == "% Watts")
         // RPM per minute is just RPM; other rates are spelled out.

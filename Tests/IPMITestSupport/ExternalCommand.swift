@@ -16,8 +16,10 @@ public struct ExternalCommand: Sendable {
         }
     }
 
-    /// Looks a program up on PATH and the sbin directories (FreeIPMI installs into /usr/sbin).
+    /// Looks a program up on PATH and the sbin directories (FreeIPMI installs into /usr/sbin); a name with a slash
+    /// is taken as a path.
     public static func locate(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin"]
         for directory in directories {

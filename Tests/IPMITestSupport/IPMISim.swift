@@ -69,12 +69,23 @@ public final class IPMISim: @unchecked Sendable {
     }
 
     private var stateDirectory: URL { directory.appendingPathComponent("state") }
+    private var bmcStateDirectory: URL {
+        stateDirectory.appendingPathComponent("ipmi_sim").appendingPathComponent(configuration.name)
+    }
+
+    /// The lab BMC of `Tests/Lab`: 58 sensors of every kind, compiled from `sdrs/main.sdrs`.
+    public static func labConfiguration(name: String = "lab") -> Configuration {
+        let lab = testsDirectory().appendingPathComponent("Lab")
+        var configuration = Configuration()
+        configuration.name = name
+        configuration.sdrSource = lab.appendingPathComponent("sdrs/main.sdrs").path
+        configuration.emuFiles = [lab.appendingPathComponent("sensors.emu").path]
+        return configuration
+    }
 
     private func writeFiles() throws {
         let fm = FileManager.default
-        try fm.createDirectory(
-            at: stateDirectory.appendingPathComponent(configuration.name),
-            withIntermediateDirectories: true)
+        try fm.createDirectory(at: bmcStateDirectory, withIntermediateDirectories: true)
         var lan = """
             name "\(configuration.name)"
             set_working_mc 0x20
@@ -108,8 +119,8 @@ public final class IPMISim: @unchecked Sendable {
             .write(to: directory.appendingPathComponent("bmc.emu"), atomically: true, encoding: .utf8)
 
         if let source = configuration.sdrSource {
-            // ipmi_sim keeps its main SDR repository in <state>/<name>/sdr.<mc>.main.
-            let target = stateDirectory.appendingPathComponent(configuration.name).appendingPathComponent("sdr.20.main")
+            // ipmi_sim keeps its main SDR repository in <state>/ipmi_sim/<name>/sdr.<mc>.main.
+            let target = bmcStateDirectory.appendingPathComponent("sdr.20.main")
             _ = try ExternalCommand.output("sdrcomp", ["-o", target.path, source])
         }
     }

@@ -1,0 +1,413 @@
+import Foundation
+import Yams
+
+/// Reads prometheus-community/ipmi_exporter's YAML config as it is, plus our documented additions.
+///
+/// ```yaml
+/// modules:
+///   default:
+///     user: monitor
+///     pass: secret            # or password_file: /etc/ipmi-exporter/bmc.pass (our addition)
+///     privilege: user         # user | operator | admin; default operator, as FreeIPMI
+///     driver: LAN_2_0         # LAN_2_0 or absent; LAN is accepted with a warning and spoken as LAN_2_0
+///     timeout: 10000          # milliseconds; caps one scrape of a target (default 10000)
+///     collectors: [ipmi, bmc, chassis]
+///     exclude_sensor_ids: [2, 29]
+///     workaround_flags: [opensesspriv]
+///     sel_events: [{name: correctable_memory_error, regex: "Correctable memory error.*"}]
+///     cipher_suite: 3         # our addition; absent: the client chooses
+///     kg_file: /etc/ipmi-exporter/kg   # our addition: K_g as raw bytes or 0x-prefixed hex
+///     bridge: {channel: 7, target: 0x72}  # our addition
+///     # collector_cmd, default_args, custom_args: accepted, warned about, no effect (no FreeIPMI here)
+/// targets:                    # our addition: scraped by /metrics without a target
+///   - {target: "10.0.0.5", module: default}
+/// exporter:                   # our addition; defaults shown
+///   session_idle_timeout: 10m
+///   max_concurrent_scrapes: 64
+///   scrape_timeout_offset: 500ms
+///   max_connections: 512
+///   http_idle_timeout: 60s
+///   max_header_bytes: 16384
+/// ```
+public enum ConfigLoader {
+    /// Reads and validates the file at `path`; secret files named in it are read relative to its directory.
+    public static func load(file path: String) throws(ConfigError) -> ExporterConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(
+                location: ConfigLocation(file: path, line: 0, column: 0),
+                message: "cannot read config file: \(Self.reason(error))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(
+                location: ConfigLocation(file: path, line: 0, column: 0), message: "config file is not UTF-8")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, file: path, baseDirectory: directory)
+    }
+
+    /// Validates YAML text; `file` names it in messages and `baseDirectory` resolves relative secret files.
+    public static func parse(yaml: String, file: String, baseDirectory: String) throws(ConfigError) -> ExporterConfig {
+        let reader = YAMLReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch {
+            throw ConfigError(location: reader.location(nil), message: "cannot parse YAML")
+        }
+        var parser = Parser(reader: reader, baseDirectory: baseDirectory)
+        guard let root else { return ExporterConfig() }  // an empty file, like ipmi_exporter without a config
+        return try parser.config(root)
+    }
+
+    /// A YAML syntax error with its position. Yams' own description quotes the offending line, which may hold
+    /// a password, so only the problem and position are kept.
+    private static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+        func at(_ mark: Mark, _ problem: String) -> ConfigError {
+            ConfigError(
+                location: ConfigLocation(file: file, line: mark.line, column: mark.column),
+                message: "invalid YAML: \(problem)")
+        }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return at(mark, problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // The context's text is the whole file: only its mark is used.
+            let names = Set(duplicates).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            return ConfigError(
+                location: ConfigLocation(file: file, line: context.mark.line, column: context.mark.column),
+                message: "duplicate key \(names)")
+        default:
+            return ConfigError(location: ConfigLocation(file: file, line: 0, column: 0), message: "invalid YAML")
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
+    }
+}
+
+/// One pass over the composed tree.
+private struct Parser {
+    let reader: YAMLReader
+    let baseDirectory: String
+    var warnings: [ConfigWarning] = []
+
+    init(reader: YAMLReader, baseDirectory: String) {
+        self.reader = reader
+        self.baseDirectory = baseDirectory
+    }
+
+    mutating func config(_ root: Node) throws(ConfigError) -> ExporterConfig {
+        var config = ExporterConfig()
+        var targetsNode: Node?
+        for (key, keyNode, value) in try reader.mapping(root, "the config file") {
+            switch key {
+            case "modules":
+                for (name, nameNode, moduleNode) in try reader.mapping(value, "modules") {
+                    guard !name.isEmpty else { throw reader.error(nameNode, "module name is empty") }
+                    config.modules[name] = try module(name: name, moduleNode)
+                }
+            case "targets":
+                targetsNode = value  // checked after modules, which may come later in the file
+            case "exporter":
+                config.settings = try settings(value)
+            default:
+                throw reader.error(
+                    keyNode, "unknown key \"\(key)\" at the top level (expected modules, targets or exporter)")
+            }
+        }
+        if let targetsNode {
+            config.targets = try targets(targetsNode, modules: config.modules)
+        }
+        config.warnings = warnings
+        return config
+    }
+
+    private mutating func module(name: String, _ node: Node) throws(ConfigError) -> ModuleConfig {
+        var module = ModuleConfig(name: name)
+        var passwordNode: Node?
+        var passwordFileNode: Node?
+        let what = "module \"\(name)\""
+        for (key, keyNode, value) in try reader.mapping(node, what) {
+            switch key {
+            case "user":
+                module.user = try reader.string(value, "user")
+            case "pass":
+                passwordNode = value
+                module.password = Secret(try reader.string(value, "pass"))
+            case "password_file":
+                passwordFileNode = value
+                module.password = try secretFile(value, key: "password_file", maxBytes: 20)
+            case "privilege":
+                let text = try reader.string(value, "privilege")
+                guard let level = PrivilegeLevel(rawValue: text.lowercased()) else {
+                    throw reader.error(value, "privilege must be user, operator or admin, found \"\(text)\"")
+                }
+                module.privilege = level
+            case "driver":
+                try driver(value)
+            case "timeout":
+                let milliseconds = try reader.integer(value, "timeout (milliseconds)", in: 1...3_600_000)
+                module.timeout = .milliseconds(milliseconds)
+            case "collectors":
+                module.collectors = try collectors(value)
+            case "exclude_sensor_ids":
+                var ids: Set<Int> = []
+                for item in try reader.sequence(value, "exclude_sensor_ids") {
+                    ids.insert(try reader.integer(item, "sensor ID", in: 0...0xFFFF))
+                }
+                module.excludeSensorIDs = ids
+            case "workaround_flags":
+                var flags: Set<String> = []
+                for item in try reader.sequence(value, "workaround_flags") {
+                    let flag = try reader.string(item, "workaround flag").lowercased()
+                    if !WorkaroundFlags.known.contains(flag) {
+                        warn(item, "unknown workaround flag \"\(flag)\" is ignored")
+                    }
+                    flags.insert(flag)
+                }
+                module.workaroundFlags = flags
+            case "sel_events":
+                module.selEvents = try selEvents(value)
+            case "collector_cmd", "default_args", "custom_args":
+                try checkFreeIPMIKey(key, value)
+                warn(keyNode, "\(key) has no effect: this exporter speaks IPMI itself and runs no FreeIPMI commands")
+            case "cipher_suite":
+                let suite = try reader.integer(value, "cipher_suite", in: 0...255)
+                guard [0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17].contains(suite) else {
+                    throw reader.error(
+                        value,
+                        "cipher_suite \(suite) is not an IPMI v2.0 cipher suite (0-3, 6-8, 11, 12, 15-17)")
+                }
+                if suite == 0 { warn(value, "cipher_suite 0 sends the password check and data unauthenticated") }
+                module.cipherSuite = UInt8(suite)
+            case "kg_file":
+                module.kg = try secretFile(value, key: "kg_file", maxBytes: 20)
+            case "bridge":
+                module.bridge = try bridge(value)
+            default:
+                throw reader.error(keyNode, "unknown key \"\(key)\" in \(what)")
+            }
+        }
+        if let passwordNode, passwordFileNode != nil {
+            throw reader.error(passwordNode, "give either pass or password_file in \(what), not both")
+        }
+        if module.password.bytes.count > 20 {
+            // RAKP uses the first 20 bytes of the password as the user key (IPMI v2.0 section 13.31);
+            // FreeIPMI and ipmitool refuse longer ones rather than truncating silently.
+            throw reader.error(passwordNode ?? node, "the password of \(what) is longer than 20 bytes")
+        }
+        return module
+    }
+
+    private mutating func driver(_ node: Node) throws(ConfigError) {
+        let text = try reader.string(node, "driver")
+        switch text.uppercased() {
+        case "", "LAN_2_0":
+            break
+        case "LAN":
+            warn(
+                node,
+                "driver LAN (IPMI 1.5) is spoken as LAN_2_0 (RMCP+): IPMI 1.5 sessions are not supported")
+        default:
+            throw reader.error(node, "driver \"\(text)\" is not supported: only LAN_2_0 (remote RMCP+) is")
+        }
+    }
+
+    private func collectors(_ node: Node) throws(ConfigError) -> [CollectorName] {
+        var names: [CollectorName] = []
+        for item in try reader.sequence(node, "collectors") {
+            let text = try reader.string(item, "collector")
+            guard let name = CollectorName(rawValue: text) else {
+                let valid = CollectorName.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.error(item, "unknown collector \"\(text)\" (valid: \(valid))")
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
+    private func selEvents(_ node: Node) throws(ConfigError) -> [SELEventRule] {
+        var rules: [SELEventRule] = []
+        for item in try reader.sequence(node, "sel_events") {
+            var name: String?
+            var pattern: String?
+            for (key, keyNode, value) in try reader.mapping(item, "a sel_events entry") {
+                switch key {
+                case "name": name = try reader.string(value, "name")
+                case "regex":
+                    let text = try reader.string(value, "regex")
+                    do {
+                        _ = try Regex(text)
+                    } catch {
+                        throw reader.error(value, "regex does not compile: \(error)")
+                    }
+                    pattern = text
+                default: throw reader.error(keyNode, "unknown key \"\(key)\" in a sel_events entry (name, regex)")
+                }
+            }
+            guard let name, !name.isEmpty else { throw reader.error(item, "sel_events entry without a name") }
+            guard let pattern else { throw reader.error(item, "sel_events entry \"\(name)\" without a regex") }
+            rules.append(SELEventRule(name: name, pattern: pattern))
+        }
+        return rules
+    }
+
+    private func bridge(_ node: Node) throws(ConfigError) -> BridgeConfig {
+        var channel: Int?
+        var target: Int?
+        for (key, keyNode, value) in try reader.mapping(node, "bridge") {
+            switch key {
+            case "channel": channel = try reader.integer(value, "bridge channel", in: 0...15)
+            case "target": target = try reader.integer(value, "bridge target address", in: 0...255)
+            default: throw reader.error(keyNode, "unknown key \"\(key)\" in bridge (channel, target)")
+            }
+        }
+        guard let channel, let target else { throw reader.error(node, "bridge needs both channel and target") }
+        return BridgeConfig(channel: UInt8(channel), targetAddress: UInt8(target))
+    }
+
+    /// `collector_cmd: {ipmi: sudo}` and `*_args: {ipmi: [...]}` must still be well-formed and name collectors.
+    private func checkFreeIPMIKey(_ key: String, _ node: Node) throws(ConfigError) {
+        for (name, nameNode, value) in try reader.mapping(node, key) {
+            guard CollectorName(rawValue: name) != nil else {
+                throw reader.error(nameNode, "unknown collector \"\(name)\" in \(key)")
+            }
+            if key == "collector_cmd" {
+                _ = try reader.string(value, "\(key).\(name)")
+            } else {
+                for item in try reader.sequence(value, "\(key).\(name)") { _ = try reader.string(item, "argument") }
+            }
+        }
+    }
+
+    private func secretFile(_ node: Node, key: String, maxBytes: Int) throws(ConfigError) -> Secret {
+        let path = try reader.string(node, key)
+        guard !path.isEmpty else { throw reader.error(node, "\(key) is empty") }
+        let url =
+            path.hasPrefix("/")
+            ? URL(fileURLWithPath: path) : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw reader.error(node, "cannot read \(key) \(path): \(ConfigLoader.reason(error))")
+        }
+        var bytes = Array(data)
+        // Files written by editors and `echo` end in a newline that is not part of the secret.
+        if bytes.last == 0x0A { bytes.removeLast() }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        if key == "kg_file", let decoded = Self.hexKey(bytes) {
+            bytes = decoded
+        }
+        guard bytes.count <= maxBytes else {
+            throw reader.error(node, "\(key) \(path) holds more than \(maxBytes) bytes")
+        }
+        return Secret(bytes)
+    }
+
+    /// `0x` followed by an even number of hex digits, as FreeIPMI accepts K_g on its command line.
+    private static func hexKey(_ bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count > 2, bytes[0] == UInt8(ascii: "0"), bytes[1] | 0x20 == UInt8(ascii: "x"),
+            bytes.count % 2 == 0
+        else { return nil }
+        var out: [UInt8] = []
+        var index = 2
+        while index < bytes.count {
+            guard let high = hexDigit(bytes[index]), let low = hexDigit(bytes[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    private func targets(_ node: Node, modules: [String: ModuleConfig]) throws(ConfigError) -> [TargetConfig] {
+        var result: [TargetConfig] = []
+        var seen: Set<String> = []
+        for item in try reader.sequence(node, "targets") {
+            var targetText: String?
+            var targetNode = item
+            var moduleName = "default"
+            var moduleNode = item
+            for (key, keyNode, value) in try reader.mapping(item, "a targets entry") {
+                switch key {
+                case "target":
+                    targetText = try reader.string(value, "target")
+                    targetNode = value
+                case "module":
+                    moduleName = try reader.string(value, "module")
+                    moduleNode = value
+                default: throw reader.error(keyNode, "unknown key \"\(key)\" in a targets entry (target, module)")
+                }
+            }
+            guard let targetText else { throw reader.error(item, "targets entry without a target") }
+            let target: ScrapeTarget
+            do {
+                target = try ScrapeTarget(parsing: targetText)
+            } catch {
+                throw reader.error(targetNode, "invalid target \"\(targetText)\": \(error.reason)")
+            }
+            guard modules[moduleName] != nil else {
+                throw reader.error(moduleNode, "target \(targetText) names unknown module \"\(moduleName)\"")
+            }
+            guard seen.insert("\(target)|\(moduleName)").inserted else {
+                throw reader.error(targetNode, "target \(targetText) with module \(moduleName) is listed twice")
+            }
+            result.append(TargetConfig(name: targetText, target: target, module: moduleName))
+        }
+        return result
+    }
+
+    private func settings(_ node: Node) throws(ConfigError) -> ExporterSettings {
+        var settings = ExporterSettings()
+        for (key, keyNode, value) in try reader.mapping(node, "exporter") {
+            switch key {
+            case "session_idle_timeout": settings.sessionIdleTimeout = try reader.duration(value, key)
+            case "max_concurrent_scrapes":
+                settings.maxConcurrentScrapes = try reader.integer(value, key, in: 1...100_000)
+            case "scrape_timeout_offset":
+                let text = try reader.string(value, key)
+                guard let offset = YAMLReader.parseDuration(text) else {
+                    throw reader.error(value, "\(key) must be a duration like 500ms, found \"\(text)\"")
+                }
+                settings.scrapeTimeoutOffset = offset
+            case "max_connections": settings.maxConnections = try reader.integer(value, key, in: 1...1_000_000)
+            case "http_idle_timeout": settings.httpIdleTimeout = try reader.duration(value, key)
+            case "max_header_bytes": settings.maxHeaderBytes = try reader.integer(value, key, in: 1024...1_048_576)
+            default:
+                let valid = [
+                    "session_idle_timeout", "max_concurrent_scrapes", "scrape_timeout_offset", "max_connections",
+                    "http_idle_timeout", "max_header_bytes",
+                ]
+                throw reader.error(
+                    keyNode, "unknown key \"\(key)\" in exporter (valid: \(valid.joined(separator: ", ")))")
+            }
+        }
+        return settings
+    }
+
+    private mutating func warn(_ node: Node, _ message: String) {
+        warnings.append(ConfigWarning(location: reader.location(node), message: message))
+    }
+}

@@ -1,0 +1,183 @@
+/// The collectors of prometheus-community/ipmi_exporter, under the names its config uses.
+public enum CollectorName: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case ipmi
+    case bmc
+    case bmcWatchdog = "bmc-watchdog"
+    case chassis
+    case dcmi
+    case sel
+    case selEvents = "sel-events"
+    case smLANMode = "sm-lan-mode"
+
+    /// Collectors used when a module lists none, in ipmi_exporter's order.
+    public static let defaults: [CollectorName] = [.ipmi, .dcmi, .bmc, .chassis]
+
+    public var description: String { rawValue }
+}
+
+/// Requested maximum privilege level of a session (IPMI v2.0 section 13.17, table 13-17 values).
+public enum PrivilegeLevel: String, Sendable, Hashable, CaseIterable {
+    case user
+    case `operator`
+    case admin
+
+    /// The value sent in the RMCP+ Open Session Request and RAKP 1.
+    public var ipmiValue: UInt8 {
+        switch self {
+        case .user: 2
+        case .operator: 3
+        case .admin: 4
+        }
+    }
+}
+
+/// A rule of the `sel-events` collector: SEL entries whose text matches `pattern` count under `name`.
+public struct SELEventRule: Hashable, Sendable {
+    public var name: String
+    /// A regular expression, already checked to compile with Swift's `Regex`.
+    public var pattern: String
+
+    public init(name: String, pattern: String) {
+        self.name = name
+        self.pattern = pattern
+    }
+}
+
+/// Bridging to a controller behind the BMC (IPMI v2.0 section 6.13, Send Message): the channel and the
+/// responder's slave address on it.
+public struct BridgeConfig: Hashable, Sendable {
+    public var channel: UInt8
+    public var targetAddress: UInt8
+
+    public init(channel: UInt8, targetAddress: UInt8) {
+        self.channel = channel
+        self.targetAddress = targetAddress
+    }
+}
+
+/// One entry under `modules:`: how to reach and what to collect from the BMCs scraped with `module=NAME`.
+public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
+    public var name: String
+    public var user: String
+    /// From `pass` or `password_file`; empty for a BMC user without password.
+    public var password: Secret
+    public var privilege: PrivilegeLevel
+    /// Cap on one scrape of a target (`timeout`, milliseconds in the file).
+    public var timeout: Duration
+    public var collectors: [CollectorName]
+    /// SDR record IDs left out of the `ipmi` collector.
+    public var excludeSensorIDs: Set<Int>
+    /// FreeIPMI workaround flag names, lower-cased; see ``WorkaroundFlags``.
+    public var workaroundFlags: Set<String>
+    public var selEvents: [SELEventRule]
+    /// RMCP+ cipher suite ID; nil lets the client choose.
+    public var cipherSuite: UInt8?
+    /// BMC key K_g (IPMI v2.0 section 13.31) from `kg_file`; nil means K_g = the user key.
+    public var kg: Secret?
+    public var bridge: BridgeConfig?
+
+    public init(
+        name: String, user: String = "", password: Secret = Secret([]), privilege: PrivilegeLevel = .operator,
+        timeout: Duration = ModuleConfig.defaultTimeout, collectors: [CollectorName] = CollectorName.defaults,
+        excludeSensorIDs: Set<Int> = [], workaroundFlags: Set<String> = [], selEvents: [SELEventRule] = [],
+        cipherSuite: UInt8? = nil, kg: Secret? = nil, bridge: BridgeConfig? = nil
+    ) {
+        self.name = name
+        self.user = user
+        self.password = password
+        self.privilege = privilege
+        self.timeout = timeout
+        self.collectors = collectors
+        self.excludeSensorIDs = excludeSensorIDs
+        self.workaroundFlags = workaroundFlags
+        self.selEvents = selEvents
+        self.cipherSuite = cipherSuite
+        self.kg = kg
+        self.bridge = bridge
+    }
+
+    /// Used when a module has no `timeout`: Prometheus' default scrape timeout.
+    public static let defaultTimeout: Duration = .seconds(10)
+
+    /// A summary without secrets, for logs.
+    public var description: String {
+        var parts = [
+            "module=\(name)", "user=\(user)", "privilege=\(privilege.rawValue)", "timeout=\(timeout)",
+            "collectors=\(collectors.map(\.rawValue).joined(separator: ","))",
+        ]
+        if let cipherSuite { parts.append("cipher_suite=\(cipherSuite)") }
+        if let bridge { parts.append("bridge=\(bridge.channel)/0x\(String(bridge.targetAddress, radix: 16))") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// FreeIPMI's workaround flag names (ipmi-sensors(8), ipmimonitoring(8), freeipmi.conf(5)). Names outside this
+/// list draw a warning; which ones change behaviour is up to the client and collectors.
+public enum WorkaroundFlags {
+    public static let known: Set<String> = [
+        "authcap", "nochecksumcheck", "idzero", "unexpectedauth", "forcepermsg", "endianseq", "noauthcodecheck",
+        "intel20", "supermicro20", "sun20", "opensesspriv", "integritycheckvalue", "assumeio",
+        "assumemaxsdrrecordcount", "discretereading", "ignorescanningdisabled", "assumebmcowner",
+        "ignoreauthcode", "nosensorsdronly", "solpayloadsize", "solport", "solstatus", "solchannelassumelan",
+        "serialalertsdeferred", "incorrectendianess", "slowcommit", "veryslowcommit", "malformedack",
+        "skipchecks", "ipmiping",
+    ]
+}
+
+/// One entry of the top-level `targets:` list, scraped when `/metrics` is requested without a target.
+public struct TargetConfig: Hashable, Sendable {
+    /// The target as written in the file; it becomes the `target` label of that target's series.
+    public var name: String
+    public var target: ScrapeTarget
+    public var module: String
+
+    public init(name: String, target: ScrapeTarget, module: String) {
+        self.name = name
+        self.target = target
+        self.module = module
+    }
+}
+
+/// Settings of the exporter itself, from the optional top-level `exporter:` block (our addition). They are
+/// read at start-up; a reload that changes them logs that they apply after a restart.
+public struct ExporterSettings: Hashable, Sendable {
+    /// BMC sessions unused for this long are closed.
+    public var sessionIdleTimeout: Duration = .seconds(600)
+    /// Targets collected at the same time, over all modules.
+    public var maxConcurrentScrapes: Int = 64
+    /// Subtracted from `X-Prometheus-Scrape-Timeout-Seconds` so the answer reaches Prometheus in time.
+    public var scrapeTimeoutOffset: Duration = .milliseconds(500)
+    /// Open HTTP connections accepted at once; further ones are closed straight away.
+    public var maxConnections: Int = 512
+    /// An HTTP connection with no traffic for this long is closed.
+    public var httpIdleTimeout: Duration = .seconds(60)
+    /// Request line plus headers of one request.
+    public var maxHeaderBytes: Int = 16 * 1024
+
+    public init() {}
+}
+
+/// A whole config file, validated.
+public struct ExporterConfig: Hashable, Sendable {
+    public var modules: [String: ModuleConfig]
+    public var targets: [TargetConfig]
+    public var settings: ExporterSettings
+    /// Accepted but noteworthy things found while reading; log them once.
+    public var warnings: [ConfigWarning]
+
+    public init(
+        modules: [String: ModuleConfig] = [:], targets: [TargetConfig] = [], settings: ExporterSettings = .init(),
+        warnings: [ConfigWarning] = []
+    ) {
+        self.modules = modules
+        self.targets = targets
+        self.settings = settings
+        self.warnings = warnings
+    }
+
+    /// The module a request names, where an absent or empty name means `default`, like ipmi_exporter.
+    public func module(named name: String?) -> ModuleConfig? {
+        let name = (name?.isEmpty ?? true) ? "default" : name!
+        return modules[name]
+    }
+}

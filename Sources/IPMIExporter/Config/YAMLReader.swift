@@ -1,0 +1,115 @@
+import Foundation
+import Yams
+
+/// Typed access to a composed YAML tree that reports every problem with file, line and column.
+struct YAMLReader {
+    let file: String
+
+    func location(_ node: Node) -> ConfigLocation {
+        location(node.mark)
+    }
+
+    func location(_ mark: Mark?) -> ConfigLocation {
+        ConfigLocation(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0)
+    }
+
+    func error(_ node: Node, _ message: String) -> ConfigError {
+        ConfigError(location: location(node), message: message)
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    /// The entries of a mapping in file order, with string keys. A null node reads as an empty mapping.
+    func mapping(_ node: Node, _ what: String) throws(ConfigError) -> [(key: String, keyNode: Node, value: Node)] {
+        if isNull(node) { return [] }
+        guard case .mapping(let mapping) = node else {
+            throw error(node, "\(what) must be a mapping, found \(kind(node))")
+        }
+        var seen: Set<String> = []
+        var entries: [(key: String, keyNode: Node, value: Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else { throw error(keyNode, "keys in \(what) must be strings") }
+            guard seen.insert(key.string).inserted else {
+                throw error(keyNode, "duplicate key \"\(key.string)\" in \(what)")
+            }
+            entries.append((key.string, keyNode, value))
+        }
+        return entries
+    }
+
+    /// The items of a sequence. A null node reads as an empty list.
+    func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
+        if isNull(node) { return [] }
+        guard case .sequence(let sequence) = node else {
+            throw error(node, "\(what) must be a list, found \(kind(node))")
+        }
+        return Array(sequence)
+    }
+
+    /// A scalar as text. Numbers and booleans are accepted as written (`pass: 1234` is a password).
+    func string(_ node: Node, _ what: String) throws(ConfigError) -> String {
+        if isNull(node) { return "" }
+        guard case .scalar(let scalar) = node else {
+            throw error(node, "\(what) must be a string, found \(kind(node))")
+        }
+        return scalar.string
+    }
+
+    /// A decimal or `0x` hexadecimal integer within `range`.
+    func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard case .scalar(let scalar) = node, !isNull(node) else {
+            throw error(node, "\(what) must be an integer, found \(kind(node))")
+        }
+        let text = scalar.string.replacingOccurrences(of: "_", with: "")
+        let value: Int?
+        if text.hasPrefix("0x") || text.hasPrefix("0X") {
+            value = Int(text.dropFirst(2), radix: 16)
+        } else {
+            value = Int(text)
+        }
+        guard let value else { throw error(node, "\(what) must be an integer, found \"\(scalar.string)\"") }
+        guard range.contains(value) else {
+            throw error(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
+        }
+        return value
+    }
+
+    /// A Prometheus-style duration such as `90s`, `5m`, `1h30m` or `1500ms`.
+    func duration(_ node: Node, _ what: String) throws(ConfigError) -> Duration {
+        let text = try string(node, what)
+        guard let duration = Self.parseDuration(text), duration > .zero else {
+            throw error(node, "\(what) must be a positive duration like 30s, 5m or 1500ms, found \"\(text)\"")
+        }
+        return duration
+    }
+
+    static func parseDuration(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [
+            ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+        ]
+        var rest = Substring(text)
+        var milliseconds: Int64 = 0
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, digits.count <= 9, let number = Int64(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            guard let (unit, factor) = units.first(where: { rest.hasPrefix($0.0) }) else { return nil }
+            rest = rest.dropFirst(unit.count)
+            milliseconds += number * factor
+        }
+        return .milliseconds(milliseconds)
+    }
+
+    func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar: isNull(node) ? "nothing" : "a scalar"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+}

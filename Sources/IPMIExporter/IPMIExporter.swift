@@ -1,1 +1,0 @@
-// Placeholder: IPMIExporter is filled in by its issue.

@@ -1,1 +1,0 @@
-// Placeholder: PrometheusText is filled in by its issue.

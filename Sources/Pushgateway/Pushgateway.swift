@@ -1,1 +1,0 @@
-// Placeholder: Pushgateway is filled in by its issue.

@@ -1,0 +1,283 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Pushgateway
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `ipmi-exporter push`: scrape every target once and push each one's metrics to a Pushgateway as
+/// the group `{job, instance=<target>}`. Exit status 0 when every target was scraped and pushed,
+/// 1 when any failed, 2 for bad usage or configuration.
+struct PushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Scrape a list of BMCs once and push each one's metrics to a Prometheus Pushgateway.",
+        discussion: """
+            Each target becomes its own group, PUT to <push.url>/metrics/job/<job>/instance/<target>, so \
+            metrics that disappeared do not linger. A target that cannot be scraped still pushes ipmi_up 0. \
+            Targets come from --target, --targets-file (one per line, # comments) or else the config's \
+            targets list. Exit status: 0 all scraped and pushed, 1 any failed, 2 bad usage or config.
+            """)
+
+    @Option(name: .customLong("config.file"), help: "Exporter configuration file (modules, credentials, targets).")
+    var configFile: String?
+
+    @Option(name: .customLong("push.url"), help: "Pushgateway base URL, e.g. http://pushgateway:9091.")
+    var pushURL: String?
+
+    @Option(name: .customLong("push.job"), help: "Value of the job label of every group.")
+    var job = "ipmi"
+
+    @Option(name: .customLong("target"), help: "A BMC to scrape, HOST[:PORT]; repeatable.")
+    var targets: [String] = []
+
+    @Option(name: .customLong("targets-file"), help: "File with one target per line.")
+    var targetsFile: String?
+
+    @Option(name: .customLong("module"), help: "Configuration module to scrape with.")
+    var module = "default"
+
+    @Option(name: .customLong("concurrency"), help: "Targets scraped and pushed at the same time.")
+    var concurrency = 8
+
+    @Option(name: .customLong("timeout"), help: "Scrape timeout per target (e.g. 10s, 1500ms).")
+    var timeout = "10s"
+
+    @Option(name: .customLong("push.timeout"), help: "Timeout of one push attempt.")
+    var pushTimeout = "10s"
+
+    @Option(name: .customLong("push.connect-timeout"), help: "Connection timeout of one push attempt.")
+    var pushConnectTimeout = "5s"
+
+    @Option(name: .customLong("push.retries"), help: "Retries after connection errors and 5xx answers.")
+    var pushRetries = 3
+
+    @Option(name: .customLong("push.basic-auth-file"), help: "File holding user:password for the gateway.")
+    var basicAuthFile: String?
+
+    @Option(name: .customLong("push.header"), help: "Extra request header 'Name: value'; repeatable.")
+    var headers: [String] = []
+
+    @Option(name: .customLong("push.ca-file"), help: "CA bundle (PEM) to verify an https gateway.")
+    var caFile: String?
+
+    @Option(name: .customLong("push.cert-file"), help: "Client certificate (PEM) for the gateway.")
+    var certFile: String?
+
+    @Option(name: .customLong("push.key-file"), help: "Private key (PEM) of the client certificate.")
+    var keyFile: String?
+
+    @Option(name: .customLong("log.level"), help: "debug, info, warning or error (messages go to stderr).")
+    var logLevel = "error"
+
+    func run() async throws {
+        let plan: PushPlan
+        do {
+            plan = try makePlan()
+        } catch {
+            writeStandardError("ipmi-exporter push: \(error)\n")
+            throw ExitCode(2)
+        }
+        var logger = Logger(label: "ipmi-exporter.push")
+        logger.logLevel = plan.logLevel
+
+        let backend: PushScrapeBackend
+        let client: PushgatewayClient
+        do {
+            backend = try await PushScrapeBackend.load(configFile: plan.configFile, logger: logger)
+            client = try PushgatewayClient(configuration: plan.gateway, logger: logger)
+        } catch {
+            writeStandardError("ipmi-exporter push: \(error)\n")
+            throw ExitCode(2)
+        }
+        defer { client.shutdown() }
+
+        let targets = plan.targets.isEmpty ? backend.configTargets : plan.targets
+        guard !targets.isEmpty else {
+            writeStandardError(
+                "ipmi-exporter push: no targets: give --target, --targets-file or targets in the config\n")
+            throw ExitCode(2)
+        }
+
+        let runner = BatchPushRunner(
+            client: client, scraper: backend.scraper, job: plan.job, module: plan.module,
+            scrapeTimeout: plan.scrapeTimeout, concurrency: plan.concurrency)
+        var output = PushOutput(total: targets.count, interactive: isatty(STDOUT_FILENO) == 1)
+        let summary = await runner.run(targets: targets) { outcome, completed in
+            output.record(outcome, completed: completed)
+        }
+        await backend.scraper.close()
+        output.finish(summary)
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    /// Everything from the command line, checked; throws `PushUsageError` for exit status 2.
+    func makePlan() throws -> PushPlan {
+        guard let configFile else { throw PushUsageError("--config.file is required") }
+        guard FileManager.default.isReadableFile(atPath: configFile) else {
+            throw PushUsageError("cannot read config file \(configFile)")
+        }
+        guard let pushURL else { throw PushUsageError("--push.url is required") }
+        guard !job.isEmpty else { throw PushUsageError("--push.job must not be empty") }
+        guard concurrency >= 1 else { throw PushUsageError("--concurrency must be at least 1") }
+        guard pushRetries >= 0 else { throw PushUsageError("--push.retries must not be negative") }
+        guard let level = Logger.Level(rawValue: logLevel == "warn" ? "warning" : logLevel) else {
+            throw PushUsageError("unknown --log.level \(logLevel)")
+        }
+
+        var list = targets
+        if let targetsFile {
+            guard let text = try? String(contentsOfFile: targetsFile, encoding: .utf8) else {
+                throw PushUsageError("cannot read targets file \(targetsFile)")
+            }
+            list += Self.targets(fromFileText: text)
+        }
+        var seen = Set<String>()
+        list = list.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+
+        var parsedHeaders: [HTTPHeader] = []
+        for text in headers {
+            guard let header = HTTPHeader(parsing: text) else {
+                throw PushUsageError("--push.header must look like 'Name: value', got '\(text)'")
+            }
+            parsedHeaders.append(header)
+        }
+        var basicAuth: BasicAuth?
+        if let basicAuthFile { basicAuth = try BasicAuth(contentsOfFile: basicAuthFile) }
+        for (flag, path) in [("--push.ca-file", caFile), ("--push.cert-file", certFile), ("--push.key-file", keyFile)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw PushUsageError("cannot read \(flag) \(path)")
+            }
+        }
+
+        let gateway = PushgatewayConfiguration(
+            url: pushURL,
+            basicAuth: basicAuth,
+            headers: parsedHeaders,
+            tls: TLSFiles(caFile: caFile, certFile: certFile, keyFile: keyFile),
+            connectTimeout: try Self.duration("--push.connect-timeout", pushConnectTimeout),
+            timeout: try Self.duration("--push.timeout", pushTimeout),
+            retry: RetryPolicy(maxRetries: pushRetries))
+        return PushPlan(
+            configFile: configFile, gateway: gateway, job: job, module: module, targets: list,
+            scrapeTimeout: try Self.duration("--timeout", timeout), concurrency: concurrency, logLevel: level)
+    }
+
+    /// One target per line; blank lines and `#` comments are skipped.
+    static func targets(fromFileText text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).compactMap { line in
+            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let target = content.trimmingCharacters(in: .whitespaces)
+            return target.isEmpty ? nil : target
+        }
+    }
+
+    private static func duration(_ flag: String, _ text: String) throws -> Duration {
+        guard let value = PushDuration.parse(text), value > .zero else {
+            throw PushUsageError("\(flag) must be a positive duration like 10s, 1500ms or 1m30s, got '\(text)'")
+        }
+        return value
+    }
+}
+
+/// The checked options of one `push` run.
+struct PushPlan: Sendable {
+    var configFile: String
+    var gateway: PushgatewayConfiguration
+    var job: String
+    var module: String
+    /// Empty when the config's targets are to be used.
+    var targets: [String]
+    var scrapeTimeout: Duration
+    var concurrency: Int
+    var logLevel: Logger.Level
+}
+
+/// Bad usage or configuration: reported on stderr, exit status 2.
+struct PushUsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prometheus-style durations: `1500ms`, `10s`, `1m30s`, `2h`; a bare number means seconds.
+enum PushDuration {
+    static func parse(_ text: String) -> Duration? {
+        if let seconds = Double(text) { return seconds.isFinite ? .milliseconds(Int64(seconds * 1000)) : nil }
+        var total = Duration.zero
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            guard let value = Double(number) else { return nil }
+            let milliseconds: Double
+            switch unit {
+            case "ms": milliseconds = value
+            case "s": milliseconds = value * 1000
+            case "m": milliseconds = value * 60_000
+            case "h": milliseconds = value * 3_600_000
+            default: return nil
+            }
+            total += .milliseconds(Int64(milliseconds))
+        }
+        return total
+    }
+}
+
+/// Per-target output: a progress bar on a terminal (failures printed above it), logfmt lines
+/// otherwise; a summary line at the end either way. All of it goes to stdout.
+struct PushOutput {
+    let interactive: Bool
+    let bar: BatchProgressBar
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    private var failed = 0
+
+    init(total: Int, interactive: Bool) {
+        self.interactive = interactive
+        self.bar = BatchProgressBar(total: total)
+        self.start = clock.now
+        if interactive { writeStandardOutput(bar.render(completed: 0, failed: 0, elapsed: .zero)) }
+    }
+
+    mutating func record(_ outcome: BatchTargetOutcome, completed: Int) {
+        if !outcome.succeeded { failed += 1 }
+        guard interactive else {
+            writeStandardOutput(BatchLogfmt.line(for: outcome) + "\n")
+            return
+        }
+        let clearLine = "\r\u{1B}[2K"
+        var text = clearLine
+        if !outcome.succeeded { text += BatchLogfmt.line(for: outcome) + "\n" }
+        text += bar.render(completed: completed, failed: failed, elapsed: start.duration(to: clock.now))
+        writeStandardOutput(text)
+    }
+
+    func finish(_ summary: BatchSummary) {
+        writeStandardOutput((interactive ? "\n" : "") + BatchLogfmt.summaryLine(summary) + "\n")
+    }
+}
+
+private func writeStandardOutput(_ text: String) {
+    writeAll(STDOUT_FILENO, text)
+}
+
+private func writeStandardError(_ text: String) {
+    writeAll(STDERR_FILENO, text)
+}
+
+private func writeAll(_ fd: Int32, _ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        bytes = bytes.dropFirst(written)
+    }
+}

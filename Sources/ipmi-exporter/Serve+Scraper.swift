@@ -1,0 +1,25 @@
+import IPMIClient
+import IPMIExporter
+import Logging
+import PrometheusText
+import ServiceLifecycle
+
+/// What `serve` collects with, and any services it needs running beside the HTTP server (a session cache
+/// janitor, the UDP transport). This is the one place where the collectors plug in.
+struct ScraperSetup {
+    var scraper: any Scraper
+    var services: [any Service]
+}
+
+/// The collectors over cached RMCP+ sessions, all on one UDP socket, with a janitor that keeps idle
+/// sessions alive and closes every session at shutdown.
+func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logger) async throws -> ScraperSetup {
+    var transportLogger = logger
+    transportLogger[metadataKey: "component"] = "transport"
+    let transport = try await IPMITransport.bindAll(logger: transportLogger)
+    var settings = SessionCache.Settings()
+    settings.idleTimeout = config.settings.sessionIdleTimeout
+    let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
+    let scraper = IPMIScraper(cache: cache, metrics: metrics, logger: logger)
+    return ScraperSetup(scraper: scraper, services: [SessionJanitor(cache: cache)])
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import IPMIExporter
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `ipmi-exporter serve`: the HTTP exporter, with the flags of prometheus-community/ipmi_exporter.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve metrics over HTTP (the default).",
+        discussion: """
+            Prometheus scrapes /ipmi?target=HOST[:PORT]&module=NAME (or /metrics with the same parameters) for \
+            one BMC; /metrics without a target serves the exporter's own metrics plus every target listed under \
+            targets: in the config file. POST /-/reload or SIGHUP re-reads the config file. SIGTERM or SIGINT \
+            stops accepting connections and lets requests in flight finish.
+            """
+    )
+
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: ArgumentHelp("Address to listen on for the web interface and telemetry.", valueName: "address"))
+    var listenAddress: String = ":9290"
+
+    @Option(
+        name: .customLong("config.file"),
+        help: ArgumentHelp("Path to the configuration file (ipmi_exporter's YAML format).", valueName: "path"))
+    var configFile: String?
+
+    @Option(
+        name: .customLong("log.level"),
+        help: ArgumentHelp(
+            "Only log messages with the given severity or above. One of: debug, info, warn, error.", valueName: "level")
+    )
+    var logLevel: String = "info"
+
+    @Option(
+        name: .customLong("log.format"),
+        help: ArgumentHelp("Output format of log messages. One of: logfmt, json.", valueName: "format"))
+    var logFormat: String = "logfmt"
+
+    @Option(name: .customLong("freeipmi.path"), help: .hidden)
+    var freeIPMIPath: String?
+
+    @Flag(name: .customLong("native-ipmi"), help: .hidden)
+    var nativeIPMI = false
+
+    func validate() throws {
+        guard LogLevelOption(rawValue: logLevel) != nil else {
+            throw ValidationError("--log.level must be one of debug, info, warn, error (got \"\(logLevel)\")")
+        }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format must be logfmt or json (got \"\(logFormat)\")")
+        }
+        do {
+            _ = try ListenAddress(parsing: listenAddress)
+        } catch {
+            throw ValidationError("--web.listen-address: \(error.reason)")
+        }
+    }
+
+    func run() async throws {
+        let level = LogLevelOption(rawValue: logLevel)!.level
+        let format = LogFormat(rawValue: logFormat)!
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "ipmi-exporter")
+        logger.info("Starting ipmi-exporter", metadata: ["version": "\(ExporterVersion.current)"])
+        if freeIPMIPath != nil || nativeIPMI {
+            logger.warning("--freeipmi.path and --native-ipmi have no effect: this exporter always speaks IPMI itself")
+        }
+
+        let config: ExporterConfig
+        do {
+            config = try ConfigStore.initial(path: configFile)
+        } catch {
+            logger.error("Error parsing config file", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        for warning in config.warnings {
+            logger.warning("Config: \(warning)")
+        }
+        if let configFile {
+            logger.info(
+                "Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
+        }
+
+        let metrics = ExporterMetrics()
+        metrics.configReloaded(successfully: true, at: Double(StructuredLogHandler.unixTime()))
+        let store = ConfigStore(path: configFile, initial: config)
+        let scraper = try await makeScraper(config: config, metrics: metrics, logger: logger)
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
+            logger: logger)
+        let router = ExporterRouter(configStore: store, coordinator: coordinator, metrics: metrics, logger: logger)
+        let server = ExporterHTTPServer(
+            address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
+            logger: logger)
+        let reloader = ReloadOnHangup(store: store, metrics: metrics, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [server, reloader] + scraper.services, gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [], logger: logger))
+        try await group.run()
+        logger.info("Stopped")
+    }
+}
+
+/// Re-reads the config file on SIGHUP, like ipmi_exporter.
+struct ReloadOnHangup: Service, CustomStringConvertible {
+    let store: ConfigStore
+    let metrics: ExporterMetrics
+    let logger: Logger
+
+    var description: String { "ReloadOnHangup" }
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            store.reload(logger: logger, metrics: metrics)
+        }
+    }
+}

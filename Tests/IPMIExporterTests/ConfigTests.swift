@@ -1,0 +1,245 @@
+import Foundation
+import Testing
+
+@testable import IPMIExporter
+
+@Suite struct ConfigTests {
+    static func parse(_ yaml: String, base: String = "/nonexistent") throws(ConfigError) -> ExporterConfig {
+        try ConfigLoader.parse(yaml: yaml, file: "test.yml", baseDirectory: base)
+    }
+
+    /// The error for `yaml`, or nil if it parsed.
+    static func error(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try parse(yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func readsEveryKeyOfAModule() throws {
+        let config = try Self.parse(
+            """
+            modules:
+              default:
+                user: monitor
+                pass: "s3cret"
+                privilege: ADMIN
+                driver: LAN_2_0
+                timeout: 2500
+                collectors: [ipmi, bmc-watchdog, sel-events, sm-lan-mode]
+                exclude_sensor_ids: [2, 0x1d]
+                workaround_flags: [opensesspriv, IntegrityCheckValue]
+                sel_events:
+                  - name: memory_ecc
+                    regex: "Correctable ECC.*"
+                cipher_suite: 17
+                bridge: {channel: 7, target: 0x72}
+              empty:
+                collectors: []
+            targets:
+              - target: 10.0.0.5
+              - {target: "[fd00::1]:1623", module: empty}
+            exporter:
+              session_idle_timeout: 5m
+              max_concurrent_scrapes: 8
+              scrape_timeout_offset: 250ms
+            """)
+        let module = try #require(config.modules["default"])
+        #expect(module.user == "monitor")
+        #expect(module.password.bytes == Array("s3cret".utf8))
+        #expect(module.privilege == .admin)
+        #expect(module.timeout == .milliseconds(2500))
+        #expect(module.collectors == [.ipmi, .bmcWatchdog, .selEvents, .smLANMode])
+        #expect(module.excludeSensorIDs == [2, 29])
+        #expect(module.workaroundFlags == ["opensesspriv", "integritycheckvalue"])
+        #expect(module.selEvents == [SELEventRule(name: "memory_ecc", pattern: "Correctable ECC.*")])
+        #expect(module.cipherSuite == 17)
+        #expect(module.bridge == BridgeConfig(channel: 7, targetAddress: 0x72))
+        #expect(config.modules["empty"]?.collectors == [])
+        #expect(config.modules["empty"]?.privilege == .operator)
+        #expect(config.modules["empty"]?.timeout == .seconds(10))
+        #expect(config.targets.map(\.name) == ["10.0.0.5", "[fd00::1]:1623"])
+        #expect(
+            config.targets.map(\.target) == [
+                ScrapeTarget(host: "10.0.0.5", port: 623), ScrapeTarget(host: "fd00::1", port: 1623),
+            ])
+        #expect(config.targets.map(\.module) == ["default", "empty"])
+        #expect(config.settings.sessionIdleTimeout == .seconds(300))
+        #expect(config.settings.maxConcurrentScrapes == 8)
+        #expect(config.settings.scrapeTimeoutOffset == .milliseconds(250))
+        #expect(config.warnings.isEmpty)
+    }
+
+    @Test func defaultsMatchIPMIExporter() throws {
+        let config = try Self.parse("modules:\n  default:\n    user: u\n")
+        #expect(config.modules["default"]?.collectors == [.ipmi, .dcmi, .bmc, .chassis])
+        #expect(try Self.parse("").modules.isEmpty)
+        #expect(try Self.parse("# only a comment\n").modules.isEmpty)
+    }
+
+    @Test func freeIPMIKeysAndDriverLANAreAcceptedWithWarnings() throws {
+        let config = try Self.parse(
+            """
+            modules:
+              special:
+                driver: "LAN"
+                collector_cmd:
+                  ipmi: sudo
+                custom_args:
+                  ipmi:
+                  - "--bridge-sensors"
+                default_args:
+                  sel: ["-Q"]
+                workaround_flags: [madeupflag]
+            """)
+        #expect(config.modules["special"] != nil)
+        let lines = config.warnings.map(\.location.line)
+        #expect(lines == [3, 4, 6, 9, 11])
+        #expect(config.warnings[0].message.contains("LAN_2_0"))
+        #expect(config.warnings[1].message.contains("no effect"))
+    }
+
+    @Test(arguments: [
+        ("modules:\n  m:\n    user: u\n    colectors: [ipmi]\n", 4, "unknown key \"colectors\""),
+        ("modules:\n  m:\n    timeout: soon\n", 3, "timeout (milliseconds) must be an integer"),
+        ("modules:\n  m:\n    timeout: [1]\n", 3, "must be an integer"),
+        ("modules:\n  m:\n    collectors: ipmi\n", 3, "collectors must be a list"),
+        (
+            "modules:\n  m:\n    collectors:\n      - ipmi\n      - bmc-device-id\n", 5,
+            "unknown collector \"bmc-device-id\""
+        ),
+        ("modules:\n  m:\n    driver: KCS\n", 3, "only LAN_2_0"),
+        ("modules:\n  m:\n    privilege: root\n", 3, "privilege must be user, operator or admin"),
+        ("modules:\n  m:\n    cipher_suite: 4\n", 3, "not an IPMI v2.0 cipher suite"),
+        ("modules:\n  m:\n    bridge: {channel: 16, target: 0x20}\n", 3, "bridge channel must be between 0 and 15"),
+        ("modules:\n  m:\n    bridge: {channel: 6}\n", 3, "needs both channel and target"),
+        (
+            "modules:\n  m:\n    sel_events:\n      - name: x\n        regex: \"(unclosed\"\n", 5,
+            "regex does not compile"
+        ),
+        ("modules:\n  m:\n    user: {a: b}\n", 3, "user must be a string"),
+        ("moduls:\n  m: {}\n", 1, "unknown key \"moduls\" at the top level"),
+        ("modules: [a, b]\n", 1, "modules must be a mapping"),
+        ("modules:\n  m: {}\ntargets:\n  - target: h1\n    module: nope\n", 5, "unknown module \"nope\""),
+        ("modules:\n  default: {}\ntargets:\n  - target: \"h:99999\"\n", 4, "invalid port"),
+        ("modules:\n  default: {}\ntargets:\n  - module: default\n", 4, "without a target"),
+        ("modules:\n  default: {}\ntargets:\n  - h1\n", 4, "must be a mapping"),
+        ("exporter:\n  max_conections: 3\n", 2, "unknown key \"max_conections\" in exporter"),
+        ("exporter:\n  http_idle_timeout: forever\n", 2, "positive duration"),
+        ("modules:\n  m:\n    user: a\n  m:\n    user: b\n", 2, "duplicate key \"m\""),
+        ("modules:\n  m:\n    user: [unclosed\n", 4, "invalid YAML"),
+    ])
+    func rejectsWithFileAndLine(yaml: String, line: Int, message: String) throws {
+        let error = try #require(Self.error(yaml))
+        #expect(error.location.file == "test.yml")
+        #expect(error.location.line == line, "\(error)")
+        #expect(error.message.contains(message), "\(error)")
+        #expect(error.description.hasPrefix("test.yml:\(line):"))
+    }
+
+    @Test func passwordsNeverAppearInDescriptionsOrErrors() throws {
+        let password = "Hunter2Secret"
+        let config = try Self.parse("modules:\n  default:\n    user: admin\n    pass: \(password)\n")
+        let module = try #require(config.modules["default"])
+        var dumped = ""
+        dump(module, to: &dumped)
+        for text in ["\(module)", String(reflecting: module), "\(config)", String(reflecting: config), dumped] {
+            #expect(!text.contains(password))
+        }
+        // A syntax error on the password's own line must not quote it.
+        let error = try #require(Self.error("modules:\n  default:\n    pass: \"\(password)\n  x: [\n"))
+        #expect(!error.description.contains(password))
+        // Nor a type error.
+        let typeError = try #require(Self.error("modules:\n  default:\n    pass: [\(password)]\n"))
+        #expect(!typeError.description.contains(password))
+    }
+
+    @Test func readsPasswordAndKgFilesRelativeToTheConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "pa ss\n".write(to: directory.appendingPathComponent("bmc.pass"), atomically: true, encoding: .utf8)
+        try "0x0102a0ff\n".write(to: directory.appendingPathComponent("kg"), atomically: true, encoding: .utf8)
+        let configFile = directory.appendingPathComponent("ipmi.yml")
+        try "modules:\n  default:\n    password_file: bmc.pass\n    kg_file: kg\n".write(
+            to: configFile, atomically: true, encoding: .utf8)
+        let config = try ConfigLoader.load(file: configFile.path)
+        #expect(config.modules["default"]?.password.bytes == Array("pa ss".utf8))
+        #expect(config.modules["default"]?.kg?.bytes == [0x01, 0x02, 0xA0, 0xFF])
+
+        try "modules:\n  default:\n    pass: x\n    password_file: bmc.pass\n".write(
+            to: configFile, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(file: configFile.path) }
+        try "modules:\n  default:\n    password_file: missing.pass\n".write(
+            to: configFile, atomically: true, encoding: .utf8)
+        do {
+            _ = try ConfigLoader.load(file: configFile.path)
+            Issue.record("a missing password file must fail")
+        } catch {
+            #expect(error.location.line == 3)
+            #expect(error.message.contains("cannot read password_file missing.pass"))
+        }
+    }
+
+    @Test func rejectsAMissingFileWithItsName() {
+        do {
+            _ = try ConfigLoader.load(file: "/nonexistent/ipmi.yml")
+            Issue.record("must fail")
+        } catch {
+            #expect(error.description.hasPrefix("/nonexistent/ipmi.yml: cannot read config file"))
+        }
+    }
+
+    /// The example files that ship with Debian's prometheus-ipmi-exporter must load unchanged.
+    @Test(arguments: ["/etc/prometheus/ipmi_remote.yml", "/etc/prometheus/ipmi_local.yml"])
+    func loadsIPMIExporterExampleFiles(path: String) throws {
+        try #require(FileManager.default.fileExists(atPath: path), "\(path) not installed")
+        let config = try ConfigLoader.load(file: path)
+        #expect(config.modules["default"] != nil)
+    }
+
+    @Test func parsesDurations() {
+        #expect(YAMLReader.parseDuration("1h30m") == .seconds(5400))
+        #expect(YAMLReader.parseDuration("1500ms") == .milliseconds(1500))
+        #expect(YAMLReader.parseDuration("2d") == .seconds(172_800))
+        #expect(YAMLReader.parseDuration("10") == nil)
+        #expect(YAMLReader.parseDuration("") == nil)
+        #expect(YAMLReader.parseDuration("5x") == nil)
+    }
+}
+
+@Suite struct ScrapeTargetTests {
+    @Test(arguments: [
+        ("10.0.0.1", "10.0.0.1", 623), ("10.0.0.1:1623", "10.0.0.1", 1623),
+        ("bmc-1.example.com", "bmc-1.example.com", 623),
+        ("[::1]:623", "::1", 623), ("[fe80::1%eth0]:700", "fe80::1%eth0", 700), ("::1", "::1", 623),
+        ("[2001:db8::5]", "2001:db8::5", 623),
+    ])
+    func parses(text: String, host: String, port: Int) throws {
+        let target = try ScrapeTarget(parsing: text)
+        #expect(target.host == host)
+        #expect(target.port == port)
+    }
+
+    @Test(arguments: [
+        "", ":623", "host:", "host:0", "host:65536", "host:12ab", "[::1", "[::1]x", "[host]:1", "a b", "h/x", "h?x",
+    ])
+    func rejects(text: String) {
+        #expect(throws: TargetParseError.self) { try ScrapeTarget(parsing: text) }
+    }
+
+    @Test func describesWithBracketsForIPv6() {
+        #expect(ScrapeTarget(host: "::1", port: 623).description == "[::1]:623")
+        #expect(ScrapeTarget(host: "h", port: 1).description == "h:1")
+    }
+
+    @Test func parsesListenAddresses() throws {
+        #expect(try ListenAddress(parsing: ":9290") == ListenAddress(host: nil, port: 9290))
+        #expect(try ListenAddress(parsing: "127.0.0.1:0") == ListenAddress(host: "127.0.0.1", port: 0))
+        #expect(try ListenAddress(parsing: "[::1]:9290") == ListenAddress(host: "::1", port: 9290))
+        #expect(throws: TargetParseError.self) { try ListenAddress(parsing: "127.0.0.1") }
+        #expect(throws: TargetParseError.self) { try ListenAddress(parsing: ":http") }
+    }
+}

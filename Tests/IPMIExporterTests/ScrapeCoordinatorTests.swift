@@ -1,0 +1,202 @@
+import PrometheusText
+import Testing
+
+@testable import IPMIExporter
+
+@Suite struct ScrapeCoordinatorTests {
+    @Test func concurrentScrapesOfOneTargetShareOneCollection() async {
+        let scraper = FakeScraper(delay: .milliseconds(200))
+        let metrics = ExporterMetrics(processMetrics: { [] })
+        let coordinator = ScrapeCoordinator(scraper: scraper, maxConcurrent: 8, metrics: metrics, logger: quietLogger)
+        let target = ScrapeTarget(host: "10.0.0.1", port: 623)
+        let deadline = ContinuousClock.now + .seconds(5)
+        let results = await withTaskGroup(of: ScrapeResult.self) { group in
+            for _ in 0..<5 {
+                group.addTask { await coordinator.scrape(target: target, module: module(), deadline: deadline) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(scraper.calls.count == 1)
+        #expect(results.count == 5)
+        #expect(results.filter(\.shared).count == 4)
+        #expect(results.allSatisfy { $0.outcome == .success })
+        #expect(results.allSatisfy { PrometheusText.render($0.families).contains("ipmi_temperature_celsius 623") })
+        let text = PrometheusText.render(metrics.families())
+        #expect(text.contains("ipmi_exporter_scrapes_shared_total 4\n"))
+        #expect(text.contains("ipmi_exporter_scrapes_total{module=\"default\",outcome=\"success\"} 1\n"))
+
+        // Once finished, the next scrape collects again.
+        _ = await coordinator.scrape(target: target, module: module(), deadline: ContinuousClock.now + .seconds(5))
+        #expect(scraper.calls.count == 2)
+    }
+
+    @Test func differentTargetsOrModulesAreCollectedSeparately() async {
+        let scraper = FakeScraper(delay: .milliseconds(500))
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 8, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let deadline = ContinuousClock.now + .seconds(5)
+        async let a = coordinator.scrape(target: ScrapeTarget(host: "a"), module: module(), deadline: deadline)
+        async let b = coordinator.scrape(target: ScrapeTarget(host: "b"), module: module(), deadline: deadline)
+        async let c = coordinator.scrape(target: ScrapeTarget(host: "a"), module: module("other"), deadline: deadline)
+        let results = await [a, b, c]
+        #expect(scraper.calls.count == 3)
+        #expect(scraper.maxRunning == 3)
+        #expect(results.allSatisfy { !$0.shared })
+    }
+
+    @Test func boundsConcurrentCollections() async {
+        let scraper = FakeScraper(delay: .milliseconds(100))
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 2, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let deadline = ContinuousClock.now + .seconds(10)
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    let result = await coordinator.scrape(
+                        target: ScrapeTarget(host: "h\(index)"), module: module(), deadline: deadline)
+                    #expect(result.outcome == .success)
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(scraper.calls.count == 6)
+        #expect(scraper.maxRunning == 2)
+        #expect(elapsed >= .milliseconds(290), "6 collections of 100 ms two at a time take at least 300 ms")
+    }
+
+    @Test func answersAtTheDeadlineWithCollectorsDown() async {
+        let scraper = FakeScraper(delay: .seconds(5))
+        let metrics = ExporterMetrics(processMetrics: { [] })
+        let coordinator = ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: quietLogger)
+        let start = ContinuousClock.now
+        let result = await coordinator.scrape(
+            target: ScrapeTarget(host: "slow"), module: module(), deadline: start + .milliseconds(200))
+        let elapsed = ContinuousClock.now - start
+        #expect(result.outcome == .timeout)
+        #expect(elapsed >= .milliseconds(190) && elapsed < .seconds(2))
+        let text = PrometheusText.render(result.families)
+        #expect(
+            text.hasPrefix(
+                "# HELP ipmi_up \(ScrapeMetricNames.upHelp)\n# TYPE ipmi_up gauge\n"
+                    + "ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"
+                    + "# HELP ipmi_scrape_duration_seconds \(ScrapeMetricNames.durationHelp)\n"
+                    + "# TYPE ipmi_scrape_duration_seconds gauge\nipmi_scrape_duration_seconds 0."), "\(text)")
+        // The abandoned collection is cancelled and counted as a timeout.
+        try? await Task.sleep(for: .milliseconds(200))
+        // (On a loaded machine the collection may not even have started before its deadline.)
+        #expect(scraper.cancelled == scraper.calls.count)
+        #expect(
+            PrometheusText.render(metrics.families()).contains(
+                "ipmi_exporter_scrapes_total{module=\"default\",outcome=\"timeout\"} 1"))
+    }
+
+    @Test func fiftyTargetsAreCollectedConcurrently() async {
+        let scraper = FakeScraper(delay: .milliseconds(100))
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 64, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let deadline = ContinuousClock.now + .seconds(10)
+        let entries = (0..<50).map { index in
+            (
+                config: TargetConfig(name: "bmc\(index)", target: ScrapeTarget(host: "bmc\(index)"), module: "default"),
+                module: module(collectors: [.ipmi]), deadline: deadline
+            )
+        }
+        let start = ContinuousClock.now
+        let families = await coordinator.scrapeAll(entries)
+        let elapsed = ContinuousClock.now - start
+        #expect(scraper.calls.count == 50)
+        #expect(elapsed < .seconds(1), "50 collections of 100 ms at once took \(elapsed)")
+        let up = families.filter { $0.name == "ipmi_up" }.flatMap(\.samples)
+        #expect(up.count == 50)
+        #expect(up.allSatisfy { $0.value == 1 })
+        #expect(Set(up.compactMap { $0.labels.first { $0.name == "target" }?.value }).count == 50)
+    }
+
+    @Test func aRequestWhoseDeadlinePassesWhileQueuedNeverReachesTheBMC() async {
+        let scraper = FakeScraper(delay: .milliseconds(400), ignoresCancellation: true)
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 1, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let now = ContinuousClock.now
+        async let first = coordinator.scrape(
+            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(5))
+        try? await Task.sleep(for: .milliseconds(50))
+        let second = await coordinator.scrape(
+            target: ScrapeTarget(host: "b"), module: module(), deadline: now + .milliseconds(150))
+        #expect(second.outcome == .timeout)
+        #expect(await first.outcome == .success)
+        try? await Task.sleep(for: .milliseconds(100))
+        #expect(scraper.calls.map(\.target.host) == ["a"])
+    }
+
+    @Test func aJoinerWithAnEarlierDeadlineIsAnsweredOnTime() async {
+        let scraper = FakeScraper(delay: .milliseconds(600))
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let now = ContinuousClock.now
+        async let patient = coordinator.scrape(
+            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(5))
+        try? await Task.sleep(for: .milliseconds(50))
+        let hasty = await coordinator.scrape(
+            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .milliseconds(200))
+        #expect(hasty.outcome == .timeout)
+        #expect(hasty.shared)
+        // The first caller still waits, so the shared collection is not cancelled.
+        #expect(await patient.outcome == .success)
+        #expect(scraper.cancelled == 0)
+        #expect(scraper.calls.count == 1)
+    }
+
+    @Test func scrapeAllLabelsEachTargetAndKeepsConfigOrder() async {
+        let coordinator = ScrapeCoordinator(
+            scraper: FakeScraper(), maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }),
+            logger: quietLogger)
+        let deadline = ContinuousClock.now + .seconds(5)
+        let entries = [
+            (
+                config: TargetConfig(name: "b:700", target: ScrapeTarget(host: "b", port: 700), module: "default"),
+                module: module(collectors: [.ipmi]), deadline: deadline
+            ),
+            (
+                config: TargetConfig(name: "a", target: ScrapeTarget(host: "a"), module: "default"),
+                module: module(collectors: [.ipmi]), deadline: deadline
+            ),
+        ]
+        let text = PrometheusText.render(await coordinator.scrapeAll(entries))
+        let expected = """
+            # HELP ipmi_up \(ScrapeMetricNames.upHelp)
+            # TYPE ipmi_up gauge
+            ipmi_up{target="b:700",collector="ipmi"} 1
+            ipmi_up{target="a",collector="ipmi"} 1
+            # HELP ipmi_temperature_celsius Temperature.
+            # TYPE ipmi_temperature_celsius gauge
+            ipmi_temperature_celsius{target="b:700"} 700
+            ipmi_temperature_celsius{target="a"} 623
+
+            """
+        #expect(text == expected)
+    }
+
+    @Test(
+        arguments: [
+            (nil, 10_000, 10_000), ("10", 20_000, 9_500), ("10", 5_000, 5_000), ("0.8", 20_000, 400),
+            ("garbage", 3_000, 3_000), ("-1", 3_000, 3_000), (" 4.5 ", 60_000, 4_000), ("inf", 7_000, 7_000),
+        ] as [(String?, Int, Int)])
+    func deadlineFromPrometheusHeader(header: String?, moduleTimeoutMs: Int, expectedMs: Int) {
+        let now = ContinuousClock.now
+        let deadline = ScrapeCoordinator.deadline(
+            now: now, scrapeTimeoutHeader: header, offset: .milliseconds(500),
+            moduleTimeout: .milliseconds(moduleTimeoutMs))
+        #expect(deadline - now == .milliseconds(expectedMs))
+    }
+
+    @Test func outcomeFollowsIPMIUp() {
+        func up(_ values: [Bool]) -> [MetricFamily] {
+            [ScrapeMetricNames.upFamily(zip(CollectorName.allCases, values).map { ($0, $1) })]
+        }
+        #expect(ScrapeCoordinator.outcome(of: up([true, true])) == .success)
+        #expect(ScrapeCoordinator.outcome(of: up([true, false])) == .partial)
+        #expect(ScrapeCoordinator.outcome(of: up([false, false])) == .failure)
+        #expect(ScrapeCoordinator.outcome(of: []) == .failure)
+    }
+}

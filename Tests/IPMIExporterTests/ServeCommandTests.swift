@@ -1,0 +1,113 @@
+import Foundation
+import IPMITestSupport
+import Testing
+
+/// The `ipmi-exporter` binary as operators run it: flags, config errors, logs, signals.
+@Suite(.serialized) struct ServeCommandTests {
+    static let password = "Zq9-very-secret"
+
+    static var executable: URL? {
+        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
+        return [
+            directory.appendingPathComponent("ipmi-exporter"),
+            Bundle.main.bundleURL.appendingPathComponent("ipmi-exporter"),
+        ]
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func aBadConfigStopsStartUpWithFileAndLineAndNoPassword() throws {
+        let executable = try #require(Self.executable, "build the ipmi-exporter product first")
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("ipmi.yml")
+        try "modules:\n  default:\n    pass: \(Self.password)\n    driver: OPENIPMI\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let result = try ExternalCommand.run(
+            executable.path, ["--config.file", config.path, "--web.listen-address", "127.0.0.1:0"], timeout: 20)
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("\(config.path):4:13: driver \\\"OPENIPMI\\\" is not supported"), "\(result.stderr)")
+        #expect(!result.stderr.contains(Self.password))
+        #expect(!result.stdout.contains(Self.password))
+    }
+
+    @Test func rejectsBadFlags() throws {
+        let executable = try #require(Self.executable, "build the ipmi-exporter product first")
+        let result = try ExternalCommand.run(executable.path, ["--log.level", "verbose"], timeout: 20)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--log.level must be one of debug, info, warn, error"))
+    }
+
+    @Test func servesLogsJSONAndStopsOnSIGTERM() async throws {
+        let executable = try #require(Self.executable, "build the ipmi-exporter product first")
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("ipmi.yml")
+        try "modules:\n  default:\n    user: admin\n    pass: \(Self.password)\n    collectors: [ipmi, sel]\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let port = FreePort.tcp()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--log.level", "debug",
+            "--log.format", "json",
+        ]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        var answer = ""
+        for _ in 0..<100 {
+            answer =
+                (try? await HTTPServerTests.exchange(
+                    port: port, "GET /ipmi?target=127.0.0.1:9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) ?? ""
+            if !answer.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
+        #expect(answer.contains("ipmi_up{collector=\"sel\"}"))
+        let reload = try await HTTPServerTests.exchange(
+            port: port, "POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        #expect(reload.hasSuffix("Config reloaded\n"))
+
+        // SIGHUP re-reads the file too: a module added to it becomes usable.
+        let unknown = try await HTTPServerTests.exchange(
+            port: port, "GET /ipmi?target=h&module=second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(unknown.hasPrefix("HTTP/1.1 400"))
+        try "modules:\n  default: {}\n  second: {collectors: [dcmi]}\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        var second = ""
+        for _ in 0..<50 {
+            second = try await HTTPServerTests.exchange(
+                port: port, "GET /ipmi?target=h&module=second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if second.hasPrefix("HTTP/1.1 200") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(second.contains("ipmi_up{collector=\"dcmi\"} 0"), "\(second)")
+
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = ContinuousClock.now + .seconds(10)
+        while process.isRunning && ContinuousClock.now < stopped { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let lines = log.split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["msg"] != nil, "\(line)")
+        }
+        #expect(log.contains("\"msg\":\"Stopped\""))
+        #expect(!log.contains(Self.password))
+    }
+}

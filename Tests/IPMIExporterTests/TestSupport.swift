@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PrometheusText
+
+@testable import IPMIExporter
+
+/// A scraper double: records calls, tracks how many run at once, and answers after `delay`.
+final class FakeScraper: Scraper, Sendable {
+    private struct State {
+        var calls: [ScrapeRequest] = []
+        var running = 0
+        var maxRunning = 0
+        var cancelled = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    let delay: Duration
+    let ignoresCancellation: Bool
+
+    init(delay: Duration = .zero, ignoresCancellation: Bool = false) {
+        self.delay = delay
+        self.ignoresCancellation = ignoresCancellation
+    }
+
+    var calls: [ScrapeRequest] { state.withLockedValue { $0.calls } }
+    var maxRunning: Int { state.withLockedValue { $0.maxRunning } }
+    var cancelled: Int { state.withLockedValue { $0.cancelled } }
+
+    func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
+        state.withLockedValue { state in
+            state.calls.append(request)
+            state.running += 1
+            state.maxRunning = max(state.maxRunning, state.running)
+        }
+        defer { state.withLockedValue { $0.running -= 1 } }
+        if delay > .zero {
+            if ignoresCancellation {
+                let end = ContinuousClock.now + delay
+                while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(5)) }
+            } else {
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    state.withLockedValue { $0.cancelled += 1 }
+                    return []
+                }
+            }
+        }
+        return [
+            ScrapeMetricNames.upFamily(request.module.collectors.map { ($0, true) }),
+            .gauge("ipmi_temperature_celsius", help: "Temperature.", value: Double(request.target.port)),
+        ]
+    }
+}
+
+/// A logger that drops everything, for tests that do not look at logs.
+let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+/// A logger whose lines are kept for inspection.
+final class CapturedLog: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+    var text: String { lines.withLockedValue { $0.joined() } }
+
+    func logger(level: Logger.Level = .debug, format: LogFormat = .logfmt) -> Logger {
+        Logger(label: "test") { label in
+            StructuredLogHandler(label: label, format: format, level: level) { line in
+                self.lines.withLockedValue { $0.append(line) }
+            }
+        }
+    }
+}
+
+func module(
+    _ name: String = "default", timeout: Duration = .seconds(10), collectors: [CollectorName] = [.ipmi, .bmc]
+)
+    -> ModuleConfig
+{
+    ModuleConfig(name: name, user: "u", password: Secret("pw"), timeout: timeout, collectors: collectors)
+}

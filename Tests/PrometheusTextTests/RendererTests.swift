@@ -1,0 +1,157 @@
+import Testing
+
+@testable import PrometheusText
+
+@Suite struct RendererTests {
+    @Test func rendersHelpTypeAndSamplesInGivenOrder() {
+        let families = [
+            MetricFamily(
+                name: "ipmi_temperature_celsius", help: "Temperature reading.", type: .gauge,
+                samples: [
+                    Sample(["id": "12", "name": "CPU Temp"], 41),
+                    Sample(["id": "3", "name": "Ambient"], 22.5),
+                ]),
+            MetricFamily(
+                name: "ipmi_up", help: "1 when the collector succeeded.", type: .gauge,
+                samples: [Sample(["collector": "ipmi"], 1)]),
+        ]
+        let expected = """
+            # HELP ipmi_temperature_celsius Temperature reading.
+            # TYPE ipmi_temperature_celsius gauge
+            ipmi_temperature_celsius{id="12",name="CPU Temp"} 41
+            ipmi_temperature_celsius{id="3",name="Ambient"} 22.5
+            # HELP ipmi_up 1 when the collector succeeded.
+            # TYPE ipmi_up gauge
+            ipmi_up{collector="ipmi"} 1
+
+            """
+        #expect(PrometheusText.render(families) == expected)
+    }
+
+    @Test func mergesFamiliesOfTheSameNameIntoTheFirst() {
+        let families = [
+            MetricFamily(name: "a_total", help: "First help.", type: .counter, samples: [Sample(["t": "1"], 1)]),
+            MetricFamily(name: "b", help: "B.", type: .gauge, samples: [Sample(value: 2)]),
+            MetricFamily(name: "a_total", help: "Second help.", type: .counter, samples: [Sample(["t": "2"], 3)]),
+        ]
+        let expected = """
+            # HELP a_total First help.
+            # TYPE a_total counter
+            a_total{t="1"} 1
+            a_total{t="2"} 3
+            # HELP b B.
+            # TYPE b gauge
+            b 2
+
+            """
+        #expect(PrometheusText.render(families) == expected)
+    }
+
+    @Test func dropsALaterFamilyWithAConflictingTypeAndReportsIt() {
+        let families = [
+            MetricFamily(name: "x", help: "X.", type: .gauge, samples: [Sample(value: 1)]),
+            MetricFamily(name: "x", help: "X again.", type: .counter, samples: [Sample(["a": "b"], 2)]),
+        ]
+        let rendering = PrometheusText.renderReporting(families)
+        #expect(rendering.text == "# HELP x X.\n# TYPE x gauge\nx 1\n")
+        #expect(rendering.issues.map(\.kind) == [.conflictingType])
+    }
+
+    @Test func escapesLabelValuesAndHelp() {
+        let family = MetricFamily(
+            name: "m", help: "Back\\slash and\nnewline \"quoted\"", type: .gauge,
+            samples: [Sample(["v": "a\\b\"c\nd"], 1)])
+        let expected = "# HELP m Back\\\\slash and\\nnewline \"quoted\"\n# TYPE m gauge\nm{v=\"a\\\\b\\\"c\\nd\"} 1\n"
+        #expect(PrometheusText.render([family]) == expected)
+    }
+
+    @Test(arguments: [
+        (Double.nan, "NaN"), (Double.infinity, "+Inf"), (-Double.infinity, "-Inf"),
+        (0.0, "0"), (-0.0, "0"), (42.0, "42"), (-7.0, "-7"), (1_000_000.0, "1000000"),
+        (4_294_967_295.0, "4294967295"), (0.5, "0.5"), (-1.25, "-1.25"), (1e300, "1e+300"),
+        (9_007_199_254_740_992.0, "9007199254740992"), (1e16, "1e+16"), (1.5e-7, "1.5e-07"),
+    ])
+    func formatsValues(value: Double, expected: String) {
+        #expect(TextFormat.formatValue(value) == expected)
+    }
+
+    @Test func sanitisesInvalidNamesInsteadOfFailing() {
+        let families = [
+            MetricFamily(
+                name: "9bad-name", help: "H.", type: .gauge,
+                samples: [
+                    Sample(labels: [Label("ok", "1"), Label("bad-label", "2"), Label("__reserved", "3")], value: 1)
+                ]
+            ),
+            MetricFamily(name: "", help: "Empty.", type: .gauge, samples: [Sample(value: 1)]),
+            MetricFamily(name: "temp°c", help: "Unicode.", type: .gauge, samples: [Sample(value: 2)]),
+        ]
+        let rendering = PrometheusText.renderReporting(families)
+        let expected = """
+            # HELP _9bad_name H.
+            # TYPE _9bad_name gauge
+            _9bad_name{ok="1",bad_label="2"} 1
+            # HELP temp_c Unicode.
+            # TYPE temp_c gauge
+            temp_c 2
+
+            """
+        #expect(rendering.text == expected)
+        #expect(
+            rendering.issues.map(\.kind) == [
+                .metricNameSanitized, .labelNameSanitized, .labelDropped, .familyDropped, .metricNameSanitized,
+            ])
+    }
+
+    @Test func keepsTheFirstOfDuplicateSeriesAndRepeatedLabelNames() {
+        let family = MetricFamily(
+            name: "d", help: "D.", type: .gauge,
+            samples: [
+                Sample(labels: [Label("a", "1"), Label("a", "2")], value: 1),
+                Sample(["a": "1"], 5),
+                Sample(["a": "3"], 6),
+            ])
+        let rendering = PrometheusText.renderReporting([family])
+        #expect(rendering.text == "# HELP d D.\n# TYPE d gauge\nd{a=\"1\"} 1\nd{a=\"3\"} 6\n")
+        #expect(rendering.issues.map(\.kind) == [.labelDropped, .duplicateSample])
+    }
+
+    @Test func omitsFamiliesWithoutSamplesAndWritesSuffixes() {
+        let families = [
+            MetricFamily(name: "empty", help: "Nothing.", type: .gauge),
+            MetricFamily(
+                name: "scrape_seconds", help: "Durations.", type: .summary,
+                samples: [
+                    Sample(labels: [Label("outcome", "ok")], value: 1.5, nameSuffix: "_sum"),
+                    Sample(labels: [Label("outcome", "ok")], value: 3, nameSuffix: "_count"),
+                ]),
+        ]
+        let expected = """
+            # HELP scrape_seconds Durations.
+            # TYPE scrape_seconds summary
+            scrape_seconds_sum{outcome="ok"} 1.5
+            scrape_seconds_count{outcome="ok"} 3
+
+            """
+        #expect(PrometheusText.render(families) == expected)
+    }
+
+    @Test func prependingALabelReplacesAnExistingOneOfTheSameName() {
+        let family = MetricFamily(
+            name: "u", help: "U.", type: .gauge,
+            samples: [Sample(["collector": "ipmi", "target": "spoofed"], 1)])
+        let labelled = [family].prependingLabel(Label("target", "10.0.0.1:623"))
+        #expect(
+            PrometheusText.render(labelled)
+                == "# HELP u U.\n# TYPE u gauge\nu{target=\"10.0.0.1:623\",collector=\"ipmi\"} 1\n")
+    }
+
+    @Test func validatesNames() {
+        #expect(MetricNames.isValidMetricName("ipmi:up_total"))
+        #expect(!MetricNames.isValidMetricName("1up"))
+        #expect(!MetricNames.isValidMetricName(""))
+        #expect(MetricNames.isValidLabelName("_x1"))
+        #expect(!MetricNames.isValidLabelName("a:b"))
+        #expect(!MetricNames.isValidLabelName("__name__"))
+    }
+}
