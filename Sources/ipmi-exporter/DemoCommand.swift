@@ -66,6 +66,7 @@ struct DemoCommand: AsyncParsableCommand {
               \(base)/ipmi?target=\(fleet.addresses[0])   one BMC, as Prometheus scrapes it
             Press Ctrl-C to stop.
             """)
+        fflush(stdout)
         try await runExporter(
             configFile: configFile.path, listenAddress: listenAddress, logger: logger,
             extraServices: [FleetService(fleet: fleet)])
