@@ -66,7 +66,7 @@ struct DemoCommand: AsyncParsableCommand {
               \(base)/ipmi?target=\(fleet.addresses[0])   one BMC, as Prometheus scrapes it
             Press Ctrl-C to stop.
             """)
-        fflush(stdout)
+        fflush(nil)  // the banner must show before the first log line, also when stdout is a file
         try await runExporter(
             configFile: configFile.path, listenAddress: listenAddress, logger: logger,
             extraServices: [FleetService(fleet: fleet)])
