@@ -52,18 +52,42 @@ public struct SensorReader: Sendable {
         return sensor.reading(from: response)
     }
 
-    /// Reads every sensor in order, one request at a time.
+    /// Reads every sensor, returning the readings in the order of `sensors`.
+    ///
+    /// `concurrency` bounds the Get Sensor Reading requests in flight at once. 1 (the default) suits BMCs that
+    /// handle one request at a time; a larger value only helps when the requester keeps several outstanding
+    /// requests per session (the IPMI client's window).
     public func readAll(
-        _ sensors: [SensorDefinition], from requester: some IPMIRequester
-    ) async throws
-        -> [SensorReading]
-    {
-        var readings: [SensorReading] = []
-        readings.reserveCapacity(sensors.count)
-        for sensor in sensors {
-            readings.append(try await read(sensor, from: requester))
+        _ sensors: [SensorDefinition], from requester: some IPMIRequester, concurrency: Int = 1
+    ) async throws -> [SensorReading] {
+        let width = max(1, concurrency)
+        if width == 1 || sensors.count < 2 {
+            var readings: [SensorReading] = []
+            readings.reserveCapacity(sensors.count)
+            for sensor in sensors {
+                readings.append(try await read(sensor, from: requester))
+            }
+            return readings
         }
-        return readings
+        return try await withThrowingTaskGroup(of: (Int, SensorReading).self) { group in
+            var results = [SensorReading?](repeating: nil, count: sensors.count)
+            var next = 0
+            // Keep `width` requests running; start the next one as each finishes.
+            while next < min(width, sensors.count) {
+                let index = next
+                group.addTask { (index, try await read(sensors[index], from: requester)) }
+                next += 1
+            }
+            while let (index, reading) = try await group.next() {
+                results[index] = reading
+                if next < sensors.count {
+                    let index = next
+                    group.addTask { (index, try await read(sensors[index], from: requester)) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
     }
 
     /// Get Sensor Thresholds for a threshold sensor with conversion factors; nil when the sensor has none or the

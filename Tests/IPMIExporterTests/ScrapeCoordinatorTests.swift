@@ -75,10 +75,13 @@ import Testing
         let elapsed = ContinuousClock.now - start
         #expect(result.outcome == .timeout)
         #expect(elapsed >= .milliseconds(190) && elapsed < .seconds(2))
+        let text = PrometheusText.render(result.families)
         #expect(
-            PrometheusText.render(result.families)
-                == "# HELP ipmi_up \(ScrapeMetricNames.upHelp)\n# TYPE ipmi_up gauge\n"
-                + "ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n")
+            text.hasPrefix(
+                "# HELP ipmi_up \(ScrapeMetricNames.upHelp)\n# TYPE ipmi_up gauge\n"
+                    + "ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"
+                    + "# HELP ipmi_scrape_duration_seconds \(ScrapeMetricNames.durationHelp)\n"
+                    + "# TYPE ipmi_scrape_duration_seconds gauge\nipmi_scrape_duration_seconds 0."), "\(text)")
         // The abandoned collection is cancelled and counted as a timeout.
         try? await Task.sleep(for: .milliseconds(200))
         // (On a loaded machine the collection may not even have started before its deadline.)
@@ -86,6 +89,28 @@ import Testing
         #expect(
             PrometheusText.render(metrics.families()).contains(
                 "ipmi_exporter_scrapes_total{module=\"default\",outcome=\"timeout\"} 1"))
+    }
+
+    @Test func fiftyTargetsAreCollectedConcurrently() async {
+        let scraper = FakeScraper(delay: .milliseconds(100))
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 64, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let deadline = ContinuousClock.now + .seconds(10)
+        let entries = (0..<50).map { index in
+            (
+                config: TargetConfig(name: "bmc\(index)", target: ScrapeTarget(host: "bmc\(index)"), module: "default"),
+                module: module(collectors: [.ipmi]), deadline: deadline
+            )
+        }
+        let start = ContinuousClock.now
+        let families = await coordinator.scrapeAll(entries)
+        let elapsed = ContinuousClock.now - start
+        #expect(scraper.calls.count == 50)
+        #expect(elapsed < .seconds(1), "50 collections of 100 ms at once took \(elapsed)")
+        let up = families.filter { $0.name == "ipmi_up" }.flatMap(\.samples)
+        #expect(up.count == 50)
+        #expect(up.allSatisfy { $0.value == 1 })
+        #expect(Set(up.compactMap { $0.labels.first { $0.name == "target" }?.value }).count == 50)
     }
 
     @Test func aRequestWhoseDeadlinePassesWhileQueuedNeverReachesTheBMC() async {

@@ -79,6 +79,22 @@ import Testing
             port: port, "POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         #expect(reload.hasSuffix("Config reloaded\n"))
 
+        // SIGHUP re-reads the file too: a module added to it becomes usable.
+        let unknown = try await HTTPServerTests.exchange(
+            port: port, "GET /ipmi?target=h&module=second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(unknown.hasPrefix("HTTP/1.1 400"))
+        try "modules:\n  default: {}\n  second: {collectors: [dcmi]}\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        var second = ""
+        for _ in 0..<50 {
+            second = try await HTTPServerTests.exchange(
+                port: port, "GET /ipmi?target=h&module=second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            if second.hasPrefix("HTTP/1.1 200") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(second.contains("ipmi_up{collector=\"dcmi\"} 0"), "\(second)")
+
         kill(process.processIdentifier, SIGTERM)
         let stopped = ContinuousClock.now + .seconds(10)
         while process.isRunning && ContinuousClock.now < stopped { try await Task.sleep(for: .milliseconds(50)) }

@@ -1,4 +1,5 @@
 import IPMI
+import Logging
 import Testing
 
 @testable import IPMISensors
@@ -88,5 +89,103 @@ struct SplitMix64: RandomNumberGenerator {
         // The mutations must exercise both paths, or the test proves little.
         #expect(decoded > 10_000)
         #expect(rejected > 10_000)
+    }
+}
+
+/// A BMC that misbehaves at random: wrong completion codes, short or long answers, next-record IDs that point
+/// anywhere. The repository walk must always end, with records or with an error.
+actor ChaoticBMC: IPMIRequester {
+    struct TooManyRequests: Error {}
+
+    let records: [[UInt8]]
+    var rng: SplitMix64
+    var requests = 0
+    var reservation: UInt16 = 1
+
+    init(records: [[UInt8]], seed: UInt64) {
+        self.records = records
+        self.rng = SplitMix64(state: seed)
+    }
+
+    func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
+        requests += 1
+        // A walk that needs this many requests for ten records is a walk that does not end.
+        guard requests < 5_000 else { throw TooManyRequests() }
+        let roll = rng.next() % 100
+        switch command {
+        case 0x20:
+            return IPMIResponse(completionCode: .normal, data: [0x51, 10, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x02])
+        case 0x22:
+            if roll < 5 { return IPMIResponse(completionCode: .nodeBusy, data: []) }
+            reservation &+= 1
+            return IPMIResponse(completionCode: .normal, data: [UInt8(reservation & 0xFF), UInt8(reservation >> 8)])
+        default:
+            break
+        }
+        // Mostly the recoverable codes (cannot return that many bytes, reservation cancelled), rarely fatal ones.
+        if roll < 6 { return IPMIResponse(completionCode: .cannotReturnRequestedBytes, data: []) }
+        if roll < 12 { return IPMIResponse(completionCode: .reservationCancelled, data: []) }
+        let fatal: [UInt8] = [0xCB, 0xC0, 0xFF, 0xCC]
+        if roll < 13 {
+            return IPMIResponse(completionCode: CompletionCode(rawValue: fatal[Int(rng.next() % 4)]), data: [])
+        }
+        if roll < 15 { return IPMIResponse(completionCode: .normal, data: []) }
+        let id = Int(UInt16(data[2]) | UInt16(data[3]) << 8)
+        let record = records[id % records.count]
+        let offset = Int(data[4])
+        let count = Int(data[5])
+        var next = UInt16(id + 1 < records.count ? id + 1 : 0xFFFF)
+        if roll < 20 { next = UInt16(truncatingIfNeeded: rng.next()) % 12 }
+        var bytes = Array(record.dropFirst(min(offset, record.count)).prefix(count))
+        if roll >= 20 && roll < 25 { bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count + 1)))) }
+        if roll >= 25 && roll < 28 { bytes += [0xEE, 0xEE] }
+        if roll >= 28 && roll < 30 { return IPMIResponse(completionCode: .normal, data: [0x01]) }
+        return IPMIResponse(completionCode: .normal, data: [UInt8(next & 0xFF), UInt8(next >> 8)] + bytes)
+    }
+}
+
+@Suite struct RepositoryWalkFuzzTests {
+    @Test func misbehavingBMCsNeverHangTheWalk() async throws {
+        let records = [
+            Fixtures.mcLocator, Fixtures.fruLocator, Fixtures.watchdogEventOnly, Fixtures.cpu1Temp,
+            Fixtures.inletTemp, Fixtures.ambientTemp, Fixtures.lun1Temp, Fixtures.vcore, Fixtures.fan2,
+            Fixtures.acpiState,
+        ]
+        var finished = 0
+        var completeWalks = 0
+        for seed in 1...1_000 as ClosedRange<UInt64> {
+            let bmc = ChaoticBMC(records: records, seed: seed)
+            do {
+                let repository = try await SDRRepositoryReader(logger: Logger(label: "fuzz"), readSize: 16).read(
+                    from: bmc)
+                completeWalks += 1
+                #expect(repository.records.count + repository.skippedRecords <= 12)
+            } catch is ChaoticBMC.TooManyRequests {
+                Issue.record("seed \(seed): the walk did not end")
+            } catch {
+                // Giving up with an error is a fine answer to a BMC like this.
+            }
+            finished += 1
+        }
+        #expect(finished == 1_000)
+        #expect(completeWalks > 100)
+    }
+
+    @Test func concurrentReadsKeepTheOrder() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        let sensors = SensorDefinition.sensors(in: labRecords.map { try! SDRRecord.decode($0) })
+        await bmc.configure { bmc in
+            var table: [UInt8: IPMIResponse] = [:]
+            for (index, sensor) in sensors.enumerated() {
+                table[sensor.key.sensorNumber] = IPMIResponse(
+                    completionCode: .normal, data: [UInt8(10 + index), 0xC0, 0, 0])
+            }
+            bmc.readings = [0: table, 1: table]
+        }
+        let reader = SensorReader(logger: Logger(label: "test"))
+        let one = try await reader.readAll(sensors, from: bmc)
+        let four = try await reader.readAll(sensors, from: bmc, concurrency: 4)
+        #expect(one == four)
+        #expect(one.map(\.raw) == sensors.indices.map { UInt8(10 + $0) })
     }
 }

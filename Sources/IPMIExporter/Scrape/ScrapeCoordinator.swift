@@ -25,7 +25,7 @@ public struct ScrapeResult: Sendable {
 ///   order, and a request whose deadline passes while it waits is answered without contacting the BMC.
 /// - **Deadline.** Every caller is answered by its deadline (see ``deadline(now:scrapeTimeoutHeader:offset:moduleTimeout:)``).
 ///   If the collection has not returned by then, the caller gets `ipmi_up{collector} 0` for each of the
-///   module's collectors; when the last caller has gone, the collection is cancelled. Its slot is freed only
+///   module's collectors and `ipmi_scrape_duration_seconds`; when the last caller has gone, the collection is cancelled. Its slot is freed only
 ///   when it really ends, so the bound holds even for a scraper that ignores cancellation.
 public actor ScrapeCoordinator {
     private struct Key: Hashable {
@@ -162,6 +162,7 @@ public actor ScrapeCoordinator {
     public func scrape(
         target: ScrapeTarget, module: ModuleConfig, deadline: ContinuousClock.Instant
     ) async -> ScrapeResult {
+        let started = ContinuousClock.now
         let key = Key(target: target, module: module)
         let flight: Flight
         let shared: Bool
@@ -184,7 +185,10 @@ public actor ScrapeCoordinator {
         logger.warning(
             "Collection missed its deadline", metadata: ["target": "\(target)", "module": "\(module.name)"])
         return ScrapeResult(
-            families: [ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) })], outcome: .timeout,
+            families: [
+                ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) }),
+                ScrapeMetricNames.durationFamily(ContinuousClock.now - started),
+            ], outcome: .timeout,
             shared: shared)
     }
 
@@ -249,7 +253,10 @@ public actor ScrapeCoordinator {
             // The deadline passed while waiting for a slot: do not start work on the BMC.
             metrics.scrapeFinished(module: module.name, outcome: .timeout, duration: clock.now - start)
             return Collected(
-                families: [ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) })], outcome: .timeout)
+                families: [
+                    ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) }),
+                    ScrapeMetricNames.durationFamily(clock.now - start),
+                ], outcome: .timeout)
         }
         let families = await scraper.scrape(request)
         var outcome = Self.outcome(of: families)
