@@ -45,6 +45,7 @@ public actor IPMIClient: IPMIRequester {
     private var inFlight = 0
     private var windowQueue: [CheckedContinuation<Void, Never>] = []
     private var closeToken: Int?
+    private var connecting: Task<Void, any Error>?
     private let closeSessionCommand: UInt8 = 0x3C
 
     private struct ResponseWait {
@@ -102,6 +103,18 @@ public actor IPMIClient: IPMIRequester {
     /// RAKP 1–4 and Set Session Privilege Level. Bounded by ``IPMIDeadline/current`` if set, and by
     /// the per-step timeout and retries.
     public func connect() async throws {
+        if isConnected { return }
+        // Callers racing to connect the same client share one handshake.
+        if let connecting {
+            return try await connecting.value
+        }
+        let task = Task { try await self.handshakeFromScratch() }
+        connecting = task
+        defer { connecting = nil }
+        try await task.value
+    }
+
+    private func handshakeFromScratch() async throws {
         if isConnected { return }
         let transport = try await ensureTransport()
         let peer: SocketAddress
@@ -370,6 +383,12 @@ public actor IPMIClient: IPMIRequester {
             closeToken = nil
             forgetWait(token)
         }
+        await teardown()
+    }
+
+    /// Forgets the session without telling the BMC, for when the BMC has already dropped it (it stopped
+    /// answering, or rebooted); the next ``connect()`` starts a fresh handshake.
+    public func reset() async {
         await teardown()
     }
 
