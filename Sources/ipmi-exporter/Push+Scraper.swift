@@ -12,13 +12,13 @@ struct PushScrapeBackend: Sendable {
     var services: [any Service]
 
     /// Loads the config file and sets up the scraper; throws the config error for exit status 2.
-    static func load(configFile: String, logger: Logger) throws -> PushScrapeBackend {
+    static func load(configFile: String, logger: Logger) async throws -> PushScrapeBackend {
         let config = try ConfigStore.initial(path: configFile)
         for warning in config.warnings {
             logger.warning("Config: \(warning)")
         }
         let metrics = ExporterMetrics()
-        let setup = makeScraper(config: config, metrics: metrics, logger: logger)
+        let setup = try await makeScraper(config: config, metrics: metrics, logger: logger)
         let coordinator = ScrapeCoordinator(
             scraper: setup.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
             logger: logger)

@@ -88,7 +88,7 @@ struct PushCommand: AsyncParsableCommand {
         let backend: PushScrapeBackend
         let client: PushgatewayClient
         do {
-            backend = try PushScrapeBackend.load(configFile: plan.configFile, logger: logger)
+            backend = try await PushScrapeBackend.load(configFile: plan.configFile, logger: logger)
             client = try PushgatewayClient(configuration: plan.gateway, logger: logger)
         } catch {
             writeStandardError("ipmi-exporter push: \(error)\n")

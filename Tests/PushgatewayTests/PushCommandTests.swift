@@ -45,7 +45,7 @@ import Testing
         let scratch = try Scratch(targets: targets)
         defer { scratch.remove() }
 
-        let result = try runProgram(
+        let result = try await runProgramDetached(
             executable, ["push", "--config.file", scratch.config, "--push.url", gateway.url, "--timeout", "1s"])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -77,7 +77,7 @@ import Testing
         let bmc = try Self.silentBMC()
         let list = try scratch.file("targets.txt", "# BMCs of rack 1\n\(bmc)   # first\n\n\(bmc)\n")
 
-        let result = try runProgram(
+        let result = try await runProgramDetached(
             executable,
             [
                 "push", "--config.file", scratch.config, "--push.url", gateway.url, "--targets-file", list,
@@ -88,13 +88,13 @@ import Testing
         #expect(try gateway.groups().map(\.labels) == [["job": "nightly/ipmi", "instance": bmc]])
     }
 
-    @Test func unreachableGatewayIsRetriedThenReported() throws {
+    @Test func unreachableGatewayIsRetriedThenReported() async throws {
         let executable = try #require(Self.executable, "build the ipmi-exporter product first")
         let scratch = try Scratch(targets: [try Self.silentBMC()])
         defer { scratch.remove() }
         let port = try freeLoopbackPort()
 
-        let result = try runProgram(
+        let result = try await runProgramDetached(
             executable,
             [
                 "push", "--config.file", scratch.config, "--push.url", "http://127.0.0.1:\(port)", "--timeout", "300ms",
@@ -118,18 +118,19 @@ import Testing
         let bad = try scratch.file("bad-auth", "pusher:wrong-Pass\n")
         let base = ["push", "--config.file", scratch.config, "--push.url", gateway.url, "--timeout", "300ms"]
 
-        let accepted = try runProgram(executable, base + ["--push.basic-auth-file", good])
+        let accepted = try await runProgramDetached(executable, base + ["--push.basic-auth-file", good])
         #expect(accepted.stdout.contains("push=ok status=200"), "\(accepted.stdout)")
         #expect(try gateway.groups(username: "pusher", password: "gw-Pass:1").count == 1)
 
-        let refused = try runProgram(executable, base + ["--push.basic-auth-file", bad, "--target", "other-bmc"])
+        let refused = try await runProgramDetached(
+            executable, base + ["--push.basic-auth-file", bad, "--target", try Self.silentBMC()])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("push=failed status=401 attempts=1"), "\(refused.stdout)")
         #expect(!refused.stdout.contains("wrong-Pass") && !refused.stderr.contains("wrong-Pass"))
         #expect(!accepted.stdout.contains("gw-Pass") && !accepted.stderr.contains("gw-Pass"))
     }
 
-    @Test func badUsageAndConfigExitTwo() throws {
+    @Test func badUsageAndConfigExitTwo() async throws {
         let executable = try #require(Self.executable, "build the ipmi-exporter product first")
         let scratch = try Scratch(targets: [try Self.silentBMC()])
         defer { scratch.remove() }
@@ -165,7 +166,7 @@ import Testing
             ),
         ]
         for (arguments, message) in cases {
-            let result = try runProgram(executable, ["push"] + arguments)
+            let result = try await runProgramDetached(executable, ["push"] + arguments)
             #expect(result.status == 2, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(!result.stderr.contains("only-a-Secret-word"))

@@ -73,6 +73,20 @@ func runTool(_ path: String, _ arguments: [String], input: String? = nil) throws
     return (result.status, result.stdout)
 }
 
+/// `runProgram` on a Dispatch thread: waiting for a child must not block one of the few threads of
+/// the Swift concurrency pool, which the code under test needs meanwhile.
+func runProgramDetached(
+    _ path: String, _ arguments: [String]
+) async throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProgram(path, arguments) })
+        }
+    }
+}
+
 /// Runs a program to completion; stderr goes through a file so that neither pipe can fill up.
 func runProgram(
     _ path: String, _ arguments: [String], input: String? = nil
