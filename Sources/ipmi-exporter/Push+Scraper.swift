@@ -1,82 +1,78 @@
+import IPMIClient
 import IPMIExporter
 import Logging
 import PrometheusText
 import Pushgateway
-import ServiceLifecycle
 
-/// What `push` scrapes with: the config, the same scraper and coordinator as `serve` (so the same
-/// collectors, sessions and metric names), and the services that scraper needs running.
+/// Where `push` gets its scraper and the config's targets: the same config loader, collectors and session
+/// code as `serve`, with one session per BMC kept for the whole run and closed at the end.
 struct PushScrapeBackend: Sendable {
     var config: ExporterConfig
-    var scraper: CoordinatorBatchScraper
-    var services: [any Service]
+    var scraper: CollectorBatchScraper
 
-    /// Loads the config file and sets up the scraper; throws the config error for exit status 2.
+    /// Loads the config file and opens the transport; throws the config error for exit status 2.
     static func load(configFile: String, logger: Logger) async throws -> PushScrapeBackend {
-        let config = try ConfigStore.initial(path: configFile)
+        let config = try ConfigLoader.load(file: configFile)
         for warning in config.warnings {
-            logger.warning("Config: \(warning)")
+            logger.warning("\(warning)")
         }
-        let metrics = ExporterMetrics()
-        let setup = try await makeScraper(config: config, metrics: metrics, logger: logger)
-        let coordinator = ScrapeCoordinator(
-            scraper: setup.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
-            logger: logger)
-        return PushScrapeBackend(
-            config: config, scraper: CoordinatorBatchScraper(config: config, coordinator: coordinator),
-            services: setup.services)
+        let transport = try await IPMITransport.bindAll(logger: logger)
+        let cache = SessionCache(transport: transport, metrics: nil, logger: logger)
+        let scraper = CollectorBatchScraper(
+            config: config, scraper: IPMIScraper(cache: cache, metrics: nil, logger: logger), cache: cache)
+        return PushScrapeBackend(config: config, scraper: scraper)
     }
 
-    /// The config's `targets:` list, each with its own module.
-    var configTargets: [BatchTarget] {
-        config.targets.map { BatchTarget($0.name, module: $0.module) }
+    /// The config's `targets:` list, each with its module, or `module` for all when given.
+    func configTargets(module: String?) -> [BatchTarget] {
+        config.targets.map { BatchTarget($0.name, module: module ?? $0.module) }
     }
 
-    /// Runs the scraper's services (transport, session janitor) around `body`, then shuts them down
-    /// gracefully, which closes every BMC session before the process exits.
-    func withServices<T: Sendable>(logger: Logger, _ body: () async -> T) async throws -> T {
-        guard !services.isEmpty else { return await body() }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let result = await body()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
+    /// Targets named on the command line: `module` when given, else the module of the config's entry
+    /// of the same name, else `default`.
+    func commandLineTargets(_ names: [String], module: String?) -> [BatchTarget] {
+        names.map { name in
+            BatchTarget(name, module: module ?? config.targets.first { $0.name == name }?.module ?? "default")
         }
     }
 }
 
-/// A `BatchScraper` over the exporter's `ScrapeCoordinator`: the body is what `/ipmi?target=…&module=…`
-/// serves, `ipmi_up{collector}` included.
-struct CoordinatorBatchScraper: BatchScraper {
+/// Scrapes one target with the exporter's collectors and renders what `/ipmi?target=` would serve.
+struct CollectorBatchScraper: BatchScraper {
     let config: ExporterConfig
-    let coordinator: ScrapeCoordinator
+    let scraper: IPMIScraper
+    let cache: SessionCache
 
     func scrape(target: String, module: String, timeout: Duration?) async -> BatchScrapeResult {
         guard let moduleConfig = config.module(named: module) else {
-            let down = MetricFamily.gauge(ScrapeMetricNames.up, help: ScrapeMetricNames.upHelp, value: 0)
-            return BatchScrapeResult(body: PrometheusText.render([down]), up: false, error: "unknown module \(module)")
+            return Self.down("unknown module '\(module)'")
         }
-        let scrapeTarget: ScrapeTarget
+        let parsed: ScrapeTarget
         do {
-            scrapeTarget = try ScrapeTarget(parsing: target)
+            parsed = try ScrapeTarget(parsing: target)
         } catch {
-            let down = ScrapeMetricNames.upFamily(moduleConfig.collectors.map { ($0, false) })
-            return BatchScrapeResult(body: PrometheusText.render([down]), up: false, error: "bad target: \(error)")
+            return Self.down("invalid target '\(target)': \(error)")
         }
-        let deadline = ContinuousClock.now + (timeout ?? moduleConfig.timeout)
-        let result = await coordinator.scrape(target: scrapeTarget, module: moduleConfig, deadline: deadline)
-        let upSamples = result.families.filter { $0.name == ScrapeMetricNames.up }.flatMap(\.samples)
-        let down = upSamples.filter { $0.value != 1 }.compactMap { $0.labels.first { $0.name == "collector" }?.value }
-        let up = !upSamples.isEmpty && down.isEmpty
-        var error: String?
-        if !up {
-            error =
-                "\(result.outcome.rawValue)" + (down.isEmpty ? "" : ": collectors down: \(down.joined(separator: ","))")
-        }
-        return BatchScrapeResult(body: PrometheusText.render(result.families), up: up, error: error)
+        // The module's timeout caps the command line's.
+        let deadline = ContinuousClock.now + min(timeout ?? moduleConfig.timeout, moduleConfig.timeout)
+        let families = await scraper.scrape(ScrapeRequest(target: parsed, module: moduleConfig, deadline: deadline))
+        let up = families.first { $0.name == "ipmi_up" }?.samples ?? []
+        let down = up.filter { $0.value != 1 }.compactMap { $0.labels.first { $0.name == "collector" }?.value }
+        return BatchScrapeResult(
+            body: PrometheusText.render(families), up: !up.isEmpty && down.isEmpty,
+            error: down.isEmpty ? nil : "collectors down: " + down.joined(separator: ", "))
+    }
+
+    /// Closes every BMC session of the run, then the UDP transport.
+    func close() async {
+        await cache.closeAll()
+        await cache.transport.close()
+    }
+
+    private static func down(_ reason: String) -> BatchScrapeResult {
+        BatchScrapeResult(
+            body: "# HELP ipmi_up 1 if the collector could read from the BMC, 0 if it could not.\n"
+                + "# TYPE ipmi_up gauge\nipmi_up 0\n",
+            up: false, error: reason)
     }
 }

@@ -38,8 +38,8 @@ struct PushCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("module"),
-        help: "Module for the targets given with --target and --targets-file (config targets name their own).")
-    var module = "default"
+        help: "Module to scrape with (default: the target's module in the config's targets list, else 'default').")
+    var module: String?
 
     @Option(name: .customLong("concurrency"), help: "Targets scraped and pushed at the same time.")
     var concurrency = 8
@@ -97,7 +97,9 @@ struct PushCommand: AsyncParsableCommand {
         defer { client.shutdown() }
 
         let targets =
-            plan.targets.isEmpty ? backend.configTargets : plan.targets.map { BatchTarget($0, module: plan.module) }
+            plan.targets.isEmpty
+            ? backend.configTargets(module: plan.module)
+            : backend.commandLineTargets(plan.targets, module: plan.module)
         guard !targets.isEmpty else {
             writeStandardError(
                 "ipmi-exporter push: no targets: give --target, --targets-file or targets in the config\n")
@@ -112,10 +114,8 @@ struct PushCommand: AsyncParsableCommand {
             client: client, scraper: backend.scraper, job: plan.job, scrapeTimeout: plan.scrapeTimeout,
             concurrency: plan.concurrency)
         var output = PushOutput(total: targets.count, interactive: isatty(STDOUT_FILENO) == 1)
-        let summary = try await backend.withServices(logger: logger) {
-            await runner.run(targets: targets) { outcome, completed in
-                output.record(outcome, completed: completed)
-            }
+        let summary = await runner.run(targets: targets) { outcome, completed in
+            output.record(outcome, completed: completed)
         }
         await backend.scraper.close()
         output.finish(summary)
@@ -197,7 +197,8 @@ struct PushPlan: Sendable {
     var configFile: String
     var gateway: PushgatewayConfiguration
     var job: String
-    var module: String
+    /// nil: each target's module from the config, else `default`.
+    var module: String?
     /// Empty when the config's targets are to be used.
     var targets: [String]
     /// nil: each module's own timeout.
