@@ -87,7 +87,10 @@ public final class BMCProfile: Sendable {
                 throw SimulatorConfigurationError("SEL event names unknown sensor \(event.sensor)")
             }
             events.append(
-                (index, UInt8(clamping: event.offset) & 0x0F, event.deassertion ?? false, UInt32(clamping: event.age ?? 0)))
+                (
+                    index, UInt8(clamping: event.offset) & 0x0F, event.deassertion ?? false,
+                    UInt32(clamping: event.age ?? 0)
+                ))
         }
         selEvents = events.map { (sensorIndex: $0.0, offset: $0.1, deassertion: $0.2, age: $0.3) }
         if let name = configuration.dcmiPowerSensor {

@@ -56,7 +56,8 @@ extension SimulatedBMC {
             guard request.data.count >= 4 else {
                 return ([response(to: request, code: .requestDataLengthInvalid, data: [])], nil)
             }
-            let id = UInt32(request.data[0]) | UInt32(request.data[1]) << 8 | UInt32(request.data[2]) << 16
+            let id =
+                UInt32(request.data[0]) | UInt32(request.data[1]) << 8 | UInt32(request.data[2]) << 16
                 | UInt32(request.data[3]) << 24
             guard sessions[id] != nil || id == session.managedSessionID else {
                 return ([response(to: request, code: CompletionCode(rawValue: 0x87), data: [])], nil)
@@ -77,7 +78,8 @@ extension SimulatedBMC {
             return response(to: request, code: .requestDataLengthInvalid, data: [])
         }
         if requested == 0 { return response(to: request, code: .normal, data: [session.privilege.rawValue]) }
-        guard let level = PrivilegeLevel(rawValue: requested), level != .callback || session.maximumPrivilege == .callback
+        guard let level = PrivilegeLevel(rawValue: requested),
+            level != .callback || session.maximumPrivilege == .callback
         else { return response(to: request, code: CompletionCode(rawValue: 0x80), data: []) }
         guard level.rawValue <= session.maximumPrivilege.rawValue else {
             return response(to: request, code: CompletionCode(rawValue: 0x81), data: [])

@@ -20,7 +20,8 @@ extension SimulatedBMC {
         }
         let tag = payload[0]
         let privilege = payload[1] & 0x0F
-        let consoleID = UInt32(payload[4]) | UInt32(payload[5]) << 8 | UInt32(payload[6]) << 16
+        let consoleID =
+            UInt32(payload[4]) | UInt32(payload[5]) << 8 | UInt32(payload[6]) << 16
             | UInt32(payload[7]) << 24
         func refuse(_ status: UInt8) -> [[UInt8]] {
             let response = OpenSessionResponse(

@@ -82,7 +82,9 @@ extension SimulatedBMC {
     /// Get SEL Info (IPMI v2.0 section 31.2).
     func selInfo() -> (CompletionCode, [UInt8]) {
         let records = selRecords
-        let lastAdd = records.last.map { UInt32($0[3]) | UInt32($0[4]) << 8 | UInt32($0[5]) << 16 | UInt32($0[6]) << 24 }
+        let lastAdd = records.last.map {
+            UInt32($0[3]) | UInt32($0[4]) << 8 | UInt32($0[5]) << 16 | UInt32($0[6]) << 24
+        }
         return (
             .normal,
             [0x51] + littleEndian(UInt16(records.count)) + littleEndian(UInt16(0x0FF0))

@@ -77,7 +77,8 @@ public struct SimulatedBMC: Sendable {
             case .rakp1: return handleRAKP1(datagram, now: now)
             case .rakp3: return handleRAKP3(datagram, now: now)
             case .ipmi:
-                let sessionID = UInt32(datagram[6]) | UInt32(datagram[7]) << 8 | UInt32(datagram[8]) << 16
+                let sessionID =
+                    UInt32(datagram[6]) | UInt32(datagram[7]) << 8 | UInt32(datagram[8]) << 16
                     | UInt32(datagram[9]) << 24
                 if sessionID == 0 { return handlePreSessionRMCPPlus(datagram) }
                 return handleInSession(datagram, sessionID: sessionID, now: now)

@@ -67,7 +67,8 @@ public final class SimulatedBMCFleet: Sendable {
                 "count": "\(count)", "first": "\(host):\(channels.first?.localAddress?.port ?? 0)",
                 "sensors": "\(profile.sensors.count)",
             ])
-        return SimulatedBMCFleet(channels: channels, host: host, profile: profile, ownedGroup: ownedGroup, logger: logger)
+        return SimulatedBMCFleet(
+            channels: channels, host: host, profile: profile, ownedGroup: ownedGroup, logger: logger)
     }
 
     public var count: Int { channels.count }
@@ -142,11 +143,13 @@ final class BMCChannelHandler: ChannelInboundHandler {
                 answer.removeLast(1 + Int(random.next() % 4))
             }
             outgoing.append(
-                AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: answer)))
+                AddressedEnvelope(
+                    remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: answer)))
         }
         if faults.latency > .zero {
             let delay = TimeAmount.nanoseconds(
-                faults.latency.components.seconds * 1_000_000_000 + faults.latency.components.attoseconds / 1_000_000_000)
+                faults.latency.components.seconds * 1_000_000_000 + faults.latency.components.attoseconds
+                    / 1_000_000_000)
             let channel = context.channel
             let delayed = outgoing
             context.eventLoop.scheduleTask(in: delay) {

@@ -92,6 +92,9 @@ public struct SimulatorConfiguration: Sendable, Codable, Hashable {
         try YAMLDecoder().decode(SimulatorConfiguration.self, from: yaml)
     }
 
+    /// The YAML text of the built-in server, a starting point for own files.
+    public static var defaultServerYAML: String { DefaultServer.yaml }
+
     /// The built-in server: 49 sensors of a two-socket rack server, one warning and two critical.
     public static var defaultServer: SimulatorConfiguration {
         // The built-in YAML is part of the program and tested; failing to parse it is a programming error.

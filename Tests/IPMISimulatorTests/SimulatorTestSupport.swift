@@ -24,7 +24,9 @@ func withSimulatedBMC<T>(
 func ipmitoolArguments(
     port: Int, suite: Int = 17, user: String = "admin", password: String = "password", privilege: String? = nil
 ) -> [String] {
-    var arguments = ["-I", "lanplus", "-H", "127.0.0.1", "-p", String(port), "-U", user, "-P", password, "-C", String(suite)]
+    var arguments = [
+        "-I", "lanplus", "-H", "127.0.0.1", "-p", String(port), "-U", user, "-P", password, "-C", String(suite),
+    ]
     if let privilege { arguments += ["-L", privilege] }
     return arguments + ["-N", "1", "-R", "2"]
 }
