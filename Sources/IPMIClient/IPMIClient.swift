@@ -45,6 +45,8 @@ public actor IPMIClient: IPMIRequester {
     private var inFlight = 0
     private var windowQueue: [CheckedContinuation<Void, Never>] = []
     private var closeToken: Int?
+    private var connecting: Task<Void, any Error>?
+    private var handshakeStart = ContinuousClock.now
     private let closeSessionCommand: UInt8 = 0x3C
 
     private struct ResponseWait {
@@ -103,6 +105,18 @@ public actor IPMIClient: IPMIRequester {
     /// the per-step timeout and retries.
     public func connect() async throws {
         if isConnected { return }
+        // Callers racing to connect the same client share one handshake.
+        if let connecting {
+            return try await connecting.value
+        }
+        let task = Task { try await self.handshakeFromScratch() }
+        connecting = task
+        defer { connecting = nil }
+        try await task.value
+    }
+
+    private func handshakeFromScratch() async throws {
+        if isConnected { return }
         let transport = try await ensureTransport()
         let peer: SocketAddress
         do {
@@ -151,6 +165,7 @@ public actor IPMIClient: IPMIRequester {
     }
 
     private func handshake(transport: IPMITransport, peer: SocketAddress) async throws {
+        handshakeStart = .now
         guard var action = machine?.start() else { throw IPMIClientError.notConnected }
         var attempts = 0
         while true {
@@ -183,15 +198,15 @@ public actor IPMIClient: IPMIRequester {
     /// Waits for the next handshake event; on a timeout asks the state machine what to resend.
     private func awaitHandshakeStep(attempts: inout Int, transport: IPMITransport) async throws -> SessionAction {
         while true {
-            let timeout = try effectiveTimeout(options.requestTimeout, phase: "the BMC during session set-up")
+            let timeout = try effectiveTimeout(
+                options.requestTimeout, phase: "the BMC during session set-up", since: handshakeStart)
             if let event = await nextHandshakeEvent(timeout: timeout) {
                 return event
             }
             try Task.checkCancellation()
             attempts += 1
             if attempts > options.retries {
-                throw IPMIClientError.timeout(
-                    after: options.requestTimeout * (options.retries + 1), during: "the BMC during session set-up")
+                throw IPMIClientError.timeout(after: .now - handshakeStart, during: "the BMC during session set-up")
             }
             transport.statistics.retransmitted()
             if let retry = machine?.retransmit(), case .send = retry {
@@ -231,11 +246,12 @@ public actor IPMIClient: IPMIRequester {
         let token = makeToken()
         responseWaits[token] = ResponseWait(netFn: netFn, command: command, continuation: nil)
         defer { forgetWait(token) }
+        let start = ContinuousClock.now
         var attempt = 0
         while true {
             guard machine != nil else { throw IPMIClientError.sessionClosed }
             let timeout = try effectiveTimeout(
-                options.requestTimeout, phase: "a response to \(describe(netFn, command))")
+                options.requestTimeout, phase: "a response to \(describe(netFn, command))", since: start)
             let (rqSeq, packet) = try machine!.encodeRequest(netFn: netFn, command: command, data: data, lun: lun)
             pendingSequences[rqSeq] = token
             if attempt > 0 { transport.statistics.retransmitted() }
@@ -252,7 +268,7 @@ public actor IPMIClient: IPMIRequester {
                 attempt += 1
                 if attempt > options.retries {
                     throw IPMIClientError.timeout(
-                        after: options.requestTimeout * attempt, during: "a response to \(describe(netFn, command))")
+                        after: .now - start, during: "a response to \(describe(netFn, command))")
                 }
                 logger.debug("retransmitting", metadata: ["request": "\(describe(netFn, command))"])
             }
@@ -373,6 +389,12 @@ public actor IPMIClient: IPMIRequester {
         await teardown()
     }
 
+    /// Forgets the session without telling the BMC, for when the BMC has already dropped it (it stopped
+    /// answering, or rebooted); the next ``connect()`` starts a fresh handshake.
+    public func reset() async {
+        await teardown()
+    }
+
     private func teardown() async {
         if let transport, let peer, consoleSessionID != 0 {
             transport.unregister(peer: peer, consoleSessionID: consoleSessionID)
@@ -399,10 +421,12 @@ public actor IPMIClient: IPMIRequester {
     }
 
     /// The per-attempt timeout shortened to what is left before the task's deadline.
-    private func effectiveTimeout(_ timeout: Duration, phase: String) throws -> Duration {
+    private func effectiveTimeout(
+        _ timeout: Duration, phase: String, since start: ContinuousClock.Instant
+    ) throws -> Duration {
         guard let deadline = IPMIDeadline.current else { return timeout }
         let left = ContinuousClock.now.duration(to: deadline)
-        guard left > .zero else { throw IPMIClientError.timeout(after: .zero, during: phase) }
+        guard left > .zero else { throw IPMIClientError.timeout(after: .now - start, during: phase) }
         return min(timeout, left)
     }
 

@@ -31,12 +31,13 @@ public final class IPMITransport: Sendable {
         }
     }
 
-    private let channel: any Channel
+    private let channels: [any Channel]
     private let registry: SharedRegistry
     public let statistics: TransportStatistics
     private let logger: Logger
 
-    /// Binds a UDP socket (an ephemeral port on the wildcard address of the family of `host`).
+    /// Binds one UDP socket on `host` (an ephemeral port by default). Peers must be of the same address
+    /// family as `host`; ``bindAll(group:statistics:logger:)`` covers both.
     public static func bind(
         host: String = "0.0.0.0",
         port: Int = 0,
@@ -45,10 +46,46 @@ public final class IPMITransport: Sendable {
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
         let registry = SharedRegistry()
+        let channel = try await makeChannel(
+            host: host, port: port, group: group, registry: registry, statistics: statistics, logger: logger)
+        return IPMITransport(channels: [channel], registry: registry, statistics: statistics, logger: logger)
+    }
+
+    /// Binds one IPv4 socket and, where the machine has IPv6, one IPv6-only socket, so that BMCs of both
+    /// families share the transport (an IPv4 peer keeps its plain IPv4 address as the routing key).
+    public static func bindAll(
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        statistics: TransportStatistics = TransportStatistics(),
+        logger: Logger = Logger(label: "ipmi.transport")
+    ) async throws -> IPMITransport {
+        let registry = SharedRegistry()
+        var channels = [
+            try await makeChannel(
+                host: "0.0.0.0", port: 0, group: group, registry: registry, statistics: statistics, logger: logger)
+        ]
+        if let v6 = try? await makeChannel(
+            host: "::", port: 0, group: group, registry: registry, statistics: statistics, logger: logger,
+            v6Only: true)
+        {
+            channels.append(v6)
+        }
+        return IPMITransport(channels: channels, registry: registry, statistics: statistics, logger: logger)
+    }
+
+    private static func makeChannel(
+        host: String, port: Int, group: any EventLoopGroup, registry: SharedRegistry,
+        statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
+    ) async throws -> any Channel {
         let handler = InboundHandler(registry: registry, statistics: statistics, logger: logger)
-        let channel = try await DatagramBootstrap(group: group)
+        var bootstrap = DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+        if v6Only {
+            bootstrap = bootstrap.channelOption(
+                ChannelOptions.socket(.init(IPPROTO_IPV6), .init(IPV6_V6ONLY)), value: 1)
+        }
+        return
+            try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(handler)
@@ -56,18 +93,17 @@ public final class IPMITransport: Sendable {
             }
             .bind(host: host, port: port)
             .get()
-        return IPMITransport(channel: channel, registry: registry, statistics: statistics, logger: logger)
     }
 
-    private init(channel: any Channel, registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
-        self.channel = channel
+    private init(channels: [any Channel], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+        self.channels = channels
         self.registry = registry
         self.statistics = statistics
         self.logger = logger
     }
 
     /// The local address the socket is bound to.
-    public var localAddress: SocketAddress? { channel.localAddress }
+    public var localAddress: SocketAddress? { channels.first?.localAddress }
 
     /// How many sessions are registered (open or in their handshake).
     public var sessionCount: Int { registry.withLock { $0.count } }
@@ -79,7 +115,7 @@ public final class IPMITransport: Sendable {
             return registry.endpoints.values.flatMap { $0.values }
         }
         for endpoint in endpoints { endpoint.inbox.finish() }
-        try? await channel.close()
+        for channel in channels { try? await channel.close() }
     }
 
     /// Picks a console session ID not in use for this peer and registers an inbox for it.
@@ -113,6 +149,8 @@ public final class IPMITransport: Sendable {
     /// Sends one datagram. Write errors (e.g. ICMP port unreachable reported on a later write) are
     /// logged and left to the caller's timeout.
     func send(_ bytes: [UInt8], to peer: SocketAddress) {
+        let channel =
+            channels.first { $0.localAddress?.protocol == peer.protocol } ?? channels[0]
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         statistics.sent()

@@ -23,6 +23,8 @@ public final class TransportStatistics: Sendable {
         public var dropped: [DropCategory: UInt64] = [:]
 
         public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
+
+        public init() {}
     }
 
     private let state = Mutex(Snapshot())

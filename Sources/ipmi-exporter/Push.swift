@@ -36,8 +36,10 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .customLong("targets-file"), help: "File with one target per line.")
     var targetsFile: String?
 
-    @Option(name: .customLong("module"), help: "Configuration module to scrape with.")
-    var module = "default"
+    @Option(
+        name: .customLong("module"),
+        help: "Configuration module to scrape with (default: the target's module in the config, else 'default').")
+    var module: String?
 
     @Option(name: .customLong("concurrency"), help: "Targets scraped and pushed at the same time.")
     var concurrency = 8
@@ -161,7 +163,7 @@ struct PushCommand: AsyncParsableCommand {
             timeout: try Self.duration("--push.timeout", pushTimeout),
             retry: RetryPolicy(maxRetries: pushRetries))
         return PushPlan(
-            configFile: configFile, gateway: gateway, job: job, module: module, targets: list,
+            configFile: configFile, gateway: gateway, job: job, module: module ?? "", targets: list,
             scrapeTimeout: try Self.duration("--timeout", timeout), concurrency: concurrency, logLevel: level)
     }
 

@@ -1,3 +1,4 @@
+import IPMIClient
 import IPMIExporter
 import Logging
 import PrometheusText
@@ -10,11 +11,15 @@ struct ScraperSetup {
     var services: [any Service]
 }
 
-func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logger) -> ScraperSetup {
-    // Until the collectors are wired in, every collector reports ipmi_up 0.
-    let scraper = ClosureScraper { request in
-        logger.debug("No collectors available yet", metadata: ["target": "\(request.target)"])
-        return [ScrapeMetricNames.upFamily(request.module.collectors.map { ($0, false) })]
-    }
-    return ScraperSetup(scraper: scraper, services: [])
+/// The collectors over cached RMCP+ sessions, all on one UDP socket, with a janitor that keeps idle
+/// sessions alive and closes every session at shutdown.
+func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logger) async throws -> ScraperSetup {
+    var transportLogger = logger
+    transportLogger[metadataKey: "component"] = "transport"
+    let transport = try await IPMITransport.bindAll(logger: transportLogger)
+    var settings = SessionCache.Settings()
+    settings.idleTimeout = config.settings.sessionIdleTimeout
+    let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
+    let scraper = IPMIScraper(cache: cache, metrics: metrics, logger: logger)
+    return ScraperSetup(scraper: scraper, services: [SessionJanitor(cache: cache)])
 }

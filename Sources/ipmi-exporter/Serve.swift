@@ -87,7 +87,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = ExporterMetrics()
         metrics.configReloaded(successfully: true, at: Double(StructuredLogHandler.unixTime()))
         let store = ConfigStore(path: configFile, initial: config)
-        let scraper = makeScraper(config: config, metrics: metrics, logger: logger)
+        let scraper = try await makeScraper(config: config, metrics: metrics, logger: logger)
         let coordinator = ScrapeCoordinator(
             scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
             logger: logger)

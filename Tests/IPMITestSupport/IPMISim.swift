@@ -69,17 +69,23 @@ public final class IPMISim: @unchecked Sendable {
     }
 
     private var stateDirectory: URL { directory.appendingPathComponent("state") }
-
-    /// Where ipmi_sim keeps persistent data (SDRs, SEL, users): persist_init("ipmi_sim", name, statedir).
-    private var persistDirectory: URL {
+    private var bmcStateDirectory: URL {
         stateDirectory.appendingPathComponent("ipmi_sim").appendingPathComponent(configuration.name)
+    }
+
+    /// The lab BMC of `Tests/Lab`: 58 sensors of every kind, compiled from `sdrs/main.sdrs`.
+    public static func labConfiguration(name: String = "lab") -> Configuration {
+        let lab = testsDirectory().appendingPathComponent("Lab")
+        var configuration = Configuration()
+        configuration.name = name
+        configuration.sdrSource = lab.appendingPathComponent("sdrs/main.sdrs").path
+        configuration.emuFiles = [lab.appendingPathComponent("sensors.emu").path]
+        return configuration
     }
 
     private func writeFiles() throws {
         let fm = FileManager.default
-        try fm.createDirectory(
-            at: persistDirectory,
-            withIntermediateDirectories: true)
+        try fm.createDirectory(at: bmcStateDirectory, withIntermediateDirectories: true)
         var lan = """
             name "\(configuration.name)"
             set_working_mc 0x20
@@ -114,7 +120,7 @@ public final class IPMISim: @unchecked Sendable {
 
         if let source = configuration.sdrSource {
             // ipmi_sim keeps its main SDR repository in <state>/ipmi_sim/<name>/sdr.<mc>.main.
-            let target = persistDirectory.appendingPathComponent("sdr.20.main")
+            let target = bmcStateDirectory.appendingPathComponent("sdr.20.main")
             _ = try ExternalCommand.output("sdrcomp", ["-o", target.path, source])
         }
     }

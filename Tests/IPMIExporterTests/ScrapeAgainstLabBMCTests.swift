@@ -1,0 +1,235 @@
+import Foundation
+import IPMIClient
+import IPMIExporter
+import IPMITestSupport
+import Logging
+import PrometheusText
+import Testing
+
+/// The collectors over a cached session against a real BMC (ipmi_sim with the lab SDRs), with FreeIPMI
+/// and ipmitool run on the same BMC at test time as the oracle.
+@Suite(.enabled(if: IPMISim.isAvailable, "ipmi_sim is not installed"), .serialized)
+struct ScrapeAgainstLabBMCTests {
+    static let logger = Logger(label: "test")
+
+    static func module(
+        collectors: [CollectorName] = [.ipmi, .bmc, .chassis, .sel], password: String = "password"
+    )
+        -> ModuleConfig
+    {
+        ModuleConfig(
+            name: "default", user: "admin", password: Secret(password), privilege: .admin, timeout: .seconds(10),
+            collectors: collectors)
+    }
+
+    struct Harness {
+        let transport: IPMITransport
+        let metrics: ExporterMetrics
+        let cache: SessionCache
+        let scraper: IPMIScraper
+
+        static func make(settings: SessionCache.Settings = SessionCache.Settings()) async throws -> Harness {
+            let transport = try await IPMITransport.bind()
+            let metrics = ExporterMetrics()
+            let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
+            return Harness(
+                transport: transport, metrics: metrics, cache: cache,
+                scraper: IPMIScraper(cache: cache, metrics: metrics, logger: logger))
+        }
+
+        func scrape(_ bmc: IPMISim, module: ModuleConfig = module(), seconds: Int = 10) async -> [MetricFamily] {
+            await scraper.scrape(
+                ScrapeRequest(
+                    target: ScrapeTarget(host: bmc.host, port: bmc.port), module: module,
+                    deadline: .now + .seconds(seconds)))
+        }
+
+        func shutdown() async {
+            await cache.closeAll()
+            await transport.close()
+        }
+    }
+
+    static func value(_ families: [MetricFamily], _ name: String, _ labels: [String: String] = [:]) -> Double? {
+        families.first { $0.name == name }?.samples.first { sample in
+            labels.allSatisfy { key, value in sample.labels.contains(Label(key, value)) }
+        }?.value
+    }
+
+    static func selfMetric(_ metrics: ExporterMetrics, _ name: String, _ labels: [String: String] = [:]) -> Double {
+        value(metrics.families(), name, labels) ?? 0
+    }
+
+    // MARK: -
+
+    @Test func everySensorMatchesFreeIPMIOnTheSameBMC() async throws {
+        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        let families = await harness.scrape(bmc)
+        #expect(Self.value(families, "ipmi_up", ["collector": "ipmi"]) == 1)
+
+        let cacheDirectory = NSTemporaryDirectory() + "sdrcache-\(bmc.port)"
+        try FileManager.default.createDirectory(
+            atPath: cacheDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
+        let csv = try ExternalCommand.output(
+            "ipmi-sensors",
+            [
+                "-D", "LAN_2_0", "-I", "3", "-W", "opensesspriv", "-h", bmc.address, "-u", "admin", "-p", "password",
+                "--comma-separated-output", "--no-header-output", "--output-sensor-state", "--shared-sensors",
+                "--quiet-cache", "--sdr-cache-directory", cacheDirectory,
+            ])
+        // ipmitool's threshold status tells where FreeIPMI's "Nominal" is really past a non-critical threshold.
+        let ipmitoolStatus = Dictionary(
+            try bmc.ipmitool(["sensor"]).split(separator: "\n").compactMap { line -> (String, String)? in
+                let columns = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                return columns.count > 3 ? (columns[0], columns[3]) : nil
+            }, uniquingKeysWith: { first, _ in first })
+
+        var compared = 0
+        for line in csv.split(separator: "\n") {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 7 else { continue }
+            let (id, name, type, state, reading, unit) = (
+                fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]
+            )
+            if name == "LUN1 Temp" { continue }  // documented: FreeIPMI does not read sensors on LUN 1
+            let labels = ["id": id, "name": name]
+            let (valueName, stateName, scale) = Self.familyNames(unit: unit, type: type)
+            let ourState = families.first { $0.name == stateName }?.samples.first { sample in
+                labels.allSatisfy { sample.labels.contains(Label($0.key, $0.value)) }
+            }?.value
+            #expect(ourState != nil, "no state sample for \(name) (\(id))")
+            guard let ourState else { continue }
+            switch state {
+            case "Nominal":
+                // Documented difference: past a non-critical threshold is Warning for us, Nominal for FreeIPMI.
+                let nonCritical = ipmitoolStatus[name] == "nc" || fields[6].contains("Non-Critical")
+                #expect(ourState == (nonCritical ? 1 : 0), "state of \(name)")
+            case "Warning": #expect(ourState == 1, "state of \(name)")
+            case "Critical": #expect(ourState == 2, "state of \(name)")
+            default: #expect(ourState.isNaN, "state of \(name) should be unknown")
+            }
+            let ours = Self.value(families, valueName, labels)
+            if let theirs = Double(reading) {
+                #expect(ours != nil, "no value for \(name)")
+                if let ours { #expect(abs(ours / scale - theirs) <= 0.0051, "value of \(name): \(ours) vs \(theirs)") }
+            } else {
+                #expect(ours == nil, "\(name) has no reading but we exported \(String(describing: ours))")
+            }
+            compared += 1
+        }
+        #expect(compared >= 30)
+    }
+
+    static func familyNames(unit: String, type: String) -> (String, String, Double) {
+        switch unit {
+        case "C": ("ipmi_temperature_celsius", "ipmi_temperature_state", 1)
+        case "RPM": ("ipmi_fan_speed_rpm", "ipmi_fan_speed_state", 1)
+        case "V": ("ipmi_voltage_volts", "ipmi_voltage_state", 1)
+        case "A": ("ipmi_current_amperes", "ipmi_current_state", 1)
+        case "W": ("ipmi_power_watts", "ipmi_power_state", 1)
+        case "%" where type == "Fan": ("ipmi_fan_speed_ratio", "ipmi_fan_speed_state", 0.01)
+        default: ("ipmi_sensor_value", "ipmi_sensor_state", 1)
+        }
+    }
+
+    @Test func aWarmScrapeNeedsNoHandshakeAndNoSDRRead() async throws {
+        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        _ = await harness.scrape(bmc)
+        let handshakes = Self.selfMetric(harness.metrics, "ipmi_exporter_handshakes_total", ["result": "success"])
+        let misses = Self.selfMetric(harness.metrics, "ipmi_exporter_sdr_cache_misses_total")
+        let packetsBefore = harness.transport.statistics.snapshot.packetsSent
+        let second = await harness.scrape(bmc)
+        let packetsAfter = harness.transport.statistics.snapshot.packetsSent
+        #expect(Self.value(second, "ipmi_up", ["collector": "ipmi"]) == 1)
+        #expect(handshakes == 1)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_handshakes_total", ["result": "success"]) == 1)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_sdr_cache_misses_total") == misses)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_sdr_cache_hits_total") == 1)
+        // One request per sensor (58), one SDR repository info, Get Device ID and system info ×2, chassis, SEL info.
+        let sent = packetsAfter - packetsBefore
+        #expect(sent <= 70, "a warm scrape sent \(sent) packets")
+    }
+
+    @Test func aRestartedBMCCostsAtMostOneFailedScrape() async throws {
+        let bmc = try IPMISim(IPMISim.labConfiguration())
+        var settings = SessionCache.Settings()
+        settings.clientOptions.requestTimeout = .milliseconds(300)
+        settings.clientOptions.retries = 1
+        let harness = try await Harness.make(settings: settings)
+        defer { Task { await harness.shutdown() } }
+        #expect(Self.value(await harness.scrape(bmc), "ipmi_up", ["collector": "ipmi"]) == 1)
+        try bmc.restart()
+        var ups: [Double] = []
+        for _ in 0..<3 {
+            ups.append(Self.value(await harness.scrape(bmc), "ipmi_up", ["collector": "ipmi"]) ?? -1)
+        }
+        #expect(ups.filter { $0 == 0 }.count <= 1)
+        #expect(ups.last == 1)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_rehandshakes_total") >= 1)
+    }
+
+    @Test func aWrongPasswordReportsDownAndLeaksNoSession() async throws {
+        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        let families = await harness.scrape(bmc, module: Self.module(password: "not-the-password"))
+        for collector in ["ipmi", "bmc", "chassis", "sel"] {
+            #expect(Self.value(families, "ipmi_up", ["collector": collector]) == 0)
+        }
+        #expect(harness.transport.sessionCount == 0)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_handshakes_total", ["result": "failure"]) == 1)
+        // A good scrape afterwards still works: nothing of the failed attempt lingers.
+        let good = await harness.scrape(bmc)
+        #expect(Self.value(good, "ipmi_up", ["collector": "ipmi"]) == 1)
+    }
+
+    @Test func concurrentScrapesOfDifferentBMCsAreNotMixedUp() async throws {
+        var first = IPMISim.labConfiguration(name: "first")
+        first.emuCommands = []
+        var second = IPMISim.labConfiguration(name: "second")
+        // The second BMC reports another firmware revision and a different chassis power state.
+        second.device = "0x20 no-device-sdrs 0x03 7 0x42 0x9f 0x1291 0xf02"
+        first.device = "0x20 no-device-sdrs 0x03 9 0x08 0x9f 0x1291 0xf02"
+        let bmcs = [try IPMISim(first), try IPMISim(second)]
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        let results = await withTaskGroup(of: (Int, String?).self) { group in
+            for round in 0..<10 {
+                for (index, bmc) in bmcs.enumerated() {
+                    group.addTask {
+                        _ = round
+                        let families = await harness.scrape(bmc)
+                        let info = families.first { $0.name == "ipmi_bmc_info" }?.samples.first
+                        return (index, info?.labels.first { $0.name == "firmware_revision" }?.value)
+                    }
+                }
+            }
+            return await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+        }
+        #expect(results.count == 20)
+        #expect(results.filter { $0.0 == 0 }.allSatisfy { $0.1 == "9.08" })
+        #expect(results.filter { $0.0 == 1 }.allSatisfy { $0.1 == "7.42" })
+    }
+
+    @Test func theExpositionPassesPromtool() async throws {
+        guard ExternalCommand.locate("promtool") != nil else { return }
+        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        let families = await harness.scrape(
+            bmc, module: Self.module(collectors: [.ipmi, .bmc, .chassis, .sel, .dcmi, .bmcWatchdog, .selEvents]))
+        let text = PrometheusText.render(families)
+        let file = NSTemporaryDirectory() + "exposition-\(bmc.port).txt"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try ExternalCommand.run("sh", ["-c", "promtool check metrics < \(file)"])
+        // ipmi_sel_logs_count keeps ipmi_exporter's name for compatibility; promtool dislikes the _count suffix.
+        let complaints = (result.stdout + result.stderr).split(separator: "\n")
+            .filter { !$0.contains("ipmi_sel_logs_count") }
+        #expect(complaints.isEmpty, "\(complaints)")
+    }
+}
