@@ -140,7 +140,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient", "IPMITestSupport"]),
+        .testTarget(
+            name: "IPMISimulatorTests",
+            dependencies: [
+                "IPMISimulator", "IPMIClient", "IPMISensors", "IPMITestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
