@@ -151,3 +151,4 @@ struct ClientIntegrationTests {
         #expect(response.completionCode.rawValue == 0x83)
     }
 }
+
