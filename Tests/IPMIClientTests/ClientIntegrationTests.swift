@@ -151,4 +151,3 @@ struct ClientIntegrationTests {
         #expect(response.completionCode.rawValue == 0x83)
     }
 }
-
