@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PushgatewayTests",
-            dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Pushgateway", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IPMIExporterTests",
