@@ -90,6 +90,15 @@ import Testing
         }
     }
 
+    @Test func aSilentConnectionIsClosedAfterTheHeaderTimeout() async throws {
+        try await Self.withServer(headerTimeout: .milliseconds(300)) { port, _ in
+            let start = ContinuousClock.now
+            let silent = try await Self.exchange(port: port, "", timeout: .seconds(20))
+            #expect(silent == "")  // closed by the server, not by the 20 s client timeout
+            #expect(ContinuousClock.now - start < .seconds(15))
+        }
+    }
+
     @Test func refusesConnectionsBeyondTheLimit() async throws {
         var settings = ExporterSettings()
         settings.maxConnections = 1
