@@ -131,6 +131,8 @@ let package = Package(
             dependencies: [
                 "IPMIExporter",
                 "IPMITestSupport",
+                "IPMISimulator",
+                "IPMIClient",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,0 +1,114 @@
+import IPMIClient
+import IPMIExporter
+import IPMISimulator
+import Logging
+import PrometheusText
+import Testing
+
+/// The exporter's collectors and session cache against our simulated BMCs with injected faults.
+@Suite(.serialized)
+struct FaultToleranceTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "fault-test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static let module = ModuleConfig(
+        name: "default", user: "admin", password: Secret("password"), privilege: .admin, timeout: .seconds(10),
+        collectors: [.ipmi, .bmc, .chassis, .dcmi, .sel])
+
+    struct Setup: Sendable {
+        let fleet: SimulatedBMCFleet
+        let transport: IPMITransport
+        let metrics: ExporterMetrics
+        let cache: SessionCache
+        let scraper: IPMIScraper
+
+        static func make(
+            bmcs: Int, requestTimeout: Duration = .milliseconds(100), retries: Int = 5
+        ) async throws
+            -> Setup
+        {
+            let fleet = try await SimulatedBMCFleet.start(count: bmcs, basePort: 0, logger: logger)
+            let transport = try await IPMITransport.bind()
+            let metrics = ExporterMetrics()
+            var settings = SessionCache.Settings()
+            settings.clientOptions.requestTimeout = requestTimeout
+            settings.clientOptions.retries = retries
+            let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
+            return Setup(
+                fleet: fleet, transport: transport, metrics: metrics, cache: cache,
+                scraper: IPMIScraper(cache: cache, metrics: metrics, logger: logger))
+        }
+
+        func scrape(_ index: Int, deadline: Duration = .seconds(10)) async -> [MetricFamily] {
+            let parts = fleet.addresses[index].split(separator: ":")
+            return await scraper.scrape(
+                ScrapeRequest(
+                    target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
+                    module: FaultToleranceTests.module,
+                    deadline: .now + deadline))
+        }
+
+        func shutdown() async {
+            await cache.closeAll()
+            await transport.close()
+            await fleet.stop()
+        }
+    }
+
+    static func allUp(_ families: [MetricFamily]) -> Bool {
+        guard let up = families.first(where: { $0.name == "ipmi_up" }) else { return false }
+        return !up.samples.isEmpty && up.samples.allSatisfy { $0.value == 1 }
+    }
+
+    @Test func withFivePercentLossAtLeast99PercentOfAThousandScrapesSucceed() async throws {
+        let bmcs = 20
+        let setup = try await Setup.make(bmcs: bmcs)
+        for index in 0..<bmcs {
+            try await setup.fleet.setFaults(BMCFaults(lossRate: 0.05), bmc: index)
+        }
+        let clock = ContinuousClock()
+        // 20 BMCs scraped 50 times each, the BMCs in parallel as Prometheus would.
+        let count = await withTaskGroup(of: Int.self) { group in
+            for index in 0..<bmcs {
+                group.addTask {
+                    var succeeded = 0
+                    for _ in 0..<50 {
+                        let start = clock.now
+                        let families = await setup.scrape(index)
+                        if Self.allUp(families), clock.now - start < .seconds(10) { succeeded += 1 }
+                    }
+                    return succeeded
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        await setup.shutdown()
+        #expect(count >= 990, "\(count) of 1000 scrapes succeeded")
+    }
+
+    @Test func afterARebootTheNextButOneScrapeSucceeds() async throws {
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
+        #expect(Self.allUp(await setup.scrape(0)))
+        try await setup.fleet.reboot(bmc: 0)
+        _ = await setup.scrape(0)  // may fail: the BMC forgot the session
+        let after = await setup.scrape(0)
+        #expect(Self.allUp(after))
+        await setup.shutdown()
+    }
+
+    @Test func exhaustedSessionSlotsReportDownWithAReason() async throws {
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
+        try await setup.fleet.setFaults(BMCFaults(sessionSlotsExhausted: true), bmc: 0)
+        let families = await setup.scrape(0)
+        let up = families.first { $0.name == "ipmi_up" }?.samples ?? []
+        #expect(!up.isEmpty)
+        #expect(up.allSatisfy { $0.value == 0 })
+        let errors = setup.metrics.families().first { $0.name == "ipmi_exporter_errors_total" }?.samples ?? []
+        // The BMC says why (RAKP status "insufficient resources"): counted as a session error, not a timeout.
+        #expect(errors.contains { $0.labels.contains(Label("reason", "session")) && $0.value >= 1 })
+        await setup.shutdown()
+    }
+}
