@@ -3,7 +3,9 @@ import NIOCore
 /// Sits first in a connection's pipeline, on raw bytes, and enforces what the HTTP decoder does not:
 /// request line plus headers of at most `maxHeaderBytes` (else 431), and complete within `headerTimeout` once
 /// the first byte arrived (else 408), so a client that trickles headers (slowloris) cannot hold a connection.
-/// The HTTP handler tells it where requests begin and end with ``RequestHeadGuard/Event`` outbound events.
+/// The timer also runs from the moment the connection opens, so a client that connects and sends nothing is
+/// closed after `headerTimeout` too. The HTTP handler tells it where requests begin and end with
+/// ``RequestHeadGuard/Event`` outbound events, which it passes on to `onBusyChange` (see ``ConnectionSlots``).
 final class RequestHeadGuard: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -23,10 +25,33 @@ final class RequestHeadGuard: ChannelDuplexHandler {
     private var headerBytes = 0
     private var timer: Scheduled<Void>?
     private var rejected = false
+    private let onBusyChange: (@Sendable (Bool) -> Void)?
 
-    init(maxHeaderBytes: Int, headerTimeout: TimeAmount) {
+    init(maxHeaderBytes: Int, headerTimeout: TimeAmount, onBusyChange: (@Sendable (Bool) -> Void)? = nil) {
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = headerTimeout
+        self.onBusyChange = onBusyChange
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startTimer(context: context) }
+    }
+
+    private func startTimer(context: ChannelHandlerContext) {
+        guard timer == nil, awaitingHead, !rejected else { return }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: headerTimeout) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            guard handler.awaitingHead, !handler.rejected else { return }
+            handler.reject(
+                context: context, status: "408 Request Timeout", reason: "Request header not received in time")
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -39,16 +64,7 @@ final class RequestHeadGuard: ChannelDuplexHandler {
                     context: context, status: "431 Request Header Fields Too Large", reason: "Request header too large")
                 return
             }
-            if timer == nil && buffer.readableBytes > 0 {
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                timer = context.eventLoop.scheduleTask(in: headerTimeout) {
-                    let (handler, context) = loopBound.value
-                    handler.timer = nil
-                    guard handler.awaitingHead, !handler.rejected else { return }
-                    handler.reject(
-                        context: context, status: "408 Request Timeout", reason: "Request header not received in time")
-                }
-            }
+            if buffer.readableBytes > 0 { startTimer(context: context) }
         }
         context.fireChannelRead(data)
     }
@@ -63,9 +79,11 @@ final class RequestHeadGuard: ChannelDuplexHandler {
             awaitingHead = false
             timer?.cancel()
             timer = nil
+            onBusyChange?(true)
         case .requestFinished:
             awaitingHead = true
             headerBytes = 0
+            onBusyChange?(false)
         }
         promise?.succeed(())
     }
