@@ -7,10 +7,10 @@ import Pushgateway
 /// Where `push` gets its scraper and the config's targets: the same config loader, collectors and session
 /// code as `serve`, with one session per BMC kept for the whole run and closed at the end.
 struct PushScrapeBackend: Sendable {
-    var scraper: any BatchScraper
-    /// The config's `targets:` list, used when the command line names no target.
-    var configTargets: [String]
+    var config: ExporterConfig
+    var scraper: CollectorBatchScraper
 
+    /// Loads the config file and opens the transport; throws the config error for exit status 2.
     static func load(configFile: String, logger: Logger) async throws -> PushScrapeBackend {
         let config = try ConfigLoader.load(file: configFile)
         for warning in config.warnings {
@@ -20,8 +20,20 @@ struct PushScrapeBackend: Sendable {
         let cache = SessionCache(transport: transport, metrics: nil, logger: logger)
         let scraper = CollectorBatchScraper(
             config: config, scraper: IPMIScraper(cache: cache, metrics: nil, logger: logger), cache: cache)
-        return PushScrapeBackend(
-            scraper: scraper, configTargets: config.targets.map(\.name))
+        return PushScrapeBackend(config: config, scraper: scraper)
+    }
+
+    /// The config's `targets:` list, each with its module, or `module` for all when given.
+    func configTargets(module: String?) -> [BatchTarget] {
+        config.targets.map { BatchTarget($0.name, module: module ?? $0.module) }
+    }
+
+    /// Targets named on the command line: `module` when given, else the module of the config's entry
+    /// of the same name, else `default`.
+    func commandLineTargets(_ names: [String], module: String?) -> [BatchTarget] {
+        names.map { name in
+            BatchTarget(name, module: module ?? config.targets.first { $0.name == name }?.module ?? "default")
+        }
     }
 }
 
@@ -31,12 +43,9 @@ struct CollectorBatchScraper: BatchScraper {
     let scraper: IPMIScraper
     let cache: SessionCache
 
-    func scrape(target: String, module: String, timeout: Duration) async -> BatchScrapeResult {
-        // The config's `targets:` entry decides the module unless the command line named one.
-        let configured = config.targets.first { $0.name == target }?.module
-        let moduleName = module.isEmpty ? (configured ?? "default") : module
-        guard let moduleConfig = config.module(named: moduleName) else {
-            return Self.down("unknown module '\(moduleName)'")
+    func scrape(target: String, module: String, timeout: Duration?) async -> BatchScrapeResult {
+        guard let moduleConfig = config.module(named: module) else {
+            return Self.down("unknown module '\(module)'")
         }
         let parsed: ScrapeTarget
         do {
@@ -44,7 +53,8 @@ struct CollectorBatchScraper: BatchScraper {
         } catch {
             return Self.down("invalid target '\(target)': \(error)")
         }
-        let deadline = ContinuousClock.now + min(timeout, moduleConfig.timeout)
+        // The module's timeout caps the command line's.
+        let deadline = ContinuousClock.now + min(timeout ?? moduleConfig.timeout, moduleConfig.timeout)
         let families = await scraper.scrape(ScrapeRequest(target: parsed, module: moduleConfig, deadline: deadline))
         let up = families.first { $0.name == "ipmi_up" }?.samples ?? []
         let down = up.filter { $0.value != 1 }.compactMap { $0.labels.first { $0.name == "collector" }?.value }
@@ -53,6 +63,7 @@ struct CollectorBatchScraper: BatchScraper {
             error: down.isEmpty ? nil : "collectors down: " + down.joined(separator: ", "))
     }
 
+    /// Closes every BMC session of the run, then the UDP transport.
     func close() async {
         await cache.closeAll()
         await cache.transport.close()

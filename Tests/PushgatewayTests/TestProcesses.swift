@@ -69,20 +69,50 @@ final class SilentListener {
 /// Runs a program to completion, feeding `input` on stdin; returns its exit status and stdout.
 @discardableResult
 func runTool(_ path: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    let result = try runProgram(path, arguments, input: input)
+    return (result.status, result.stdout)
+}
+
+/// `runProgram` on a Dispatch thread: waiting for a child must not block one of the few threads of
+/// the Swift concurrency pool, which the code under test needs meanwhile.
+func runProgramDetached(
+    _ path: String, _ arguments: [String]
+) async throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProgram(path, arguments) })
+        }
+    }
+}
+
+/// Runs a program to completion; stderr goes through a file so that neither pipe can fill up.
+func runProgram(
+    _ path: String, _ arguments: [String], input: String? = nil
+) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let stdout = Pipe()
     let stdin = Pipe()
+    let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: stderrFile) }
+    let stderr = try FileHandle(forWritingTo: stderrFile)
     process.standardOutput = stdout
     process.standardInput = stdin
-    process.standardError = FileHandle.nullDevice
+    process.standardError = stderr
     try process.run()
     if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
     let data = stdout.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try stderr.close()
+    let errors = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self), errors)
 }
 
 /// An HTTP GET with the curl command-line tool: an oracle independent of the code under test.

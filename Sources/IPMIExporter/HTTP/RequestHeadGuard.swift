@@ -2,10 +2,10 @@ import NIOCore
 
 /// Sits first in a connection's pipeline, on raw bytes, and enforces what the HTTP decoder does not:
 /// request line plus headers of at most `maxHeaderBytes` (else 431), and complete within `headerTimeout` once
-/// the first byte arrived (else 408), so a client that trickles headers (slowloris) cannot hold a connection.
-/// The timer also runs from the moment the connection opens, so a client that connects and sends nothing is
-/// closed after `headerTimeout` too. The HTTP handler tells it where requests begin and end with
-/// ``RequestHeadGuard/Event`` outbound events, which it passes on to `onBusyChange` (see ``ConnectionSlots``).
+/// the first byte arrived (else 408), so a client that trickles headers (slowloris) cannot hold a connection;
+/// a new connection that sends nothing at all within that time is closed.
+/// The HTTP handler tells it where requests begin and end with ``RequestHeadGuard/Event`` outbound events,
+/// which it passes on to `onBusyChange` (see ``ConnectionSlots``).
 final class RequestHeadGuard: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -25,33 +25,13 @@ final class RequestHeadGuard: ChannelDuplexHandler {
     private var headerBytes = 0
     private var timer: Scheduled<Void>?
     private var rejected = false
+
     private let onBusyChange: (@Sendable (Bool) -> Void)?
 
     init(maxHeaderBytes: Int, headerTimeout: TimeAmount, onBusyChange: (@Sendable (Bool) -> Void)? = nil) {
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = headerTimeout
         self.onBusyChange = onBusyChange
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        startTimer(context: context)
-        context.fireChannelActive()
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { startTimer(context: context) }
-    }
-
-    private func startTimer(context: ChannelHandlerContext) {
-        guard timer == nil, awaitingHead, !rejected else { return }
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: headerTimeout) {
-            let (handler, context) = loopBound.value
-            handler.timer = nil
-            guard handler.awaitingHead, !handler.rejected else { return }
-            handler.reject(
-                context: context, status: "408 Request Timeout", reason: "Request header not received in time")
-        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -64,9 +44,35 @@ final class RequestHeadGuard: ChannelDuplexHandler {
                     context: context, status: "431 Request Header Fields Too Large", reason: "Request header too large")
                 return
             }
-            if buffer.readableBytes > 0 { startTimer(context: context) }
+            if timer == nil && buffer.readableBytes > 0 {
+                startTimer(context: context)
+            }
         }
         context.fireChannelRead(data)
+    }
+
+    /// A new connection must send its first request within the header timeout too, so connections opened and
+    /// left silent cannot hold the connection limit for the whole idle timeout.
+    func channelActive(context: ChannelHandlerContext) {
+        startTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    private func startTimer(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: headerTimeout) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            guard handler.awaitingHead, !handler.rejected else { return }
+            if handler.headerBytes == 0 {
+                // Nothing was said: nothing to answer.
+                handler.rejected = true
+                context.close(promise: nil)
+            } else {
+                handler.reject(
+                    context: context, status: "408 Request Timeout", reason: "Request header not received in time")
+            }
+        }
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
