@@ -35,7 +35,9 @@ import Testing
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = bytes[sent...].withUnsafeBufferPointer {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if n <= 0 { return false }
             sent += n
         }
@@ -59,8 +61,9 @@ import Testing
     }
 
     /// One request on a fresh connection; the answer and how long it took.
-    static func request(port: Int, _ text: String, seconds: Double = 5) -> (answer: String, closed: Bool, elapsed: Double)
-    {
+    static func request(
+        port: Int, _ text: String, seconds: Double = 5
+    ) -> (answer: String, closed: Bool, elapsed: Double) {
         let start = Date()
         let fd = connect(port: port)
         guard fd >= 0 else { return ("", true, 0) }
@@ -137,7 +140,8 @@ import Testing
 
         // Each bad request: a 4xx with a one-line reason, or the connection closed.
         let oversized = Self.request(
-            port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 64 * 1024))\r\n\r\n")
+            port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 64 * 1024))\r\n\r\n"
+        )
         #expect(Self.isRejection(oversized.answer) || (oversized.answer.isEmpty && oversized.closed), "\(oversized)")
         #expect(oversized.answer.isEmpty || oversized.answer.hasPrefix("HTTP/1.1 431"))
         let malformed = Self.request(port: port, "GARBAGE \u{1}\u{2} NOT-HTTP\r\n\r\n")
@@ -154,7 +158,9 @@ import Testing
             port: port,
             "GET /ipmi?target=\(String(repeating: "h", count: 200 * 1024)) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
-        #expect(Self.isRejection(hugeQuery.answer) || (hugeQuery.answer.isEmpty && hugeQuery.closed), "\(hugeQuery.answer.prefix(200))")
+        #expect(
+            Self.isRejection(hugeQuery.answer) || (hugeQuery.answer.isEmpty && hugeQuery.closed),
+            "\(hugeQuery.answer.prefix(200))")
         let longTarget = Self.request(
             port: port,
             "GET /ipmi?target=\(String(repeating: "h", count: 8000)) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -2,6 +2,10 @@ import Foundation
 import IPMITestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs the real `ipmi-exporter` binary against a real BMC (ipmi_sim with the lab SDRs) with debug logging and
 /// unique marker passwords and K_g, exercises success and every error path, then searches everything the process
 /// wrote, every HTTP answer and its /proc command line for the markers (as text and as hex).
@@ -170,10 +174,55 @@ struct SecretLeakTests {
         texts["wrong stdout"] = failed.stdout
         texts["wrong stderr"] = failed.stderr
         let failedRaw = try ExternalCommand.run(
-            executable.path, ["raw"] + login + ["--retries", "0", "0x06", "0x01"], environment: ["IPMI_PASSWORD": wrong])
+            executable.path, ["raw"] + login + ["--retries", "0", "0x06", "0x01"], environment: ["IPMI_PASSWORD": wrong]
+        )
         #expect(failedRaw.status != 0)
         texts["wrong raw stdout"] = failedRaw.stdout
         texts["wrong raw stderr"] = failedRaw.stderr
         Self.expectNoSecrets([password, wrong], in: texts)
+    }
+
+    /// `-P` exists for ipmitool habits; its value is blanked in the process's argument memory once read.
+    @Test func passwordOnTheCommandLineIsBlankedFromProc() async throws {
+        let executable = try #require(ExternalCommand.exporterExecutable, "build the ipmi-exporter product first")
+        // A UDP port that receives and never answers, so the command lives long enough to be inspected.
+        let silent = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        do {
+            let password = Self.marker("Pc")
+            let process = Process()
+            process.executableURL = executable
+            let login = ["-P", password]
+            process.arguments =
+                ["raw", "-H", "127.0.0.1:\(port)", "-U", "admin"] + login + [
+                    "--timeout", "1", "--retries", "4", "6", "1",
+                ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(process.isRunning, "raw should still be waiting for the silent BMC")
+            let cmdline = String(
+                decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/cmdline")))
+                    ?? Data(), as: UTF8.self)
+            #expect(cmdline.contains("raw"))
+            #expect(!cmdline.contains(password), "the -P value is visible in /proc/PID/cmdline")
+        }
     }
 }

@@ -152,7 +152,8 @@ struct ScriptedBMC {
     mutating func answer(_ packet: [UInt8]) -> [UInt8]? {
         guard packet.count > 4 else { return nil }
         if packet[4] == AuthType.none {
-            guard let outer = try? IPMI15Packet.decode(packet), let request = try? IPMIRequestMessage.decode(outer.message)
+            guard let outer = try? IPMI15Packet.decode(packet),
+                let request = try? IPMIRequestMessage.decode(outer.message)
             else { return nil }
             let data: [UInt8]
             switch request.command {
