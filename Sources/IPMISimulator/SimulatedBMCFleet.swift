@@ -40,26 +40,38 @@ public final class SimulatedBMCFleet: Sendable {
         let ownedGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: min(4, System.coreCount)) : nil
         let loopGroup: any EventLoopGroup = group ?? ownedGroup!
         let bootTime = Date().timeIntervalSince1970
+        // Bind in batches so thousands of BMCs start in seconds without flooding the event loops.
         var channels: [any Channel] = []
-        do {
-            for index in 0..<count {
+        channels.reserveCapacity(count)
+        var failure: (any Error)?
+        for batchStart in stride(from: 0, to: count, by: 256) {
+            var pending: [EventLoopFuture<any Channel>] = []
+            for index in batchStart..<min(count, batchStart + 256) {
                 let port = basePort == 0 ? 0 : basePort + index
-                let channel = try await DatagramBootstrap(group: loopGroup)
-                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            let bmc = SimulatedBMC(profile: profile, index: index, bootTime: bootTime)
-                            try channel.pipeline.syncOperations.addHandler(
-                                BMCChannelHandler(bmc: bmc, faults: faults, seed: UInt64(index)))
+                pending.append(
+                    DatagramBootstrap(group: loopGroup)
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                let bmc = SimulatedBMC(profile: profile, index: index, bootTime: bootTime)
+                                try channel.pipeline.syncOperations.addHandler(
+                                    BMCChannelHandler(bmc: bmc, faults: faults, seed: UInt64(index)))
+                            }
                         }
-                    }
-                    .bind(host: host, port: port).get()
-                channels.append(channel)
+                        .bind(host: host, port: port))
             }
-        } catch {
+            for future in pending {
+                do {
+                    channels.append(try await future.get())
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            if failure != nil { break }
+        }
+        if let failure {
             for channel in channels { try? await channel.close() }
             try? await ownedGroup?.shutdownGracefully()
-            throw error
+            throw failure
         }
         logger.info(
             "simulated BMCs listening",

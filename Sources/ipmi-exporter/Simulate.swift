@@ -78,14 +78,19 @@ struct Simulate: AsyncParsableCommand {
             sessionSlotsExhausted: slotsExhausted)
         let fleet = try await SimulatedBMCFleet.start(
             count: count, basePort: port, host: host, configuration: configuration, faults: faults, logger: logger)
-        print(
+        say(
             "Serving \(fleet.count) simulated BMC(s): \(fleet.addresses.first!)"
                 + (fleet.count > 1 ? " … \(fleet.addresses.last!)" : ""))
-        print(
+        say(
             "Test credential: user admin, password password (e.g. ipmitool -I lanplus -H \(host) -p \(port) -U admin -P password -C 17 sdr elist)"
         )
         await waitForTermination()
         await fleet.stop()
+    }
+
+    /// Writes a line to standard output at once (print buffers when stdout is a pipe).
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// Returns on SIGINT or SIGTERM.

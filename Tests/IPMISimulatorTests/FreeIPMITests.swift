@@ -81,4 +81,25 @@ struct FreeIPMITests {
             #expect(wrong.stderr.contains("password invalid"))
         }
     }
+
+    @Test("ipmi-sel lists the configured events, ipmi-dcmi the power statistics")
+    func selAndDCMI() async throws {
+        let cache = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        try await withSimulatedBMC { fleet in
+            let sel = try ExternalCommand.output("ipmi-sel", Self.arguments(port: fleet.ports[0], cache: cache))
+            let events = sel.split(separator: "\n").dropFirst()
+            #expect(events.count == 4)
+            #expect(events.contains { $0.contains("FAN6") && $0.contains("Lower Critical - going low") })
+            #expect(events.contains { $0.contains("Fan Redundancy") && $0.contains("Redundancy Lost") })
+            let power = try ExternalCommand.output(
+                "ipmi-dcmi", Self.arguments(port: fleet.ports[0], cache: "") + ["--get-system-power-statistics"])
+            // System Power: nominal 284 W is the average; current within nominal ± (drift 40 + spread 16 + 4).
+            #expect(power.contains("Average Power over sampling duration : 284 watts"))
+            let current = power.split(separator: "\n").first { $0.hasPrefix("Current Power") }
+                .flatMap { $0.split(separator: ":").last?.split(separator: " ").first }
+                .flatMap { Int($0) }
+            #expect((224...344).contains(current ?? 0))
+        }
+    }
 }

@@ -174,5 +174,7 @@ struct SimulatedBMCTests {
         #expect(profile.sensors.count == 1)
         #expect(profile.users.map(\.name) == ["admin"])
         #expect(BMCProfile.defaultServer.sensors.count == 49)
+        // The YAML `--print-default-config` prints is the built-in server itself.
+        #expect(try SimulatorConfiguration.parse(yaml: SimulatorConfiguration.defaultServerYAML) == .defaultServer)
     }
 }

@@ -109,3 +109,25 @@ struct PacketDescriptionTests {
         #expect(PacketDescription.describe(c1.bmc[6]).contains("response netFn 0x07 cmd 0x01 rqSeq 3"))
     }
 }
+
+@Suite("No secrets in printed values")
+struct RedactionTests {
+    @Test func dumpAndDescriptionsHideSecrets() throws {
+        let vector = HandshakeTests.vector("suite 17 with K_g, operator, empty user")
+        let index = vector.steps.firstIndex { $0.expect == "established" }!
+        let (machine, _) = try HandshakeTests.replay(vector, until: index + 1)
+        #expect(machine.isEstablished)
+        let keys = SessionKeys(authentication: .hmacSHA256, sik: [UInt8](repeating: 0xAB, count: 32))
+        var output = ""
+        dump(machine, to: &output)
+        dump(machine.configuration, to: &output)
+        dump(keys, to: &output)
+        output += "\(machine) \(String(reflecting: machine)) \(keys) \(String(reflecting: keys))"
+        output += "\(machine.configuration) \(String(reflecting: machine.configuration))"
+        // The password is "secret" (736563726574) and K_g starts 0102030405; neither may appear in any form.
+        for secret in ["secret", "115, 101, 99", "736563", "0x73", "171, 171", "ab ab", "1, 2, 3, 4, 5"] {
+            #expect(!output.contains(secret), "found \(secret) in \(output)")
+        }
+        #expect(output.contains("redacted"))
+    }
+}
