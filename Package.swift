@@ -143,7 +143,7 @@ let package = Package(
         // Replays the committed libFuzzer corpus (fuzz/corpus) through the harnesses in fuzz/Harnesses.
         .testTarget(
             name: "FuzzCorpusTests",
-            dependencies: ["IPMI", "IPMISensors"],
+            dependencies: ["IPMI", "IPMISensors", "IPMISimulator"],
             path: "fuzz",
             exclude: ["run.sh", "seed.py", "Entrypoints", "README.md"],
             sources: ["Harnesses", "Tests"],

@@ -4,7 +4,7 @@
 #   fuzz/run.sh [LIMIT] [HARNESS...]
 #
 # LIMIT is seconds per harness (e.g. 60, the default) or a number of runs per harness with an "r" suffix
-# (e.g. 250000r). HARNESS is any of: packet session sdr reading (default: all). New corpus entries are merged
+# (e.g. 250000r). HARNESS is any of: packet session sdr reading simulator (default: all). New corpus entries are merged
 # (minimised) into fuzz/corpus/NAME; crashes are written to fuzz/.build/artifacts/NAME/ and make the script fail.
 # Environment: FUZZ_JOBS (parallel workers per harness, default 1), FUZZ_BUILD_ONLY=1 (just build),
 # FUZZ_SKIP_BUILD=1 (reuse binaries already built).
@@ -16,7 +16,7 @@ root=$PWD
 limit=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(packet session sdr reading)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(packet session sdr reading simulator)
 build=$root/fuzz/.build
 mkdir -p "$build"
 
@@ -32,6 +32,22 @@ prepare_sources() {
         esac
         sed -e '/^import IPMI$/d' "$f" >"$build/src/$(basename "$(dirname "$f")")-$(basename "$f")"
     done
+    # The simulated BMC without its network service; its built-in YAML is turned into JSON so that Foundation's
+    # JSONDecoder can stand in for Yams (the Codable model is the same).
+    rm -rf "$build/src-sim" && mkdir -p "$build/src-sim"
+    for f in Sources/IPMISimulator/*.swift; do
+        case $f in */SimulatedBMCFleet*.swift | */DefaultServer.swift) continue ;; esac
+        sed -e '/^import IPMI$/d' -e 's/^import Yams$/import Foundation/' \
+            -e 's/try YAMLDecoder().decode(SimulatorConfiguration.self, from: yaml)/try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(yaml.utf8))/' \
+            "$f" >"$build/src-sim/$(basename "$f")"
+    done
+    python3 - Sources/IPMISimulator/DefaultServer.swift "$build/src-sim/DefaultServer.swift" <<'PY'
+import json, re, sys, textwrap, yaml
+text = open(sys.argv[1]).read()
+body = re.search(r'static let yaml = """\n(.*?)\n\s*"""', text, re.S).group(1)
+data = yaml.safe_load(textwrap.dedent(body))
+open(sys.argv[2], "w").write('enum DefaultServer {\n    static let yaml = #"' + json.dumps(data) + '"#\n}\n')
+PY
 }
 
 for name in "${harnesses[@]}"; do
@@ -44,7 +60,8 @@ for name in "${harnesses[@]}"; do
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
         -D FUZZ_STANDALONE -D "FUZZ_HARNESS_$upper" -module-name "Fuzz$upper" \
         -I Sources/CLibCrypto -lcrypto \
-        "$build"/src/*.swift fuzz/Harnesses/*.swift fuzz/Entrypoints/Entrypoint.swift \
+        "$build"/src/*.swift $([ "$name" = simulator ] && echo "$build"/src-sim/*.swift) \
+        fuzz/Harnesses/*.swift fuzz/Entrypoints/Entrypoint.swift \
         -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
     [ -x "$binary" ] || { echo "!! $name did not build" >&2; exit 1; }
 done

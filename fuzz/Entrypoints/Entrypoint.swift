@@ -13,6 +13,9 @@
 #elseif FUZZ_HARNESS_SDR
     let fuzzOne: ([UInt8]) -> Void = SDRFuzzHarness.run
     let builtInSeeds: () -> [[UInt8]] = { [] }
+#elseif FUZZ_HARNESS_SIMULATOR
+    let fuzzOne: ([UInt8]) -> Void = SimulatorFuzzHarness.run
+    let builtInSeeds: () -> [[UInt8]] = SimulatorFuzzHarness.seeds
 #elseif FUZZ_HARNESS_READING
     let fuzzOne: ([UInt8]) -> Void = ReadingFuzzHarness.run
     let builtInSeeds: () -> [[UInt8]] = { [] }

@@ -1,6 +1,7 @@
 import Foundation
 import IPMI
 import IPMISensors
+import IPMISimulator
 import Testing
 
 /// Replays every committed fuzzing input (fuzz/corpus/NAME) through the same harness libFuzzer ran, so CI checks
@@ -12,6 +13,7 @@ struct CorpusReplayTests {
         "session": SessionFuzzHarness.run,
         "sdr": SDRFuzzHarness.run,
         "reading": ReadingFuzzHarness.run,
+        "simulator": SimulatorFuzzHarness.run,
     ]
 
     static func corpus(_ name: String) throws -> [(String, [UInt8])] {
@@ -20,7 +22,7 @@ struct CorpusReplayTests {
         return try files.map { ($0, Array(try Data(contentsOf: base.appendingPathComponent($0)))) }
     }
 
-    @Test(arguments: ["packet", "session", "sdr", "reading"])
+    @Test(arguments: ["packet", "session", "sdr", "reading", "simulator"])
     func replay(_ name: String) throws {
         let inputs = try Self.corpus(name)
         // A harness whose corpus went missing would pass vacuously.
@@ -38,5 +40,16 @@ struct CorpusReplayTests {
         #expect(phases == Set(0...7))
         #expect(seeds.count >= SessionFuzzHarness.sessions.count * 6)
         for seed in seeds { SessionFuzzHarness.run(seed) }
+    }
+
+    /// The simulator's seeds must really log in and reach the command handlers.
+    @Test func simulatorSeedsEstablishSessions() {
+        var bmc = SimulatedBMC(
+            profile: SimulatorFuzzHarness.profile, index: 0, bootTime: 1_700_000_000, random: CountingRandom())
+        for suite: UInt8 in [3, 17] {
+            #expect(SimulatorFuzzHarness.establish(&bmc, suite: suite, now: 1_700_000_100)?.isEstablished == true)
+        }
+        #expect(SimulatorFuzzHarness.seeds().count == 3)
+        for seed in SimulatorFuzzHarness.seeds() { SimulatorFuzzHarness.run(seed) }
     }
 }
