@@ -16,7 +16,7 @@ release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
 run: release
-	bash scripts/run-default.sh
+	bash scripts/run-default.sh $(ARGS)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PushgatewayTests",
-            dependencies: ["Pushgateway", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Pushgateway", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IPMIExporterTests",
@@ -140,7 +140,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "IPMISimulatorTests", dependencies: ["IPMISimulator", "IPMIClient", "IPMITestSupport"]),
+        .testTarget(
+            name: "IPMISimulatorTests",
+            dependencies: [
+                "IPMISimulator", "IPMIClient", "IPMISensors", "IPMITestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

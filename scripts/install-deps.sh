@@ -10,7 +10,7 @@ packages=(
   prometheus prometheus-pushgateway            # tests: promtool, a real Prometheus and Pushgateway
   prometheus-ipmi-exporter                     # bench: the reference exporter
   tcpdump python3 python3-yaml curl procps     # tests and bench: packet counts, vector generation, deploy checks
-  python3-bcrypt                               # tests: bcrypt hash for the gateway's --web.config.file
+  python3-bcrypt openssl                       # tests: the gateway's --web.config.file (bcrypt hash, test PKI)
 )
 
 missing=()

@@ -76,6 +76,13 @@ public struct OpenSessionResponse: Hashable, Sendable {
         var reader = ByteReader(bytes, what: "Open Session Response")
         let tag = try reader.readByte()
         let status = try reader.readByte()
+        // A refusal may stop right after the status (ipmi_sim sends 2 bytes); the console session ID is
+        // then 0.
+        if status != 0 && reader.remaining < 6 {
+            return OpenSessionResponse(
+                messageTag: tag, status: status, maximumPrivilege: 0, consoleSessionID: 0, managedSessionID: 0,
+                cipherSuite: nil)
+        }
         let privilege = try reader.readByte() & 0x0F
         try reader.skip(1)
         let consoleID = try reader.readUInt32LE()
@@ -201,6 +208,10 @@ public struct RAKPMessage2: Hashable, Sendable {
         var reader = ByteReader(bytes, what: "RAKP 2")
         let tag = try reader.readByte()
         let status = try reader.readByte()
+        if status != 0 && reader.remaining < 6 {
+            return RAKPMessage2(
+                messageTag: tag, status: status, consoleSessionID: 0, managedRandom: [], managedGUID: [], authCode: [])
+        }
         try reader.skip(2)
         let consoleID = try reader.readUInt32LE()
         if status != 0 && reader.remaining < 32 {
@@ -280,6 +291,9 @@ public struct RAKPMessage4: Hashable, Sendable {
         var reader = ByteReader(bytes, what: "RAKP 4")
         let tag = try reader.readByte()
         let status = try reader.readByte()
+        if status != 0 && reader.remaining < 6 {
+            return RAKPMessage4(messageTag: tag, status: status, consoleSessionID: 0, integrityCheckValue: [])
+        }
         try reader.skip(2)
         let consoleID = try reader.readUInt32LE()
         return RAKPMessage4(

@@ -4,8 +4,10 @@ public enum RoutingKey: Hashable, Sendable {
     /// An RMCP+ packet for the session whose remote console session ID (SIDm, chosen by us) is given,
     /// including Open Session Response, RAKP 2 and RAKP 4, which carry it in the payload.
     case session(consoleSessionID: UInt32)
-    /// A session-less IPMI v1.5 answer (Get Channel Authentication Capabilities, Get Channel Cipher Suites):
-    /// it names no session; offer it to the sessions of that peer still in that phase (they check rqSeq).
+    /// A session-less IPMI v1.5 answer (Get Channel Authentication Capabilities, Get Channel Cipher Suites),
+    /// or a short Open Session / RAKP refusal without a session ID: it names no session; offer it to every
+    /// session of that peer that is not yet established (they match rqSeq or the message tag and drop
+    /// the rest).
     case preSession
 }
 
@@ -21,8 +23,16 @@ public func routingKey(ofDatagramFromBMC datagram: [UInt8]) -> RoutingKey? {
         let payloadType = PayloadType(rawValue: datagram[5])
         switch payloadType {
         case .openSessionResponse, .rakp2, .rakp4:
-            // Payload: tag, status, 2 bytes, then the remote console session ID.
-            guard let id = readUInt32LE(datagram, at: RMCPPlusPacket.payloadOffset + 4) else { return nil }
+            // Payload: tag, status, 2 bytes, then the remote console session ID. A refusal may end after
+            // the status byte (ipmi_sim does this): it names no session, so it goes to every session of
+            // that peer still setting up, which match it by message tag.
+            guard let id = readUInt32LE(datagram, at: RMCPPlusPacket.payloadOffset + 4) else {
+                let declaredLength = Int(datagram[14]) | Int(datagram[15]) << 8
+                let refusal =
+                    datagram.count >= RMCPPlusPacket.payloadOffset + 2 && declaredLength >= 2
+                    && datagram[RMCPPlusPacket.payloadOffset + 1] != 0
+                return refusal ? .preSession : nil
+            }
             return .session(consoleSessionID: id)
         default:
             guard let id = readUInt32LE(datagram, at: 6) else { return nil }

@@ -118,6 +118,8 @@ public enum DropReason: String, Error, Hashable, Sendable, CaseIterable, CustomS
     case unmatchedResponse
     /// Nothing is expected: the session failed or is closed.
     case notExpected
+    /// An authenticated packet whose session sequence number was already seen or is too old.
+    case replayed
 
     public var description: String { rawValue }
 }

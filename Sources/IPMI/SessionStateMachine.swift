@@ -57,6 +57,7 @@ public struct SessionStateMachine: Sendable {
     private var exchange: RAKPExchange?
     private var crypto: SessionCrypto?
     private var outboundSequence: UInt32 = 0
+    private var inboundWindow = SequenceWindow()
     private var outstanding: [UInt8: Outstanding] = [:]
     public private(set) var negotiated: NegotiatedSession?
 
@@ -264,8 +265,21 @@ public struct SessionStateMachine: Sendable {
             response = r
         }
         guard response.messageTag == messageTag else { return .dropped(.wrongMessageTag) }
-        guard response.consoleSessionID == configuration.consoleSessionID else { return .dropped(.wrongSessionID) }
-        guard response.status == 0 else { return fail(.rakpStatus(response.status, step: "Open Session")) }
+        // A refusal that stops before the session ID (ID 0) is matched by the message tag alone.
+        guard
+            response.consoleSessionID == configuration.consoleSessionID
+                || (response.status != 0 && response.consoleSessionID == 0)
+        else { return .dropped(.wrongSessionID) }
+        guard response.status == 0 else {
+            // Invalid authentication / integrity / confidentiality algorithm, or no matching suite.
+            if [0x04, 0x05, 0x10, 0x11].contains(response.status), let suite {
+                return fail(
+                    .unsupportedCipherSuite(
+                        "the BMC refused \(suite): status 0x" + hex2(response.status) + " ("
+                            + RAKPStatus.name(of: response.status) + ")"))
+            }
+            return fail(.rakpStatus(response.status, step: "Open Session"))
+        }
         guard let suite, let granted = response.cipherSuite, granted.sameAlgorithms(as: suite) else {
             return fail(.unsupportedCipherSuite("the BMC answered Open Session with other algorithms than requested"))
         }
@@ -296,7 +310,11 @@ public struct SessionStateMachine: Sendable {
             message = m
         }
         guard message.messageTag == messageTag else { return .dropped(.wrongMessageTag) }
-        guard message.consoleSessionID == configuration.consoleSessionID else { return .dropped(.wrongSessionID) }
+        // A refusal that stops before the session ID (ID 0) is matched by the message tag alone.
+        guard
+            message.consoleSessionID == configuration.consoleSessionID
+                || (message.status != 0 && message.consoleSessionID == 0)
+        else { return .dropped(.wrongSessionID) }
         guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 2")) }
         guard var exchange, let suite else { return .dropped(.notExpected) }
         exchange.managedRandom = message.managedRandom
@@ -326,7 +344,11 @@ public struct SessionStateMachine: Sendable {
             message = m
         }
         guard message.messageTag == messageTag else { return .dropped(.wrongMessageTag) }
-        guard message.consoleSessionID == configuration.consoleSessionID else { return .dropped(.wrongSessionID) }
+        // A refusal that stops before the session ID (ID 0) is matched by the message tag alone.
+        guard
+            message.consoleSessionID == configuration.consoleSessionID
+                || (message.status != 0 && message.consoleSessionID == 0)
+        else { return .dropped(.wrongSessionID) }
         guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 4")) }
         guard let exchange, let crypto else { return .dropped(.notExpected) }
         let expected = exchange.rakp4IntegrityCheckValue(sik: crypto.keys.sik)
@@ -441,7 +463,7 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// Checks session ID, integrity and encryption, then decodes the IPMI response message.
-    private func openInSession(_ datagram: [UInt8]) -> Result<IPMIResponseMessage, DropReason> {
+    private mutating func openInSession(_ datagram: [UInt8]) -> Result<IPMIResponseMessage, DropReason> {
         guard let crypto else { return .failure(.notExpected) }
         // The session ID is in the clear at a fixed offset: check it before spending an HMAC.
         guard datagram.count >= RMCPPlusPacket.payloadOffset, datagram[4] == AuthType.rmcpPlus else {
@@ -460,6 +482,9 @@ public struct SessionStateMachine: Sendable {
         guard let message = try? IPMIResponseMessage.decode(packet.payload), message.isResponse else {
             return .failure(.malformed)
         }
+        // Only authenticated packets have sequence numbers an attacker cannot rewrite; unauthenticated
+        // ones are matched by rqSeq alone (many BMCs send sequence 0 there).
+        if packet.isAuthenticated, !inboundWindow.accept(packet.sequenceNumber) { return .failure(.replayed) }
         return .success(message)
     }
 
@@ -492,5 +517,30 @@ public struct SessionStateMachine: Sendable {
         else { return .dropped(.malformed) }
         outstanding[rqSeq] = nil
         return .response(rqSeq: rqSeq, netFn: request.netFn, command: request.command, inner.response)
+    }
+}
+
+/// Replay protection for authenticated inbound packets (IPMI v2.0 section 6.12.13 asks for a sliding window
+/// of accepted sequence numbers): a number is accepted once, if it is newer than the newest seen or at most
+/// 63 behind it.
+struct SequenceWindow: Sendable {
+    private var newest: UInt32 = 0
+    private var seen: UInt64 = 0  // bit n set: newest - n was accepted
+
+    mutating func accept(_ sequence: UInt32) -> Bool {
+        if sequence == 0 { return false }
+        if newest == 0 || sequence > newest {
+            let shift = newest == 0 ? 64 : sequence - newest
+            seen = shift >= 64 ? 0 : seen << UInt64(shift)
+            seen |= 1
+            newest = sequence
+            return true
+        }
+        let age = newest - sequence
+        guard age < 64 else { return false }
+        let bit = UInt64(1) << UInt64(age)
+        guard seen & bit == 0 else { return false }
+        seen |= bit
+        return true
     }
 }

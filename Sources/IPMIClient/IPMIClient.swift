@@ -46,6 +46,7 @@ public actor IPMIClient: IPMIRequester {
     private var windowQueue: [CheckedContinuation<Void, Never>] = []
     private var closeToken: Int?
     private var connecting: Task<Void, any Error>?
+    private var handshakeStart = ContinuousClock.now
     private let closeSessionCommand: UInt8 = 0x3C
 
     private struct ResponseWait {
@@ -164,6 +165,7 @@ public actor IPMIClient: IPMIRequester {
     }
 
     private func handshake(transport: IPMITransport, peer: SocketAddress) async throws {
+        handshakeStart = .now
         guard var action = machine?.start() else { throw IPMIClientError.notConnected }
         var attempts = 0
         while true {
@@ -196,15 +198,15 @@ public actor IPMIClient: IPMIRequester {
     /// Waits for the next handshake event; on a timeout asks the state machine what to resend.
     private func awaitHandshakeStep(attempts: inout Int, transport: IPMITransport) async throws -> SessionAction {
         while true {
-            let timeout = try effectiveTimeout(options.requestTimeout, phase: "the BMC during session set-up")
+            let timeout = try effectiveTimeout(
+                options.requestTimeout, phase: "the BMC during session set-up", since: handshakeStart)
             if let event = await nextHandshakeEvent(timeout: timeout) {
                 return event
             }
             try Task.checkCancellation()
             attempts += 1
             if attempts > options.retries {
-                throw IPMIClientError.timeout(
-                    after: options.requestTimeout * (options.retries + 1), during: "the BMC during session set-up")
+                throw IPMIClientError.timeout(after: .now - handshakeStart, during: "the BMC during session set-up")
             }
             transport.statistics.retransmitted()
             if let retry = machine?.retransmit(), case .send = retry {
@@ -244,11 +246,12 @@ public actor IPMIClient: IPMIRequester {
         let token = makeToken()
         responseWaits[token] = ResponseWait(netFn: netFn, command: command, continuation: nil)
         defer { forgetWait(token) }
+        let start = ContinuousClock.now
         var attempt = 0
         while true {
             guard machine != nil else { throw IPMIClientError.sessionClosed }
             let timeout = try effectiveTimeout(
-                options.requestTimeout, phase: "a response to \(describe(netFn, command))")
+                options.requestTimeout, phase: "a response to \(describe(netFn, command))", since: start)
             let (rqSeq, packet) = try machine!.encodeRequest(netFn: netFn, command: command, data: data, lun: lun)
             pendingSequences[rqSeq] = token
             if attempt > 0 { transport.statistics.retransmitted() }
@@ -265,7 +268,7 @@ public actor IPMIClient: IPMIRequester {
                 attempt += 1
                 if attempt > options.retries {
                     throw IPMIClientError.timeout(
-                        after: options.requestTimeout * attempt, during: "a response to \(describe(netFn, command))")
+                        after: .now - start, during: "a response to \(describe(netFn, command))")
                 }
                 logger.debug("retransmitting", metadata: ["request": "\(describe(netFn, command))"])
             }
@@ -418,10 +421,12 @@ public actor IPMIClient: IPMIRequester {
     }
 
     /// The per-attempt timeout shortened to what is left before the task's deadline.
-    private func effectiveTimeout(_ timeout: Duration, phase: String) throws -> Duration {
+    private func effectiveTimeout(
+        _ timeout: Duration, phase: String, since start: ContinuousClock.Instant
+    ) throws -> Duration {
         guard let deadline = IPMIDeadline.current else { return timeout }
         let left = ContinuousClock.now.duration(to: deadline)
-        guard left > .zero else { throw IPMIClientError.timeout(after: .zero, during: phase) }
+        guard left > .zero else { throw IPMIClientError.timeout(after: .now - start, during: phase) }
         return min(timeout, left)
     }
 

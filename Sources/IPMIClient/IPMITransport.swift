@@ -156,7 +156,10 @@ public final class IPMITransport: Sendable {
         statistics.sent()
         if logger.logLevel <= .debug {
             logger.debug(
-                "udp send", metadata: ["peer": "\(peer)", "bytes": "\(bytes.count)", "hex": "\(hexString(bytes))"])
+                "udp send",
+                metadata: [
+                    "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
+                ])
         }
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
     }
@@ -179,6 +182,14 @@ public final class IPMITransport: Sendable {
             let envelope = unwrapInboundIn(data)
             let bytes = Array(envelope.data.readableBytesView)
             statistics.received()
+            if logger.logLevel <= .debug {
+                logger.debug(
+                    "udp receive",
+                    metadata: [
+                        "peer": "\(envelope.remoteAddress)", "header": "\(PacketSummary.describe(bytes))",
+                        "hex": "\(loggableHex(bytes))",
+                    ])
+            }
             guard let key = routingKey(ofDatagramFromBMC: bytes) else {
                 statistics.dropped(.malformed)
                 logger.debug("dropped malformed datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
@@ -206,6 +217,15 @@ public final class IPMITransport: Sendable {
             logger.debug("udp socket error", metadata: ["error": "\(error)"])
         }
     }
+}
+
+/// Hex for debug logs. RAKP 2 and RAKP 3 carry HMACs keyed with the password, which would allow an offline
+/// guess of it from a log, so their bodies are left out.
+func loggableHex(_ bytes: [UInt8]) -> String {
+    if bytes.count > 5, bytes[4] == 0x06, [0x13, 0x14].contains(bytes[5] & 0x3F) {
+        return "(key exchange message, not logged)"
+    }
+    return hexString(bytes)
 }
 
 func hexString(_ bytes: [UInt8]) -> String {

@@ -4,18 +4,17 @@ public struct BatchPushRunner: Sendable {
     public var client: PushgatewayClient
     public var scraper: any BatchScraper
     public var job: String
-    public var module: String
-    public var scrapeTimeout: Duration
+    /// Per-target scrape timeout; nil leaves it to each module's own.
+    public var scrapeTimeout: Duration?
     public var concurrency: Int
 
     public init(
-        client: PushgatewayClient, scraper: any BatchScraper, job: String, module: String,
-        scrapeTimeout: Duration, concurrency: Int
+        client: PushgatewayClient, scraper: any BatchScraper, job: String, scrapeTimeout: Duration?,
+        concurrency: Int
     ) {
         self.client = client
         self.scraper = scraper
         self.job = job
-        self.module = module
         self.scrapeTimeout = scrapeTimeout
         self.concurrency = max(1, concurrency)
     }
@@ -23,7 +22,7 @@ public struct BatchPushRunner: Sendable {
     /// Runs the batch; `onOutcome` is called once per target as it completes (in completion order,
     /// never concurrently) with the number of targets completed so far.
     public func run(
-        targets: [String], onOutcome: (BatchTargetOutcome, _ completed: Int) -> Void = { _, _ in }
+        targets: [BatchTarget], onOutcome: (BatchTargetOutcome, _ completed: Int) -> Void = { _, _ in }
     ) async -> BatchSummary {
         let clock = ContinuousClock()
         let start = clock.now
@@ -49,19 +48,20 @@ public struct BatchPushRunner: Sendable {
     }
 
     /// Scrapes and pushes one target; the push happens even when the scrape failed.
-    public func process(_ target: String) async -> BatchTargetOutcome {
+    public func process(_ target: BatchTarget) async -> BatchTargetOutcome {
         let clock = ContinuousClock()
         let start = clock.now
-        let scrape = await scraper.scrape(target: target, module: module, timeout: scrapeTimeout)
+        let scrape = await scraper.scrape(target: target.name, module: target.module, timeout: scrapeTimeout)
         let scrapeDuration = start.duration(to: clock.now)
         let push: Result<PushResult, PushgatewayError>
         do {
-            push = .success(try await client.push(scrape.body, to: .instance(target, job: job)))
+            push = .success(try await client.push(scrape.body, to: .instance(target.name, job: job)))
         } catch {
             push = .failure(error)
         }
         return BatchTargetOutcome(
-            target: target, module: module, up: scrape.up, scrapeError: scrape.error, scrapeDuration: scrapeDuration,
+            target: target.name, module: target.module, up: scrape.up, scrapeError: scrape.error,
+            scrapeDuration: scrapeDuration,
             push: push, duration: start.duration(to: clock.now))
     }
 }

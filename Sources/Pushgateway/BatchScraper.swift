@@ -2,10 +2,10 @@
 /// the text exposition to push. The real implementation reuses one session per BMC for the run
 /// and closes them all in `close()`.
 public protocol BatchScraper: Sendable {
-    /// Scrapes `target` (`host[:port]`) with the collectors of `module`, within `timeout`.
-    /// Never throws: a failed target still yields a body (with `ipmi_up 0`) so that the failure is
-    /// visible on the gateway.
-    func scrape(target: String, module: String, timeout: Duration) async -> BatchScrapeResult
+    /// Scrapes `target` (`host[:port]`) with the collectors of `module`, within `timeout` (nil: the
+    /// module's own timeout). Never throws: a failed target still yields a body (with `ipmi_up 0`) so
+    /// that the failure is visible on the gateway.
+    func scrape(target: String, module: String, timeout: Duration?) async -> BatchScrapeResult
 
     /// Called once after the last scrape: close sessions and sockets.
     func close() async
@@ -28,5 +28,16 @@ public struct BatchScrapeResult: Sendable {
         self.body = body
         self.up = up
         self.error = error
+    }
+}
+
+/// One entry of a batch: the target as written (it becomes the `instance` label) and its module.
+public struct BatchTarget: Sendable, Hashable {
+    public var name: String
+    public var module: String
+
+    public init(_ name: String, module: String) {
+        self.name = name
+        self.module = module
     }
 }

@@ -1,4 +1,5 @@
 import CCurl
+import Synchronization
 
 /// One request in flight on the transfer loop: its easy handle, the C memory libcurl points into,
 /// and the continuation of the task waiting for it.
@@ -7,7 +8,8 @@ import CCurl
 /// thread touches it, so the class needs no lock of its own.
 final class CurlTransfer: @unchecked Sendable {
     let request: CurlRequest
-    let id: UInt64
+    /// Set by the waiting task's cancellation handler, from any thread; the loop polls it.
+    let cancellation: CancellationFlag
     private var continuation: CheckedContinuation<CurlResponse, any Error>?
     private(set) var easy: UnsafeMutableRawPointer?
     private var headerList: UnsafeMutablePointer<curl_slist>?
@@ -15,9 +17,12 @@ final class CurlTransfer: @unchecked Sendable {
     /// libcurl writes a detailed message here; it must outlive the transfer.
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    init(request: CurlRequest, id: UInt64, continuation: CheckedContinuation<CurlResponse, any Error>) {
+    init(
+        request: CurlRequest, cancellation: CancellationFlag,
+        continuation: CheckedContinuation<CurlResponse, any Error>
+    ) {
         self.request = request
-        self.id = id
+        self.cancellation = cancellation
         self.continuation = continuation
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
@@ -130,4 +135,13 @@ final class CurlTransfer: @unchecked Sendable {
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
     }
+}
+
+/// A one-way flag a task's cancellation handler raises for the transfer loop to see.
+final class CancellationFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func raise() { raised.store(true, ordering: .releasing) }
+
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
 }

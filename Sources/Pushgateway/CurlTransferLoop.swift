@@ -11,10 +11,8 @@ final class CurlTransferLoop: @unchecked Sendable {
     // Shared between submitting tasks and the loop thread, guarded by `lock`.
     private let lock = NSLock()
     private var submitted: [CurlTransfer] = []
-    private var cancelled: Set<UInt64> = []
     private var stopRequested = false
     private var closed = false
-    private var nextID: UInt64 = 0
 
     // Loop thread only.
     private let multi: UnsafeMutableRawPointer
@@ -32,14 +30,12 @@ final class CurlTransferLoop: @unchecked Sendable {
     /// Performs one request; throws `CurlTransportError` when no HTTP response arrived,
     /// `CancellationError` when the task was cancelled, `ShutDownError` after `shutdown()`.
     func perform(_ request: CurlRequest) async throws -> CurlResponse {
-        try Task.checkCancellation()
-        let id = lock.withLock {
-            nextID += 1
-            return nextID
-        }
+        // Created before the handler so that a cancellation arriving at any point is seen: before the
+        // transfer is submitted (the loop then never starts it) or while it runs.
+        let cancellation = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let transfer = CurlTransfer(request: request, id: id, continuation: continuation)
+                let transfer = CurlTransfer(request: request, cancellation: cancellation, continuation: continuation)
                 let accepted = lock.withLock {
                     guard !closed, !stopRequested else { return false }
                     submitted.append(transfer)
@@ -50,10 +46,9 @@ final class CurlTransferLoop: @unchecked Sendable {
                 if !accepted { transfer.complete(.failure(ShutDownError())) }
             }
         } onCancel: {
+            cancellation.raise()
             lock.withLock {
-                guard !closed else { return }
-                cancelled.insert(id)
-                curl_multi_wakeup(multi)
+                if !closed { curl_multi_wakeup(multi) }
             }
         }
     }
@@ -69,13 +64,10 @@ final class CurlTransferLoop: @unchecked Sendable {
 
     private func run() {
         while true {
-            let (incoming, cancellations, stopping) = lock.withLock {
-                defer {
-                    submitted.removeAll()
-                    cancelled.removeAll()
-                }
+            let (incoming, stopping) = lock.withLock {
+                defer { submitted.removeAll() }
                 if stopRequested { closed = true }
-                return (submitted, cancelled, stopRequested)
+                return (submitted, stopRequested)
             }
             if stopping {
                 for transfer in incoming { transfer.complete(.failure(ShutDownError())) }
@@ -88,7 +80,7 @@ final class CurlTransferLoop: @unchecked Sendable {
                 return
             }
             for transfer in incoming { start(transfer) }
-            for (easy, transfer) in active where cancellations.contains(transfer.id) {
+            for (easy, transfer) in active where transfer.cancellation.isRaised {
                 curl_multi_remove_handle(multi, easy)
                 active[easy] = nil
                 transfer.complete(.failure(CancellationError()))
@@ -103,6 +95,10 @@ final class CurlTransferLoop: @unchecked Sendable {
     }
 
     private func start(_ transfer: CurlTransfer) {
+        if transfer.cancellation.isRaised {
+            transfer.complete(.failure(CancellationError()))
+            return
+        }
         switch transfer.makeHandle() {
         case .success(let easy):
             let code = curl_multi_add_handle(multi, easy)

@@ -13,7 +13,9 @@ struct IPMIExporterCommand: AsyncParsableCommand {
             prometheus-community/ipmi_exporter. Without a subcommand it serves.
             """,
         version: ExporterVersion.current,
-        subcommands: [Serve.self, PushCommand.self, SensorsCommand.self],
+        subcommands: [
+            Serve.self, PushCommand.self, SensorsCommand.self, RawCommand.self, DemoCommand.self, Simulate.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

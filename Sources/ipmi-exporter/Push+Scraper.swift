@@ -1,27 +1,78 @@
+import IPMIClient
+import IPMIExporter
 import Logging
+import PrometheusText
 import Pushgateway
 
-/// Where `push` gets its scraper and the config's targets.
-///
-/// TODO(lead): replace `load` with the real collectors: parse the config with the exporter's loader,
-/// build a scraper that reuses one session per BMC for the whole run (closing them in `close()`),
-/// renders the same exposition as the HTTP endpoint plus `ipmi_up`, and return the config's `targets:`.
+/// Where `push` gets its scraper and the config's targets: the same config loader, collectors and session
+/// code as `serve`, with one session per BMC kept for the whole run and closed at the end.
 struct PushScrapeBackend: Sendable {
-    var scraper: any BatchScraper
-    /// The config's `targets:` list, used when the command line names no target.
-    var configTargets: [String]
+    var config: ExporterConfig
+    var scraper: CollectorBatchScraper
 
+    /// Loads the config file and opens the transport; throws the config error for exit status 2.
     static func load(configFile: String, logger: Logger) async throws -> PushScrapeBackend {
-        PushScrapeBackend(scraper: CollectorsUnavailableScraper(), configTargets: [])
+        let config = try ConfigLoader.load(file: configFile)
+        for warning in config.warnings {
+            logger.warning("\(warning)")
+        }
+        let transport = try await IPMITransport.bindAll(logger: logger)
+        let cache = SessionCache(transport: transport, metrics: nil, logger: logger)
+        let scraper = CollectorBatchScraper(
+            config: config, scraper: IPMIScraper(cache: cache, metrics: nil, logger: logger), cache: cache)
+        return PushScrapeBackend(config: config, scraper: scraper)
+    }
+
+    /// The config's `targets:` list, each with its module, or `module` for all when given.
+    func configTargets(module: String?) -> [BatchTarget] {
+        config.targets.map { BatchTarget($0.name, module: module ?? $0.module) }
+    }
+
+    /// Targets named on the command line: `module` when given, else the module of the config's entry
+    /// of the same name, else `default`.
+    func commandLineTargets(_ names: [String], module: String?) -> [BatchTarget] {
+        names.map { name in
+            BatchTarget(name, module: module ?? config.targets.first { $0.name == name }?.module ?? "default")
+        }
     }
 }
 
-/// Stands in until the collectors are wired: every target is reported down (and pushed as such).
-struct CollectorsUnavailableScraper: BatchScraper {
-    func scrape(target: String, module: String, timeout: Duration) async -> BatchScrapeResult {
+/// Scrapes one target with the exporter's collectors and renders what `/ipmi?target=` would serve.
+struct CollectorBatchScraper: BatchScraper {
+    let config: ExporterConfig
+    let scraper: IPMIScraper
+    let cache: SessionCache
+
+    func scrape(target: String, module: String, timeout: Duration?) async -> BatchScrapeResult {
+        guard let moduleConfig = config.module(named: module) else {
+            return Self.down("unknown module '\(module)'")
+        }
+        let parsed: ScrapeTarget
+        do {
+            parsed = try ScrapeTarget(parsing: target)
+        } catch {
+            return Self.down("invalid target '\(target)': \(error)")
+        }
+        // The module's timeout caps the command line's.
+        let deadline = ContinuousClock.now + min(timeout ?? moduleConfig.timeout, moduleConfig.timeout)
+        let families = await scraper.scrape(ScrapeRequest(target: parsed, module: moduleConfig, deadline: deadline))
+        let up = families.first { $0.name == "ipmi_up" }?.samples ?? []
+        let down = up.filter { $0.value != 1 }.compactMap { $0.labels.first { $0.name == "collector" }?.value }
+        return BatchScrapeResult(
+            body: PrometheusText.render(families), up: !up.isEmpty && down.isEmpty,
+            error: down.isEmpty ? nil : "collectors down: " + down.joined(separator: ", "))
+    }
+
+    /// Closes every BMC session of the run, then the UDP transport.
+    func close() async {
+        await cache.closeAll()
+        await cache.transport.close()
+    }
+
+    private static func down(_ reason: String) -> BatchScrapeResult {
         BatchScrapeResult(
-            body: "# HELP ipmi_up '1' if a scrape of the IPMI device was successful, '0' otherwise.\n"
+            body: "# HELP ipmi_up 1 if the collector could read from the BMC, 0 if it could not.\n"
                 + "# TYPE ipmi_up gauge\nipmi_up 0\n",
-            up: false, error: "collectors are not linked into this build yet")
+            up: false, error: reason)
     }
 }

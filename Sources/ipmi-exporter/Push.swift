@@ -36,14 +36,16 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .customLong("targets-file"), help: "File with one target per line.")
     var targetsFile: String?
 
-    @Option(name: .customLong("module"), help: "Configuration module to scrape with.")
-    var module = "default"
+    @Option(
+        name: .customLong("module"),
+        help: "Module to scrape with (default: the target's module in the config's targets list, else 'default').")
+    var module: String?
 
     @Option(name: .customLong("concurrency"), help: "Targets scraped and pushed at the same time.")
     var concurrency = 8
 
-    @Option(name: .customLong("timeout"), help: "Scrape timeout per target (e.g. 10s, 1500ms).")
-    var timeout = "10s"
+    @Option(name: .customLong("timeout"), help: "Scrape timeout per target (e.g. 10s, 1500ms); default: the module's.")
+    var timeout: String?
 
     @Option(name: .customLong("push.timeout"), help: "Timeout of one push attempt.")
     var pushTimeout = "10s"
@@ -94,16 +96,23 @@ struct PushCommand: AsyncParsableCommand {
         }
         defer { client.shutdown() }
 
-        let targets = plan.targets.isEmpty ? backend.configTargets : plan.targets
+        let targets =
+            plan.targets.isEmpty
+            ? backend.configTargets(module: plan.module)
+            : backend.commandLineTargets(plan.targets, module: plan.module)
         guard !targets.isEmpty else {
             writeStandardError(
                 "ipmi-exporter push: no targets: give --target, --targets-file or targets in the config\n")
             throw ExitCode(2)
         }
+        for module in Set(targets.map(\.module)) where backend.config.module(named: module) == nil {
+            writeStandardError("ipmi-exporter push: unknown module \"\(module)\" (not in \(plan.configFile))\n")
+            throw ExitCode(2)
+        }
 
         let runner = BatchPushRunner(
-            client: client, scraper: backend.scraper, job: plan.job, module: plan.module,
-            scrapeTimeout: plan.scrapeTimeout, concurrency: plan.concurrency)
+            client: client, scraper: backend.scraper, job: plan.job, scrapeTimeout: plan.scrapeTimeout,
+            concurrency: plan.concurrency)
         var output = PushOutput(total: targets.count, interactive: isatty(STDOUT_FILENO) == 1)
         let summary = await runner.run(targets: targets) { outcome, completed in
             output.record(outcome, completed: completed)
@@ -162,7 +171,8 @@ struct PushCommand: AsyncParsableCommand {
             retry: RetryPolicy(maxRetries: pushRetries))
         return PushPlan(
             configFile: configFile, gateway: gateway, job: job, module: module, targets: list,
-            scrapeTimeout: try Self.duration("--timeout", timeout), concurrency: concurrency, logLevel: level)
+            scrapeTimeout: try timeout.map { try Self.duration("--timeout", $0) }, concurrency: concurrency,
+            logLevel: level)
     }
 
     /// One target per line; blank lines and `#` comments are skipped.
@@ -187,10 +197,12 @@ struct PushPlan: Sendable {
     var configFile: String
     var gateway: PushgatewayConfiguration
     var job: String
-    var module: String
+    /// nil: each target's module from the config, else `default`.
+    var module: String?
     /// Empty when the config's targets are to be used.
     var targets: [String]
-    var scrapeTimeout: Duration
+    /// nil: each module's own timeout.
+    var scrapeTimeout: Duration?
     var concurrency: Int
     var logLevel: Logger.Level
 }

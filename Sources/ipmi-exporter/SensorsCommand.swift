@@ -23,46 +23,16 @@ struct SensorsCommand: AsyncParsableCommand {
         case table
     }
 
-    @Option(name: .customShort("H"), help: "The BMC, as HOST or HOST:PORT (default port 623).")
-    var host: String
-
-    @Option(name: .customShort("U"), help: "User name.")
-    var user: String
-
-    @Option(name: .customShort("I"), help: "Cipher suite ID; negotiated when omitted.")
-    var cipherSuite: UInt8?
-
-    @Option(name: .customShort("L"), help: "Privilege level: user, operator or administrator.")
-    var privilege: String = "user"
-
-    @Option(name: .customLong("password-file"), help: "A file whose first line is the password.")
-    var passwordFile: String?
+    @OptionGroup var bmc: BMCOptions
 
     @Option(help: "csv (the ipmimonitoring layout) or table.")
     var output: OutputFormat = .csv
 
-    @Flag(help: "Log protocol details to standard error.")
-    var debug = false
-
     func run() async throws {
-        var logger = Logger(label: "ipmi-exporter.sensors")
-        logger.logLevel = debug ? .debug : .error
+        let logger = bmc.makeLogger(label: "ipmi-exporter.sensors")
+        let readings: [SensorReading]
         do {
-            let (hostName, port) = try Self.splitHostPort(host)
-            guard let level = PrivilegeLevel(name: privilege.lowercased()) else {
-                throw ValidationError("unknown privilege level '\(privilege)'")
-            }
-            var suite: CipherSuite?
-            if let cipherSuite {
-                guard let known = CipherSuite(id: cipherSuite) else {
-                    throw ValidationError("unsupported cipher suite \(cipherSuite)")
-                }
-                suite = known
-            }
-            let client = try IPMIClient(
-                host: hostName, port: port, username: user, password: try readPassword(), cipherSuite: suite,
-                privilege: level, logger: logger)
-            let readings: [SensorReading]
+            let client = try bmc.makeClient(logger: logger)
             do {
                 try await client.connect()
                 let repository = try await SDRRepositoryReader(logger: logger).read(from: client)
@@ -73,49 +43,9 @@ struct SensorsCommand: AsyncParsableCommand {
                 await client.close()
                 throw error
             }
-            print(output == .csv ? SensorReport.csv(readings) : SensorReport.table(readings), terminator: "")
-        } catch let error as ValidationError {
-            throw error
         } catch {
-            // One clear line, never a stack trace.
-            FileHandle.standardError.write(Data("ipmi-exporter sensors: \(error)\n".utf8))
-            throw ExitCode.failure
+            try reportAndExit("sensors", error)
         }
-    }
-
-    private func readPassword() throws -> String {
-        if let passwordFile {
-            let contents = try String(contentsOfFile: passwordFile, encoding: .utf8)
-            return String(contents.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
-        }
-        if let password = ProcessInfo.processInfo.environment["IPMI_PASSWORD"] {
-            return password
-        }
-        throw MissingPassword()
-    }
-
-    struct MissingPassword: Error, CustomStringConvertible {
-        var description: String { "no password: use --password-file FILE or the IPMI_PASSWORD environment variable" }
-    }
-
-    /// "host", "host:port", "[v6]" or "[v6]:port".
-    static func splitHostPort(_ text: String) throws -> (String, Int) {
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            let hostName = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            guard !rest.isEmpty else { return (hostName, 623) }
-            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port) else {
-                throw ValidationError("invalid port in '\(text)'")
-            }
-            return (hostName, port)
-        }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 2 {
-            guard let port = Int(parts[1]), (1...65535).contains(port) else {
-                throw ValidationError("invalid port in '\(text)'")
-            }
-            return (String(parts[0]), port)
-        }
-        return (text, 623)
+        print(output == .csv ? SensorReport.csv(readings) : SensorReport.table(readings), terminator: "")
     }
 }

@@ -69,40 +69,49 @@ struct Serve: AsyncParsableCommand {
             logger.warning("--freeipmi.path and --native-ipmi have no effect: this exporter always speaks IPMI itself")
         }
 
-        let config: ExporterConfig
-        do {
-            config = try ConfigStore.initial(path: configFile)
-        } catch {
-            logger.error("Error parsing config file", metadata: ["error": "\(error)"])
-            throw ExitCode.failure
-        }
-        for warning in config.warnings {
-            logger.warning("Config: \(warning)")
-        }
-        if let configFile {
-            logger.info(
-                "Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
-        }
-
-        let metrics = ExporterMetrics()
-        metrics.configReloaded(successfully: true, at: Double(StructuredLogHandler.unixTime()))
-        let store = ConfigStore(path: configFile, initial: config)
-        let scraper = try await makeScraper(config: config, metrics: metrics, logger: logger)
-        let coordinator = ScrapeCoordinator(
-            scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
-            logger: logger)
-        let router = ExporterRouter(configStore: store, coordinator: coordinator, metrics: metrics, logger: logger)
-        let server = ExporterHTTPServer(
-            address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
-            logger: logger)
-        let reloader = ReloadOnHangup(store: store, metrics: metrics, logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [server, reloader] + scraper.services, gracefulShutdownSignals: [.sigterm, .sigint],
-                cancellationSignals: [], logger: logger))
-        try await group.run()
+        try await runExporter(configFile: configFile, listenAddress: listenAddress, logger: logger)
         logger.info("Stopped")
     }
+}
+
+/// Loads the config and runs the HTTP server, the collectors and their session janitor until SIGTERM or
+/// SIGINT. `extraServices` run beside them (the demo's simulated BMCs) and are shut down with them.
+func runExporter(
+    configFile: String?, listenAddress: String, logger: Logger, extraServices: [any Service] = []
+) async throws {
+    let config: ExporterConfig
+    do {
+        config = try ConfigStore.initial(path: configFile)
+    } catch {
+        logger.error("Error parsing config file", metadata: ["error": "\(error)"])
+        throw ExitCode.failure
+    }
+    for warning in config.warnings {
+        logger.warning("Config: \(warning)")
+    }
+    if let configFile {
+        logger.info(
+            "Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
+    }
+
+    let metrics = ExporterMetrics()
+    metrics.configReloaded(successfully: true, at: Double(StructuredLogHandler.unixTime()))
+    let store = ConfigStore(path: configFile, initial: config)
+    let scraper = try await makeScraper(config: config, metrics: metrics, logger: logger)
+    let coordinator = ScrapeCoordinator(
+        scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
+        logger: logger)
+    let router = ExporterRouter(configStore: store, coordinator: coordinator, metrics: metrics, logger: logger)
+    let server = ExporterHTTPServer(
+        address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
+        logger: logger)
+    let reloader = ReloadOnHangup(store: store, metrics: metrics, logger: logger)
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: extraServices + [server, reloader] + scraper.services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [], logger: logger))
+    try await group.run()
 }
 
 /// Re-reads the config file on SIGHUP, like ipmi_exporter.

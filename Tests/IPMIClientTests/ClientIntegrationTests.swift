@@ -89,7 +89,8 @@ struct ClientIntegrationTests {
             (error as? IPMIClientError)?.isTimeout == true
         }
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .milliseconds(1300))
+        // The deadline, plus slack for a loaded test machine; far below 11 attempts × 300 ms.
+        #expect(elapsed < .milliseconds(1800))
         #expect(elapsed >= .milliseconds(900))
     }
 

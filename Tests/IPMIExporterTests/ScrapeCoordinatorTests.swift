@@ -9,7 +9,7 @@ import Testing
         let metrics = ExporterMetrics(processMetrics: { [] })
         let coordinator = ScrapeCoordinator(scraper: scraper, maxConcurrent: 8, metrics: metrics, logger: quietLogger)
         let target = ScrapeTarget(host: "10.0.0.1", port: 623)
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         let results = await withTaskGroup(of: ScrapeResult.self) { group in
             for _ in 0..<5 {
                 group.addTask { await coordinator.scrape(target: target, module: module(), deadline: deadline) }
@@ -31,13 +31,17 @@ import Testing
     }
 
     @Test func differentTargetsOrModulesAreCollectedSeparately() async {
-        let scraper = FakeScraper(delay: .milliseconds(500))
+        let scraper = FakeScraper()
+        scraper.hold()
         let coordinator = ScrapeCoordinator(
             scraper: scraper, maxConcurrent: 8, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         async let a = coordinator.scrape(target: ScrapeTarget(host: "a"), module: module(), deadline: deadline)
         async let b = coordinator.scrape(target: ScrapeTarget(host: "b"), module: module(), deadline: deadline)
         async let c = coordinator.scrape(target: ScrapeTarget(host: "a"), module: module("other"), deadline: deadline)
+        // All three enter the scraper before any is let go: they run side by side.
+        #expect(await eventually { scraper.calls.count == 3 })
+        scraper.release()
         let results = await [a, b, c]
         #expect(scraper.calls.count == 3)
         #expect(scraper.maxRunning == 3)
@@ -66,7 +70,7 @@ import Testing
     }
 
     @Test func answersAtTheDeadlineWithCollectorsDown() async {
-        let scraper = FakeScraper(delay: .seconds(5))
+        let scraper = FakeScraper(delay: .seconds(60))
         let metrics = ExporterMetrics(processMetrics: { [] })
         let coordinator = ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: quietLogger)
         let start = ContinuousClock.now
@@ -74,16 +78,18 @@ import Testing
             target: ScrapeTarget(host: "slow"), module: module(), deadline: start + .milliseconds(200))
         let elapsed = ContinuousClock.now - start
         #expect(result.outcome == .timeout)
-        #expect(elapsed >= .milliseconds(190) && elapsed < .seconds(2))
+        #expect(elapsed >= .milliseconds(190) && elapsed < .seconds(30))
         let text = PrometheusText.render(result.families)
         #expect(
             text.hasPrefix(
                 "# HELP ipmi_up \(ScrapeMetricNames.upHelp)\n# TYPE ipmi_up gauge\n"
                     + "ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"
                     + "# HELP ipmi_scrape_duration_seconds \(ScrapeMetricNames.durationHelp)\n"
-                    + "# TYPE ipmi_scrape_duration_seconds gauge\nipmi_scrape_duration_seconds 0."), "\(text)")
+                    + "# TYPE ipmi_scrape_duration_seconds gauge\nipmi_scrape_duration_seconds "), "\(text)")
+        let duration = text.split(separator: "\n").last.flatMap { Double($0.split(separator: " ")[1]) }
+        #expect(duration != nil)
         // The abandoned collection is cancelled and counted as a timeout.
-        try? await Task.sleep(for: .milliseconds(200))
+        _ = await eventually { scraper.cancelled == scraper.calls.count }
         // (On a loaded machine the collection may not even have started before its deadline.)
         #expect(scraper.cancelled == scraper.calls.count)
         #expect(
@@ -92,7 +98,7 @@ import Testing
     }
 
     @Test func fiftyTargetsAreCollectedConcurrently() async {
-        let scraper = FakeScraper(delay: .milliseconds(100))
+        let scraper = FakeScraper(delay: .milliseconds(500))
         let coordinator = ScrapeCoordinator(
             scraper: scraper, maxConcurrent: 64, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
         let deadline = ContinuousClock.now + .seconds(10)
@@ -106,7 +112,9 @@ import Testing
         let families = await coordinator.scrapeAll(entries)
         let elapsed = ContinuousClock.now - start
         #expect(scraper.calls.count == 50)
-        #expect(elapsed < .seconds(1), "50 collections of 100 ms at once took \(elapsed)")
+        // One after the other they would take 25 s.
+        #expect(elapsed < .seconds(10), "50 collections of 500 ms at once took \(elapsed)")
+        #expect(scraper.maxRunning > 1)
         let up = families.filter { $0.name == "ipmi_up" }.flatMap(\.samples)
         #expect(up.count == 50)
         #expect(up.allSatisfy { $0.value == 1 })
@@ -114,15 +122,15 @@ import Testing
     }
 
     @Test func aRequestWhoseDeadlinePassesWhileQueuedNeverReachesTheBMC() async {
-        let scraper = FakeScraper(delay: .milliseconds(400), ignoresCancellation: true)
+        let scraper = FakeScraper(delay: .milliseconds(800), ignoresCancellation: true)
         let coordinator = ScrapeCoordinator(
             scraper: scraper, maxConcurrent: 1, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
         let now = ContinuousClock.now
         async let first = coordinator.scrape(
-            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(5))
-        try? await Task.sleep(for: .milliseconds(50))
+            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(30))
+        #expect(await eventually { scraper.calls.count == 1 })
         let second = await coordinator.scrape(
-            target: ScrapeTarget(host: "b"), module: module(), deadline: now + .milliseconds(150))
+            target: ScrapeTarget(host: "b"), module: module(), deadline: ContinuousClock.now + .milliseconds(100))
         #expect(second.outcome == .timeout)
         #expect(await first.outcome == .success)
         try? await Task.sleep(for: .milliseconds(100))
@@ -130,15 +138,15 @@ import Testing
     }
 
     @Test func aJoinerWithAnEarlierDeadlineIsAnsweredOnTime() async {
-        let scraper = FakeScraper(delay: .milliseconds(600))
+        let scraper = FakeScraper(delay: .milliseconds(1500))
         let coordinator = ScrapeCoordinator(
             scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
         let now = ContinuousClock.now
         async let patient = coordinator.scrape(
-            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(5))
-        try? await Task.sleep(for: .milliseconds(50))
+            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(30))
+        #expect(await eventually { scraper.calls.count == 1 })
         let hasty = await coordinator.scrape(
-            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .milliseconds(200))
+            target: ScrapeTarget(host: "a"), module: module(), deadline: ContinuousClock.now + .milliseconds(100))
         #expect(hasty.outcome == .timeout)
         #expect(hasty.shared)
         // The first caller still waits, so the shared collection is not cancelled.
@@ -151,7 +159,7 @@ import Testing
         let coordinator = ScrapeCoordinator(
             scraper: FakeScraper(), maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }),
             logger: quietLogger)
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         let entries = [
             (
                 config: TargetConfig(name: "b:700", target: ScrapeTarget(host: "b", port: 700), module: "default"),

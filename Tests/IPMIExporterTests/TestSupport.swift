@@ -15,6 +15,8 @@ final class FakeScraper: Scraper, Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// While true, every scrape waits (after being counted) until it is released.
+    private let held = NIOLockedValueBox(false)
     let delay: Duration
     let ignoresCancellation: Bool
 
@@ -24,6 +26,8 @@ final class FakeScraper: Scraper, Sendable {
     }
 
     var calls: [ScrapeRequest] { state.withLockedValue { $0.calls } }
+    func hold() { held.withLockedValue { $0 = true } }
+    func release() { held.withLockedValue { $0 = false } }
     var maxRunning: Int { state.withLockedValue { $0.maxRunning } }
     var cancelled: Int { state.withLockedValue { $0.cancelled } }
 
@@ -34,6 +38,7 @@ final class FakeScraper: Scraper, Sendable {
             state.maxRunning = max(state.maxRunning, state.running)
         }
         defer { state.withLockedValue { $0.running -= 1 } }
+        while held.withLockedValue({ $0 }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
         if delay > .zero {
             if ignoresCancellation {
                 let end = ContinuousClock.now + delay
@@ -52,6 +57,17 @@ final class FakeScraper: Scraper, Sendable {
             .gauge("ipmi_temperature_celsius", help: "Temperature.", value: Double(request.target.port)),
         ]
     }
+}
+
+/// Polls `condition` every 10 ms for up to `timeout`; true once it holds. For waiting on other tasks
+/// without assuming how fast a loaded machine schedules them.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
 }
 
 /// A logger that drops everything, for tests that do not look at logs.

@@ -128,18 +128,8 @@ struct LabSensorsIntegrationTests {
         }
     }
 
-    /// The `ipmi-exporter` executable built next to this test bundle.
-    static var executable: URL? {
-        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [
-            directory.appendingPathComponent("ipmi-exporter"),
-            Bundle.main.bundleURL.appendingPathComponent("ipmi-exporter"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     @Test func sensorsCommandPrintsWhatIpmiSensorsPrints() async throws {
-        let executable = try #require(Self.executable, "build the ipmi-exporter product first")
+        let executable = try #require(ExternalCommand.exporterExecutable, "build the ipmi-exporter product first")
         let bmc = try Self.startLab()
         let result = try ExternalCommand.run(
             executable.path, ["sensors", "-H", bmc.address, "-U", "admin", "-I", "3"],

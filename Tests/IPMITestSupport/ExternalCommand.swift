@@ -86,3 +86,15 @@ public struct ExternalCommand: Sendable {
         return result.stdout
     }
 }
+
+extension ExternalCommand {
+    /// The `ipmi-exporter` executable built next to the test bundle (swift build builds it before the tests).
+    public static var exporterExecutable: URL? {
+        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidates = [
+            directory.appendingPathComponent("ipmi-exporter"),
+            Bundle.main.bundleURL.appendingPathComponent("ipmi-exporter"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+}

@@ -149,22 +149,46 @@ public final class IPMISim: @unchecked Sendable {
 
     /// Polls the kernel's UDP table until the BMC's port is bound (ipmi_sim prints nothing when ready).
     private func waitUntilListening() throws {
-        let needle = String(format: ":%04X ", port)
-        for _ in 0..<200 {
-            // procfs files report size 0, so read them through a handle rather than String(contentsOfFile:).
-            if let data = FileHandle(forReadingAtPath: "/proc/net/udp")?.readDataToEndOfFile(),
-                case let table = String(decoding: data, as: UTF8.self),
-                table.split(separator: "\n").contains(where: { $0.contains("0100007F" + needle) })
-            {
-                return
-            }
+        // The socket is bound before the command file has been run, so wait for a real answer: a
+        // pre-session Get Channel Authentication Capabilities (IPMI v2.0 §22.13), as every client sends first.
+        let probe: [UInt8] = [
+            0x06, 0x00, 0xFF, 0x07, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x09,
+            0x20, 0x18, 0xC8, 0x81, 0x14, 0x38, 0x8E, 0x04, 0xA1,
+        ]
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
             guard process?.isRunning == true else { break }
+            if Self.answers(probe, port: port) { return }
             usleep(20_000)
         }
         let log = (try? String(contentsOf: directory.appendingPathComponent("ipmi_sim.log"), encoding: .utf8)) ?? ""
         stop()
         throw ExternalCommand.Failure(
-            command: "ipmi_sim", result: .init(status: -1, stdout: "", stderr: "did not start listening: " + log))
+            command: "ipmi_sim", result: .init(status: -1, stdout: "", stderr: "did not start answering: " + log))
+    }
+
+    /// Sends one datagram to 127.0.0.1:port and waits up to 100 ms for any answer.
+    static func answers(_ datagram: [UInt8], port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let sent = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, datagram, datagram.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard sent == datagram.count else {
+            usleep(100_000)
+            return false
+        }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        return recv(fd, &buffer, buffer.count, 0) > 0
     }
 
     /// Stops the BMC. ipmi_sim ignores SIGTERM, so it gets SIGKILL, as a power cut would.

@@ -1,5 +1,6 @@
-import IPMI
 import Testing
+
+@testable import IPMI
 
 /// Drives the client state machine through complete sessions against a scripted BMC whose packets, and
 /// the exact client packets expected in reply, were computed by generate_vectors.py.
@@ -162,7 +163,7 @@ struct HandshakeTests {
         #expect(error.description.contains("RAKP 4"))
     }
 
-    @Test(arguments: [(UInt8(0x13), UInt8(0x0D)), (0x13, 0x12), (0x11, 0x11), (0x11, 0x01), (0x15, 0x0F)])
+    @Test(arguments: [(UInt8(0x13), UInt8(0x0D)), (0x13, 0x12), (0x11, 0x02), (0x11, 0x01), (0x15, 0x0F)])
     func rakpStatusCodesFail(payloadType: UInt8, status: UInt8) throws {
         let vector = Self.vector("suite 3")
         let index = Self.bmcStep(vector, payloadType: payloadType)
@@ -355,5 +356,86 @@ extension SessionAction: Equatable {
     var isNone: Bool {
         if case .none = self { return true }
         return false
+    }
+}
+
+@Suite("Replay protection")
+struct ReplayTests {
+    @Test func replayedAuthenticatedResponseIsDropped() throws {
+        let vector = HandshakeTests.vector("suite 3")
+        let deviceIDIndex = vector.steps.firstIndex { $0.expect == "response" }!
+        var (machine, _) = try HandshakeTests.replay(vector, until: deviceIDIndex)
+        let answer = hex(vector.steps[deviceIDIndex].bmc!)
+        guard case .response(let rqSeq, _, _, _) = machine.receive(answer) else {
+            Issue.record("no response")
+            return
+        }
+        // Walk the 6-bit rqSeq space until the same rqSeq and command are outstanding again: only the
+        // sequence number window can tell the replay from a fresh answer now.
+        var again: UInt8 = 0xFF
+        for _ in 0..<64 {
+            let (next, _) = try machine.encodeRequest(netFn: .app, command: AppCommand.getDeviceID)
+            if next == rqSeq {
+                again = next
+                break
+            }
+            machine.cancel(rqSeq: next)
+        }
+        #expect(again == rqSeq)
+        #expect(machine.receive(answer) == .dropped(.replayed))
+    }
+
+    func accept(_ window: inout SequenceWindow, _ sequence: UInt32) -> Bool { window.accept(sequence) }
+
+    @Test func sequenceWindow() {
+        var window = SequenceWindow()
+        #expect(!accept(&window, 0))
+        #expect(accept(&window, 5))
+        #expect(!accept(&window, 5))
+        #expect(accept(&window, 3))
+        #expect(accept(&window, 4))
+        #expect(!accept(&window, 3))
+        #expect(accept(&window, 100))
+        #expect(accept(&window, 37))  // 63 behind
+        #expect(!accept(&window, 36))  // 64 behind
+        #expect(!accept(&window, 37))
+        #expect(accept(&window, UInt32.max))
+        #expect(!accept(&window, 100))
+    }
+}
+
+@Suite("Short refusals")
+struct ShortRefusalTests {
+    @Test(arguments: [(UInt8(0x11), UInt8(0x04)), (0x13, 0x0D), (0x15, 0x0F)])
+    func twoByteRefusalFailsWithItsStatus(payloadType: UInt8, status: UInt8) throws {
+        // ipmi_sim answers an Open Session for a suite it lacks (17) with only tag and status 0x04.
+        let vector = HandshakeTests.vector("suite 17")
+        let index = HandshakeTests.bmcStep(vector, payloadType: payloadType)
+        var (machine, _) = try HandshakeTests.replay(vector, until: index)
+        let tag = hex(vector.steps[index].bmc!)[RMCPPlusPacket.payloadOffset]
+        let refusal = RMCPPlusPacket(payloadType: PayloadType(rawValue: payloadType), payload: [tag, status]).encode()
+        #expect(routingKey(ofDatagramFromBMC: refusal) == .preSession)
+        var other = machine
+        let otherTag = RMCPPlusPacket(payloadType: PayloadType(rawValue: payloadType), payload: [tag &+ 1, status])
+        #expect(other.receive(otherTag.encode()) == .dropped(.wrongMessageTag))
+        guard case .failed(let error) = machine.receive(refusal) else {
+            Issue.record("short refusal not reported")
+            return
+        }
+        if payloadType == 0x11 {
+            #expect(error.code == .unsupportedCipherSuite)
+            #expect(error.description.contains("invalid authentication algorithm"))
+        } else {
+            #expect(error.rakpStatusCode == status)
+        }
+    }
+
+    @Test func ipmiSimRefusalBytes() throws {
+        // Captured from ipmi_sim when asked for cipher suite 17: tag 0xdf, status 0x04.
+        let datagram = hex("0600ff07 0611 00000000 00000000 0200 df04")
+        let response = try OpenSessionResponse.decode(try RMCPPlusPacket.decode(datagram).packet.payload)
+        #expect(response.messageTag == 0xDF)
+        #expect(response.status == 0x04)
+        #expect(RAKPStatus.name(of: response.status) == "invalid authentication algorithm")
     }
 }

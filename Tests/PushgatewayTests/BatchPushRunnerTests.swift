@@ -17,7 +17,7 @@ final class FakeScraper: BatchScraper {
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
     var closed: Bool { state.withLock { $0.closed } }
 
-    func scrape(target: String, module: String, timeout: Duration) async -> BatchScrapeResult {
+    func scrape(target: String, module: String, timeout: Duration?) async -> BatchScrapeResult {
         state.withLock {
             $0.inFlight += 1
             $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
@@ -43,9 +43,9 @@ final class FakeScraper: BatchScraper {
         let client = try makeClient(gateway.url)
         defer { client.shutdown() }
         let scraper = FakeScraper(down: ["bmc-3:623"])
-        let targets = (1...6).map { "bmc-\($0):623" }
+        let targets = (1...6).map { BatchTarget("bmc-\($0):623", module: "default") }
         let runner = BatchPushRunner(
-            client: client, scraper: scraper, job: "ipmi", module: "default", scrapeTimeout: .seconds(1),
+            client: client, scraper: scraper, job: "ipmi", scrapeTimeout: .seconds(1),
             concurrency: 2)
 
         var seen: [String] = []
@@ -56,7 +56,7 @@ final class FakeScraper: BatchScraper {
         }
         await scraper.close()
 
-        #expect(Set(seen) == Set(targets))
+        #expect(Set(seen) == Set(targets.map(\.name)))
         #expect(counts == [1, 2, 3, 4, 5, 6])
         #expect(summary.targets == 6)
         #expect(summary.failed == 1)
@@ -81,9 +81,9 @@ final class FakeScraper: BatchScraper {
         let client = try makeClient(gateway.url)
         defer { client.shutdown() }
         let runner = BatchPushRunner(
-            client: client, scraper: FakeScraper(), job: "ipmi", module: "default", scrapeTimeout: .seconds(1),
+            client: client, scraper: FakeScraper(), job: "ipmi", scrapeTimeout: .seconds(1),
             concurrency: 8)
-        let summary = await runner.run(targets: ["bmc-1", "bmc-2", "bmc-3"])
+        let summary = await runner.run(targets: ["bmc-1", "bmc-2", "bmc-3"].map { BatchTarget($0, module: "default") })
         #expect(summary.exitCode == 0)
         #expect(summary.succeeded == 3)
     }
@@ -93,10 +93,11 @@ final class FakeScraper: BatchScraper {
         let client = try makeClient("http://127.0.0.1:\(port)", retry: RetryPolicy(maxRetries: 0))
         defer { client.shutdown() }
         let runner = BatchPushRunner(
-            client: client, scraper: FakeScraper(), job: "ipmi", module: "default", scrapeTimeout: .seconds(1),
+            client: client, scraper: FakeScraper(), job: "ipmi", scrapeTimeout: .seconds(1),
             concurrency: 4)
         var lines: [String] = []
-        let summary = await runner.run(targets: ["a", "b"]) { outcome, _ in lines.append(BatchLogfmt.line(for: outcome))
+        let summary = await runner.run(targets: ["a", "b"].map { BatchTarget($0, module: "default") }) { outcome, _ in
+            lines.append(BatchLogfmt.line(for: outcome))
         }
         #expect(summary.pushFailed == 2)
         #expect(summary.exitCode == 1)

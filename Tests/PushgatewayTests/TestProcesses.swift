@@ -69,27 +69,64 @@ final class SilentListener {
 /// Runs a program to completion, feeding `input` on stdin; returns its exit status and stdout.
 @discardableResult
 func runTool(_ path: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    let result = try runProgram(path, arguments, input: input)
+    return (result.status, result.stdout)
+}
+
+/// `runProgram` on a Dispatch thread: waiting for a child must not block one of the few threads of
+/// the Swift concurrency pool, which the code under test needs meanwhile.
+func runProgramDetached(
+    _ path: String, _ arguments: [String]
+) async throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProgram(path, arguments) })
+        }
+    }
+}
+
+/// Runs a program to completion; stderr goes through a file so that neither pipe can fill up.
+func runProgram(
+    _ path: String, _ arguments: [String], input: String? = nil
+) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let stdout = Pipe()
     let stdin = Pipe()
+    let stderrFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: stderrFile) }
+    let stderr = try FileHandle(forWritingTo: stderrFile)
     process.standardOutput = stdout
     process.standardInput = stdin
-    process.standardError = FileHandle.nullDevice
+    process.standardError = stderr
     try process.run()
     if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
     let data = stdout.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try stderr.close()
+    let errors = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self), errors)
 }
 
 /// An HTTP GET with the curl command-line tool: an oracle independent of the code under test.
 /// Credentials go through a curl config on stdin, never the command line.
-func curlGet(_ url: String, username: String? = nil, password: String? = nil) throws -> (status: Int, body: String) {
+func curlGet(
+    _ url: String, username: String? = nil, password: String? = nil, tls: TestPKI? = nil
+) throws -> (
+    status: Int, body: String
+) {
     var config = "silent\nwrite-out = \"\\n%{http_code}\"\n"
     if let username, let password { config += "user = \"\(username):\(password)\"\n" }
+    if let tls {
+        config += "cacert = \"\(tls.caFile)\"\ncert = \"\(tls.clientCertFile)\"\nkey = \"\(tls.clientKeyFile)\"\n"
+    }
     let (_, output) = try runTool("/usr/bin/curl", ["-K", "-", url], input: config)
     guard let newline = output.lastIndex(of: "\n"), let status = Int(output[output.index(after: newline)...]) else {
         throw FixtureError("unexpected curl output: \(output)")
@@ -104,17 +141,24 @@ final class PushgatewayProcess: @unchecked Sendable {
     let directory: URL
     /// A route prefix unique to this gateway, so that a test can never talk to another test's gateway.
     let prefix = "/t" + UUID().uuidString.prefix(8).lowercased()
+    /// With TLS, the gateway serves HTTPS and requires a client certificate signed by this PKI.
+    let tls: TestPKI?
     private let process: Process
 
     /// The base URL to push to (route prefix included).
-    var url: String { "http://127.0.0.1:\(port)\(prefix)" }
+    var url: String { "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)\(prefix)" }
 
-    /// Starts the gateway; with `basicAuth`, it requires those credentials (bcrypt hash in a web config).
-    static func start(basicAuth: (username: String, password: String)? = nil) async throws -> PushgatewayProcess {
+    /// Starts the gateway; with `basicAuth`, it requires those credentials (bcrypt hash in a web config);
+    /// with `tls`, HTTPS with that PKI's server certificate and a client certificate required.
+    static func start(
+        basicAuth: (username: String, password: String)? = nil, tls: TestPKI? = nil
+    ) async throws
+        -> PushgatewayProcess
+    {
         var lastError: any Error = FixtureError("pushgateway did not start")
         for _ in 0..<3 {  // the free port can be taken between probing and binding
             do {
-                return try await PushgatewayProcess(port: try freeLoopbackPort(), basicAuth: basicAuth)
+                return try await PushgatewayProcess(port: try freeLoopbackPort(), basicAuth: basicAuth, tls: tls)
             } catch {
                 lastError = error
             }
@@ -122,8 +166,9 @@ final class PushgatewayProcess: @unchecked Sendable {
         throw lastError
     }
 
-    private init(port: Int, basicAuth: (username: String, password: String)?) async throws {
+    private init(port: Int, basicAuth: (username: String, password: String)?, tls: TestPKI?) async throws {
         self.port = port
+        self.tls = tls
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "pushgateway-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -132,11 +177,23 @@ final class PushgatewayProcess: @unchecked Sendable {
             // Debian's default is one shared file under /var/lib/prometheus: each gateway gets its own.
             "--persistence.file=\(directory.appendingPathComponent("pushgateway.data").path)",
         ]
+        var webConfig = ""
         if let basicAuth {
-            let hash = try bcryptHash(basicAuth.password)
+            webConfig += "basic_auth_users:\n  \(basicAuth.username): \(try bcryptHash(basicAuth.password))\n"
+        }
+        if let tls {
+            webConfig += """
+                tls_server_config:
+                  cert_file: \(tls.serverCertFile)
+                  key_file: \(tls.serverKeyFile)
+                  client_auth_type: RequireAndVerifyClientCert
+                  client_ca_file: \(tls.caFile)
+
+                """
+        }
+        if !webConfig.isEmpty {
             let config = directory.appendingPathComponent("web.yml")
-            try "basic_auth_users:\n  \(basicAuth.username): \(hash)\n".write(
-                to: config, atomically: true, encoding: .utf8)
+            try webConfig.write(to: config, atomically: true, encoding: .utf8)
             arguments.append("--web.config.file=\(config.path)")
         }
         process = Process()
@@ -149,7 +206,9 @@ final class PushgatewayProcess: @unchecked Sendable {
         // /-/ready answers once the listener is up (also without credentials).
         for _ in 0..<100 {
             if !process.isRunning { break }
-            if let (status, _) = try? curlGet("\(url)/-/ready"), status == 200 || status == 401, process.isRunning {
+            if let (status, _) = try? curlGet("\(url)/-/ready", tls: tls), status == 200 || status == 401,
+                process.isRunning
+            {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -165,14 +224,14 @@ final class PushgatewayProcess: @unchecked Sendable {
 
     /// The groups the gateway holds, from its JSON API.
     func groups(username: String? = nil, password: String? = nil) throws -> [PushedGroup] {
-        let (status, body) = try curlGet("\(url)/api/v1/metrics", username: username, password: password)
+        let (status, body) = try curlGet("\(url)/api/v1/metrics", username: username, password: password, tls: tls)
         guard status == 200 else { throw FixtureError("GET /api/v1/metrics: \(status) \(body)") }
         return try PushedGroup.parse(json: body)
     }
 
     /// The gateway's own count of requests, `pushgateway_http_requests_total{code,handler,method}`.
     func requestCount(code: Int, handler: String = "push", method: String = "put") throws -> Int {
-        let (_, body) = try curlGet("\(url)/metrics")
+        let (_, body) = try curlGet("\(url)/metrics", tls: tls)
         let prefix = "pushgateway_http_requests_total{code=\"\(code)\",handler=\"\(handler)\",method=\"\(method)\"} "
         guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return 0 }
         return Int(line.dropFirst(prefix.count)) ?? -1
@@ -268,5 +327,46 @@ final class FixedStatusServer {
     func stop() {
         killAndWait(process)
         try? FileManager.default.removeItem(at: countFile)
+    }
+}
+
+/// A throw-away PKI made with the openssl tool: a CA, a server certificate for 127.0.0.1 and a client
+/// certificate, all valid for a day, in a temporary directory.
+final class TestPKI: Sendable {
+    let directory: URL
+    var caFile: String { path("ca.crt") }
+    var serverCertFile: String { path("server.crt") }
+    var serverKeyFile: String { path("server.key") }
+    var clientCertFile: String { path("client.crt") }
+    var clientKeyFile: String { path("client.key") }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pki-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(
+            ["req", "-x509"] + ec + ["-keyout", path("ca.key"), "-out", caFile, "-days", "1", "-subj", "/CN=test CA"])
+        try issue(
+            "server", subject: "/CN=127.0.0.1",
+            extensions: "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", ec: ec)
+        try issue("client", subject: "/CN=pusher", extensions: "extendedKeyUsage=clientAuth\n", ec: ec)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    private func issue(_ name: String, subject: String, extensions: String, ec: [String]) throws {
+        try openssl(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject])
+        try extensions.write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
+        try openssl([
+            "x509", "-req", "-in", path("\(name).csr"), "-CA", caFile, "-CAkey", path("ca.key"), "-CAcreateserial",
+            "-out", path("\(name).crt"), "-days", "1", "-extfile", path("\(name).ext"),
+        ])
+    }
+
+    private func openssl(_ arguments: [String]) throws {
+        let result = try runProgram("/usr/bin/openssl", arguments)
+        guard result.status == 0 else { throw FixtureError("openssl \(arguments.first ?? ""): \(result.stderr)") }
     }
 }

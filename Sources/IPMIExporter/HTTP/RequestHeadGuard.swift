@@ -2,7 +2,8 @@ import NIOCore
 
 /// Sits first in a connection's pipeline, on raw bytes, and enforces what the HTTP decoder does not:
 /// request line plus headers of at most `maxHeaderBytes` (else 431), and complete within `headerTimeout` once
-/// the first byte arrived (else 408), so a client that trickles headers (slowloris) cannot hold a connection.
+/// the first byte arrived (else 408), so a client that trickles headers (slowloris) cannot hold a connection;
+/// a new connection that sends nothing at all within that time is closed.
 /// The HTTP handler tells it where requests begin and end with ``RequestHeadGuard/Event`` outbound events.
 final class RequestHeadGuard: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
@@ -40,17 +41,34 @@ final class RequestHeadGuard: ChannelDuplexHandler {
                 return
             }
             if timer == nil && buffer.readableBytes > 0 {
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                timer = context.eventLoop.scheduleTask(in: headerTimeout) {
-                    let (handler, context) = loopBound.value
-                    handler.timer = nil
-                    guard handler.awaitingHead, !handler.rejected else { return }
-                    handler.reject(
-                        context: context, status: "408 Request Timeout", reason: "Request header not received in time")
-                }
+                startTimer(context: context)
             }
         }
         context.fireChannelRead(data)
+    }
+
+    /// A new connection must send its first request within the header timeout too, so connections opened and
+    /// left silent cannot hold the connection limit for the whole idle timeout.
+    func channelActive(context: ChannelHandlerContext) {
+        startTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    private func startTimer(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: headerTimeout) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            guard handler.awaitingHead, !handler.rejected else { return }
+            if handler.headerBytes == 0 {
+                // Nothing was said: nothing to answer.
+                handler.rejected = true
+                context.close(promise: nil)
+            } else {
+                handler.reject(
+                    context: context, status: "408 Request Timeout", reason: "Request header not received in time")
+            }
+        }
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {

@@ -1,0 +1,27 @@
+/// Faults a simulated BMC can be told to show; all off by default. The fleet applies loss, latency and
+/// corruption around the pure ``SimulatedBMC``; slot exhaustion is answered by the BMC itself.
+public struct BMCFaults: Sendable, Hashable {
+    /// Fraction (0...1) of received datagrams silently dropped.
+    public var lossRate: Double
+    /// Added to every answer (a slow BMC).
+    public var latency: Duration
+    /// Fraction of answers with one byte flipped (integrity or checksum failures at the console).
+    public var corruptionRate: Double
+    /// Fraction of answers cut short by a few bytes (wrong-sized responses).
+    public var truncationRate: Double
+    /// Open Session answers "insufficient resources" as if every session slot were in use.
+    public var sessionSlotsExhausted: Bool
+
+    public init(
+        lossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0, truncationRate: Double = 0,
+        sessionSlotsExhausted: Bool = false
+    ) {
+        self.lossRate = lossRate
+        self.latency = latency
+        self.corruptionRate = corruptionRate
+        self.truncationRate = truncationRate
+        self.sessionSlotsExhausted = sessionSlotsExhausted
+    }
+
+    public static let none = BMCFaults()
+}

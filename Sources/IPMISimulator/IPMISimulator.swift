@@ -1,1 +1,0 @@
-// Placeholder: IPMISimulator is filled in by its issue.

@@ -1,0 +1,188 @@
+import IPMI
+
+/// Sensors, the SDR repository, the SEL, DCMI power and IPMB bridging.
+extension SimulatedBMC {
+    /// Per-BMC seed for readings: the index, so BMC 3 always reads the same and differs from BMC 4.
+    var readingSeed: UInt64 { seed }
+
+    /// Get Sensor Reading (IPMI v2.0 section 35.14): reading, flags (event messages and scanning enabled),
+    /// then threshold comparison status, or the discrete state bits 0-7 and 8-14.
+    func sensorReading(_ data: [UInt8], now: Double) -> (CompletionCode, [UInt8]) {
+        guard let number = data.first else { return (.requestDataLengthInvalid, []) }
+        guard let sensor = profile.sensor(number: number) else { return (.requestedDataNotPresent, []) }
+        if sensor.isThreshold {
+            let raw = sensor.rawReading(at: now, bmcSeed: readingSeed)
+            return (.normal, [raw, 0xC0, 0xC0 | sensor.thresholdStatus(raw: raw)])
+        }
+        return (.normal, [0x00, 0xC0, UInt8(sensor.states & 0xFF), 0x80 | UInt8(sensor.states >> 8 & 0x7F)])
+    }
+
+    /// Get Sensor Thresholds (IPMI v2.0 section 35.9): readable mask, then LNC, LC, LNR, UNC, UC, UNR.
+    func sensorThresholds(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
+        guard let number = data.first else { return (.requestDataLengthInvalid, []) }
+        guard let sensor = profile.sensor(number: number) else { return (.requestedDataNotPresent, []) }
+        guard sensor.isThreshold else { return (.commandIllegalForSensor, []) }
+        return (.normal, [sensor.thresholdMask] + sensor.rawThresholds.map { $0 ?? 0 })
+    }
+
+    /// The SDR repository's timestamps move with every (simulated) boot.
+    var sdrTimestamp: UInt32 { bootTime }
+
+    /// Get SDR Repository Info (IPMI v2.0 section 33.9): version 51h, record count, free space, addition and
+    /// erase timestamps, operations (non-modal update, Reserve supported).
+    func sdrRepositoryInfo() -> (CompletionCode, [UInt8]) {
+        let count = UInt16(profile.sdrRecords.count)
+        return (
+            .normal,
+            [0x51] + littleEndian(count) + littleEndian(UInt16(0x0800)) + littleEndian(sdrTimestamp)
+                + littleEndian(sdrTimestamp) + [0x22]
+        )
+    }
+
+    /// Get SDR (IPMI v2.0 section 33.12): reservation (checked for partial reads), record ID (0000h first,
+    /// FFFFh last), offset, byte count (FFh = to the end). Answers the next record ID and the bytes.
+    func getSDR(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
+        guard data.count >= 6 else { return (.requestDataLengthInvalid, []) }
+        let reservation = UInt16(data[0]) | UInt16(data[1]) << 8
+        let requested = UInt16(data[2]) | UInt16(data[3]) << 8
+        let offset = Int(data[4])
+        let records = profile.sdrRecords
+        guard !records.isEmpty else { return (.requestedDataNotPresent, []) }
+        if offset != 0 || reservation != 0 {
+            guard reservation == sdrReservation, reservation != 0 else { return (.reservationCancelled, []) }
+        }
+        let index: Int
+        switch requested {
+        case 0x0000: index = 0
+        case 0xFFFF: index = records.count - 1
+        default: index = Int(requested) - 1
+        }
+        guard index >= 0, index < records.count else { return (.requestedDataNotPresent, []) }
+        let record = records[index]
+        guard offset <= record.count else { return (.parameterOutOfRange, []) }
+        let count = data[5] == 0xFF ? record.count - offset : min(Int(data[5]), record.count - offset)
+        let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : 0xFFFF
+        return (.normal, littleEndian(next) + record[offset..<(offset + count)])
+    }
+
+    /// SEL records (IPMI v2.0 section 32.1, type 02h system event): record ID, type, timestamp, generator ID
+    /// (BMC 20h, LUN 0), EvM revision 04h, sensor type and number, event direction/type, event data 1-3.
+    var selRecords: [[UInt8]] {
+        guard !selCleared else { return [] }
+        return profile.selEvents.enumerated().map { position, event in
+            let sensor = profile.sensors[event.sensorIndex]
+            let timestamp = bootTime &- event.age
+            let direction: UInt8 = event.deassertion ? 0x80 : 0x00
+            return littleEndian(UInt16(position + 1)) + [0x02] + littleEndian(timestamp)
+                + [0x20, 0x00, 0x04, sensor.sensorType, sensor.number, direction | sensor.eventReadingType]
+                + [event.offset, 0xFF, 0xFF]
+        }
+    }
+
+    /// Get SEL Info (IPMI v2.0 section 31.2).
+    func selInfo() -> (CompletionCode, [UInt8]) {
+        let records = selRecords
+        let lastAdd = records.last.map {
+            UInt32($0[3]) | UInt32($0[4]) << 8 | UInt32($0[5]) << 16 | UInt32($0[6]) << 24
+        }
+        return (
+            .normal,
+            [0x51] + littleEndian(UInt16(records.count)) + littleEndian(UInt16(0x0FF0))
+                + littleEndian(lastAdd ?? 0xFFFF_FFFF) + littleEndian(selCleared ? selEraseTime : 0xFFFF_FFFF)
+                + [0x02]
+        )
+    }
+
+    /// Get SEL Entry (IPMI v2.0 section 31.5), addressed like Get SDR.
+    func getSELEntry(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
+        guard data.count >= 6 else { return (.requestDataLengthInvalid, []) }
+        let reservation = UInt16(data[0]) | UInt16(data[1]) << 8
+        let requested = UInt16(data[2]) | UInt16(data[3]) << 8
+        let offset = Int(data[4])
+        if offset != 0 {
+            guard reservation == selReservation, reservation != 0 else { return (.reservationCancelled, []) }
+        }
+        let records = selRecords
+        guard !records.isEmpty else { return (.requestedDataNotPresent, []) }
+        let index: Int
+        switch requested {
+        case 0x0000: index = 0
+        case 0xFFFF: index = records.count - 1
+        default: index = Int(requested) - 1
+        }
+        guard index >= 0, index < records.count, offset < 16 else { return (.requestedDataNotPresent, []) }
+        let count = data[5] == 0xFF ? 16 - offset : min(Int(data[5]), 16 - offset)
+        let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : 0xFFFF
+        return (.normal, littleEndian(next) + records[index][offset..<(offset + count)])
+    }
+
+    /// Clear SEL (IPMI v2.0 section 31.9): reservation, "CLR", AAh initiates (00h only asks for status).
+    mutating func clearSEL(_ data: [UInt8], now: Double) -> (CompletionCode, [UInt8]) {
+        guard data.count >= 6 else { return (.requestDataLengthInvalid, []) }
+        let reservation = UInt16(data[0]) | UInt16(data[1]) << 8
+        guard reservation == selReservation else { return (.reservationCancelled, []) }
+        guard data[2] == 0x43, data[3] == 0x4C, data[4] == 0x52 else { return (.invalidDataField, []) }
+        if data[5] == 0xAA {
+            selCleared = true
+            selEraseTime = UInt32(clamping: Int64(now))
+        }
+        return (.normal, [0x01])
+    }
+
+    /// DCMI Get Power Reading, system power statistics mode (DCMI 1.5 section 6.6.1): current, minimum,
+    /// maximum and average watts, timestamp, statistics period (ms) and state "active".
+    func dcmiPowerReading(_ data: [UInt8], now: Double) -> (CompletionCode, [UInt8]) {
+        guard data.count >= 4 else { return (.requestDataLengthInvalid, []) }
+        guard data[0] == Command.dcmiGroupID else { return (.invalidDataField, []) }
+        guard data[1] == 0x01 else { return (.invalidDataField, []) }
+        guard let index = profile.dcmiPowerSensorIndex else { return (.invalidCommand, []) }
+        let sensor = profile.sensors[index]
+        let current = sensor.conversion.value(raw: sensor.rawReading(at: now, bmcSeed: readingSeed))
+        let watts = { (value: Double) in UInt16(clamping: Int(value.rounded())) }
+        let minimum = sensor.nominal - sensor.drift - sensor.spread
+        let maximum = sensor.nominal + sensor.drift + sensor.spread
+        return (
+            .normal,
+            [Command.dcmiGroupID] + littleEndian(watts(current)) + littleEndian(watts(max(0, minimum)))
+                + littleEndian(watts(maximum)) + littleEndian(watts(sensor.nominal))
+                + littleEndian(UInt32(clamping: Int64(now))) + littleEndian(UInt32(3_600_000)) + [0x40]
+        )
+    }
+
+    /// DCMI Get DCMI Capabilities Info parameter 1 (DCMI 1.5 section 6.1.1): DCMI 1.5, power management
+    /// supported.
+    func dcmiCapabilities(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
+        guard data.count >= 2 else { return (.requestDataLengthInvalid, []) }
+        guard data[0] == Command.dcmiGroupID else { return (.invalidDataField, []) }
+        guard data[1] == 0x01 else { return (.invalidDataField, []) }
+        return (.normal, [Command.dcmiGroupID, 0x01, 0x05, 0x02, 0x00, 0x01, 0x00, 0x01])
+    }
+
+    /// The satellite controller on IPMB 30h.
+    static let satelliteAddress: UInt8 = 0x30
+
+    /// Send Message (IPMI v2.0 section 22.7) to the primary IPMB (channel 0): the satellite controller at 30h
+    /// answers Get Device ID. The BMC answers the Send Message, then (tracking mode) routes the satellite's
+    /// response back as its own message.
+    func sendMessage(_ request: IPMIRequestMessage) -> [IPMIResponseMessage] {
+        guard request.data.count >= 8, let inner = try? IPMIRequestMessage.decode(Array(request.data.dropFirst()))
+        else { return [response(to: request, code: .requestDataLengthInvalid, data: [])] }
+        guard request.data[0] & 0x0F == 0x00, inner.responderAddress == Self.satelliteAddress else {
+            // Completion code 83h: NAK on write, nobody at that address (table 22-10).
+            return [response(to: request, code: CompletionCode(rawValue: 0x83), data: [])]
+        }
+        let (code, data): (CompletionCode, [UInt8])
+        switch (inner.netFn, inner.command) {
+        case (.app, AppCommand.getDeviceID):
+            // A satellite management controller: device 30h, firmware 1.10, IPMI 2.0, sensor device only.
+            (code, data) = (.normal, [0x30, 0x01, 0x01, 0x10, 0x02, 0x01, 0x00, 0x00, 0x00, 0x30, 0x00, 0, 0, 0, 0])
+        default:
+            (code, data) = (.invalidCommand, [])
+        }
+        let bridged = IPMIResponseMessage(
+            requesterAddress: inner.requesterAddress, netFnCode: inner.netFn.response, requesterLUN: inner.requesterLUN,
+            responderAddress: inner.responderAddress, rqSeq: inner.rqSeq, responderLUN: inner.responderLUN,
+            command: inner.command, completionCode: code, data: data)
+        return [response(to: request, code: .normal, data: []), bridged]
+    }
+}

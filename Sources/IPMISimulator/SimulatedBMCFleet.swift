@@ -1,0 +1,180 @@
+import Foundation
+import IPMI
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Many simulated BMCs in one process, one UDP socket each on consecutive ports. Each BMC's state is confined
+/// to its channel's event loop; the shared ``BMCProfile`` keeps per-BMC memory small.
+public final class SimulatedBMCFleet: Sendable {
+    /// "host:port" of every BMC, in index order.
+    public let addresses: [String]
+    /// The bound ports, in index order.
+    public let ports: [Int]
+    public let profile: BMCProfile
+    private let channels: [any Channel]
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+    private let logger: Logger
+
+    private init(
+        channels: [any Channel], host: String, profile: BMCProfile, ownedGroup: MultiThreadedEventLoopGroup?,
+        logger: Logger
+    ) {
+        self.channels = channels
+        self.ports = channels.map { $0.localAddress?.port ?? 0 }
+        self.addresses = ports.map { host.contains(":") ? "[\(host)]:\($0)" : "\(host):\($0)" }
+        self.profile = profile
+        self.ownedGroup = ownedGroup
+        self.logger = logger
+    }
+
+    /// Starts `count` BMCs on `host`, ports `basePort`, `basePort + 1`, … (`basePort` 0: any free ports).
+    /// The configuration defaults to the built-in server; `faults` apply to every BMC until changed.
+    public static func start(
+        count: Int, basePort: Int, host: String = "127.0.0.1",
+        configuration: SimulatorConfiguration = .defaultServer, faults: BMCFaults = .none,
+        group: (any EventLoopGroup)? = nil, logger: Logger
+    ) async throws -> SimulatedBMCFleet {
+        precondition(count > 0, "a fleet needs at least one BMC")
+        let profile = try BMCProfile(configuration)
+        let ownedGroup = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: min(4, System.coreCount)) : nil
+        let loopGroup: any EventLoopGroup = group ?? ownedGroup!
+        let bootTime = Date().timeIntervalSince1970
+        // Bind in batches so thousands of BMCs start in seconds without flooding the event loops.
+        var channels: [any Channel] = []
+        channels.reserveCapacity(count)
+        var failure: (any Error)?
+        for batchStart in stride(from: 0, to: count, by: 256) {
+            var pending: [EventLoopFuture<any Channel>] = []
+            for index in batchStart..<min(count, batchStart + 256) {
+                let port = basePort == 0 ? 0 : basePort + index
+                pending.append(
+                    DatagramBootstrap(group: loopGroup)
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                let bmc = SimulatedBMC(profile: profile, index: index, bootTime: bootTime)
+                                try channel.pipeline.syncOperations.addHandler(
+                                    BMCChannelHandler(bmc: bmc, faults: faults, seed: UInt64(index)))
+                            }
+                        }
+                        .bind(host: host, port: port))
+            }
+            for future in pending {
+                do {
+                    channels.append(try await future.get())
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            if failure != nil { break }
+        }
+        if let failure {
+            for channel in channels { try? await channel.close() }
+            try? await ownedGroup?.shutdownGracefully()
+            throw failure
+        }
+        logger.info(
+            "simulated BMCs listening",
+            metadata: [
+                "count": "\(count)", "first": "\(host):\(channels.first?.localAddress?.port ?? 0)",
+                "sensors": "\(profile.sensors.count)",
+            ])
+        return SimulatedBMCFleet(
+            channels: channels, host: host, profile: profile, ownedGroup: ownedGroup, logger: logger)
+    }
+
+    public var count: Int { channels.count }
+
+    private func withHandler(_ index: Int, _ body: @escaping @Sendable (BMCChannelHandler) -> Void) async throws {
+        let channel = channels[index]
+        try await channel.eventLoop.submit {
+            body(try channel.pipeline.syncOperations.handler(type: BMCChannelHandler.self))
+        }.get()
+    }
+
+    /// Changes the faults of one BMC.
+    public func setFaults(_ faults: BMCFaults, bmc index: Int) async throws {
+        try await withHandler(index) { $0.faults = faults }
+    }
+
+    /// Simulates a reboot of one BMC: sessions wiped, SDR/SEL timestamps changed, reservations cancelled.
+    public func reboot(bmc index: Int) async throws {
+        try await withHandler(index) { $0.bmc.reboot(at: Date().timeIntervalSince1970) }
+    }
+
+    /// Number of sessions (including handshakes in progress) one BMC holds.
+    public func sessionCount(bmc index: Int) async throws -> Int {
+        let channel = channels[index]
+        return try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: BMCChannelHandler.self).bmc.sessionCount
+        }.get()
+    }
+
+    /// Closes every socket (and the event loops the fleet created itself).
+    public func stop() async {
+        for channel in channels { try? await channel.close() }
+        try? await ownedGroup?.shutdownGracefully()
+        logger.info("simulated BMCs stopped", metadata: ["count": "\(channels.count)"])
+    }
+}
+
+/// Feeds datagrams to one ``SimulatedBMC`` and applies its faults.
+final class BMCChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    var bmc: SimulatedBMC
+    var faults: BMCFaults
+    private var random: SplitMix64
+
+    init(bmc: SimulatedBMC, faults: BMCFaults, seed: UInt64) {
+        self.bmc = bmc
+        self.faults = faults
+        self.random = SplitMix64(seed: seed ^ 0xFA17)
+        self.bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
+    }
+
+    private func chance(_ rate: Double) -> Bool {
+        rate > 0 && Double(random.next() >> 11) / Double(UInt64(1) << 53) < rate
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        if chance(faults.lossRate) { return }
+        bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
+        let datagram = Array(envelope.data.readableBytesView)
+        let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
+        guard !answers.isEmpty else { return }
+        var outgoing: [AddressedEnvelope<ByteBuffer>] = []
+        for var answer in answers {
+            if chance(faults.corruptionRate), answer.count > 8 {
+                let position = 4 + Int(random.next() % UInt64(answer.count - 4))
+                answer[position] ^= 0x5A
+            }
+            if chance(faults.truncationRate), answer.count > 8 {
+                answer.removeLast(1 + Int(random.next() % 4))
+            }
+            outgoing.append(
+                AddressedEnvelope(
+                    remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: answer)))
+        }
+        if faults.latency > .zero {
+            let delay = TimeAmount.nanoseconds(
+                faults.latency.components.seconds * 1_000_000_000 + faults.latency.components.attoseconds
+                    / 1_000_000_000)
+            let channel = context.channel
+            let delayed = outgoing
+            context.eventLoop.scheduleTask(in: delay) {
+                for envelope in delayed { channel.write(envelope, promise: nil) }
+                channel.flush()
+            }
+        } else {
+            for envelope in outgoing { context.write(wrapOutboundOut(envelope), promise: nil) }
+            context.flush()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A UDP socket reports ICMP port unreachable for consoles that went away; nothing to do.
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import IPMI
+import IPMIClient
+import Logging
+
+/// The options that name a BMC and how to log in, shared by the operator commands (`raw`, `sensors`).
+struct BMCOptions: ParsableArguments {
+    @Option(
+        name: .customShort("H"),
+        help: ArgumentHelp("The BMC, as HOST, HOST:PORT or [IPv6]:PORT (default port 623).", valueName: "host"))
+    var host: String
+
+    @Option(name: .customShort("U"), help: ArgumentHelp("User name.", valueName: "user"))
+    var user: String
+
+    @Option(
+        name: .customShort("I"),
+        help: ArgumentHelp(
+            "Cipher suite ID (1-3, 6-8, 11, 12, 15-17); the strongest both sides support when omitted.",
+            valueName: "suite"))
+    var cipherSuite: UInt8?
+
+    @Option(
+        name: .customShort("L"),
+        help: ArgumentHelp("Privilege level: user, operator or administrator.", valueName: "level"))
+    var privilege: String = "administrator"
+
+    @Option(name: .customLong("password-file"), help: "A file whose first line is the password.")
+    var passwordFile: String?
+
+    @Option(
+        name: .customShort("P"),
+        help: ArgumentHelp(
+            "The password (visible to other users in process listings: prefer --password-file or IPMI_PASSWORD).",
+            valueName: "password"))
+    var password: String?
+
+    @Option(
+        name: .customShort("b"),
+        help: ArgumentHelp("Bridge: the channel of the target controller (with -t).", valueName: "channel"))
+    var bridgeChannel: UInt8?
+
+    @Option(
+        name: .customShort("t"),
+        help: ArgumentHelp("Bridge: the IPMB address of the target controller, e.g. 0x30.", valueName: "address"))
+    var bridgeTarget: String?
+
+    @Option(help: "Seconds to wait for each answer before sending again.")
+    var timeout: Double = 1
+
+    @Option(help: "How many times to send a request again after a timeout.")
+    var retries: Int = 2
+
+    @Flag(help: "Log the negotiated session and every packet (hex) to standard error.")
+    var debug = false
+
+    func makeLogger(label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = debug ? .debug : .error
+        return logger
+    }
+
+    /// A client for the BMC, with credentials checked and the password read from where the user put it.
+    func makeClient(logger: Logger) throws -> IPMIClient {
+        let (hostName, port) = try Self.splitHostPort(host)
+        let level: PrivilegeLevel
+        switch privilege.lowercased() {
+        case "user": level = .user
+        case "operator": level = .operator
+        case "administrator", "admin": level = .administrator
+        default: throw ValidationError("unknown privilege level '\(privilege)' (user, operator or administrator)")
+        }
+        var suite: CipherSuite?
+        if let cipherSuite {
+            guard let known = CipherSuite(id: cipherSuite) else {
+                throw ValidationError("unsupported cipher suite \(cipherSuite)")
+            }
+            suite = known
+        }
+        var bridge: BridgeTarget?
+        if bridgeChannel != nil || bridgeTarget != nil {
+            guard let bridgeChannel, let bridgeTarget, let address = Self.parseByte(bridgeTarget) else {
+                throw ValidationError("bridging needs both -b CHANNEL and -t ADDRESS (e.g. -b 0 -t 0x30)")
+            }
+            bridge = BridgeTarget(channel: bridgeChannel, address: address)
+        }
+        var options = ClientOptions()
+        options.requestTimeout = .milliseconds(Int(max(0.05, timeout) * 1000))
+        options.retries = max(0, retries)
+        return try IPMIClient(
+            host: hostName, port: port, username: user, password: try readPassword(), cipherSuite: suite,
+            privilege: level, bridge: bridge, options: options, logger: logger)
+    }
+
+    private func readPassword() throws -> String {
+        if let passwordFile {
+            let contents = try String(contentsOfFile: passwordFile, encoding: .utf8)
+            return String(contents.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+        }
+        if let password { return password }
+        if let password = ProcessInfo.processInfo.environment["IPMI_PASSWORD"] {
+            return password
+        }
+        throw ValidationError("no password: use --password-file FILE or the IPMI_PASSWORD environment variable")
+    }
+
+    /// "0x30", "30h" or "48".
+    static func parseByte(_ text: String) -> UInt8? {
+        let lower = text.lowercased()
+        if lower.hasPrefix("0x") { return UInt8(lower.dropFirst(2), radix: 16) }
+        if lower.hasSuffix("h") { return UInt8(lower.dropLast(), radix: 16) }
+        return UInt8(lower)
+    }
+
+    /// "host", "host:port", "[v6]" or "[v6]:port".
+    static func splitHostPort(_ text: String) throws -> (String, Int) {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let hostName = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard !rest.isEmpty else { return (hostName, 623) }
+            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port) else {
+                throw ValidationError("invalid port in '\(text)'")
+            }
+            return (hostName, port)
+        }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard let port = Int(parts[1]), (1...65535).contains(port) else {
+                throw ValidationError("invalid port in '\(text)'")
+            }
+            return (String(parts[0]), port)
+        }
+        return (text, 623)
+    }
+}
+
+/// Prints one clear line for an error and exits 1; usage errors keep ArgumentParser's own message.
+func reportAndExit(_ command: String, _ error: any Error) throws -> Never {
+    if error is ValidationError || error is ExitCode { throw error }
+    FileHandle.standardError.write(Data("ipmi-exporter \(command): \(error)\n".utf8))
+    throw ExitCode.failure
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import IPMI
+import IPMIClient
+
+/// `ipmi-exporter raw`: one IPMI request, like `ipmitool raw`.
+struct RawCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "raw",
+        abstract: "Send one IPMI request and print the response data bytes in hex.",
+        discussion: """
+            Like `ipmitool raw`: NETFN, CMD and DATA are bytes (0x06, 6, 06h). The response data is printed as \
+            two-digit hex bytes separated by spaces. A completion code other than 0x00 is printed to standard \
+            error and exits 1. The password comes from --password-file FILE or the IPMI_PASSWORD environment \
+            variable.
+
+            Example: IPMI_PASSWORD=secret ipmi-exporter raw -H 10.0.0.5 -U admin 0x06 0x01
+            """
+    )
+
+    @OptionGroup var bmc: BMCOptions
+
+    @Argument(help: "Network function, e.g. 0x06 for App.")
+    var netFn: String
+
+    @Argument(help: "Command, e.g. 0x01 for Get Device ID.")
+    var command: String
+
+    @Argument(help: "Request data bytes.")
+    var data: [String] = []
+
+    func validate() throws {
+        for byte in [netFn, command] + data where BMCOptions.parseByte(byte) == nil {
+            throw ValidationError("'\(byte)' is not a byte (use 0x06, 6 or 06h)")
+        }
+    }
+
+    func run() async throws {
+        let logger = bmc.makeLogger(label: "ipmi-exporter.raw")
+        let netFnByte = BMCOptions.parseByte(netFn)!
+        let commandByte = BMCOptions.parseByte(command)!
+        let bytes = data.map { BMCOptions.parseByte($0)! }
+        let response: IPMIResponse
+        do {
+            let client = try bmc.makeClient(logger: logger)
+            do {
+                try await client.connect()
+                response = try await client.request(
+                    netFn: NetFn(rawValue: netFnByte), command: commandByte, data: bytes, lun: 0)
+                await client.close()
+            } catch {
+                await client.close()
+                throw error
+            }
+        } catch {
+            try reportAndExit("raw", error)
+        }
+        guard response.completionCode == .normal else {
+            FileHandle.standardError.write(Data("\(response.completionCode)\n".utf8))
+            throw ExitCode.failure
+        }
+        print(response.data.map { String(format: "%02x", $0) }.joined(separator: " "))
+    }
+}

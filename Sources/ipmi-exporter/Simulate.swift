@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import IPMISimulator
+import Logging
+
+/// `ipmi-exporter simulate`: simulated BMCs on consecutive UDP ports, for tests, benchmarks and trying the
+/// exporter without hardware.
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve simulated BMCs (IPMI v2.0 / RMCP+) on consecutive UDP ports.",
+        discussion: """
+            Every BMC accepts the test credential user "admin", password "password" (administrator), plus \
+            "operator"/"operator" and "reader"/"reader" unless --config defines other users. These are test \
+            credentials of the simulator: never reuse them elsewhere. Listens on loopback unless told otherwise.
+            """
+    )
+
+    @Option(help: "HOST:PORT of the first BMC; the others follow on the next ports.")
+    var listen: String = "127.0.0.1:6230"
+
+    @Option(help: "Number of BMCs.")
+    var count: Int = 1
+
+    @Option(help: "YAML file describing users, cipher suites and sensors (default: the built-in server).")
+    var config: String?
+
+    @Option(help: "Fraction of received datagrams to drop, e.g. 0.05.")
+    var loss: Double = 0
+
+    @Option(help: "Milliseconds added to every answer.")
+    var latency: Int = 0
+
+    @Option(help: "Fraction of answers with a corrupted byte.")
+    var corrupt: Double = 0
+
+    @Option(help: "Fraction of answers cut short.")
+    var truncate: Double = 0
+
+    @Flag(help: "Refuse every Open Session as if all session slots were taken.")
+    var slotsExhausted = false
+
+    @Flag(help: "Print the built-in server configuration (YAML) and exit.")
+    var printDefaultConfig = false
+
+    @Option(help: "Log level: trace, debug, info, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard count >= 1, count <= 60000 else { throw ValidationError("--count must be between 1 and 60000") }
+        guard (0...1).contains(loss), (0...1).contains(corrupt), (0...1).contains(truncate) else {
+            throw ValidationError("--loss, --corrupt and --truncate are fractions between 0 and 1")
+        }
+        guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
+    }
+
+    func run() async throws {
+        if printDefaultConfig {
+            print(SimulatorConfiguration.defaultServerYAML)
+            return
+        }
+        var logger = Logger(label: "ipmi-exporter.simulate")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            port > 0, port + count - 1 <= 65535
+        else { throw ValidationError("--listen must be HOST:PORT with room for \(count) ports") }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let configuration: SimulatorConfiguration
+        if let config {
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            configuration = try SimulatorConfiguration.parse(yaml: text)
+        } else {
+            configuration = .defaultServer
+        }
+        let faults = BMCFaults(
+            lossRate: loss, latency: .milliseconds(latency), corruptionRate: corrupt, truncationRate: truncate,
+            sessionSlotsExhausted: slotsExhausted)
+        let fleet = try await SimulatedBMCFleet.start(
+            count: count, basePort: port, host: host, configuration: configuration, faults: faults, logger: logger)
+        say(
+            "Serving \(fleet.count) simulated BMC(s): \(fleet.addresses.first!)"
+                + (fleet.count > 1 ? " … \(fleet.addresses.last!)" : ""))
+        say(
+            "Test credential: user admin, password password (e.g. ipmitool -I lanplus -H \(host) -p \(port) -U admin -P password -C 17 sdr elist)"
+        )
+        await waitForTermination()
+        await fleet.stop()
+    }
+
+    /// Writes a line to standard output at once (print buffers when stdout is a pipe).
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    private func waitForTermination() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "simulate.signals")
+            let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+            nonisolated(unsafe) var resumed = false
+            for source in sources {
+                source.setEventHandler {
+                    guard !resumed else { return }
+                    resumed = true
+                    for s in sources { s.cancel() }
+                    continuation.resume()
+                }
+                source.resume()
+            }
+        }
+    }
+}

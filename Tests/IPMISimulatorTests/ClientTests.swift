@@ -1,0 +1,130 @@
+import IPMI
+import IPMIClient
+import IPMISensors
+import IPMISimulator
+import Logging
+import Testing
+
+/// Our own client against the simulator: every cipher suite, negotiation, bridging, SDR decoding.
+@Suite("IPMIClient against the simulator")
+struct ClientTests {
+    static let logger = Logger(label: "simulator-client-test")
+
+    @Test("Get Device ID over every cipher suite", arguments: [1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17] as [UInt8])
+    func everySuite(suite: UInt8) async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: CipherSuite(id: suite), logger: Self.logger)
+            try await client.connect()
+            let session = await client.session
+            #expect(session?.cipherSuite.id == suite)
+            #expect(session?.privilege == .administrator)
+            let response = try await client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            #expect(response.completionCode == .normal)
+            #expect(response.data.prefix(5) == [0x20, 0x01, 0x02, 0x45, 0x02])
+            await client.close()
+        }
+    }
+
+    @Test("negotiation picks suite 17; suite 0 is refused unless enabled")
+    func negotiation() async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password", logger: Self.logger)
+            try await client.connect()
+            let session = await client.session
+            #expect(session?.cipherSuite.id == 17)
+            #expect(session?.offeredCipherSuites.compactMap(\.id) == [1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17])
+            await client.close()
+
+            let zero = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: CipherSuite(id: 0), allowUnauthenticated: true, logger: Self.logger)
+            await #expect(throws: (any Error).self) { try await zero.connect() }
+        }
+    }
+
+    @Test("wrong password and unknown user are refused")
+    func refused() async throws {
+        try await withSimulatedBMC { fleet in
+            for (user, password) in [("admin", "wrong"), ("nobody", "password")] {
+                let client = try IPMIClient(
+                    host: "127.0.0.1", port: fleet.ports[0], username: user, password: password,
+                    cipherSuite: .suite17, logger: Self.logger)
+                await #expect(throws: (any Error).self) { try await client.connect() }
+            }
+        }
+    }
+
+    @Test("bridged Get Device ID reaches the satellite controller at 30h")
+    func bridging() async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: .suite17, bridge: BridgeTarget(channel: 0, address: 0x30), logger: Self.logger)
+            try await client.connect()
+            let response = try await client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            #expect(response.completionCode == .normal)
+            #expect(response.data.first == 0x30)
+            #expect(response.data.count == 15)
+            await client.close()
+        }
+    }
+
+    @Test("commands above the session privilege answer D4h")
+    func privilege() async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: .suite17, privilege: .user, logger: Self.logger)
+            try await client.connect()
+            let off = try await client.request(netFn: .chassis, command: 0x02, data: [0x00], lun: 0)
+            #expect(off.completionCode == .insufficientPrivilege)
+            let status = try await client.request(netFn: .chassis, command: 0x01, data: [], lun: 0)
+            #expect(status.completionCode == .normal)
+            #expect(status.data.first.map { $0 & 0x01 } == 1)
+            await client.close()
+        }
+    }
+
+    @Test("the SDR repository decodes with IPMISensors into the configured sensors")
+    func sdrRepository() async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: .suite17, logger: Self.logger)
+            try await client.connect()
+            let repository = try await SDRRepositoryReader(logger: Self.logger).read(from: client)
+            #expect(repository.records.count == 49)
+            #expect(repository.skippedRecords == 0)
+            var full: [String: FullSensorRecord] = [:]
+            var compact: [String: CompactSensorRecord] = [:]
+            for record in repository.records {
+                switch record {
+                case .fullSensor(let r): full[r.name] = r
+                case .compactSensor(let r): compact[r.name] = r
+                default: Issue.record("unexpected record \(record)")
+                }
+            }
+            #expect(full.count == 37)
+            #expect(compact.count == 12)
+            let twelve = try #require(full["12V"])
+            #expect(twelve.conversion.m == 6)
+            #expect(twelve.conversion.rExponent == -2)
+            #expect(twelve.sensorType == 0x02)
+            let inlet = try #require(full["Inlet Temp"])
+            #expect(inlet.conversion.b == -40)
+            #expect(inlet.entityID == 55)
+            #expect(inlet.conversion.value(raw: try #require(inlet.thresholds.lowerCritical)) == -5)
+            #expect(compact["Drive 3"]?.sensorType == 0x0D)
+            #expect(compact["Fan Redundancy"]?.eventReadingType == 0x0B)
+
+            let sensors = SensorDefinition.sensors(in: repository.records)
+            let readings = try await SensorReader(logger: Self.logger).readAll(sensors, from: client)
+            let fan6 = try #require(readings.first { $0.name == "FAN6" })
+            #expect(fan6.value == 450)
+            await client.close()
+        }
+    }
+}

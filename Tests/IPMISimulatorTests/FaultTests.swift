@@ -1,0 +1,114 @@
+import IPMI
+import IPMIClient
+import IPMISimulator
+import Logging
+import Testing
+
+/// Fault injection through the fleet, observed by our client.
+@Suite("Simulated faults")
+struct FaultTests {
+    static let logger = Logger(label: "simulator-fault-test")
+
+    static func client(port: Int, timeout: Duration = .milliseconds(200)) throws -> IPMIClient {
+        var options = ClientOptions()
+        options.requestTimeout = timeout
+        options.retries = 3
+        return try IPMIClient(
+            host: "127.0.0.1", port: port, username: "admin", password: "password", cipherSuite: .suite17,
+            options: options, logger: logger)
+    }
+
+    @Test("with 5 % packet loss, retries carry 200 requests through")
+    func loss() async throws {
+        try await withSimulatedBMC(faults: BMCFaults(lossRate: 0.05)) { fleet in
+            let client = try Self.client(port: fleet.ports[0])
+            try await client.connect()
+            var answered = 0
+            for number in 0..<200 {
+                let response = try await client.request(
+                    netFn: .sensorEvent, command: 0x2D, data: [UInt8(number % 49 + 1)], lun: 0)
+                if response.completionCode == .normal { answered += 1 }
+            }
+            #expect(answered == 200)
+            await client.close()
+        }
+    }
+
+    @Test("added latency delays every answer")
+    func latency() async throws {
+        try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(150))) { fleet in
+            let client = try Self.client(port: fleet.ports[0], timeout: .milliseconds(1000))
+            try await client.connect()
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            #expect(response.completionCode == .normal)
+            #expect(clock.now - start >= .milliseconds(150))
+            await client.close()
+        }
+    }
+
+    @Test("after a reboot the old session is gone and a new one works")
+    func reboot() async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try Self.client(port: fleet.ports[0])
+            try await client.connect()
+            let before = try await client.request(netFn: .storage, command: 0x20, data: [], lun: 0)
+            #expect(try await fleet.sessionCount(bmc: 0) == 1)
+            try await fleet.reboot(bmc: 0)
+            #expect(try await fleet.sessionCount(bmc: 0) == 0)
+            await #expect(throws: (any Error).self) {
+                _ = try await client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            }
+            let fresh = try Self.client(port: fleet.ports[0])
+            try await fresh.connect()
+            let after = try await fresh.request(netFn: .storage, command: 0x20, data: [], lun: 0)
+            // Bytes 5-8 of Get SDR Repository Info: the most recent addition timestamp.
+            #expect(after.data[5..<9] != before.data[5..<9])
+            await fresh.close()
+            await client.close()
+        }
+    }
+
+    @Test("exhausted session slots refuse Open Session with status 01h")
+    func slotsExhausted() async throws {
+        try await withSimulatedBMC { fleet in
+            try await fleet.setFaults(BMCFaults(sessionSlotsExhausted: true), bmc: 0)
+            let client = try Self.client(port: fleet.ports[0])
+            do {
+                try await client.connect()
+                Issue.record("connect succeeded although every slot is taken")
+            } catch {
+                #expect("\(error)".contains("0x01"))
+            }
+            try await fleet.setFaults(.none, bmc: 0)
+            let again = try Self.client(port: fleet.ports[0])
+            try await again.connect()
+            await again.close()
+        }
+    }
+
+    @Test("corrupted answers never establish a session")
+    func corruption() async throws {
+        try await withSimulatedBMC(faults: BMCFaults(corruptionRate: 1)) { fleet in
+            let client = try Self.client(port: fleet.ports[0], timeout: .milliseconds(100))
+            await #expect(throws: (any Error).self) { try await client.connect() }
+        }
+    }
+
+    @Test("each BMC of a fleet answers on its own port with its own GUID")
+    func fleet() async throws {
+        try await withSimulatedBMC(count: 3) { fleet in
+            #expect(fleet.addresses.count == 3)
+            #expect(Set(fleet.ports).count == 3)
+            var guids: Set<[UInt8]> = []
+            for port in fleet.ports {
+                let client = try Self.client(port: port)
+                try await client.connect()
+                guids.insert(try await client.request(netFn: .app, command: 0x37, data: [], lun: 0).data)
+                await client.close()
+            }
+            #expect(guids.count == 3)
+        }
+    }
+}

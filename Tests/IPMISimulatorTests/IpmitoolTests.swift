@@ -1,0 +1,123 @@
+import Foundation
+import IPMISimulator
+import IPMITestSupport
+import Testing
+
+/// ipmitool is an independent client: what it prints must match the built-in server's configured values.
+@Suite("ipmitool against the simulator", .serialized)
+struct IpmitoolTests {
+    // ipmitool has no MD5-128 integrity (suites 11 and 12); those are covered by FreeIPMI and our client.
+    @Test("mc info over every cipher suite ipmitool implements", arguments: [17, 16, 15, 3, 2, 1, 8, 7, 6])
+    func mcInfo(suite: Int) async throws {
+        try await withSimulatedBMC { fleet in
+            let output = try ExternalCommand.output(
+                "ipmitool", ipmitoolArguments(port: fleet.ports[0], suite: suite) + ["mc", "info"])
+            #expect(output.contains("Device ID                 : 32"))
+            #expect(output.contains("Firmware Revision         : 2.45"))
+            #expect(output.contains("IPMI Version              : 2.0"))
+            #expect(output.contains("Product ID                : 21321"))
+        }
+    }
+
+    @Test("sdr elist shows every configured sensor with its state")
+    func sdrElist() async throws {
+        try await withSimulatedBMC { fleet in
+            let output = try ExternalCommand.output(
+                "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["sdr", "elist"])
+            let lines = output.split(separator: "\n")
+            #expect(lines.count == 49)
+            let columns = Dictionary(
+                lines.map { line in
+                    let fields = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                    return (fields[0], fields)
+                }, uniquingKeysWith: { a, _ in a })
+            #expect(columns["PCIe Slot3 Temp"]?[2] == "unc")
+            #expect(columns["FAN6"]?[2] == "lcr")
+            #expect(columns["FAN6"]?[4] == "450 RPM")
+            #expect(columns["CPU1 Temp"]?[2] == "ok")
+            #expect(columns["CPU1 Temp"]?[3] == "3.1")
+            #expect(columns["Fan Redundancy"]?[4] == "Redundancy Lost")
+            #expect(columns["Drive 2"]?[4] == "Drive Present")
+            #expect(columns["PSU1 Status"]?[4] == "Presence detected")
+            // CPU1 Temp: nominal 52, drift 4, spread 3.
+            let cpu = Double(columns["CPU1 Temp"]?[4].split(separator: " ").first ?? "") ?? -1
+            #expect((45...59).contains(cpu))
+            // 12V: nominal 12.06 ± 0.12, resolution 0.06.
+            let twelve = Double(columns["12V"]?[4].split(separator: " ").first ?? "") ?? -1
+            #expect((11.8...12.3).contains(twelve))
+            #expect(columns["FAN Duty"]?[4].hasSuffix("percent") == true)
+        }
+    }
+
+    @Test("sensor shows the configured thresholds")
+    func sensorThresholds() async throws {
+        try await withSimulatedBMC { fleet in
+            let output = try ExternalCommand.output("ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["sensor"])
+            let fan = output.split(separator: "\n").first { $0.hasPrefix("FAN6 ") }
+                .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+            #expect(fan == ["FAN6", "450.000", "RPM", "cr", "300.000", "500.000", "700.000", "na", "na", "na"])
+            let inlet = output.split(separator: "\n").first { $0.hasPrefix("Inlet Temp") }
+                .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+            #expect(inlet?[4...] == ["na", "-5.000", "0.000", "40.000", "45.000", "na"])
+        }
+    }
+
+    @Test("chassis status, sel elist, dcmi power reading, system firmware, bridged mc info")
+    func otherCommands() async throws {
+        try await withSimulatedBMC { fleet in
+            let arguments = ipmitoolArguments(port: fleet.ports[0])
+            let chassis = try ExternalCommand.output("ipmitool", arguments + ["chassis", "status"])
+            #expect(chassis.contains("System Power         : on"))
+            #expect(chassis.contains("Power Restore Policy : previous"))
+            let sel = try ExternalCommand.output("ipmitool", arguments + ["sel", "elist"])
+            let events = sel.split(separator: "\n")
+            #expect(events.count == 4)
+            #expect(events[2].contains("FAN6") && events[2].contains("Lower Critical going low"))
+            #expect(events[3].contains("Redundancy Lost"))
+            let power = try ExternalCommand.output("ipmitool", arguments + ["dcmi", "power", "reading"])
+            // System Power: nominal 284, drift 40, spread 16, 4 W resolution; average = nominal.
+            #expect(power.contains("Average power reading over sample period:      284 Watts"))
+            let firmware = try ExternalCommand.output(
+                "ipmitool", arguments + ["mc", "getsysinfo", "system_fw_version"])
+            #expect(firmware.trimmingCharacters(in: .whitespacesAndNewlines) == "SIM-BIOS 1.4.2")
+            let satellite = try ExternalCommand.run("ipmitool", arguments + ["-b", "0", "-t", "0x30", "mc", "info"])
+            #expect(satellite.stdout.contains("Device ID                 : 48"))
+            #expect(satellite.stdout.contains("Firmware Revision         : 1.10"))
+        }
+    }
+
+    @Test("a wrong password is refused")
+    func wrongPassword() async throws {
+        try await withSimulatedBMC { fleet in
+            let result = try ExternalCommand.run(
+                "ipmitool", ipmitoolArguments(port: fleet.ports[0], password: "not-the-password") + ["mc", "info"])
+            #expect(result.status != 0)
+            #expect(!result.stdout.contains("Device ID"))
+            let unknownUser = try ExternalCommand.run(
+                "ipmitool", ipmitoolArguments(port: fleet.ports[0], user: "nobody") + ["mc", "info"])
+            #expect(unknownUser.status != 0)
+        }
+    }
+
+    @Test("a user-level account may read but not power the chassis off")
+    func privilegeLimit() async throws {
+        try await withSimulatedBMC { fleet in
+            let reader = ipmitoolArguments(
+                port: fleet.ports[0], user: "reader", password: "reader", privilege: "USER")
+            let info = try ExternalCommand.output("ipmitool", reader + ["mc", "info"])
+            #expect(info.contains("Device ID                 : 32"))
+            let off = try ExternalCommand.run("ipmitool", reader + ["chassis", "power", "off"])
+            #expect(off.status != 0)
+            #expect(off.stderr.contains("Insufficient privilege level"))
+            // Asking for more than the account allows fails at RAKP.
+            let admin = try ExternalCommand.run(
+                "ipmitool",
+                ipmitoolArguments(port: fleet.ports[0], user: "reader", password: "reader", privilege: "ADMINISTRATOR")
+                    + ["mc", "info"])
+            #expect(admin.status != 0)
+            let status = try ExternalCommand.output(
+                "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["chassis", "status"])
+            #expect(status.contains("System Power         : on"))
+        }
+    }
+}
