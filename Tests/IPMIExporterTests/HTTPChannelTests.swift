@@ -67,7 +67,8 @@ import Testing
         #expect(zipped.head.lowercased().contains("content-encoding: gzip"))
         #expect(zipped.head.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"))
         #expect(zipped.body.prefix(2) == [0x1F, 0x8B])
-        let unzipped = try gunzip(zipped.body)
+        let body = zipped.body
+        let unzipped = try await offPool { try gunzip(body) }
         #expect(unzipped.contains("ipmi_up{collector=\"ipmi\"} 1\n"))
 
         // Same connection, kept alive, no Accept-Encoding: plain text.

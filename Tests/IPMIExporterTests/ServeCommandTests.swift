@@ -21,15 +21,17 @@ import Testing
         return directory
     }
 
-    @Test func aBadConfigStopsStartUpWithFileAndLineAndNoPassword() throws {
+    @Test func aBadConfigStopsStartUpWithFileAndLineAndNoPassword() async throws {
         let executable = try #require(Self.executable, "build the ipmi-exporter product first")
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("ipmi.yml")
         try "modules:\n  default:\n    pass: \(Self.password)\n    driver: OPENIPMI\n".write(
             to: config, atomically: true, encoding: .utf8)
-        let result = try ExternalCommand.run(
-            executable.path, ["--config.file", config.path, "--web.listen-address", "127.0.0.1:0"], timeout: 20)
+        let result = try await offPool {
+            try ExternalCommand.run(
+                executable.path, ["--config.file", config.path, "--web.listen-address", "127.0.0.1:0"], timeout: 20)
+        }
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("\(config.path):4:13: driver \\\"OPENIPMI\\\" is not supported"), "\(result.stderr)")
@@ -37,9 +39,11 @@ import Testing
         #expect(!result.stdout.contains(Self.password))
     }
 
-    @Test func rejectsBadFlags() throws {
+    @Test func rejectsBadFlags() async throws {
         let executable = try #require(Self.executable, "build the ipmi-exporter product first")
-        let result = try ExternalCommand.run(executable.path, ["--log.level", "verbose"], timeout: 20)
+        let result = try await offPool {
+            try ExternalCommand.run(executable.path, ["--log.level", "verbose"], timeout: 20)
+        }
         #expect(result.status != 0)
         #expect(result.stderr.contains("--log.level must be one of debug, info, warn, error"))
     }

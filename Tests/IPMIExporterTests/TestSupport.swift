@@ -61,7 +61,7 @@ final class FakeScraper: Scraper, Sendable {
 
 /// Polls `condition` every 10 ms for up to `timeout`; true once it holds. For waiting on other tasks
 /// without assuming how fast a loaded machine schedules them.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
     let end = ContinuousClock.now + timeout
     while ContinuousClock.now < end {
         if condition() { return true }
@@ -87,10 +87,19 @@ final class CapturedLog: Sendable {
     }
 }
 
+/// A module for tests; the long timeout keeps a starved test machine from turning scrapes into timeouts.
 func module(
-    _ name: String = "default", timeout: Duration = .seconds(10), collectors: [CollectorName] = [.ipmi, .bmc]
+    _ name: String = "default", timeout: Duration = .seconds(120), collectors: [CollectorName] = [.ipmi, .bmc]
 )
     -> ModuleConfig
 {
     ModuleConfig(name: name, user: "u", password: Secret("pw"), timeout: timeout, collectors: collectors)
+}
+
+/// Runs blocking work (a child process) on a Dispatch thread, so it never ties up one of the few threads of
+/// Swift's cooperative pool that every other test's async work needs.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
 }

@@ -48,8 +48,9 @@ public struct ExternalCommand: Sendable {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // SIGKILL: children of test threads can inherit a mask that blocks SIGTERM.
         let watchdog = DispatchWorkItem { [process] in
-            if process.isRunning { process.terminate() }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         // Read both pipes before waiting so a chatty program cannot block on a full pipe.

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +13,19 @@ public enum FreePort {
 
     public static func tcp() -> Int { pick(type: Int32(SOCK_STREAM.rawValue)) }
 
+    /// Ports already handed out in this process: tests running in parallel must not get the same one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
     private static func pick(type: Int32) -> Int {
+        for _ in 0..<64 {
+            let port = bind0(type: type)
+            let fresh = handedOut.withLock { $0.insert(port).inserted }
+            if fresh { return port }
+        }
+        return bind0(type: type)
+    }
+
+    private static func bind0(type: Int32) -> Int {
         let fd = socket(AF_INET, type, 0)
         precondition(fd >= 0, "socket() failed")
         defer { close(fd) }

@@ -28,6 +28,9 @@ public final class IPMISim: @unchecked Sendable {
         public var emuCommands: [String] = []
         /// ipmi_sim_cmd(5) files run after `emuCommands`.
         public var emuFiles: [String] = []
+        /// The BMC key K_g (ipmi_lan(5) `bmc_key`); nil: none. ipmi_sim 2.0.33's RAKP 4 with a key is rejected
+        /// by ipmitool and FreeIPMI alike, so two-key logins are tested against our own simulator instead.
+        public var bmcKey: String? = nil
         /// An SDR source file compiled with `sdrcomp` into the BMC's main repository.
         public var sdrSource: String? = nil
         /// The `mc_add` fields after the address (ipmi_sim_cmd(5)): device ID, device SDRs, device revision,
@@ -97,6 +100,7 @@ public final class IPMISim: @unchecked Sendable {
                 allowed_auths_operator none md2 md5 straight
                 allowed_auths_admin none md2 md5 straight
                 guid a123456789abcdefa123456789abcdef
+            \(configuration.bmcKey.map { "    bmc_key \"\($0)\"" } ?? "")
               endlan
 
             """

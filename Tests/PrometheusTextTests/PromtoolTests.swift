@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test(.enabled(if: promtool != nil, "promtool is not installed"))
-    func promtoolAcceptsRenderedOutputWithOddValues() throws {
+    func promtoolAcceptsRenderedOutputWithOddValues() async throws {
         let families = [
             MetricFamily(
                 name: "ipmi_temperature_celsius", help: "Temperature reading of a sensor \\ with\nodd help.",
@@ -37,16 +37,23 @@ import Testing
                 name: "requests_total", help: "Merged.", type: .counter, samples: [Sample(["code": "500"], 0)]),
         ]
         let text = PrometheusText.render(families)
-        let (status, output) = try Self.runPromtool(on: text)
+        let (status, output) = try await Self.runPromtoolOffPool(on: text)
         #expect(status == 0, "promtool said: \(output)\n--- input ---\n\(text)")
         #expect(output.isEmpty, "promtool complained: \(output)")
     }
 
     @Test(.enabled(if: promtool != nil, "promtool is not installed"))
-    func promtoolRejectsABrokenExposition() throws {
+    func promtoolRejectsABrokenExposition() async throws {
         // Guards the check above: promtool must be able to fail at all.
-        let (status, _) = try Self.runPromtool(on: "# TYPE x gauge\n# TYPE x gauge\nx{a=\"1} 1\n")
+        let (status, _) = try await Self.runPromtoolOffPool(on: "# TYPE x gauge\n# TYPE x gauge\nx{a=\"1} 1\n")
         #expect(status != 0)
+    }
+
+    /// Runs promtool on a Dispatch thread: a child process must not block Swift's cooperative pool.
+    static func runPromtoolOffPool(on text: String) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try runPromtool(on: text) }) }
+        }
     }
 
     static func runPromtool(on text: String) throws -> (Int32, String) {

@@ -131,9 +131,13 @@ public struct SessionJanitor: Service {
     }
 
     public func run() async throws {
+        // Sleeping is cancelled by a graceful shutdown, so SIGTERM closes the sessions at once.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                break
+            }
             await cache.maintain()
         }
         await cache.closeAll()
