@@ -41,7 +41,7 @@ public actor IPMIClient: IPMIRequester {
     private var handshakeBacklog: [SessionAction] = []
     private var responseWaits: [Int: ResponseWait] = [:]
     private var pendingSequences: [UInt8: Int] = [:]
-    private var timers: [Int: Scheduled<Void>] = [:]
+    private var timers: [Int: Task<Void, Never>] = [:]
     private var inFlight = 0
     private var windowQueue: [CheckedContinuation<Void, Never>] = []
     private var closeToken: Int?
@@ -220,7 +220,10 @@ public actor IPMIClient: IPMIRequester {
         let token = makeToken()
         return await withCheckedContinuation { continuation in
             handshakeWait = (token, continuation)
-            timers[token] = scheduleTimer(after: timeout) { client in client.handshakeTimedOut(token) }
+            timers[token] = Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.handshakeTimedOut(token)
+            }
         }
     }
 
@@ -280,7 +283,10 @@ public actor IPMIClient: IPMIRequester {
                     return
                 }
                 responseWaits[token]?.continuation = continuation
-                timers[token] = scheduleTimer(after: timeout) { client in client.resolve(token, with: .timedOut) }
+                timers[token] = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    await self?.resolve(token, with: .timedOut)
+                }
             }
         } onCancel: {
             Task { await self.resolve(token, with: .cancelled) }
@@ -408,18 +414,6 @@ public actor IPMIClient: IPMIRequester {
     }
 
     // MARK: - Helpers
-
-    /// Runs `fire` on this actor after `timeout`, unless the returned timer is cancelled first. The timer lives
-    /// on the transport's event loop: one per request, and nearly all are cancelled by the response.
-    private func scheduleTimer(
-        after timeout: Duration, _ fire: @escaping @Sendable (isolated IPMIClient) async -> Void
-    ) -> Scheduled<Void>? {
-        guard let loop = transport?.timerLoop else { return nil }
-        return loop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
-            guard let self else { return }
-            Task { await fire(self) }
-        }
-    }
 
     private func makeToken() -> Int {
         nextToken &+= 1

@@ -32,8 +32,6 @@ public final class IPMITransport: Sendable {
     }
 
     private let channels: [any Channel]
-    /// Where request timeouts are scheduled: a timer on the event loop costs far less than a `Task` that sleeps.
-    var timerLoop: any EventLoop { channels[0].eventLoop }
     private let registry: SharedRegistry
     public let statistics: TransportStatistics
     private let logger: Logger
