@@ -142,6 +142,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Replays the committed libFuzzer corpus (fuzz/corpus) through the harnesses in fuzz/Harnesses.
+        .testTarget(
+            name: "FuzzCorpusTests",
+            dependencies: ["IPMI", "IPMISensors", "IPMISimulator"],
+            path: "fuzz",
+            exclude: ["run.sh", "seed.py", "Entrypoints", "README.md"],
+            sources: ["Harnesses", "Tests"],
+            resources: [.copy("corpus")]
+        ),
         .testTarget(
             name: "IPMISimulatorTests",
             dependencies: [

@@ -102,12 +102,17 @@ public struct SimulatedBMC: Sendable {
         }
     }
 
+    /// A random unused session ID; after a few collisions (only a weak or scripted RandomSource produces them)
+    /// the lowest free one, so the loop is bounded by the size of the session table.
     mutating func allocateSessionID() -> UInt32 {
-        while true {
+        for _ in 0..<8 {
             let bytes = random.bytes(4)
             let id = UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
             if id != 0, sessions[id] == nil { return id }
         }
+        var id: UInt32 = 1
+        while sessions[id] != nil { id &+= 1 }
+        return id
     }
 
     // MARK: session-less requests

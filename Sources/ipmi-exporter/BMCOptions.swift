@@ -98,7 +98,12 @@ struct BMCOptions: ParsableArguments {
             let contents = try String(contentsOfFile: passwordFile, encoding: .utf8)
             return String(contents.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
         }
-        if let password { return password }
+        if let password {
+            // Like ipmitool: blank the value in the process's own argument memory, which is what
+            // /proc/PID/cmdline and ps show, as soon as it has been read.
+            CommandLineScrubber.blankValues(of: ["-P"])
+            return password
+        }
         if let password = ProcessInfo.processInfo.environment["IPMI_PASSWORD"] {
             return password
         }
@@ -132,6 +137,34 @@ struct BMCOptions: ParsableArguments {
             return (String(parts[0]), port)
         }
         return (text, 623)
+    }
+}
+
+/// Overwrites option values in the original argv memory (what /proc/PID/cmdline reads), keeping their length.
+/// ArgumentParser has already copied the arguments, so parsing is unaffected.
+enum CommandLineScrubber {
+    static func blankValues(of flags: Set<String>) {
+        let argv = CommandLine.unsafeArgv
+        var index = 1
+        while index < Int(CommandLine.argc) {
+            defer { index += 1 }
+            guard let argument = argv[index] else { continue }
+            let text = String(cString: argument)
+            if flags.contains(text), index + 1 < Int(CommandLine.argc), let value = argv[index + 1] {
+                blank(value, from: 0)
+                index += 1
+            } else if let flag = flags.first(where: { text.hasPrefix($0) && text.count > $0.count }) {
+                blank(argument, from: flag.utf8.count)  // -Psecret or -P=secret
+            }
+        }
+    }
+
+    private static func blank(_ pointer: UnsafeMutablePointer<CChar>, from offset: Int) {
+        var position = offset
+        while pointer[position] != 0 {
+            pointer[position] = CChar(UInt8(ascii: "x"))
+            position += 1
+        }
     }
 }
 

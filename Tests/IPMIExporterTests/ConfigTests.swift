@@ -44,6 +44,7 @@ import Testing
             exporter:
               session_idle_timeout: 5m
               max_concurrent_scrapes: 8
+              max_outstanding_requests: 4
               scrape_timeout_offset: 250ms
             """)
         let module = try #require(config.modules["default"])
@@ -68,6 +69,7 @@ import Testing
         #expect(config.targets.map(\.module) == ["default", "empty"])
         #expect(config.settings.sessionIdleTimeout == .seconds(300))
         #expect(config.settings.maxConcurrentScrapes == 8)
+        #expect(config.settings.maxOutstandingRequests == 4)
         #expect(config.settings.scrapeTimeoutOffset == .milliseconds(250))
         #expect(config.warnings.isEmpty)
     }

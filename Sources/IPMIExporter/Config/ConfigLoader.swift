@@ -24,6 +24,7 @@ import Yams
 /// exporter:                   # our addition; defaults shown
 ///   session_idle_timeout: 10m
 ///   max_concurrent_scrapes: 64
+///   max_outstanding_requests: 1
 ///   scrape_timeout_offset: 500ms
 ///   max_connections: 512
 ///   http_idle_timeout: 60s
@@ -386,6 +387,8 @@ private struct Parser {
             case "session_idle_timeout": settings.sessionIdleTimeout = try reader.duration(value, key)
             case "max_concurrent_scrapes":
                 settings.maxConcurrentScrapes = try reader.integer(value, key, in: 1...100_000)
+            case "max_outstanding_requests":
+                settings.maxOutstandingRequests = try reader.integer(value, key, in: 1...64)
             case "scrape_timeout_offset":
                 let text = try reader.string(value, key)
                 guard let offset = YAMLReader.parseDuration(text) else {
@@ -397,8 +400,8 @@ private struct Parser {
             case "max_header_bytes": settings.maxHeaderBytes = try reader.integer(value, key, in: 1024...1_048_576)
             default:
                 let valid = [
-                    "session_idle_timeout", "max_concurrent_scrapes", "scrape_timeout_offset", "max_connections",
-                    "http_idle_timeout", "max_header_bytes",
+                    "session_idle_timeout", "max_concurrent_scrapes", "max_outstanding_requests",
+                    "scrape_timeout_offset", "max_connections", "http_idle_timeout", "max_header_bytes",
                 ]
                 throw reader.error(
                     keyNode, "unknown key \"\(key)\" in exporter (valid: \(valid.joined(separator: ", ")))")

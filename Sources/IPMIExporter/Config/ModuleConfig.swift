@@ -145,6 +145,9 @@ public struct ExporterSettings: Hashable, Sendable {
     public var sessionIdleTimeout: Duration = .seconds(600)
     /// Targets collected at the same time, over all modules.
     public var maxConcurrentScrapes: Int = 64
+    /// Requests one BMC session keeps on the wire at once. Several in flight cut a scrape's time to the BMC's
+    /// processing time instead of one round trip per sensor, but some BMCs answer only one at a time.
+    public var maxOutstandingRequests: Int = 1
     /// Subtracted from `X-Prometheus-Scrape-Timeout-Seconds` so the answer reaches Prometheus in time.
     public var scrapeTimeoutOffset: Duration = .milliseconds(500)
     /// Open HTTP connections accepted at once; further ones are closed straight away.

@@ -58,7 +58,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     private let drainTimeout: Duration
     private let headerTimeout: Duration
     private let onBound: @Sendable (SocketAddress) -> Void
-    private let openConnections = NIOLockedValueBox(0)
+    private let connections: ConnectionSlots
 
     public init(
         address: ListenAddress, settings: ExporterSettings, router: ExporterRouter,
@@ -74,6 +74,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         self.drainTimeout = drainTimeout
         self.headerTimeout = headerTimeout
         self.onBound = onBound
+        self.connections = ConnectionSlots(limit: settings.maxConnections)
     }
 
     public var description: String { "ExporterHTTPServer(\(address))" }
@@ -110,9 +111,12 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     /// The handlers of one HTTP connection, in order from the socket inwards.
     static func addConnectionHandlers(
         to sync: ChannelPipeline.SynchronousOperations, settings: ExporterSettings, router: ExporterRouter,
-        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount
+        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount,
+        onBusyChange: (@Sendable (Bool) -> Void)? = nil
     ) throws {
-        try sync.addHandler(RequestHeadGuard(maxHeaderBytes: settings.maxHeaderBytes, headerTimeout: headerTimeout))
+        try sync.addHandler(
+            RequestHeadGuard(
+                maxHeaderBytes: settings.maxHeaderBytes, headerTimeout: headerTimeout, onBusyChange: onBusyChange))
         try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
         try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
         try sync.addHandler(HTTPErrorResponder())
@@ -124,7 +128,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let settings = self.settings
         let router = self.router
         let logger = self.logger
-        let connections = self.openConnections
+        let connections = self.connections
         let headerTimeout = TimeAmount.nanoseconds(Int64(self.headerTimeout.seconds * 1e9))
         let idleTimeout = TimeAmount.nanoseconds(Int64(settings.httpIdleTimeout.seconds * 1e9))
         let bootstrap = ServerBootstrap(group: group)
@@ -138,20 +142,23 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
-                let admitted = connections.withLockedValue { count in
-                    guard count < settings.maxConnections else { return false }
-                    count += 1
-                    return true
-                }
+                let (admitted, displaced) = connections.admit(channel)
                 guard admitted else {
-                    logger.debug("Connection refused: too many open connections")
+                    logger.debug("Connection refused: every connection is serving a request")
                     return channel.close()
                 }
-                channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
+                if let displaced {
+                    logger.debug("Closing the longest-idle connection to admit a new one")
+                    displaced.close(promise: nil)
+                }
+                channel.closeFuture.whenComplete { _ in connections.remove(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.addConnectionHandlers(
                         to: channel.pipeline.syncOperations, settings: settings, router: router, logger: logger,
-                        headerTimeout: headerTimeout, idleTimeout: idleTimeout)
+                        headerTimeout: headerTimeout, idleTimeout: idleTimeout,
+                        onBusyChange: { [weak channel] busy in
+                            if let channel { connections.setBusy(channel, busy) }
+                        })
                 }
             }
         if let host = address.host {

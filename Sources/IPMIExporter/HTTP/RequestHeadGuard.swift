@@ -4,7 +4,8 @@ import NIOCore
 /// request line plus headers of at most `maxHeaderBytes` (else 431), and complete within `headerTimeout` once
 /// the first byte arrived (else 408), so a client that trickles headers (slowloris) cannot hold a connection;
 /// a new connection that sends nothing at all within that time is closed.
-/// The HTTP handler tells it where requests begin and end with ``RequestHeadGuard/Event`` outbound events.
+/// The HTTP handler tells it where requests begin and end with ``RequestHeadGuard/Event`` outbound events,
+/// which it passes on to `onBusyChange` (see ``ConnectionSlots``).
 final class RequestHeadGuard: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -25,9 +26,12 @@ final class RequestHeadGuard: ChannelDuplexHandler {
     private var timer: Scheduled<Void>?
     private var rejected = false
 
-    init(maxHeaderBytes: Int, headerTimeout: TimeAmount) {
+    private let onBusyChange: (@Sendable (Bool) -> Void)?
+
+    init(maxHeaderBytes: Int, headerTimeout: TimeAmount, onBusyChange: (@Sendable (Bool) -> Void)? = nil) {
         self.maxHeaderBytes = maxHeaderBytes
         self.headerTimeout = headerTimeout
+        self.onBusyChange = onBusyChange
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -81,9 +85,11 @@ final class RequestHeadGuard: ChannelDuplexHandler {
             awaitingHead = false
             timer?.cancel()
             timer = nil
+            onBusyChange?(true)
         case .requestFinished:
             awaitingHead = true
             headerBytes = 0
+            onBusyChange?(false)
         }
         promise?.succeed(())
     }
