@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IPMI
 import IPMIClient
+import IPMIExporter
 import Logging
 
 /// The options that name a BMC and how to log in, shared by the operator commands (`raw`, `sensors`).
@@ -63,8 +64,15 @@ struct BMCOptions: ParsableArguments {
 
     /// A client for the BMC, with credentials checked and the password read from where the user put it.
     func makeClient(logger: Logger) throws -> IPMIClient {
-        let (hostName, port) = try Self.splitHostPort(host)
-        let level: PrivilegeLevel
+        // The same parser as the exporter's ?target=: host, host:port, [v6] or [v6]:port, default port 623.
+        let target: ScrapeTarget
+        do {
+            target = try ScrapeTarget(parsing: host)
+        } catch {
+            throw ValidationError("-H \(host): \(error)")
+        }
+        let (hostName, port) = (target.host, target.port)
+        let level: IPMI.PrivilegeLevel
         switch privilege.lowercased() {
         case "user": level = .user
         case "operator": level = .operator
@@ -116,27 +124,6 @@ struct BMCOptions: ParsableArguments {
         if lower.hasPrefix("0x") { return UInt8(lower.dropFirst(2), radix: 16) }
         if lower.hasSuffix("h") { return UInt8(lower.dropLast(), radix: 16) }
         return UInt8(lower)
-    }
-
-    /// "host", "host:port", "[v6]" or "[v6]:port".
-    static func splitHostPort(_ text: String) throws -> (String, Int) {
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            let hostName = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            guard !rest.isEmpty else { return (hostName, 623) }
-            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port) else {
-                throw ValidationError("invalid port in '\(text)'")
-            }
-            return (hostName, port)
-        }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 2 {
-            guard let port = Int(parts[1]), (1...65535).contains(port) else {
-                throw ValidationError("invalid port in '\(text)'")
-            }
-            return (String(parts[0]), port)
-        }
-        return (text, 623)
     }
 }
 
