@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "swift-ipmi-exporter",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPMI", targets: ["IPMI"]),
         .library(name: "IPMISensors", targets: ["IPMISensors"]),

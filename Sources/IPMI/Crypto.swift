@@ -15,11 +15,23 @@ public enum HashFunction: Sendable {
 
     fileprivate var evp: OpaquePointer? {
         switch self {
-        case .sha1: EVP_sha1()
-        case .md5: EVP_md5()
-        case .sha256: EVP_sha256()
+        case .sha1: FetchedAlgorithms.sha1
+        case .md5: FetchedAlgorithms.md5
+        case .sha256: FetchedAlgorithms.sha256
         }
     }
+}
+
+/// Algorithms fetched from OpenSSL's default provider once per process. OpenSSL 3 otherwise looks an
+/// algorithm up by name (locks and string compares) on every HMAC and cipher initialisation, which is a
+/// good part of the cost of sealing or opening a small IPMI packet. Fetched objects are immutable and
+/// safe to share between threads; they live as long as the process.
+private enum FetchedAlgorithms {
+    nonisolated(unsafe) static let sha1: OpaquePointer? = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
+    nonisolated(unsafe) static let md5: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil) ?? EVP_md5()
+    nonisolated(unsafe) static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) static let aes128CBC: OpaquePointer? =
+        EVP_CIPHER_fetch(nil, "AES-128-CBC", nil) ?? EVP_aes_128_cbc()
 }
 
 /// Thin wrappers over OpenSSL libcrypto; byte arrays in, byte arrays out.
@@ -31,16 +43,20 @@ public enum Crypto {
         var length: UInt32 = 0
         // A one-byte zero key equals the empty key under HMAC's zero padding, and avoids passing NULL.
         let key = key.isEmpty ? [0] : key
-        key.withUnsafeBufferPointer { keyBuffer in
+        // An HMAC context with the pre-fetched digest: the one-shot HMAC() of OpenSSL 3 looks both the MAC
+        // and the digest up by name on every call.
+        guard let context = HMAC_CTX_new() else { return [] }
+        defer { HMAC_CTX_free(context) }
+        let ok = key.withUnsafeBufferPointer { keyBuffer in
             data.withUnsafeBufferPointer { dataBuffer in
                 output.withUnsafeMutableBufferPointer { out in
-                    _ = HMAC(
-                        hash.evp, keyBuffer.baseAddress, Int32(keyBuffer.count),
-                        dataBuffer.baseAddress ?? keyBuffer.baseAddress, dataBuffer.count,
-                        out.baseAddress, &length)
+                    HMAC_Init_ex(context, keyBuffer.baseAddress, Int32(keyBuffer.count), hash.evp, nil) == 1
+                        && HMAC_Update(context, dataBuffer.baseAddress ?? keyBuffer.baseAddress, dataBuffer.count) == 1
+                        && HMAC_Final(context, out.baseAddress, &length) == 1
                 }
             }
         }
+        guard ok else { return [] }
         return Array(output.prefix(Int(length)))
     }
 
@@ -76,7 +92,8 @@ public enum Crypto {
                     output.withUnsafeMutableBufferPointer { out -> Bool in
                         guard
                             EVP_CipherInit_ex(
-                                context, EVP_aes_128_cbc(), nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0) == 1,
+                                context, FetchedAlgorithms.aes128CBC, nil, k.baseAddress, v.baseAddress, encrypt ? 1 : 0
+                            ) == 1,
                             EVP_CIPHER_CTX_set_padding(context, 0) == 1,
                             EVP_CipherUpdate(
                                 context, out.baseAddress, &written, inBuf.baseAddress, Int32(inBuf.count)) == 1,

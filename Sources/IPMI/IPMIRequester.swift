@@ -39,9 +39,45 @@ public protocol IPMIRequester: Sendable {
     /// transport failures (timeout, session lost, authentication); a non-zero completion code is
     /// returned, not thrown.
     func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse
+
+    /// Sends several independent requests and returns their outcomes in the same order. A requester that
+    /// can keep requests outstanding (an RMCP+ session with a window) overlaps them; the default sends them
+    /// one after the other. One failing request does not stop the others.
+    func requests(_ batch: [IPMIRequest]) async -> [Result<IPMIResponse, any Error>]
+}
+
+/// One request of a batch: the command and its data, for a LUN of the responder.
+public struct IPMIRequest: Hashable, Sendable {
+    public var netFn: NetFn
+    public var command: UInt8
+    public var data: [UInt8]
+    public var lun: UInt8
+
+    public init(netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0) {
+        self.netFn = netFn
+        self.command = command
+        self.data = data
+        self.lun = lun
+    }
 }
 
 extension IPMIRequester {
+    public func requests(_ batch: [IPMIRequest]) async -> [Result<IPMIResponse, any Error>] {
+        var results: [Result<IPMIResponse, any Error>] = []
+        results.reserveCapacity(batch.count)
+        for request in batch {
+            do {
+                results.append(
+                    .success(
+                        try await self.request(
+                            netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
     /// Sends one request to LUN 0.
     public func request(netFn: NetFn, command: UInt8, data: [UInt8] = []) async throws -> IPMIResponse {
         try await request(netFn: netFn, command: command, data: data, lun: 0)

@@ -1,6 +1,7 @@
 import IPMI
 import Logging
 import NIOCore
+import NIOPosix
 
 /// An IPMI v2.0 / RMCP+ session with one BMC.
 ///
@@ -17,6 +18,12 @@ import NIOCore
 public actor IPMIClient: IPMIRequester {
     public nonisolated let host: String
     public nonisolated let port: Int
+    /// The event loop this client runs on: its transport's, so that a response is decoded and handed to the
+    /// waiting request on the thread that read it from the socket.
+    public nonisolated let eventLoop: any EventLoop
+    /// The transport lane (socket group) this client sends through; its event loop is ``eventLoop``.
+    private nonisolated let lane: Int
+    private nonisolated let executor: any SerialExecutor
     private let credentials: SessionCredentials
     private let privilege: PrivilegeLevel
     private let cipherSuite: CipherSuite?
@@ -30,36 +37,39 @@ public actor IPMIClient: IPMIRequester {
     private var peer: SocketAddress?
     private var consoleSessionID: UInt32 = 0
     private var machine: SessionStateMachine?
-    private var reader: Task<Void, Never>?
 
     /// The negotiated cipher suite, privilege and session IDs once connected.
     public private(set) var session: NegotiatedSession?
 
-    // Waiting machinery: every wait has a token; a response, a timeout or a cancellation resolves it.
-    private var nextToken = 0
-    private var handshakeWait: (token: Int, continuation: CheckedContinuation<SessionAction?, Never>)?
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    // Handshake: one step awaited at a time.
+    private var handshakeWait: (continuation: CheckedContinuation<SessionAction?, Never>, timer: Scheduled<Void>)?
     private var handshakeBacklog: [SessionAction] = []
-    private var responseWaits: [Int: ResponseWait] = [:]
-    private var pendingSequences: [UInt8: Int] = [:]
-    private var timers: [Int: Task<Void, Never>] = [:]
-    private var inFlight = 0
-    private var windowQueue: [CheckedContinuation<Void, Never>] = []
-    private var closeToken: Int?
     private var connecting: Task<Void, any Error>?
     private var handshakeStart = ContinuousClock.now
+
+    // Requests: every request has a token; queued until the window has room, then on the wire until its
+    // response, its final timeout, a cancellation or the end of the session completes it.
+    private var nextToken = 0
+    private var pending: [Int: PendingRequest] = [:]
+    private var queued: [Int] = []
+    private var bySequence: [UInt8: Int] = [:]
+    private var onWire = 0
+    private var startingQueued = false
+    private var window: RequestWindow
+    private var closeWait: (continuation: CheckedContinuation<Void, Never>, timer: Scheduled<Void>)?
     private let closeSessionCommand: UInt8 = 0x3C
 
-    private struct ResponseWait {
-        var netFn: NetFn
-        var command: UInt8
-        var continuation: CheckedContinuation<WaitOutcome, Never>?
-    }
-
-    private enum WaitOutcome {
-        case response(IPMIResponse)
-        case timedOut
-        case closed
-        case cancelled
+    private struct PendingRequest {
+        var request: IPMIRequest
+        var deadline: ContinuousClock.Instant?
+        var start: ContinuousClock.Instant
+        var attempts = 0
+        var rqSeq: UInt8?
+        var isOnWire = false
+        var timer: Scheduled<Void>?
+        var completion: (Result<IPMIResponse, any Error>) -> Void
     }
 
     /// Creates a client. Credentials are checked here (user name ≤ 16 bytes, password ≤ 20 bytes,
@@ -90,7 +100,16 @@ public actor IPMIClient: IPMIRequester {
         self.bridge = bridge
         self.allowUnauthenticated = allowUnauthenticated
         self.options = options
+        self.window = RequestWindow(maximum: options.maxOutstandingRequests)
         self.sharedTransport = transport
+        if let transport {
+            self.lane = transport.assignLane()
+            self.eventLoop = transport.eventLoop(ofLane: lane)
+        } else {
+            self.lane = 0
+            self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        }
+        self.executor = eventLoop.executor
         var logger = logger
         logger[metadataKey: "bmc"] = "\(host):\(port)"
         self.logger = logger
@@ -125,7 +144,7 @@ public actor IPMIClient: IPMIRequester {
             throw IPMIClientError.cannotResolve(host)
         }
         self.peer = peer
-        let (id, inbox) = transport.register(peer: peer)
+        let id = transport.register(peer: peer, inbox: makeInbox())
         consoleSessionID = id
         let configuration = SessionConfiguration(
             credentials: credentials,
@@ -135,13 +154,8 @@ public actor IPMIClient: IPMIRequester {
             bridge: bridge,
             consoleSessionID: id)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
+        window = RequestWindow(maximum: options.maxOutstandingRequests)
         handshakeBacklog = []
-        reader = Task { [weak self] in
-            for await datagram in inbox {
-                await self?.deliver(datagram)
-            }
-            await self?.inboxFinished()
-        }
         do {
             try await handshake(transport: transport, peer: peer)
             transport.statistics.handshake(succeeded: true)
@@ -158,7 +172,7 @@ public actor IPMIClient: IPMIRequester {
         if let sharedTransport {
             created = sharedTransport
         } else {
-            created = try await IPMITransport.bind(logger: logger)
+            created = try await IPMITransport.bind(group: eventLoop, logger: logger)
         }
         transport = created
         return created
@@ -171,7 +185,7 @@ public actor IPMIClient: IPMIRequester {
         while true {
             switch action {
             case .send(let packet):
-                transport.send(packet, to: peer)
+                transport.send(packet, to: peer, lane: lane)
                 action = try await awaitHandshakeStep(attempts: &attempts, transport: transport)
             case .established(let negotiated):
                 session = negotiated
@@ -217,19 +231,17 @@ public actor IPMIClient: IPMIRequester {
 
     private func nextHandshakeEvent(timeout: Duration) async -> SessionAction? {
         if !handshakeBacklog.isEmpty { return handshakeBacklog.removeFirst() }
-        let token = makeToken()
         return await withCheckedContinuation { continuation in
-            handshakeWait = (token, continuation)
-            timers[token] = Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.handshakeTimedOut(token)
+            let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+                guard let self else { return }
+                self.assumeIsolated { $0.handshakeTimedOut() }
             }
+            handshakeWait = (continuation, timer)
         }
     }
 
-    private func handshakeTimedOut(_ token: Int) {
-        timers[token] = nil
-        guard let wait = handshakeWait, wait.token == token else { return }
+    private func handshakeTimedOut() {
+        guard let wait = handshakeWait else { return }
         handshakeWait = nil
         wait.continuation.resume(returning: nil)
     }
@@ -240,107 +252,209 @@ public actor IPMIClient: IPMIRequester {
     /// ``ClientOptions/requestTimeout`` up to ``ClientOptions/retries`` times, never past
     /// ``IPMIDeadline/current``. A non-zero completion code is returned in the response.
     public func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
-        guard let transport, let peer, machine?.isEstablished == true else { throw IPMIClientError.notConnected }
-        await acquireWindowSlot()
-        defer { releaseWindowSlot() }
+        guard machine?.isEstablished == true else { throw IPMIClientError.notConnected }
         let token = makeToken()
-        responseWaits[token] = ResponseWait(netFn: netFn, command: command, continuation: nil)
-        defer { forgetWait(token) }
-        let start = ContinuousClock.now
-        var attempt = 0
-        while true {
-            guard machine != nil else { throw IPMIClientError.sessionClosed }
-            let timeout = try effectiveTimeout(
-                options.requestTimeout, phase: "a response to \(describe(netFn, command))", since: start)
-            let (rqSeq, packet) = try machine!.encodeRequest(netFn: netFn, command: command, data: data, lun: lun)
-            pendingSequences[rqSeq] = token
-            if attempt > 0 { transport.statistics.retransmitted() }
-            transport.send(packet, to: peer)
-            switch await waitForResponse(token, timeout: timeout) {
-            case .response(let response):
-                return response
-            case .closed:
-                throw IPMIClientError.sessionClosed
-            case .cancelled:
-                throw CancellationError()
-            case .timedOut:
-                machine?.cancel(rqSeq: rqSeq)
-                attempt += 1
-                if attempt > options.retries {
-                    throw IPMIClientError.timeout(
-                        after: .now - start, during: "a response to \(describe(netFn, command))")
-                }
-                logger.debug("retransmitting", metadata: ["request": "\(describe(netFn, command))"])
+        let request = IPMIRequest(netFn: netFn, command: command, data: data, lun: lun)
+        let deadline = IPMIDeadline.current
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard !Task.isCancelled else { return continuation.resume(throwing: CancellationError()) }
+                submit(token, request, deadline: deadline) { continuation.resume(with: $0) }
             }
+        } onCancel: {
+            cancelSoon([token])
         }
     }
 
-    private func waitForResponse(_ token: Int, timeout: Duration) async -> WaitOutcome {
-        await withTaskCancellationHandler {
+    /// Sends a batch of requests, up to the window's width at once, and returns every outcome in order.
+    /// The whole batch is scheduled on the event loop: no thread switch per request.
+    public func requests(_ batch: [IPMIRequest]) async -> [Result<IPMIResponse, any Error>] {
+        guard !batch.isEmpty else { return [] }
+        guard machine?.isEstablished == true else {
+            return batch.map { _ in .failure(IPMIClientError.notConnected) }
+        }
+        let tokens = batch.map { _ in makeToken() }
+        let deadline = IPMIDeadline.current
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                if Task.isCancelled {
-                    continuation.resume(returning: .cancelled)
-                    return
+                guard !Task.isCancelled else {
+                    return continuation.resume(returning: batch.map { _ in .failure(CancellationError()) })
                 }
-                responseWaits[token]?.continuation = continuation
-                timers[token] = Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    await self?.resolve(token, with: .timedOut)
+                let collected = BatchResults(count: batch.count, continuation: continuation)
+                for (index, request) in batch.enumerated() {
+                    submit(tokens[index], request, deadline: deadline) { collected.set(index, $0) }
                 }
             }
         } onCancel: {
-            Task { await self.resolve(token, with: .cancelled) }
+            cancelSoon(tokens)
         }
     }
 
-    private func resolve(_ token: Int, with outcome: WaitOutcome) {
-        timers.removeValue(forKey: token)?.cancel()
-        guard let continuation = responseWaits[token]?.continuation else { return }
-        responseWaits[token]?.continuation = nil
-        continuation.resume(returning: outcome)
-    }
+    /// Collects a batch's outcomes; lives on the client's event loop only.
+    private final class BatchResults {
+        private var results: [Result<IPMIResponse, any Error>?]
+        private var remaining: Int
+        private let continuation: CheckedContinuation<[Result<IPMIResponse, any Error>], Never>
 
-    private func forgetWait(_ token: Int) {
-        timers.removeValue(forKey: token)?.cancel()
-        responseWaits[token] = nil
-        pendingSequences = pendingSequences.filter { $0.value != token }
-    }
-
-    private func acquireWindowSlot() async {
-        if inFlight < max(1, options.maxOutstandingRequests) {
-            inFlight += 1
-            return
+        init(count: Int, continuation: CheckedContinuation<[Result<IPMIResponse, any Error>], Never>) {
+            results = Array(repeating: nil, count: count)
+            remaining = count
+            self.continuation = continuation
         }
-        await withCheckedContinuation { windowQueue.append($0) }
+
+        func set(_ index: Int, _ result: Result<IPMIResponse, any Error>) {
+            guard results[index] == nil else { return }
+            results[index] = result
+            remaining -= 1
+            if remaining == 0 { continuation.resume(returning: results.map { $0! }) }
+        }
     }
 
-    private func releaseWindowSlot() {
-        if windowQueue.isEmpty {
-            inFlight -= 1
+    private nonisolated func cancelSoon(_ tokens: [Int]) {
+        eventLoop.execute { [weak self] in
+            guard let self else { return }
+            self.assumeIsolated { client in
+                for token in tokens { client.complete(token, with: .failure(CancellationError())) }
+            }
+        }
+    }
+
+    private func submit(
+        _ token: Int, _ request: IPMIRequest, deadline: ContinuousClock.Instant?,
+        completion: @escaping (Result<IPMIResponse, any Error>) -> Void
+    ) {
+        pending[token] = PendingRequest(request: request, deadline: deadline, start: .now, completion: completion)
+        queued.append(token)
+        startQueuedRequests()
+    }
+
+    /// Puts queued requests on the wire while the window has room. A request that fails at once (session gone,
+    /// deadline passed) completes inside the loop; the flag keeps that from starting a nested loop.
+    private func startQueuedRequests() {
+        guard !startingQueued else { return }
+        startingQueued = true
+        defer { startingQueued = false }
+        while onWire < window.width, let token = queued.first {
+            queued.removeFirst()
+            guard pending[token] != nil else { continue }
+            pending[token]!.isOnWire = true
+            onWire += 1
+            transmit(token)
+        }
+    }
+
+    /// Sends (or sends again) one request and arms its timer.
+    private func transmit(_ token: Int) {
+        guard var entry = pending[token] else { return }
+        guard let transport, let peer, machine?.isEstablished == true else {
+            return complete(token, with: .failure(IPMIClientError.sessionClosed))
+        }
+        var timeout = options.requestTimeout
+        if let deadline = entry.deadline {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else {
+                return complete(token, with: .failure(timeoutError(entry)))
+            }
+            timeout = min(timeout, left)
+        }
+        let request = entry.request
+        let encoded: (rqSeq: UInt8, packet: [UInt8])
+        do {
+            encoded = try machine!.encodeRequest(
+                netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
+        } catch {
+            return complete(token, with: .failure(error))
+        }
+        entry.rqSeq = encoded.rqSeq
+        bySequence[encoded.rqSeq] = token
+        if entry.attempts > 0 { transport.statistics.retransmitted() }
+        entry.timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
+            guard let self else { return }
+            self.assumeIsolated { $0.requestTimedOut(token) }
+        }
+        pending[token] = entry
+        transport.send(encoded.packet, to: peer, lane: lane)
+    }
+
+    private func requestTimedOut(_ token: Int) {
+        guard var entry = pending[token], let rqSeq = entry.rqSeq else { return }
+        machine?.cancel(rqSeq: rqSeq)
+        bySequence[rqSeq] = nil
+        entry.rqSeq = nil
+        entry.timer = nil
+        entry.attempts += 1
+        pending[token] = entry
+        window.timedOut()
+        if entry.attempts > options.retries {
+            return complete(token, with: .failure(timeoutError(entry)))
+        }
+        logger.debug("retransmitting", metadata: ["request": "\(describe(entry.request.netFn, entry.request.command))"])
+        if onWire > window.width {
+            // The window just narrowed: this request waits for a free slot like a new one, ahead of them.
+            pending[token]!.isOnWire = false
+            onWire -= 1
+            queued.insert(token, at: 0)
         } else {
-            // The slot passes straight to the next waiter.
-            windowQueue.removeFirst().resume()
+            transmit(token)
         }
+    }
+
+    /// Finishes a request with its outcome, frees its window slot and starts the next queued one.
+    private func complete(_ token: Int, with result: Result<IPMIResponse, any Error>) {
+        guard let entry = pending.removeValue(forKey: token) else { return }
+        entry.timer?.cancel()
+        if let rqSeq = entry.rqSeq {
+            bySequence[rqSeq] = nil
+            if case .failure = result { machine?.cancel(rqSeq: rqSeq) }
+        }
+        if entry.isOnWire { onWire -= 1 }
+        entry.completion(result)
+        if !queued.isEmpty { startQueuedRequests() }
+    }
+
+    private func timeoutError(_ entry: PendingRequest) -> IPMIClientError {
+        .timeout(
+            after: .now - entry.start,
+            during: "a response to \(describe(entry.request.netFn, entry.request.command))")
     }
 
     // MARK: - Inbound
+
+    /// The transport calls `receive` on this client's event loop, so the datagram is handled right there.
+    private nonisolated func makeInbox() -> IPMITransport.SessionInbox {
+        IPMITransport.SessionInbox(
+            receive: { [weak self] datagram in
+                guard let self else { return }
+                if self.eventLoop.inEventLoop {
+                    self.assumeIsolated { $0.deliver(datagram) }
+                } else {
+                    self.eventLoop.execute { self.assumeIsolated { $0.deliver(datagram) } }
+                }
+            },
+            finish: { [weak self] in
+                guard let self else { return }
+                self.eventLoop.execute { self.assumeIsolated { $0.transportClosed() } }
+            })
+    }
 
     private func deliver(_ datagram: [UInt8]) {
         guard machine != nil else { return }
         let action = machine!.receive(datagram)
         switch action {
         case .response(let rqSeq, let netFn, let command, let response):
-            if command == closeSessionCommand, netFn == .app, let token = closeToken {
-                resolve(token, with: .response(response))
+            if command == closeSessionCommand, netFn == .app, let wait = closeWait {
+                closeWait = nil
+                wait.timer.cancel()
+                wait.continuation.resume()
                 return
             }
-            guard let token = pendingSequences[rqSeq], let wait = responseWaits[token],
-                wait.netFn == netFn, wait.command == command
+            guard let token = bySequence[rqSeq], let entry = pending[token],
+                entry.request.netFn == netFn, entry.request.command == command
             else {
                 transport?.statistics.dropped(.late)
                 return
             }
-            resolve(token, with: .response(response))
+            complete(token, with: .success(response))
         case .dropped(let reason):
             transport?.statistics.dropped(.rejected)
             logger.debug("dropped packet", metadata: ["reason": "\(reason)"])
@@ -349,7 +463,7 @@ public actor IPMIClient: IPMIRequester {
         case .send, .established, .failed:
             if let wait = handshakeWait {
                 handshakeWait = nil
-                timers.removeValue(forKey: wait.token)?.cancel()
+                wait.timer.cancel()
                 wait.continuation.resume(returning: action)
             } else {
                 handshakeBacklog.append(action)
@@ -357,15 +471,25 @@ public actor IPMIClient: IPMIRequester {
         }
     }
 
-    private func inboxFinished() {
+    private func transportClosed() {
+        transport = nil
+        machine = nil
+        session = nil
         failAllWaits()
     }
 
     private func failAllWaits() {
-        for token in Array(responseWaits.keys) { resolve(token, with: .closed) }
+        queued.removeAll()
+        for token in Array(pending.keys) { complete(token, with: .failure(IPMIClientError.sessionClosed)) }
         if let wait = handshakeWait {
             handshakeWait = nil
+            wait.timer.cancel()
             wait.continuation.resume(returning: .failed(IPMIError.sessionClosed()))
+        }
+        if let wait = closeWait {
+            closeWait = nil
+            wait.timer.cancel()
+            wait.continuation.resume()
         }
     }
 
@@ -378,13 +502,18 @@ public actor IPMIClient: IPMIRequester {
             let packet = try? machine!.encodeClose()
         {
             // The answer is a courtesy: the BMC forgets the session either way, so one short wait.
-            let token = makeToken()
-            responseWaits[token] = ResponseWait(netFn: .app, command: closeSessionCommand, continuation: nil)
-            closeToken = token
-            transport.send(packet, to: peer)
-            _ = await waitForResponse(token, timeout: options.closeTimeout)
-            closeToken = nil
-            forgetWait(token)
+            transport.send(packet, to: peer, lane: lane)
+            await withCheckedContinuation { continuation in
+                let timer = eventLoop.scheduleTask(in: TimeAmount(options.closeTimeout)) { [weak self] in
+                    guard let self else { return }
+                    self.assumeIsolated { client in
+                        guard let wait = client.closeWait else { return }
+                        client.closeWait = nil
+                        wait.continuation.resume()
+                    }
+                }
+                closeWait = (continuation, timer)
+            }
         }
         await teardown()
     }
@@ -402,10 +531,6 @@ public actor IPMIClient: IPMIRequester {
         machine = nil
         session = nil
         failAllWaits()
-        for timer in timers.values { timer.cancel() }
-        timers = [:]
-        reader?.cancel()
-        reader = nil
         consoleSessionID = 0
         if sharedTransport == nil, let transport {
             await transport.close()

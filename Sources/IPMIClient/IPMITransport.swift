@@ -11,9 +11,21 @@ import Synchronization
 /// session exists (Get Channel Authentication Capabilities, Get Channel Cipher Suites) go to every
 /// session of that peer still in its handshake, whose state machine keeps only its own (rqSeq).
 /// This is what lets one exporter process keep thousands of sessions open on a handful of sockets.
+///
+/// The sockets are grouped in lanes, one event loop each. A client is given a lane when it is created and
+/// runs on that lane's event loop (``IPMIClient`` takes it as its actor executor), so a datagram is
+/// decrypted and handed to the waiting request on the thread that read it: no queue and no thread switch
+/// between the socket and the session. More lanes spread many sessions over more cores.
 public final class IPMITransport: Sendable {
+    /// Where a registered session's datagrams go: `receive` is called on the event loop of the lane the
+    /// datagram arrived on, `finish` (the transport closed) on any thread.
+    struct SessionInbox: Sendable {
+        var receive: @Sendable ([UInt8]) -> Void
+        var finish: @Sendable () -> Void
+    }
+
     private struct Endpoint: Sendable {
-        var inbox: AsyncStream<[UInt8]>.Continuation
+        var inbox: SessionInbox
         var acceptsPreSession: Bool
     }
 
@@ -31,13 +43,20 @@ public final class IPMITransport: Sendable {
         }
     }
 
-    private let channels: [any Channel]
+    /// Sockets that share one event loop: one socket, or an IPv4 and an IPv6 one.
+    struct Lane: Sendable {
+        let eventLoop: any EventLoop
+        let channels: [any Channel]
+    }
+
+    private let lanes: [Lane]
+    private let nextLane = Atomic<Int>(0)
     private let registry: SharedRegistry
     public let statistics: TransportStatistics
     private let logger: Logger
 
-    /// Binds one UDP socket on `host` (an ephemeral port by default). Peers must be of the same address
-    /// family as `host`; ``bindAll(group:statistics:logger:)`` covers both.
+    /// Binds one UDP socket on `host` (an ephemeral port by default) on one event loop of `group`. Peers
+    /// must be of the same address family as `host`; ``bindAll(group:statistics:logger:)`` covers both.
     public static func bind(
         host: String = "0.0.0.0",
         port: Int = 0,
@@ -46,38 +65,49 @@ public final class IPMITransport: Sendable {
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
         let registry = SharedRegistry()
+        let loop = group.next()
         let channel = try await makeChannel(
-            host: host, port: port, group: group, registry: registry, statistics: statistics, logger: logger)
-        return IPMITransport(channels: [channel], registry: registry, statistics: statistics, logger: logger)
+            host: host, port: port, loop: loop, registry: registry, statistics: statistics, logger: logger)
+        return IPMITransport(
+            lanes: [Lane(eventLoop: loop, channels: [channel])], registry: registry, statistics: statistics,
+            logger: logger)
     }
 
-    /// Binds one IPv4 socket and, where the machine has IPv6, one IPv6-only socket, so that BMCs of both
-    /// families share the transport (an IPv4 peer keeps its plain IPv4 address as the routing key).
+    /// Binds, per lane, one IPv4 socket and, where the machine has IPv6, one IPv6-only socket, so that BMCs of
+    /// both families share the transport (an IPv4 peer keeps its plain IPv4 address as the routing key).
+    /// - Parameter lanes: how many event loops of `group` carry sessions (clients are spread round-robin);
+    ///   one per core lets a busy exporter use every core for its BMC sessions.
     public static func bindAll(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        lanes laneCount: Int = 1,
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
         let registry = SharedRegistry()
-        var channels = [
-            try await makeChannel(
-                host: "0.0.0.0", port: 0, group: group, registry: registry, statistics: statistics, logger: logger)
-        ]
-        if let v6 = try? await makeChannel(
-            host: "::", port: 0, group: group, registry: registry, statistics: statistics, logger: logger,
-            v6Only: true)
-        {
-            channels.append(v6)
+        var lanes: [Lane] = []
+        for _ in 0..<max(1, laneCount) {
+            let loop = group.next()
+            var channels = [
+                try await makeChannel(
+                    host: "0.0.0.0", port: 0, loop: loop, registry: registry, statistics: statistics, logger: logger)
+            ]
+            if let v6 = try? await makeChannel(
+                host: "::", port: 0, loop: loop, registry: registry, statistics: statistics, logger: logger,
+                v6Only: true)
+            {
+                channels.append(v6)
+            }
+            lanes.append(Lane(eventLoop: loop, channels: channels))
         }
-        return IPMITransport(channels: channels, registry: registry, statistics: statistics, logger: logger)
+        return IPMITransport(lanes: lanes, registry: registry, statistics: statistics, logger: logger)
     }
 
     private static func makeChannel(
-        host: String, port: Int, group: any EventLoopGroup, registry: SharedRegistry,
+        host: String, port: Int, loop: any EventLoop, registry: SharedRegistry,
         statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
     ) async throws -> any Channel {
         let handler = InboundHandler(registry: registry, statistics: statistics, logger: logger)
-        var bootstrap = DatagramBootstrap(group: group)
+        var bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
         if v6Only {
@@ -95,15 +125,28 @@ public final class IPMITransport: Sendable {
             .get()
     }
 
-    private init(channels: [any Channel], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
-        self.channels = channels
+    private init(lanes: [Lane], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+        self.lanes = lanes
         self.registry = registry
         self.statistics = statistics
         self.logger = logger
     }
 
     /// The local address the socket is bound to.
-    public var localAddress: SocketAddress? { channels.first?.localAddress }
+    public var localAddress: SocketAddress? { lanes[0].channels.first?.localAddress }
+
+    /// How many lanes (event loops, each with its sockets) the transport has.
+    public var laneCount: Int { lanes.count }
+
+    /// The event loop of the first lane.
+    public var eventLoop: any EventLoop { lanes[0].eventLoop }
+
+    /// Picks the lane for a new session, round-robin.
+    func assignLane() -> Int {
+        nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count
+    }
+
+    func eventLoop(ofLane lane: Int) -> any EventLoop { lanes[lane].eventLoop }
 
     /// How many sessions are registered (open or in their handshake).
     public var sessionCount: Int { registry.withLock { $0.count } }
@@ -115,21 +158,21 @@ public final class IPMITransport: Sendable {
             return registry.endpoints.values.flatMap { $0.values }
         }
         for endpoint in endpoints { endpoint.inbox.finish() }
-        for channel in channels { try? await channel.close() }
+        for lane in lanes {
+            for channel in lane.channels { try? await channel.close() }
+        }
     }
 
-    /// Picks a console session ID not in use for this peer and registers an inbox for it.
-    func register(peer: SocketAddress) -> (consoleSessionID: UInt32, inbox: AsyncStream<[UInt8]>) {
-        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        let id = registry.withLock { registry -> UInt32 in
+    /// Picks a console session ID not in use for this peer and registers the session's inbox under it.
+    func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32 {
+        registry.withLock { registry -> UInt32 in
             var id: UInt32
             repeat {
                 id = UInt32.random(in: 1...UInt32.max)
             } while registry.endpoints[peer]?[id] != nil
-            registry.endpoints[peer, default: [:]][id] = Endpoint(inbox: continuation, acceptsPreSession: true)
+            registry.endpoints[peer, default: [:]][id] = Endpoint(inbox: inbox, acceptsPreSession: true)
             return id
         }
-        return (id, stream)
     }
 
     /// Once a session has its ID on the BMC it no longer listens for pre-session messages.
@@ -137,18 +180,18 @@ public final class IPMITransport: Sendable {
         registry.withLock { $0.endpoints[peer]?[consoleSessionID]?.acceptsPreSession = false }
     }
 
+    /// Removes a session's inbox; the session itself asked for it, so its `finish` is not called.
     func unregister(peer: SocketAddress, consoleSessionID: UInt32) {
-        let endpoint = registry.withLock { registry -> Endpoint? in
-            let removed = registry.endpoints[peer]?.removeValue(forKey: consoleSessionID)
+        registry.withLock { registry in
+            registry.endpoints[peer]?.removeValue(forKey: consoleSessionID)
             if registry.endpoints[peer]?.isEmpty == true { registry.endpoints[peer] = nil }
-            return removed
         }
-        endpoint?.inbox.finish()
     }
 
     /// Sends one datagram. Write errors (e.g. ICMP port unreachable reported on a later write) are
     /// logged and left to the caller's timeout.
-    func send(_ bytes: [UInt8], to peer: SocketAddress) {
+    func send(_ bytes: [UInt8], to peer: SocketAddress, lane: Int = 0) {
+        let channels = lanes[lane].channels
         let channel =
             channels.first { $0.localAddress?.protocol == peer.protocol } ?? channels[0]
         var buffer = channel.allocator.buffer(capacity: bytes.count)
@@ -195,7 +238,7 @@ public final class IPMITransport: Sendable {
                 logger.debug("dropped malformed datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
                 return
             }
-            let targets: [AsyncStream<[UInt8]>.Continuation] = registry.withLock { registry in
+            let targets: [SessionInbox] = registry.withLock { registry in
                 guard let sessions = registry.endpoints[envelope.remoteAddress] else { return [] }
                 switch key {
                 case .session(let id):
@@ -209,7 +252,7 @@ public final class IPMITransport: Sendable {
                 logger.debug("dropped unroutable datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
                 return
             }
-            for inbox in targets { inbox.yield(bytes) }
+            for inbox in targets { inbox.receive(bytes) }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

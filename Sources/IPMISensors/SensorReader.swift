@@ -36,58 +36,56 @@ public struct SensorReader: Sendable {
     /// Reads one sensor. Transport failures are thrown; completion codes and unavailable readings are reported in
     /// the result's ``SensorReading/availability`` with no value.
     public func read(_ sensor: SensorDefinition, from requester: some IPMIRequester) async throws -> SensorReading {
-        guard !sensor.key.isSoftwareOwned, sensor.key.ownerID == bmcAddress else {
-            var reading = SensorReading(definition: sensor)
-            reading.availability = .notOwnedByBMC
-            return reading
-        }
+        guard let request = readingRequest(for: sensor) else { return notOwned(sensor) }
         let response = try await requester.request(
+            netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
+        return reading(of: sensor, from: response)
+    }
+
+    /// Reads every sensor as one batch of Get Sensor Reading requests, returning the readings in the order of
+    /// `sensors`. The requester decides how many are on the wire at once (an RMCP+ session's window); the first
+    /// transport failure is thrown once the batch has finished.
+    public func readAll(
+        _ sensors: [SensorDefinition], from requester: some IPMIRequester
+    ) async throws -> [SensorReading] {
+        var requests: [IPMIRequest] = []
+        var requested: [Int] = []
+        requests.reserveCapacity(sensors.count)
+        requested.reserveCapacity(sensors.count)
+        for (index, sensor) in sensors.enumerated() {
+            guard let request = readingRequest(for: sensor) else { continue }
+            requests.append(request)
+            requested.append(index)
+        }
+        let results = await requester.requests(requests)
+        var readings = sensors.map(notOwned)
+        for (index, result) in zip(requested, results) {
+            readings[index] = reading(of: sensors[index], from: try result.get())
+        }
+        return readings
+    }
+
+    /// Get Sensor Reading, sent to the sensor owner's LUN (IPMI v2.0 §35.14); nil for sensors this BMC does not own.
+    private func readingRequest(for sensor: SensorDefinition) -> IPMIRequest? {
+        guard !sensor.key.isSoftwareOwned, sensor.key.ownerID == bmcAddress else { return nil }
+        return IPMIRequest(
             netFn: .sensorEvent, command: SensorCommand.getSensorReading, data: [sensor.key.sensorNumber],
             lun: sensor.key.ownerLUN)
+    }
+
+    private func notOwned(_ sensor: SensorDefinition) -> SensorReading {
+        var reading = SensorReading(definition: sensor)
+        reading.availability = .notOwnedByBMC
+        return reading
+    }
+
+    private func reading(of sensor: SensorDefinition, from response: IPMIResponse) -> SensorReading {
         if response.completionCode != .normal {
             logger.debug(
                 "no sensor reading",
                 metadata: ["sensor": "\(sensor.name)", "completion": "\(response.completionCode)"])
         }
         return sensor.reading(from: response)
-    }
-
-    /// Reads every sensor, returning the readings in the order of `sensors`.
-    ///
-    /// `concurrency` bounds the Get Sensor Reading requests in flight at once. 1 (the default) suits BMCs that
-    /// handle one request at a time; a larger value only helps when the requester keeps several outstanding
-    /// requests per session (the IPMI client's window).
-    public func readAll(
-        _ sensors: [SensorDefinition], from requester: some IPMIRequester, concurrency: Int = 1
-    ) async throws -> [SensorReading] {
-        let width = max(1, concurrency)
-        if width == 1 || sensors.count < 2 {
-            var readings: [SensorReading] = []
-            readings.reserveCapacity(sensors.count)
-            for sensor in sensors {
-                readings.append(try await read(sensor, from: requester))
-            }
-            return readings
-        }
-        return try await withThrowingTaskGroup(of: (Int, SensorReading).self) { group in
-            var results = [SensorReading?](repeating: nil, count: sensors.count)
-            var next = 0
-            // Keep `width` requests running; start the next one as each finishes.
-            while next < min(width, sensors.count) {
-                let index = next
-                group.addTask { (index, try await read(sensors[index], from: requester)) }
-                next += 1
-            }
-            while let (index, reading) = try await group.next() {
-                results[index] = reading
-                if next < sensors.count {
-                    let index = next
-                    group.addTask { (index, try await read(sensors[index], from: requester)) }
-                    next += 1
-                }
-            }
-            return results.map { $0! }
-        }
     }
 
     /// Get Sensor Thresholds for a threshold sensor with conversion factors; nil when the sensor has none or the

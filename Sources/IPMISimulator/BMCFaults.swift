@@ -11,6 +11,10 @@ public struct BMCFaults: Sendable, Hashable {
     public var truncationRate: Double
     /// Open Session answers "insufficient resources" as if every session slot were in use.
     public var sessionSlotsExhausted: Bool
+    /// A BMC with a single receive buffer: a request that arrives while the previous one is still being
+    /// answered (within ``latency``) is silently dropped, as some firmware does with a second outstanding
+    /// request.
+    public var handlesOneRequestAtATime = false
 
     public init(
         lossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0, truncationRate: Double = 0,

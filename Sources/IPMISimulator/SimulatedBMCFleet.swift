@@ -126,6 +126,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
     var bmc: SimulatedBMC
     var faults: BMCFaults
     private var random: SplitMix64
+    private var busyUntil = NIODeadline.uptimeNanoseconds(0)
 
     init(bmc: SimulatedBMC, faults: BMCFaults, seed: UInt64) {
         self.bmc = bmc
@@ -141,6 +142,11 @@ final class BMCChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         if chance(faults.lossRate) { return }
+        if faults.handlesOneRequestAtATime {
+            let now = NIODeadline.now()
+            if now < busyUntil { return }
+            busyUntil = now + TimeAmount(faults.latency)
+        }
         bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
         let datagram = Array(envelope.data.readableBytesView)
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)

@@ -1,6 +1,7 @@
 import IPMIClient
 import IPMIExporter
 import Logging
+import NIOCore
 import PrometheusText
 import ServiceLifecycle
 
@@ -11,12 +12,12 @@ struct ScraperSetup {
     var services: [any Service]
 }
 
-/// The collectors over cached RMCP+ sessions, all on one UDP socket, with a janitor that keeps idle
-/// sessions alive and closes every session at shutdown.
+/// The collectors over cached RMCP+ sessions, on one UDP socket per core (sessions spread over them), with
+/// a janitor that keeps idle sessions alive and closes every session at shutdown.
 func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logger) async throws -> ScraperSetup {
     var transportLogger = logger
     transportLogger[metadataKey: "component"] = "transport"
-    let transport = try await IPMITransport.bindAll(logger: transportLogger)
+    let transport = try await IPMITransport.bindAll(lanes: System.coreCount, logger: transportLogger)
     var settings = SessionCache.Settings()
     settings.idleTimeout = config.settings.sessionIdleTimeout
     settings.clientOptions.maxOutstandingRequests = config.settings.maxOutstandingRequests

@@ -127,4 +127,86 @@ struct ClientTests {
             await client.close()
         }
     }
+
+    @Test("a batch keeps several requests on the wire and returns what single requests return")
+    func batchMatchesSingleRequests() async throws {
+        try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(100))) { fleet in
+            let client = try await Self.connectedClient(fleet, window: 8)
+            let batch = (0..<8).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
+            let batchStart = ContinuousClock.now
+            let results = await client.requests(batch)
+            let batchTime = ContinuousClock.now - batchStart
+            let singleStart = ContinuousClock.now
+            var singles: [IPMIResponse] = []
+            for _ in batch { singles.append(try await client.request(netFn: .app, command: 0x01)) }
+            let singleTime = ContinuousClock.now - singleStart
+            await client.close()
+            #expect(results.count == 8)
+            for (result, single) in zip(results, singles) { #expect(try result.get() == single) }
+            // Every answer comes at least 100 ms late, so one at a time takes over 800 ms; the batch is one round.
+            #expect(singleTime >= .milliseconds(800))
+            #expect(batchTime < singleTime / 2)
+        }
+    }
+
+    @Test("a BMC that drops a second outstanding request narrows the window to one and still answers all")
+    func windowFallsBackOnABMCWithOneBuffer() async throws {
+        var faults = BMCFaults(latency: .milliseconds(5))
+        faults.handlesOneRequestAtATime = true
+        try await withSimulatedBMC(faults: faults) { fleet in
+            let transport = try await IPMITransport.bind(host: "127.0.0.1")
+            let client = try await Self.connectedClient(
+                fleet, window: 4, transport: transport, requestTimeout: .milliseconds(200))
+            let before = transport.statistics.snapshot.retransmissions
+            let batch = (0..<20).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
+            let results = await client.requests(batch)
+            let retransmitted = transport.statistics.snapshot.retransmissions - before
+            await client.close()
+            await transport.close()
+            #expect(results.allSatisfy { (try? $0.get())?.completionCode == .normal })
+            // Three of the first four are dropped; after two halvings every request goes alone, so those
+            // three are sent again once each and nothing else is lost.
+            #expect(retransmitted == 3)
+        }
+    }
+
+    @Test("a batch past its deadline or cancelled fails every request and leaves the session usable")
+    func batchDeadlineAndCancellation() async throws {
+        try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(50))) { fleet in
+            let client = try await Self.connectedClient(fleet, window: 2)
+            let batch = (0..<40).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
+            let expired = await IPMIDeadline.$current.withValue(.now - .seconds(1)) {
+                await client.requests(batch)
+            }
+            #expect(expired.count == 40)
+            for result in expired {
+                #expect(throws: IPMIClientError.self) { try result.get() }
+            }
+            let running = Task { await client.requests(batch) }
+            try await Task.sleep(for: .milliseconds(120))
+            running.cancel()
+            let cancelled = await running.value
+            // The first rounds were answered before the cancellation; the rest were given up.
+            #expect(cancelled.contains { (try? $0.get()) != nil })
+            #expect(
+                cancelled.contains { if case .failure(let error) = $0 { error is CancellationError } else { false } })
+            let after = try await client.request(netFn: .app, command: 0x01)
+            #expect(after.completionCode == .normal)
+            await client.close()
+        }
+    }
+
+    static func connectedClient(
+        _ fleet: SimulatedBMCFleet, window: Int, transport: IPMITransport? = nil,
+        requestTimeout: Duration = .seconds(1)
+    ) async throws -> IPMIClient {
+        var options = ClientOptions()
+        options.maxOutstandingRequests = window
+        options.requestTimeout = requestTimeout
+        let client = try IPMIClient(
+            host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+            cipherSuite: .suite17, options: options, transport: transport, logger: logger)
+        try await client.connect()
+        return client
+    }
 }

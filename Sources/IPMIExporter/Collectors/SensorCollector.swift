@@ -9,16 +9,8 @@ struct SensorCollector: Collector {
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
         let sensors = try await context.sdr.sensors(from: context.session, logger: context.logger)
             .filter { !context.module.excludeSensorIDs.contains(Int($0.recordID)) }
-        let reader = SensorReader(logger: context.logger)
-        // Issue every read at once: the session's window decides how many are really on the wire.
-        let readings = try await withThrowingTaskGroup(of: (Int, SensorReading).self) { group in
-            for (index, sensor) in sensors.enumerated() {
-                group.addTask { (index, try await reader.read(sensor, from: context.session)) }
-            }
-            var ordered = [SensorReading?](repeating: nil, count: sensors.count)
-            for try await (index, reading) in group { ordered[index] = reading }
-            return ordered.compactMap { $0 }
-        }
+        // One batch: the session keeps as many reads on the wire as its window allows.
+        let readings = try await SensorReader(logger: context.logger).readAll(sensors, from: context.session)
         return SensorMetrics.families(for: readings)
     }
 }
