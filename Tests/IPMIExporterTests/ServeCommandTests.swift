@@ -66,7 +66,7 @@ import Testing
         let result = try await offPool {
             try ExternalCommand.run(executable.path, ["--log.level", "verbose"], timeout: 20)
         }
-        #expect(result.status != 0)
+        #expect(result.status == 2)
         #expect(result.stderr.contains("--log.level must be one of debug, info, warn, error"))
     }
 
