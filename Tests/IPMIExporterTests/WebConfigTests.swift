@@ -86,8 +86,7 @@ import Testing
         let almost = String(Self.hash.dropLast())
         let error = try #require(self.error("basic_auth_users:\n  alice: \(almost)\n"))
         #expect(!error.description.contains("CCCCCCCC"))
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         // The key where the certificate should be: the message names the file, not its contents.
         let keyError = try #require(
             self.error(
@@ -97,8 +96,7 @@ import Testing
     }
 
     @Test func checksTheTLSSettingsAgainstEachOther() throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         let base = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
         let ok = try parse(
             base + "  min_version: TLS13\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n",
@@ -129,8 +127,7 @@ import Testing
     }
 
     @Test func acceptsInlinePEMAndGoCipherNames() throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         let cert = try String(contentsOfFile: pki.path("server.crt"), encoding: .utf8)
         let key = try String(contentsOfFile: pki.path("server.key"), encoding: .utf8)
         func block(_ pem: String) -> String { pem.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") }
@@ -157,7 +154,10 @@ struct TestPKI: Sendable {
 
     func path(_ name: String) -> String { directory + "/" + name }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    /// One PKI for the whole test run (made on first use): a dozen openssl runs per test would load the machine
+    /// for nothing. The files are in a temporary directory and only read.
+    static func shared() throws -> TestPKI { try sharedResult.get() }
+    private static let sharedResult = Result { try make() }
 
     /// curl's arguments to present the certificate and key `name`.crt/.key.
     func curlIdentity(_ name: String) -> [String] { ["--cert", path("\(name).crt"), "--key", path("\(name).key")] }

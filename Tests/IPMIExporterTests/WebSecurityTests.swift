@@ -8,8 +8,8 @@ import Testing
 @testable import IPMIExporter
 
 /// TLS and basic auth on the real listener (127.0.0.1, free port), checked with curl as the TLS peer and a
-/// PKI made by the openssl CLI for each run.
-@Suite struct WebSecurityTests {
+/// PKI made by the openssl CLI for each run. One test at a time: each runs several curl processes.
+@Suite(.serialized) struct WebSecurityTests {
     static let password = "Kx7-scrape-pass"
 
     /// Starts the HTTP server with `webYAML` (files relative to the PKI directory), runs `body` with its port.
@@ -55,8 +55,7 @@ import Testing
     static let tlsSection = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
 
     @Test func servesHTTPSAndRefusesPlainHTTP() async throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         let log = CapturedLog()
         try await Self.withServer(webYAML: Self.tlsSection, pki: pki, log: log) { port in
             let ok = try await Self.curl("https://127.0.0.1:\(port)/-/healthy", ["--cacert", pki.path("ca.crt")])
@@ -82,8 +81,7 @@ import Testing
     }
 
     @Test func tlsVersionLimits() async throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         try await Self.withServer(webYAML: Self.tlsSection + "  min_version: TLS13\n", pki: pki) { port in
             let url = "https://127.0.0.1:\(port)/-/healthy"
             let tls12 = try await Self.curl(url, ["--cacert", pki.path("ca.crt"), "--tls-max", "1.2"])
@@ -102,8 +100,7 @@ import Testing
         ("NoClientCert", ["200", "200", "200"]),
     ])
     func clientCertificates(clientAuth: String, expected: [String]) async throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         var yaml = Self.tlsSection + "  client_auth_type: \(clientAuth)\n"
         if clientAuth.contains("Verify") { yaml += "  client_ca_file: ca.crt\n" }
         try await Self.withServer(webYAML: yaml, pki: pki) { port in
@@ -117,8 +114,7 @@ import Testing
     }
 
     @Test func clientAllowedSANs() async throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         let yaml =
             Self.tlsSection
             + "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n"
@@ -136,8 +132,7 @@ import Testing
     }
 
     @Test func basicAuthOverTLS() async throws {
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         let hash = try BcryptTests.python(
             "import bcrypt, sys\nprint(bcrypt.hashpw(sys.stdin.read().encode(), bcrypt.gensalt(6)).decode())",
             stdin: Self.password)[0]
@@ -175,8 +170,7 @@ import Testing
     /// password or the hash. A broken web config stops start-up with file and line.
     @Test func theBinaryServesTLSWithBasicAuth() async throws {
         let executable = try #require(ServeCommandTests.executable, "build the ipmi-exporter product first")
-        let pki = try TestPKI.make()
-        defer { pki.remove() }
+        let pki = try TestPKI.shared()
         let hash = try BcryptTests.python(
             "import bcrypt, sys\nprint(bcrypt.hashpw(sys.stdin.read().encode(), bcrypt.gensalt(5)).decode())",
             stdin: Self.password)[0]
