@@ -167,6 +167,18 @@ import Testing
         #expect(!text.contains(String(hash.dropFirst(7))))
     }
 
+    @Test func rateLimitAnswers429() async throws {
+        let pki = try await TestPKI.shared()
+        let yaml = "rate_limit:\n  interval: 1h\n  burst: 2\nhttp_server_config:\n  headers: {X-Frame-Options: deny}\n"
+        try await Self.withServer(webYAML: yaml, pki: pki) { port in
+            var codes: [String] = []
+            for _ in 0..<3 {
+                codes.append(try await Self.curl("http://127.0.0.1:\(port)/-/healthy").code)
+            }
+            #expect(codes == ["200", "200", "429"])
+        }
+    }
+
     /// A reload picks up a renewed certificate for new connections.
     @Test func reloadSwapsTheCertificate() async throws {
         let pki = try await TestPKI.shared()
