@@ -28,6 +28,14 @@ struct Serve: AsyncParsableCommand {
     var configFile: String?
 
     @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "Path to a web configuration file (Prometheus exporter-toolkit format) that enables TLS and/or basic "
+                + "authentication. See docs/web-config.md.",
+            valueName: "path"))
+    var webConfigFile: String?
+
+    @Option(
         name: .customLong("log.level"),
         help: ArgumentHelp(
             "Only log messages with the given severity or above. One of: debug, info, warn, error.", valueName: "level")
@@ -69,15 +77,18 @@ struct Serve: AsyncParsableCommand {
             logger.warning("--freeipmi.path and --native-ipmi have no effect: this exporter always speaks IPMI itself")
         }
 
-        try await runExporter(configFile: configFile, listenAddress: listenAddress, logger: logger)
+        let web = try loadWebConfig(webConfigFile, logger: logger)
+        try await runExporter(configFile: configFile, web: web, listenAddress: listenAddress, logger: logger)
         logger.info("Stopped")
     }
 }
 
-/// Loads the config and runs the HTTP server, the collectors and their session janitor until SIGTERM or
+/// Loads the config and runs the HTTP server (with `web`'s TLS, basic auth and headers), the collectors and their session janitor until SIGTERM or
 /// SIGINT. `extraServices` run beside them (the demo's simulated BMCs) and are shut down with them.
 func runExporter(
-    configFile: String?, listenAddress: String, logger: Logger, extraServices: [any Service] = []
+    configFile: String?, web: WebConfigStore = WebConfigStore(path: nil, initial: WebConfig()), listenAddress: String,
+    logger: Logger,
+    extraServices: [any Service] = []
 ) async throws {
     let config: ExporterConfig
     do {
@@ -101,11 +112,12 @@ func runExporter(
     let coordinator = ScrapeCoordinator(
         scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
         logger: logger)
-    let router = ExporterRouter(configStore: store, coordinator: coordinator, metrics: metrics, logger: logger)
+    let router = ExporterRouter(
+        configStore: store, coordinator: coordinator, metrics: metrics, logger: logger, web: web)
     let server = ExporterHTTPServer(
         address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
-        logger: logger)
-    let reloader = ReloadOnHangup(store: store, metrics: metrics, logger: logger)
+        web: web, logger: logger)
+    let reloader = ReloadOnHangup(store: store, web: web, metrics: metrics, logger: logger)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
             services: extraServices + [server, reloader] + scraper.services,
@@ -114,9 +126,25 @@ func runExporter(
     try await group.run()
 }
 
-/// Re-reads the config file on SIGHUP, like ipmi_exporter.
+/// The web config file (TLS, basic auth, headers) or, without one, plain HTTP for everyone. A bad file stops
+/// the exporter before it listens; later reloads that fail keep the previous one.
+func loadWebConfig(_ path: String?, logger: Logger) throws -> WebConfigStore {
+    guard let path else { return WebConfigStore(path: nil, initial: WebConfig()) }
+    let config: WebConfig
+    do {
+        config = try WebConfigLoader.load(file: path)
+    } catch {
+        logger.error("Error parsing web config file", metadata: ["error": "\(error)"])
+        throw ExitCode.failure
+    }
+    WebConfigStore.logLoaded(config, path: path, logger: logger)
+    return WebConfigStore(path: path, initial: config)
+}
+
+/// Re-reads the config file and the web config file on SIGHUP, like ipmi_exporter.
 struct ReloadOnHangup: Service, CustomStringConvertible {
     let store: ConfigStore
+    let web: WebConfigStore
     let metrics: ExporterMetrics
     let logger: Logger
 
@@ -126,6 +154,7 @@ struct ReloadOnHangup: Service, CustomStringConvertible {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             store.reload(logger: logger, metrics: metrics)
+            web.reload(logger: logger)
         }
     }
 }

@@ -6,6 +6,7 @@ import NIOExtras
 import NIOHTTP1
 import NIOHTTPCompression
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// Where to listen, from `--web.listen-address`: `HOST:PORT`, `[IPV6]:PORT` or `:PORT` (every interface).
@@ -59,9 +60,12 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     private let headerTimeout: Duration
     private let onBound: @Sendable (SocketAddress) -> Void
     private let connections: ConnectionSlots
+    private let web: WebConfigStore?
 
+    /// With TLS in `web` (the web config file) every connection speaks TLS, with the certificate in force when it
+    /// was accepted; plain HTTP otherwise.
     public init(
-        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter,
+        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter, web: WebConfigStore? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         drainTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(10),
         onBound: @escaping @Sendable (SocketAddress) -> Void = { _ in }
@@ -75,6 +79,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         self.headerTimeout = headerTimeout
         self.onBound = onBound
         self.connections = ConnectionSlots(limit: settings.maxConnections)
+        self.web = web
     }
 
     public var description: String { "ExporterHTTPServer(\(address))" }
@@ -86,7 +91,13 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let bound = channel.localAddress.flatMap { local in
             local.ipAddress.map { ListenAddress(host: $0, port: local.port ?? address.port).description }
         }
-        logger.info("Listening on", metadata: ["address": "\(bound ?? address.description)"])
+        let tls = web?.current.tls
+        logger.info(
+            "Listening on",
+            metadata: [
+                "address": "\(bound ?? address.description)", "tls": "\(tls != nil)",
+                "client_auth": "\(tls?.clientAuth.rawValue ?? ClientAuthType.noClientCert.rawValue)",
+            ])
 
         do {
             try await gracefulShutdown()
@@ -111,9 +122,14 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     /// The handlers of one HTTP connection, in order from the socket inwards.
     static func addConnectionHandlers(
         to sync: ChannelPipeline.SynchronousOperations, settings: ExporterSettings, router: ExporterRouter,
-        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount,
+        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount, tls: WebTLSConfig? = nil,
         onBusyChange: (@Sendable (Bool) -> Void)? = nil
     ) throws {
+        if let tls {
+            try sync.addHandler(PlainHTTPOnTLSPort())
+            try sync.addHandler(tls.makeHandler())
+            try sync.addHandler(TLSConnectionGuard(allowedSANs: tls.allowedClientSANs, logger: logger))
+        }
         try sync.addHandler(
             RequestHeadGuard(
                 maxHeaderBytes: settings.maxHeaderBytes, headerTimeout: headerTimeout, onBusyChange: onBusyChange))
@@ -129,6 +145,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let router = self.router
         let logger = self.logger
         let connections = self.connections
+        let web = self.web
         let headerTimeout = TimeAmount.nanoseconds(Int64(self.headerTimeout.seconds * 1e9))
         let idleTimeout = TimeAmount.nanoseconds(Int64(settings.httpIdleTimeout.seconds * 1e9))
         let bootstrap = ServerBootstrap(group: group)
@@ -155,7 +172,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.addConnectionHandlers(
                         to: channel.pipeline.syncOperations, settings: settings, router: router, logger: logger,
-                        headerTimeout: headerTimeout, idleTimeout: idleTimeout,
+                        headerTimeout: headerTimeout, idleTimeout: idleTimeout, tls: web?.current.tls,
                         onBusyChange: { [weak channel] busy in
                             if let channel { connections.setBusy(channel, busy) }
                         })

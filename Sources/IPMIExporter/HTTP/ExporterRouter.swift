@@ -19,21 +19,56 @@ public final class ExporterRouter: Sendable {
     public let metrics: ExporterMetrics
     private let logger: Logger
     private let readiness: @Sendable () -> Bool
+    private let web: WebConfigStore?
 
+    /// `web` (the web config file): its rate limit and basic auth guard every route, its headers go on every
+    /// answer, and `/-/reload` re-reads it with the main config.
     public init(
         configStore: ConfigStore, coordinator: ScrapeCoordinator, metrics: ExporterMetrics, logger: Logger,
-        readiness: @escaping @Sendable () -> Bool = { true }
+        readiness: @escaping @Sendable () -> Bool = { true }, web: WebConfigStore? = nil
     ) {
         self.configStore = configStore
         self.coordinator = coordinator
         self.metrics = metrics
         self.logger = logger
         self.readiness = readiness
+        self.web = web
     }
 
     static let scrapeMethods: [HTTPMethod] = [.GET, .HEAD]
 
     public func respond(to request: ExporterRequest) async -> ExporterResponse {
+        var response: ExporterResponse
+        let web = self.web?.current
+        if let limiter = web?.rateLimiter, !limiter.allow() {
+            // As exporter-toolkit: before authentication (which may cost a bcrypt) and without the extra headers.
+            metrics.httpRequest(handler: Self.handlerLabel(request.path), code: 429)
+            return RateLimiter.refusal
+        }
+        if let authenticator = web?.authenticator, await authenticator.authenticate(request.headers) == nil {
+            // Neither the user nor the password is logged: a password typed into the user field is common.
+            logger.debug("Unauthorized request", metadata: ["path": "\(Self.printable(request.path))"])
+            response = BasicAuthenticator.challenge
+            metrics.httpRequest(handler: Self.handlerLabel(request.path), code: Int(response.status.code))
+        } else {
+            response = await route(request)
+        }
+        for (name, value) in web?.responseHeaders ?? [:] {
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
+        return response
+    }
+
+    /// The `handler` label of the HTTP request counter.
+    static func handlerLabel(_ path: String) -> String {
+        switch path {
+        case "/ipmi", "/metrics", "/-/healthy", "/-/ready", "/-/reload": path
+        case "/", "": "/"
+        default: "other"
+        }
+    }
+
+    private func route(_ request: ExporterRequest) async -> ExporterResponse {
         let handler: String
         let response: ExporterResponse
         switch request.path {
@@ -138,7 +173,11 @@ public final class ExporterRouter: Sendable {
     }
 
     private func reload() -> ExporterResponse {
-        switch configStore.reload(logger: logger, metrics: metrics) {
+        let main = configStore.reload(logger: logger, metrics: metrics)
+        if let error = web?.reload(logger: logger) {
+            return .text(.internalServerError, "Failed to reload web config: \(error)")
+        }
+        switch main {
         case .success: return .text(.ok, "Config reloaded")
         case .failure(let error): return .text(.internalServerError, "Failed to reload config: \(error)")
         }
