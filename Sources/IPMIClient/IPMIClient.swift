@@ -334,26 +334,31 @@ public actor IPMIClient: IPMIRequester {
         guard !startingQueued else { return }
         startingQueued = true
         defer { startingQueued = false }
+        var sent = 0
         while onWire < window.width, let token = queued.first {
             queued.removeFirst()
             guard pending[token] != nil else { continue }
             pending[token]!.isOnWire = true
             onWire += 1
-            transmit(token)
+            if transmit(token, flush: false) { sent += 1 }
         }
+        if sent > 0 { transport?.flush(lane: lane) }
     }
 
-    /// Sends (or sends again) one request and arms its timer.
-    private func transmit(_ token: Int) {
-        guard var entry = pending[token] else { return }
+    /// Sends (or sends again) one request and arms its timer; false when it completed with an error instead.
+    @discardableResult
+    private func transmit(_ token: Int, flush: Bool = true) -> Bool {
+        guard var entry = pending[token] else { return false }
         guard let transport, let peer, machine?.isEstablished == true else {
-            return complete(token, with: .failure(IPMIClientError.sessionClosed))
+            complete(token, with: .failure(IPMIClientError.sessionClosed))
+            return false
         }
         var timeout = options.requestTimeout
         if let deadline = entry.deadline {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else {
-                return complete(token, with: .failure(timeoutError(entry)))
+                complete(token, with: .failure(timeoutError(entry)))
+                return false
             }
             timeout = min(timeout, left)
         }
@@ -363,7 +368,8 @@ public actor IPMIClient: IPMIRequester {
             encoded = try machine!.encodeRequest(
                 netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
         } catch {
-            return complete(token, with: .failure(error))
+            complete(token, with: .failure(error))
+            return false
         }
         entry.rqSeq = encoded.rqSeq
         bySequence[encoded.rqSeq] = token
@@ -373,7 +379,8 @@ public actor IPMIClient: IPMIRequester {
             self.assumeIsolated { $0.requestTimedOut(token) }
         }
         pending[token] = entry
-        transport.send(encoded.packet, to: peer, lane: lane)
+        transport.send(encoded.packet, to: peer, lane: lane, flush: flush)
+        return true
     }
 
     private func requestTimedOut(_ token: Int) {

@@ -47,6 +47,19 @@ public final class IPMITransport: Sendable {
     struct Lane: Sendable {
         let eventLoop: any EventLoop
         let channels: [any Channel]
+        private let ipv6: (any Channel)?
+
+        init(eventLoop: any EventLoop, channels: [any Channel]) {
+            self.eventLoop = eventLoop
+            self.channels = channels
+            self.ipv6 = channels.first { $0.localAddress?.protocol == .inet6 }
+        }
+
+        /// The socket of the peer's address family (the first one when there is only one).
+        func channel(for peer: SocketAddress) -> any Channel {
+            if peer.protocol == .inet6, let ipv6 { return ipv6 }
+            return channels[0]
+        }
     }
 
     private let lanes: [Lane]
@@ -110,6 +123,8 @@ public final class IPMITransport: Sendable {
         var bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            // Answers to a window of requests arrive together: read them with one recvmmsg.
+            .channelOption(.datagramVectorReadMessageCount, value: 16)
         if v6Only {
             bootstrap = bootstrap.channelOption(
                 ChannelOptions.socket(.init(IPPROTO_IPV6), .init(IPV6_V6ONLY)), value: 1)
@@ -190,10 +205,10 @@ public final class IPMITransport: Sendable {
 
     /// Sends one datagram. Write errors (e.g. ICMP port unreachable reported on a later write) are
     /// logged and left to the caller's timeout.
-    func send(_ bytes: [UInt8], to peer: SocketAddress, lane: Int = 0) {
-        let channels = lanes[lane].channels
-        let channel =
-            channels.first { $0.localAddress?.protocol == peer.protocol } ?? channels[0]
+    /// - Parameter flush: false leaves the datagram queued until ``flush(lane:)``, so that a burst goes out
+    ///   in one `sendmmsg`.
+    func send(_ bytes: [UInt8], to peer: SocketAddress, lane: Int = 0, flush: Bool = true) {
+        let channel = lanes[lane].channel(for: peer)
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         statistics.sent()
@@ -204,7 +219,17 @@ public final class IPMITransport: Sendable {
                     "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
                 ])
         }
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
+        let envelope = AddressedEnvelope(remoteAddress: peer, data: buffer)
+        if flush {
+            channel.writeAndFlush(envelope, promise: nil)
+        } else {
+            channel.write(envelope, promise: nil)
+        }
+    }
+
+    /// Sends what ``send(_:to:lane:flush:)`` queued on the lane's sockets.
+    func flush(lane: Int) {
+        for channel in lanes[lane].channels { channel.flush() }
     }
 
     /// Routes inbound datagrams on the event loop; never blocks and never throws.

@@ -25,7 +25,7 @@ struct ClientIntegrationTests {
 
     @Test(arguments: [1, 2, 3, 6] as [UInt8])
     func getDeviceIDMatchesIpmitool(suite: UInt8) async throws {
-        let bmc = try IPMISim()
+        let bmc = try await IPMISim.start()
         let expected = try bmc.ipmitool(["raw", "0x06", "0x01"], cipherSuite: Int(suite))
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let client = try client(bmc, suite: suite)
@@ -39,7 +39,7 @@ struct ClientIntegrationTests {
     }
 
     @Test func negotiationPicksSuite3OnABMCWithoutSHA256() async throws {
-        let bmc = try IPMISim()
+        let bmc = try await IPMISim.start()
         let client = try client(bmc)
         try await client.connect()
         let session = await client.session
@@ -49,7 +49,7 @@ struct ClientIntegrationTests {
     }
 
     @Test func wrongPasswordFailsFastWithAnAuthenticationError() async throws {
-        let bmc = try IPMISim()
+        let bmc = try await IPMISim.start()
         let client = try client(bmc, password: "wrong-password", suite: 3)
         let start = ContinuousClock.now
         await #expect {
@@ -61,7 +61,7 @@ struct ClientIntegrationTests {
     }
 
     @Test func unknownUserFailsFastWithAnAuthenticationError() async throws {
-        let bmc = try IPMISim()
+        let bmc = try await IPMISim.start()
         let client = try client(bmc, user: "nobody", suite: 3)
         let start = ContinuousClock.now
         await #expect {
@@ -95,7 +95,7 @@ struct ClientIntegrationTests {
     }
 
     @Test func twoHundredConnectCloseCyclesReleaseEverySessionSlot() async throws {
-        let bmc = try IPMISim()
+        let bmc = try await IPMISim.start()
         let transport = try await IPMITransport.bind()
         for _ in 0..<200 {
             let client = try client(bmc, suite: 3, transport: transport)
@@ -115,7 +115,7 @@ struct ClientIntegrationTests {
         var second = IPMISim.Configuration()
         second.name = "two"
         second.device = "0x22 no-device-sdrs 0x02 2 2 0x51 0x1291 0x0202"
-        let bmcs = [try IPMISim(first), try IPMISim(second)]
+        let bmcs = [try await IPMISim.start(first), try await IPMISim.start(second)]
         let transport = try await IPMITransport.bind()
         var options = ClientOptions()
         options.maxOutstandingRequests = 4
@@ -140,7 +140,7 @@ struct ClientIntegrationTests {
     }
 
     @Test func bridgedRequestReportsTheBMCsCompletionCodeCleanly() async throws {
-        let bmc = try IPMISim()
+        let bmc = try await IPMISim.start()
         let client = try IPMIClient(
             host: bmc.host, port: bmc.port, username: "admin", password: "password",
             cipherSuite: CipherSuite(id: 3), bridge: BridgeTarget(channel: 0, address: 0x30), logger: Self.logger)

@@ -63,7 +63,7 @@ struct ScrapeAgainstLabBMCTests {
     // MARK: -
 
     @Test func everySensorMatchesFreeIPMIOnTheSameBMC() async throws {
-        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let harness = try await Harness.make()
         defer { Task { await harness.shutdown() } }
         let families = await harness.scrape(bmc)
@@ -73,7 +73,7 @@ struct ScrapeAgainstLabBMCTests {
         try FileManager.default.createDirectory(
             atPath: cacheDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
-        let csv = try ExternalCommand.output(
+        let csv = try await ExternalCommand.output(
             "ipmi-sensors",
             [
                 "-D", "LAN_2_0", "-I", "3", "-W", "opensesspriv", "-h", bmc.address, "-u", "admin", "-p", "password",
@@ -136,7 +136,7 @@ struct ScrapeAgainstLabBMCTests {
     }
 
     @Test func aWarmScrapeNeedsNoHandshakeAndNoSDRRead() async throws {
-        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let harness = try await Harness.make()
         defer { Task { await harness.shutdown() } }
         _ = await harness.scrape(bmc)
@@ -156,7 +156,7 @@ struct ScrapeAgainstLabBMCTests {
     }
 
     @Test func aRestartedBMCCostsAtMostOneFailedScrape() async throws {
-        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         var settings = SessionCache.Settings()
         settings.clientOptions.requestTimeout = .milliseconds(300)
         settings.clientOptions.retries = 1
@@ -174,7 +174,7 @@ struct ScrapeAgainstLabBMCTests {
     }
 
     @Test func aWrongPasswordReportsDownAndLeaksNoSession() async throws {
-        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let harness = try await Harness.make()
         defer { Task { await harness.shutdown() } }
         let families = await harness.scrape(bmc, module: Self.module(password: "not-the-password"))
@@ -195,7 +195,7 @@ struct ScrapeAgainstLabBMCTests {
         // The second BMC reports another firmware revision and a different chassis power state.
         second.device = "0x20 no-device-sdrs 0x03 7 0x42 0x9f 0x1291 0xf02"
         first.device = "0x20 no-device-sdrs 0x03 9 0x08 0x9f 0x1291 0xf02"
-        let bmcs = [try IPMISim(first), try IPMISim(second)]
+        let bmcs = [try await IPMISim.start(first), try await IPMISim.start(second)]
         let harness = try await Harness.make()
         defer { Task { await harness.shutdown() } }
         let results = await withTaskGroup(of: (Int, String?).self) { group in
@@ -218,7 +218,7 @@ struct ScrapeAgainstLabBMCTests {
 
     @Test func theExpositionPassesPromtool() async throws {
         guard ExternalCommand.locate("promtool") != nil else { return }
-        let bmc = try IPMISim(IPMISim.labConfiguration())
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let harness = try await Harness.make()
         defer { Task { await harness.shutdown() } }
         let families = await harness.scrape(
@@ -226,7 +226,7 @@ struct ScrapeAgainstLabBMCTests {
         let text = PrometheusText.render(families)
         let file = NSTemporaryDirectory() + "exposition-\(bmc.port).txt"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
-        let result = try ExternalCommand.run("sh", ["-c", "promtool check metrics < \(file)"])
+        let result = try await ExternalCommand.run("sh", ["-c", "promtool check metrics < \(file)"])
         // ipmi_sel_logs_count keeps ipmi_exporter's name for compatibility; promtool dislikes the _count suffix.
         let complaints = (result.stdout + result.stderr).split(separator: "\n")
             .filter { !$0.contains("ipmi_sel_logs_count") }

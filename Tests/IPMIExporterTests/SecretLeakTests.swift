@@ -50,7 +50,7 @@ struct SecretLeakTests {
         let wrongPassword = Self.marker("Wr")
         let kg = Self.marker("Kg")
         let filePassword = Self.marker("Fp")
-        let bmc = try IPMISim(Self.lab(password: password))
+        let bmc = try await IPMISim.start(Self.lab(password: password))
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try kg.write(to: directory.appendingPathComponent("kg"), atomically: true, encoding: .utf8)

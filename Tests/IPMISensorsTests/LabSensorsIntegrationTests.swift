@@ -19,13 +19,13 @@ import Testing
     .serialized
 )
 struct LabSensorsIntegrationTests {
-    static func startLab() throws -> IPMISim {
+    static func startLab() async throws -> IPMISim {
         var configuration = IPMISim.Configuration()
         configuration.name = "sensors"
         let lab = IPMISim.testsDirectory().appendingPathComponent("Lab")
         configuration.sdrSource = lab.appendingPathComponent("sdrs/main.sdrs").path
         configuration.emuFiles = [lab.appendingPathComponent("sensors.emu").path]
-        return try IPMISim(configuration)
+        return try await IPMISim.start(configuration)
     }
 
     static func readAll(_ bmc: IPMISim) async throws -> (SDRRepository, [SensorReading]) {
@@ -42,7 +42,7 @@ struct LabSensorsIntegrationTests {
     }
 
     /// `ipmi-sensors` in the ipmimonitoring CSV layout, with the password in a private configuration file.
-    static func freeIPMILines(_ bmc: IPMISim) throws -> [[String]] {
+    static func freeIPMILines(_ bmc: IPMISim) async throws -> [[String]] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freeipmi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("cache"), withIntermediateDirectories: true,
@@ -52,7 +52,7 @@ struct LabSensorsIntegrationTests {
         try "username admin\npassword password\ndriver-type LAN_2_0\ncipher-suite-id 3\nworkaround-flags opensesspriv\n"
             .write(to: config, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)
-        let output = try ExternalCommand.output(
+        let output = try await ExternalCommand.output(
             "ipmi-sensors",
             [
                 "--config-file", config.path, "-h", bmc.address, "--comma-separated-output", "--no-header-output",
@@ -63,9 +63,9 @@ struct LabSensorsIntegrationTests {
     }
 
     @Test func everySensorMatchesFreeIPMI() async throws {
-        let bmc = try Self.startLab()
+        let bmc = try await Self.startLab()
         let (repository, readings) = try await Self.readAll(bmc)
-        let theirs = try Self.freeIPMILines(bmc)
+        let theirs = try await Self.freeIPMILines(bmc)
 
         #expect(repository.skippedRecords == 0)
         #expect(readings.count >= 30)
@@ -97,7 +97,7 @@ struct LabSensorsIntegrationTests {
     }
 
     @Test func everySensorMatchesIpmitool() async throws {
-        let bmc = try Self.startLab()
+        let bmc = try await Self.startLab()
         let (_, readings) = try await Self.readAll(bmc)
         // ipmitool lists each record once (a shared record under its ID string), in repository order.
         var firstOfRecord: [SensorReading] = []
@@ -130,13 +130,13 @@ struct LabSensorsIntegrationTests {
 
     @Test func sensorsCommandPrintsWhatIpmiSensorsPrints() async throws {
         let executable = try #require(ExternalCommand.exporterExecutable, "build the ipmi-exporter product first")
-        let bmc = try Self.startLab()
-        let result = try ExternalCommand.run(
+        let bmc = try await Self.startLab()
+        let result = try await ExternalCommand.run(
             executable.path, ["sensors", "-H", bmc.address, "-U", "admin", "-I", "3"],
             environment: ["IPMI_PASSWORD": "password"])
         #expect(result.status == 0, "\(result.stderr)")
         let ours = result.stdout.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 6).map(String.init) }
-        let theirs = try Self.freeIPMILines(bmc)
+        let theirs = try await Self.freeIPMILines(bmc)
         try #require(ours.count == theirs.count)
         #expect(ours.count >= 30)
         let nonCritical = [

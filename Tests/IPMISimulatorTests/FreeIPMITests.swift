@@ -27,7 +27,7 @@ struct FreeIPMITests {
         defer { try? FileManager.default.removeItem(atPath: cache) }
         try await withSimulatedBMC { fleet in
             for workaround in [[], ["-W", "opensesspriv"]] {
-                let output = try ExternalCommand.output(
+                let output = try await ExternalCommand.output(
                     "ipmi-sensors", Self.arguments(port: fleet.ports[0], suite: suite, cache: cache) + workaround)
                 let lines = output.split(separator: "\n").dropFirst()
                 #expect(lines.count == 50)
@@ -50,7 +50,7 @@ struct FreeIPMITests {
         let cache = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: cache) }
         try await withSimulatedBMC { fleet in
-            let output = try ExternalCommand.output(
+            let output = try await ExternalCommand.output(
                 "ipmimonitoring",
                 Self.arguments(port: fleet.ports[0], cache: cache) + ["--comma-separated-output", "--no-header-output"])
             let rows = output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
@@ -70,12 +70,12 @@ struct FreeIPMITests {
     @Test("bmc-info and a refused wrong password")
     func bmcInfo() async throws {
         try await withSimulatedBMC { fleet in
-            let info = try ExternalCommand.output("bmc-info", Self.arguments(port: fleet.ports[0], cache: ""))
+            let info = try await ExternalCommand.output("bmc-info", Self.arguments(port: fleet.ports[0], cache: ""))
             #expect(info.contains("Device ID             : 32"))
             #expect(info.contains("Firmware Revision     : 2.45"))
             #expect(info.contains("Product ID            : 21321"))
             #expect(info.contains("System Firmware Version       : SIM-BIOS 1.4.2"))
-            let wrong = try ExternalCommand.run(
+            let wrong = try await ExternalCommand.run(
                 "bmc-info", Self.arguments(port: fleet.ports[0], password: "wrong", cache: ""))
             #expect(wrong.status != 0)
             #expect(wrong.stderr.contains("password invalid"))
@@ -87,12 +87,12 @@ struct FreeIPMITests {
         let cache = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: cache) }
         try await withSimulatedBMC { fleet in
-            let sel = try ExternalCommand.output("ipmi-sel", Self.arguments(port: fleet.ports[0], cache: cache))
+            let sel = try await ExternalCommand.output("ipmi-sel", Self.arguments(port: fleet.ports[0], cache: cache))
             let events = sel.split(separator: "\n").dropFirst()
             #expect(events.count == 4)
             #expect(events.contains { $0.contains("FAN6") && $0.contains("Lower Critical - going low") })
             #expect(events.contains { $0.contains("Fan Redundancy") && $0.contains("Redundancy Lost") })
-            let power = try ExternalCommand.output(
+            let power = try await ExternalCommand.output(
                 "ipmi-dcmi", Self.arguments(port: fleet.ports[0], cache: "") + ["--get-system-power-statistics"])
             // System Power: nominal 284 W is the average; current within nominal ± (drift 40 + spread 16 + 4).
             #expect(power.contains("Average Power over sampling duration : 284 watts"))

@@ -10,7 +10,7 @@ struct IpmitoolTests {
     @Test("mc info over every cipher suite ipmitool implements", arguments: [17, 16, 15, 3, 2, 1, 8, 7, 6])
     func mcInfo(suite: Int) async throws {
         try await withSimulatedBMC { fleet in
-            let output = try ExternalCommand.output(
+            let output = try await ExternalCommand.output(
                 "ipmitool", ipmitoolArguments(port: fleet.ports[0], suite: suite) + ["mc", "info"])
             #expect(output.contains("Device ID                 : 32"))
             #expect(output.contains("Firmware Revision         : 2.45"))
@@ -22,7 +22,7 @@ struct IpmitoolTests {
     @Test("sdr elist shows every configured sensor with its state")
     func sdrElist() async throws {
         try await withSimulatedBMC { fleet in
-            let output = try ExternalCommand.output(
+            let output = try await ExternalCommand.output(
                 "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["sdr", "elist"])
             let lines = output.split(separator: "\n")
             #expect(lines.count == 50)
@@ -52,7 +52,8 @@ struct IpmitoolTests {
     @Test("sensor shows the configured thresholds")
     func sensorThresholds() async throws {
         try await withSimulatedBMC { fleet in
-            let output = try ExternalCommand.output("ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["sensor"])
+            let output = try await ExternalCommand.output(
+                "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["sensor"])
             let fan = output.split(separator: "\n").first { $0.hasPrefix("FAN6 ") }
                 .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
             #expect(fan == ["FAN6", "450.000", "RPM", "cr", "300.000", "500.000", "700.000", "na", "na", "na"])
@@ -66,21 +67,22 @@ struct IpmitoolTests {
     func otherCommands() async throws {
         try await withSimulatedBMC { fleet in
             let arguments = ipmitoolArguments(port: fleet.ports[0])
-            let chassis = try ExternalCommand.output("ipmitool", arguments + ["chassis", "status"])
+            let chassis = try await ExternalCommand.output("ipmitool", arguments + ["chassis", "status"])
             #expect(chassis.contains("System Power         : on"))
             #expect(chassis.contains("Power Restore Policy : previous"))
-            let sel = try ExternalCommand.output("ipmitool", arguments + ["sel", "elist"])
+            let sel = try await ExternalCommand.output("ipmitool", arguments + ["sel", "elist"])
             let events = sel.split(separator: "\n")
             #expect(events.count == 4)
             #expect(events[2].contains("FAN6") && events[2].contains("Lower Critical going low"))
             #expect(events[3].contains("Redundancy Lost"))
-            let power = try ExternalCommand.output("ipmitool", arguments + ["dcmi", "power", "reading"])
+            let power = try await ExternalCommand.output("ipmitool", arguments + ["dcmi", "power", "reading"])
             // System Power: nominal 284, drift 40, spread 16, 4 W resolution; average = nominal.
             #expect(power.contains("Average power reading over sample period:      284 Watts"))
-            let firmware = try ExternalCommand.output(
+            let firmware = try await ExternalCommand.output(
                 "ipmitool", arguments + ["mc", "getsysinfo", "system_fw_version"])
             #expect(firmware.trimmingCharacters(in: .whitespacesAndNewlines) == "SIM-BIOS 1.4.2")
-            let satellite = try ExternalCommand.run("ipmitool", arguments + ["-b", "0", "-t", "0x30", "mc", "info"])
+            let satellite = try await ExternalCommand.run(
+                "ipmitool", arguments + ["-b", "0", "-t", "0x30", "mc", "info"])
             #expect(satellite.stdout.contains("Device ID                 : 48"))
             #expect(satellite.stdout.contains("Firmware Revision         : 1.10"))
         }
@@ -89,11 +91,11 @@ struct IpmitoolTests {
     @Test("a wrong password is refused")
     func wrongPassword() async throws {
         try await withSimulatedBMC { fleet in
-            let result = try ExternalCommand.run(
+            let result = try await ExternalCommand.run(
                 "ipmitool", ipmitoolArguments(port: fleet.ports[0], password: "not-the-password") + ["mc", "info"])
             #expect(result.status != 0)
             #expect(!result.stdout.contains("Device ID"))
-            let unknownUser = try ExternalCommand.run(
+            let unknownUser = try await ExternalCommand.run(
                 "ipmitool", ipmitoolArguments(port: fleet.ports[0], user: "nobody") + ["mc", "info"])
             #expect(unknownUser.status != 0)
         }
@@ -104,18 +106,18 @@ struct IpmitoolTests {
         try await withSimulatedBMC { fleet in
             let reader = ipmitoolArguments(
                 port: fleet.ports[0], user: "reader", password: "reader", privilege: "USER")
-            let info = try ExternalCommand.output("ipmitool", reader + ["mc", "info"])
+            let info = try await ExternalCommand.output("ipmitool", reader + ["mc", "info"])
             #expect(info.contains("Device ID                 : 32"))
-            let off = try ExternalCommand.run("ipmitool", reader + ["chassis", "power", "off"])
+            let off = try await ExternalCommand.run("ipmitool", reader + ["chassis", "power", "off"])
             #expect(off.status != 0)
             #expect(off.stderr.contains("Insufficient privilege level"))
             // Asking for more than the account allows fails at RAKP.
-            let admin = try ExternalCommand.run(
+            let admin = try await ExternalCommand.run(
                 "ipmitool",
                 ipmitoolArguments(port: fleet.ports[0], user: "reader", password: "reader", privilege: "ADMINISTRATOR")
                     + ["mc", "info"])
             #expect(admin.status != 0)
-            let status = try ExternalCommand.output(
+            let status = try await ExternalCommand.output(
                 "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["chassis", "status"])
             #expect(status.contains("System Power         : on"))
         }

@@ -89,6 +89,33 @@ public struct ExternalCommand: Sendable {
 }
 
 extension ExternalCommand {
+    /// Runs the program on a Dispatch thread and suspends meanwhile. In async tests this overload is chosen, so a
+    /// slow child (ipmitool retrying a wrong password for seconds) never holds one of the few threads of Swift's
+    /// cooperative pool, which every other test's sessions, timers and deadlines need.
+    public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Swift.Result { try run(name, arguments, environment: environment, timeout: timeout) })
+            }
+        }
+    }
+
+    /// The async form of ``output(_:_:environment:timeout:)``, off the cooperative pool like ``run(_:_:environment:timeout:)``.
+    public static func output(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60
+    ) async throws -> String {
+        let result = try await run(name, arguments, environment: environment, timeout: timeout)
+        guard result.status == 0 else {
+            throw Failure(command: ([name] + arguments).joined(separator: " "), result: result)
+        }
+        return result.stdout
+    }
+}
+
+extension ExternalCommand {
     /// The `ipmi-exporter` executable built next to the test bundle (swift build builds it before the tests).
     public static var exporterExecutable: URL? {
         let directory = Bundle.main.bundleURL.deletingLastPathComponent()

@@ -66,6 +66,17 @@ public final class IPMISim: @unchecked Sendable {
         try start()
     }
 
+    /// Starts a BMC on a Dispatch thread and suspends until it listens: starting ipmi_sim polls and sleeps, which
+    /// must not hold one of the few threads of Swift's cooperative pool that other tests' sessions need.
+    public static func start(_ configuration: Configuration = Configuration(), port: Int? = nil) async throws -> IPMISim
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try IPMISim(configuration, port: port) })
+            }
+        }
+    }
+
     deinit {
         stop()
         try? FileManager.default.removeItem(at: directory)

@@ -89,8 +89,8 @@ struct PushAgainstLabBMCTests {
 
     @Test func eachBMCIsAGroupWithWhatServeServesAndTheSilentOneIsDown() async throws {
         let executable = try #require(PushCommandTests.executable, "build the ipmi-exporter product first")
-        let labA = try IPMISim(IPMISim.labConfiguration(name: "push-a"))
-        let labB = try IPMISim(IPMISim.labConfiguration(name: "push-b"))
+        let labA = try await IPMISim.start(IPMISim.labConfiguration(name: "push-a"))
+        let labB = try await IPMISim.start(IPMISim.labConfiguration(name: "push-b"))
         defer {
             labA.stop()
             labB.stop()

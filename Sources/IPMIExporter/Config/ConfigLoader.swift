@@ -24,7 +24,7 @@ import Yams
 /// exporter:                   # our addition; defaults shown
 ///   session_idle_timeout: 10m
 ///   max_concurrent_scrapes: 64
-///   max_outstanding_requests: 1
+///   max_outstanding_requests: 4
 ///   scrape_timeout_offset: 500ms
 ///   max_connections: 512
 ///   http_idle_timeout: 60s

@@ -146,8 +146,9 @@ public struct ExporterSettings: Hashable, Sendable {
     /// Targets collected at the same time, over all modules.
     public var maxConcurrentScrapes: Int = 64
     /// Requests one BMC session keeps on the wire at once. Several in flight cut a scrape's time to the BMC's
-    /// processing time instead of one round trip per sensor, but some BMCs answer only one at a time.
-    public var maxOutstandingRequests: Int = 1
+    /// processing time instead of one round trip per sensor; a BMC that answers only one at a time drops the
+    /// others, and the session then halves its window on each timeout down to one.
+    public var maxOutstandingRequests: Int = 4
     /// Subtracted from `X-Prometheus-Scrape-Timeout-Seconds` so the answer reaches Prometheus in time.
     public var scrapeTimeoutOffset: Duration = .milliseconds(500)
     /// Open HTTP connections accepted at once; further ones are closed straight away.

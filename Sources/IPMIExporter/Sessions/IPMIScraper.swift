@@ -61,53 +61,71 @@ public struct IPMIScraper: Scraper {
                 return ([], collectors.map { ($0, false) })
             }
         }
+        // The collectors run at once: their requests share the session's window, so the short ones (device
+        // ID, chassis status, SEL info) ride along with the sensor batch instead of waiting for it.
+        var outcomes = await run(collectors, entry: entry, module: request.module, logger: logger)
+        let lost = collectors.filter { name in
+            if case .failure(let error) = outcomes[name], Self.isSessionLost(error) { return true }
+            return false
+        }
+        // Once per scrape: a stale session is replaced and the collectors that lost it are run again.
+        if !lost.isEmpty, !freshSession, ContinuousClock.now < request.deadline {
+            logger.info("session lost, opening a new one", metadata: ["collectors": "\(lost)"])
+            metrics?.rehandshake()
+            metrics?.sessionClosed()
+            await entry.client.reset()
+            await entry.sdr.invalidate()
+            do {
+                try await entry.client.connect()
+                metrics?.handshake(succeeded: true)
+                metrics?.sessionOpened()
+                outcomes.merge(await run(lost, entry: entry, module: request.module, logger: logger)) { $1 }
+            } catch {
+                metrics?.handshake(succeeded: false)
+                logger.error("cannot reopen IPMI session", metadata: ["error": "\(error)"])
+            }
+        }
         var families: [MetricFamily] = []
         var up: [(CollectorName, Bool)] = []
         for name in collectors {
-            let collector = Collectors.make(name)
-            var attempt = 0
-            while true {
-                let context = CollectorContext(
-                    session: entry.client, module: request.module, sdr: entry.sdr, logger: logger)
-                do {
-                    families += try await collector.collect(context)
-                    up.append((name, true))
-                    break
-                } catch is CancellationError {
-                    // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
-                    up.append((name, false))
-                    break
-                } catch {
-                    // Once per scrape: a stale session is replaced and the collector tried again.
-                    if attempt == 0, !freshSession, Self.isSessionLost(error),
-                        ContinuousClock.now < request.deadline
-                    {
-                        attempt += 1
-                        logger.info("session lost, opening a new one", metadata: ["error": "\(error)"])
-                        metrics?.rehandshake()
-                        metrics?.sessionClosed()
-                        await entry.client.reset()
-                        await entry.sdr.invalidate()
-                        do {
-                            try await entry.client.connect()
-                            freshSession = true
-                            metrics?.handshake(succeeded: true)
-                            metrics?.sessionOpened()
-                            continue
-                        } catch {
-                            metrics?.handshake(succeeded: false)
-                            logger.error("cannot reopen IPMI session", metadata: ["error": "\(error)"])
-                        }
-                    }
-                    metrics?.error(reason: Self.reason(error))
-                    logger.warning(
-                        "collector failed", metadata: ["collector": "\(name)", "error": "\(error)"])
-                    up.append((name, false))
-                    break
-                }
+            switch outcomes[name] {
+            case .success(let collected):
+                families += collected
+                up.append((name, true))
+            case .failure(let error) where error is CancellationError:
+                // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
+                up.append((name, false))
+            case .failure(let error):
+                metrics?.error(reason: Self.reason(error))
+                logger.warning("collector failed", metadata: ["collector": "\(name)", "error": "\(error)"])
+                up.append((name, false))
+            case nil:
+                up.append((name, false))
             }
         }
         return (families, up)
+    }
+
+    /// Runs the collectors concurrently over the entry's session; every outcome, keyed by collector.
+    private func run(
+        _ names: [CollectorName], entry: SessionCache.Entry, module: ModuleConfig, logger: Logger
+    ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
+        await withTaskGroup(of: (CollectorName, Result<[MetricFamily], any Error>).self) { group in
+            for name in names {
+                group.addTask {
+                    let context = CollectorContext(
+                        session: entry.client, module: module, sdr: entry.sdr, logger: logger)
+                    do {
+                        return (name, .success(try await Collectors.make(name).collect(context)))
+                    } catch {
+                        return (name, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [CollectorName: Result<[MetricFamily], any Error>] = [:]
+            for await (name, outcome) in group { outcomes[name] = outcome }
+            return outcomes
+        }
     }
 
     static func isSessionLost(_ error: any Error) -> Bool {
