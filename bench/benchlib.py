@@ -9,10 +9,12 @@ import asyncio
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -32,20 +34,25 @@ def start(argv, **kwargs):
     return process
 
 
-def stop_all():
-    """SIGTERM (the exporter closes its BMC sessions politely), then SIGKILL after 5 s."""
+def stop_all(grace=5.0):
+    """SIGTERM to every child (the exporter closes its BMC sessions politely), SIGKILL to those still running
+    after `grace` seconds; grace 0 kills at once (ipmi_sim ignores SIGTERM)."""
     for process in reversed(CHILDREN):
         if process.poll() is None:
             try:
-                process.terminate()
+                process.kill() if grace <= 0 else process.terminate()
             except ProcessLookupError:
                 pass
+    deadline = time.monotonic() + grace
     for process in CHILDREN:
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait(timeout=5)
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
 
 
 def run_main(main):
@@ -68,6 +75,22 @@ def run_main(main):
         raise
     stop_all()
     sys.exit(status or 0)
+
+
+def in_scratch(prefix, body, keep=False):
+    """Runs body(root) in a new scratch directory and returns its exit status; then stops every child and
+    removes the directory, unless `keep` or the status is non-zero (the logs are kept to look at)."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    status = 1
+    try:
+        status = body(root)
+        return status
+    finally:
+        stop_all()
+        if keep or status:
+            log(f"logs and configs kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def raise_fd_limit(needed):
@@ -254,27 +277,40 @@ class Pool:
         self.idle = []
         self.slots = asyncio.Semaphore(size)
         self.opened = 0
+        # The exporter closes keep-alive connections idle for http_idle_timeout (60 s by default).
+        self.reuse_for = 30.0
 
-    async def get(self, path, headers=(), timeout=30.0):
-        """(status, body) of one GET; raises HTTPError, OSError or asyncio.TimeoutError."""
+    async def get(self, path, headers=(), timeout=30.0, timing=None):
+        """(status, body) of one GET; raises HTTPError, OSError or asyncio.TimeoutError. `timing`, a dict,
+        receives "sent": the monotonic time the request was written (after waiting for a free connection)."""
         async with self.slots:
-            connection = self.idle.pop() if self.idle else None
-            if connection is None:
-                connection = await asyncio.open_connection("127.0.0.1", self.port)
-                self.opened += 1
-            reader, writer = connection
-            try:
-                status, body, keep = await asyncio.wait_for(self._exchange(reader, writer, path, headers), timeout)
-            except BaseException:
+            while self.idle:
+                reader, writer, last_used = self.idle.pop()
+                if time.monotonic() - last_used < self.reuse_for:
+                    try:
+                        return await self._request(reader, writer, path, headers, timeout, timing)
+                    except (HTTPError, ConnectionResetError, BrokenPipeError):
+                        continue  # the server closed the idle connection meanwhile: not the request's fault
                 writer.close()
-                raise
-            if keep:
-                self.idle.append(connection)
-            else:
-                writer.close()
-            return status, body
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.opened += 1
+            return await self._request(reader, writer, path, headers, timeout, timing)
 
-    async def _exchange(self, reader, writer, path, headers):
+    async def _request(self, reader, writer, path, headers, timeout, timing):
+        try:
+            status, body, keep = await asyncio.wait_for(self._exchange(reader, writer, path, headers, timing), timeout)
+        except BaseException:
+            writer.close()
+            raise
+        if keep:
+            self.idle.append((reader, writer, time.monotonic()))
+        else:
+            writer.close()
+        return status, body
+
+    async def _exchange(self, reader, writer, path, headers, timing):
+        if timing is not None:
+            timing["sent"] = time.monotonic()
         head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n" + "".join(f"{h}\r\n" for h in headers)
         writer.write((head + "\r\n").encode())
         await writer.drain()
@@ -295,7 +331,7 @@ class Pool:
         return status, body, fields.get("connection", "").lower() != "close"
 
     def close(self):
-        for _, writer in self.idle:
+        for _, writer, _ in self.idle:
             writer.close()
         self.idle.clear()
 

@@ -15,7 +15,6 @@ import collections
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 
 import benchlib as lib
@@ -48,13 +47,13 @@ class Driver:
         self.measuring = False
 
     async def scrape(self, index, scheduled):
-        lag = time.monotonic() - scheduled
         measuring = self.measuring
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        begin = time.monotonic()
+        timing = {}
         try:
-            status, body = await self.pool.get(self.paths[index], self.headers, timeout=self.args.scrape_timeout + 5)
+            status, body = await self.pool.get(self.paths[index], self.headers, timeout=self.args.scrape_timeout + 5,
+                                               timing=timing)
             problems = lib.scrape_problems(status, body)
         except asyncio.TimeoutError:
             problems = ["client_timeout"]
@@ -62,7 +61,9 @@ class Driver:
             problems = [f"connection:{type(error).__name__}"]
         finally:
             self.in_flight -= 1
-        elapsed = time.monotonic() - begin
+        # From writing the request (a free keep-alive connection found) to the whole body read.
+        elapsed = time.monotonic() - timing.get("sent", scheduled)
+        lag = timing.get("sent", scheduled) - scheduled  # behind schedule: the driver or a connection was busy
         if measuring:
             self.scrapes += 1
             self.max_lag = max(self.max_lag, lag)
@@ -184,10 +185,13 @@ def start_perf(pid, seconds, root):
 def finish_perf(perf, root):
     process, data = perf
     process.wait(timeout=600)
-    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,sym",
-                             "-g", "none", "--percent-limit", "0.7"], capture_output=True, text=True)
-    lines = [line for line in report.stdout.splitlines() if line.strip() and not line.startswith("#")]
-    return "\n".join(lines[:40])
+    sections = []
+    for sort, limit, rows in (("dso", "1", 12), ("dso,sym", "0.7", 30)):
+        report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", sort,
+                                 "-g", "none", "--percent-limit", limit], capture_output=True, text=True)
+        sections += [line for line in report.stdout.splitlines() if line.strip() and not line.startswith("#")][:rows]
+        sections.append("")
+    return "\n".join(sections)
 
 
 def delta(result, name):
@@ -234,7 +238,7 @@ def print_summary(args, result, settings):
     print(f"| simulator CPU ({n} BMCs, one process) | {result['simulator_cpu'] * 100:.1f} % of one core, "
           f"RSS {result['simulator_rss'] / 2**20:.0f} MB | | |")
     print(f"| load driver CPU (this script) | {result['driver_cpu'] * 100:.1f} % of one core; "
-          f"{result['connections']} HTTP connections; max start lag {driver.max_lag * 1000:.0f} ms; "
+          f"{result['connections']} HTTP connections; max send lag {driver.max_lag * 1000:.0f} ms; "
           f"max in flight {driver.max_in_flight} | | |")
     print()
     handshakes = delta(result, "ipmi_exporter_handshakes_total")
@@ -285,8 +289,8 @@ def main():
         args.intervals = max(1, int(-(-args.duration // args.interval)))
 
     lib.raise_fd_limit(args.bmcs + 1024)
-    root = tempfile.mkdtemp(prefix="ipmi-scale-")
-    try:
+
+    def run(root):
         base_port = lib.free_udp_range(args.bmcs)
         sim_extra = []
         if args.sim_session_timeout is not None:
@@ -310,16 +314,11 @@ def main():
         result = asyncio.run(measure(args, exporter, simulator, port, base_port, root))
         print_summary(args, result, settings)
         if simulator.poll() is not None or exporter.poll() is not None:
-            print("a process died during the run: see the logs in", root)
-            args.keep = True
+            print("a process died during the run")
             return 1
         return 0
-    finally:
-        lib.stop_all()
-        if args.keep:
-            log(f"logs and configs kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+
+    return lib.in_scratch("ipmi-scale-", run, keep=args.keep)
 
 
 if __name__ == "__main__":
