@@ -19,6 +19,11 @@ exits 0 only when every check passed; `exprs` prints JSON):
                    exposition texts (files or http:// URLs, e.g. the exporter's
                    /metrics and /ipmi?target=...); names exported but not
                    listed are printed for information
+  used-exported SOURCE...
+                   every metric name a dashboard or rule reads (recorded and
+                   Prometheus' own series aside) appears in the given
+                   exposition texts, e.g. a live `ipmi-exporter demo`'s
+                   /metrics and /ipmi?target=... (scripts/check-demo-live.sh)
   live PROM_URL JOB EXPORTER_JOB
                    against a running Prometheus that scrapes the exporter (see
                    scripts/check-dashboards-live.sh): every panel query and
@@ -464,7 +469,8 @@ def cmd_live(prom, job, exporter_job):
         check(want[2] > 0, "the exporter shows at least one sensor in critical state", "none: nothing to fire a critical alert")
 
 
-def cmd_exposition(sources):
+def read_exposition(sources):
+    """(families from # TYPE lines, sample names) of exposition texts (files or http:// URLs)."""
     import urllib.request
     families, samples = set(), set()
     for src in sources:
@@ -479,6 +485,42 @@ def cmd_exposition(sources):
                 families.add(line.split()[2])
             elif line and not line.startswith("#"):
                 samples.add(re.split(r"[{\s]", line, 1)[0])
+    return families, samples
+
+
+def used_names():
+    """{metric name: [where]} of every name a dashboard panel, recording or alerting rule reads (the
+    Kubernetes PrometheusRule holds the same rules, see operator-rules)."""
+    used = {}
+    for path in DASHBOARDS:
+        for where, expr in dashboard_exprs(load_dashboard(path)):
+            for n in metric_names_in(expr):
+                used.setdefault(n, []).append(f"{rel(path)} {where}")
+    for path, r in all_rules():
+        for n in metric_names_in(r["expr"]):
+            used.setdefault(n, []).append(f"{rel(path)} {r.get('record') or r.get('alert')}")
+    return used
+
+
+def cmd_used_exported(sources):
+    families, samples = read_exposition(sources)
+    exported = families | samples
+    recorded = {r["record"] for _, r in all_rules() if "record" in r}
+    used = used_names()
+    check(bool(used), f"used-exported: {len(used)} metric names read by dashboards and rules")
+    for name in sorted(used):
+        if name in recorded or name in EXTERNAL_SERIES:
+            continue
+        family = name
+        for suffix in ("_bucket", "_sum", "_count"):
+            if name.endswith(suffix) and name[: -len(suffix)] in families:
+                family = name[: -len(suffix)]
+        check(family in exported, f"used and exported: {name}",
+              "not in the live exposition; used by " + ", ".join(used[name][:3]))
+
+
+def cmd_exposition(sources):
+    families, samples = read_exposition(sources)
     exported = families | samples
     for name in sorted(known_names()):
         check(name in exported, f"exported: {name}", "not in the exposition (collector not enabled, or renamed?)")
@@ -499,6 +541,9 @@ def main():
         return 0
     if cmd == "exposition":
         cmd_exposition(sys.argv[2:])
+        return 0 if all(results) else 1
+    if cmd == "used-exported":
+        cmd_used_exported(sys.argv[2:])
         return 0 if all(results) else 1
     if cmd == "live":
         cmd_live(*sys.argv[2:5])

@@ -105,8 +105,8 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Compares two byte strings in time independent of where they differ (for MACs).
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+/// Compares two byte strings in time independent of where they differ (for MACs and password hashes).
+public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     var difference: UInt8 = 0
     for i in 0..<a.count {

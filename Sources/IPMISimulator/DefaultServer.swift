@@ -1,6 +1,6 @@
 /// The built-in simulated server, in the same YAML format `--config` accepts (a starting point for own
-/// files). Two sockets, twelve temperatures, six fans in RPM and a duty cycle in percent, twelve voltages,
-/// PSU currents and power, and discrete presence, redundancy, drive and intrusion sensors.
+/// files). Two sockets, twelve temperatures, six fans in RPM and a duty cycle in percent, a CPU load in
+/// percent (a threshold sensor of type processor), twelve voltages, PSU currents and power, and discrete presence, redundancy, drive and intrusion sensors.
 /// "PCIe Slot3 Temp" sits above its upper non-critical threshold (warning), "FAN6" below its lower critical
 /// threshold (critical), and "Fan Redundancy" asserts "redundancy lost".
 enum DefaultServer {
@@ -59,6 +59,8 @@ enum DefaultServer {
              conversion: {m: 50}, thresholds: {lnr: 300, lc: 500, lnc: 700}}
           - {name: FAN Duty, type: fan, unit: percent, entity: "29.7", nominal: 38, drift: 5, spread: 3,
              thresholds: {unc: 95, uc: 100}}
+          - {name: CPU1 Usage, type: processor, event_type: 1, unit: percent, entity: "3.1", nominal: 35, drift: 15,
+             spread: 5, thresholds: {unc: 95}}
           - {name: 12V, type: voltage, entity: "7.1", nominal: 12.06, drift: 0.06, spread: 0.06,
              conversion: {m: 6, r_exp: -2}, thresholds: {lc: 10.8, lnc: 11.4, unc: 12.6, uc: 13.2}}
           - {name: 5V, type: voltage, entity: "7.1", nominal: 5.04, drift: 0.03, spread: 0.03,

@@ -21,6 +21,9 @@ public struct BatchPushRunner: Sendable {
 
     /// Runs the batch; `onOutcome` is called once per target as it completes (in completion order,
     /// never concurrently) with the number of targets completed so far.
+    ///
+    /// Cancelling the calling task (Ctrl-C) starts no further target and cancels the scrapes and pushes in
+    /// progress; the summary then counts fewer completed targets than `targets`.
     public func run(
         targets: [BatchTarget], onOutcome: (BatchTargetOutcome, _ completed: Int) -> Void = { _, _ in }
     ) async -> BatchSummary {
@@ -38,7 +41,7 @@ public struct BatchPushRunner: Sendable {
                 completed += 1
                 summary.record(outcome)
                 onOutcome(outcome, completed)
-                if let target = pending.next() {
+                if !Task.isCancelled, let target = pending.next() {
                     group.addTask { await process(target) }
                 }
             }
@@ -54,10 +57,15 @@ public struct BatchPushRunner: Sendable {
         let scrape = await scraper.scrape(target: target.name, module: target.module, timeout: scrapeTimeout)
         let scrapeDuration = start.duration(to: clock.now)
         let push: Result<PushResult, PushgatewayError>
-        do {
-            push = .success(try await client.push(scrape.body, to: .instance(target.name, job: job)))
-        } catch {
-            push = .failure(error)
+        if Task.isCancelled {
+            // Interrupted: a scrape cut short would replace the group with partial metrics.
+            push = .failure(PushgatewayError(kind: .cancelled, message: "not pushed: the run was interrupted"))
+        } else {
+            do {
+                push = .success(try await client.push(scrape.body, to: .instance(target.name, job: job)))
+            } catch {
+                push = .failure(error)
+            }
         }
         return BatchTargetOutcome(
             target: target.name, module: target.module, up: scrape.up, scrapeError: scrape.error,

@@ -27,6 +27,12 @@ struct DemoCommand: AsyncParsableCommand {
     var listenAddress: String = "127.0.0.1:9290"
 
     @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "Web configuration file for TLS and/or basic auth (exporter-toolkit format).", valueName: "path"))
+    var webConfigFile: String?
+
+    @Option(
         name: .customLong("sim.base-port"),
         help: ArgumentHelp("First UDP port of the simulated BMCs (0: any free ports).", valueName: "port"))
     var basePort: Int = 0
@@ -48,6 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         let level = LogLevelOption(rawValue: logLevel)!.level
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: .logfmt, level: level) }
         let logger = Logger(label: "ipmi-exporter")
+        let webConfig = try loadWebConfig(webConfigFile, logger: logger)
         let fleet = try await SimulatedBMCFleet.start(count: bmcs, basePort: basePort, logger: logger)
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ipmi-exporter-demo-\(ProcessInfo.processInfo.processIdentifier)")
@@ -56,7 +63,8 @@ struct DemoCommand: AsyncParsableCommand {
         try Self.config(targets: fleet.addresses).write(to: configFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let base = "http://" + Self.displayAddress(listenAddress)
+        let scheme = webConfig.tls == nil ? "http" : "https"
+        let base = "\(scheme)://" + Self.displayAddress(listenAddress)
         print(
             """
             Simulated BMCs: \(fleet.addresses.joined(separator: ", "))
@@ -68,7 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
             """)
         fflush(nil)  // the banner must show before the first log line, also when stdout is a file
         try await runExporter(
-            configFile: configFile.path, listenAddress: listenAddress, logger: logger,
+            configFile: configFile.path, webConfig: webConfig, listenAddress: listenAddress, logger: logger,
             extraServices: [FleetService(fleet: fleet)])
     }
 

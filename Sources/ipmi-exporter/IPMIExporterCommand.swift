@@ -2,7 +2,7 @@ import ArgumentParser
 import IPMIExporter
 
 /// The `ipmi-exporter` program. Each subcommand lives in its own file; add one by listing it here.
-@main
+/// `ExporterMain` is the entry point.
 struct IPMIExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipmi-exporter",

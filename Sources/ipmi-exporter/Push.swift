@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import IPMIExporter
 import Logging
 import Pushgateway
+import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -9,7 +12,7 @@ import Pushgateway
 
 /// `ipmi-exporter push`: scrape every target once and push each one's metrics to a Pushgateway as
 /// the group `{job, instance=<target>}`. Exit status 0 when every target was scraped and pushed,
-/// 1 when any failed, 2 for bad usage or configuration.
+/// 1 when any failed, 2 for bad usage or configuration, 130 (SIGINT) or 143 (SIGTERM) when interrupted.
 struct PushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
@@ -18,7 +21,9 @@ struct PushCommand: AsyncParsableCommand {
             Each target becomes its own group, PUT to <push.url>/metrics/job/<job>/instance/<target>, so \
             metrics that disappeared do not linger. A target that cannot be scraped still pushes ipmi_up 0. \
             Targets come from --target, --targets-file (one per line, # comments) or else the config's \
-            targets list. Exit status: 0 all scraped and pushed, 1 any failed, 2 bad usage or config.
+            targets list. Exit status: 0 all scraped and pushed, 1 any failed, 2 bad usage or config. SIGINT \
+            or SIGTERM stops the run: no further scrapes or pushes, every BMC session closed, exit status \
+            128 + the signal number (130, 143); a second signal exits at once.
             """)
 
     @Option(name: .customLong("config.file"), help: "Exporter configuration file (modules, credentials, targets).")
@@ -79,11 +84,19 @@ struct PushCommand: AsyncParsableCommand {
         do {
             plan = try makePlan()
         } catch {
-            writeStandardError("ipmi-exporter push: \(error)\n")
-            throw ExitCode(2)
+            writeStandardError(
+                "ipmi-exporter push: \(error)\nSee 'ipmi-exporter push --help' for more information.\n")
+            throw ExitCode(UsageFailure.exitStatus)
         }
-        var logger = Logger(label: "ipmi-exporter.push")
-        logger.logLevel = plan.logLevel
+        let interactive = isatty(STDOUT_FILENO) == 1
+        let console = ProgressConsole(writer: StandardStreams())
+        // Log messages go through the console so that they never cut through the progress bar.
+        LoggingSystem.bootstrap { label in
+            StructuredLogHandler(label: label, format: .logfmt, level: plan.logLevel) { line in
+                console.printLines(line, to: .standardError)
+            }
+        }
+        let logger = Logger(label: "ipmi-exporter.push")
 
         let backend: PushScrapeBackend
         let client: PushgatewayClient
@@ -92,7 +105,7 @@ struct PushCommand: AsyncParsableCommand {
             client = try PushgatewayClient(configuration: plan.gateway, logger: logger)
         } catch {
             writeStandardError("ipmi-exporter push: \(error)\n")
-            throw ExitCode(2)
+            throw ExitCode(UsageFailure.exitStatus)
         }
         defer { client.shutdown() }
 
@@ -103,21 +116,44 @@ struct PushCommand: AsyncParsableCommand {
         guard !targets.isEmpty else {
             writeStandardError(
                 "ipmi-exporter push: no targets: give --target, --targets-file or targets in the config\n")
-            throw ExitCode(2)
+            throw ExitCode(UsageFailure.exitStatus)
         }
         for module in Set(targets.map(\.module)) where backend.config.module(named: module) == nil {
             writeStandardError("ipmi-exporter push: unknown module \"\(module)\" (not in \(plan.configFile))\n")
-            throw ExitCode(2)
+            throw ExitCode(UsageFailure.exitStatus)
         }
 
         let runner = BatchPushRunner(
             client: client, scraper: backend.scraper, job: plan.job, scrapeTimeout: plan.scrapeTimeout,
             concurrency: plan.concurrency)
-        var output = PushOutput(total: targets.count, interactive: isatty(STDOUT_FILENO) == 1)
-        let summary = await runner.run(targets: targets) { outcome, completed in
-            output.record(outcome, completed: completed)
+        let output = PushOutput(total: targets.count, interactive: interactive, console: console)
+        // Trapped before the batch starts, so an early Ctrl-C is not lost.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let batch = Task {
+            await runner.run(targets: targets) { outcome, completed in
+                output.record(outcome, completed: completed)
+            }
         }
+        let interruption = Mutex<UnixSignal?>(nil)
+        let watcher = Task {
+            for await signal in signals {
+                let first = interruption.withLock { seen in
+                    defer { seen = seen ?? signal }
+                    return seen == nil
+                }
+                // The first signal stops the batch and lets the sessions be closed; a second one does not wait.
+                guard first else { Glibc.exit(128 + signal.rawValue) }
+                batch.cancel()
+            }
+        }
+        let summary = await batch.value
+        // Every session of the run is closed, also after an interruption: BMCs have few session slots.
         await backend.scraper.close()
+        watcher.cancel()
+        if let signal = interruption.withLock({ $0 }) {
+            output.interrupted(by: signal, summary)
+            throw ExitCode(128 + signal.rawValue)
+        }
         output.finish(summary)
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
@@ -241,41 +277,57 @@ enum PushDuration {
 }
 
 /// Per-target output: a progress bar on a terminal (failures printed above it), logfmt lines
-/// otherwise; a summary line at the end either way. All of it goes to stdout.
-struct PushOutput {
+/// otherwise; a summary line at the end either way. All of it goes to stdout, through the console that
+/// log messages (stderr) share with the bar.
+final class PushOutput: Sendable {
     let interactive: Bool
     let bar: BatchProgressBar
-    private let clock = ContinuousClock()
-    private let start: ContinuousClock.Instant
-    private var failed = 0
+    private let console: ProgressConsole
+    private let start = ContinuousClock.now
+    private let failed = Mutex(0)
 
-    init(total: Int, interactive: Bool) {
+    init(total: Int, interactive: Bool, console: ProgressConsole) {
         self.interactive = interactive
         self.bar = BatchProgressBar(total: total)
-        self.start = clock.now
-        if interactive { writeStandardOutput(bar.render(completed: 0, failed: 0, elapsed: .zero)) }
+        self.console = console
+        if interactive { console.drawBar(bar.render(completed: 0, failed: 0, elapsed: .zero)) }
     }
 
-    mutating func record(_ outcome: BatchTargetOutcome, completed: Int) {
-        if !outcome.succeeded { failed += 1 }
+    func record(_ outcome: BatchTargetOutcome, completed: Int) {
+        let failed = self.failed.withLock { count in
+            if !outcome.succeeded { count += 1 }
+            return count
+        }
         guard interactive else {
-            writeStandardOutput(BatchLogfmt.line(for: outcome) + "\n")
+            console.printLines(BatchLogfmt.line(for: outcome), to: .standardOutput)
             return
         }
-        let clearLine = "\r\u{1B}[2K"
-        var text = clearLine
-        if !outcome.succeeded { text += BatchLogfmt.line(for: outcome) + "\n" }
-        text += bar.render(completed: completed, failed: failed, elapsed: start.duration(to: clock.now))
-        writeStandardOutput(text)
+        if !outcome.succeeded { console.printLines(BatchLogfmt.line(for: outcome), to: .standardOutput) }
+        console.drawBar(bar.render(completed: completed, failed: failed, elapsed: ContinuousClock.now - start))
     }
 
     func finish(_ summary: BatchSummary) {
-        writeStandardOutput((interactive ? "\n" : "") + BatchLogfmt.summaryLine(summary) + "\n")
+        console.finishBar()
+        console.printLines(BatchLogfmt.summaryLine(summary), to: .standardOutput)
+    }
+
+    /// Stopped by a signal: which one and how far the batch got, then the usual summary.
+    func interrupted(by signal: UnixSignal, _ summary: BatchSummary) {
+        console.finishBar()
+        let line = BatchLogfmt.render([
+            ("level", "error"), ("msg", "batch push interrupted, sessions closed"), ("signal", "\(signal)"),
+            ("completed", "\(summary.completed)"), ("targets", "\(summary.targets)"),
+        ])
+        console.printLines(line, to: .standardOutput)
+        console.printLines(BatchLogfmt.summaryLine(summary), to: .standardOutput)
     }
 }
 
-private func writeStandardOutput(_ text: String) {
-    writeAll(STDOUT_FILENO, text)
+/// The process's standard output and error, written at once with write(2).
+struct StandardStreams: TerminalWriter {
+    func write(_ text: String, to stream: TerminalStream) {
+        writeAll(stream == .standardOutput ? STDOUT_FILENO : STDERR_FILENO, text)
+    }
 }
 
 private func writeStandardError(_ text: String) {

@@ -28,6 +28,14 @@ struct Serve: AsyncParsableCommand {
     var configFile: String?
 
     @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "Path to a web configuration file (Prometheus exporter-toolkit format) that enables TLS and/or basic "
+                + "authentication. See docs/web-config.md.",
+            valueName: "path"))
+    var webConfigFile: String?
+
+    @Option(
         name: .customLong("log.level"),
         help: ArgumentHelp(
             "Only log messages with the given severity or above. One of: debug, info, warn, error.", valueName: "level")
@@ -69,15 +77,18 @@ struct Serve: AsyncParsableCommand {
             logger.warning("--freeipmi.path and --native-ipmi have no effect: this exporter always speaks IPMI itself")
         }
 
-        try await runExporter(configFile: configFile, listenAddress: listenAddress, logger: logger)
+        let webConfig = try loadWebConfig(webConfigFile, logger: logger)
+        try await runExporter(
+            configFile: configFile, webConfig: webConfig, listenAddress: listenAddress, logger: logger)
         logger.info("Stopped")
     }
 }
 
-/// Loads the config and runs the HTTP server, the collectors and their session janitor until SIGTERM or
+/// Loads the config and runs the HTTP server (with `webConfig`'s TLS, basic auth and headers), the collectors and their session janitor until SIGTERM or
 /// SIGINT. `extraServices` run beside them (the demo's simulated BMCs) and are shut down with them.
 func runExporter(
-    configFile: String?, listenAddress: String, logger: Logger, extraServices: [any Service] = []
+    configFile: String?, webConfig: WebConfig = WebConfig(), listenAddress: String, logger: Logger,
+    extraServices: [any Service] = []
 ) async throws {
     let config: ExporterConfig
     do {
@@ -101,10 +112,13 @@ func runExporter(
     let coordinator = ScrapeCoordinator(
         scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
         logger: logger)
-    let router = ExporterRouter(configStore: store, coordinator: coordinator, metrics: metrics, logger: logger)
+    let router = ExporterRouter(
+        configStore: store, coordinator: coordinator, metrics: metrics, logger: logger,
+        authenticator: webConfig.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: webConfig.basicAuthUsers),
+        responseHeaders: webConfig.responseHeaders)
     let server = ExporterHTTPServer(
         address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
-        logger: logger)
+        tls: webConfig.tls, logger: logger)
     let reloader = ReloadOnHangup(store: store, metrics: metrics, logger: logger)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
@@ -112,6 +126,29 @@ func runExporter(
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [], logger: logger))
     try await group.run()
+}
+
+/// The web config file (TLS, basic auth, headers) or, without one, plain HTTP for everyone. Read once at
+/// start-up: a bad file stops the exporter before it listens.
+func loadWebConfig(_ path: String?, logger: Logger) throws -> WebConfig {
+    guard let path else { return WebConfig() }
+    let webConfig: WebConfig
+    do {
+        webConfig = try WebConfigLoader.load(file: path)
+    } catch {
+        logger.error("Error parsing web config file", metadata: ["error": "\(error)"])
+        throw ExitCode.failure
+    }
+    for warning in webConfig.warnings {
+        logger.warning("Web config: \(warning)")
+    }
+    logger.info(
+        "Loaded web config file",
+        metadata: [
+            "path": "\(path)", "tls": "\(webConfig.tls != nil)",
+            "basic_auth_users": "\(webConfig.basicAuthUsers.count)",
+        ])
+    return webConfig
 }
 
 /// Re-reads the config file on SIGHUP, like ipmi_exporter.

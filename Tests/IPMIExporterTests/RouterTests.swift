@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOHTTP1
 import PrometheusText
@@ -14,13 +15,16 @@ import Testing
         scraper: FakeScraper = FakeScraper(), path: String? = nil,
         loader: @escaping @Sendable (String) throws(ConfigError) -> ExporterConfig = { _ throws(ConfigError) in
             ExporterConfig()
-        }
+        },
+        web: WebConfig = WebConfig(), logger: Logger = quietLogger
     ) -> ExporterRouter {
         let metrics = ExporterMetrics(processMetrics: { [] })
         return ExporterRouter(
             configStore: ConfigStore(path: path, initial: config, loader: loader),
-            coordinator: ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: quietLogger),
-            metrics: metrics, logger: quietLogger)
+            coordinator: ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: logger),
+            metrics: metrics, logger: logger,
+            authenticator: web.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: web.basicAuthUsers),
+            responseHeaders: web.responseHeaders)
     }
 
     static func get(

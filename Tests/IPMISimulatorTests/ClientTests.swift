@@ -96,7 +96,7 @@ struct ClientTests {
                 cipherSuite: .suite17, logger: Self.logger)
             try await client.connect()
             let repository = try await SDRRepositoryReader(logger: Self.logger).read(from: client)
-            #expect(repository.records.count == 49)
+            #expect(repository.records.count == 50)
             #expect(repository.skippedRecords == 0)
             var full: [String: FullSensorRecord] = [:]
             var compact: [String: CompactSensorRecord] = [:]
@@ -107,7 +107,7 @@ struct ClientTests {
                 default: Issue.record("unexpected record \(record)")
                 }
             }
-            #expect(full.count == 37)
+            #expect(full.count == 38)
             #expect(compact.count == 12)
             let twelve = try #require(full["12V"])
             #expect(twelve.conversion.m == 6)

@@ -27,7 +27,7 @@ struct FaultTests {
             var answered = 0
             for number in 0..<200 {
                 let response = try await client.request(
-                    netFn: .sensorEvent, command: 0x2D, data: [UInt8(number % 49 + 1)], lun: 0)
+                    netFn: .sensorEvent, command: 0x2D, data: [UInt8(number % 50 + 1)], lun: 0)
                 if response.completionCode == .normal { answered += 1 }
             }
             #expect(answered == 200)

@@ -30,7 +30,7 @@ struct FreeIPMITests {
                 let output = try ExternalCommand.output(
                     "ipmi-sensors", Self.arguments(port: fleet.ports[0], suite: suite, cache: cache) + workaround)
                 let lines = output.split(separator: "\n").dropFirst()
-                #expect(lines.count == 49)
+                #expect(lines.count == 50)
                 #expect(
                     output.contains(
                         "| FAN6             | Fan                      | 450.00     | RPM   | 'At or Below (<=) Lower Critical Threshold'"
@@ -54,7 +54,7 @@ struct FreeIPMITests {
                 "ipmimonitoring",
                 Self.arguments(port: fleet.ports[0], cache: cache) + ["--comma-separated-output", "--no-header-output"])
             let rows = output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            #expect(rows.count == 49)
+            #expect(rows.count == 50)
             let critical = rows.filter { $0[3] == "Critical" }.map { String($0[1]) }.sorted()
             #expect(critical == ["FAN6", "Fan Redundancy"])
             // FreeIPMI maps non-critical thresholds to Nominal by default; the warning shows in the event.

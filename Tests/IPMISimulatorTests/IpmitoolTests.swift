@@ -25,7 +25,7 @@ struct IpmitoolTests {
             let output = try ExternalCommand.output(
                 "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["sdr", "elist"])
             let lines = output.split(separator: "\n")
-            #expect(lines.count == 49)
+            #expect(lines.count == 50)
             let columns = Dictionary(
                 lines.map { line in
                     let fields = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -114,7 +114,7 @@ struct SimulatedBMCTests {
         again.connect(to: &bmc, at: Self.now + 61)
         let after = try #require(try again.request(&bmc, netFn: .storage, command: 0x20, at: Self.now + 61))
         #expect(after.data[5..<9] != before.data[5..<9])
-        #expect(after.data[1..<3] == [49, 0])
+        #expect(after.data[1..<3] == [50, 0])
         let stale = try again.request(
             &bmc, netFn: .storage, command: 0x23, data: reservation + [0x01, 0x00, 0x05, 0x08], at: Self.now + 61)
         #expect(stale?.completionCode == .reservationCancelled)
@@ -173,7 +173,7 @@ struct SimulatedBMCTests {
         let profile = try BMCProfile(SimulatorConfiguration.parse(yaml: "sensors: [{name: Only, type: temperature}]"))
         #expect(profile.sensors.count == 1)
         #expect(profile.users.map(\.name) == ["admin"])
-        #expect(BMCProfile.defaultServer.sensors.count == 49)
+        #expect(BMCProfile.defaultServer.sensors.count == 50)
         // The YAML `--print-default-config` prints is the built-in server itself.
         #expect(try SimulatorConfiguration.parse(yaml: SimulatorConfiguration.defaultServerYAML) == .defaultServer)
     }

@@ -59,7 +59,13 @@ actor SDRCache {
         }
         loading = task
         defer { loading = nil }
-        let loaded = try await task.value
+        // The download is shared with scrapes that arrive meanwhile, but it belongs to this caller: when its
+        // scrape is cancelled (shutdown, Ctrl-C of a batch) the download stops too instead of running on.
+        let loaded = try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
         entry = loaded
         return loaded.sensors
     }

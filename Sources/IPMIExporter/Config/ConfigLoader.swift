@@ -33,18 +33,7 @@ import Yams
 public enum ConfigLoader {
     /// Reads and validates the file at `path`; secret files named in it are read relative to its directory.
     public static func load(file path: String) throws(ConfigError) -> ExporterConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigError(
-                location: ConfigLocation(file: path, line: 0, column: 0),
-                message: "cannot read config file: \(Self.reason(error))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(
-                location: ConfigLocation(file: path, line: 0, column: 0), message: "config file is not UTF-8")
-        }
+        let text = try readText(file: path, what: "config file")
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, file: path, baseDirectory: directory)
     }
@@ -52,22 +41,42 @@ public enum ConfigLoader {
     /// Validates YAML text; `file` names it in messages and `baseDirectory` resolves relative secret files.
     public static func parse(yaml: String, file: String, baseDirectory: String) throws(ConfigError) -> ExporterConfig {
         let reader = YAMLReader(file: file)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw syntaxError(error, file: file)
-        } catch {
-            throw ConfigError(location: reader.location(nil), message: "cannot parse YAML")
-        }
+        let root = try compose(yaml: yaml, file: file)
         var parser = Parser(reader: reader, baseDirectory: baseDirectory)
         guard let root else { return ExporterConfig() }  // an empty file, like ipmi_exporter without a config
         return try parser.config(root)
     }
 
+    /// The UTF-8 text of a config file; `what` names the file in errors.
+    static func readText(file path: String, what: String) throws(ConfigError) -> String {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(
+                location: ConfigLocation(file: path, line: 0, column: 0),
+                message: "cannot read \(what): \(Self.reason(error))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(location: ConfigLocation(file: path, line: 0, column: 0), message: "\(what) is not UTF-8")
+        }
+        return text
+    }
+
+    /// The YAML tree, nil for an empty file; syntax errors with their position.
+    static func compose(yaml: String, file: String) throws(ConfigError) -> Node? {
+        do {
+            return try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch {
+            throw ConfigError(location: ConfigLocation(file: file, line: 0, column: 0), message: "cannot parse YAML")
+        }
+    }
+
     /// A YAML syntax error with its position. Yams' own description quotes the offending line, which may hold
     /// a password, so only the problem and position are kept.
-    private static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
         func at(_ mark: Mark, _ problem: String) -> ConfigError {
             ConfigError(
                 location: ConfigLocation(file: file, line: mark.line, column: mark.column),

@@ -113,3 +113,31 @@ struct YAMLReader {
         }
     }
 }
+
+extension YAMLReader {
+    /// `true` or `false` (YAML 1.2 core schema spellings).
+    func boolean(_ node: Node, _ what: String) throws(ConfigError) -> Bool {
+        guard case .scalar(let scalar) = node else {
+            throw error(node, "\(what) must be true or false, found \(kind(node))")
+        }
+        switch scalar.string {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: throw error(node, "\(what) must be true or false, found \"\(scalar.string)\"")
+        }
+    }
+
+    /// The file's bytes, for a path relative to `baseDirectory` unless absolute.
+    func fileContents(_ node: Node, _ what: String, baseDirectory: String) throws(ConfigError) -> [UInt8] {
+        let path = try string(node, what)
+        guard !path.isEmpty else { throw error(node, "\(what) is empty") }
+        let url =
+            path.hasPrefix("/")
+            ? URL(fileURLWithPath: path) : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path)
+        do {
+            return Array(try Data(contentsOf: url))
+        } catch {
+            throw self.error(node, "cannot read \(what) \(path): \(ConfigLoader.reason(error))")
+        }
+    }
+}

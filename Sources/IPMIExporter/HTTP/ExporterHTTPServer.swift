@@ -6,6 +6,7 @@ import NIOExtras
 import NIOHTTP1
 import NIOHTTPCompression
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// Where to listen, from `--web.listen-address`: `HOST:PORT`, `[IPV6]:PORT` or `:PORT` (every interface).
@@ -59,9 +60,11 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     private let headerTimeout: Duration
     private let onBound: @Sendable (SocketAddress) -> Void
     private let connections: ConnectionSlots
+    private let tls: WebTLSConfig?
 
+    /// With `tls` (from the web config file) every connection speaks TLS; plain HTTP otherwise.
     public init(
-        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter,
+        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter, tls: WebTLSConfig? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         drainTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(10),
         onBound: @escaping @Sendable (SocketAddress) -> Void = { _ in }
@@ -75,6 +78,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         self.headerTimeout = headerTimeout
         self.onBound = onBound
         self.connections = ConnectionSlots(limit: settings.maxConnections)
+        self.tls = tls
     }
 
     public var description: String { "ExporterHTTPServer(\(address))" }
@@ -86,7 +90,12 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let bound = channel.localAddress.flatMap { local in
             local.ipAddress.map { ListenAddress(host: $0, port: local.port ?? address.port).description }
         }
-        logger.info("Listening on", metadata: ["address": "\(bound ?? address.description)"])
+        logger.info(
+            "Listening on",
+            metadata: [
+                "address": "\(bound ?? address.description)", "tls": "\(tls != nil)",
+                "client_auth": "\(tls?.clientAuth.rawValue ?? ClientAuthType.noClientCert.rawValue)",
+            ])
 
         do {
             try await gracefulShutdown()
@@ -111,9 +120,13 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     /// The handlers of one HTTP connection, in order from the socket inwards.
     static func addConnectionHandlers(
         to sync: ChannelPipeline.SynchronousOperations, settings: ExporterSettings, router: ExporterRouter,
-        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount,
+        logger: Logger, headerTimeout: TimeAmount, idleTimeout: TimeAmount, tls: WebTLSConfig? = nil,
         onBusyChange: (@Sendable (Bool) -> Void)? = nil
     ) throws {
+        if let tls {
+            try sync.addHandler(tls.makeHandler())
+            try sync.addHandler(TLSConnectionGuard(allowedSANs: tls.allowedClientSANs, logger: logger))
+        }
         try sync.addHandler(
             RequestHeadGuard(
                 maxHeaderBytes: settings.maxHeaderBytes, headerTimeout: headerTimeout, onBusyChange: onBusyChange))
@@ -129,6 +142,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let router = self.router
         let logger = self.logger
         let connections = self.connections
+        let tls = self.tls
         let headerTimeout = TimeAmount.nanoseconds(Int64(self.headerTimeout.seconds * 1e9))
         let idleTimeout = TimeAmount.nanoseconds(Int64(settings.httpIdleTimeout.seconds * 1e9))
         let bootstrap = ServerBootstrap(group: group)
@@ -155,7 +169,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.addConnectionHandlers(
                         to: channel.pipeline.syncOperations, settings: settings, router: router, logger: logger,
-                        headerTimeout: headerTimeout, idleTimeout: idleTimeout,
+                        headerTimeout: headerTimeout, idleTimeout: idleTimeout, tls: tls,
                         onBusyChange: { [weak channel] busy in
                             if let channel { connections.setBusy(channel, busy) }
                         })

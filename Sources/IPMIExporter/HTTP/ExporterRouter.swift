@@ -19,21 +19,53 @@ public final class ExporterRouter: Sendable {
     public let metrics: ExporterMetrics
     private let logger: Logger
     private let readiness: @Sendable () -> Bool
+    private let authenticator: BasicAuthenticator?
+    private let responseHeaders: HTTPHeaders
 
+    /// `authenticator` (basic auth) guards every route when set; `responseHeaders` go on every answer. Both
+    /// come from the web config file (``WebConfig``).
     public init(
         configStore: ConfigStore, coordinator: ScrapeCoordinator, metrics: ExporterMetrics, logger: Logger,
-        readiness: @escaping @Sendable () -> Bool = { true }
+        readiness: @escaping @Sendable () -> Bool = { true }, authenticator: BasicAuthenticator? = nil,
+        responseHeaders: HTTPHeaders = [:]
     ) {
         self.configStore = configStore
         self.coordinator = coordinator
         self.metrics = metrics
         self.logger = logger
         self.readiness = readiness
+        self.authenticator = authenticator
+        self.responseHeaders = responseHeaders
     }
 
     static let scrapeMethods: [HTTPMethod] = [.GET, .HEAD]
 
     public func respond(to request: ExporterRequest) async -> ExporterResponse {
+        var response: ExporterResponse
+        if let authenticator, authenticator.authenticate(request.headers) == nil {
+            // Neither the user nor the password is logged: a password typed into the user field is common.
+            logger.debug("Unauthorized request", metadata: ["path": "\(Self.printable(request.path))"])
+            response = BasicAuthenticator.challenge
+            metrics.httpRequest(handler: Self.handlerLabel(request.path), code: Int(response.status.code))
+        } else {
+            response = await route(request)
+        }
+        for (name, value) in responseHeaders {
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
+        return response
+    }
+
+    /// The `handler` label of the HTTP request counter.
+    static func handlerLabel(_ path: String) -> String {
+        switch path {
+        case "/ipmi", "/metrics", "/-/healthy", "/-/ready", "/-/reload": path
+        case "/", "": "/"
+        default: "other"
+        }
+    }
+
+    private func route(_ request: ExporterRequest) async -> ExporterResponse {
         let handler: String
         let response: ExporterResponse
         switch request.path {

@@ -73,6 +73,10 @@ public struct IPMIScraper: Scraper {
                     families += try await collector.collect(context)
                     up.append((name, true))
                     break
+                } catch is CancellationError {
+                    // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
+                    up.append((name, false))
+                    break
                 } catch {
                     // Once per scrape: a stale session is replaced and the collector tried again.
                     if attempt == 0, !freshSession, Self.isSessionLost(error),

@@ -1,0 +1,78 @@
+import Foundation
+import IPMI
+import NIOConcurrencyHelpers
+import NIOHTTP1
+
+/// Checks `Authorization: Basic` against the bcrypt hashes of `basic_auth_users`.
+///
+/// bcrypt is slow on purpose (cost 10 is tens of milliseconds), and Prometheus sends the same credentials with
+/// every scrape, so a successful check is remembered, as exporter-toolkit does: keyed by SHA-256 of user,
+/// hash and password, so the password itself is not kept and a changed hash is checked afresh. Failures are
+/// not remembered. An unknown user costs a bcrypt computation too, so response time does not tell which
+/// users exist.
+public final class BasicAuthenticator: Sendable {
+    private let users: [String: BcryptHash]
+    /// Compared against for unknown users: same cost as the dearest configured hash, matches no password.
+    private let decoy: BcryptHash
+    private let verified = NIOLockedValueBox<Set<[UInt8]>>([])
+    private let computations = NIOLockedValueBox(0)
+
+    /// Enough for every user and password a deployment uses; cleared when full.
+    static let cacheLimit = 1024
+
+    public init(users: [String: BcryptHash]) {
+        self.users = users
+        let cost = users.values.map(\.cost).max() ?? BcryptHash.costs.lowerBound
+        self.decoy = BcryptHash(
+            cost: cost, salt: [UInt8](repeating: 0x5A, count: 16), digest: [UInt8](repeating: 0, count: 23))
+    }
+
+    /// How many bcrypt computations have been made (the cache's effect shows here).
+    public var bcryptComputations: Int { computations.withLockedValue { $0 } }
+
+    /// The user name if the request's credentials are valid; nil otherwise.
+    public func authenticate(_ headers: HTTPHeaders) -> String? {
+        guard let (user, password) = Self.credentials(headers) else { return nil }
+        let hash = users[user]
+        let cacheKey = Self.cacheKey(user: user, hash: hash ?? decoy, password: password)
+        if hash != nil, verified.withLockedValue({ $0.contains(cacheKey) }) {
+            return user
+        }
+        computations.withLockedValue { $0 += 1 }
+        let matches = (hash ?? decoy).verify(password: password)
+        guard matches, hash != nil else { return nil }
+        verified.withLockedValue { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll() }
+            cache.insert(cacheKey)
+        }
+        return user
+    }
+
+    /// The 401 answer, with the challenge that makes browsers and curl ask for credentials.
+    static let challenge = ExporterResponse.text(
+        .unauthorized, "Unauthorized", headers: ["WWW-Authenticate": "Basic realm=\"ipmi-exporter\", charset=\"UTF-8\""]
+    )
+
+    /// User and password from `Authorization: Basic base64(user:password)`.
+    static func credentials(_ headers: HTTPHeaders) -> (user: String, password: [UInt8])? {
+        let values = headers["Authorization"]
+        guard values.count == 1, let value = values.first else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        else { return nil }
+        let bytes = Array(decoded)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        guard let user = String(validating: bytes[..<colon], as: UTF8.self) else { return nil }
+        return (user, Array(bytes[(colon + 1)...]))
+    }
+
+    private static func cacheKey(user: String, hash: BcryptHash, password: [UInt8]) -> [UInt8] {
+        var material = Array(user.utf8)
+        material.append(0)
+        material += Array(hash.text.utf8)
+        material.append(0)
+        material += password
+        return Crypto.digest(.sha256, material)
+    }
+}
