@@ -54,7 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         let level = LogLevelOption(rawValue: logLevel)!.level
         LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: .logfmt, level: level) }
         let logger = Logger(label: "ipmi-exporter")
-        let webConfig = try loadWebConfig(webConfigFile, logger: logger)
+        let web = try loadWebConfig(webConfigFile, logger: logger)
         let fleet = try await SimulatedBMCFleet.start(count: bmcs, basePort: basePort, logger: logger)
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("ipmi-exporter-demo-\(ProcessInfo.processInfo.processIdentifier)")
@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         try Self.config(targets: fleet.addresses).write(to: configFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let scheme = webConfig.tls == nil ? "http" : "https"
+        let scheme = web.current.tls == nil ? "http" : "https"
         let base = "\(scheme)://" + Self.displayAddress(listenAddress)
         print(
             """
@@ -76,7 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
             """)
         fflush(nil)  // the banner must show before the first log line, also when stdout is a file
         try await runExporter(
-            configFile: configFile.path, webConfig: webConfig, listenAddress: listenAddress, logger: logger,
+            configFile: configFile.path, web: web, listenAddress: listenAddress, logger: logger,
             extraServices: [FleetService(fleet: fleet)])
     }
 

@@ -77,17 +77,17 @@ struct Serve: AsyncParsableCommand {
             logger.warning("--freeipmi.path and --native-ipmi have no effect: this exporter always speaks IPMI itself")
         }
 
-        let webConfig = try loadWebConfig(webConfigFile, logger: logger)
-        try await runExporter(
-            configFile: configFile, webConfig: webConfig, listenAddress: listenAddress, logger: logger)
+        let web = try loadWebConfig(webConfigFile, logger: logger)
+        try await runExporter(configFile: configFile, web: web, listenAddress: listenAddress, logger: logger)
         logger.info("Stopped")
     }
 }
 
-/// Loads the config and runs the HTTP server (with `webConfig`'s TLS, basic auth and headers), the collectors and their session janitor until SIGTERM or
+/// Loads the config and runs the HTTP server (with `web`'s TLS, basic auth and headers), the collectors and their session janitor until SIGTERM or
 /// SIGINT. `extraServices` run beside them (the demo's simulated BMCs) and are shut down with them.
 func runExporter(
-    configFile: String?, webConfig: WebConfig = WebConfig(), listenAddress: String, logger: Logger,
+    configFile: String?, web: WebConfigStore = WebConfigStore(path: nil, initial: WebConfig()), listenAddress: String,
+    logger: Logger,
     extraServices: [any Service] = []
 ) async throws {
     let config: ExporterConfig
@@ -113,13 +113,11 @@ func runExporter(
         scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
         logger: logger)
     let router = ExporterRouter(
-        configStore: store, coordinator: coordinator, metrics: metrics, logger: logger,
-        authenticator: webConfig.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: webConfig.basicAuthUsers),
-        responseHeaders: webConfig.responseHeaders)
+        configStore: store, coordinator: coordinator, metrics: metrics, logger: logger, web: web)
     let server = ExporterHTTPServer(
         address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
-        tls: webConfig.tls, logger: logger)
-    let reloader = ReloadOnHangup(store: store, metrics: metrics, logger: logger)
+        web: web, logger: logger)
+    let reloader = ReloadOnHangup(store: store, web: web, metrics: metrics, logger: logger)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
             services: extraServices + [server, reloader] + scraper.services,
@@ -128,32 +126,25 @@ func runExporter(
     try await group.run()
 }
 
-/// The web config file (TLS, basic auth, headers) or, without one, plain HTTP for everyone. Read once at
-/// start-up: a bad file stops the exporter before it listens.
-func loadWebConfig(_ path: String?, logger: Logger) throws -> WebConfig {
-    guard let path else { return WebConfig() }
-    let webConfig: WebConfig
+/// The web config file (TLS, basic auth, headers) or, without one, plain HTTP for everyone. A bad file stops
+/// the exporter before it listens; later reloads that fail keep the previous one.
+func loadWebConfig(_ path: String?, logger: Logger) throws -> WebConfigStore {
+    guard let path else { return WebConfigStore(path: nil, initial: WebConfig()) }
+    let config: WebConfig
     do {
-        webConfig = try WebConfigLoader.load(file: path)
+        config = try WebConfigLoader.load(file: path)
     } catch {
         logger.error("Error parsing web config file", metadata: ["error": "\(error)"])
         throw ExitCode.failure
     }
-    for warning in webConfig.warnings {
-        logger.warning("Web config: \(warning)")
-    }
-    logger.info(
-        "Loaded web config file",
-        metadata: [
-            "path": "\(path)", "tls": "\(webConfig.tls != nil)",
-            "basic_auth_users": "\(webConfig.basicAuthUsers.count)",
-        ])
-    return webConfig
+    WebConfigStore.logLoaded(config, path: path, logger: logger)
+    return WebConfigStore(path: path, initial: config)
 }
 
-/// Re-reads the config file on SIGHUP, like ipmi_exporter.
+/// Re-reads the config file and the web config file on SIGHUP, like ipmi_exporter.
 struct ReloadOnHangup: Service, CustomStringConvertible {
     let store: ConfigStore
+    let web: WebConfigStore
     let metrics: ExporterMetrics
     let logger: Logger
 
@@ -163,6 +154,7 @@ struct ReloadOnHangup: Service, CustomStringConvertible {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             store.reload(logger: logger, metrics: metrics)
+            web.reload(logger: logger)
         }
     }
 }

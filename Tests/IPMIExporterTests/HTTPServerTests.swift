@@ -12,14 +12,14 @@ import Testing
     /// Starts a server, runs `body` with its port, then shuts it down gracefully and waits for it to stop.
     static func withServer(
         settings: ExporterSettings = ExporterSettings(), scraper: FakeScraper = FakeScraper(),
-        headerTimeout: Duration = .seconds(10), router: ExporterRouter? = nil, tls: WebTLSConfig? = nil,
+        headerTimeout: Duration = .seconds(10), router: ExporterRouter? = nil, web: WebConfigStore? = nil,
         logger: Logger = quietLogger,
         _ body: @Sendable (_ port: Int, _ group: ServiceGroup) async throws -> Void
     ) async throws {
         let port = AsyncStream<Int>.makeStream()
         let server = ExporterHTTPServer(
             address: ListenAddress(host: "127.0.0.1", port: 0), settings: settings,
-            router: router ?? RouterTests.router(scraper: scraper), tls: tls, logger: logger,
+            router: router ?? RouterTests.router(scraper: scraper), web: web, logger: logger,
             headerTimeout: headerTimeout,
             onBound: { address in
                 port.continuation.yield(address.port ?? 0)

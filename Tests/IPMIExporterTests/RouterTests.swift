@@ -16,15 +16,13 @@ import Testing
         loader: @escaping @Sendable (String) throws(ConfigError) -> ExporterConfig = { _ throws(ConfigError) in
             ExporterConfig()
         },
-        web: WebConfig = WebConfig(), logger: Logger = quietLogger
+        web: WebConfigStore? = nil, logger: Logger = quietLogger
     ) -> ExporterRouter {
         let metrics = ExporterMetrics(processMetrics: { [] })
         return ExporterRouter(
             configStore: ConfigStore(path: path, initial: config, loader: loader),
             coordinator: ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: logger),
-            metrics: metrics, logger: logger,
-            authenticator: web.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: web.basicAuthUsers),
-            responseHeaders: web.responseHeaders)
+            metrics: metrics, logger: logger, web: web)
     }
 
     static func get(

@@ -1,11 +1,56 @@
 import Foundation
 import IPMITestSupport
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import IPMIExporter
 
 /// The exporter-toolkit web config file: what it accepts and how it reports what it does not.
 @Suite struct WebConfigTests {
+    @Test func reloadKeepsThePreviousConfigWhenTheNewOneIsUnusable() async throws {
+        let hashA = try #require(BcryptHash(parsing: Self.hash))
+        let hashB = try #require(
+            BcryptHash.make(password: Array("b".utf8), salt: Array(repeating: 1, count: 16), cost: 4))
+        let pki = try await TestPKI.shared()
+        let tls = try parse(
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n", directory: pki.directory
+        ).tls
+        let next = NIOLockedValueBox<Result<WebConfig, ConfigError>>(.success(WebConfig()))
+        var initial = WebConfig()
+        initial.basicAuthUsers = ["alice": hashA]
+        let store = WebConfigStore(path: "web.yml", initial: initial) { _ throws(ConfigError) in
+            try next.withLockedValue { $0 }.get()
+        }
+        let first = try #require(store.current.authenticator)
+
+        var same = WebConfig()
+        same.basicAuthUsers = ["alice": hashA]
+        same.responseHeaders = ["X-Frame-Options": "deny"]
+        next.withLockedValue { $0 = .success(same) }
+        #expect(store.reload(logger: quietLogger) == nil)
+        #expect(store.current.authenticator === first)  // same users: the cache of verified passwords stays
+        #expect(store.current.responseHeaders["X-Frame-Options"] == ["deny"])
+
+        var changed = WebConfig()
+        changed.basicAuthUsers = ["bob": hashB]
+        next.withLockedValue { $0 = .success(changed) }
+        #expect(store.reload(logger: quietLogger) == nil)
+        #expect(store.current.authenticator !== first)
+        #expect(store.current.authenticator != nil)
+
+        var withTLS = WebConfig()
+        withTLS.tls = tls
+        next.withLockedValue { $0 = .success(withTLS) }
+        let refused = try #require(store.reload(logger: quietLogger))
+        #expect(refused.message.contains("needs a restart"))
+        #expect(store.current.tls == nil)
+
+        let broken = ConfigError(location: ConfigLocation(file: "web.yml", line: 3, column: 1), message: "broken")
+        next.withLockedValue { $0 = .failure(broken) }
+        #expect(store.reload(logger: quietLogger) == broken)
+        #expect(store.current.authenticator != nil)
+    }
+
     static let hash = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW"
 
     func parse(_ yaml: String, directory: String = "/nonexistent") throws(ConfigError) -> WebConfig {
@@ -82,11 +127,11 @@ import Testing
         #expect(error.message.contains(message), "\(error)")
     }
 
-    @Test func neverQuotesAHashOrAKey() throws {
+    @Test func neverQuotesAHashOrAKey() async throws {
         let almost = String(Self.hash.dropLast())
         let error = try #require(self.error("basic_auth_users:\n  alice: \(almost)\n"))
         #expect(!error.description.contains("CCCCCCCC"))
-        let pki = try TestPKI.shared()
+        let pki = try await TestPKI.shared()
         // The key where the certificate should be: the message names the file, not its contents.
         let keyError = try #require(
             self.error(
@@ -95,8 +140,8 @@ import Testing
         #expect(!keyError.description.contains("PRIVATE KEY"))
     }
 
-    @Test func checksTheTLSSettingsAgainstEachOther() throws {
-        let pki = try TestPKI.shared()
+    @Test func checksTheTLSSettingsAgainstEachOther() async throws {
+        let pki = try await TestPKI.shared()
         let base = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
         let ok = try parse(
             base + "  min_version: TLS13\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n",
@@ -126,8 +171,8 @@ import Testing
         #expect(mismatch.message.contains("key match"), "\(mismatch)")
     }
 
-    @Test func acceptsInlinePEMAndGoCipherNames() throws {
-        let pki = try TestPKI.shared()
+    @Test func acceptsInlinePEMAndGoCipherNames() async throws {
+        let pki = try await TestPKI.shared()
         let cert = try String(contentsOfFile: pki.path("server.crt"), encoding: .utf8)
         let key = try String(contentsOfFile: pki.path("server.key"), encoding: .utf8)
         func block(_ pem: String) -> String { pem.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") }
@@ -147,8 +192,8 @@ import Testing
     }
 }
 
-/// A throwaway PKI made with the openssl CLI: a CA, a server certificate for localhost/127.0.0.1 and a client
-/// certificate from it, and a client certificate from an unrelated CA.
+/// A throwaway PKI made with the openssl CLI: a CA, a server certificate for localhost/127.0.0.1 and client
+/// certificates from it, and a server and a client certificate from an unrelated CA.
 struct TestPKI: Sendable {
     let directory: String
 
@@ -156,8 +201,8 @@ struct TestPKI: Sendable {
 
     /// One PKI for the whole test run (made on first use): a dozen openssl runs per test would load the machine
     /// for nothing. The files are in a temporary directory and only read.
-    static func shared() throws -> TestPKI { try sharedResult.get() }
-    private static let sharedResult = Result { try make() }
+    static func shared() async throws -> TestPKI { try await sharedTask.value }
+    private static let sharedTask = Task { try await offPool { try make() } }
 
     /// curl's arguments to present the certificate and key `name`.crt/.key.
     func curlIdentity(_ name: String) -> [String] { ["--cert", path("\(name).crt"), "--key", path("\(name).key")] }
@@ -169,6 +214,7 @@ struct TestPKI: Sendable {
         try pki.authority("ca")
         try pki.authority("rogue-ca")
         try pki.leaf("server", by: "ca", subjectAltName: "DNS:localhost,IP:127.0.0.1", usage: "serverAuth")
+        try pki.leaf("rogue-server", by: "rogue-ca", subjectAltName: "IP:127.0.0.1", usage: "serverAuth")
         try pki.leaf("client", by: "ca", subjectAltName: "DNS:prometheus.test", usage: "clientAuth")
         try pki.leaf("other-client", by: "ca", subjectAltName: "DNS:somebody-else.test", usage: "clientAuth")
         try pki.leaf("rogue-client", by: "rogue-ca", subjectAltName: "DNS:prometheus.test", usage: "clientAuth")

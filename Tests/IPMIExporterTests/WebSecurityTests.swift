@@ -17,10 +17,11 @@ import Testing
         webYAML: String, pki: TestPKI, log: CapturedLog = CapturedLog(),
         _ body: @Sendable (_ port: Int) async throws -> Void
     ) async throws {
-        let web = try WebConfigLoader.parse(yaml: webYAML, file: "web.yml", baseDirectory: pki.directory)
+        let config = try WebConfigLoader.parse(yaml: webYAML, file: "web.yml", baseDirectory: pki.directory)
+        let web = WebConfigStore(path: nil, initial: config)
         let logger = log.logger(level: .debug)
         let router = RouterTests.router(web: web, logger: logger)
-        try await HTTPServerTests.withServer(router: router, tls: web.tls, logger: logger) { port, _ in
+        try await HTTPServerTests.withServer(router: router, web: web, logger: logger) { port, _ in
             try await body(port)
         }
     }
@@ -55,7 +56,7 @@ import Testing
     static let tlsSection = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
 
     @Test func servesHTTPSAndRefusesPlainHTTP() async throws {
-        let pki = try TestPKI.shared()
+        let pki = try await TestPKI.shared()
         let log = CapturedLog()
         try await Self.withServer(webYAML: Self.tlsSection, pki: pki, log: log) { port in
             let ok = try await Self.curl("https://127.0.0.1:\(port)/-/healthy", ["--cacert", pki.path("ca.crt")])
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func tlsVersionLimits() async throws {
-        let pki = try TestPKI.shared()
+        let pki = try await TestPKI.shared()
         try await Self.withServer(webYAML: Self.tlsSection + "  min_version: TLS13\n", pki: pki) { port in
             let url = "https://127.0.0.1:\(port)/-/healthy"
             let tls12 = try await Self.curl(url, ["--cacert", pki.path("ca.crt"), "--tls-max", "1.2"])
@@ -100,7 +101,7 @@ import Testing
         ("NoClientCert", ["200", "200", "200"]),
     ])
     func clientCertificates(clientAuth: String, expected: [String]) async throws {
-        let pki = try TestPKI.shared()
+        let pki = try await TestPKI.shared()
         var yaml = Self.tlsSection + "  client_auth_type: \(clientAuth)\n"
         if clientAuth.contains("Verify") { yaml += "  client_ca_file: ca.crt\n" }
         try await Self.withServer(webYAML: yaml, pki: pki) { port in
@@ -114,7 +115,7 @@ import Testing
     }
 
     @Test func clientAllowedSANs() async throws {
-        let pki = try TestPKI.shared()
+        let pki = try await TestPKI.shared()
         let yaml =
             Self.tlsSection
             + "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n"
@@ -132,8 +133,8 @@ import Testing
     }
 
     @Test func basicAuthOverTLS() async throws {
-        let pki = try TestPKI.shared()
-        let hash = try BcryptTests.python(
+        let pki = try await TestPKI.shared()
+        let hash = try await BcryptTests.python(
             "import bcrypt, sys\nprint(bcrypt.hashpw(sys.stdin.read().encode(), bcrypt.gensalt(6)).decode())",
             stdin: Self.password)[0]
         let yaml =
@@ -166,12 +167,30 @@ import Testing
         #expect(!text.contains(String(hash.dropFirst(7))))
     }
 
+    /// A reload picks up a renewed certificate for new connections.
+    @Test func reloadSwapsTheCertificate() async throws {
+        let pki = try await TestPKI.shared()
+        let file = pki.path("reload-\(UUID().uuidString).yml")
+        try "tls_server_config:\n  cert_file: rogue-server.crt\n  key_file: rogue-server.key\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let web = WebConfigStore(path: file, initial: try WebConfigLoader.load(file: file))
+        try await HTTPServerTests.withServer(router: RouterTests.router(web: web), web: web) { port, _ in
+            let url = "https://127.0.0.1:\(port)/-/healthy"
+            let before = try await Self.curl(url, ["--cacert", pki.path("ca.crt")])
+            #expect(before.code == "000")  // signed by the other CA
+            try Self.tlsSection.write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(web.reload(logger: quietLogger) == nil)
+            let after = try await Self.curl(url, ["--cacert", pki.path("ca.crt")])
+            #expect(after.code == "200")
+        }
+    }
+
     /// The real binary: `--web.config.file` with TLS and basic auth, debug logging; nothing it writes holds the
     /// password or the hash. A broken web config stops start-up with file and line.
     @Test func theBinaryServesTLSWithBasicAuth() async throws {
         let executable = try #require(ServeCommandTests.executable, "build the ipmi-exporter product first")
-        let pki = try TestPKI.shared()
-        let hash = try BcryptTests.python(
+        let pki = try await TestPKI.shared()
+        let hash = try await BcryptTests.python(
             "import bcrypt, sys\nprint(bcrypt.hashpw(sys.stdin.read().encode(), bcrypt.gensalt(5)).decode())",
             stdin: Self.password)[0]
         let webConfig = pki.path("web.yml")
@@ -210,10 +229,28 @@ import Testing
         let plain = try await Self.curl("http://127.0.0.1:\(port)/metrics", ["-u", "prometheus:\(Self.password)"])
         #expect(plain.code == "000")
 
+        // SIGHUP re-reads the web config: a new user's password works, the old user's no longer does.
+        let newHash = try await BcryptTests.python(
+            "import bcrypt, sys\nprint(bcrypt.hashpw(sys.stdin.read().encode(), bcrypt.gensalt(4)).decode())",
+            stdin: Self.password + "-2")[0]
+        try (Self.tlsSection + "basic_auth_users:\n  grafana: \(newHash)\n").write(
+            toFile: webConfig, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        var renewed = CurlResult(code: "000", headers: "", body: "", status: -1)
+        for _ in 0..<50 {
+            renewed = try await Self.curl(url, ["--cacert", pki.path("ca.crt"), "-u", "grafana:\(Self.password)-2"])
+            if renewed.code == "200" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(renewed.code == "200")
+        let old = try await Self.curl(url, ["--cacert", pki.path("ca.crt"), "-u", "prometheus:\(Self.password)"])
+        #expect(old.code == "401")
+
         let log = try await ServeCommandTests.stop(process, stderr: stderr)
         #expect(log.contains("tls=true"), "\(log)")
         #expect(log.contains("Unauthorized request"))
         #expect(!log.contains(Self.password))
         #expect(!log.contains(String(hash.dropFirst(7))))
+        #expect(!log.contains(String(newHash.dropFirst(7))))
     }
 }

@@ -60,11 +60,12 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     private let headerTimeout: Duration
     private let onBound: @Sendable (SocketAddress) -> Void
     private let connections: ConnectionSlots
-    private let tls: WebTLSConfig?
+    private let web: WebConfigStore?
 
-    /// With `tls` (from the web config file) every connection speaks TLS; plain HTTP otherwise.
+    /// With TLS in `web` (the web config file) every connection speaks TLS, with the certificate in force when it
+    /// was accepted; plain HTTP otherwise.
     public init(
-        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter, tls: WebTLSConfig? = nil,
+        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter, web: WebConfigStore? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         drainTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(10),
         onBound: @escaping @Sendable (SocketAddress) -> Void = { _ in }
@@ -78,7 +79,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         self.headerTimeout = headerTimeout
         self.onBound = onBound
         self.connections = ConnectionSlots(limit: settings.maxConnections)
-        self.tls = tls
+        self.web = web
     }
 
     public var description: String { "ExporterHTTPServer(\(address))" }
@@ -90,6 +91,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let bound = channel.localAddress.flatMap { local in
             local.ipAddress.map { ListenAddress(host: $0, port: local.port ?? address.port).description }
         }
+        let tls = web?.current.tls
         logger.info(
             "Listening on",
             metadata: [
@@ -142,7 +144,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let router = self.router
         let logger = self.logger
         let connections = self.connections
-        let tls = self.tls
+        let web = self.web
         let headerTimeout = TimeAmount.nanoseconds(Int64(self.headerTimeout.seconds * 1e9))
         let idleTimeout = TimeAmount.nanoseconds(Int64(settings.httpIdleTimeout.seconds * 1e9))
         let bootstrap = ServerBootstrap(group: group)
@@ -169,7 +171,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
                 return channel.eventLoop.makeCompletedFuture {
                     try Self.addConnectionHandlers(
                         to: channel.pipeline.syncOperations, settings: settings, router: router, logger: logger,
-                        headerTimeout: headerTimeout, idleTimeout: idleTimeout, tls: tls,
+                        headerTimeout: headerTimeout, idleTimeout: idleTimeout, tls: web?.current.tls,
                         onBusyChange: { [weak channel] busy in
                             if let channel { connections.setBusy(channel, busy) }
                         })

@@ -19,30 +19,28 @@ public final class ExporterRouter: Sendable {
     public let metrics: ExporterMetrics
     private let logger: Logger
     private let readiness: @Sendable () -> Bool
-    private let authenticator: BasicAuthenticator?
-    private let responseHeaders: HTTPHeaders
+    private let web: WebConfigStore?
 
-    /// `authenticator` (basic auth) guards every route when set; `responseHeaders` go on every answer. Both
-    /// come from the web config file (``WebConfig``).
+    /// `web` (the web config file): its basic auth guards every route, its headers go on every answer, and
+    /// `/-/reload` re-reads it with the main config.
     public init(
         configStore: ConfigStore, coordinator: ScrapeCoordinator, metrics: ExporterMetrics, logger: Logger,
-        readiness: @escaping @Sendable () -> Bool = { true }, authenticator: BasicAuthenticator? = nil,
-        responseHeaders: HTTPHeaders = [:]
+        readiness: @escaping @Sendable () -> Bool = { true }, web: WebConfigStore? = nil
     ) {
         self.configStore = configStore
         self.coordinator = coordinator
         self.metrics = metrics
         self.logger = logger
         self.readiness = readiness
-        self.authenticator = authenticator
-        self.responseHeaders = responseHeaders
+        self.web = web
     }
 
     static let scrapeMethods: [HTTPMethod] = [.GET, .HEAD]
 
     public func respond(to request: ExporterRequest) async -> ExporterResponse {
         var response: ExporterResponse
-        if let authenticator, authenticator.authenticate(request.headers) == nil {
+        let web = self.web?.current
+        if let authenticator = web?.authenticator, await authenticator.authenticate(request.headers) == nil {
             // Neither the user nor the password is logged: a password typed into the user field is common.
             logger.debug("Unauthorized request", metadata: ["path": "\(Self.printable(request.path))"])
             response = BasicAuthenticator.challenge
@@ -50,7 +48,7 @@ public final class ExporterRouter: Sendable {
         } else {
             response = await route(request)
         }
-        for (name, value) in responseHeaders {
+        for (name, value) in web?.responseHeaders ?? [:] {
             response.headers.replaceOrAdd(name: name, value: value)
         }
         return response
@@ -170,7 +168,11 @@ public final class ExporterRouter: Sendable {
     }
 
     private func reload() -> ExporterResponse {
-        switch configStore.reload(logger: logger, metrics: metrics) {
+        let main = configStore.reload(logger: logger, metrics: metrics)
+        if let error = web?.reload(logger: logger) {
+            return .text(.internalServerError, "Failed to reload web config: \(error)")
+        }
+        switch main {
         case .success: return .text(.ok, "Config reloaded")
         case .failure(let error): return .text(.internalServerError, "Failed to reload config: \(error)")
         }

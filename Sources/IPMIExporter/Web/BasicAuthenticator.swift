@@ -2,6 +2,7 @@ import Foundation
 import IPMI
 import NIOConcurrencyHelpers
 import NIOHTTP1
+import NIOPosix
 
 /// Checks `Authorization: Basic` against the bcrypt hashes of `basic_auth_users`.
 ///
@@ -10,18 +11,30 @@ import NIOHTTP1
 /// hash and password, so the password itself is not kept and a changed hash is checked afresh. Failures are
 /// not remembered. An unknown user costs a bcrypt computation too, so response time does not tell which
 /// users exist.
+///
+/// bcrypt runs on NIO's blocking-work thread pool, not on Swift's cooperative pool (which has one thread per
+/// core and also runs every scrape), and at most ``maxPendingComputations`` wait at once: a flood of wrong
+/// passwords costs CPU but cannot stall scrapes or queue without bound; beyond the limit a request whose
+/// credentials are not already known good is refused without hashing.
 public final class BasicAuthenticator: Sendable {
     private let users: [String: BcryptHash]
     /// Compared against for unknown users: same cost as the dearest configured hash, matches no password.
     private let decoy: BcryptHash
     private let verified = NIOLockedValueBox<Set<[UInt8]>>([])
     private let computations = NIOLockedValueBox(0)
+    private let pending = NIOLockedValueBox(0)
+    private let threadPool: NIOThreadPool
+    public let maxPendingComputations: Int
 
     /// Enough for every user and password a deployment uses; cleared when full.
     static let cacheLimit = 1024
 
-    public init(users: [String: BcryptHash]) {
+    public init(
+        users: [String: BcryptHash], threadPool: NIOThreadPool = .singleton, maxPendingComputations: Int = 32
+    ) {
         self.users = users
+        self.threadPool = threadPool
+        self.maxPendingComputations = maxPendingComputations
         let cost = users.values.map(\.cost).max() ?? BcryptHash.costs.lowerBound
         self.decoy = BcryptHash(
             cost: cost, salt: [UInt8](repeating: 0x5A, count: 16), digest: [UInt8](repeating: 0, count: 23))
@@ -31,15 +44,23 @@ public final class BasicAuthenticator: Sendable {
     public var bcryptComputations: Int { computations.withLockedValue { $0 } }
 
     /// The user name if the request's credentials are valid; nil otherwise.
-    public func authenticate(_ headers: HTTPHeaders) -> String? {
+    public func authenticate(_ headers: HTTPHeaders) async -> String? {
         guard let (user, password) = Self.credentials(headers) else { return nil }
         let hash = users[user]
         let cacheKey = Self.cacheKey(user: user, hash: hash ?? decoy, password: password)
         if hash != nil, verified.withLockedValue({ $0.contains(cacheKey) }) {
             return user
         }
+        let admitted = pending.withLockedValue { pending in
+            guard pending < maxPendingComputations else { return false }
+            pending += 1
+            return true
+        }
+        guard admitted else { return nil }
+        defer { pending.withLockedValue { $0 -= 1 } }
         computations.withLockedValue { $0 += 1 }
-        let matches = (hash ?? decoy).verify(password: password)
+        let candidate = hash ?? decoy
+        let matches = (try? await threadPool.runIfActive { candidate.verify(password: password) }) ?? false
         guard matches, hash != nil else { return nil }
         verified.withLockedValue { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll() }
