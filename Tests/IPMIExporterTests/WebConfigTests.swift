@@ -94,6 +94,27 @@ import Testing
         #expect(config.warnings.isEmpty)
     }
 
+    @Test func readsTheRateLimit() throws {
+        #expect(
+            try parse("rate_limit:\n  interval: 250ms\n  burst: 5\n").rateLimit
+                == RateLimit(interval: .milliseconds(250), burst: 5))
+        #expect(try parse("rate_limit:\n  interval: 0\n  burst: 5\n").rateLimit == nil)
+        #expect(try parse("rate_limit: {burst: 0}\n").rateLimit == nil)
+    }
+
+    @Test func rateLimiterIsATokenBucket() {
+        let clock = NIOLockedValueBox(ContinuousClock.now)
+        let limiter = RateLimiter(interval: .seconds(10), burst: 3) { clock.withLockedValue { $0 } }
+        #expect((0..<4).map { _ in limiter.allow() } == [true, true, true, false])
+        clock.withLockedValue { $0 += .seconds(5) }
+        #expect(!limiter.allow())
+        clock.withLockedValue { $0 += .seconds(5) }
+        #expect(limiter.allow())
+        #expect(!limiter.allow())
+        clock.withLockedValue { $0 += .seconds(1000) }  // never more than the burst
+        #expect((0..<4).map { _ in limiter.allow() } == [true, true, true, false])
+    }
+
     @Test func warnsAboutHTTP2() throws {
         let config = try parse("http_server_config:\n  http2: true\n")
         #expect(config.warnings.count == 1)
@@ -117,7 +138,9 @@ import Testing
         ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", 3, "invalid X-Frame-Options"),
         ("http_server_config:\n  headers:\n    Server: mine\n", 3, "header \"Server\" cannot be set"),
         ("http_server_config:\n  http2: maybe\n", 2, "http2 must be true or false"),
-        ("rate_limit:\n  interval: 1s\n  burst: 20\n", 1, "rate_limit is not supported"),
+        ("rate_limit:\n  interval: 1s\n", 2, "burst must be at least 1"),
+        ("rate_limit:\n  interval: fast\n  burst: 2\n", 2, "rate_limit interval must be a positive duration"),
+        ("rate_limit:\n  every: 1s\n", 2, "unknown key \"every\" in rate_limit"),
         ("basic_auth_users:\n  alice: [\n", 3, "invalid YAML"),
     ])
     func reportsWhatAndWhere(yaml: String, line: Int, message: String) throws {

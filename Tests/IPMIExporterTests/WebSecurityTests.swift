@@ -72,8 +72,8 @@ import Testing
             #expect(byName.body.contains("ipmi_exporter_build_info"))
 
             let plain = try await Self.curl("http://127.0.0.1:\(port)/-/healthy")
-            #expect(plain.code == "000")
-            #expect(plain.status != 0)
+            #expect(plain.code == "400")
+            #expect(plain.body == "Client sent an HTTP request to an HTTPS server.\n")
             let untrusted = try await Self.curl("https://127.0.0.1:\(port)/-/healthy")
             #expect(untrusted.code == "000")
             #expect(untrusted.status == 60)  // curl: peer certificate cannot be authenticated
@@ -167,6 +167,18 @@ import Testing
         #expect(!text.contains(String(hash.dropFirst(7))))
     }
 
+    @Test func rateLimitAnswers429() async throws {
+        let pki = try await TestPKI.shared()
+        let yaml = "rate_limit:\n  interval: 1h\n  burst: 2\nhttp_server_config:\n  headers: {X-Frame-Options: deny}\n"
+        try await Self.withServer(webYAML: yaml, pki: pki) { port in
+            var codes: [String] = []
+            for _ in 0..<3 {
+                codes.append(try await Self.curl("http://127.0.0.1:\(port)/-/healthy").code)
+            }
+            #expect(codes == ["200", "200", "429"])
+        }
+    }
+
     /// A reload picks up a renewed certificate for new connections.
     @Test func reloadSwapsTheCertificate() async throws {
         let pki = try await TestPKI.shared()
@@ -227,7 +239,8 @@ import Testing
         let refused = try await Self.curl(url, ["--cacert", pki.path("ca.crt"), "-u", "prometheus:\(Self.password)x"])
         #expect(refused.code == "401")
         let plain = try await Self.curl("http://127.0.0.1:\(port)/metrics", ["-u", "prometheus:\(Self.password)"])
-        #expect(plain.code == "000")
+        #expect(plain.code == "400")
+        #expect(!plain.body.contains("ipmi_"))
 
         // SIGHUP re-reads the web config: a new user's password works, the old user's no longer does.
         let newHash = try await BcryptTests.python(

@@ -126,6 +126,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         onBusyChange: (@Sendable (Bool) -> Void)? = nil
     ) throws {
         if let tls {
+            try sync.addHandler(PlainHTTPOnTLSPort())
             try sync.addHandler(tls.makeHandler())
             try sync.addHandler(TLSConnectionGuard(allowedSANs: tls.allowedClientSANs, logger: logger))
         }

@@ -21,8 +21,8 @@ public final class ExporterRouter: Sendable {
     private let readiness: @Sendable () -> Bool
     private let web: WebConfigStore?
 
-    /// `web` (the web config file): its basic auth guards every route, its headers go on every answer, and
-    /// `/-/reload` re-reads it with the main config.
+    /// `web` (the web config file): its rate limit and basic auth guard every route, its headers go on every
+    /// answer, and `/-/reload` re-reads it with the main config.
     public init(
         configStore: ConfigStore, coordinator: ScrapeCoordinator, metrics: ExporterMetrics, logger: Logger,
         readiness: @escaping @Sendable () -> Bool = { true }, web: WebConfigStore? = nil
@@ -40,6 +40,11 @@ public final class ExporterRouter: Sendable {
     public func respond(to request: ExporterRequest) async -> ExporterResponse {
         var response: ExporterResponse
         let web = self.web?.current
+        if let limiter = web?.rateLimiter, !limiter.allow() {
+            // As exporter-toolkit: before authentication (which may cost a bcrypt) and without the extra headers.
+            metrics.httpRequest(handler: Self.handlerLabel(request.path), code: 429)
+            return RateLimiter.refusal
+        }
         if let authenticator = web?.authenticator, await authenticator.authenticate(request.headers) == nil {
             // Neither the user nor the password is logged: a password typed into the user field is common.
             logger.debug("Unauthorized request", metadata: ["path": "\(Self.printable(request.path))"])

@@ -10,10 +10,23 @@ public struct WebConfig: Sendable {
     public var basicAuthUsers: [String: BcryptHash] = [:]
     /// Added to every response (http_server_config.headers).
     public var responseHeaders: HTTPHeaders = [:]
+    /// rate_limit; nil: no limit.
+    public var rateLimit: RateLimit?
     /// Keys accepted without effect, for the log.
     public var warnings: [ConfigWarning] = []
 
     public init() {}
+}
+
+/// `rate_limit`: at most `burst` requests at once, then one per `interval` (see ``RateLimiter``).
+public struct RateLimit: Sendable, Hashable {
+    public var interval: Duration
+    public var burst: Int
+
+    public init(interval: Duration, burst: Int) {
+        self.interval = interval
+        self.burst = burst
+    }
 }
 
 /// exporter-toolkit's `client_auth_type`, named after Go's `crypto/tls.ClientAuthType`.

@@ -24,6 +24,7 @@ import Yams
 ///   headers: {X-Content-Type-Options: nosniff}
 /// basic_auth_users:
 ///   prometheus: $2y$10$...
+/// rate_limit: {interval: 1s, burst: 20}
 /// ```
 public enum WebConfigLoader {
     public static func load(file path: String) throws(ConfigError) -> WebConfig {
@@ -54,13 +55,12 @@ private struct WebConfigParser {
             case "tls_server_config": config.tls = try tls(value)
             case "http_server_config": config.responseHeaders = try httpServer(value)
             case "basic_auth_users": config.basicAuthUsers = try users(value)
-            case "rate_limit":
-                throw reader.error(keyNode, "rate_limit is not supported by this exporter; remove it")
+            case "rate_limit": config.rateLimit = try rateLimit(value)
             default:
                 throw reader.error(
                     keyNode,
                     "unknown key \"\(key)\" at the top level "
-                        + "(expected tls_server_config, http_server_config or basic_auth_users)")
+                        + "(expected tls_server_config, http_server_config, basic_auth_users or rate_limit)")
             }
         }
         config.warnings = warnings
@@ -349,6 +349,33 @@ private struct WebConfigParser {
             }
         }
         return headers
+    }
+
+    // MARK: rate_limit
+
+    /// `interval` is a Go duration (`1s`, `250ms`, `1m`); 0 or absent turns the limiter off, as in exporter-toolkit.
+    private func rateLimit(_ node: Node) throws(ConfigError) -> RateLimit? {
+        var interval: Duration = .zero
+        var burst = 0
+        var burstNode: Node?
+        for (key, keyNode, value) in try reader.mapping(node, "rate_limit") {
+            switch key {
+            case "interval":
+                let text = try reader.string(value, "interval")
+                if text == "0" || text.isEmpty { continue }
+                interval = try reader.duration(value, "rate_limit interval")
+            case "burst":
+                burst = try reader.integer(value, "rate_limit burst", in: 0...1_000_000)
+                burstNode = value
+            default:
+                throw reader.error(keyNode, "unknown key \"\(key)\" in rate_limit (valid: interval, burst)")
+            }
+        }
+        guard interval > .zero else { return nil }
+        guard burst > 0 else {
+            throw reader.error(burstNode ?? node, "rate_limit burst must be at least 1 when interval is set")
+        }
+        return RateLimit(interval: interval, burst: burst)
     }
 
     // MARK: basic_auth_users

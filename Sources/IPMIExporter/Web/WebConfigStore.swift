@@ -12,7 +12,10 @@ public final class WebConfigStore: Sendable {
         /// nil: no basic auth.
         public let authenticator: BasicAuthenticator?
         public let responseHeaders: HTTPHeaders
+        /// nil: no rate limit.
+        public let rateLimiter: RateLimiter?
         let users: [String: BcryptHash]
+        let rateLimit: RateLimit?
     }
 
     /// nil when the exporter runs without `--web.config.file`.
@@ -70,7 +73,8 @@ public final class WebConfigStore: Sendable {
             ])
     }
 
-    /// Keeps the authenticator, and with it the cache of verified credentials, when the users did not change.
+    /// Keeps the authenticator, and with it the cache of verified credentials, when the users did not change;
+    /// likewise the rate limiter's bucket when the limit did not.
     private static func current(_ config: WebConfig, previous: Current?) -> Current {
         let authenticator: BasicAuthenticator?
         if let previous, previous.users == config.basicAuthUsers {
@@ -78,8 +82,14 @@ public final class WebConfigStore: Sendable {
         } else {
             authenticator = config.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: config.basicAuthUsers)
         }
+        let rateLimiter: RateLimiter?
+        if let previous, previous.rateLimit == config.rateLimit {
+            rateLimiter = previous.rateLimiter
+        } else {
+            rateLimiter = config.rateLimit.map { RateLimiter(interval: $0.interval, burst: $0.burst) }
+        }
         return Current(
             tls: config.tls, authenticator: authenticator, responseHeaders: config.responseHeaders,
-            users: config.basicAuthUsers)
+            rateLimiter: rateLimiter, users: config.basicAuthUsers, rateLimit: config.rateLimit)
     }
 }

@@ -1,0 +1,35 @@
+import NIOConcurrencyHelpers
+
+/// exporter-toolkit's `rate_limit`: a token bucket over all requests together. It holds up to `burst` tokens,
+/// starts full, gains one every `interval`; a request takes one or is answered 429 Too Many Requests.
+public final class RateLimiter: Sendable {
+    public let interval: Duration
+    public let burst: Int
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let state: NIOLockedValueBox<(tokens: Double, at: ContinuousClock.Instant)>
+
+    public init(
+        interval: Duration, burst: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
+        precondition(interval > .zero && burst > 0)
+        self.interval = interval
+        self.burst = burst
+        self.now = now
+        self.state = NIOLockedValueBox((Double(burst), now()))
+    }
+
+    /// Takes a token if there is one.
+    public func allow() -> Bool {
+        let now = self.now()
+        return state.withLockedValue { state in
+            let gained = (now - state.at) / interval
+            state.tokens = min(Double(burst), state.tokens + gained)
+            state.at = now
+            guard state.tokens >= 1 else { return false }
+            state.tokens -= 1
+            return true
+        }
+    }
+
+    static let refusal = ExporterResponse.text(.tooManyRequests, "Too Many Requests")
+}
