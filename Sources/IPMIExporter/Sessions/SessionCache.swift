@@ -36,6 +36,9 @@ public actor SessionCache {
         let sdr: SDRCache
         let target: String
         private let lastUsed = Mutex(ContinuousClock.now)
+        /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
+        /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
+        private let lastHeard = Mutex(ContinuousClock.now)
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -43,8 +46,13 @@ public actor SessionCache {
             self.target = target
         }
 
-        func touch() { lastUsed.withLock { $0 = .now } }
+        func touch() {
+            lastUsed.withLock { $0 = .now }
+            keptAlive()
+        }
+        func keptAlive() { lastHeard.withLock { $0 = .now } }
         var idle: Duration { lastUsed.withLock { ContinuousClock.now - $0 } }
+        var silent: Duration { lastHeard.withLock { ContinuousClock.now - $0 } }
     }
 
     public let transport: IPMITransport
@@ -113,7 +121,7 @@ public actor SessionCache {
                     metrics?.sessionClosed()
                 }
                 logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
-            } else if idle >= settings.keepaliveInterval, await entry.client.isConnected {
+            } else if entry.silent >= settings.keepaliveInterval, await entry.client.isConnected {
                 let ok: Bool
                 do {
                     let deadline = ContinuousClock.now + .seconds(3)
@@ -121,6 +129,7 @@ public actor SessionCache {
                         try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
                     }
                     ok = true
+                    entry.keptAlive()
                 } catch {
                     ok = false
                 }
