@@ -47,6 +47,7 @@ private struct WebConfigParser {
     let reader: YAMLReader
     let baseDirectory: String
     var warnings: [ConfigWarning] = []
+    var files: [String] = []
 
     mutating func config(_ root: Node) throws(ConfigError) -> WebConfig {
         var config = WebConfig()
@@ -64,6 +65,7 @@ private struct WebConfigParser {
             }
         }
         config.warnings = warnings
+        config.files = files
         return config
     }
 
@@ -215,7 +217,7 @@ private struct WebConfigParser {
     }
 
     /// PEM bytes from an inline key or a file key, at most one of which may be set.
-    private func pem(
+    private mutating func pem(
         _ values: [String: (keyNode: Node, value: Node)], inline: String, file: String, _ section: Node,
         required: Bool
     ) throws(ConfigError) -> (bytes: [UInt8], node: Node, what: String)? {
@@ -229,6 +231,7 @@ private struct WebConfigParser {
         case (nil, .some(let entry)):
             let path = try reader.string(entry.value, file)
             let bytes = try reader.fileContents(entry.value, file, baseDirectory: baseDirectory)
+            files.append(YAMLReader.resolve(path, baseDirectory: baseDirectory))
             return (bytes, entry.value, "\(file) \(path)")
         case (nil, nil):
             guard required else { return nil }
