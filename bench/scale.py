@@ -68,6 +68,9 @@ class Driver:
             self.scrapes += 1
             self.max_lag = max(self.max_lag, lag)
             self.latencies.append(elapsed)
+            if lag > self.args.scrape_timeout:
+                # Prometheus would have given up on it: the exporter (or this driver) fell that far behind.
+                problems = problems + ["sent_later_than_the_scrape_timeout"]
             if problems:
                 self.failed_targets.add(index)
                 for problem in problems:
@@ -150,6 +153,12 @@ async def measure(args, exporter, simulator, exporter_port, base_port, root):
     await asyncio.sleep(max(0, end - time.monotonic()))
     if pending:
         await asyncio.wait(pending, timeout=args.scrape_timeout + 10)
+    unfinished = [task for task in pending if not task.done()]
+    if unfinished:
+        driver.failures["unfinished_at_the_end"] += len(unfinished)
+        driver.failures["(scrapes with any failure)"] += len(unfinished)
+        for task in unfinished:
+            task.cancel()
     exporter_cpu, simulator_cpu = cpu.stop(), sim_cpu.stop()
     driver_cpu = (sum(os.times()[:2]) - self_cpu0) / cpu.seconds
     sampler.sample()

@@ -131,4 +131,18 @@ struct FaultToleranceTests {
         #expect(sent() - before == 1)
         await setup.shutdown()
     }
+
+    @Test func aCollectionWaitsForTheOneStillUsingTheSessionInsteadOfSharingIt() async throws {
+        let setup = try await Setup.make(bmcs: 1)
+        #expect(Self.allUp(await setup.scrape(0)))
+        try await setup.fleet.reboot(bmc: 0)
+        // Both find the session gone; together they would reset and reopen it under each other's feet.
+        async let first = setup.scrape(0)
+        try await Task.sleep(for: .milliseconds(20))
+        async let second = setup.scrape(0)
+        _ = await first  // may fail: the BMC forgot the session and its SDR timestamps moved
+        #expect(Self.allUp(await second))
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
 }

@@ -35,6 +35,8 @@ public actor SessionCache {
         let client: IPMIClient
         let sdr: SDRCache
         let target: String
+        /// Held by the collection using the session (see ``IPMIScraper``).
+        let gate = AsyncSlots(limit: 1)
         private let lastUsed = Mutex(ContinuousClock.now)
         /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
         /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
@@ -93,6 +95,12 @@ public actor SessionCache {
         let entry = Entry(client: client, sdr: SDRCache(metrics: metrics), target: "\(host):\(port)")
         entries[key] = entry
         return entry
+    }
+
+    /// The gate that lets one collection at a time use a target's session; nil when the module cannot make one
+    /// (the collection then reports that error itself).
+    func collectionGate(host: String, port: Int, module: ModuleConfig) -> AsyncSlots? {
+        try? entry(host: host, port: port, module: module).gate
     }
 
     /// Copies the transport's packet counters into the exporter's self-metrics.
