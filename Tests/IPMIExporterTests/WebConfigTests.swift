@@ -233,7 +233,14 @@ struct TestPKI: Sendable {
     /// One PKI for the whole test run (made on first use): a dozen openssl runs per test would load the machine
     /// for nothing. The files are in a temporary directory and only read.
     static func shared() async throws -> TestPKI { try await sharedTask.value }
-    private static let sharedTask = Task { try await offPool { try make() } }
+    private static let sharedTask = Task {
+        let pki = try await offPool { try make() }
+        sharedDirectory.withLockedValue { $0 = pki.directory }
+        atexit { sharedDirectory.withLockedValue { $0.map { try? FileManager.default.removeItem(atPath: $0) } } }
+        return pki
+    }
+    /// Removed when the test process exits.
+    private static let sharedDirectory = NIOLockedValueBox<String?>(nil)
 
     /// curl's arguments to present the certificate and key `name`.crt/.key.
     func curlIdentity(_ name: String) -> [String] { ["--cert", path("\(name).crt"), "--key", path("\(name).key")] }
