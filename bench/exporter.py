@@ -20,13 +20,15 @@ import sys
 import tempfile
 import time
 
+import benchlib
+from benchlib import TICK, log, percentile, start, tcp_listening, wait_for
+
 COLLECTORS = ["ipmi", "bmc", "chassis", "dcmi", "sel"]
-TICK = os.sysconf("SC_CLK_TCK")
-CHILDREN = []  # every Popen started here, killed at exit
 
 
-def log(message):
-    print(message, file=sys.stderr, flush=True)
+def stop_all():
+    # ipmi_sim ignores SIGTERM; the exporters do not need a graceful stop here.
+    benchlib.stop_all(grace=0)
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -35,48 +37,10 @@ def free_port(kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
-def start(argv, **kwargs):
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kwargs)
-    CHILDREN.append(process)
-    return process
-
-
-def stop_all():
-    for process in reversed(CHILDREN):
-        if process.poll() is None:
-            try:
-                # ipmi_sim ignores SIGTERM; the exporters do not need a graceful stop here.
-                process.kill()
-            except ProcessLookupError:
-                pass
-    for process in CHILDREN:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-
-
 def udp_listening(port):
     needle = "0100007F:%04X " % port
     with open("/proc/net/udp") as table:
         return any(needle in line for line in table)
-
-
-def tcp_listening(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for(predicate, what, seconds=20):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 class Lab:
@@ -202,12 +166,6 @@ def check_body(exporter, body):
     if missing:
         raise RuntimeError(f"{exporter.name}: collectors not up: {missing} in {up}")
     return sum(1 for line in body.splitlines() if "_state{" in line)
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
-    return ordered[rank]
 
 
 def measure_sequential(exporter, target, warmup, count):

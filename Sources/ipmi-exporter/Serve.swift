@@ -120,7 +120,8 @@ func runExporter(
     let reloader = ReloadOnHangup(store: store, web: web, metrics: metrics, logger: logger)
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-            services: extraServices + [server, reloader] + scraper.services,
+            services: extraServices + [server, reloader] + scraper.services
+                + (web.path == nil ? [] : [WebConfigWatcher(store: web, logger: logger)]),
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [], logger: logger))
     try await group.run()

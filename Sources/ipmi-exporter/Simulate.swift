@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IPMISimulator
 import Logging
+import Synchronization
 
 /// `ipmi-exporter simulate`: simulated BMCs on consecutive UDP ports, for tests, benchmarks and trying the
 /// exporter without hardware.
@@ -40,6 +41,12 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Refuse every Open Session as if all session slots were taken.")
     var slotsExhausted = false
 
+    @Option(help: "Every SECONDS, reboot one BMC picked at random (sessions wiped, SDR timestamps moved); 0: never.")
+    var rebootEvery: Double = 0
+
+    @Option(help: "Every SECONDS, print a status line: open sessions over all BMCs and reboots so far; 0: never.")
+    var statusEvery: Double = 0
+
     @Flag(help: "Print the built-in server configuration (YAML) and exit.")
     var printDefaultConfig = false
 
@@ -52,6 +59,9 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--loss, --corrupt and --truncate are fractions between 0 and 1")
         }
         guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
+        guard rebootEvery >= 0, statusEvery >= 0 else {
+            throw ValidationError("--reboot-every and --status-every must not be negative")
+        }
     }
 
     func run() async throws {
@@ -84,7 +94,28 @@ struct Simulate: AsyncParsableCommand {
         say(
             "Test credential: user admin, password password (e.g. ipmitool -I lanplus -H \(host) -p \(port) -U admin -P password -C 17 sdr elist)"
         )
-        await waitForTermination()
+        let reboots = RebootCount()
+        await withTaskGroup(of: Void.self) { group in
+            if rebootEvery > 0 {
+                group.addTask {
+                    await fleet.rebootAtRandom(every: .seconds(rebootEvery)) { _ in
+                        reboots.value.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+            if statusEvery > 0 {
+                group.addTask {
+                    while (try? await Task.sleep(for: .seconds(statusEvery))) != nil {
+                        guard let sessions = try? await fleet.totalSessionCount() else { break }
+                        say(
+                            "status: sessions=\(sessions) reboots=\(reboots.value.load(ordering: .relaxed)) bmcs=\(fleet.count)"
+                        )
+                    }
+                }
+            }
+            await waitForTermination()
+            group.cancelAll()
+        }
         await fleet.stop()
     }
 
@@ -112,4 +143,9 @@ struct Simulate: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// Reboots done by `--reboot-every`, shown by `--status-every`.
+private final class RebootCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -26,7 +26,8 @@ struct FaultToleranceTests {
         let scraper: IPMIScraper
 
         static func make(
-            bmcs: Int, requestTimeout: Duration = .milliseconds(100), retries: Int = 5
+            bmcs: Int, requestTimeout: Duration = .milliseconds(100), retries: Int = 5,
+            keepaliveInterval: Duration = .seconds(20)
         ) async throws
             -> Setup
         {
@@ -36,6 +37,7 @@ struct FaultToleranceTests {
             var settings = SessionCache.Settings()
             settings.clientOptions.requestTimeout = requestTimeout
             settings.clientOptions.retries = retries
+            settings.keepaliveInterval = keepaliveInterval
             let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
             return Setup(
                 fleet: fleet, transport: transport, metrics: metrics, cache: cache,
@@ -109,6 +111,38 @@ struct FaultToleranceTests {
         let errors = setup.metrics.families().first { $0.name == "ipmi_exporter_errors_total" }?.samples ?? []
         // The BMC says why (RAKP status "insufficient resources"): counted as a session error, not a timeout.
         #expect(errors.contains { $0.labels.contains(Label("reason", "session")) && $0.value >= 1 })
+        await setup.shutdown()
+    }
+
+    @Test func anIdleSessionGetsOneKeepaliveEachIntervalNotOneEachJanitorPass() async throws {
+        let setup = try await Setup.make(bmcs: 1, keepaliveInterval: .seconds(1))
+        #expect(Self.allUp(await setup.scrape(0)))
+        func sent() -> UInt64 { setup.transport.statistics.snapshot.packetsSent }
+        try await Task.sleep(for: .milliseconds(1100))
+        var before = sent()
+        await setup.cache.maintain()
+        #expect(sent() - before == 1)  // one Get Device ID
+        before = sent()
+        await setup.cache.maintain()  // the next pass, soon after: the session was just heard
+        #expect(sent() - before == 0)
+        try await Task.sleep(for: .milliseconds(1100))
+        before = sent()
+        await setup.cache.maintain()
+        #expect(sent() - before == 1)
+        await setup.shutdown()
+    }
+
+    @Test func aCollectionWaitsForTheOneStillUsingTheSessionInsteadOfSharingIt() async throws {
+        let setup = try await Setup.make(bmcs: 1)
+        #expect(Self.allUp(await setup.scrape(0)))
+        try await setup.fleet.reboot(bmc: 0)
+        // Both find the session gone; together they would reset and reopen it under each other's feet.
+        async let first = setup.scrape(0)
+        try await Task.sleep(for: .milliseconds(20))
+        async let second = setup.scrape(0)
+        _ = await first  // may fail: the BMC forgot the session and its SDR timestamps moved
+        #expect(Self.allUp(await second))
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
         await setup.shutdown()
     }
 }

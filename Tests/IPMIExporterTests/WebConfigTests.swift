@@ -68,9 +68,14 @@ import Testing
 
     @Test func emptyFileAndEmptyTLSSectionMeanPlainHTTPForEveryone() throws {
         #expect(try parse("").tls == nil)
-        let config = try parse("tls_server_config:\n  cert_file:\n  key_file:\n")
+        let config = try parse("tls_server_config:\n  cert_file:\n  key_file: \"\"\n  client_auth_type: ''\n")
         #expect(config.tls == nil)
         #expect(config.basicAuthUsers.isEmpty)
+        #expect(config.warnings.isEmpty)
+        // Settings without a certificate do not turn TLS on (as exporter-toolkit), but are worth a warning.
+        let versionOnly = try parse("tls_server_config:\n  min_version: TLS13\n")
+        #expect(versionOnly.tls == nil)
+        #expect(versionOnly.warnings.first?.location.line == 2)
     }
 
     @Test func readsUsersAndHeaders() throws {
@@ -135,6 +140,7 @@ import Testing
             "cannot read cert_file missing.crt"
         ),
         ("tls_server_config:\n  client_auth_type: Sometimes\n", 2, "needs cert_file"),
+        ("tls_server_config:\n  key_file: server.key\n", 2, "needs cert_file"),
         ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", 3, "invalid X-Frame-Options"),
         ("http_server_config:\n  headers:\n    Server: mine\n", 3, "header \"Server\" cannot be set"),
         ("http_server_config:\n  http2: maybe\n", 2, "http2 must be true or false"),
@@ -170,6 +176,8 @@ import Testing
             base + "  min_version: TLS13\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n",
             directory: pki.directory)
         #expect(ok.tls?.clientAuth == .requireAndVerifyClientCert)
+        let legacy = try parse(base + "  client_auth_type: RequireClientCert\n", directory: pki.directory)
+        #expect(legacy.tls?.clientAuth == .requireAnyClientCert)
 
         let cases: [(String, Int, String)] = [
             ("  client_ca_file: ca.crt\n", 4, "client_auth_type is NoClientCert"),
@@ -225,7 +233,14 @@ struct TestPKI: Sendable {
     /// One PKI for the whole test run (made on first use): a dozen openssl runs per test would load the machine
     /// for nothing. The files are in a temporary directory and only read.
     static func shared() async throws -> TestPKI { try await sharedTask.value }
-    private static let sharedTask = Task { try await offPool { try make() } }
+    private static let sharedTask = Task {
+        let pki = try await offPool { try make() }
+        sharedDirectory.withLockedValue { $0 = pki.directory }
+        atexit { sharedDirectory.withLockedValue { $0.map { try? FileManager.default.removeItem(atPath: $0) } } }
+        return pki
+    }
+    /// Removed when the test process exits.
+    private static let sharedDirectory = NIOLockedValueBox<String?>(nil)
 
     /// curl's arguments to present the certificate and key `name`.crt/.key.
     func curlIdentity(_ name: String) -> [String] { ["--cert", path("\(name).crt"), "--key", path("\(name).key")] }

@@ -197,6 +197,45 @@ import Testing
         }
     }
 
+    /// A certificate renewed in place (here: the files a symbolic link points to are swapped, as Kubernetes
+    /// does with mounted secrets) is picked up without a signal.
+    @Test func watcherReloadsWhenACertificateFileChanges() async throws {
+        let pki = try await TestPKI.shared()
+        let directory = pki.path("watch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: directory + "/v1", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/v2", withIntermediateDirectories: true)
+        for (version, name) in [("v1", "rogue-server"), ("v2", "server")] {
+            try FileManager.default.copyItem(atPath: pki.path("\(name).crt"), toPath: "\(directory)/\(version)/tls.crt")
+            try FileManager.default.copyItem(atPath: pki.path("\(name).key"), toPath: "\(directory)/\(version)/tls.key")
+        }
+        try FileManager.default.createSymbolicLink(atPath: directory + "/current", withDestinationPath: "v1")
+        let file = directory + "/web.yml"
+        try "tls_server_config:\n  cert_file: current/tls.crt\n  key_file: current/tls.key\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let web = WebConfigStore(path: file, initial: try WebConfigLoader.load(file: file))
+        let log = CapturedLog()
+        let watcher = WebConfigWatcher(store: web, interval: .milliseconds(100), logger: log.logger())
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [watcher], logger: quietLogger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await HTTPServerTests.withServer(router: RouterTests.router(web: web), web: web) { port, _ in
+                let url = "https://127.0.0.1:\(port)/-/healthy"
+                #expect(try await Self.curl(url, ["--cacert", pki.path("ca.crt")]).code == "000")
+                try FileManager.default.removeItem(atPath: directory + "/current")
+                try FileManager.default.createSymbolicLink(atPath: directory + "/current", withDestinationPath: "v2")
+                var code = "000"
+                for _ in 0..<100 where code != "200" {
+                    try await Task.sleep(for: .milliseconds(100))
+                    code = try await Self.curl(url, ["--cacert", pki.path("ca.crt")]).code
+                }
+                #expect(code == "200")
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(log.text.contains("Web config or a file it names changed"))
+    }
+
     /// The real binary: `--web.config.file` with TLS and basic auth, debug logging; nothing it writes holds the
     /// password or the hash. A broken web config stops start-up with file and line.
     @Test func theBinaryServesTLSWithBasicAuth() async throws {

@@ -2,6 +2,7 @@ import IPMI
 import IPMIClient
 import IPMISimulator
 import Logging
+import Synchronization
 import Testing
 
 /// Fault injection through the fleet, observed by our client.
@@ -67,6 +68,40 @@ struct FaultTests {
             #expect(after.data[5..<9] != before.data[5..<9])
             await fresh.close()
             await client.close()
+        }
+    }
+
+    @Test("random reboots wipe the sessions of exactly the BMCs they pick, and stop at the limit")
+    func randomReboots() async throws {
+        try await withSimulatedBMC(count: 3) { fleet in
+            var clients: [IPMIClient] = []
+            for port in fleet.ports {
+                let client = try Self.client(port: port)
+                try await client.connect()
+                clients.append(client)
+            }
+            #expect(try await fleet.totalSessionCount() == 3)
+            let picked = Mutex<[Int]>([])
+            let reboots = await fleet.rebootAtRandom(every: .milliseconds(5), seed: 7, limit: 4) { index in
+                picked.withLock { $0.append(index) }
+            }
+            #expect(reboots == 4)
+            let rebooted = Set(picked.withLock { $0 })
+            #expect(picked.withLock { $0.count } == 4)
+            #expect(!rebooted.isEmpty)
+            for index in 0..<3 {
+                #expect(try await fleet.sessionCount(bmc: index) == (rebooted.contains(index) ? 0 : 1))
+            }
+            for client in clients { await client.close() }
+        }
+    }
+
+    @Test("random reboots end when their task is cancelled")
+    func randomRebootsCancelled() async throws {
+        try await withSimulatedBMC { fleet in
+            let task = Task { await fleet.rebootAtRandom(every: .seconds(3600)) }
+            task.cancel()
+            #expect(await task.value == 0)
         }
     }
 

@@ -127,15 +127,17 @@ extension YAMLReader {
         }
     }
 
+    /// `path` itself if absolute, else relative to `baseDirectory`.
+    static func resolve(_ path: String, baseDirectory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+    }
+
     /// The file's bytes, for a path relative to `baseDirectory` unless absolute.
     func fileContents(_ node: Node, _ what: String, baseDirectory: String) throws(ConfigError) -> [UInt8] {
         let path = try string(node, what)
         guard !path.isEmpty else { throw error(node, "\(what) is empty") }
-        let url =
-            path.hasPrefix("/")
-            ? URL(fileURLWithPath: path) : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path)
         do {
-            return Array(try Data(contentsOf: url))
+            return Array(try Data(contentsOf: URL(fileURLWithPath: Self.resolve(path, baseDirectory: baseDirectory))))
         } catch {
             throw self.error(node, "cannot read \(what) \(path): \(ConfigLoader.reason(error))")
         }

@@ -21,8 +21,18 @@ public struct IPMIScraper: Scraper {
 
     public func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
         let start = ContinuousClock.now
-        let results = await IPMIDeadline.$current.withValue(request.deadline) {
-            await collect(request)
+        // One collection at a time per session: a collection abandoned at its deadline may still be resetting or
+        // reopening the session when the next one for the target starts; sharing it then fails both.
+        let gate = await cache.collectionGate(
+            host: request.target.host, port: request.target.port, module: request.module)
+        let results: (families: [MetricFamily], up: [(CollectorName, Bool)])
+        if let gate, await !gate.acquire() {
+            results = ([], request.module.collectors.map { ($0, false) })  // cancelled while waiting
+        } else {
+            results = await IPMIDeadline.$current.withValue(request.deadline) {
+                await collect(request)
+            }
+            gate?.release()
         }
         await cache.syncStatistics()
         let duration = ContinuousClock.now - start

@@ -35,7 +35,12 @@ public actor SessionCache {
         let client: IPMIClient
         let sdr: SDRCache
         let target: String
+        /// Held by the collection using the session (see ``IPMIScraper``).
+        let gate = AsyncSlots(limit: 1)
         private let lastUsed = Mutex(ContinuousClock.now)
+        /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
+        /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
+        private let lastHeard = Mutex(ContinuousClock.now)
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -43,8 +48,13 @@ public actor SessionCache {
             self.target = target
         }
 
-        func touch() { lastUsed.withLock { $0 = .now } }
+        func touch() {
+            lastUsed.withLock { $0 = .now }
+            keptAlive()
+        }
+        func keptAlive() { lastHeard.withLock { $0 = .now } }
         var idle: Duration { lastUsed.withLock { ContinuousClock.now - $0 } }
+        var silent: Duration { lastHeard.withLock { ContinuousClock.now - $0 } }
     }
 
     public let transport: IPMITransport
@@ -87,6 +97,12 @@ public actor SessionCache {
         return entry
     }
 
+    /// The gate that lets one collection at a time use a target's session; nil when the module cannot make one
+    /// (the collection then reports that error itself).
+    func collectionGate(host: String, port: Int, module: ModuleConfig) -> AsyncSlots? {
+        try? entry(host: host, port: port, module: module).gate
+    }
+
     /// Copies the transport's packet counters into the exporter's self-metrics.
     func syncStatistics() {
         guard let metrics else { return }
@@ -113,7 +129,7 @@ public actor SessionCache {
                     metrics?.sessionClosed()
                 }
                 logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
-            } else if idle >= settings.keepaliveInterval, await entry.client.isConnected {
+            } else if entry.silent >= settings.keepaliveInterval, await entry.client.isConnected {
                 let ok: Bool
                 do {
                     let deadline = ContinuousClock.now + .seconds(3)
@@ -121,6 +137,7 @@ public actor SessionCache {
                         try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
                     }
                     ok = true
+                    entry.keptAlive()
                 } catch {
                     ok = false
                 }

@@ -14,6 +14,8 @@ public struct WebConfig: Sendable {
     public var rateLimit: RateLimit?
     /// Keys accepted without effect, for the log.
     public var warnings: [ConfigWarning] = []
+    /// The certificate and key files it read (absolute), watched for changes with the file itself.
+    public var files: [String] = []
 
     public init() {}
 }

@@ -47,6 +47,7 @@ private struct WebConfigParser {
     let reader: YAMLReader
     let baseDirectory: String
     var warnings: [ConfigWarning] = []
+    var files: [String] = []
 
     mutating func config(_ root: Node) throws(ConfigError) -> WebConfig {
         var config = WebConfig()
@@ -64,6 +65,7 @@ private struct WebConfigParser {
             }
         }
         config.warnings = warnings
+        config.files = files
         return config
     }
 
@@ -86,9 +88,14 @@ private struct WebConfigParser {
             }
             values[key] = (keyNode, value)
         }
-        // As exporter-toolkit: a section with nothing that asks for TLS means plain HTTP.
-        let meaningful = values.filter { !reader.isNull($0.value.value) }
-        if meaningful.isEmpty { return nil }
+        // As exporter-toolkit: TLS is on when a certificate, key, client CA or client auth type is given.
+        let enabling = ["cert", "key", "cert_file", "key_file", "client_ca", "client_ca_file", "client_auth_type"]
+        guard enabling.contains(where: { isSet(values[$0]) }) else {
+            if let (_, entry) = values.first(where: { isSet($0.value) }) {
+                warn(entry.keyNode, "tls_server_config has no certificate: TLS is off and its settings have no effect")
+            }
+            return nil
+        }
 
         guard let certificates = try pem(values, inline: "cert", file: "cert_file", node, required: true) else {
             return nil
@@ -112,9 +119,11 @@ private struct WebConfigParser {
         }
 
         var clientAuth = ClientAuthType.noClientCert
-        if let entry = values["client_auth_type"], !reader.isNull(entry.value) {
+        if let entry = values["client_auth_type"], isSet(entry) {
             let text = try reader.string(entry.value, "client_auth_type")
-            guard let parsed = ClientAuthType(rawValue: text) else {
+            // RequireClientCert: exporter-toolkit's older name for RequireAnyClientCert, still accepted there.
+            guard let parsed = ClientAuthType(rawValue: text == "RequireClientCert" ? "RequireAnyClientCert" : text)
+            else {
                 let valid = ClientAuthType.allCases.map(\.rawValue).joined(separator: ", ")
                 throw reader.error(entry.value, "invalid client_auth_type \"\(text)\" (valid: \(valid))")
             }
@@ -208,12 +217,12 @@ private struct WebConfigParser {
     }
 
     /// PEM bytes from an inline key or a file key, at most one of which may be set.
-    private func pem(
+    private mutating func pem(
         _ values: [String: (keyNode: Node, value: Node)], inline: String, file: String, _ section: Node,
         required: Bool
     ) throws(ConfigError) -> (bytes: [UInt8], node: Node, what: String)? {
-        let inlineEntry = values[inline].flatMap { reader.isNull($0.value) ? nil : $0 }
-        let fileEntry = values[file].flatMap { reader.isNull($0.value) ? nil : $0 }
+        let inlineEntry = values[inline].flatMap { isSet($0) ? $0 : nil }
+        let fileEntry = values[file].flatMap { isSet($0) ? $0 : nil }
         switch (inlineEntry, fileEntry) {
         case (.some, .some(let fileEntry)):
             throw reader.error(fileEntry.keyNode, "set either \(inline) or \(file), not both")
@@ -222,6 +231,7 @@ private struct WebConfigParser {
         case (nil, .some(let entry)):
             let path = try reader.string(entry.value, file)
             let bytes = try reader.fileContents(entry.value, file, baseDirectory: baseDirectory)
+            files.append(YAMLReader.resolve(path, baseDirectory: baseDirectory))
             return (bytes, entry.value, "\(file) \(path)")
         case (nil, nil):
             guard required else { return nil }
@@ -229,8 +239,15 @@ private struct WebConfigParser {
         }
     }
 
+    /// Present with a value: exporter-toolkit reads null and "" alike as not set.
+    private func isSet(_ entry: (keyNode: Node, value: Node)?) -> Bool {
+        guard let entry, !reader.isNull(entry.value) else { return false }
+        guard case .scalar(let scalar) = entry.value else { return true }
+        return !scalar.string.isEmpty
+    }
+
     private func version(_ entry: (keyNode: Node, value: Node)?, _ what: String) throws(ConfigError) -> TLSVersion? {
-        guard let entry, !reader.isNull(entry.value) else { return nil }
+        guard let entry, isSet(entry) else { return nil }
         let text = try reader.string(entry.value, what)
         switch text {
         case "TLS10": return .tlsv1

@@ -16,6 +16,8 @@ public final class WebConfigStore: Sendable {
         public let rateLimiter: RateLimiter?
         let users: [String: BcryptHash]
         let rateLimit: RateLimit?
+        /// The certificate and key files in use, watched by ``WebConfigWatcher``.
+        let files: [String]
     }
 
     /// nil when the exporter runs without `--web.config.file`.
@@ -90,6 +92,6 @@ public final class WebConfigStore: Sendable {
         }
         return Current(
             tls: config.tls, authenticator: authenticator, responseHeaders: config.responseHeaders,
-            rateLimiter: rateLimiter, users: config.basicAuthUsers, rateLimit: config.rateLimit)
+            rateLimiter: rateLimiter, users: config.basicAuthUsers, rateLimit: config.rateLimit, files: config.files)
     }
 }
