@@ -77,9 +77,9 @@ class Driver:
                     self.failures[problem] += 1
                 self.failures["(scrapes with any failure)"] += 1
 
-    async def run_interval(self, start):
+    async def run_interval(self, start, interval):
         """Starts target i at start + i·interval/N; returns when the last one is started."""
-        interval, n = self.args.interval, self.args.bmcs
+        n = self.args.bmcs
         tasks = set()
         for index in range(n):
             scheduled = start + index * interval / n
@@ -133,8 +133,10 @@ async def measure(args, exporter, simulator, exporter_port, base_port, root):
     self_cpu0 = sum(os.times()[:2])
     before = {}
     perf = None
+    # Warm-up intervals may be longer (--warmup-interval): a cold scrape costs a handshake and an SDR read.
+    lengths = [args.warmup_interval or args.interval] * args.warmup_intervals + [args.interval] * args.intervals
     for k in range(total):
-        start = loop_start + k * args.interval
+        start = loop_start + sum(lengths[:k])
         if k == args.warmup_intervals:
             # The measured window begins: everything before it was warm-up.
             before = await exporter_metrics(control)
@@ -145,11 +147,11 @@ async def measure(args, exporter, simulator, exporter_port, base_port, root):
             if args.perf:
                 perf = start_perf(exporter.pid, args.perf, root)
         log(f"interval {k + 1}/{total} ({'warm-up' if k < args.warmup_intervals else 'measured'}): "
-            f"{args.bmcs} scrapes over {args.interval:g} s; exporter RSS {proc.rss_bytes() / 2**20:.0f} MB, "
+            f"{args.bmcs} scrapes over {lengths[k]:g} s; exporter RSS {proc.rss_bytes() / 2**20:.0f} MB, "
             f"in flight now {driver.in_flight}")
-        pending |= await driver.run_interval(start)
+        pending |= await driver.run_interval(start, lengths[k])
     # Wait out the last interval: its last scrape starts just before its end.
-    end = loop_start + total * args.interval
+    end = loop_start + sum(lengths)
     await asyncio.sleep(max(0, end - time.monotonic()))
     if pending:
         await asyncio.wait(pending, timeout=args.scrape_timeout + 10)
@@ -221,7 +223,8 @@ def print_summary(args, result, settings):
         return "yes" if ok else "NO"
 
     print(f"bench/scale: {n} simulated BMCs, one exporter, one scrape per target every {args.interval:g} s "
-          f"({n / args.interval:.0f} scrapes/s), {args.warmup_intervals} warm-up + {args.intervals} measured "
+          f"({n / args.interval:.0f} scrapes/s), {args.warmup_intervals} warm-up "
+          f"({args.warmup_interval or args.interval:g} s) + {args.intervals} measured "
           f"intervals ({result['window']:.0f} s); {lib.machine_line()}")
     print(f"exporter settings: {', '.join(f'{k}: {v}' for k, v in settings.items())}; module collectors: "
           f"{args.collectors or 'default (ipmi, dcmi, bmc, chassis)'}, timeout {args.module_timeout} ms")
@@ -278,6 +281,9 @@ def main():
     parser.add_argument("--interval", type=parse_duration, default=60.0, help="scrape interval per target (60s)")
     parser.add_argument("--intervals", type=int, default=3, help="measured intervals after the warm-up (3)")
     parser.add_argument("--warmup-intervals", type=int, default=1)
+    parser.add_argument("--warmup-interval", type=parse_duration, default=None,
+                        help="length of each warm-up interval (default: --interval); longer spreads the cold "
+                             "scrapes (handshake + SDR read) thinner")
     parser.add_argument("--duration", type=parse_duration, default=None,
                         help="measured time instead of --intervals (rounded up to whole intervals), e.g. 2m")
     parser.add_argument("--connections", type=int, default=256, help="HTTP keep-alive connections at most (256)")
