@@ -6,6 +6,8 @@ through bench/soak, which builds first.
 
 Verdict (PASS/FAIL), after a warm-up of --warmup (default: a fifth of the run, at most 60 s):
 - no crash: the exporter and the simulator are alive at the end;
+- no BMC stuck down: each had a scrape with every collector up in the last minute (a fifth of short runs), so
+  the exporter recovers from reboots and loss;
 - every HTTP answer is 200, and every collection that set ipmi_up 0 has a reason (a "collector failed",
   "cannot open IPMI session" or "missed its deadline" log line with its error, and ipmi_exporter_errors_total);
 - RSS flat: at the end within --rss-tolerance (10 %) of the RSS after warm-up;
@@ -64,6 +66,7 @@ class Soak:
         self.succeeded = 0
         self.failures = collections.Counter()  # HTTP-level reasons
         self.latencies = []
+        self.last_success = {}  # target → monotonic time of its last scrape with every collector up
         self.stop = False
 
     async def scraper(self, number):
@@ -91,6 +94,7 @@ class Soak:
                             self.failures[problem.replace("ipmi_up_0:", "ipmi_up 0, collector ")] += 1
                 else:
                     self.succeeded += 1
+                    self.last_success[target] = time.monotonic()
         finally:
             pool.close()
 
@@ -168,6 +172,9 @@ async def run(args, exporter, simulator, sim_status, port, base_port, log_path):
                 f"failed; RSS {sample['rss'] / 2**20:.1f} MB, fds {sample['fds']}, sessions exporter {sessions} "
                 f"simulator {sample['sim_sessions']}, reboots {sim_status.get('reboots')}")
     end = samples[-1] if samples else None
+    stuck_window = min(60.0, args.duration / 5)
+    now = time.monotonic()
+    stuck = [t for t in soak.targets if now - soak.last_success.get(t, begin) > stuck_window]
     soak.stop = True
     await asyncio.wait(tasks, timeout=args.scrape_timeout + 10)
     for task in tasks:
@@ -186,7 +193,7 @@ async def run(args, exporter, simulator, sim_status, port, base_port, log_path):
     return {"soak": soak, "idle": idle, "warm": warm, "end": end, "after": after, "samples": samples,
             "elapsed": elapsed, "alive": alive, "sim_alive": simulator.poll() is None,
             "reboots": sim_status.get("reboots"), "metrics_start": metrics_start, "warmup": warmup,
-            "log": reasons_from_log(log_path)}
+            "log": reasons_from_log(log_path), "stuck": stuck, "stuck_window": stuck_window}
 
 
 def delta_by_label(start, end, name, label):
@@ -216,6 +223,9 @@ def summarize(args, result, root):
     check("every scrape answered 200", http_errors == 0, f"{http_errors} HTTP errors/timeouts of {soak.scrapes}")
     check("every ipmi_up 0 has a reason", (up0 == 0 or failed_collections > 0) and reason_lines >= failed_collections,
           f"{failed_collections} failed collections, {reason_lines} log lines with their reason")
+    check("no BMC stuck down", not result["stuck"],
+          f"{len(result['stuck'])} of {args.bmcs} BMCs without a fully successful scrape in the last "
+          f"{result['stuck_window']:.0f} s")
     if warm and end:
         growth = end["rss"] / warm["rss"] - 1
         check(f"RSS flat (≤ {args.rss_tolerance:.0%} after warm-up)", growth <= args.rss_tolerance,
