@@ -37,7 +37,10 @@ struct ScrapeAgainstLabBMCTests {
                 scraper: IPMIScraper(cache: cache, metrics: metrics, logger: logger))
         }
 
-        func scrape(_ bmc: IPMISim, module: ModuleConfig = module(), seconds: Int = 10) async -> [MetricFamily] {
+        /// The deadline is generous: these tests check what a scrape returns, and in a full parallel test run the
+        /// two threads of the cooperative pool are shared with CPU-bound fuzz and fault tests, so one scrape of the
+        /// lab's ~100 SDR reads can take well over 10 s there.
+        func scrape(_ bmc: IPMISim, module: ModuleConfig = module(), seconds: Int = 60) async -> [MetricFamily] {
             await scraper.scrape(
                 ScrapeRequest(
                     target: ScrapeTarget(host: bmc.host, port: bmc.port), module: module,

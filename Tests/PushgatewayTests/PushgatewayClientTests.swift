@@ -230,7 +230,7 @@ func makeClient(
 
     @Test func cancellingAPushStopsItPromptly() async throws {
         let listener = try SilentListener()
-        let client = try makeClient("http://127.0.0.1:\(listener.port)", timeout: .seconds(30))
+        let client = try makeClient("http://127.0.0.1:\(listener.port)", timeout: .seconds(60))
         defer { client.shutdown() }
         let clock = ContinuousClock()
         let task = Task { try await client.push("ipmi_up 1\n", to: .instance("bmc-a", job: "ipmi")) }
@@ -238,7 +238,8 @@ func makeClient(
         let cancelled = clock.now
         task.cancel()
         let result = await task.result
-        #expect(cancelled.duration(to: clock.now) < .seconds(3))
+        // Far sooner than the 60 s timeout, with room for a test run that keeps every thread busy.
+        #expect(cancelled.duration(to: clock.now) < .seconds(10))
         #expect(throws: PushgatewayError.self) { try result.get() }
         if case .failure(let error as PushgatewayError) = result { #expect(error.kind == .cancelled) }
     }
