@@ -101,6 +101,24 @@ struct FaultToleranceTests {
         await setup.shutdown()
     }
 
+    @Test func afterARebootTheFirstScrapeReopensTheSessionWithinItsDeadline() async throws {
+        // Production timing: 1 s per attempt, 2 retries, a 10 s deadline. Every collector of the scrape finds the
+        // session gone at once; the first to give up must stop the others, or their retransmissions (each behind
+        // the last, as the window narrows) use up the deadline before a new session can be opened.
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .seconds(1), retries: 2)
+        #expect(Self.allUp(await setup.scrape(0)))
+        try await setup.fleet.reboot(bmc: 0)
+        let start = ContinuousClock.now
+        let after = await setup.scrape(0)
+        let elapsed = ContinuousClock.now - start
+        #expect(Self.allUp(after))
+        #expect(elapsed < .seconds(8), "\(elapsed)")
+        let rehandshakes = setup.metrics.families().first { $0.name == "ipmi_exporter_rehandshakes_total" }
+        #expect(rehandshakes?.samples.first?.value == 1)
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
+
     @Test func exhaustedSessionSlotsReportDownWithAReason() async throws {
         let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
         try await setup.fleet.setFaults(BMCFaults(sessionSlotsExhausted: true), bmc: 0)

@@ -72,14 +72,24 @@ public struct IPMIScraper: Scraper {
             }
         }
         // The collectors run at once: their requests share the session's window, so the short ones (device
-        // ID, chassis status, SEL info) ride along with the sensor batch instead of waiting for it.
-        var outcomes = await run(collectors, entry: entry, module: request.module, logger: logger)
+        // ID, chassis status, SEL info) ride along with the sensor batch instead of waiting for it. On a session
+        // that was open before this scrape, the first collector that finds it lost (a BMC reboot, its idle timeout)
+        // stops the others: their requests would only wait out their own retransmissions on a dead session and
+        // leave no time to open a new one before the deadline.
+        let mayReopen = !freshSession
+        var outcomes = await run(
+            collectors, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: mayReopen)
         let lost = collectors.filter { name in
             if case .failure(let error) = outcomes[name], Self.isSessionLost(error) { return true }
             return false
         }
-        // Once per scrape: a stale session is replaced and the collectors that lost it are run again.
-        if !lost.isEmpty, !freshSession, ContinuousClock.now < request.deadline {
+        // Once per scrape: a stale session is replaced and every collector that did not finish on it (lost it, or
+        // was stopped because of it) is run again.
+        if !lost.isEmpty, mayReopen, !Task.isCancelled, ContinuousClock.now < request.deadline {
+            let again = collectors.filter { name in
+                if case .success = outcomes[name] { return false }
+                return true
+            }
             logger.info("session lost, opening a new one", metadata: ["collectors": "\(lost)"])
             metrics?.rehandshake()
             metrics?.sessionClosed()
@@ -89,7 +99,9 @@ public struct IPMIScraper: Scraper {
                 try await entry.client.connect()
                 metrics?.handshake(succeeded: true)
                 metrics?.sessionOpened()
-                outcomes.merge(await run(lost, entry: entry, module: request.module, logger: logger)) { $1 }
+                outcomes.merge(
+                    await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
+                ) { $1 }
             } catch {
                 metrics?.handshake(succeeded: false)
                 logger.error("cannot reopen IPMI session", metadata: ["error": "\(error)"])
@@ -116,9 +128,11 @@ public struct IPMIScraper: Scraper {
         return (families, up)
     }
 
-    /// Runs the collectors concurrently over the entry's session; every outcome, keyed by collector.
+    /// Runs the collectors concurrently over the entry's session; every outcome, keyed by collector. With
+    /// `stopOnSessionLoss`, the first collector that finds the session lost cancels the rest.
     private func run(
-        _ names: [CollectorName], entry: SessionCache.Entry, module: ModuleConfig, logger: Logger
+        _ names: [CollectorName], entry: SessionCache.Entry, module: ModuleConfig, logger: Logger,
+        stopOnSessionLoss: Bool
     ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
         await withTaskGroup(of: (CollectorName, Result<[MetricFamily], any Error>).self) { group in
             for name in names {
@@ -133,7 +147,12 @@ public struct IPMIScraper: Scraper {
                 }
             }
             var outcomes: [CollectorName: Result<[MetricFamily], any Error>] = [:]
-            for await (name, outcome) in group { outcomes[name] = outcome }
+            for await (name, outcome) in group {
+                outcomes[name] = outcome
+                if stopOnSessionLoss, case .failure(let error) = outcome, Self.isSessionLost(error) {
+                    group.cancelAll()
+                }
+            }
             return outcomes
         }
     }
