@@ -119,6 +119,32 @@ struct FaultToleranceTests {
         await setup.shutdown()
     }
 
+    @Test func anSDRReadLongerThanAScrapeFinishesForTheNextOne() async throws {
+        // 25 ms per answer: reading the 50-sensor repository takes seconds, far more than the first scrape's 1 s.
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .seconds(1), retries: 2)
+        try await setup.fleet.setFaults(BMCFaults(latency: .milliseconds(25)), bmc: 0)
+        func counter(_ name: String) -> Double {
+            setup.metrics.families().first { $0.name == name }?.samples.first?.value ?? 0
+        }
+        func up(_ families: [MetricFamily], _ collector: String) -> Double? {
+            families.first { $0.name == "ipmi_up" }?.samples.first {
+                $0.labels.contains(Label("collector", collector))
+            }?.value
+        }
+        let first = await setup.scrape(0, deadline: .seconds(1))
+        #expect(up(first, "ipmi") == 0)
+        // The read goes on after the scrape gave up; later scrapes join it or find it done, never start over.
+        var families: [MetricFamily] = []
+        for _ in 0..<20 {
+            families = await setup.scrape(0, deadline: .seconds(5))
+            if up(families, "ipmi") == 1 { break }
+        }
+        #expect(up(families, "ipmi") == 1)
+        #expect(counter("ipmi_exporter_sdr_cache_misses_total") == 1)
+        #expect(families.contains { $0.name == "ipmi_temperature_celsius" })
+        await setup.shutdown()
+    }
+
     @Test func exhaustedSessionSlotsReportDownWithAReason() async throws {
         let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
         try await setup.fleet.setFaults(BMCFaults(sessionSlotsExhausted: true), bmc: 0)

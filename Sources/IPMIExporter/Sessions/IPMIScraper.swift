@@ -164,6 +164,7 @@ public struct IPMIScraper: Scraper {
 
     static func reason(_ error: any Error) -> String {
         if let error = error as? IPMIClientError, error.isTimeout { return "timeout" }
+        if error is SDRDownloadInProgress { return "timeout" }
         if let error = error as? IPMIError, error.isAuthenticationFailure { return "authentication" }
         if error is IPMIError { return "session" }
         if error is IPMICommandError { return "completion_code" }
