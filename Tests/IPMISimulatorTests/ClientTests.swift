@@ -173,7 +173,8 @@ struct ClientTests {
     @Test("a batch past its deadline or cancelled fails every request and leaves the session usable")
     func batchDeadlineAndCancellation() async throws {
         try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(50))) { fleet in
-            let client = try await Self.connectedClient(fleet, window: 2)
+            let transport = try await IPMITransport.bind(host: "127.0.0.1")
+            let client = try await Self.connectedClient(fleet, window: 2, transport: transport)
             let batch = (0..<40).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
             let expired = await IPMIDeadline.$current.withValue(.now - .seconds(1)) {
                 await client.requests(batch)
@@ -182,8 +183,13 @@ struct ClientTests {
             for result in expired {
                 #expect(throws: IPMIClientError.self) { try result.get() }
             }
+            let received = transport.statistics.snapshot.packetsReceived
             let running = Task { await client.requests(batch) }
-            try await Task.sleep(for: .milliseconds(120))
+            // Cancel once the first answers are in (a datagram is counted, then delivered, on the event loop,
+            // ahead of the cancellation), not after a fixed sleep that a busy machine can outlast.
+            while transport.statistics.snapshot.packetsReceived < received + 2 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             running.cancel()
             let cancelled = await running.value
             // The first rounds were answered before the cancellation; the rest were given up.
@@ -193,6 +199,7 @@ struct ClientTests {
             let after = try await client.request(netFn: .app, command: 0x01)
             #expect(after.completionCode == .normal)
             await client.close()
+            await transport.close()
         }
     }
 
