@@ -212,8 +212,9 @@ public actor IPMIClient: IPMIRequester {
     /// Waits for the next handshake event; on a timeout asks the state machine what to resend.
     private func awaitHandshakeStep(attempts: inout Int, transport: IPMITransport) async throws -> SessionAction {
         while true {
-            let timeout = try effectiveTimeout(
-                options.requestTimeout, phase: "the BMC during session set-up", since: handshakeStart)
+            guard let timeout = attemptTimeout(before: IPMIDeadline.current) else {
+                throw IPMIClientError.timeout(after: .now - handshakeStart, during: "the BMC during session set-up")
+            }
             if let event = await nextHandshakeEvent(timeout: timeout) {
                 return event
             }
@@ -353,14 +354,9 @@ public actor IPMIClient: IPMIRequester {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
             return false
         }
-        var timeout = options.requestTimeout
-        if let deadline = entry.deadline {
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else {
-                complete(token, with: .failure(timeoutError(entry)))
-                return false
-            }
-            timeout = min(timeout, left)
+        guard let timeout = attemptTimeout(before: entry.deadline) else {
+            complete(token, with: .failure(timeoutError(entry)))
+            return false
         }
         let request = entry.request
         let encoded: (rqSeq: UInt8, packet: [UInt8])
@@ -552,14 +548,12 @@ public actor IPMIClient: IPMIRequester {
         return nextToken
     }
 
-    /// The per-attempt timeout shortened to what is left before the task's deadline.
-    private func effectiveTimeout(
-        _ timeout: Duration, phase: String, since start: ContinuousClock.Instant
-    ) throws -> Duration {
-        guard let deadline = IPMIDeadline.current else { return timeout }
+    /// How long to wait for one attempt: the per-attempt timeout, shortened to what is left before `deadline`;
+    /// nil once the deadline has passed.
+    private func attemptTimeout(before deadline: ContinuousClock.Instant?) -> Duration? {
+        guard let deadline else { return options.requestTimeout }
         let left = ContinuousClock.now.duration(to: deadline)
-        guard left > .zero else { throw IPMIClientError.timeout(after: .now - start, during: phase) }
-        return min(timeout, left)
+        return left > .zero ? min(options.requestTimeout, left) : nil
     }
 
     private func describe(_ netFn: NetFn, _ command: UInt8) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import IPMITestSupport
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1

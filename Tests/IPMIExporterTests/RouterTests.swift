@@ -1,4 +1,5 @@
 import Foundation
+import IPMITestSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOHTTP1

@@ -95,11 +95,3 @@ func module(
 {
     ModuleConfig(name: name, user: "u", password: Secret("pw"), timeout: timeout, collectors: collectors)
 }
-
-/// Runs blocking work (a child process) on a Dispatch thread, so it never ties up one of the few threads of
-/// Swift's cooperative pool that every other test's async work needs.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
-}

@@ -95,12 +95,7 @@ extension ExternalCommand {
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Swift.Result { try run(name, arguments, environment: environment, timeout: timeout) })
-            }
-        }
+        try await offPool { try run(name, arguments, environment: environment, timeout: timeout) }
     }
 
     /// The async form of ``output(_:_:environment:timeout:)``, off the cooperative pool like ``run(_:_:environment:timeout:)``.

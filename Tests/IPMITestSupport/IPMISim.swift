@@ -70,11 +70,7 @@ public final class IPMISim: @unchecked Sendable {
     /// must not hold one of the few threads of Swift's cooperative pool that other tests' sessions need.
     public static func start(_ configuration: Configuration = Configuration(), port: Int? = nil) async throws -> IPMISim
     {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try IPMISim(configuration, port: port) })
-            }
-        }
+        try await offPool { try IPMISim(configuration, port: port) }
     }
 
     deinit {

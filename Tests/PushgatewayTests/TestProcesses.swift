@@ -1,4 +1,5 @@
 import Foundation
+import IPMITestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -80,11 +81,7 @@ func runProgramDetached(
 ) async throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try runProgram(path, arguments) })
-        }
-    }
+    try await offPool { try runProgram(path, arguments) }
 }
 
 /// Runs a program to completion; stderr goes through a file so that neither pipe can fill up.
