@@ -113,6 +113,33 @@ class Sampler:
         self.peak_udp = max(self.peak_udp, udp)
 
 
+class ColdStartWatch:
+    """When every target has had its cold start (handshake + SDR read): polls the exporter's self-metrics."""
+
+    def __init__(self, pool, targets, start):
+        self.pool = pool
+        self.targets = targets
+        self.start = start
+        self.all_warm_after = None
+        self.peak_waiting = 0
+        self.peak_running = 0
+
+    async def run(self):
+        while self.all_warm_after is None:
+            await asyncio.sleep(2)
+            try:
+                values = await exporter_metrics(self.pool)
+            except Exception:  # a slow answer under load: try again
+                continue
+            waiting = lib.metric_sum(values, "ipmi_exporter_cold_starts_waiting")
+            running = lib.metric_sum(values, "ipmi_exporter_cold_starts_running")
+            self.peak_waiting = max(self.peak_waiting, waiting)
+            self.peak_running = max(self.peak_running, running)
+            warm = lib.metric_sum(values, "ipmi_exporter_sdr_cache_misses_total")
+            if warm >= self.targets and waiting == 0 and running == 0:
+                self.all_warm_after = time.monotonic() - self.start
+
+
 async def exporter_metrics(pool):
     status, body = await pool.get("/metrics", timeout=30)
     return lib.parse_metrics(body.decode()) if status == 200 else {}
@@ -127,6 +154,8 @@ async def measure(args, exporter, simulator, exporter_port, base_port, root):
     sampler = Sampler(proc)
     sampling = asyncio.create_task(sampler.run())
     loop_start = time.monotonic() + 0.5
+    watch = ColdStartWatch(lib.Pool(exporter_port, 1), args.bmcs, loop_start)
+    watching = asyncio.create_task(watch.run())
     pending = set()
     total = args.warmup_intervals + args.intervals
     cpu, sim_cpu = lib.CPUWindow(proc), lib.CPUWindow(sim)
@@ -165,6 +194,8 @@ async def measure(args, exporter, simulator, exporter_port, base_port, root):
     driver_cpu = (sum(os.times()[:2]) - self_cpu0) / cpu.seconds
     sampler.sample()
     sampling.cancel()
+    watching.cancel()
+    watch.pool.close()
     after = await exporter_metrics(control)
     fds, udp, tcp = proc.sockets()
     result = {
@@ -173,7 +204,7 @@ async def measure(args, exporter, simulator, exporter_port, base_port, root):
         "fds": fds, "udp": udp, "tcp": tcp, "idle_fds": idle_fds, "idle_udp": idle_udp,
         "peak_fds": sampler.peak_fds, "peak_udp": sampler.peak_udp, "threads": proc.threads(),
         "simulator_rss": sim.rss_bytes(), "driver": driver, "before": before, "after": after,
-        "connections": driver.pool.opened,
+        "connections": driver.pool.opened, "cold": watch,
     }
     if perf:
         result["perf"] = finish_perf(perf, root)
@@ -261,6 +292,13 @@ def print_summary(args, result, settings):
           f"({delta(result, 'ipmi_exporter_packets_sent_total') / max(1, driver.scrapes):.1f} per scrape), "
           f"{delta(result, 'ipmi_exporter_packets_retransmitted_total'):.0f} retransmitted, SDR cache misses "
           f"{delta(result, 'ipmi_exporter_sdr_cache_misses_total'):.0f}")
+    cold = result["cold"]
+    warm_after = (f"{cold.all_warm_after:.0f} s after the first scrape" if cold.all_warm_after is not None
+                  else "not within the run")
+    print(f"cold starts (handshake + SDR read, at most {settings.get('max_concurrent_cold_starts', 'default')} "
+          f"at once): every target warm {warm_after}; peak {cold.peak_waiting:.0f} waiting, "
+          f"{cold.peak_running:.0f} running; {lib.metric_sum(result['after'], 'ipmi_exporter_cold_starts_total'):.0f} "
+          f"in all")
     errors = {k: v - lib.by_label(result["before"], "ipmi_exporter_errors_total", "reason").get(k, 0)
               for k, v in lib.by_label(result["after"], "ipmi_exporter_errors_total", "reason").items()}
     errors = {k: v for k, v in errors.items() if v}
@@ -293,6 +331,8 @@ def main():
     parser.add_argument("--collectors", default=None, help="module collectors, comma-separated (exporter default)")
     parser.add_argument("--window", type=int, default=None, help="exporter.max_outstanding_requests")
     parser.add_argument("--max-concurrent-scrapes", type=int, default=None, help="exporter.max_concurrent_scrapes")
+    parser.add_argument("--max-concurrent-cold-starts", type=int, default=None,
+                        help="exporter.max_concurrent_cold_starts (exporter default: 8 per core)")
     parser.add_argument("--session-idle-timeout", default="5m", help="exporter.session_idle_timeout (5m)")
     parser.add_argument("--sim-session-timeout", type=int, default=None,
                         help="simulated BMCs' session idle timeout in s (simulator default 60)")
@@ -321,6 +361,8 @@ def main():
             settings["max_outstanding_requests"] = args.window
         if args.max_concurrent_scrapes is not None:
             settings["max_concurrent_scrapes"] = args.max_concurrent_scrapes
+        if args.max_concurrent_cold_starts is not None:
+            settings["max_concurrent_cold_starts"] = args.max_concurrent_cold_starts
         config = lib.write_exporter_config(
             os.path.join(root, "exporter.yml"), args.module_timeout, settings,
             args.collectors.split(",") if args.collectors else None)

@@ -29,12 +29,27 @@ public struct SDRRepositoryError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 /// Reads the SDR repository through any ``IPMIRequester`` (IPMI v2.0 §33): Get SDR Repository Info, Reserve SDR
-/// Repository, then every record with Get SDR in partial reads.
+/// Repository, then every record with Get SDR.
 ///
-/// Each record is read as its 5-byte header, then its body in chunks of at most ``readSize`` bytes. A BMC that
-/// answers 0xCA (cannot return that many bytes) makes the chunk smaller for the rest of the walk; 0xC5 (reservation
-/// cancelled, e.g. the repository changed) makes the reader reserve again and restart the record.
+/// Each record is first asked for in one Get SDR of header and body together: ``firstReadSize`` bytes from offset
+/// 0, FFh meaning the entire record (§33.12), so a record costs one round trip (two when longer than a smaller
+/// first read) instead of three. A BMC that refuses that (0xCA cannot return that many bytes, 0xFF unspecified, or
+/// any code but "not present" and "reservation cancelled") or answers with fewer bytes than asked is read the
+/// older way for the rest of the walk: the 5-byte header, then the body in chunks of at most ``readSize`` bytes;
+/// 0xCA there makes the chunk smaller for the rest of the walk. 0xC5 (reservation cancelled, e.g. the repository
+/// changed) makes the reader reserve again and restart the record.
 public struct SDRRepositoryReader: Sendable {
+    /// Ask for header and body in one read first (see above); false reads header and chunks from the start.
+    public var wholeRecordReads: Bool
+    /// Bytes asked for in that first read; FFh is the entire record.
+    public var firstReadSize: Int
+
+    /// The entire record (FFh) is the aim. 40 bytes for now: `IPMITransport` reads datagrams of at most 128 bytes
+    /// (its receive buffer of 2048 bytes is split into 16 for recvmmsg), and a longer answer, e.g. a 57-byte record
+    /// under cipher suite 17 (AES padding plus a 16-byte AuthCode) or 44 bytes through a bridge, would be cut and
+    /// dropped. 40 bytes fit every suite, bridged too, and hold a whole compact, event-only or locator record with a
+    /// short name; a full sensor record takes two reads.
+    public static let defaultFirstReadSize = 40
     /// Bytes requested per Get SDR after the header.
     public var readSize: Int
     /// The smallest chunk tried before giving up on 0xCA.
@@ -44,9 +59,12 @@ public struct SDRRepositoryReader: Sendable {
     public var logger: Logger
 
     public init(
-        logger: Logger, readSize: Int = 32, minimumReadSize: Int = 4, maximumReservationRetries: Int = 8
+        logger: Logger, readSize: Int = 32, minimumReadSize: Int = 4, maximumReservationRetries: Int = 8,
+        wholeRecordReads: Bool = true, firstReadSize: Int = Self.defaultFirstReadSize
     ) {
         self.logger = logger
+        self.wholeRecordReads = wholeRecordReads
+        self.firstReadSize = max(SDRHeader.size, min(firstReadSize, Self.entireRecord))
         self.readSize = max(1, min(readSize, 255))
         self.minimumReadSize = max(1, minimumReadSize)
         self.maximumReservationRetries = maximumReservationRetries
@@ -81,7 +99,7 @@ public struct SDRRepositoryReader: Sendable {
     /// Reads every record's bytes (header and body), in repository order, keyed by the record ID asked for.
     /// Truncated records are returned as far as they could be read; `SDRRecord.decode` then rejects them.
     public func readRawRecords(from requester: some IPMIRequester) async throws -> [(UInt16, [UInt8])] {
-        var state = WalkState(readSize: readSize)
+        var state = WalkState(readSize: readSize, wholeRecords: wholeRecordReads)
         state.reservation = try await reserve(requester)
         var records: [(UInt16, [UInt8])] = []
         var seen: Set<UInt16> = []
@@ -108,8 +126,13 @@ public struct SDRRepositoryReader: Sendable {
 
     struct WalkState {
         var readSize: Int
+        /// Cleared for the rest of the walk by the first BMC answer that shows whole-record reads do not work.
+        var wholeRecords: Bool
         var reservation: UInt16 = 0
     }
+
+    /// "Bytes to read" FFh: the entire record from the offset (IPMI v2.0 §33.12).
+    static let entireRecord = 0xFF
 
     private func reserve(_ requester: some IPMIRequester) async throws -> UInt16 {
         let response = try await requester.request(netFn: .storage, command: SensorCommand.reserveSDRRepository)
@@ -150,6 +173,51 @@ public struct SDRRepositoryReader: Sendable {
             // Until the header is in, only its five bytes are known to exist.
             var total = SDRHeader.size
             var headerParsed = false
+            if state.wholeRecords {
+                let (code, nextID, answer) = try await getSDR(
+                    recordID, offset: 0, count: firstReadSize, requester: requester,
+                    reservation: state.reservation)
+                switch code {
+                case .normal:
+                    next = nextID
+                    if let header = SDRHeader(bytes: answer), answer.count >= SDRHeader.size + header.bodyLength {
+                        return (next, Array(answer.prefix(SDRHeader.size + header.bodyLength)))
+                    }
+                    if firstReadSize == Self.entireRecord || answer.count < firstReadSize {
+                        // Fewer bytes than asked: keep them, read the rest in chunks, and the next records too.
+                        state.wholeRecords = false
+                        logger.debug(
+                            "BMC answered a whole-record SDR read short; reading in chunks",
+                            metadata: ["record": "\(recordID)", "bytes": "\(answer.count)"])
+                    }
+                    // Else the record is longer than the first read: its rest comes in chunks.
+                    bytes = answer
+                    if let header = SDRHeader(bytes: bytes) {
+                        headerParsed = true
+                        total = SDRHeader.size + header.bodyLength
+                    }
+                    if answer.isEmpty {
+                        logger.warning("SDR record truncated", metadata: ["record": "\(recordID)", "bytes": "0"])
+                        return (next, bytes)
+                    }
+                case .reservationCancelled:
+                    restarts += 1
+                    guard restarts <= maximumReservationRetries else {
+                        throw SDRRepositoryError("SDR reservation cancelled \(restarts) times on record \(recordID)")
+                    }
+                    logger.debug("SDR reservation cancelled; reserving again", metadata: ["record": "\(recordID)"])
+                    state.reservation = try await reserve(requester)
+                    continue restart
+                case .requestedDataNotPresent:
+                    throw IPMICommandError(netFn: .storage, command: SensorCommand.getSDR, completionCode: code)
+                default:
+                    // 0xCA (cannot return that many bytes), 0xFF, or a BMC that takes FFh for an invalid count.
+                    state.wholeRecords = false
+                    logger.debug(
+                        "BMC refuses whole-record SDR reads; reading in chunks",
+                        metadata: ["record": "\(recordID)", "completion": "\(code)"])
+                }
+            }
             while bytes.count < total {
                 let wanted = min(state.readSize, total - bytes.count)
                 let (code, nextID, chunk) = try await getSDR(

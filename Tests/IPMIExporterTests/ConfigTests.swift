@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import IPMIExporter
@@ -6,6 +7,16 @@ import Testing
 @Suite struct ConfigTests {
     static func parse(_ yaml: String, base: String = "/nonexistent") throws(ConfigError) -> ExporterConfig {
         try ConfigLoader.parse(yaml: yaml, file: "test.yml", baseDirectory: base)
+    }
+
+    @Test func coldStartBoundDefaultsToEightPerCoreAndIsValidated() throws {
+        let defaults = try Self.parse("modules: {}\n")
+        #expect(defaults.settings.maxConcurrentColdStarts == 8 * System.coreCount)
+        #expect(defaults.settings.maxConcurrentColdStarts >= 8)
+        let error = try #require(Self.error("modules: {}\nexporter:\n  max_concurrent_cold_starts: 0\n"))
+        #expect(error.location.file == "test.yml")
+        #expect(error.location.line == 3, "\(error)")
+        #expect(error.message.contains("max_concurrent_cold_starts"), "\(error)")
     }
 
     /// The error for `yaml`, or nil if it parsed.
@@ -44,6 +55,7 @@ import Testing
             exporter:
               session_idle_timeout: 5m
               max_concurrent_scrapes: 8
+              max_concurrent_cold_starts: 3
               max_outstanding_requests: 4
               scrape_timeout_offset: 250ms
             """)
@@ -69,6 +81,7 @@ import Testing
         #expect(config.targets.map(\.module) == ["default", "empty"])
         #expect(config.settings.sessionIdleTimeout == .seconds(300))
         #expect(config.settings.maxConcurrentScrapes == 8)
+        #expect(config.settings.maxConcurrentColdStarts == 3)
         #expect(config.settings.maxOutstandingRequests == 4)
         #expect(config.settings.scrapeTimeoutOffset == .milliseconds(250))
         #expect(config.warnings.isEmpty)

@@ -18,6 +18,10 @@ actor FakeBMC: IPMIRequester {
     var records: [[UInt8]]
     /// Get SDR asking for more bytes than this fails with 0xCA.
     var maximumReadSize = 255
+    /// When set, Get SDR with "bytes to read" FFh (the entire record) fails with this code.
+    var wholeRecordRefusal: CompletionCode?
+    /// When set, answers carry at most this many record bytes, whatever was asked (a BMC that answers short).
+    var maximumAnswerSize: Int?
     /// Get SDR requests (counted from 1) before which the reservation is cancelled, as when the repository changes.
     var cancelReservationBefore: Set<Int> = []
     /// Records for which the BMC returns only this many bytes in total, whatever the header says.
@@ -84,6 +88,7 @@ actor FakeBMC: IPMIRequester {
         let count = Int(data[5])
         let index = id == 0 ? 0 : records.firstIndex { UInt16($0[0]) | UInt16($0[1]) << 8 == id }
         guard let index else { return IPMIResponse(completionCode: .requestedDataNotPresent, data: []) }
+        if count == 0xFF, let wholeRecordRefusal { return IPMIResponse(completionCode: wholeRecordRefusal, data: []) }
         guard count <= maximumReadSize else {
             return IPMIResponse(completionCode: .cannotReturnRequestedBytes, data: [])
         }
@@ -96,7 +101,8 @@ actor FakeBMC: IPMIRequester {
         }
         if let override = nextIDOverrides[recordID] { next = override }
         let start = min(offset, record.count)
-        let end = min(offset + count, record.count)
+        var end = min(offset + count, record.count)
+        if let maximumAnswerSize { end = min(end, start + maximumAnswerSize) }
         return IPMIResponse(
             completionCode: .normal, data: [UInt8(next & 0xFF), UInt8(next >> 8)] + Array(record[start..<end]))
     }
@@ -112,7 +118,8 @@ let labRecords: [[UInt8]] = [
 
     @Test func readsEveryRecordInPartialReads() async throws {
         let bmc = FakeBMC(records: labRecords)
-        let repository = try await SDRRepositoryReader(logger: logger, readSize: 16).read(from: bmc)
+        let repository = try await SDRRepositoryReader(logger: logger, readSize: 16, wholeRecordReads: false).read(
+            from: bmc)
         #expect(repository.records.count == labRecords.count)
         #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
         #expect(repository.skippedRecords == 0)
@@ -139,7 +146,8 @@ let labRecords: [[UInt8]] = [
     @Test func shrinksTheReadSizeOnCannotReturnRequestedBytes() async throws {
         let bmc = FakeBMC(records: labRecords)
         await bmc.configure { $0.maximumReadSize = 10 }
-        let repository = try await SDRRepositoryReader(logger: logger, readSize: 32).read(from: bmc)
+        let repository = try await SDRRepositoryReader(logger: logger, readSize: 32, wholeRecordReads: false).read(
+            from: bmc)
         #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
         let sizes = await bmc.getSDRRequests.map { Int($0.data[5]) }
         // One request is refused; the smaller size is kept for the rest of the walk.
@@ -149,10 +157,85 @@ let labRecords: [[UInt8]] = [
         #expect(afterShrink.allSatisfy { $0 <= 10 })
     }
 
+    @Test func readsEachRecordWholeInOneGetSDR() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        let repository = try await SDRRepositoryReader(logger: logger, firstReadSize: 0xFF).read(from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        let requests = await bmc.getSDRRequests
+        #expect(requests.count == labRecords.count)
+        // Reservation 0001h, record 0000h (the first), offset 0, FFh bytes: the entire record (§33.12).
+        #expect(requests.first?.data == [0x01, 0x00, 0x00, 0x00, 0x00, 0xFF])
+        #expect(
+            requests.dropFirst().map(\.data) == labRecords.dropFirst().map { [0x01, 0x00, $0[0], $0[1], 0x00, 0xFF] })
+    }
+
+    @Test func byDefaultAFirstReadOf40BytesAndTheRestInOneChunk() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        let repository = try await SDRRepositoryReader(logger: logger).read(from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        let requests = await bmc.getSDRRequests
+        // One read per record of up to 40 bytes, two for longer ones (the rest is under 32 bytes here).
+        let expected = labRecords.map { $0.count <= 40 ? 1 : 2 }.reduce(0, +)
+        #expect(requests.count == expected)
+        #expect(labRecords.contains { $0.count > 40 } && labRecords.contains { $0.count <= 40 })
+        let cpu1 = requests.filter { $0.data[2] == 4 && $0.data[3] == 0 }
+        #expect(cpu1.map(\.data) == [[0x01, 0x00, 0x04, 0x00, 0, 40], [0x01, 0x00, 0x04, 0x00, 40, 17]])
+        // Every record starts with the 40-byte read: a record longer than it is not a short answer.
+        #expect(requests.filter { $0.data[4] == 0 }.allSatisfy { $0.data[5] == 40 })
+    }
+
+    @Test(arguments: [CompletionCode.cannotReturnRequestedBytes, .unspecified, .invalidDataField])
+    func fallsBackToHeaderAndChunksWhenWholeRecordsAreRefused(code: CompletionCode) async throws {
+        let bmc = FakeBMC(records: labRecords)
+        await bmc.configure { $0.wholeRecordRefusal = code }
+        let repository = try await SDRRepositoryReader(logger: logger, readSize: 16, firstReadSize: 0xFF).read(
+            from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        let requests = await bmc.getSDRRequests
+        // Refused once, then remembered: the rest of the walk is header plus 16-byte chunks.
+        #expect(requests.filter { $0.data[5] == 0xFF }.count == 1)
+        #expect(requests.first?.data == [0x01, 0x00, 0x00, 0x00, 0x00, 0xFF])
+        #expect(requests.dropFirst().first?.data == [0x01, 0x00, 0x00, 0x00, 0x00, 0x05])
+        let cpu1 = requests.filter { $0.data[2] == 4 && $0.data[3] == 0 }
+        #expect(cpu1.map { $0.data[4] } == [0, 5, 21, 37, 53])
+        #expect(cpu1.map { $0.data[5] } == [5, 16, 16, 16, 4])
+    }
+
+    @Test func aShortWholeRecordAnswerIsCompletedInChunks() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        await bmc.configure { $0.maximumAnswerSize = 20 }
+        let repository = try await SDRRepositoryReader(logger: logger, readSize: 16, firstReadSize: 0xFF).read(
+            from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        #expect(repository.skippedRecords == 0)
+        let requests = await bmc.getSDRRequests
+        #expect(requests.filter { $0.data[5] == 0xFF }.count == 1)
+        // The first record's 20 bytes are kept; its rest is read from offset 20, 16 bytes at most.
+        let first = labRecords[0]
+        #expect(first.count > 20)
+        #expect(requests[1].data == [0x01, 0x00, 0x00, 0x00, 20, UInt8(min(16, first.count - 20))])
+    }
+
+    @Test func aWholeRecordReadRestartsWhenTheReservationIsCancelled() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        await bmc.configure { $0.cancelReservationBefore = [3] }
+        let repository = try await SDRRepositoryReader(logger: logger, firstReadSize: 0xFF).read(from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        #expect(await bmc.reservations == 2)
+        let requests = await bmc.getSDRRequests
+        #expect(requests.count == labRecords.count + 1)
+        #expect(requests.allSatisfy { $0.data[4] == 0 && $0.data[5] == 0xFF })
+        // The third request, refused (the fake moved its reservation to 0002h), and its repeat with the new
+        // reservation 0003h.
+        #expect(requests[2].data[0] == 0x01 && requests[3].data[0] == 0x03)
+        #expect(requests[2].data[2...3] == requests[3].data[2...3])
+    }
+
     @Test func reservesAgainWhenTheReservationIsCancelled() async throws {
         let bmc = FakeBMC(records: labRecords)
         await bmc.configure { $0.cancelReservationBefore = [7, 20] }
-        let repository = try await SDRRepositoryReader(logger: logger, readSize: 16).read(from: bmc)
+        let repository = try await SDRRepositoryReader(logger: logger, readSize: 16, wholeRecordReads: false).read(
+            from: bmc)
         #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
         #expect(await bmc.reservations == 3)
     }

@@ -2,7 +2,6 @@ import IPMI
 import IPMIClient
 import IPMISensors
 import Logging
-import Synchronization
 
 /// The sensors of one BMC's SDR repository, kept between scrapes.
 ///
@@ -25,10 +24,17 @@ actor SDRCache {
     private var entry: Entry?
     private var loading: Task<Entry, any Error>?
     private let metrics: ExporterMetrics?
+    /// Downloads wait their turn here (a download is cold work, see ``ColdStartQueue``); nil: no bound.
+    private let coldStarts: ColdStartQueue?
 
-    init(metrics: ExporterMetrics?) {
+    init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil) {
         self.metrics = metrics
+        self.coldStarts = coldStarts
     }
+
+    /// True when a repository has been read (it may since have changed; the next ``sensors(from:logger:admitted:)``
+    /// finds out with one Get SDR Repository Info).
+    var isLoaded: Bool { entry != nil }
 
     /// Forgets the repository (e.g. after the BMC rebooted), so the next scrape reads it again.
     func invalidate() {
@@ -40,7 +46,11 @@ actor SDRCache {
     /// joins it) instead of starting over, which on such a BMC would never finish within one scrape.
     static let downloadTimeout: Duration = .seconds(60)
 
-    func sensors(from session: any IPMIRequester, logger: Logger) async throws -> [SensorDefinition] {
+    /// The repository's sensors, read again if it changed. `admitted`: the caller already holds a cold-start slot
+    /// (the cold start of a target downloads under its own), so the download does not queue for another.
+    func sensors(
+        from session: any IPMIRequester, logger: Logger, admitted: Bool = false
+    ) async throws -> [SensorDefinition] {
         if let loading {
             return try await Self.wait(for: loading)
         }
@@ -54,7 +64,9 @@ actor SDRCache {
             return try await Self.wait(for: loading)
         }
         metrics?.sdrCacheMiss()
-        let task = Task { () throws -> Entry in
+        let queue = admitted ? nil : coldStarts
+        let download: @Sendable () async throws -> Entry = {
+            // The time allowed starts when the download is admitted, not while it waits for a slot.
             try await IPMIDeadline.$current.withValue(.now + Self.downloadTimeout) {
                 let repository = try await reader.read(from: session)
                 let sensors = SensorDefinition.sensors(in: repository.records)
@@ -66,6 +78,10 @@ actor SDRCache {
                     eraseTimestamp: repository.info.eraseTimestamp, recordCount: repository.info.recordCount,
                     sensors: sensors)
             }
+        }
+        let task = Task { () throws -> Entry in
+            if let queue { return try await queue.run(download) }
+            return try await download()
         }
         loading = task
         Task { await self.finished(task) }
@@ -79,49 +95,17 @@ actor SDRCache {
     }
 
     /// Waits for a download until it ends or the caller's scrape deadline passes, whichever is first. The
-    /// download belongs to the scrapes waiting for it: a cancelled caller (shutdown, Ctrl-C of a batch) stops it;
-    /// a caller out of time only stops waiting.
+    /// download belongs to the scrapes waiting for it: a caller cancelled before its deadline (shutdown, Ctrl-C of a
+    /// batch) stops it; a caller out of time, or cancelled because it is, only stops waiting.
     private static func wait(for task: Task<Entry, any Error>) async throws -> [SensorDefinition] {
-        let deadline = IPMIDeadline.current
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let once = ResumeOnce(continuation)
-                let timer = deadline.map { deadline in
-                    Task {
-                        try await Task.sleep(until: deadline)
-                        once.resume(with: .failure(SDRDownloadInProgress()))
-                    }
-                }
-                Task {
-                    let result = await task.result
-                    timer?.cancel()
-                    once.resume(with: result.map(\.sensors))
-                }
-            }
-        } onCancel: {
-            task.cancel()
+        guard let entry = try await value(of: task, until: IPMIDeadline.current, cancelTaskOnCancel: true) else {
+            throw SDRDownloadInProgress()
         }
+        return entry.sensors
     }
 }
 
 /// The scrape's deadline came before the SDR repository was read; the read goes on for the next scrape.
 struct SDRDownloadInProgress: Error, CustomStringConvertible {
     var description: String { "the SDR repository is still being read (it goes on for the next scrape)" }
-}
-
-/// Resumes a continuation once, from whichever of several racing tasks gets there first.
-private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-
-    init(_ continuation: CheckedContinuation<T, any Error>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    func resume(with result: Result<T, any Error>) {
-        let taken = continuation.withLock { stored -> CheckedContinuation<T, any Error>? in
-            defer { stored = nil }
-            return stored
-        }
-        taken?.resume(with: result)
-    }
 }

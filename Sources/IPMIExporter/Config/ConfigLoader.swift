@@ -24,6 +24,7 @@ import Yams
 /// exporter:                   # our addition; defaults shown
 ///   session_idle_timeout: 10m
 ///   max_concurrent_scrapes: 64
+///   max_concurrent_cold_starts: 16   # default 8 per CPU core
 ///   max_outstanding_requests: 4
 ///   scrape_timeout_offset: 500ms
 ///   max_connections: 512
@@ -396,6 +397,8 @@ private struct Parser {
             case "session_idle_timeout": settings.sessionIdleTimeout = try reader.duration(value, key)
             case "max_concurrent_scrapes":
                 settings.maxConcurrentScrapes = try reader.integer(value, key, in: 1...100_000)
+            case "max_concurrent_cold_starts":
+                settings.maxConcurrentColdStarts = try reader.integer(value, key, in: 1...100_000)
             case "max_outstanding_requests":
                 settings.maxOutstandingRequests = try reader.integer(value, key, in: 1...64)
             case "scrape_timeout_offset":
@@ -409,7 +412,8 @@ private struct Parser {
             case "max_header_bytes": settings.maxHeaderBytes = try reader.integer(value, key, in: 1024...1_048_576)
             default:
                 let valid = [
-                    "session_idle_timeout", "max_concurrent_scrapes", "max_outstanding_requests",
+                    "session_idle_timeout", "max_concurrent_scrapes", "max_concurrent_cold_starts",
+                    "max_outstanding_requests",
                     "scrape_timeout_offset", "max_connections", "http_idle_timeout", "max_header_bytes",
                 ]
                 throw reader.error(

@@ -145,6 +145,10 @@ public struct ExporterSettings: Hashable, Sendable {
     public var sessionIdleTimeout: Duration = .seconds(600)
     /// Targets collected at the same time, over all modules.
     public var maxConcurrentScrapes: Int = 64
+    /// Cold starts (RMCP+ handshake and SDR repository read of a target without a live session or a read
+    /// repository) running at once, over all targets; the rest wait in arrival order and their scrapes report
+    /// `ipmi_up 0` until their turn has come and gone. Warm scrapes do not wait for these slots.
+    public var maxConcurrentColdStarts: Int = ExporterSettings.defaultMaxConcurrentColdStarts
     /// Requests one BMC session keeps on the wire at once. Several in flight cut a scrape's time to the BMC's
     /// processing time instead of one round trip per sensor; a BMC that answers only one at a time drops the
     /// others, and the session then halves its window on each timeout down to one.

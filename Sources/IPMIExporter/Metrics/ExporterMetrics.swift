@@ -42,6 +42,9 @@ public final class ExporterMetrics: Sendable {
         var sessionsOpen = 0
         var handshakes: [String: UInt64] = [:]  // result
         var rehandshakes: UInt64 = 0
+        var coldStartsWaiting = 0
+        var coldStartsRunning = 0
+        var coldStartsAdmitted: UInt64 = 0
         var packetsSent: UInt64 = 0
         var packetsReceived: UInt64 = 0
         var packetsRetransmitted: UInt64 = 0
@@ -126,6 +129,19 @@ public final class ExporterMetrics: Sendable {
     /// A session the BMC had dropped was established again.
     public func rehandshake() {
         state.withLockedValue { $0.rehandshakes += 1 }
+    }
+
+    /// The cold-start queue's current size (see ``ColdStartQueue``).
+    public func setColdStarts(waiting: Int, running: Int) {
+        state.withLockedValue { state in
+            state.coldStartsWaiting = max(0, waiting)
+            state.coldStartsRunning = max(0, running)
+        }
+    }
+
+    /// A cold start (handshake and SDR download) was given a slot.
+    public func coldStartAdmitted() {
+        state.withLockedValue { $0.coldStartsAdmitted += 1 }
     }
 
     public func packetSent(count: Int = 1) {
@@ -236,6 +252,15 @@ public final class ExporterMetrics: Sendable {
             counter(
                 "ipmi_exporter_rehandshakes_total", help: "Sessions established again after the BMC dropped them.",
                 state.rehandshakes),
+            .gauge(
+                "ipmi_exporter_cold_starts_waiting",
+                help: "Cold starts (session handshake, SDR repository read) waiting for a slot.",
+                value: Double(state.coldStartsWaiting)),
+            .gauge(
+                "ipmi_exporter_cold_starts_running", help: "Cold starts running now.",
+                value: Double(state.coldStartsRunning)),
+            counter(
+                "ipmi_exporter_cold_starts_total", help: "Cold starts given a slot.", state.coldStartsAdmitted),
             counter("ipmi_exporter_packets_sent_total", help: "UDP packets sent to BMCs.", state.packetsSent),
             counter(
                 "ipmi_exporter_packets_received_total", help: "UDP packets received from BMCs.", state.packetsReceived),

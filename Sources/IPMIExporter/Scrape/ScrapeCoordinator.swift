@@ -22,7 +22,9 @@ public struct ScrapeResult: Sendable {
 ///   join it instead of starting another, so a BMC never sees two collections from this process at once. A
 ///   joiner gets the running collection's result, which works to the first requester's deadline.
 /// - **Bounded.** At most `maxConcurrent` collections run at once over all targets; the rest wait in FIFO
-///   order, and a request whose deadline passes while it waits is answered without contacting the BMC.
+///   order, and a request whose deadline passes while it waits is answered without contacting the BMC. A target
+///   that needs a cold start first waits for it in ``Scraper/prepare(_:)``, before taking a slot (the cold starts
+///   have their own bound, ``ColdStartQueue``), so warm targets never queue behind cold ones.
 /// - **Deadline.** Every caller is answered by its deadline (see ``deadline(now:scrapeTimeoutHeader:offset:moduleTimeout:)``).
 ///   If the collection has not returned by then, the caller gets `ipmi_up{collector} 0` for each of the
 ///   module's collectors and `ipmi_scrape_duration_seconds`; when the last caller has gone, the collection is cancelled. Its slot is freed only
@@ -246,6 +248,13 @@ public actor ScrapeCoordinator {
         let clock = ContinuousClock()
         let start = clock.now
         let module = request.module
+        if let refused = await scraper.prepare(request) {
+            metrics.scrapeStarted()
+            var outcome = ScrapeOutcome.failure
+            if Task.isCancelled { outcome = abandonedAtDeadline() ? .timeout : .cancelled }
+            metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
+            return Collected(families: refused, outcome: outcome)
+        }
         guard await slots.acquire() else { return Collected(families: [], outcome: .cancelled) }
         defer { slots.release() }
         metrics.scrapeStarted()

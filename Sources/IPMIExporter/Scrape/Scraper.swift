@@ -18,7 +18,15 @@ public struct ScrapeRequest: Sendable {
 /// What turns a ``ScrapeRequest`` into metric families: the collectors over a cached session, or a test double.
 /// It must not throw: failures become `ipmi_up{collector} 0`. It should honour task cancellation.
 public protocol Scraper: Sendable {
+    /// Called before the collection takes one of the coordinator's slots: waits for whatever the target needs
+    /// first (a cold start), so a target that waits holds no slot. Nil: go on to ``scrape(_:)``; families: the
+    /// answer (`ipmi_up 0`), and no collection. By default there is nothing to wait for.
+    func prepare(_ request: ScrapeRequest) async -> [MetricFamily]?
     func scrape(_ request: ScrapeRequest) async -> [MetricFamily]
+}
+
+extension Scraper {
+    public func prepare(_ request: ScrapeRequest) async -> [MetricFamily]? { nil }
 }
 
 /// A ``Scraper`` made from a closure.

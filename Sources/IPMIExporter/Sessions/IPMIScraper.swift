@@ -19,6 +19,62 @@ public struct IPMIScraper: Scraper {
         self.logger = logger
     }
 
+    /// A target that needs cold work (no live session, or no SDR repository read yet) waits here for its cold
+    /// start, outside the coordinator's bound on collections, so it holds no slot a warm target could use. If the
+    /// deadline comes first, or the cold start fails, the answer is `ipmi_up 0` for every collector; a cold start
+    /// still queued or running goes on, and the next scrape finds the target warm or joins it.
+    public func prepare(_ request: ScrapeRequest) async -> [MetricFamily]? {
+        let start = ContinuousClock.now
+        guard
+            let entry = try? await cache.entry(
+                host: request.target.host, port: request.target.port, module: request.module),
+            await !cache.isWarm(entry, module: request.module)
+        else { return nil }  // a module that cannot make a session reports that in scrape()
+        var logger = self.logger
+        logger[metadataKey: "target"] = "\(request.target)"
+        // A little before the deadline, so this answer, with its reason, beats the coordinator's generic one.
+        let margin = min(Duration.milliseconds(50), (request.deadline - start) / 10)
+        do {
+            try await waitForColdStart(entry, request: request, until: request.deadline - margin, logger: logger)
+            return nil
+        } catch is CancellationError {
+            return Self.answer([], up: request.module.collectors.map { ($0, false) }, since: start)
+        } catch {
+            report(error, logger: logger, message: "cannot open IPMI session")
+            return Self.answer([], up: request.module.collectors.map { ($0, false) }, since: start)
+        }
+    }
+
+    /// Waits until the target's cold start has run (joining or queueing it); throws its error, or
+    /// ``ColdStartPending`` if `deadline` comes first.
+    private func waitForColdStart(
+        _ entry: SessionCache.Entry, request: ScrapeRequest, until deadline: ContinuousClock.Instant, logger: Logger
+    ) async throws {
+        let job = cache.coldStart(entry, module: request.module, logger: logger)
+        let pending = {
+            ColdStartPending(
+                admitted: job.admitted, waiting: cache.coldStarts.waiting, running: cache.coldStarts.running)
+        }
+        do {
+            guard try await value(of: job.task, until: deadline, cancelTaskOnCancel: false) != nil else {
+                throw pending()
+            }
+        } catch is CancellationError where ContinuousClock.now >= deadline - .milliseconds(100) && !job.isFinished {
+            // Cancelled because the coordinator gave up at the deadline: the cold start is what made it late.
+            throw pending()
+        }
+    }
+
+    private func report(_ error: any Error, logger: Logger, message: Logger.Message) {
+        if error is ColdStartPending {
+            metrics?.error(reason: "cold_start")
+            logger.warning("cannot scrape target yet", metadata: ["reason": "\(error)"])
+        } else {
+            metrics?.error(reason: Self.reason(error))
+            logger.error(message, metadata: ["error": "\(error)"])
+        }
+    }
+
     public func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
         let start = ContinuousClock.now
         // One collection at a time per session: a collection abandoned at its deadline may still be resetting or
@@ -35,14 +91,7 @@ public struct IPMIScraper: Scraper {
             gate?.release()
         }
         await cache.syncStatistics()
-        let duration = ContinuousClock.now - start
-        var families = results.families
-        families.append(ScrapeMetricNames.upFamily(results.up))
-        families.append(
-            .gauge(
-                "ipmi_scrape_duration_seconds", help: "How long the scrape of the BMC took, in seconds.",
-                value: duration.secondsDouble))
-        return families
+        return Self.answer(results.families, up: results.up, since: start)
     }
 
     private func collect(_ request: ScrapeRequest) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
@@ -59,15 +108,12 @@ public struct IPMIScraper: Scraper {
         }
         var freshSession = false
         if await !entry.client.isConnected {
+            // Normally done in prepare(); here for a session lost since, or a caller that skipped it.
             do {
-                try await entry.client.connect()
+                try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
                 freshSession = true
-                metrics?.handshake(succeeded: true)
-                metrics?.sessionOpened()
             } catch {
-                metrics?.handshake(succeeded: false)
-                metrics?.error(reason: Self.reason(error))
-                logger.error("cannot open IPMI session", metadata: ["error": "\(error)"])
+                if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
                 return ([], collectors.map { ($0, false) })
             }
         }
@@ -96,15 +142,15 @@ public struct IPMIScraper: Scraper {
             await entry.client.reset()
             await entry.sdr.invalidate()
             do {
-                try await entry.client.connect()
-                metrics?.handshake(succeeded: true)
-                metrics?.sessionOpened()
+                // A new session (and, after a reboot, the repository again) is cold work: it takes its turn.
+                try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
                 outcomes.merge(
                     await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
                 ) { $1 }
             } catch {
-                metrics?.handshake(succeeded: false)
-                logger.error("cannot reopen IPMI session", metadata: ["error": "\(error)"])
+                if !(error is CancellationError) {
+                    report(error, logger: logger, message: "cannot reopen IPMI session")
+                }
             }
         }
         var families: [MetricFamily] = []
@@ -157,6 +203,19 @@ public struct IPMIScraper: Scraper {
         }
     }
 
+    /// The scrape's answer: the families, `ipmi_up` per collector and the scrape's duration.
+    private static func answer(
+        _ families: [MetricFamily], up: [(CollectorName, Bool)], since start: ContinuousClock.Instant
+    ) -> [MetricFamily] {
+        var families = families
+        families.append(ScrapeMetricNames.upFamily(up))
+        families.append(
+            .gauge(
+                "ipmi_scrape_duration_seconds", help: "How long the scrape of the BMC took, in seconds.",
+                value: (ContinuousClock.now - start).secondsDouble))
+        return families
+    }
+
     static func isSessionLost(_ error: any Error) -> Bool {
         if let error = error as? IPMIClientError { return error.isTimeout || error == .sessionClosed }
         return false
@@ -165,6 +224,7 @@ public struct IPMIScraper: Scraper {
     static func reason(_ error: any Error) -> String {
         if let error = error as? IPMIClientError, error.isTimeout { return "timeout" }
         if error is SDRDownloadInProgress { return "timeout" }
+        if error is ColdStartPending { return "cold_start" }
         if let error = error as? IPMIError, error.isAuthenticationFailure { return "authentication" }
         if error is IPMIError { return "session" }
         if error is IPMICommandError { return "completion_code" }

@@ -15,6 +15,8 @@ public actor SessionCache {
         public var idleTimeout: Duration = .seconds(600)
         /// Sessions idle for this long get a Get Device ID so the BMC does not expire them.
         public var keepaliveInterval: Duration = .seconds(20)
+        /// Cold starts (handshake and SDR download) running at once over all targets; see ``ColdStartQueue``.
+        public var maxConcurrentColdStarts = ExporterSettings.defaultMaxConcurrentColdStarts
         public var clientOptions = ClientOptions()
 
         public init() {}
@@ -37,6 +39,8 @@ public actor SessionCache {
         let target: String
         /// Held by the collection using the session (see ``IPMIScraper``).
         let gate = AsyncSlots(limit: 1)
+        /// The cold start queued or running for this target, if any; scrapes that need one join it.
+        private let coldStartJob = Mutex<ColdStartJob?>(nil)
         private let lastUsed = Mutex(ContinuousClock.now)
         /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
         /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
@@ -53,11 +57,28 @@ public actor SessionCache {
             keptAlive()
         }
         func keptAlive() { lastHeard.withLock { $0 = .now } }
+
+        /// The cold start in progress, or a new one made by `make`.
+        func coldStart(_ make: () -> ColdStartJob) -> ColdStartJob {
+            coldStartJob.withLock { job in
+                if let running = job, !running.isFinished { return running }
+                let started = make()
+                job = started
+                return started
+            }
+        }
+
+        /// Drops a queued or running cold start (the entry is being closed).
+        func cancelColdStart() {
+            coldStartJob.withLock { $0 }?.task.cancel()
+        }
         var idle: Duration { lastUsed.withLock { ContinuousClock.now - $0 } }
         var silent: Duration { lastHeard.withLock { ContinuousClock.now - $0 } }
     }
 
     public let transport: IPMITransport
+    /// Bounds the handshakes and SDR downloads running at once over all targets.
+    public nonisolated let coldStarts: ColdStartQueue
     private let settings: Settings
     private let metrics: ExporterMetrics?
     private let logger: Logger
@@ -66,6 +87,7 @@ public actor SessionCache {
 
     public init(transport: IPMITransport, settings: Settings = Settings(), metrics: ExporterMetrics?, logger: Logger) {
         self.transport = transport
+        self.coldStarts = ColdStartQueue(limit: settings.maxConcurrentColdStarts, metrics: metrics)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
@@ -92,7 +114,8 @@ public actor SessionCache {
             privilege: IPMI.PrivilegeLevel(rawValue: module.privilege.ipmiValue) ?? .operator,
             bridge: module.bridge.map { BridgeTarget(channel: $0.channel, address: $0.targetAddress) },
             options: settings.clientOptions, transport: transport, logger: logger)
-        let entry = Entry(client: client, sdr: SDRCache(metrics: metrics), target: "\(host):\(port)")
+        let entry = Entry(
+            client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts), target: "\(host):\(port)")
         entries[key] = entry
         return entry
     }
@@ -101,6 +124,45 @@ public actor SessionCache {
     /// (the collection then reports that error itself).
     func collectionGate(host: String, port: Int, module: ModuleConfig) -> AsyncSlots? {
         try? entry(host: host, port: port, module: module).gate
+    }
+
+    /// True when a scrape of `entry` with `module` needs no cold work: the session is open and, for the `ipmi`
+    /// collector, the SDR repository has been read.
+    nonisolated func isWarm(_ entry: Entry, module: ModuleConfig) async -> Bool {
+        guard await entry.client.isConnected else { return false }
+        return module.collectors.contains(.ipmi) ? await entry.sdr.isLoaded : true
+    }
+
+    /// The target's cold start, joined if one is queued or running, else queued now: the handshake if the session
+    /// is not open, then (for the `ipmi` collector) the SDR repository read. It runs in a slot of ``coldStarts``
+    /// and does not end with the scrape that asked for it, so a scrape out of time leaves it to the next one.
+    nonisolated func coldStart(_ entry: Entry, module: ModuleConfig, logger: Logger) -> ColdStartJob {
+        let metrics = self.metrics
+        let queue = self.coldStarts
+        let prefetchSDR = module.collectors.contains(.ipmi)
+        let handshakeTimeout = module.timeout
+        return entry.coldStart {
+            ColdStartJob(queue: queue) {
+                let client = entry.client
+                if await !client.isConnected {
+                    do {
+                        try await IPMIDeadline.$current.withValue(.now + handshakeTimeout) {
+                            try await client.connect()
+                        }
+                        metrics?.handshake(succeeded: true)
+                        metrics?.sessionOpened()
+                    } catch {
+                        metrics?.handshake(succeeded: false)
+                        throw error
+                    }
+                }
+                if prefetchSDR {
+                    _ = try await IPMIDeadline.$current.withValue(.now + SDRCache.downloadTimeout) {
+                        try await entry.sdr.sensors(from: client, logger: logger, admitted: true)
+                    }
+                }
+            }
+        }
     }
 
     /// Copies the transport's packet counters into the exporter's self-metrics.
@@ -124,6 +186,7 @@ public actor SessionCache {
             let idle = entry.idle
             if idle >= settings.idleTimeout {
                 entries[key] = nil
+                entry.cancelColdStart()
                 if await entry.client.isConnected {
                     await entry.client.close()
                     metrics?.sessionClosed()
@@ -156,6 +219,7 @@ public actor SessionCache {
     public func closeAll() async {
         let all = entries.values
         entries = [:]
+        for entry in all { entry.cancelColdStart() }
         await withTaskGroup(of: Void.self) { group in
             for entry in all {
                 group.addTask {
