@@ -87,6 +87,16 @@ public enum IntegrityAlgorithm: UInt8, Sendable, Hashable, CaseIterable, CustomS
         }
     }
 
+    /// The digest of the HMAC this algorithm truncates; nil for none and for MD5-128, which is a plain digest.
+    var hmacHash: HashFunction? {
+        switch self {
+        case .hmacSHA1_96: .sha1
+        case .hmacMD5_128: .md5
+        case .hmacSHA256_128: .sha256
+        case .none, .md5_128: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .none: "none"

@@ -13,7 +13,7 @@ public enum HashFunction: Sendable {
         }
     }
 
-    fileprivate var evp: OpaquePointer? {
+    var fetched: OpaquePointer? {
         switch self {
         case .sha1: FetchedAlgorithms.sha1
         case .md5: FetchedAlgorithms.md5
@@ -26,7 +26,7 @@ public enum HashFunction: Sendable {
 /// algorithm up by name (locks and string compares) on every HMAC and cipher initialisation, which is a
 /// good part of the cost of sealing or opening a small IPMI packet. Fetched objects are immutable and
 /// safe to share between threads; they live as long as the process.
-private enum FetchedAlgorithms {
+enum FetchedAlgorithms {
     nonisolated(unsafe) static let sha1: OpaquePointer? = EVP_MD_fetch(nil, "SHA1", nil) ?? EVP_sha1()
     nonisolated(unsafe) static let md5: OpaquePointer? = EVP_MD_fetch(nil, "MD5", nil) ?? EVP_md5()
     nonisolated(unsafe) static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
@@ -50,7 +50,7 @@ public enum Crypto {
         let ok = key.withUnsafeBufferPointer { keyBuffer in
             data.withUnsafeBufferPointer { dataBuffer in
                 output.withUnsafeMutableBufferPointer { out in
-                    HMAC_Init_ex(context, keyBuffer.baseAddress, Int32(keyBuffer.count), hash.evp, nil) == 1
+                    HMAC_Init_ex(context, keyBuffer.baseAddress, Int32(keyBuffer.count), hash.fetched, nil) == 1
                         && HMAC_Update(context, dataBuffer.baseAddress ?? keyBuffer.baseAddress, dataBuffer.count) == 1
                         && HMAC_Final(context, out.baseAddress, &length) == 1
                 }
@@ -69,7 +69,7 @@ public enum Crypto {
         let storage = data.isEmpty ? [0] : data
         storage.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
-                _ = EVP_Digest(input.baseAddress, count, out.baseAddress, &length, hash.evp, nil)
+                _ = EVP_Digest(input.baseAddress, count, out.baseAddress, &length, hash.fetched, nil)
             }
         }
         return Array(output.prefix(Int(length)))

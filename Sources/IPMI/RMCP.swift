@@ -147,6 +147,11 @@ public struct RMCPPlusPacket: Hashable, Sendable {
     /// type through the next header (the integrity pad makes that a multiple of 4, section 13.28.4) and
     /// returns the AuthCode; an unauthenticated packet has no trailer.
     public func encode(authCodeFor: ([UInt8]) -> [UInt8] = { _ in [] }) -> [UInt8] {
+        encode(authCodeOf: { authCodeFor(Array($0)) })
+    }
+
+    /// ``encode(authCodeFor:)`` with the covered bytes handed to `authCodeFor` in place, without a copy.
+    func encode(authCodeOf authCodeFor: (UnsafeRawBufferPointer) -> [UInt8]) -> [UInt8] {
         var writer = ByteWriter(capacity: 40 + payload.count)
         RMCPHeader().encode(into: &writer)
         writer.write(AuthType.rmcpPlus)
@@ -161,7 +166,9 @@ public struct RMCPPlusPacket: Hashable, Sendable {
         writer.write(repeating: 0xFF, count: pad)
         writer.write(UInt8(pad))
         writer.write(Self.nextHeader)
-        let code = authCodeFor(Array(writer.bytes[RMCPHeader.encodedLength...]))
+        let code = writer.bytes.withUnsafeBytes {
+            authCodeFor(UnsafeRawBufferPointer(rebasing: $0[RMCPHeader.encodedLength...]))
+        }
         writer.write(code)
         return writer.bytes
     }
@@ -173,6 +180,15 @@ public struct RMCPPlusPacket: Hashable, Sendable {
     ) throws(IPMIError) -> (
         packet: RMCPPlusPacket, authenticatedBytes: [UInt8]
     ) {
+        let decoded = try decodeInPlace(datagram, authCodeLength: authCodeLength)
+        return (decoded.packet, Array(datagram[decoded.authenticated]))
+    }
+
+    /// ``decode(_:authCodeLength:)`` that says where the authenticated bytes are instead of copying them;
+    /// the range is empty when the packet is not authenticated.
+    static func decodeInPlace(
+        _ datagram: [UInt8], authCodeLength: Int
+    ) throws(IPMIError) -> (packet: RMCPPlusPacket, authenticated: Range<Int>) {
         var reader = ByteReader(datagram, what: "RMCP+ packet")
         let rmcp = try RMCPHeader.decode(from: &reader)
         guard rmcp.messageClass == RMCPHeader.classIPMI else { throw .malformed("not an IPMI RMCP class") }
@@ -188,7 +204,7 @@ public struct RMCPPlusPacket: Hashable, Sendable {
         var packet = RMCPPlusPacket(
             payloadType: payloadType, isEncrypted: typeByte & 0x80 != 0, isAuthenticated: typeByte & 0x40 != 0,
             sessionID: sessionID, sequenceNumber: sequence, payload: payload)
-        guard packet.isAuthenticated else { return (packet, []) }
+        guard packet.isAuthenticated else { return (packet, 0..<0) }
         let trailer = reader.readRest()
         guard authCodeLength >= 0, trailer.count >= 2 + authCodeLength else {
             throw .malformed("session trailer too short")
@@ -198,7 +214,6 @@ public struct RMCPPlusPacket: Hashable, Sendable {
             throw .malformed("bad integrity pad or next header")
         }
         packet.authCode = Array(trailer[(padCount + 2)...])
-        let coveredEnd = datagram.count - authCodeLength
-        return (packet, Array(datagram[RMCPHeader.encodedLength..<coveredEnd]))
+        return (packet, RMCPHeader.encodedLength..<(datagram.count - authCodeLength))
     }
 }

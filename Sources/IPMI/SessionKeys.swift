@@ -99,11 +99,16 @@ public struct SessionCrypto: Sendable {
     var keys: SessionKeys
     /// The user's password zero-padded to 20 bytes: the MD5-128 integrity algorithm hashes it directly.
     var paddedPassword: [UInt8]
+    /// HMAC and AES contexts keyed once for the session.
+    private let keyed: KeyedCrypto
 
     public init(suite: CipherSuite, keys: SessionKeys, password: [UInt8]) {
         self.suite = suite
         self.keys = keys
         self.paddedPassword = Self.padded(password, to: 20)
+        self.keyed = KeyedCrypto(
+            hmac: suite.integrity.hmacHash, k1: keys.k1,
+            aesKey: suite.confidentiality == .aesCBC128 ? keys.aesKey : nil)
     }
 
     static func padded(_ bytes: [UInt8], to length: Int) -> [UInt8] {
@@ -127,26 +132,50 @@ public struct SessionCrypto: Sendable {
     }
 
     public func authCode(_ data: [UInt8]) -> [UInt8] {
-        Self.authCode(suite.integrity, k1: keys.k1, paddedPassword: paddedPassword, data: data)
+        data.withUnsafeBytes { authCode(of: $0) }
+    }
+
+    /// ``authCode(_:)`` over bytes in place, through the session's keyed HMAC context when there is one.
+    func authCode(of data: UnsafeRawBufferPointer) -> [UInt8] {
+        if keyed.hasHMAC, var code = keyed.hmac(data) {
+            code.removeLast(code.count - suite.integrity.authCodeLength)
+            return code
+        }
+        return Self.authCode(suite.integrity, k1: keys.k1, paddedPassword: paddedPassword, data: Array(data))
     }
 
     /// AES-CBC-128 payload (section 13.29): IV (16) | E(payload | pad 1, 2, … N | N), the pad making the
     /// plaintext a multiple of 16 bytes.
     public static func encryptAES(key: [UInt8], iv: [UInt8], payload: [UInt8]) throws(IPMIError) -> [UInt8] {
+        iv + (try Crypto.aes128CBC(encrypt: true, key: key, iv: iv, input: confidentialityPadded(payload)))
+    }
+
+    /// The plaintext of section 13.29: the payload, then pad bytes 1, 2, … N and the pad length N, so that the
+    /// whole is a multiple of the 16-byte AES block.
+    static func confidentialityPadded(_ payload: [UInt8]) -> [UInt8] {
         let padCount = (16 - (payload.count + 1) % 16) % 16
         var plaintext = payload
+        plaintext.reserveCapacity(payload.count + padCount + 1)
         for value in 0..<padCount { plaintext.append(UInt8(value + 1)) }
         plaintext.append(UInt8(padCount))
-        return iv + (try Crypto.aes128CBC(encrypt: true, key: key, iv: iv, input: plaintext))
+        return plaintext
     }
 
     /// Reverses ``encryptAES(key:iv:payload:)``; throws malformed for a bad length or pad.
     public static func decryptAES(key: [UInt8], payload: [UInt8]) throws(IPMIError) -> [UInt8] {
-        guard payload.count >= 32, payload.count % 16 == 0 else {
-            throw .malformed("encrypted payload length \(payload.count) is not IV plus whole blocks")
-        }
+        try checkEncryptedLength(payload.count)
         let iv = Array(payload[0..<16])
         let plaintext = try Crypto.aes128CBC(encrypt: false, key: key, iv: iv, input: Array(payload[16...]))
+        return try removingConfidentialityPad(plaintext)
+    }
+
+    private static func checkEncryptedLength(_ count: Int) throws(IPMIError) {
+        guard count >= 32, count % 16 == 0 else {
+            throw .malformed("encrypted payload length \(count) is not IV plus whole blocks")
+        }
+    }
+
+    private static func removingConfidentialityPad(_ plaintext: [UInt8]) throws(IPMIError) -> [UInt8] {
         guard let padCount = plaintext.last.map(Int.init), padCount < 16, padCount + 1 <= plaintext.count else {
             throw .malformed("bad confidentiality pad length")
         }
@@ -154,7 +183,38 @@ public struct SessionCrypto: Sendable {
         for index in 0..<padCount where plaintext[bodyCount + index] != UInt8(index + 1) {
             throw .malformed("bad confidentiality pad")
         }
-        return Array(plaintext[0..<bodyCount])
+        var body = plaintext
+        body.removeLast(padCount + 1)
+        return body
+    }
+
+    /// ``encryptAES(key:iv:payload:)`` through the session's keyed AES context.
+    private func encrypt(iv: [UInt8], payload: [UInt8]) throws(IPMIError) -> [UInt8] {
+        guard keyed.hasAES else { return try Self.encryptAES(key: keys.aesKey, iv: iv, payload: payload) }
+        guard iv.count == 16 else { throw .crypto("AES-128 needs a 16-byte IV") }
+        let plaintext = Self.confidentialityPadded(payload)
+        var output = iv
+        output.reserveCapacity(16 + plaintext.count + 16)
+        let ok = iv.withUnsafeBytes { ivBytes in
+            plaintext.withUnsafeBytes { keyed.aes(encrypt: true, iv: ivBytes, input: $0, appendingTo: &output) }
+        }
+        guard ok else { throw .crypto("AES-128-CBC operation failed") }
+        return output
+    }
+
+    /// ``decryptAES(key:payload:)`` through the session's keyed AES context.
+    private func decrypt(_ payload: [UInt8]) throws(IPMIError) -> [UInt8] {
+        guard keyed.hasAES else { return try Self.decryptAES(key: keys.aesKey, payload: payload) }
+        try Self.checkEncryptedLength(payload.count)
+        var plaintext: [UInt8] = []
+        plaintext.reserveCapacity(payload.count)
+        let ok = payload.withUnsafeBytes { bytes in
+            keyed.aes(
+                encrypt: false, iv: UnsafeRawBufferPointer(rebasing: bytes[0..<16]),
+                input: UnsafeRawBufferPointer(rebasing: bytes[16...]), appendingTo: &plaintext)
+        }
+        guard ok else { throw .crypto("AES-128-CBC operation failed") }
+        return try Self.removingConfidentialityPad(plaintext)
     }
 
     /// Builds an in-session IPMI packet: encrypts the payload when the suite has confidentiality, adds the
@@ -163,33 +223,36 @@ public struct SessionCrypto: Sendable {
         payloadType: PayloadType = .ipmi, sessionID: UInt32, sequenceNumber: UInt32, payload: [UInt8], iv: [UInt8]
     ) throws(IPMIError) -> [UInt8] {
         let encrypted = suite.confidentiality == .aesCBC128
-        let body = encrypted ? try Self.encryptAES(key: keys.aesKey, iv: iv, payload: payload) : payload
+        let body = encrypted ? try encrypt(iv: iv, payload: payload) : payload
         let packet = RMCPPlusPacket(
             payloadType: payloadType, isEncrypted: encrypted, isAuthenticated: suite.integrity != .none,
             sessionID: sessionID, sequenceNumber: sequenceNumber, payload: body)
-        return packet.encode { authCode($0) }
+        return packet.encode { authCode(of: $0) }
     }
 
     /// Parses and checks an in-session packet: the authenticated bit must match the suite, the AuthCode
     /// must verify, and an encrypted payload is decrypted. Returns the packet with plaintext payload.
     public func open(_ datagram: [UInt8]) throws(DropReason) -> RMCPPlusPacket {
-        let decoded: (packet: RMCPPlusPacket, authenticatedBytes: [UInt8])
+        let decoded: (packet: RMCPPlusPacket, authenticated: Range<Int>)
         do {
-            decoded = try RMCPPlusPacket.decode(datagram, authCodeLength: suite.integrity.authCodeLength)
+            decoded = try RMCPPlusPacket.decodeInPlace(datagram, authCodeLength: suite.integrity.authCodeLength)
         } catch {
             throw .malformed
         }
         var packet = decoded.packet
         if suite.integrity != .none {
             guard packet.isAuthenticated else { throw .unauthenticated }
-            guard constantTimeEqual(authCode(decoded.authenticatedBytes), packet.authCode) else {
+            let expected = datagram.withUnsafeBytes {
+                authCode(of: UnsafeRawBufferPointer(rebasing: $0[decoded.authenticated]))
+            }
+            guard constantTimeEqual(expected, packet.authCode) else {
                 throw .integrityMismatch
             }
         }
         if packet.isEncrypted {
             guard suite.confidentiality == .aesCBC128 else { throw .unexpectedEncryption }
             do {
-                packet.payload = try Self.decryptAES(key: keys.aesKey, payload: packet.payload)
+                packet.payload = try decrypt(packet.payload)
             } catch {
                 throw .decryptionFailed
             }

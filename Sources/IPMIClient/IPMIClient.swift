@@ -24,6 +24,8 @@ public actor IPMIClient: IPMIRequester {
     /// The transport lane (socket group) this client sends through; its event loop is ``eventLoop``.
     private nonisolated let lane: Int
     private nonisolated let executor: any SerialExecutor
+    /// A task executor on ``eventLoop``, for callers that want their own code to run where the client runs.
+    public nonisolated let taskExecutor: EventLoopTaskExecutor
     private let credentials: SessionCredentials
     private let privilege: PrivilegeLevel
     private let cipherSuite: CipherSuite?
@@ -57,7 +59,13 @@ public actor IPMIClient: IPMIRequester {
     private var bySequence: [UInt8: Int] = [:]
     private var onWire = 0
     private var startingQueued = false
+    /// True while an answer read from the socket is handled: requests it lets onto the wire are flushed by the
+    /// transport when the read burst ends, so the answers of one burst release their followers in one write.
+    private var delivering = false
     private var window: RequestWindow
+    /// One timer for all requests on the wire, armed for the earliest attempt deadline: a timer per request
+    /// would be scheduled and cancelled for every packet, which costs more than the packet itself.
+    private var sweep: (at: NIODeadline, timer: Scheduled<Void>)?
     private var closeWait: (continuation: CheckedContinuation<Void, Never>, timer: Scheduled<Void>)?
     private let closeSessionCommand: UInt8 = 0x3C
 
@@ -68,7 +76,8 @@ public actor IPMIClient: IPMIRequester {
         var attempts = 0
         var rqSeq: UInt8?
         var isOnWire = false
-        var timer: Scheduled<Void>?
+        /// When the attempt on the wire times out; nil when none is.
+        var attemptDeadline: NIODeadline?
         var completion: (Result<IPMIResponse, any Error>) -> Void
     }
 
@@ -110,6 +119,7 @@ public actor IPMIClient: IPMIRequester {
             self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         }
         self.executor = eventLoop.executor
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
         var logger = logger
         logger[metadataKey: "bmc"] = "\(host):\(port)"
         self.logger = logger
@@ -343,7 +353,7 @@ public actor IPMIClient: IPMIRequester {
             onWire += 1
             if transmit(token, flush: false) { sent += 1 }
         }
-        if sent > 0 { transport?.flush(lane: lane) }
+        if sent > 0, !delivering { transport?.flush(lane: lane) }
     }
 
     /// Sends (or sends again) one request and arms its timer; false when it completed with an error instead.
@@ -370,13 +380,34 @@ public actor IPMIClient: IPMIRequester {
         entry.rqSeq = encoded.rqSeq
         bySequence[encoded.rqSeq] = token
         if entry.attempts > 0 { transport.statistics.retransmitted() }
-        entry.timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
-            guard let self else { return }
-            self.assumeIsolated { $0.requestTimedOut(token) }
-        }
+        let attemptDeadline = NIODeadline.now() + TimeAmount(timeout)
+        entry.attemptDeadline = attemptDeadline
         pending[token] = entry
+        armSweep(for: attemptDeadline)
         transport.send(encoded.packet, to: peer, lane: lane, flush: flush)
         return true
+    }
+
+    /// Makes sure the sweep runs no later than `deadline`.
+    private func armSweep(for deadline: NIODeadline) {
+        if let sweep, sweep.at <= deadline { return }
+        sweep?.timer.cancel()
+        let timer = eventLoop.scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.assumeIsolated { $0.sweepExpiredAttempts() }
+        }
+        sweep = (deadline, timer)
+    }
+
+    /// Times out every attempt whose deadline has passed, oldest request first, and re-arms for the next one.
+    private func sweepExpiredAttempts() {
+        sweep = nil
+        let now = NIODeadline.now()
+        let expired = pending.compactMap { token, entry in
+            entry.attemptDeadline.map { $0 <= now ? token : nil } ?? nil
+        }
+        for token in expired.sorted() { requestTimedOut(token) }
+        if let next = pending.values.compactMap(\.attemptDeadline).min() { armSweep(for: next) }
     }
 
     private func requestTimedOut(_ token: Int) {
@@ -384,7 +415,7 @@ public actor IPMIClient: IPMIRequester {
         machine?.cancel(rqSeq: rqSeq)
         bySequence[rqSeq] = nil
         entry.rqSeq = nil
-        entry.timer = nil
+        entry.attemptDeadline = nil
         entry.attempts += 1
         pending[token] = entry
         window.timedOut()
@@ -405,7 +436,6 @@ public actor IPMIClient: IPMIRequester {
     /// Finishes a request with its outcome, frees its window slot and starts the next queued one.
     private func complete(_ token: Int, with result: Result<IPMIResponse, any Error>) {
         guard let entry = pending.removeValue(forKey: token) else { return }
-        entry.timer?.cancel()
         if let rqSeq = entry.rqSeq {
             bySequence[rqSeq] = nil
             if case .failure = result { machine?.cancel(rqSeq: rqSeq) }
@@ -429,9 +459,10 @@ public actor IPMIClient: IPMIRequester {
             receive: { [weak self] datagram in
                 guard let self else { return }
                 if self.eventLoop.inEventLoop {
-                    self.assumeIsolated { $0.deliver(datagram) }
+                    // Called from the transport's channelRead, which flushes when the read burst ends.
+                    self.assumeIsolated { $0.deliver(datagram, inReadBurst: true) }
                 } else {
-                    self.eventLoop.execute { self.assumeIsolated { $0.deliver(datagram) } }
+                    self.eventLoop.execute { self.assumeIsolated { $0.deliver(datagram, inReadBurst: false) } }
                 }
             },
             finish: { [weak self] in
@@ -440,8 +471,10 @@ public actor IPMIClient: IPMIRequester {
             })
     }
 
-    private func deliver(_ datagram: [UInt8]) {
+    private func deliver(_ datagram: [UInt8], inReadBurst: Bool) {
         guard machine != nil else { return }
+        delivering = inReadBurst
+        defer { delivering = false }
         let action = machine!.receive(datagram)
         switch action {
         case .response(let rqSeq, let netFn, let command, let response):
@@ -483,6 +516,8 @@ public actor IPMIClient: IPMIRequester {
 
     private func failAllWaits() {
         queued.removeAll()
+        sweep?.timer.cancel()
+        sweep = nil
         for token in Array(pending.keys) { complete(token, with: .failure(IPMIClientError.sessionClosed)) }
         if let wait = handshakeWait {
             handshakeWait = nil

@@ -263,21 +263,30 @@ public final class IPMITransport: Sendable {
                 logger.debug("dropped malformed datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
                 return
             }
-            let targets: [SessionInbox] = registry.withLock { registry in
-                guard let sessions = registry.endpoints[envelope.remoteAddress] else { return [] }
-                switch key {
-                case .session(let id):
-                    return sessions[id].map { [$0.inbox] } ?? []
-                case .preSession:
-                    return sessions.values.filter(\.acceptsPreSession).map(\.inbox)
+            switch key {
+            case .session(let id):
+                // The common case, once per answer: one lookup, no array.
+                let inbox = registry.withLock { $0.endpoints[envelope.remoteAddress]?[id]?.inbox }
+                guard let inbox else { return unroutable(from: envelope.remoteAddress) }
+                inbox.receive(bytes)
+            case .preSession:
+                let targets = registry.withLock { registry in
+                    registry.endpoints[envelope.remoteAddress]?.values.filter(\.acceptsPreSession).map(\.inbox) ?? []
                 }
+                guard !targets.isEmpty else { return unroutable(from: envelope.remoteAddress) }
+                for inbox in targets { inbox.receive(bytes) }
             }
-            if targets.isEmpty {
-                statistics.dropped(.unroutable)
-                logger.debug("dropped unroutable datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
-                return
-            }
-            for inbox in targets { inbox.receive(bytes) }
+        }
+
+        private func unroutable(from peer: SocketAddress) {
+            statistics.dropped(.unroutable)
+            logger.debug("dropped unroutable datagram", metadata: ["peer": "\(peer)"])
+        }
+
+        /// Sends what the sessions wrote while handling this read burst (see `IPMIClient.deliver`).
+        func channelReadComplete(context: ChannelHandlerContext) {
+            context.flush()
+            context.fireChannelReadComplete()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

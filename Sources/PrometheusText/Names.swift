@@ -18,12 +18,14 @@ public enum MetricNames {
     /// A valid metric name made from `name`: every byte that may not appear becomes `_`, and a leading digit
     /// gets a `_` in front. Returns nil for the empty string, which cannot be repaired.
     public static func sanitizedMetricName(_ name: String) -> String? {
-        sanitize(name, allowColon: true)
+        // Nearly every name is valid already: check first, copy only to repair.
+        isValidMetricName(name) ? name : sanitize(name, allowColon: true)
     }
 
     /// A valid label name made from `name` like ``sanitizedMetricName(_:)``; returns nil for the empty string
     /// and for reserved names (leading `__`), which are dropped rather than guessed at.
     public static func sanitizedLabelName(_ name: String) -> String? {
+        if isValidLabelName(name) { return name }
         guard let sanitized = sanitize(name, allowColon: false), !sanitized.hasPrefix("__") else { return nil }
         return sanitized
     }

@@ -84,7 +84,7 @@ public enum PrometheusText {
 
         var text = ""
         // A family without samples says nothing; like the Go client library, leave it out.
-        for family in merged where !family.lines.isEmpty {
+        for family in merged where !family.isEmpty {
             family.write(into: &text)
         }
         return Rendering(text: text, issues: issues)
@@ -96,7 +96,8 @@ private struct MergedFamily {
     let name: String
     let help: String
     let type: MetricType
-    private(set) var lines: [String] = []
+    /// The sample lines, already rendered.
+    private(set) var body = ""
     private var seenSeries: Set<String> = []
 
     init(name: String, help: String, type: MetricType) {
@@ -105,38 +106,43 @@ private struct MergedFamily {
         self.type = type
     }
 
+    var isEmpty: Bool { body.isEmpty }
+
     mutating func append(_ samples: [Sample], issues: inout [RenderIssue]) {
         for sample in samples {
-            let suffix = sanitizedSuffix(sample.nameSuffix)
-            let labels = renderLabels(sample.labels, issues: &issues)
-            let series = name + suffix + labels
+            var series = name
+            series += sanitizedSuffix(sample.nameSuffix)
+            appendLabels(sample.labels, to: &series, issues: &issues)
             guard seenSeries.insert(series).inserted else {
                 issues.append(RenderIssue(kind: .duplicateSample, metric: name, detail: "\(series) repeated"))
                 continue
             }
-            lines.append(series + " " + TextFormat.formatValue(sample.value) + "\n")
+            body += series
+            body += " "
+            body += TextFormat.formatValue(sample.value)
+            body += "\n"
         }
     }
 
     func write(into text: inout String) {
         text += "# HELP \(name) \(TextFormat.escapeHelp(help))\n"
         text += "# TYPE \(name) \(type.rawValue)\n"
-        for line in lines {
-            text += line
-        }
+        text += body
     }
 
     private func sanitizedSuffix(_ suffix: String) -> String {
         guard !suffix.isEmpty else { return "" }
         // The suffix continues an already valid name, so only continuation characters matter.
+        if MetricNames.isValidMetricName("x" + suffix) { return suffix }
         return MetricNames.sanitizedMetricName("x" + suffix).map { String($0.dropFirst()) } ?? ""
     }
 
-    private func renderLabels(_ labels: [Label], issues: inout [RenderIssue]) -> String {
-        guard !labels.isEmpty else { return "" }
-        var seenNames: Set<String> = []
-        var parts: [String] = []
-        parts.reserveCapacity(labels.count)
+    /// Appends `{name="value",…}` for the labels that survive repair; nothing when none does.
+    private func appendLabels(_ labels: [Label], to series: inout String, issues: inout [RenderIssue]) {
+        guard !labels.isEmpty else { return }
+        // Samples carry a handful of labels: a linear search for repeats beats hashing them.
+        var seenNames: [String] = []
+        seenNames.reserveCapacity(labels.count)
         for label in labels {
             guard let labelName = MetricNames.sanitizedLabelName(label.name) else {
                 issues.append(
@@ -149,13 +155,17 @@ private struct MergedFamily {
                         kind: .labelNameSanitized, metric: name, detail: "label \(label.name) renamed to \(labelName)")
                 )
             }
-            guard seenNames.insert(labelName).inserted else {
+            guard !seenNames.contains(labelName) else {
                 issues.append(RenderIssue(kind: .labelDropped, metric: name, detail: "label \(labelName) repeated"))
                 continue
             }
-            parts.append(labelName + "=\"" + TextFormat.escapeLabelValue(label.value) + "\"")
+            series += seenNames.isEmpty ? "{" : ","
+            seenNames.append(labelName)
+            series += labelName
+            series += "=\""
+            series += TextFormat.escapeLabelValue(label.value)
+            series += "\""
         }
-        guard !parts.isEmpty else { return "" }
-        return "{" + parts.joined(separator: ",") + "}"
+        if !seenNames.isEmpty { series += "}" }
     }
 }

@@ -1,6 +1,8 @@
+import IPMIClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Turns decoded HTTP requests into calls of ``ExporterRouter`` and writes its answers. One request at a time
 /// per connection (HTTPServerPipelineHandler, in front of it, holds back pipelined requests); the route runs
@@ -18,6 +20,7 @@ final class ExporterHTTPHandler: ChannelInboundHandler {
     private var bodyBytes = 0
     private var refused = false
     private var inFlight: Task<Void, Never>?
+    private var taskExecutor: EventLoopTaskExecutor?
 
     init(router: ExporterRouter, logger: Logger) {
         self.router = router
@@ -46,7 +49,13 @@ final class ExporterHTTPHandler: ChannelInboundHandler {
             let keepAlive = head.isKeepAlive
             let router = self.router
             let promise = context.eventLoop.makePromise(of: ExporterResponse.self)
-            inFlight = Task {
+            // On this connection's event loop: the answer is written from here, and the scrape's actors follow the
+            // task there instead of waking a thread of the global executor and then this loop again. (Only on a
+            // real event loop thread: an embedded loop runs queued work only when told to.)
+            if taskExecutor == nil, let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+                taskExecutor = EventLoopTaskExecutor(eventLoop: loop)
+            }
+            inFlight = Task(executorPreference: taskExecutor) {
                 promise.succeed(await router.respond(to: request))
             }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

@@ -1,5 +1,8 @@
+import IPMIClient
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import PrometheusText
 
 /// What a caller of ``ScrapeCoordinator`` gets back.
@@ -94,9 +97,11 @@ public actor ScrapeCoordinator {
                 state.nextWaiter += 1
                 return state.nextWaiter
             }
-            let timer = Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                self.giveUp(id, atDeadline: !Task.isCancelled)
+            // An event-loop timer, on this thread when it is a loop's: a sleeping task would cost a task, a timer
+            // of the global executor and two thread switches for every scrape, though it almost never fires.
+            let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+            let timer = loop.scheduleTask(in: TimeAmount(ContinuousClock.now.duration(to: deadline))) {
+                self.giveUp(id, atDeadline: true)
             }
             defer { timer.cancel() }
             let families = await withTaskCancellationHandler {
@@ -221,15 +226,20 @@ public actor ScrapeCoordinator {
         let scraper = self.scraper
         let slots = self.slots
         let metrics = self.metrics
-        // Created inside the actor, so the task body is actor-isolated; it suspends while the scraper runs.
-        flight.attach(
-            Task {
-                let collected = await Self.collect(
-                    request, scraper: scraper, slots: slots, metrics: metrics,
-                    abandonedAtDeadline: { flight.abandonedAtDeadline })
-                self.finished(key: key, flight: flight)
-                flight.deliver(collected)
-            })
+        // Created inside the actor, so the task body is actor-isolated; it suspends while the scraper runs. When the
+        // request is handled on an event loop (the HTTP server's), the collection stays on that loop too.
+        let body: @Sendable @isolated(any) () async -> Void = {
+            let collected = await Self.collect(
+                request, scraper: scraper, slots: slots, metrics: metrics,
+                abandonedAtDeadline: { flight.abandonedAtDeadline })
+            await self.finished(key: key, flight: flight)
+            flight.deliver(collected)
+        }
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+            flight.attach(Task(executorPreference: EventLoopTaskExecutor(eventLoop: loop), operation: body))
+        } else {
+            flight.attach(Task(operation: body))
+        }
         return flight
     }
 

@@ -182,7 +182,8 @@ public struct IPMIScraper: Scraper {
     ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
         await withTaskGroup(of: (CollectorName, Result<[MetricFamily], any Error>).self) { group in
             for name in names {
-                group.addTask {
+                // On the session's event loop: each request and its answer then stay on one thread.
+                group.addTask(executorPreference: entry.client.taskExecutor) {
                     let context = CollectorContext(
                         session: entry.client, module: module, sdr: entry.sdr, logger: logger)
                     do {

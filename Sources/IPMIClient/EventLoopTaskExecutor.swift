@@ -1,0 +1,22 @@
+import NIOCore
+
+/// A task executor that runs jobs on one NIO event loop.
+///
+/// Code that talks to an ``IPMIClient`` a request at a time can run with this as its task executor preference
+/// (`group.addTask(executorPreference: client.taskExecutor)`): the client's actor runs on the same event loop, so
+/// each request and its answer then change executors without waking another thread, instead of hopping to the
+/// global concurrent executor and back for every response.
+public final class EventLoopTaskExecutor: TaskExecutor {
+    public let eventLoop: any EventLoop
+
+    public init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute {
+            job.runSynchronously(on: self.asUnownedTaskExecutor())
+        }
+    }
+}
