@@ -163,6 +163,18 @@ public struct SDRRepositoryReader: Sendable {
         return (.normal, next, Array(response.data.dropFirst(2)))
     }
 
+    /// After 0xC5 (reservation cancelled): a new reservation, unless the record was restarted too often already.
+    private func reserveAgain(
+        _ recordID: UInt16, restarts: inout Int, requester: some IPMIRequester, state: inout WalkState
+    ) async throws {
+        restarts += 1
+        guard restarts <= maximumReservationRetries else {
+            throw SDRRepositoryError("SDR reservation cancelled \(restarts) times on record \(recordID)")
+        }
+        logger.debug("SDR reservation cancelled; reserving again", metadata: ["record": "\(recordID)"])
+        state.reservation = try await reserve(requester)
+    }
+
     private func readRecord(
         _ recordID: UInt16, requester: some IPMIRequester, state: inout WalkState
     ) async throws -> (UInt16, [UInt8]) {
@@ -201,12 +213,7 @@ public struct SDRRepositoryReader: Sendable {
                         return (next, bytes)
                     }
                 case .reservationCancelled:
-                    restarts += 1
-                    guard restarts <= maximumReservationRetries else {
-                        throw SDRRepositoryError("SDR reservation cancelled \(restarts) times on record \(recordID)")
-                    }
-                    logger.debug("SDR reservation cancelled; reserving again", metadata: ["record": "\(recordID)"])
-                    state.reservation = try await reserve(requester)
+                    try await reserveAgain(recordID, restarts: &restarts, requester: requester, state: &state)
                     continue restart
                 case .requestedDataNotPresent:
                     throw IPMICommandError(netFn: .storage, command: SensorCommand.getSDR, completionCode: code)
@@ -227,12 +234,7 @@ public struct SDRRepositoryReader: Sendable {
                 case .normal:
                     break
                 case .reservationCancelled:
-                    restarts += 1
-                    guard restarts <= maximumReservationRetries else {
-                        throw SDRRepositoryError("SDR reservation cancelled \(restarts) times on record \(recordID)")
-                    }
-                    logger.debug("SDR reservation cancelled; reserving again", metadata: ["record": "\(recordID)"])
-                    state.reservation = try await reserve(requester)
+                    try await reserveAgain(recordID, restarts: &restarts, requester: requester, state: &state)
                     continue restart
                 case .cannotReturnRequestedBytes where wanted > minimumReadSize:
                     state.readSize = max(minimumReadSize, wanted / 2)

@@ -52,7 +52,7 @@ actor SDRCache {
         from session: any IPMIRequester, logger: Logger, admitted: Bool = false
     ) async throws -> [SensorDefinition] {
         if let loading {
-            return try await Self.wait(for: loading)
+            return try await adopt(Self.wait(for: loading), from: loading)
         }
         let reader = SDRRepositoryReader(logger: logger)
         let info = try await reader.readInfo(from: session)
@@ -61,7 +61,7 @@ actor SDRCache {
             return entry.sensors
         }
         if let loading {
-            return try await Self.wait(for: loading)
+            return try await adopt(Self.wait(for: loading), from: loading)
         }
         metrics?.sdrCacheMiss()
         let queue = admitted ? nil : coldStarts
@@ -85,7 +85,17 @@ actor SDRCache {
         }
         loading = task
         Task { await self.finished(task) }
-        return try await Self.wait(for: task)
+        return try await adopt(Self.wait(for: task), from: task)
+    }
+
+    /// Keeps a download's result as soon as a caller has it, so a scrape right after sees the repository as read
+    /// (``finished(_:)`` does the same for a download nobody waited for to the end).
+    private func adopt(_ loaded: Entry, from task: Task<Entry, any Error>) -> [SensorDefinition] {
+        if loading == task {
+            loading = nil
+            entry = loaded
+        }
+        return loaded.sensors
     }
 
     private func finished(_ task: Task<Entry, any Error>) async {
@@ -97,11 +107,11 @@ actor SDRCache {
     /// Waits for a download until it ends or the caller's scrape deadline passes, whichever is first. The
     /// download belongs to the scrapes waiting for it: a caller cancelled before its deadline (shutdown, Ctrl-C of a
     /// batch) stops it; a caller out of time, or cancelled because it is, only stops waiting.
-    private static func wait(for task: Task<Entry, any Error>) async throws -> [SensorDefinition] {
+    private static func wait(for task: Task<Entry, any Error>) async throws -> Entry {
         guard let entry = try await value(of: task, until: IPMIDeadline.current, cancelTaskOnCancel: true) else {
             throw SDRDownloadInProgress()
         }
-        return entry.sensors
+        return entry
     }
 }
 
