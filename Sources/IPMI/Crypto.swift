@@ -1,4 +1,5 @@
 import CLibCrypto
+import Synchronization
 
 /// The hash functions IPMI v2.0 uses for RAKP authentication and packet integrity (sections 13.28-13.28.4).
 public enum HashFunction: Sendable {
@@ -125,7 +126,37 @@ public protocol RandomSource: Sendable {
 }
 
 /// The default random source: OpenSSL's CSPRNG.
+///
+/// Small draws (an AES IV per encrypted packet) come from a buffer refilled 4 KB at a time: each `RAND_bytes` call
+/// also asks the kernel for the process ID (OpenSSL's fork check), a system call per packet otherwise. Every byte
+/// is handed out once.
 public struct OpenSSLRandom: RandomSource {
     public init() {}
-    public func bytes(_ count: Int) -> [UInt8] { Crypto.randomBytes(count) }
+    public func bytes(_ count: Int) -> [UInt8] {
+        count <= RandomPool.largestPooledDraw ? RandomPool.shared.take(count) : Crypto.randomBytes(count)
+    }
+}
+
+private final class RandomPool: Sendable {
+    static let shared = RandomPool()
+    static let largestPooledDraw = 64
+    private static let refillSize = 4096
+
+    private struct State {
+        var buffer: [UInt8] = []
+        var next = 0
+    }
+
+    private let state = Mutex(State())
+
+    func take(_ count: Int) -> [UInt8] {
+        state.withLock { state in
+            if state.buffer.count - state.next < count {
+                state.buffer = Crypto.randomBytes(Self.refillSize)
+                state.next = 0
+            }
+            defer { state.next += count }
+            return Array(state.buffer[state.next..<(state.next + count)])
+        }
+    }
 }

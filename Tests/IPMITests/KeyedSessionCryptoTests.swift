@@ -51,3 +51,21 @@ struct KeyedSessionCryptoTests {
         #expect(throws: DropReason.integrityMismatch) { try crypto.open(bad) }
     }
 }
+
+/// `OpenSSLRandom` serves small draws from a buffer refilled in blocks; no bytes may be handed out twice, also
+/// across refills.
+@Suite("Pooled random bytes")
+struct PooledRandomTests {
+    @Test func drawsAcrossSeveralRefillsNeverRepeat() {
+        let random = OpenSSLRandom()
+        var seen: Set<[UInt8]> = []
+        for _ in 0..<1_000 {  // 16 KB in 16-byte IVs: several 4 KB refills
+            let iv = random.bytes(16)
+            #expect(iv.count == 16)
+            #expect(seen.insert(iv).inserted)
+        }
+        #expect(random.bytes(1).count == 1)
+        #expect(random.bytes(0).isEmpty)
+        #expect(random.bytes(300).count == 300)
+    }
+}
