@@ -17,7 +17,11 @@ struct PushScrapeBackend: Sendable {
             logger.warning("\(warning)")
         }
         let transport = try await IPMITransport.bindAll(logger: logger)
-        let cache = SessionCache(transport: transport, metrics: nil, logger: logger)
+        var settings = SessionCache.Settings()
+        // `--concurrency` already bounds the targets scraped at once, and a one-off batch has no next scrape that a
+        // queued cold start could serve: its cold starts need no bound of their own.
+        settings.maxConcurrentColdStarts = 100_000
+        let cache = SessionCache(transport: transport, settings: settings, metrics: nil, logger: logger)
         let scraper = CollectorBatchScraper(
             config: config, scraper: IPMIScraper(cache: cache, metrics: nil, logger: logger), cache: cache)
         return PushScrapeBackend(config: config, scraper: scraper)
