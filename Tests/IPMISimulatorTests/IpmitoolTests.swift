@@ -19,6 +19,33 @@ struct IpmitoolTests {
         }
     }
 
+    @Test("Get SDR with FFh bytes to read answers each whole record, as the spec says (section 33.12)")
+    func getSDREntireRecord() async throws {
+        try await withSimulatedBMC { fleet in
+            var recordID = 0
+            var lengths: [Int] = []
+            while recordID != 0xFFFF, lengths.count < 100 {
+                let output = try await ExternalCommand.output(
+                    "ipmitool",
+                    ipmitoolArguments(port: fleet.ports[0])
+                        + ["raw", "0x0a", "0x23", "0", "0", "\(recordID & 0xFF)", "\(recordID >> 8)", "0", "0xff"])
+                let bytes = output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap {
+                    UInt8($0, radix: 16)
+                }
+                #expect(bytes.count >= 7)
+                guard bytes.count >= 7 else { break }
+                // Next record ID, then the record: its 5-byte header says how many body bytes follow.
+                let record = Array(bytes.dropFirst(2))
+                #expect(record.count == 5 + Int(record[4]), "record \(recordID)")
+                lengths.append(record.count)
+                recordID = Int(bytes[0]) | Int(bytes[1]) << 8
+            }
+            // The 50 records `sdr elist` shows, many longer than the 32 bytes a chunked reader asks for.
+            #expect(lengths.count == 50)
+            #expect(lengths.contains { $0 > 56 })
+        }
+    }
+
     @Test("sdr elist shows every configured sensor with its state")
     func sdrElist() async throws {
         try await withSimulatedBMC { fleet in
