@@ -115,6 +115,12 @@ public final class IPMITransport: Sendable {
         return IPMITransport(lanes: lanes, registry: registry, statistics: statistics, logger: logger)
     }
 
+    /// Datagrams read with one `recvmmsg`.
+    static let datagramsPerRead = 16
+    /// Room per datagram: far more than any RMCP+ packet (a 255-byte payload, encrypted and authenticated, is under
+    /// 350 bytes), so nothing a BMC sends is cut.
+    static let maximumDatagramSize = 2048
+
     private static func makeChannel(
         host: String, port: Int, loop: any EventLoop, registry: SharedRegistry,
         statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
@@ -123,8 +129,14 @@ public final class IPMITransport: Sendable {
         var bootstrap = DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
-            // Answers to a window of requests arrive together: read them with one recvmmsg.
-            .channelOption(.datagramVectorReadMessageCount, value: 16)
+            // Answers to a window of requests arrive together: read them with one recvmmsg. NIO splits its receive
+            // buffer into that many equal slots and cuts a datagram longer than its slot, so the buffer must hold the
+            // largest IPMI datagram in every slot (the default 2 KB buffer gives 128-byte slots, too small for an
+            // encrypted whole-record Get SDR answer).
+            .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
+            .channelOption(
+                .recvAllocator,
+                value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * Self.maximumDatagramSize))
         if v6Only {
             bootstrap = bootstrap.channelOption(
                 ChannelOptions.socket(.init(IPPROTO_IPV6), .init(IPV6_V6ONLY)), value: 1)

@@ -44,12 +44,9 @@ public struct SDRRepositoryReader: Sendable {
     /// Bytes asked for in that first read; FFh is the entire record.
     public var firstReadSize: Int
 
-    /// The entire record (FFh) is the aim. 40 bytes for now: `IPMITransport` reads datagrams of at most 128 bytes
-    /// (its receive buffer of 2048 bytes is split into 16 for recvmmsg), and a longer answer, e.g. a 57-byte record
-    /// under cipher suite 17 (AES padding plus a 16-byte AuthCode) or 44 bytes through a bridge, would be cut and
-    /// dropped. 40 bytes fit every suite, bridged too, and hold a whole compact, event-only or locator record with a
-    /// short name; a full sensor record takes two reads.
-    public static let defaultFirstReadSize = 40
+    /// The entire record (FFh, IPMI v2.0 §33.12): one Get SDR per record on a BMC that allows it; one that refuses
+    /// (0xCA, 0xFF) or answers short gets header and chunks instead.
+    public static let defaultFirstReadSize = 0xFF
     /// Bytes requested per Get SDR after the header.
     public var readSize: Int
     /// The smallest chunk tried before giving up on 0xCA.

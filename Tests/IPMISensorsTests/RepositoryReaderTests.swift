@@ -169,9 +169,18 @@ let labRecords: [[UInt8]] = [
             requests.dropFirst().map(\.data) == labRecords.dropFirst().map { [0x01, 0x00, $0[0], $0[1], 0x00, 0xFF] })
     }
 
-    @Test func byDefaultAFirstReadOf40BytesAndTheRestInOneChunk() async throws {
+    @Test func byDefaultEveryRecordIsAskedForWhole() async throws {
         let bmc = FakeBMC(records: labRecords)
         let repository = try await SDRRepositoryReader(logger: logger).read(from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        let requests = await bmc.getSDRRequests
+        #expect(requests.count == labRecords.count)
+        #expect(requests.allSatisfy { $0.data[4] == 0 && $0.data[5] == 0xFF })
+    }
+
+    @Test func aFirstReadOf40BytesAndTheRestInOneChunk() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        let repository = try await SDRRepositoryReader(logger: logger, firstReadSize: 40).read(from: bmc)
         #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
         let requests = await bmc.getSDRRequests
         // One read per record of up to 40 bytes, two for longer ones (the rest is under 32 bytes here).

@@ -128,6 +128,34 @@ struct ClientTests {
         }
     }
 
+    @Test("answers longer than 128 bytes arrive whole: every record in one Get SDR with FFh under suite 17")
+    func longAnswersArriveWhole() async throws {
+        try await withSimulatedBMC { fleet in
+            let client = try await Self.connectedClient(fleet, window: 1)
+            let reserve = try await client.request(netFn: .storage, command: 0x22, data: [], lun: 0)
+            #expect(reserve.completionCode == .normal)
+            let reservation = Array(reserve.data.prefix(2))
+            var recordID: [UInt8] = [0, 0]
+            var lengths: [Int] = []
+            while recordID != [0xFF, 0xFF], lengths.count < 100 {
+                // Get SDR (IPMI v2.0 §33.12): reservation, record ID, offset 0, FFh = the entire record.
+                let answer = try await client.request(
+                    netFn: .storage, command: 0x23, data: reservation + recordID + [0x00, 0xFF], lun: 0)
+                try #require(answer.completionCode == .normal)
+                let record = Array(answer.data.dropFirst(2))
+                try #require(record.count >= 5)
+                // The whole record: its 5-byte header says how many bytes follow it.
+                #expect(record.count == 5 + Int(record[4]))
+                lengths.append(record.count)
+                recordID = Array(answer.data.prefix(2))
+            }
+            #expect(lengths.count == 50)
+            // 57 record bytes or more make an encrypted, authenticated answer of over 128 bytes under suite 17.
+            #expect(lengths.contains { $0 >= 57 })
+            await client.close()
+        }
+    }
+
     @Test("a batch keeps several requests on the wire and returns what single requests return")
     func batchMatchesSingleRequests() async throws {
         try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(100))) { fleet in
