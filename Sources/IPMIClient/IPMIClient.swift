@@ -39,6 +39,9 @@ public actor IPMIClient: IPMIRequester {
     private var peer: SocketAddress?
     private var consoleSessionID: UInt32 = 0
     private var machine: SessionStateMachine?
+    /// Mirrors `machine?.isEstablished`, which is read for every request: reading a property of the machine held
+    /// in this actor copies the whole machine first.
+    private var established = false
 
     /// The negotiated cipher suite, privilege and session IDs once connected.
     public private(set) var session: NegotiatedSession?
@@ -125,7 +128,7 @@ public actor IPMIClient: IPMIRequester {
         self.logger = logger
     }
 
-    public var isConnected: Bool { machine?.isEstablished ?? false }
+    public var isConnected: Bool { established }
 
     // MARK: - Connect
 
@@ -164,6 +167,7 @@ public actor IPMIClient: IPMIRequester {
             bridge: bridge,
             consoleSessionID: id)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
+        established = false
         window = RequestWindow(maximum: options.maxOutstandingRequests)
         handshakeBacklog = []
         do {
@@ -199,6 +203,7 @@ public actor IPMIClient: IPMIRequester {
                 action = try await awaitHandshakeStep(attempts: &attempts, transport: transport)
             case .established(let negotiated):
                 session = negotiated
+                established = true
                 transport.sessionEstablished(peer: peer, consoleSessionID: consoleSessionID)
                 logger.debug(
                     "session established",
@@ -263,7 +268,7 @@ public actor IPMIClient: IPMIRequester {
     /// ``ClientOptions/requestTimeout`` up to ``ClientOptions/retries`` times, never past
     /// ``IPMIDeadline/current``. A non-zero completion code is returned in the response.
     public func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
-        guard machine?.isEstablished == true else { throw IPMIClientError.notConnected }
+        guard established else { throw IPMIClientError.notConnected }
         let token = makeToken()
         let request = IPMIRequest(netFn: netFn, command: command, data: data, lun: lun)
         let deadline = IPMIDeadline.current
@@ -281,7 +286,7 @@ public actor IPMIClient: IPMIRequester {
     /// The whole batch is scheduled on the event loop: no thread switch per request.
     public func requests(_ batch: [IPMIRequest]) async -> [Result<IPMIResponse, any Error>] {
         guard !batch.isEmpty else { return [] }
-        guard machine?.isEstablished == true else {
+        guard established else {
             return batch.map { _ in .failure(IPMIClientError.notConnected) }
         }
         let tokens = batch.map { _ in makeToken() }
@@ -360,7 +365,7 @@ public actor IPMIClient: IPMIRequester {
     @discardableResult
     private func transmit(_ token: Int, flush: Bool = true) -> Bool {
         guard var entry = pending[token] else { return false }
-        guard let transport, let peer, machine?.isEstablished == true else {
+        guard let transport, let peer, established else {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
             return false
         }
@@ -371,8 +376,14 @@ public actor IPMIClient: IPMIRequester {
         let request = entry.request
         let encoded: (rqSeq: UInt8, packet: [UInt8])
         do {
-            encoded = try machine!.encodeRequest(
-                netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
+            guard
+                let sealed = try machine?.encodeRequest(
+                    netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
+            else {
+                complete(token, with: .failure(IPMIClientError.sessionClosed))
+                return false
+            }
+            encoded = sealed
         } catch {
             complete(token, with: .failure(error))
             return false
@@ -472,10 +483,10 @@ public actor IPMIClient: IPMIRequester {
     }
 
     private func deliver(_ datagram: [UInt8], inReadBurst: Bool) {
-        guard machine != nil else { return }
+        // Optional chaining mutates the machine in place; `machine!` or a nil check would copy it first.
+        guard let action = machine?.receive(datagram) else { return }
         delivering = inReadBurst
         defer { delivering = false }
-        let action = machine!.receive(datagram)
         switch action {
         case .response(let rqSeq, let netFn, let command, let response):
             if command == closeSessionCommand, netFn == .app, let wait = closeWait {
@@ -510,6 +521,7 @@ public actor IPMIClient: IPMIRequester {
     private func transportClosed() {
         transport = nil
         machine = nil
+        established = false
         session = nil
         failAllWaits()
     }
@@ -536,9 +548,8 @@ public actor IPMIClient: IPMIRequester {
     /// Closes the session politely (Close Session, waiting briefly for its answer) and releases the
     /// transport registration. Safe to call more than once, and after a failed connect.
     public func close() async {
-        if machine?.isEstablished == true, let transport, let peer,
-            let packet = try? machine!.encodeClose()
-        {
+        if established, let transport, let peer, let packet = try? machine?.encodeClose() {
+            established = false
             // The answer is a courtesy: the BMC forgets the session either way, so one short wait.
             transport.send(packet, to: peer, lane: lane)
             await withCheckedContinuation { continuation in
@@ -567,6 +578,7 @@ public actor IPMIClient: IPMIRequester {
             transport.unregister(peer: peer, consoleSessionID: consoleSessionID)
         }
         machine = nil
+        established = false
         session = nil
         failAllWaits()
         consoleSessionID = 0
