@@ -15,8 +15,8 @@ final class KeyedCrypto: @unchecked Sendable {
     private let encryptContext: OpaquePointer?
     private let decryptContext: OpaquePointer?
     private let lock = Mutex(())
-    let hasHMAC: Bool
-    let hasAES: Bool
+
+    var hasAES: Bool { encryptContext != nil && decryptContext != nil }
 
     /// - Parameters:
     ///   - hash: the HMAC digest, or nil when the integrity algorithm is not an HMAC.
@@ -35,8 +35,6 @@ final class KeyedCrypto: @unchecked Sendable {
             encrypt = Self.aesContext(key: aesKey, encrypt: true)
             decrypt = Self.aesContext(key: aesKey, encrypt: false)
         }
-        hasHMAC = hmacContext != nil
-        hasAES = encrypt != nil && decrypt != nil
         self.hmacContext = hmacContext
         self.encryptContext = encrypt
         self.decryptContext = decrypt

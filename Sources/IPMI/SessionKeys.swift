@@ -137,7 +137,7 @@ public struct SessionCrypto: Sendable {
 
     /// ``authCode(_:)`` over bytes in place, through the session's keyed HMAC context when there is one.
     func authCode(of data: UnsafeRawBufferPointer) -> [UInt8] {
-        if keyed.hasHMAC, var code = keyed.hmac(data) {
+        if var code = keyed.hmac(data) {
             code.removeLast(code.count - suite.integrity.authCodeLength)
             return code
         }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 
 /// A task executor that runs jobs on one NIO event loop.
 ///
@@ -11,6 +12,12 @@ public final class EventLoopTaskExecutor: TaskExecutor {
 
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+    }
+
+    /// An executor on the event loop running the caller, or nil when the caller is not on an event loop thread
+    /// (an embedded loop, in tests, runs queued work only when told to, so it gets none).
+    public static var current: EventLoopTaskExecutor? {
+        MultiThreadedEventLoopGroup.currentEventLoop.map(EventLoopTaskExecutor.init(eventLoop:))
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

@@ -415,7 +415,7 @@ public actor IPMIClient: IPMIRequester {
         sweep = nil
         let now = NIODeadline.now()
         let expired = pending.compactMap { token, entry in
-            entry.attemptDeadline.map { $0 <= now ? token : nil } ?? nil
+            entry.attemptDeadline.flatMap { $0 <= now ? token : nil }
         }
         for token in expired.sorted() { requestTimedOut(token) }
         if let next = pending.values.compactMap(\.attemptDeadline).min() { armSweep(for: next) }

@@ -2,7 +2,6 @@ import IPMIClient
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// Turns decoded HTTP requests into calls of ``ExporterRouter`` and writes its answers. One request at a time
 /// per connection (HTTPServerPipelineHandler, in front of it, holds back pipelined requests); the route runs
@@ -50,11 +49,8 @@ final class ExporterHTTPHandler: ChannelInboundHandler {
             let router = self.router
             let promise = context.eventLoop.makePromise(of: ExporterResponse.self)
             // On this connection's event loop: the answer is written from here, and the scrape's actors follow the
-            // task there instead of waking a thread of the global executor and then this loop again. (Only on a
-            // real event loop thread: an embedded loop runs queued work only when told to.)
-            if taskExecutor == nil, let loop = MultiThreadedEventLoopGroup.currentEventLoop {
-                taskExecutor = EventLoopTaskExecutor(eventLoop: loop)
-            }
+            // task there instead of waking a thread of the global executor and then this loop again.
+            taskExecutor = taskExecutor ?? EventLoopTaskExecutor.current
             inFlight = Task(executorPreference: taskExecutor) {
                 promise.succeed(await router.respond(to: request))
             }

@@ -226,20 +226,15 @@ public actor ScrapeCoordinator {
         let scraper = self.scraper
         let slots = self.slots
         let metrics = self.metrics
-        // Created inside the actor, so the task body is actor-isolated; it suspends while the scraper runs. When the
-        // request is handled on an event loop (the HTTP server's), the collection stays on that loop too.
-        let body: @Sendable @isolated(any) () async -> Void = {
-            let collected = await Self.collect(
-                request, scraper: scraper, slots: slots, metrics: metrics,
-                abandonedAtDeadline: { flight.abandonedAtDeadline })
-            await self.finished(key: key, flight: flight)
-            flight.deliver(collected)
-        }
-        if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
-            flight.attach(Task(executorPreference: EventLoopTaskExecutor(eventLoop: loop), operation: body))
-        } else {
-            flight.attach(Task(operation: body))
-        }
+        // When the request is handled on an event loop (the HTTP server's), the collection stays on that loop too.
+        flight.attach(
+            Task(executorPreference: EventLoopTaskExecutor.current) {
+                let collected = await Self.collect(
+                    request, scraper: scraper, slots: slots, metrics: metrics,
+                    abandonedAtDeadline: { flight.abandonedAtDeadline })
+                await self.finished(key: key, flight: flight)
+                flight.deliver(collected)
+            })
         return flight
     }
 

@@ -77,35 +77,36 @@ public struct IPMIScraper: Scraper {
 
     public func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
         let start = ContinuousClock.now
-        // One collection at a time per session: a collection abandoned at its deadline may still be resetting or
-        // reopening the session when the next one for the target starts; sharing it then fails both.
-        let gate = await cache.collectionGate(
-            host: request.target.host, port: request.target.port, module: request.module)
+        var logger = self.logger
+        logger[metadataKey: "target"] = "\(request.target)"
+        let down = request.module.collectors.map { ($0, false) }
         let results: (families: [MetricFamily], up: [(CollectorName, Bool)])
-        if let gate, await !gate.acquire() {
-            results = ([], request.module.collectors.map { ($0, false) })  // cancelled while waiting
-        } else {
-            results = await IPMIDeadline.$current.withValue(request.deadline) {
-                await collect(request)
+        do {
+            let entry = try await cache.entry(
+                host: request.target.host, port: request.target.port, module: request.module)
+            // One collection at a time per session: a collection abandoned at its deadline may still be resetting
+            // or reopening the session when the next one for the target starts; sharing it then fails both.
+            if await entry.gate.acquire() {
+                results = await IPMIDeadline.$current.withValue(request.deadline) {
+                    await collect(request, entry: entry, logger: logger)
+                }
+                entry.gate.release()
+            } else {
+                results = ([], down)  // cancelled while waiting
             }
-            gate?.release()
+        } catch {
+            logger.error("cannot scrape target", metadata: ["error": "\(error)"])
+            metrics?.error(reason: "configuration")
+            results = ([], down)
         }
         await cache.syncStatistics()
         return Self.answer(results.families, up: results.up, since: start)
     }
 
-    private func collect(_ request: ScrapeRequest) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
-        var logger = self.logger
-        logger[metadataKey: "target"] = "\(request.target)"
+    private func collect(
+        _ request: ScrapeRequest, entry: SessionCache.Entry, logger: Logger
+    ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
         let collectors = request.module.collectors
-        let entry: SessionCache.Entry
-        do {
-            entry = try await cache.entry(host: request.target.host, port: request.target.port, module: request.module)
-        } catch {
-            logger.error("cannot scrape target", metadata: ["error": "\(error)"])
-            metrics?.error(reason: "configuration")
-            return ([], collectors.map { ($0, false) })
-        }
         var freshSession = false
         if await !entry.client.isConnected {
             // Normally done in prepare(); here for a session lost since, or a caller that skipped it.

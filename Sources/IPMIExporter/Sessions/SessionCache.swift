@@ -120,12 +120,6 @@ public actor SessionCache {
         return entry
     }
 
-    /// The gate that lets one collection at a time use a target's session; nil when the module cannot make one
-    /// (the collection then reports that error itself).
-    func collectionGate(host: String, port: Int, module: ModuleConfig) -> AsyncSlots? {
-        try? entry(host: host, port: port, module: module).gate
-    }
-
     /// True when a scrape of `entry` with `module` needs no cold work: the session is open and, for the `ipmi`
     /// collector, the SDR repository has been read.
     nonisolated func isWarm(_ entry: Entry, module: ModuleConfig) async -> Bool {
