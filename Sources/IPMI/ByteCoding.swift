@@ -107,6 +107,11 @@ extension Array where Element == UInt8 {
 
 /// Compares two byte strings in time independent of where they differ (for MACs and password hashes).
 public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    a.withUnsafeBytes { a in b.withUnsafeBytes { b in constantTimeEqual(a, b) } }
+}
+
+/// ``constantTimeEqual(_:_:)-([UInt8],[UInt8])`` over bytes in place (an AuthCode inside a datagram).
+func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     guard a.count == b.count else { return false }
     var difference: UInt8 = 0
     for i in 0..<a.count {

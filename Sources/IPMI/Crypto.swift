@@ -33,6 +33,8 @@ enum FetchedAlgorithms {
     nonisolated(unsafe) static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
     nonisolated(unsafe) static let aes128CBC: OpaquePointer? =
         EVP_CIPHER_fetch(nil, "AES-128-CBC", nil) ?? EVP_aes_128_cbc()
+    nonisolated(unsafe) static let aes128ECB: OpaquePointer? =
+        EVP_CIPHER_fetch(nil, "AES-128-ECB", nil) ?? EVP_aes_128_ecb()
 }
 
 /// Thin wrappers over OpenSSL libcrypto; byte arrays in, byte arrays out.
@@ -123,6 +125,20 @@ public enum Crypto {
 /// Tests inject fixed bytes.
 public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
+
+    /// Fills `buffer` with the next `buffer.count` random bytes, the same draw as `bytes(buffer.count)`; false
+    /// (and `buffer` unspecified) if the source gave a different count. Lets a caller take an AES IV straight into
+    /// the packet instead of through an array per packet.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Bool
+}
+
+extension RandomSource {
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        let drawn = bytes(buffer.count)
+        guard drawn.count == buffer.count else { return false }
+        buffer.copyBytes(from: drawn)
+        return true
+    }
 }
 
 /// The default random source: OpenSSL's CSPRNG.
@@ -134,6 +150,15 @@ public struct OpenSSLRandom: RandomSource {
     public init() {}
     public func bytes(_ count: Int) -> [UInt8] {
         count <= RandomPool.largestPooledDraw ? RandomPool.shared.take(count) : Crypto.randomBytes(count)
+    }
+
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        guard buffer.count <= RandomPool.largestPooledDraw else {
+            buffer.copyBytes(from: Crypto.randomBytes(buffer.count))
+            return true
+        }
+        RandomPool.shared.take(into: buffer)
+        return true
     }
 }
 
@@ -150,13 +175,24 @@ private final class RandomPool: Sendable {
     private let state = Mutex(State())
 
     func take(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            take(into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+
+    func take(into output: UnsafeMutableRawBufferPointer) {
+        let count = output.count
+        guard count > 0 else { return }
         state.withLock { state in
             if state.buffer.count - state.next < count {
                 state.buffer = Crypto.randomBytes(Self.refillSize)
                 state.next = 0
             }
             defer { state.next += count }
-            return Array(state.buffer[state.next..<(state.next + count)])
+            state.buffer.withUnsafeBytes { pool in
+                output.copyMemory(from: UnsafeRawBufferPointer(rebasing: pool[state.next..<(state.next + count)]))
+            }
         }
     }
 }

@@ -42,17 +42,26 @@ public struct IPMIRequestMessage: Hashable, Sendable {
         self.data = data
     }
 
+    /// Length of ``encode()``: seven header and checksum bytes plus the data.
+    var encodedCount: Int { 7 + data.count }
+
+    /// ``encode()`` straight into `output` (exactly ``encodedCount`` bytes), e.g. into its place in a sealed packet.
+    func encode(into output: UnsafeMutableRawBufferPointer) {
+        output[0] = responderAddress
+        output[1] = netFn.rawValue << 2 | responderLUN & 0x03
+        output[2] = ipmiChecksum(UnsafeRawBufferPointer(rebasing: output[0..<2]))
+        output[3] = requesterAddress
+        output[4] = (rqSeq & 0x3F) << 2 | requesterLUN & 0x03
+        output[5] = command
+        UnsafeMutableRawBufferPointer(rebasing: output[6..<(6 + data.count)]).copyBytes(from: data)
+        output[6 + data.count] = ipmiChecksum(UnsafeRawBufferPointer(rebasing: output[3..<(6 + data.count)]))
+    }
+
     public func encode() -> [UInt8] {
-        var writer = ByteWriter(capacity: 7 + data.count)
-        writer.write(responderAddress)
-        writer.write(netFn.rawValue << 2 | responderLUN & 0x03)
-        writer.write(ipmiChecksum(writer.bytes))
-        writer.write(requesterAddress)
-        writer.write((rqSeq & 0x3F) << 2 | requesterLUN & 0x03)
-        writer.write(command)
-        writer.write(data)
-        writer.write(ipmiChecksum(writer.bytes[3...]))
-        return writer.bytes
+        [UInt8](unsafeUninitializedCapacity: encodedCount) { buffer, count in
+            encode(into: UnsafeMutableRawBufferPointer(buffer))
+            count = encodedCount
+        }
     }
 
     /// Parses a request (used by simulated BMCs and tests); both checksums are verified.
@@ -120,6 +129,14 @@ public struct IPMIResponseMessage: Hashable, Sendable {
 
     /// Parses a response; both checksums are verified.
     public static func decode(_ bytes: [UInt8]) throws(IPMIError) -> IPMIResponseMessage {
+        let decoded = bytes.withUnsafeBytes { bytes in
+            Result { () throws(IPMIError) in try decode(bytes: bytes) }
+        }
+        return try decoded.get()
+    }
+
+    /// ``decode(_:)`` from bytes in place (a decrypted payload that lives only in a temporary buffer).
+    static func decode(bytes: UnsafeRawBufferPointer) throws(IPMIError) -> IPMIResponseMessage {
         guard bytes.count >= 8 else { throw .malformed("IPMI response shorter than 8 bytes") }
         guard ipmiChecksum(bytes[0..<2]) == bytes[2] else { throw .malformed("IPMI header checksum mismatch") }
         guard ipmiChecksum(bytes[3..<(bytes.count - 1)]) == bytes[bytes.count - 1] else {

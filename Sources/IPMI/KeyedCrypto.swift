@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Keying costs more than the work on a 40-byte packet (HMAC hashes the padded key twice; AES expands its key
 /// schedule), so it happens once here instead of per packet. Sealing and opening then only reset the context:
-/// HMAC to its keyed start (`HMAC_Init_ex` with no key and no digest reuses both), AES to a new IV.
+/// HMAC to its keyed start (`HMAC_Init_ex` with no key and no digest reuses both); AES runs in ECB mode, which
+/// needs no reset, with the CBC chaining done in Swift.
 /// The contexts are mutable C state behind immutable pointers: every use holds `lock`, which makes copies of a
 /// ``SessionCrypto`` safe to use from any thread (a session uses its own serially, so the lock is uncontended).
 /// That is why the class can be `@unchecked Sendable`.
@@ -15,6 +16,9 @@ final class KeyedCrypto: @unchecked Sendable {
     private let encryptContext: OpaquePointer?
     private let decryptContext: OpaquePointer?
     private let lock = Mutex(())
+
+    /// Room for any digest OpenSSL produces (`EVP_MAX_MD_SIZE`): the size of an HMAC output buffer.
+    static let digestCapacity = Int(EVP_MAX_MD_SIZE)
 
     var hasAES: Bool { encryptContext != nil && decryptContext != nil }
 
@@ -49,7 +53,7 @@ final class KeyedCrypto: @unchecked Sendable {
     private static func aesContext(key: [UInt8], encrypt: Bool) -> OpaquePointer? {
         guard let context = EVP_CIPHER_CTX_new() else { return nil }
         let keyed = key.withUnsafeBufferPointer {
-            EVP_CipherInit_ex(context, FetchedAlgorithms.aes128CBC, nil, $0.baseAddress, nil, encrypt ? 1 : 0) == 1
+            EVP_CipherInit_ex(context, FetchedAlgorithms.aes128ECB, nil, $0.baseAddress, nil, encrypt ? 1 : 0) == 1
         }
         guard keyed, EVP_CIPHER_CTX_set_padding(context, 0) == 1 else {
             EVP_CIPHER_CTX_free(context)
@@ -58,53 +62,87 @@ final class KeyedCrypto: @unchecked Sendable {
         return context
     }
 
-    /// HMAC under the session key of `bytes`, or nil if OpenSSL failed (callers then fall back to one-shot).
-    func hmac(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let context = hmacContext else { return nil }
-        return lock.withLock { _ -> [UInt8]? in
-            var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    /// HMAC under the session key of `bytes`, written to the start of `output` (at least `EVP_MAX_MD_SIZE`
+    /// bytes, so callers can use a stack buffer instead of building an array per packet). Returns the digest
+    /// length, or nil if OpenSSL failed (callers then fall back to one-shot).
+    func hmac(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let context = hmacContext, output.count >= Self.digestCapacity else { return nil }
+        return lock.withLock { _ -> Int? in
             var length: UInt32 = 0
             // A non-NULL data pointer even for empty input.
             let data = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-            let ok = output.withUnsafeMutableBufferPointer { out in
+            let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            guard
                 HMAC_Init_ex(context, nil, 0, nil, nil) == 1
                     && HMAC_Update(context, data.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
-                    && HMAC_Final(context, out.baseAddress, &length) == 1
-            }
-            guard ok else { return nil }
-            output.removeLast(output.count - Int(length))
-            return output
+                    && HMAC_Final(context, out, &length) == 1
+            else { return nil }
+            return Int(length)
         }
     }
 
-    /// AES-128-CBC without padding under the session key; `input.count` must be a multiple of 16. The output is
-    /// appended to `output`. False if OpenSSL failed.
-    func aes(
-        encrypt: Bool, iv: UnsafeRawBufferPointer, input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]
-    ) -> Bool {
-        guard iv.count == 16, input.count % 16 == 0 else { return false }
-        if input.isEmpty { return true }
-        guard let context = encrypt ? encryptContext : decryptContext else { return false }
+    /// AES-128-CBC encryption without padding under the session key, in place: `blocks.count` must be a
+    /// multiple of 16. False if OpenSSL failed.
+    ///
+    /// The context is AES-128-ECB and the CBC chaining (C_i = E(P_i xor C_(i-1)), C_0 = IV) happens here:
+    /// setting a new IV on an OpenSSL 3 CBC context per packet goes through provider parameter lookups that
+    /// cost more than encrypting a 32-byte IPMI payload. The result is the same AES-128-CBC that IPMI v2.0
+    /// section 13.29 specifies (its own pad is added by the caller).
+    func aesEncryptCBC(iv: UnsafeRawBufferPointer, inPlace blocks: UnsafeMutableRawBufferPointer) -> Bool {
+        guard iv.count == 16, blocks.count % 16 == 0 else { return false }
+        if blocks.isEmpty { return true }
+        guard let context = encryptContext else { return false }
         return lock.withLock { _ -> Bool in
-            let start = output.count
-            output.append(contentsOf: repeatElement(0, count: input.count + 16))
-            var written: Int32 = 0
-            var finalWritten: Int32 = 0
-            let ok = output.withUnsafeMutableBufferPointer { out -> Bool in
-                let destination = out.baseAddress! + start
-                return EVP_CipherInit_ex(
-                    context, nil, nil, nil, iv.baseAddress!.assumingMemoryBound(to: UInt8.self), -1) == 1
-                    && EVP_CipherUpdate(
-                        context, destination, &written, input.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                        Int32(input.count)) == 1
-                    && EVP_CipherFinal_ex(context, destination + Int(written), &finalWritten) == 1
+            let base = blocks.baseAddress!
+            var previous = iv.baseAddress!
+            for offset in stride(from: 0, to: blocks.count, by: 16) {
+                let block = base + offset
+                Self.xor16(block, previous)
+                var written: Int32 = 0
+                let pointer = block.assumingMemoryBound(to: UInt8.self)
+                guard EVP_CipherUpdate(context, pointer, &written, pointer, 16) == 1, written == 16 else {
+                    return false
+                }
+                previous = UnsafeRawPointer(block)
             }
-            guard ok else {
-                output.removeLast(output.count - start)
-                return false
-            }
-            output.removeLast(output.count - start - Int(written + finalWritten))
             return true
+        }
+    }
+
+    /// AES-128-CBC decryption without padding under the session key: `input.count` must be a multiple of 16
+    /// and `output` at least as long, not overlapping `input`. All blocks are decrypted in one ECB call, then
+    /// P_i = D(C_i) xor C_(i-1) with C_0 = IV (see ``aesEncryptCBC(iv:inPlace:)`` for why ECB). False if OpenSSL
+    /// failed.
+    func aesDecryptCBC(
+        iv: UnsafeRawBufferPointer, input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) -> Bool {
+        guard iv.count == 16, input.count % 16 == 0, output.count >= input.count else { return false }
+        if input.isEmpty { return true }
+        guard let context = decryptContext else { return false }
+        return lock.withLock { _ -> Bool in
+            var written: Int32 = 0
+            guard
+                EVP_CipherUpdate(
+                    context, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &written,
+                    input.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(input.count)) == 1,
+                Int(written) == input.count
+            else { return false }
+            Self.xor16(output.baseAddress!, iv.baseAddress!)
+            for offset in stride(from: 16, to: input.count, by: 16) {
+                Self.xor16(output.baseAddress! + offset, input.baseAddress! + offset - 16)
+            }
+            return true
+        }
+    }
+
+    /// `block[0..<16] ^= other[0..<16]`, as two 64-bit words (alignment-free loads).
+    private static func xor16(_ block: UnsafeMutableRawPointer, _ other: UnsafeRawPointer) {
+        for word in 0..<2 {
+            let offset = word * 8
+            let value =
+                block.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                ^ other.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            block.storeBytes(of: value, toByteOffset: offset, as: UInt64.self)
         }
     }
 }

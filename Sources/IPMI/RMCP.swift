@@ -189,31 +189,73 @@ public struct RMCPPlusPacket: Hashable, Sendable {
     static func decodeInPlace(
         _ datagram: [UInt8], authCodeLength: Int
     ) throws(IPMIError) -> (packet: RMCPPlusPacket, authenticated: Range<Int>) {
-        var reader = ByteReader(datagram, what: "RMCP+ packet")
-        let rmcp = try RMCPHeader.decode(from: &reader)
-        guard rmcp.messageClass == RMCPHeader.classIPMI else { throw .malformed("not an IPMI RMCP class") }
-        let authType = try reader.readByte()
-        guard authType == AuthType.rmcpPlus else { throw .malformed("not an RMCP+ packet") }
-        let typeByte = try reader.readByte()
-        let payloadType = PayloadType(rawValue: typeByte)
-        guard payloadType != .oemExplicit else { throw .malformed("OEM explicit payloads are not supported") }
-        let sessionID = try reader.readUInt32LE()
-        let sequence = try reader.readUInt32LE()
-        let length = Int(try reader.readUInt16LE())
-        let payload = try reader.readBytes(length)
-        var packet = RMCPPlusPacket(
-            payloadType: payloadType, isEncrypted: typeByte & 0x80 != 0, isAuthenticated: typeByte & 0x40 != 0,
-            sessionID: sessionID, sequenceNumber: sequence, payload: payload)
-        guard packet.isAuthenticated else { return (packet, 0..<0) }
-        let trailer = reader.readRest()
-        guard authCodeLength >= 0, trailer.count >= 2 + authCodeLength else {
+        let parsed = datagram.withUnsafeBytes { bytes in
+            Result { () throws(IPMIError) in try RMCPPlusLayout(bytes, authCodeLength: authCodeLength) }
+        }
+        let layout = try parsed.get()
+        let packet = RMCPPlusPacket(
+            payloadType: layout.payloadType, isEncrypted: layout.isEncrypted, isAuthenticated: layout.isAuthenticated,
+            sessionID: layout.sessionID, sequenceNumber: layout.sequenceNumber,
+            payload: Array(datagram[layout.payload]),
+            authCode: Array(datagram[layout.authCode]))
+        return (packet, layout.authenticated)
+    }
+}
+
+/// Where the parts of an RMCP+ session packet lie in its datagram (IPMI v2.0 section 13.6, table 13-8; see
+/// ``RMCPPlusPacket``), found without copying any of them: opening a session packet reads the payload and
+/// AuthCode in place.
+struct RMCPPlusLayout: Sendable {
+    /// Payload type with the encrypted (bit 7) and authenticated (bit 6) flags.
+    var typeByte: UInt8
+    var sessionID: UInt32
+    var sequenceNumber: UInt32
+    var payload: Range<Int>
+    /// The AuthCode; empty when the packet is not authenticated.
+    var authCode: Range<Int>
+    /// The bytes the AuthCode covers, auth type through next header; empty when not authenticated.
+    var authenticated: Range<Int>
+
+    var payloadType: PayloadType { PayloadType(rawValue: typeByte) }
+    var isEncrypted: Bool { typeByte & 0x80 != 0 }
+    var isAuthenticated: Bool { typeByte & 0x40 != 0 }
+
+    /// Parses the headers and, when the authenticated bit is set, the session trailer: integrity pad (at most 3
+    /// bytes, section 13.28.4), pad length, next header 0x07, then `authCodeLength` bytes of AuthCode. Bytes after
+    /// the payload of an unauthenticated packet are ignored.
+    init(_ bytes: UnsafeRawBufferPointer, authCodeLength: Int) throws(IPMIError) {
+        let tooShort = IPMIError.malformed("RMCP+ packet too short")
+        guard bytes.count >= RMCPHeader.encodedLength else { throw tooShort }
+        guard bytes[0] == RMCPHeader.version else { throw .malformed("RMCP version 0x" + hex2(bytes[0])) }
+        guard bytes[3] & 0x1F == RMCPHeader.classIPMI else { throw .malformed("not an IPMI RMCP class") }
+        guard bytes.count > 4 else { throw tooShort }
+        guard bytes[4] == AuthType.rmcpPlus else { throw .malformed("not an RMCP+ packet") }
+        guard bytes.count > 5 else { throw tooShort }
+        typeByte = bytes[5]
+        guard PayloadType(rawValue: typeByte) != .oemExplicit else {
+            throw .malformed("OEM explicit payloads are not supported")
+        }
+        guard bytes.count >= RMCPPlusPacket.payloadOffset else { throw tooShort }
+        sessionID = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 6, as: UInt32.self))
+        sequenceNumber = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt32.self))
+        let length = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 14, as: UInt16.self)))
+        let payloadEnd = RMCPPlusPacket.payloadOffset + length
+        guard payloadEnd <= bytes.count else { throw tooShort }
+        payload = RMCPPlusPacket.payloadOffset..<payloadEnd
+        authCode = bytes.count..<bytes.count
+        authenticated = 0..<0
+        guard typeByte & 0x40 != 0 else { return }
+        let trailerCount = bytes.count - payloadEnd
+        guard authCodeLength >= 0, trailerCount >= 2 + authCodeLength else {
             throw .malformed("session trailer too short")
         }
-        let padCount = trailer.count - 2 - authCodeLength
-        guard padCount <= 3, Int(trailer[padCount]) == padCount, trailer[padCount + 1] == nextHeader else {
+        let padCount = trailerCount - 2 - authCodeLength
+        guard padCount <= 3, Int(bytes[payloadEnd + padCount]) == padCount,
+            bytes[payloadEnd + padCount + 1] == RMCPPlusPacket.nextHeader
+        else {
             throw .malformed("bad integrity pad or next header")
         }
-        packet.authCode = Array(trailer[(padCount + 2)...])
-        return (packet, RMCPHeader.encodedLength..<(datagram.count - authCodeLength))
+        authCode = (bytes.count - authCodeLength)..<bytes.count
+        authenticated = RMCPHeader.encodedLength..<(bytes.count - authCodeLength)
     }
 }

@@ -37,12 +37,6 @@ public struct SessionStateMachine: Sendable {
         case failed
     }
 
-    private struct Outstanding: Sendable {
-        var netFn: NetFn
-        var command: UInt8
-        var bridged: Bool
-    }
-
     public let configuration: SessionConfiguration
     private let random: any RandomSource
     private var phase: Phase = .idle
@@ -58,7 +52,8 @@ public struct SessionStateMachine: Sendable {
     private var crypto: SessionCrypto?
     private var outboundSequence: UInt32 = 0
     private var inboundWindow = SequenceWindow()
-    private var outstanding: [UInt8: Outstanding] = [:]
+    /// Requests awaiting a response, indexed by their 6-bit rqSeq (a fixed table: no hashing per packet).
+    private var outstanding = OutstandingRequests()
     public private(set) var negotiated: NegotiatedSession?
 
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
@@ -416,9 +411,21 @@ public struct SessionStateMachine: Sendable {
             message = IPMIRequestMessage(
                 netFn: netFn, responderLUN: lun & 0x03, rqSeq: rqSeq, command: command, data: data)
         }
-        let iv = crypto.suite.confidentiality == .aesCBC128 ? random.bytes(16) : []
-        return try crypto.seal(
-            sessionID: managedSessionID, sequenceNumber: nextSequenceNumber(), payload: message.encode(), iv: iv)
+        let sequenceNumber = nextSequenceNumber()
+        // The IV (16 random bytes, drawn only when encrypting) goes from the random source straight to the stack,
+        // the message straight into its place in the packet.
+        let sealed = withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { iv in
+            Result { () throws(IPMIError) in
+                if crypto.suite.confidentiality == .aesCBC128, !random.fill(iv) {
+                    throw .crypto("AES-128 needs a 16-byte IV")
+                }
+                return try crypto.seal(
+                    payloadType: .ipmi, sessionID: managedSessionID, sequenceNumber: sequenceNumber,
+                    payloadCount: message.encodedCount, iv: UnsafeRawBufferPointer(iv),
+                    writePayload: message.encode(into:))
+            }
+        }
+        return try sealed.get()
     }
 
     /// Encodes one request in the established session. Up to 64 requests may be outstanding at once
@@ -472,19 +479,28 @@ public struct SessionStateMachine: Sendable {
         guard readUInt32LE(datagram, at: 6) == configuration.consoleSessionID else {
             return .failure(.wrongSessionID)
         }
-        let packet: RMCPPlusPacket
+        let opened: Result<(IPMIResponseMessage, RMCPPlusLayout), DropReason>
         do {
-            packet = try crypto.open(datagram)
+            // The response is decoded from the plaintext in place; only its data bytes become an array.
+            opened = try crypto.open(datagram) { layout, payload in
+                guard layout.payloadType == .ipmi else { return .failure(.unexpectedPayload) }
+                guard let message = try? IPMIResponseMessage.decode(bytes: payload), message.isResponse else {
+                    return .failure(.malformed)
+                }
+                return .success((message, layout))
+            }
         } catch {
             return .failure(error)
         }
-        guard packet.payloadType == .ipmi else { return .failure(.unexpectedPayload) }
-        guard let message = try? IPMIResponseMessage.decode(packet.payload), message.isResponse else {
-            return .failure(.malformed)
+        let message: IPMIResponseMessage
+        let layout: RMCPPlusLayout
+        switch opened {
+        case .failure(let reason): return .failure(reason)
+        case .success(let decoded): (message, layout) = decoded
         }
         // Only authenticated packets have sequence numbers an attacker cannot rewrite; unauthenticated
         // ones are matched by rqSeq alone (many BMCs send sequence 0 there).
-        if packet.isAuthenticated, !inboundWindow.accept(packet.sequenceNumber) { return .failure(.replayed) }
+        if layout.isAuthenticated, !inboundWindow.accept(layout.sequenceNumber) { return .failure(.replayed) }
         return .success(message)
     }
 
@@ -520,6 +536,13 @@ public struct SessionStateMachine: Sendable {
     }
 }
 
+/// A request awaiting its response: what the response must match.
+private struct Outstanding: Sendable {
+    var netFn: NetFn
+    var command: UInt8
+    var bridged: Bool
+}
+
 /// Replay protection for authenticated inbound packets (IPMI v2.0 section 6.12.13 asks for a sliding window
 /// of accepted sequence numbers): a number is accepted once, if it is newer than the newest seen or at most
 /// 63 behind it.
@@ -542,5 +565,23 @@ struct SequenceWindow: Sendable {
         guard seen & bit == 0 else { return false }
         seen |= bit
         return true
+    }
+}
+
+/// The outstanding requests of a session by rqSeq: rqSeq is 6 bits (IPMI v2.0 section 13.8, table 13-4), so 64
+/// slots cover every value. A larger number (only ``SessionStateMachine/cancel(rqSeq:)`` can pass one) is never
+/// outstanding.
+private struct OutstandingRequests: Sendable {
+    private var slots = [Outstanding?](repeating: nil, count: 64)
+    private(set) var count = 0
+
+    subscript(rqSeq: UInt8) -> Outstanding? {
+        get { rqSeq < 64 ? slots[Int(rqSeq)] : nil }
+        set {
+            guard rqSeq < 64 else { return }
+            let index = Int(rqSeq)
+            count += (newValue == nil ? 0 : 1) - (slots[index] == nil ? 0 : 1)
+            slots[index] = newValue
+        }
     }
 }
