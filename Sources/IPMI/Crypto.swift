@@ -147,9 +147,12 @@ extension RandomSource {
 /// also asks the kernel for the process ID (OpenSSL's fork check), a system call per packet otherwise. Every byte
 /// is handed out once.
 public struct OpenSSLRandom: RandomSource {
+    /// The process-wide pool, held here so that a draw does not look the global up (`swift_once` on Linux).
+    private let pool = RandomPool.shared
+
     public init() {}
     public func bytes(_ count: Int) -> [UInt8] {
-        count <= RandomPool.largestPooledDraw ? RandomPool.shared.take(count) : Crypto.randomBytes(count)
+        count <= RandomPool.largestPooledDraw ? pool.take(count) : Crypto.randomBytes(count)
     }
 
     public func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
@@ -157,14 +160,14 @@ public struct OpenSSLRandom: RandomSource {
             buffer.copyBytes(from: Crypto.randomBytes(buffer.count))
             return true
         }
-        RandomPool.shared.take(into: buffer)
+        pool.take(into: buffer)
         return true
     }
 }
 
 private final class RandomPool: Sendable {
     static let shared = RandomPool()
-    static let largestPooledDraw = 64
+    static var largestPooledDraw: Int { 64 }
     private static let refillSize = 4096
 
     private struct State {

@@ -139,12 +139,15 @@ public struct IPMIResponseMessage: Hashable, Sendable {
     static func decode(bytes: UnsafeRawBufferPointer) throws(IPMIError) -> IPMIResponseMessage {
         guard bytes.count >= 8 else { throw .malformed("IPMI response shorter than 8 bytes") }
         guard ipmiChecksum(bytes[0..<2]) == bytes[2] else { throw .malformed("IPMI header checksum mismatch") }
-        guard ipmiChecksum(bytes[3..<(bytes.count - 1)]) == bytes[bytes.count - 1] else {
+        // Rebased buffers rather than slices: they iterate and copy as plain memory.
+        guard ipmiChecksum(UnsafeRawBufferPointer(rebasing: bytes[3..<(bytes.count - 1)])) == bytes[bytes.count - 1]
+        else {
             throw .malformed("IPMI data checksum mismatch")
         }
         return IPMIResponseMessage(
             requesterAddress: bytes[0], netFnCode: bytes[1] >> 2, requesterLUN: bytes[1] & 0x03,
             responderAddress: bytes[3], rqSeq: bytes[4] >> 2, responderLUN: bytes[4] & 0x03, command: bytes[5],
-            completionCode: CompletionCode(rawValue: bytes[6]), data: Array(bytes[7..<(bytes.count - 1)]))
+            completionCode: CompletionCode(rawValue: bytes[6]),
+            data: Array(UnsafeRawBufferPointer(rebasing: bytes[7..<(bytes.count - 1)])))
     }
 }

@@ -18,7 +18,8 @@ final class KeyedCrypto: @unchecked Sendable {
     private let lock = Mutex(())
 
     /// Room for any digest OpenSSL produces (`EVP_MAX_MD_SIZE`): the size of an HMAC output buffer.
-    static let digestCapacity = Int(EVP_MAX_MD_SIZE)
+    /// A computed constant rather than a stored static: on Linux every read of a global goes through `swift_once`.
+    static var digestCapacity: Int { Int(EVP_MAX_MD_SIZE) }
 
     var hasAES: Bool { encryptContext != nil && decryptContext != nil }
 

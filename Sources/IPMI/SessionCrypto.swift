@@ -7,19 +7,35 @@
 /// ``decryptAES(key:payload:)``) are the reference the in-place path is tested against.
 public struct SessionCrypto: Sendable {
     public var suite: CipherSuite
-    var keys: SessionKeys
-    /// The user's password zero-padded to 20 bytes: the MD5-128 integrity algorithm hashes it directly.
-    var paddedPassword: [UInt8]
-    /// HMAC and AES contexts keyed once for the session.
-    private let keyed: KeyedCrypto
+    /// Keys, padded password and keyed contexts behind one reference: the state machine copies its
+    /// `SessionCrypto` for every packet, which then costs one retain instead of one per array.
+    private let secrets: Secrets
+
+    private final class Secrets: Sendable {
+        let keys: SessionKeys
+        /// The user's password zero-padded to 20 bytes: the MD5-128 integrity algorithm hashes it directly.
+        let paddedPassword: [UInt8]
+        /// HMAC and AES contexts keyed once for the session.
+        let keyed: KeyedCrypto
+
+        init(keys: SessionKeys, paddedPassword: [UInt8], keyed: KeyedCrypto) {
+            self.keys = keys
+            self.paddedPassword = paddedPassword
+            self.keyed = keyed
+        }
+    }
+
+    var keys: SessionKeys { secrets.keys }
+    var paddedPassword: [UInt8] { secrets.paddedPassword }
+    private var keyed: KeyedCrypto { secrets.keyed }
 
     public init(suite: CipherSuite, keys: SessionKeys, password: [UInt8]) {
         self.suite = suite
-        self.keys = keys
-        self.paddedPassword = Self.padded(password, to: 20)
-        self.keyed = KeyedCrypto(
-            hmac: suite.integrity.hmacHash, k1: keys.k1,
-            aesKey: suite.confidentiality == .aesCBC128 ? keys.aesKey : nil)
+        self.secrets = Secrets(
+            keys: keys, paddedPassword: Self.padded(password, to: 20),
+            keyed: KeyedCrypto(
+                hmac: suite.integrity.hmacHash, k1: keys.k1,
+                aesKey: suite.confidentiality == .aesCBC128 ? keys.aesKey : nil))
     }
 
     static func padded(_ bytes: [UInt8], to length: Int) -> [UInt8] {
@@ -181,9 +197,10 @@ public struct SessionCrypto: Sendable {
         // and next header (2).
         let integrityPad = authenticated ? (4 - (bodyCount + 14) % 4) % 4 : 0
         let capacity = header + bodyCount + (authenticated ? integrityPad + 2 + suite.integrity.authCodeLength : 0)
-        var encryptionFailed = false
-        let packet = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
+        // Built in a temporary buffer, then copied into the array once: `init(unsafeUninitializedCapacity:)` and
+        // `init(repeating:count:)` run unspecialised in the standard library and look the array's generic metadata
+        // up on every call, which costs more than copying a packet; `Array(_:)` of a buffer is specialised here.
+        let packet = withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { raw -> [UInt8]? in
             raw[0] = RMCPHeader.version
             raw[1] = 0x00
             raw[2] = RMCPHeader.noAckSequence
@@ -205,14 +222,10 @@ public struct SessionCrypto: Sendable {
                     keyed.aesEncryptCBC(
                         iv: UnsafeRawBufferPointer(rebasing: raw[header..<payloadStart]),
                         inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[plaintext]))
-                else {
-                    encryptionFailed = true
-                    count = 0
-                    return
-                }
+                else { return nil }
             }
-            count = header + bodyCount
-            guard authenticated else { return }
+            var count = header + bodyCount
+            guard authenticated else { return Array(UnsafeRawBufferPointer(rebasing: raw[..<count])) }
             for index in count..<(count + integrityPad) { raw[index] = 0xFF }
             raw[count + integrityPad] = UInt8(integrityPad)
             raw[count + integrityPad + 1] = RMCPPlusPacket.nextHeader
@@ -225,8 +238,10 @@ public struct SessionCrypto: Sendable {
                     .copyMemory(from: UnsafeRawBufferPointer(rebasing: code[..<length]))
                 return length
             }
+            // Shorter than `capacity` only if a one-shot AuthCode fallback failed and gave fewer bytes.
+            return Array(UnsafeRawBufferPointer(rebasing: raw[..<count]))
         }
-        guard !encryptionFailed else { throw .crypto("AES-128-CBC operation failed") }
+        guard let packet else { throw .crypto("AES-128-CBC operation failed") }
         return packet
     }
 

@@ -422,7 +422,7 @@ public struct SessionStateMachine: Sendable {
                 return try crypto.seal(
                     payloadType: .ipmi, sessionID: managedSessionID, sequenceNumber: sequenceNumber,
                     payloadCount: message.encodedCount, iv: UnsafeRawBufferPointer(iv),
-                    writePayload: message.encode(into:))
+                    writePayload: { message.encode(into: $0) })
             }
         }
         return try sealed.get()
