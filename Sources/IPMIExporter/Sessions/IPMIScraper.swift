@@ -99,7 +99,6 @@ public struct IPMIScraper: Scraper {
             metrics?.error(reason: "configuration")
             results = ([], down)
         }
-        await cache.syncStatistics()
         return Self.answer(results.families, up: results.up, since: start)
     }
 
@@ -161,12 +160,16 @@ public struct IPMIScraper: Scraper {
             case .success(let collected):
                 families += collected
                 up.append((name, true))
+                entry.recordOutcome(of: name, failure: nil)
             case .failure(let error) where error is CancellationError:
                 // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
                 up.append((name, false))
             case .failure(let error):
                 metrics?.error(reason: Self.reason(error))
-                logger.warning("collector failed", metadata: ["collector": "\(name)", "error": "\(error)"])
+                // A BMC without DCMI fails the same way on every scrape: say so once, and again when it changes.
+                let message = "\(error)"
+                let level: Logger.Level = entry.recordOutcome(of: name, failure: message) ? .warning : .debug
+                logger.log(level: level, "collector failed", metadata: ["collector": "\(name)", "error": "\(message)"])
                 up.append((name, false))
             case nil:
                 up.append((name, false))

@@ -45,6 +45,8 @@ public actor SessionCache {
         /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
         /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
         private let lastHeard = Mutex(ContinuousClock.now)
+        /// The last failure of each collector on this target, until it succeeds again.
+        private let failures = Mutex<[CollectorName: String]>([:])
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -57,6 +59,20 @@ public actor SessionCache {
             keptAlive()
         }
         func keptAlive() { lastHeard.withLock { $0 = .now } }
+
+        /// Records how a collector ended (`failure` nil for success); true when a failure differs from the
+        /// collector's previous outcome, which is when it is worth a warning.
+        @discardableResult
+        func recordOutcome(of collector: CollectorName, failure: String?) -> Bool {
+            failures.withLock { failures in
+                if failure == nil {
+                    if failures[collector] != nil { failures[collector] = nil }
+                    return false
+                }
+                defer { failures[collector] = failure }
+                return failures[collector] != failure
+            }
+        }
 
         /// The cold start in progress, or a new one made by `make`.
         func coldStart(_ make: () -> ColdStartJob) -> ColdStartJob {
@@ -83,7 +99,8 @@ public actor SessionCache {
     private let metrics: ExporterMetrics?
     private let logger: Logger
     private var entries: [Key: Entry] = [:]
-    private var syncedStatistics = TransportStatistics.Snapshot()
+    /// The transport's counters as last copied into the metrics.
+    private nonisolated let syncedStatistics = Mutex(TransportStatistics.Snapshot())
 
     public init(transport: IPMITransport, settings: Settings = Settings(), metrics: ExporterMetrics?, logger: Logger) {
         self.transport = transport
@@ -91,6 +108,8 @@ public actor SessionCache {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
+        // Packet counters are copied in when the metrics are read, not after every scrape.
+        metrics?.addRefresher { [weak self] in self?.syncStatistics() }
     }
 
     public var count: Int { entries.count }
@@ -160,11 +179,13 @@ public actor SessionCache {
     }
 
     /// Copies the transport's packet counters into the exporter's self-metrics.
-    func syncStatistics() {
+    nonisolated func syncStatistics() {
         guard let metrics else { return }
-        let now = transport.statistics.snapshot
-        let before = syncedStatistics
-        syncedStatistics = now
+        let (now, before) = syncedStatistics.withLock { synced in
+            let now = transport.statistics.snapshot
+            defer { synced = now }
+            return (now, synced)
+        }
         metrics.packetSent(count: Int(now.packetsSent - before.packetsSent))
         metrics.packetReceived(count: Int(now.packetsReceived - before.packetsReceived))
         metrics.packetRetransmitted(count: Int(now.retransmissions - before.retransmissions))
