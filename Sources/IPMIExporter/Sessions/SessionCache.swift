@@ -13,7 +13,7 @@ public actor SessionCache {
     public struct Settings: Sendable {
         /// Sessions nobody used for this long are closed politely.
         public var idleTimeout: Duration = .seconds(600)
-        /// Sessions idle for this long get a Get Device ID so the BMC does not expire them.
+        /// Sessions idle for this long get a Get Device ID so the BMC does not expire them; zero: never.
         public var keepaliveInterval: Duration = .seconds(20)
         /// Cold starts (handshake and SDR download) running at once over all targets; see ``ColdStartQueue``.
         public var maxConcurrentColdStarts = ExporterSettings.defaultMaxConcurrentColdStarts
@@ -207,7 +207,9 @@ public actor SessionCache {
                     metrics?.sessionClosed()
                 }
                 logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
-            } else if entry.silent >= settings.keepaliveInterval, await entry.client.isConnected {
+            } else if settings.keepaliveInterval > .zero, entry.silent >= settings.keepaliveInterval,
+                await entry.client.isConnected
+            {
                 let ok: Bool
                 do {
                     let deadline = ContinuousClock.now + .seconds(3)
