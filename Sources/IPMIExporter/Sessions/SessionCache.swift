@@ -195,41 +195,59 @@ public actor SessionCache {
         }
     }
 
+    /// Keep-alives in flight at once during a janitor pass.
+    static let concurrentKeepalives = 64
+
     /// One janitor pass: keep-alives for idle sessions, polite close for abandoned ones.
     public func maintain() async {
+        var abandoned: [Entry] = []
+        var silent: [Entry] = []
         for (key, entry) in entries {
-            let idle = entry.idle
-            if idle >= settings.idleTimeout {
+            if entry.idle >= settings.idleTimeout {
                 entries[key] = nil
-                entry.cancelColdStart()
-                if await entry.client.isConnected {
-                    await entry.client.close()
-                    metrics?.sessionClosed()
-                }
-                logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
-            } else if settings.keepaliveInterval > .zero, entry.silent >= settings.keepaliveInterval,
-                await entry.client.isConnected
-            {
-                let ok: Bool
-                do {
-                    let deadline = ContinuousClock.now + .seconds(3)
-                    _ = try await IPMIDeadline.$current.withValue(deadline) {
-                        try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
-                    }
-                    ok = true
-                    entry.keptAlive()
-                } catch {
-                    ok = false
-                }
-                if !ok {
-                    // The BMC has forgotten the session; the next scrape opens a new one.
-                    await entry.client.reset()
-                    metrics?.sessionClosed()
-                    logger.debug("keep-alive failed, session dropped", metadata: ["target": "\(entry.target)"])
+                abandoned.append(entry)
+            } else if settings.keepaliveInterval > .zero, entry.silent >= settings.keepaliveInterval {
+                silent.append(entry)
+            }
+        }
+        for entry in abandoned {
+            entry.cancelColdStart()
+            if await entry.client.isConnected {
+                await entry.client.close()
+                metrics?.sessionClosed()
+            }
+            logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
+        }
+        // Each keep-alive runs on its session's event loop, where the request and its answer are handled anyway:
+        // sent one after another from this actor, each cost two thread switches each way and several times the
+        // request itself.
+        let metrics = self.metrics
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            for (index, entry) in silent.enumerated() {
+                if index >= Self.concurrentKeepalives { await group.next() }
+                group.addTask(executorPreference: entry.client.taskExecutor) {
+                    await Self.keepAlive(entry, metrics: metrics, logger: logger)
                 }
             }
         }
         syncStatistics()
+    }
+
+    /// One Get Device ID on an idle session; a session the BMC has forgotten is dropped, so the next scrape opens a
+    /// new one.
+    private static func keepAlive(_ entry: Entry, metrics: ExporterMetrics?, logger: Logger) async {
+        guard await entry.client.isConnected else { return }
+        do {
+            _ = try await IPMIDeadline.$current.withValue(ContinuousClock.now + .seconds(3)) {
+                try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            }
+            entry.keptAlive()
+        } catch {
+            await entry.client.reset()
+            metrics?.sessionClosed()
+            logger.debug("keep-alive failed, session dropped", metadata: ["target": "\(entry.target)"])
+        }
     }
 
     /// Closes every session (shutdown).
