@@ -2,6 +2,7 @@ import IPMI
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// An IPMI v2.0 / RMCP+ session with one BMC.
 ///
@@ -41,7 +42,11 @@ public actor IPMIClient: IPMIRequester {
     private var machine: SessionStateMachine?
     /// Mirrors `machine?.isEstablished`, which is read for every request: reading a property of the machine held
     /// in this actor copies the whole machine first.
-    private var established = false
+    private var established = false {
+        didSet { connectedFlag.store(established, ordering: .releasing) }
+    }
+    /// `established` for readers on other threads (``isConnected``), so that asking costs no hop to this actor.
+    private nonisolated let connectedFlag = Atomic<Bool>(false)
 
     /// The negotiated cipher suite, privilege and session IDs once connected.
     public private(set) var session: NegotiatedSession?
@@ -141,7 +146,9 @@ public actor IPMIClient: IPMIRequester {
         self.logger = logger
     }
 
-    public var isConnected: Bool { established }
+    /// True from a successful ``connect()`` until the session is closed, reset or lost. Readable from any thread
+    /// without waiting for the client.
+    public nonisolated var isConnected: Bool { connectedFlag.load(ordering: .acquiring) }
 
     // MARK: - Connect
 

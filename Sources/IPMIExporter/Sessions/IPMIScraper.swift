@@ -87,8 +87,12 @@ public struct IPMIScraper: Scraper {
             // One collection at a time per session: a collection abandoned at its deadline may still be resetting
             // or reopening the session when the next one for the target starts; sharing it then fails both.
             if await entry.gate.acquire() {
-                results = await IPMIDeadline.$current.withValue(request.deadline) {
-                    await collect(request, entry: entry, logger: logger)
+                // On the session's event loop for the whole collection: its collectors, their requests and the
+                // answers all run on that one thread, and this task comes back to the caller's once, at the end.
+                results = await withTaskExecutorPreference(entry.client.taskExecutor) {
+                    await IPMIDeadline.$current.withValue(request.deadline) {
+                        await collect(request, entry: entry, logger: logger)
+                    }
                 }
                 entry.gate.release()
             } else {
@@ -107,7 +111,7 @@ public struct IPMIScraper: Scraper {
     ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
         let collectors = request.module.collectors
         var freshSession = false
-        if await !entry.client.isConnected {
+        if !entry.client.isConnected {
             // Normally done in prepare(); here for a session lost since, or a caller that skipped it.
             do {
                 try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)

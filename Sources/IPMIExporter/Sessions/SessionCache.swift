@@ -142,7 +142,7 @@ public actor SessionCache {
     /// True when a scrape of `entry` with `module` needs no cold work: the session is open and, for the `ipmi`
     /// collector, the SDR repository has been read.
     nonisolated func isWarm(_ entry: Entry, module: ModuleConfig) async -> Bool {
-        guard await entry.client.isConnected else { return false }
+        guard entry.client.isConnected else { return false }
         return module.collectors.contains(.ipmi) ? await entry.sdr.isLoaded : true
     }
 
@@ -157,7 +157,7 @@ public actor SessionCache {
         return entry.coldStart {
             ColdStartJob(queue: queue) {
                 let client = entry.client
-                if await !client.isConnected {
+                if !client.isConnected {
                     do {
                         try await IPMIDeadline.$current.withValue(.now + handshakeTimeout) {
                             try await client.connect()
@@ -212,7 +212,7 @@ public actor SessionCache {
         }
         for entry in abandoned {
             entry.cancelColdStart()
-            if await entry.client.isConnected {
+            if entry.client.isConnected {
                 await entry.client.close()
                 metrics?.sessionClosed()
             }
@@ -237,7 +237,7 @@ public actor SessionCache {
     /// One Get Device ID on an idle session; a session the BMC has forgotten is dropped, so the next scrape opens a
     /// new one.
     private static func keepAlive(_ entry: Entry, metrics: ExporterMetrics?, logger: Logger) async {
-        guard await entry.client.isConnected else { return }
+        guard entry.client.isConnected else { return }
         do {
             _ = try await IPMIDeadline.$current.withValue(ContinuousClock.now + .seconds(3)) {
                 try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
@@ -258,7 +258,7 @@ public actor SessionCache {
         await withTaskGroup(of: Void.self) { group in
             for entry in all {
                 group.addTask {
-                    if await entry.client.isConnected {
+                    if entry.client.isConnected {
                         await entry.client.close()
                     }
                 }
