@@ -2,6 +2,7 @@ import IPMI
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// An IPMI v2.0 / RMCP+ session with one BMC.
 ///
@@ -41,7 +42,11 @@ public actor IPMIClient: IPMIRequester {
     private var machine: SessionStateMachine?
     /// Mirrors `machine?.isEstablished`, which is read for every request: reading a property of the machine held
     /// in this actor copies the whole machine first.
-    private var established = false
+    private var established = false {
+        didSet { connectedFlag.store(established, ordering: .releasing) }
+    }
+    /// `established` for readers on other threads (``isConnected``), so that asking costs no hop to this actor.
+    private nonisolated let connectedFlag = Atomic<Bool>(false)
 
     /// The negotiated cipher suite, privilege and session IDs once connected.
     public private(set) var session: NegotiatedSession?
@@ -58,8 +63,9 @@ public actor IPMIClient: IPMIRequester {
     // response, its final timeout, a cancellation or the end of the session completes it.
     private var nextToken = 0
     private var pending: [Int: PendingRequest] = [:]
-    private var queued: [Int] = []
-    private var bySequence: [UInt8: Int] = [:]
+    private var queued = CircularBuffer<Int>()
+    /// The token of the request on the wire under each rqSeq (6 bits, IPMI v2.0 §13.8), 0 for none.
+    private var bySequence = [Int](repeating: 0, count: 64)
     private var onWire = 0
     private var startingQueued = false
     /// True while an answer read from the socket is handled: requests it lets onto the wire are flushed by the
@@ -72,16 +78,28 @@ public actor IPMIClient: IPMIRequester {
     private var closeWait: (continuation: CheckedContinuation<Void, Never>, timer: Scheduled<Void>)?
     private let closeSessionCommand: UInt8 = 0x3C
 
-    private struct PendingRequest {
-        var request: IPMIRequest
-        var deadline: ContinuousClock.Instant?
-        var start: ContinuousClock.Instant
+    /// A class, so that the several updates a request goes through change it in place instead of copying it out of
+    /// `pending` and back.
+    private final class PendingRequest {
+        let request: IPMIRequest
+        let deadline: ContinuousClock.Instant?
+        let start: ContinuousClock.Instant
         var attempts = 0
         var rqSeq: UInt8?
         var isOnWire = false
         /// When the attempt on the wire times out; nil when none is.
         var attemptDeadline: NIODeadline?
-        var completion: (Result<IPMIResponse, any Error>) -> Void
+        let completion: (Result<IPMIResponse, any Error>) -> Void
+
+        init(
+            request: IPMIRequest, deadline: ContinuousClock.Instant?, start: ContinuousClock.Instant,
+            completion: @escaping (Result<IPMIResponse, any Error>) -> Void
+        ) {
+            self.request = request
+            self.deadline = deadline
+            self.start = start
+            self.completion = completion
+        }
     }
 
     /// Creates a client. Credentials are checked here (user name ≤ 16 bytes, password ≤ 20 bytes,
@@ -128,7 +146,9 @@ public actor IPMIClient: IPMIRequester {
         self.logger = logger
     }
 
-    public var isConnected: Bool { established }
+    /// True from a successful ``connect()`` until the session is closed, reset or lost. Readable from any thread
+    /// without waiting for the client.
+    public nonisolated var isConnected: Bool { connectedFlag.load(ordering: .acquiring) }
 
     // MARK: - Connect
 
@@ -351,20 +371,18 @@ public actor IPMIClient: IPMIRequester {
         startingQueued = true
         defer { startingQueued = false }
         var sent = 0
-        while onWire < window.width, let token = queued.first {
-            queued.removeFirst()
-            guard pending[token] != nil else { continue }
-            pending[token]!.isOnWire = true
+        while onWire < window.width, let token = queued.popFirst() {
+            guard let entry = pending[token] else { continue }
+            entry.isOnWire = true
             onWire += 1
-            if transmit(token, flush: false) { sent += 1 }
+            if transmit(token, entry, flush: false) { sent += 1 }
         }
         if sent > 0, !delivering { transport?.flush(lane: lane) }
     }
 
     /// Sends (or sends again) one request and arms its timer; false when it completed with an error instead.
     @discardableResult
-    private func transmit(_ token: Int, flush: Bool = true) -> Bool {
-        guard var entry = pending[token] else { return false }
+    private func transmit(_ token: Int, _ entry: PendingRequest, flush: Bool = true) -> Bool {
         guard let transport, let peer, established else {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
             return false
@@ -389,11 +407,10 @@ public actor IPMIClient: IPMIRequester {
             return false
         }
         entry.rqSeq = encoded.rqSeq
-        bySequence[encoded.rqSeq] = token
+        bySequence[Int(encoded.rqSeq & 0x3F)] = token
         if entry.attempts > 0 { transport.statistics.retransmitted() }
         let attemptDeadline = NIODeadline.now() + TimeAmount(timeout)
         entry.attemptDeadline = attemptDeadline
-        pending[token] = entry
         armSweep(for: attemptDeadline)
         transport.send(encoded.packet, to: peer, lane: lane, flush: flush)
         return true
@@ -422,13 +439,12 @@ public actor IPMIClient: IPMIRequester {
     }
 
     private func requestTimedOut(_ token: Int) {
-        guard var entry = pending[token], let rqSeq = entry.rqSeq else { return }
+        guard let entry = pending[token], let rqSeq = entry.rqSeq else { return }
         machine?.cancel(rqSeq: rqSeq)
-        bySequence[rqSeq] = nil
+        bySequence[Int(rqSeq & 0x3F)] = 0
         entry.rqSeq = nil
         entry.attemptDeadline = nil
         entry.attempts += 1
-        pending[token] = entry
         window.timedOut()
         if entry.attempts > options.retries {
             return complete(token, with: .failure(timeoutError(entry)))
@@ -436,11 +452,11 @@ public actor IPMIClient: IPMIRequester {
         logger.debug("retransmitting", metadata: ["request": "\(describe(entry.request.netFn, entry.request.command))"])
         if onWire > window.width {
             // The window just narrowed: this request waits for a free slot like a new one, ahead of them.
-            pending[token]!.isOnWire = false
+            entry.isOnWire = false
             onWire -= 1
-            queued.insert(token, at: 0)
+            queued.prepend(token)
         } else {
-            transmit(token)
+            transmit(token, entry)
         }
     }
 
@@ -448,7 +464,7 @@ public actor IPMIClient: IPMIRequester {
     private func complete(_ token: Int, with result: Result<IPMIResponse, any Error>) {
         guard let entry = pending.removeValue(forKey: token) else { return }
         if let rqSeq = entry.rqSeq {
-            bySequence[rqSeq] = nil
+            bySequence[Int(rqSeq & 0x3F)] = 0
             if case .failure = result { machine?.cancel(rqSeq: rqSeq) }
         }
         if entry.isOnWire { onWire -= 1 }
@@ -495,7 +511,8 @@ public actor IPMIClient: IPMIRequester {
                 wait.continuation.resume()
                 return
             }
-            guard let token = bySequence[rqSeq], let entry = pending[token],
+            let token = bySequence[Int(rqSeq & 0x3F)]
+            guard token != 0, let entry = pending[token],
                 entry.request.netFn == netFn, entry.request.command == command
             else {
                 transport?.statistics.dropped(.late)

@@ -19,6 +19,28 @@ public enum TextFormat {
         return out
     }
 
+    /// Appends `value` escaped as ``escapeLabelValue(_:)`` does, as UTF-8, copying runs without escapes whole.
+    static func appendEscapedLabelValue(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { bytes in
+            var runStart = 0
+            for index in bytes.indices {
+                let escaped: (UInt8, UInt8)
+                switch bytes[index] {
+                case 0x5C: escaped = (0x5C, 0x5C)  // \ → \\
+                case 0x22: escaped = (0x5C, 0x22)  // " → \"
+                case 0x0A: escaped = (0x5C, UInt8(ascii: "n"))
+                default: continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.append(escaped.0)
+                out.append(escaped.1)
+                runStart = index + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        }
+    }
+
     /// A HELP text with `\` and line feed escaped (quotes stay as they are in HELP lines).
     public static func escapeHelp(_ help: String) -> String {
         guard help.utf8.contains(where: { $0 == 0x5C || $0 == 0x0A }) else { return help }

@@ -4,15 +4,21 @@
 public enum MetricNames {
     /// Whether `name` is a valid metric name as it stands.
     public static func isValidMetricName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, isNameStart(first, allowColon: true) else { return false }
-        return name.utf8.allSatisfy { isNameContinuation($0, allowColon: true) }
+        var name = name
+        return name.withUTF8 { bytes in
+            guard let first = bytes.first, isNameStart(first, allowColon: true) else { return false }
+            return bytes.allSatisfy { isNameContinuation($0, allowColon: true) }
+        }
     }
 
     /// Whether `name` is a valid, non-reserved label name as it stands.
     public static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, isNameStart(first, allowColon: false) else { return false }
-        guard !name.hasPrefix("__") else { return false }
-        return name.utf8.allSatisfy { isNameContinuation($0, allowColon: false) }
+        var name = name
+        return name.withUTF8 { bytes in
+            guard let first = bytes.first, isNameStart(first, allowColon: false) else { return false }
+            if bytes.count > 1, first == UInt8(ascii: "_"), bytes[1] == UInt8(ascii: "_") { return false }
+            return bytes.allSatisfy { isNameContinuation($0, allowColon: false) }
+        }
     }
 
     /// A valid metric name made from `name`: every byte that may not appear becomes `_`, and a leading digit

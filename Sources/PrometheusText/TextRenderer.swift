@@ -82,12 +82,15 @@ public enum PrometheusText {
             }
         }
 
-        var text = ""
+        // Built as UTF-8 bytes and turned into a String once: appending to a String piece by piece costs a
+        // capacity and ASCII-flag update per piece, several times the copying itself.
+        var text: [UInt8] = []
+        text.reserveCapacity(merged.reduce(0) { $0 + $1.byteCount + 128 })
         // A family without samples says nothing; like the Go client library, leave it out.
         for family in merged where !family.isEmpty {
             family.write(into: &text)
         }
-        return Rendering(text: text, issues: issues)
+        return Rendering(text: String(decoding: text, as: UTF8.self), issues: issues)
     }
 }
 
@@ -96,9 +99,14 @@ private struct MergedFamily {
     let name: String
     let help: String
     let type: MetricType
-    /// The sample lines, already rendered.
-    private(set) var body = ""
-    private var seenSeries: Set<String> = []
+    /// The sample lines, already rendered as UTF-8.
+    private var body: [UInt8] = []
+    /// Where each written series (name and labels) is in `body`, and the first one by a hash of its bytes: a
+    /// repeated series is found by comparing bytes, without building a String per sample.
+    private var series: [Range<Int>] = []
+    private var seriesByHash: [UInt64: Int] = [:]
+    /// Label names of the sample being written, kept to reuse its storage.
+    private var seenNames: [String] = []
 
     init(name: String, help: String, type: MetricType) {
         self.name = name
@@ -107,27 +115,59 @@ private struct MergedFamily {
     }
 
     var isEmpty: Bool { body.isEmpty }
+    var byteCount: Int { body.count }
 
     mutating func append(_ samples: [Sample], issues: inout [RenderIssue]) {
+        body.reserveCapacity(body.count + samples.count * (name.utf8.count + 48))
         for sample in samples {
-            var series = name
-            series += sanitizedSuffix(sample.nameSuffix)
-            appendLabels(sample.labels, to: &series, issues: &issues)
-            guard seenSeries.insert(series).inserted else {
-                issues.append(RenderIssue(kind: .duplicateSample, metric: name, detail: "\(series) repeated"))
+            let start = body.count
+            body.append(contentsOf: name.utf8)
+            body.append(contentsOf: sanitizedSuffix(sample.nameSuffix).utf8)
+            appendLabels(sample.labels, issues: &issues)
+            let written = start..<body.count
+            let hash = Self.fnv1a(body[written])
+            if let earlier = seriesByHash[hash], isRepeat(written, firstWithSameHash: earlier) {
+                let text = String(decoding: body[written], as: UTF8.self)
+                body.removeSubrange(written)
+                issues.append(RenderIssue(kind: .duplicateSample, metric: name, detail: "\(text) repeated"))
                 continue
             }
-            body += series
-            body += " "
-            body += TextFormat.formatValue(sample.value)
-            body += "\n"
+            if seriesByHash[hash] == nil { seriesByHash[hash] = series.count }
+            series.append(written)
+            body.append(UInt8(ascii: " "))
+            body.append(contentsOf: TextFormat.formatValue(sample.value).utf8)
+            body.append(UInt8(ascii: "\n"))
         }
     }
 
-    func write(into text: inout String) {
-        text += "# HELP \(name) \(TextFormat.escapeHelp(help))\n"
-        text += "# TYPE \(name) \(type.rawValue)\n"
-        text += body
+    func write(into text: inout [UInt8]) {
+        text.append(contentsOf: "# HELP ".utf8)
+        text.append(contentsOf: name.utf8)
+        text.append(UInt8(ascii: " "))
+        text.append(contentsOf: TextFormat.escapeHelp(help).utf8)
+        text.append(contentsOf: "\n# TYPE ".utf8)
+        text.append(contentsOf: name.utf8)
+        text.append(UInt8(ascii: " "))
+        text.append(contentsOf: type.rawValue.utf8)
+        text.append(UInt8(ascii: "\n"))
+        text.append(contentsOf: body)
+    }
+
+    /// Whether the bytes in `written` equal an earlier series. Distinct series with one hash are so rare that
+    /// after the first candidate the rest are simply all compared.
+    private func isRepeat(_ written: Range<Int>, firstWithSameHash first: Int) -> Bool {
+        series[first...].contains { body[$0].elementsEqual(body[written]) }
+    }
+
+    /// FNV-1a, 64 bit: only a bucket key for the repeat check, so it needs to be fast, not strong.
+    private static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.withUnsafeBufferPointer { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            return hash
+        }
     }
 
     private func sanitizedSuffix(_ suffix: String) -> String {
@@ -138,11 +178,10 @@ private struct MergedFamily {
     }
 
     /// Appends `{name="value",…}` for the labels that survive repair; nothing when none does.
-    private func appendLabels(_ labels: [Label], to series: inout String, issues: inout [RenderIssue]) {
+    private mutating func appendLabels(_ labels: [Label], issues: inout [RenderIssue]) {
         guard !labels.isEmpty else { return }
         // Samples carry a handful of labels: a linear search for repeats beats hashing them.
-        var seenNames: [String] = []
-        seenNames.reserveCapacity(labels.count)
+        seenNames.removeAll(keepingCapacity: true)
         for label in labels {
             guard let labelName = MetricNames.sanitizedLabelName(label.name) else {
                 issues.append(
@@ -159,13 +198,13 @@ private struct MergedFamily {
                 issues.append(RenderIssue(kind: .labelDropped, metric: name, detail: "label \(labelName) repeated"))
                 continue
             }
-            series += seenNames.isEmpty ? "{" : ","
+            body.append(seenNames.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
             seenNames.append(labelName)
-            series += labelName
-            series += "=\""
-            series += TextFormat.escapeLabelValue(label.value)
-            series += "\""
+            body.append(contentsOf: labelName.utf8)
+            body.append(contentsOf: "=\"".utf8)
+            TextFormat.appendEscapedLabelValue(label.value, to: &body)
+            body.append(UInt8(ascii: "\""))
         }
-        if !seenNames.isEmpty { series += "}" }
+        if !seenNames.isEmpty { body.append(UInt8(ascii: "}")) }
     }
 }

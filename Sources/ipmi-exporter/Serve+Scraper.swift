@@ -20,6 +20,7 @@ func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logge
     let transport = try await IPMITransport.bindAll(lanes: System.coreCount, logger: transportLogger)
     var settings = SessionCache.Settings()
     settings.idleTimeout = config.settings.sessionIdleTimeout
+    settings.keepaliveInterval = config.settings.sessionKeepaliveInterval
     settings.maxConcurrentColdStarts = config.settings.maxConcurrentColdStarts
     settings.clientOptions.maxOutstandingRequests = config.settings.maxOutstandingRequests
     let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)

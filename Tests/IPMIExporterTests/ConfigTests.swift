@@ -54,6 +54,7 @@ import Testing
               - {target: "[fd00::1]:1623", module: empty}
             exporter:
               session_idle_timeout: 5m
+              session_keepalive_interval: 45s
               max_concurrent_scrapes: 8
               max_concurrent_cold_starts: 3
               max_outstanding_requests: 4
@@ -80,6 +81,7 @@ import Testing
             ])
         #expect(config.targets.map(\.module) == ["default", "empty"])
         #expect(config.settings.sessionIdleTimeout == .seconds(300))
+        #expect(config.settings.sessionKeepaliveInterval == .seconds(45))
         #expect(config.settings.maxConcurrentScrapes == 8)
         #expect(config.settings.maxConcurrentColdStarts == 3)
         #expect(config.settings.maxOutstandingRequests == 4)
@@ -91,6 +93,9 @@ import Testing
         let config = try Self.parse("modules:\n  default:\n    user: u\n")
         #expect(config.modules["default"]?.collectors == [.ipmi, .dcmi, .bmc, .chassis])
         #expect(try Self.parse("").modules.isEmpty)
+        #expect(try Self.parse("").settings.sessionKeepaliveInterval == .seconds(20))
+        #expect(
+            try Self.parse("exporter:\n  session_keepalive_interval: 0s\n").settings.sessionKeepaliveInterval == .zero)
         #expect(try Self.parse("# only a comment\n").modules.isEmpty)
     }
 
@@ -143,6 +148,11 @@ import Testing
         ("modules:\n  default: {}\ntargets:\n  - h1\n", 4, "must be a mapping"),
         ("exporter:\n  max_conections: 3\n", 2, "unknown key \"max_conections\" in exporter"),
         ("exporter:\n  http_idle_timeout: forever\n", 2, "positive duration"),
+        ("exporter:\n  http_idle_timeout: 0s\n", 2, "positive duration"),
+        (
+            "exporter:\n  session_keepalive_interval: often\n", 2,
+            "session_keepalive_interval must be a duration (0s or more)"
+        ),
         ("modules:\n  m:\n    user: a\n  m:\n    user: b\n", 2, "duplicate key \"m\""),
         ("modules:\n  m:\n    user: [unclosed\n", 4, "invalid YAML"),
     ])

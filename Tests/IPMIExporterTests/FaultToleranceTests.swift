@@ -176,6 +176,17 @@ struct FaultToleranceTests {
         await setup.shutdown()
     }
 
+    @Test func aZeroKeepaliveIntervalSendsNoKeepalives() async throws {
+        let setup = try await Setup.make(bmcs: 1, keepaliveInterval: .zero)
+        #expect(Self.allUp(await setup.scrape(0)))
+        let before = setup.transport.statistics.snapshot.packetsSent
+        try await Task.sleep(for: .milliseconds(200))
+        await setup.cache.maintain()
+        #expect(setup.transport.statistics.snapshot.packetsSent == before)
+        #expect(Self.allUp(await setup.scrape(0)))  // the session is still there for the next scrape
+        await setup.shutdown()
+    }
+
     @Test func aCollectionWaitsForTheOneStillUsingTheSessionInsteadOfSharingIt() async throws {
         let setup = try await Setup.make(bmcs: 1)
         #expect(Self.allUp(await setup.scrape(0)))

@@ -28,7 +28,9 @@ struct ScrapeAgainstLabBMCTests {
         let cache: SessionCache
         let scraper: IPMIScraper
 
-        static func make(settings: SessionCache.Settings = SessionCache.Settings()) async throws -> Harness {
+        static func make(
+            settings: SessionCache.Settings = SessionCache.Settings(), logger: Logger = ScrapeAgainstLabBMCTests.logger
+        ) async throws -> Harness {
             let transport = try await IPMITransport.bind()
             let metrics = ExporterMetrics()
             let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
@@ -176,6 +178,27 @@ struct ScrapeAgainstLabBMCTests {
         #expect(ups.filter { $0 == 0 }.count <= 1)
         #expect(ups.last == 1)
         #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_rehandshakes_total") >= 1)
+    }
+
+    @Test func aCollectorThatFailsTheSameWayEveryScrapeWarnsOnce() async throws {
+        // ipmi_sim has no DCMI: the dcmi collector fails with "invalid command" on every scrape.
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
+        let log = CapturedLog()
+        let harness = try await Harness.make(logger: log.logger(level: .debug))
+        defer { Task { await harness.shutdown() } }
+        let module = Self.module(collectors: [.dcmi, .chassis])
+        for _ in 0..<3 {
+            let families = await harness.scrape(bmc, module: module)
+            #expect(Self.value(families, "ipmi_up", ["collector": "dcmi"]) == 0)
+            #expect(Self.value(families, "ipmi_up", ["collector": "chassis"]) == 1)
+        }
+        let failures = log.text.split(separator: "\n").filter { $0.contains("msg=\"collector failed\"") }
+        #expect(failures.count == 3)
+        #expect(failures.filter { $0.contains("level=warn") }.count == 1)
+        #expect(failures.filter { $0.contains("level=debug") }.count == 2)
+        #expect(failures.allSatisfy { $0.contains("collector=dcmi") && $0.contains("0xc1") })
+        // Every failure is still counted.
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_errors_total", ["reason": "completion_code"]) == 3)
     }
 
     @Test func aWrongPasswordReportsDownAndLeaksNoSession() async throws {

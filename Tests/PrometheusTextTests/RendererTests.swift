@@ -116,6 +116,24 @@ import Testing
         #expect(rendering.issues.map(\.kind) == [.labelDropped, .duplicateSample])
     }
 
+    @Test func findsRepeatsAcrossMergedFamiliesAndKeepsEveryDistinctSeries() {
+        // 300 distinct series (values with escapes and non-ASCII text), then the same 300 again in a second
+        // family of the same name: every repeat is dropped and reported, every first one kept in order.
+        let values = (0..<300).map { "Temp \($0) °C \"\\\n" }
+        let first = MetricFamily(
+            name: "t", help: "T.", type: .gauge, samples: values.map { Sample(["name": $0], 1) })
+        var second = first
+        second.samples = values.reversed().map { Sample(["name": $0], 2) }
+        let rendering = PrometheusText.renderReporting([first, second])
+        let lines = rendering.text.split(separator: "\n")
+        #expect(lines.count == 302)
+        #expect(lines[2] == #"t{name="Temp 0 °C \"\\\n"} 1"#)
+        #expect(lines[301] == #"t{name="Temp 299 °C \"\\\n"} 1"#)
+        #expect(rendering.issues.count == 300)
+        #expect(rendering.issues.allSatisfy { $0.kind == .duplicateSample })
+        #expect(rendering.issues.first?.detail == #"t{name="Temp 299 °C \"\\\n"} repeated"#)
+    }
+
     @Test func omitsFamiliesWithoutSamplesAndWritesSuffixes() {
         let families = [
             MetricFamily(name: "empty", help: "Nothing.", type: .gauge),

@@ -27,6 +27,8 @@ enum SensorMetrics {
     }
 
     private static let stateHelpSuffix = "(0 nominal, 1 warning, 2 critical, NaN unknown)."
+    private static let otherValueHelp = "Reading of an IPMI sensor of any other type; see the type label."
+    private static let otherStateHelp = "State of an IPMI sensor " + stateHelpSuffix
 
     private static let temperature = Kind(
         value: "ipmi_temperature_celsius", valueHelp: "Temperature reading in degrees Celsius.",
@@ -94,13 +96,9 @@ enum SensorMetrics {
             } else {
                 let labels = [Label("id", id), Label("name", reading.name), Label("type", reading.typeName)]
                 if available, let value = reading.value {
-                    add(
-                        "ipmi_sensor_value", "Reading of an IPMI sensor of any other type; see the type label.",
-                        Sample(labels: labels, value: value))
+                    add("ipmi_sensor_value", otherValueHelp, Sample(labels: labels, value: value))
                 }
-                add(
-                    "ipmi_sensor_state", "State of an IPMI sensor " + stateHelpSuffix,
-                    Sample(labels: labels, value: state))
+                add("ipmi_sensor_state", otherStateHelp, Sample(labels: labels, value: state))
             }
         }
         return order.compactMap { families[$0] }

@@ -23,6 +23,7 @@ import Yams
 ///   - {target: "10.0.0.5", module: default}
 /// exporter:                   # our addition; defaults shown
 ///   session_idle_timeout: 10m
+///   session_keepalive_interval: 20s   # 0s: no keep-alives
 ///   max_concurrent_scrapes: 64
 ///   max_concurrent_cold_starts: 16   # default 8 per CPU core
 ///   max_outstanding_requests: 4
@@ -395,6 +396,8 @@ private struct Parser {
         for (key, keyNode, value) in try reader.mapping(node, "exporter") {
             switch key {
             case "session_idle_timeout": settings.sessionIdleTimeout = try reader.duration(value, key)
+            case "session_keepalive_interval":
+                settings.sessionKeepaliveInterval = try reader.duration(value, key, allowZero: true)
             case "max_concurrent_scrapes":
                 settings.maxConcurrentScrapes = try reader.integer(value, key, in: 1...100_000)
             case "max_concurrent_cold_starts":
@@ -412,7 +415,8 @@ private struct Parser {
             case "max_header_bytes": settings.maxHeaderBytes = try reader.integer(value, key, in: 1024...1_048_576)
             default:
                 let valid = [
-                    "session_idle_timeout", "max_concurrent_scrapes", "max_concurrent_cold_starts",
+                    "session_idle_timeout", "session_keepalive_interval", "max_concurrent_scrapes",
+                    "max_concurrent_cold_starts",
                     "max_outstanding_requests",
                     "scrape_timeout_offset", "max_connections", "http_idle_timeout", "max_header_bytes",
                 ]

@@ -143,6 +143,9 @@ public struct TargetConfig: Hashable, Sendable {
 public struct ExporterSettings: Hashable, Sendable {
     /// BMC sessions unused for this long are closed.
     public var sessionIdleTimeout: Duration = .seconds(600)
+    /// A session silent for this long gets a Get Device ID, so that a BMC with a short session timeout (the IPMI
+    /// default is 60 s) does not drop it between scrapes; zero sends none.
+    public var sessionKeepaliveInterval: Duration = .seconds(20)
     /// Targets collected at the same time, over all modules.
     public var maxConcurrentScrapes: Int = 64
     /// Cold starts (RMCP+ handshake and SDR repository read of a target without a live session or a read

@@ -77,11 +77,12 @@ struct YAMLReader {
         return value
     }
 
-    /// A Prometheus-style duration such as `90s`, `5m`, `1h30m` or `1500ms`.
-    func duration(_ node: Node, _ what: String) throws(ConfigError) -> Duration {
+    /// A duration like `30s`, `5m` or `1500ms`; positive unless `allowZero` (then `0s` is accepted too).
+    func duration(_ node: Node, _ what: String, allowZero: Bool = false) throws(ConfigError) -> Duration {
         let text = try string(node, what)
-        guard let duration = Self.parseDuration(text), duration > .zero else {
-            throw error(node, "\(what) must be a positive duration like 30s, 5m or 1500ms, found \"\(text)\"")
+        guard let duration = Self.parseDuration(text), duration > .zero || (allowZero && duration == .zero) else {
+            let kind = allowZero ? "a duration (0s or more)" : "a positive duration"
+            throw error(node, "\(what) must be \(kind) like 30s, 5m or 1500ms, found \"\(text)\"")
         }
         return duration
     }

@@ -66,6 +66,8 @@ public final class ExporterMetrics: Sendable {
     private let version: String
     private let swiftVersion: String
     private let processMetrics: @Sendable () -> [MetricFamily]
+    /// Run at the start of every ``families()``, to bring in counters kept elsewhere (the transport's packets).
+    private let refreshers = NIOLockedValueBox<[@Sendable () -> Void]>([])
 
     /// - Parameters:
     ///   - version: this program's version, for `ipmi_exporter_build_info`.
@@ -198,8 +200,15 @@ public final class ExporterMetrics: Sendable {
 
     // MARK: Reading
 
+    /// Adds work to run before the metrics are read: counters that are cheaper to copy in when someone looks than
+    /// to update on every event.
+    public func addRefresher(_ refresh: @escaping @Sendable () -> Void) {
+        refreshers.withLockedValue { $0.append(refresh) }
+    }
+
     /// The current value of every self-metric, in a fixed order.
     public func families() -> [MetricFamily] {
+        for refresh in refreshers.withLockedValue({ $0 }) { refresh() }
         let state = state.withLockedValue { $0 }
         var families: [MetricFamily] = [
             MetricFamily(

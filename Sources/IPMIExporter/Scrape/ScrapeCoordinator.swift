@@ -260,7 +260,13 @@ public actor ScrapeCoordinator {
             metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
             return Collected(families: refused, outcome: outcome)
         }
-        guard await slots.acquire() else { return Collected(families: [], outcome: .cancelled) }
+        guard await slots.acquire() else {
+            // Given up while waiting for a slot: still a scrape that was asked for, counted like one that started.
+            let outcome: ScrapeOutcome = abandonedAtDeadline() ? .timeout : .cancelled
+            metrics.scrapeStarted()
+            metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
+            return Collected(families: [], outcome: outcome)
+        }
         defer { slots.release() }
         metrics.scrapeStarted()
         guard clock.now < request.deadline else {

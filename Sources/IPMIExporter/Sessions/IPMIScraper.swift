@@ -87,8 +87,12 @@ public struct IPMIScraper: Scraper {
             // One collection at a time per session: a collection abandoned at its deadline may still be resetting
             // or reopening the session when the next one for the target starts; sharing it then fails both.
             if await entry.gate.acquire() {
-                results = await IPMIDeadline.$current.withValue(request.deadline) {
-                    await collect(request, entry: entry, logger: logger)
+                // On the session's event loop for the whole collection: its collectors, their requests and the
+                // answers all run on that one thread, and this task comes back to the caller's once, at the end.
+                results = await withTaskExecutorPreference(entry.client.taskExecutor) {
+                    await IPMIDeadline.$current.withValue(request.deadline) {
+                        await collect(request, entry: entry, logger: logger)
+                    }
                 }
                 entry.gate.release()
             } else {
@@ -99,7 +103,6 @@ public struct IPMIScraper: Scraper {
             metrics?.error(reason: "configuration")
             results = ([], down)
         }
-        await cache.syncStatistics()
         return Self.answer(results.families, up: results.up, since: start)
     }
 
@@ -108,7 +111,7 @@ public struct IPMIScraper: Scraper {
     ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
         let collectors = request.module.collectors
         var freshSession = false
-        if await !entry.client.isConnected {
+        if !entry.client.isConnected {
             // Normally done in prepare(); here for a session lost since, or a caller that skipped it.
             do {
                 try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
@@ -161,12 +164,16 @@ public struct IPMIScraper: Scraper {
             case .success(let collected):
                 families += collected
                 up.append((name, true))
+                entry.recordOutcome(of: name, failure: nil)
             case .failure(let error) where error is CancellationError:
                 // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
                 up.append((name, false))
             case .failure(let error):
                 metrics?.error(reason: Self.reason(error))
-                logger.warning("collector failed", metadata: ["collector": "\(name)", "error": "\(error)"])
+                // A BMC without DCMI fails the same way on every scrape: say so once, and again when it changes.
+                let message = "\(error)"
+                let level: Logger.Level = entry.recordOutcome(of: name, failure: message) ? .warning : .debug
+                logger.log(level: level, "collector failed", metadata: ["collector": "\(name)", "error": "\(message)"])
                 up.append((name, false))
             case nil:
                 up.append((name, false))

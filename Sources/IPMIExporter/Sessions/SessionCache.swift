@@ -13,7 +13,7 @@ public actor SessionCache {
     public struct Settings: Sendable {
         /// Sessions nobody used for this long are closed politely.
         public var idleTimeout: Duration = .seconds(600)
-        /// Sessions idle for this long get a Get Device ID so the BMC does not expire them.
+        /// Sessions idle for this long get a Get Device ID so the BMC does not expire them; zero: never.
         public var keepaliveInterval: Duration = .seconds(20)
         /// Cold starts (handshake and SDR download) running at once over all targets; see ``ColdStartQueue``.
         public var maxConcurrentColdStarts = ExporterSettings.defaultMaxConcurrentColdStarts
@@ -45,6 +45,8 @@ public actor SessionCache {
         /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
         /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
         private let lastHeard = Mutex(ContinuousClock.now)
+        /// The last failure of each collector on this target, until it succeeds again.
+        private let failures = Mutex<[CollectorName: String]>([:])
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -57,6 +59,20 @@ public actor SessionCache {
             keptAlive()
         }
         func keptAlive() { lastHeard.withLock { $0 = .now } }
+
+        /// Records how a collector ended (`failure` nil for success); true when a failure differs from the
+        /// collector's previous outcome, which is when it is worth a warning.
+        @discardableResult
+        func recordOutcome(of collector: CollectorName, failure: String?) -> Bool {
+            failures.withLock { failures in
+                if failure == nil {
+                    if failures[collector] != nil { failures[collector] = nil }
+                    return false
+                }
+                defer { failures[collector] = failure }
+                return failures[collector] != failure
+            }
+        }
 
         /// The cold start in progress, or a new one made by `make`.
         func coldStart(_ make: () -> ColdStartJob) -> ColdStartJob {
@@ -83,7 +99,8 @@ public actor SessionCache {
     private let metrics: ExporterMetrics?
     private let logger: Logger
     private var entries: [Key: Entry] = [:]
-    private var syncedStatistics = TransportStatistics.Snapshot()
+    /// The transport's counters as last copied into the metrics.
+    private nonisolated let syncedStatistics = Mutex(TransportStatistics.Snapshot())
 
     public init(transport: IPMITransport, settings: Settings = Settings(), metrics: ExporterMetrics?, logger: Logger) {
         self.transport = transport
@@ -91,6 +108,8 @@ public actor SessionCache {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
+        // Packet counters are copied in when the metrics are read, not after every scrape.
+        metrics?.addRefresher { [weak self] in self?.syncStatistics() }
     }
 
     public var count: Int { entries.count }
@@ -123,7 +142,7 @@ public actor SessionCache {
     /// True when a scrape of `entry` with `module` needs no cold work: the session is open and, for the `ipmi`
     /// collector, the SDR repository has been read.
     nonisolated func isWarm(_ entry: Entry, module: ModuleConfig) async -> Bool {
-        guard await entry.client.isConnected else { return false }
+        guard entry.client.isConnected else { return false }
         return module.collectors.contains(.ipmi) ? await entry.sdr.isLoaded : true
     }
 
@@ -138,7 +157,7 @@ public actor SessionCache {
         return entry.coldStart {
             ColdStartJob(queue: queue) {
                 let client = entry.client
-                if await !client.isConnected {
+                if !client.isConnected {
                     do {
                         try await IPMIDeadline.$current.withValue(.now + handshakeTimeout) {
                             try await client.connect()
@@ -160,11 +179,13 @@ public actor SessionCache {
     }
 
     /// Copies the transport's packet counters into the exporter's self-metrics.
-    func syncStatistics() {
+    nonisolated func syncStatistics() {
         guard let metrics else { return }
-        let now = transport.statistics.snapshot
-        let before = syncedStatistics
-        syncedStatistics = now
+        let (now, before) = syncedStatistics.withLock { synced in
+            let now = transport.statistics.snapshot
+            defer { synced = now }
+            return (now, synced)
+        }
         metrics.packetSent(count: Int(now.packetsSent - before.packetsSent))
         metrics.packetReceived(count: Int(now.packetsReceived - before.packetsReceived))
         metrics.packetRetransmitted(count: Int(now.retransmissions - before.retransmissions))
@@ -174,39 +195,59 @@ public actor SessionCache {
         }
     }
 
+    /// Keep-alives in flight at once during a janitor pass.
+    static let concurrentKeepalives = 64
+
     /// One janitor pass: keep-alives for idle sessions, polite close for abandoned ones.
     public func maintain() async {
+        var abandoned: [Entry] = []
+        var silent: [Entry] = []
         for (key, entry) in entries {
-            let idle = entry.idle
-            if idle >= settings.idleTimeout {
+            if entry.idle >= settings.idleTimeout {
                 entries[key] = nil
-                entry.cancelColdStart()
-                if await entry.client.isConnected {
-                    await entry.client.close()
-                    metrics?.sessionClosed()
-                }
-                logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
-            } else if entry.silent >= settings.keepaliveInterval, await entry.client.isConnected {
-                let ok: Bool
-                do {
-                    let deadline = ContinuousClock.now + .seconds(3)
-                    _ = try await IPMIDeadline.$current.withValue(deadline) {
-                        try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
-                    }
-                    ok = true
-                    entry.keptAlive()
-                } catch {
-                    ok = false
-                }
-                if !ok {
-                    // The BMC has forgotten the session; the next scrape opens a new one.
-                    await entry.client.reset()
-                    metrics?.sessionClosed()
-                    logger.debug("keep-alive failed, session dropped", metadata: ["target": "\(entry.target)"])
+                abandoned.append(entry)
+            } else if settings.keepaliveInterval > .zero, entry.silent >= settings.keepaliveInterval {
+                silent.append(entry)
+            }
+        }
+        for entry in abandoned {
+            entry.cancelColdStart()
+            if entry.client.isConnected {
+                await entry.client.close()
+                metrics?.sessionClosed()
+            }
+            logger.debug("closed idle session", metadata: ["target": "\(entry.target)"])
+        }
+        // Each keep-alive runs on its session's event loop, where the request and its answer are handled anyway:
+        // sent one after another from this actor, each cost two thread switches each way and several times the
+        // request itself.
+        let metrics = self.metrics
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            for (index, entry) in silent.enumerated() {
+                if index >= Self.concurrentKeepalives { await group.next() }
+                group.addTask(executorPreference: entry.client.taskExecutor) {
+                    await Self.keepAlive(entry, metrics: metrics, logger: logger)
                 }
             }
         }
         syncStatistics()
+    }
+
+    /// One Get Device ID on an idle session; a session the BMC has forgotten is dropped, so the next scrape opens a
+    /// new one.
+    private static func keepAlive(_ entry: Entry, metrics: ExporterMetrics?, logger: Logger) async {
+        guard entry.client.isConnected else { return }
+        do {
+            _ = try await IPMIDeadline.$current.withValue(ContinuousClock.now + .seconds(3)) {
+                try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            }
+            entry.keptAlive()
+        } catch {
+            await entry.client.reset()
+            metrics?.sessionClosed()
+            logger.debug("keep-alive failed, session dropped", metadata: ["target": "\(entry.target)"])
+        }
     }
 
     /// Closes every session (shutdown).
@@ -217,7 +258,7 @@ public actor SessionCache {
         await withTaskGroup(of: Void.self) { group in
             for entry in all {
                 group.addTask {
-                    if await entry.client.isConnected {
+                    if entry.client.isConnected {
                         await entry.client.close()
                     }
                 }
