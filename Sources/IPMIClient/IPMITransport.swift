@@ -134,6 +134,10 @@ public final class IPMITransport: Sendable {
             // largest IPMI datagram in every slot (the default 2 KB buffer gives 128-byte slots, too small for an
             // encrypted whole-record Get SDR answer).
             .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
+            // One recvmmsg per readable event: answers come in bursts of at most a window, far fewer than the 16
+            // one call reads, so NIO's default of reading again until EAGAIN costs a failing system call per burst.
+            // Anything left is reported readable again on the next turn of the loop.
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelOption(
                 .recvAllocator,
                 value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * Self.maximumDatagramSize))
