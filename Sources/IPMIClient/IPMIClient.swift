@@ -108,6 +108,9 @@ public actor IPMIClient: IPMIRequester {
     ///   - cipherSuite: `nil` negotiates the strongest suite both sides support (17 first).
     ///   - bridge: send every request through Send Message to this IPMB controller.
     ///   - allowUnauthenticated: permit cipher suite 0 (no authentication at all).
+    ///   - preferredEventLoop: run on the lane of `transport` whose event loop this is, if it has one (e.g. the loop
+    ///     of the connection the caller serves, so a request from there and its answer share one thread); else the
+    ///     next lane in turn.
     public init(
         host: String,
         port: Int = 623,
@@ -120,6 +123,7 @@ public actor IPMIClient: IPMIRequester {
         allowUnauthenticated: Bool = false,
         options: ClientOptions = ClientOptions(),
         transport: IPMITransport? = nil,
+        preferredEventLoop: (any EventLoop)? = nil,
         logger: Logger = Logger(label: "ipmi.client")
     ) throws {
         self.host = host
@@ -133,7 +137,7 @@ public actor IPMIClient: IPMIRequester {
         self.window = RequestWindow(maximum: options.maxOutstandingRequests)
         self.sharedTransport = transport
         if let transport {
-            self.lane = transport.assignLane()
+            self.lane = preferredEventLoop.flatMap { transport.lane(of: $0) } ?? transport.assignLane()
             self.eventLoop = transport.eventLoop(ofLane: lane)
         } else {
             self.lane = 0

@@ -172,6 +172,11 @@ public final class IPMITransport: Sendable {
     /// The event loop of the first lane.
     public var eventLoop: any EventLoop { lanes[0].eventLoop }
 
+    /// The lane that runs on `eventLoop`, if there is one.
+    func lane(of eventLoop: any EventLoop) -> Int? {
+        lanes.firstIndex { $0.eventLoop === eventLoop }
+    }
+
     /// Picks the lane for a new session, round-robin.
     func assignLane() -> Int {
         nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count
