@@ -161,8 +161,7 @@ public struct RMCPPlusPacket: Hashable, Sendable {
         writer.write(littleEndian: UInt16(truncatingIfNeeded: payload.count))
         writer.write(payload)
         guard isAuthenticated else { return writer.bytes }
-        let covered = writer.bytes.count - RMCPHeader.encodedLength + 2
-        let pad = (4 - covered % 4) % 4
+        let pad = Self.integrityPadCount(payloadLength: payload.count)
         writer.write(repeating: 0xFF, count: pad)
         writer.write(UInt8(pad))
         writer.write(Self.nextHeader)
@@ -171,6 +170,13 @@ public struct RMCPPlusPacket: Hashable, Sendable {
         }
         writer.write(code)
         return writer.bytes
+    }
+
+    /// The 0xFF bytes after a payload of `payloadLength` bytes that make auth type through next header (the 12
+    /// bytes of session header, the payload, the pad, pad length and next header) a multiple of 4 (section
+    /// 13.28.4).
+    static func integrityPadCount(payloadLength: Int) -> Int {
+        (4 - (payloadLength + 14) % 4) % 4
     }
 
     /// Parses a datagram. `authCodeLength` is the AuthCode length of the session's integrity algorithm,

@@ -193,9 +193,7 @@ public struct SessionCrypto: Sendable {
         let header = RMCPPlusPacket.payloadOffset
         let plaintextCount = encrypted ? Self.confidentialityPaddedCount(payloadCount) : payloadCount
         let bodyCount = encrypted ? 16 + plaintextCount : payloadCount
-        // Auth type through next header: the session header after the RMCP header (12), the body, pad length
-        // and next header (2).
-        let integrityPad = authenticated ? (4 - (bodyCount + 14) % 4) % 4 : 0
+        let integrityPad = authenticated ? RMCPPlusPacket.integrityPadCount(payloadLength: bodyCount) : 0
         let capacity = header + bodyCount + (authenticated ? integrityPad + 2 + suite.integrity.authCodeLength : 0)
         // Built in a temporary buffer, then copied into the array once: `init(unsafeUninitializedCapacity:)` and
         // `init(repeating:count:)` run unspecialised in the standard library and look the array's generic metadata

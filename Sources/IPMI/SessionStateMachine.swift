@@ -53,7 +53,7 @@ public struct SessionStateMachine: Sendable {
     private var outboundSequence: UInt32 = 0
     private var inboundWindow = SequenceWindow()
     /// Requests awaiting a response, indexed by their 6-bit rqSeq (a fixed table: no hashing per packet).
-    private var outstanding = OutstandingRequests()
+    private var outstanding = RqSeqTable<Outstanding>()
     public private(set) var negotiated: NegotiatedSession?
 
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
@@ -568,14 +568,17 @@ struct SequenceWindow: Sendable {
     }
 }
 
-/// The outstanding requests of a session by rqSeq: rqSeq is 6 bits (IPMI v2.0 section 13.8, table 13-4), so 64
-/// slots cover every value. A larger number (only ``SessionStateMachine/cancel(rqSeq:)`` can pass one) is never
-/// outstanding.
-private struct OutstandingRequests: Sendable {
-    private var slots = [Outstanding?](repeating: nil, count: 64)
-    private(set) var count = 0
+/// Something per request sequence number: rqSeq is 6 bits (IPMI v2.0 section 13.8, table 13-4), so a fixed table
+/// of 64 slots covers every value and costs no hashing per packet. A larger number reads as empty and is not
+/// stored. The session state machine keeps its outstanding requests in one, a transport its waiting callers.
+public struct RqSeqTable<Value: Sendable>: Sendable {
+    private var slots = [Value?](repeating: nil, count: 64)
+    /// Slots in use.
+    public private(set) var count = 0
 
-    subscript(rqSeq: UInt8) -> Outstanding? {
+    public init() {}
+
+    public subscript(rqSeq: UInt8) -> Value? {
         get { rqSeq < 64 ? slots[Int(rqSeq)] : nil }
         set {
             guard rqSeq < 64 else { return }

@@ -41,12 +41,9 @@ public actor IPMIClient: IPMIRequester {
     private var consoleSessionID: UInt32 = 0
     private var machine: SessionStateMachine?
     /// Mirrors `machine?.isEstablished`, which is read for every request: reading a property of the machine held
-    /// in this actor copies the whole machine first.
-    private var established = false {
-        didSet { connectedFlag.store(established, ordering: .releasing) }
-    }
-    /// `established` for readers on other threads (``isConnected``), so that asking costs no hop to this actor.
-    private nonisolated let connectedFlag = Atomic<Bool>(false)
+    /// in this actor copies the whole machine first. Atomic, so that ``isConnected`` reads it from any thread
+    /// without a hop to this actor.
+    private nonisolated let established = Atomic<Bool>(false)
 
     /// The negotiated cipher suite, privilege and session IDs once connected.
     public private(set) var session: NegotiatedSession?
@@ -64,8 +61,8 @@ public actor IPMIClient: IPMIRequester {
     private var nextToken = 0
     private var pending: [Int: PendingRequest] = [:]
     private var queued = CircularBuffer<Int>()
-    /// The token of the request on the wire under each rqSeq (6 bits, IPMI v2.0 §13.8), 0 for none.
-    private var bySequence = [Int](repeating: 0, count: 64)
+    /// The token of the request on the wire under each rqSeq.
+    private var bySequence = RqSeqTable<Int>()
     private var onWire = 0
     private var startingQueued = false
     /// True while an answer read from the socket is handled: requests it lets onto the wire are flushed by the
@@ -152,7 +149,7 @@ public actor IPMIClient: IPMIRequester {
 
     /// True from a successful ``connect()`` until the session is closed, reset or lost. Readable from any thread
     /// without waiting for the client.
-    public nonisolated var isConnected: Bool { connectedFlag.load(ordering: .acquiring) }
+    public nonisolated var isConnected: Bool { established.load(ordering: .acquiring) }
 
     // MARK: - Connect
 
@@ -191,7 +188,7 @@ public actor IPMIClient: IPMIRequester {
             bridge: bridge,
             consoleSessionID: id)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
-        established = false
+        established.store(false, ordering: .releasing)
         window = RequestWindow(maximum: options.maxOutstandingRequests)
         handshakeBacklog = []
         do {
@@ -227,7 +224,7 @@ public actor IPMIClient: IPMIRequester {
                 action = try await awaitHandshakeStep(attempts: &attempts, transport: transport)
             case .established(let negotiated):
                 session = negotiated
-                established = true
+                established.store(true, ordering: .releasing)
                 transport.sessionEstablished(peer: peer, consoleSessionID: consoleSessionID)
                 logger.debug(
                     "session established",
@@ -292,7 +289,7 @@ public actor IPMIClient: IPMIRequester {
     /// ``ClientOptions/requestTimeout`` up to ``ClientOptions/retries`` times, never past
     /// ``IPMIDeadline/current``. A non-zero completion code is returned in the response.
     public func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
-        guard established else { throw IPMIClientError.notConnected }
+        guard isConnected else { throw IPMIClientError.notConnected }
         let token = makeToken()
         let request = IPMIRequest(netFn: netFn, command: command, data: data, lun: lun)
         let deadline = IPMIDeadline.current
@@ -310,7 +307,7 @@ public actor IPMIClient: IPMIRequester {
     /// The whole batch is scheduled on the event loop: no thread switch per request.
     public func requests(_ batch: [IPMIRequest]) async -> [Result<IPMIResponse, any Error>] {
         guard !batch.isEmpty else { return [] }
-        guard established else {
+        guard isConnected else {
             return batch.map { _ in .failure(IPMIClientError.notConnected) }
         }
         let tokens = batch.map { _ in makeToken() }
@@ -387,7 +384,7 @@ public actor IPMIClient: IPMIRequester {
     /// Sends (or sends again) one request and arms its timer; false when it completed with an error instead.
     @discardableResult
     private func transmit(_ token: Int, _ entry: PendingRequest, flush: Bool = true) -> Bool {
-        guard let transport, let peer, established else {
+        guard let transport, let peer, isConnected else {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
             return false
         }
@@ -411,7 +408,7 @@ public actor IPMIClient: IPMIRequester {
             return false
         }
         entry.rqSeq = encoded.rqSeq
-        bySequence[Int(encoded.rqSeq & 0x3F)] = token
+        bySequence[encoded.rqSeq] = token
         if entry.attempts > 0 { transport.statistics.retransmitted() }
         let attemptDeadline = NIODeadline.now() + TimeAmount(timeout)
         entry.attemptDeadline = attemptDeadline
@@ -445,7 +442,7 @@ public actor IPMIClient: IPMIRequester {
     private func requestTimedOut(_ token: Int) {
         guard let entry = pending[token], let rqSeq = entry.rqSeq else { return }
         machine?.cancel(rqSeq: rqSeq)
-        bySequence[Int(rqSeq & 0x3F)] = 0
+        bySequence[rqSeq] = nil
         entry.rqSeq = nil
         entry.attemptDeadline = nil
         entry.attempts += 1
@@ -468,7 +465,7 @@ public actor IPMIClient: IPMIRequester {
     private func complete(_ token: Int, with result: Result<IPMIResponse, any Error>) {
         guard let entry = pending.removeValue(forKey: token) else { return }
         if let rqSeq = entry.rqSeq {
-            bySequence[Int(rqSeq & 0x3F)] = 0
+            bySequence[rqSeq] = nil
             if case .failure = result { machine?.cancel(rqSeq: rqSeq) }
         }
         if entry.isOnWire { onWire -= 1 }
@@ -515,8 +512,7 @@ public actor IPMIClient: IPMIRequester {
                 wait.continuation.resume()
                 return
             }
-            let token = bySequence[Int(rqSeq & 0x3F)]
-            guard token != 0, let entry = pending[token],
+            guard let token = bySequence[rqSeq], let entry = pending[token],
                 entry.request.netFn == netFn, entry.request.command == command
             else {
                 transport?.statistics.dropped(.late)
@@ -542,7 +538,7 @@ public actor IPMIClient: IPMIRequester {
     private func transportClosed() {
         transport = nil
         machine = nil
-        established = false
+        established.store(false, ordering: .releasing)
         session = nil
         failAllWaits()
     }
@@ -569,8 +565,8 @@ public actor IPMIClient: IPMIRequester {
     /// Closes the session politely (Close Session, waiting briefly for its answer) and releases the
     /// transport registration. Safe to call more than once, and after a failed connect.
     public func close() async {
-        if established, let transport, let peer, let packet = try? machine?.encodeClose() {
-            established = false
+        if isConnected, let transport, let peer, let packet = try? machine?.encodeClose() {
+            established.store(false, ordering: .releasing)
             // The answer is a courtesy: the BMC forgets the session either way, so one short wait.
             transport.send(packet, to: peer, lane: lane)
             await withCheckedContinuation { continuation in
@@ -599,7 +595,7 @@ public actor IPMIClient: IPMIRequester {
             transport.unregister(peer: peer, consoleSessionID: consoleSessionID)
         }
         machine = nil
-        established = false
+        established.store(false, ordering: .releasing)
         session = nil
         failAllWaits()
         consoleSessionID = 0
