@@ -253,38 +253,33 @@ public actor ScrapeCoordinator {
         let clock = ContinuousClock()
         let start = clock.now
         let module = request.module
+        // Every collection asked for is counted once, however it ends.
+        func finished(_ families: [MetricFamily], _ outcome: ScrapeOutcome) -> Collected {
+            metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
+            return Collected(families: families, outcome: outcome)
+        }
+        func cancelledOutcome() -> ScrapeOutcome { abandonedAtDeadline() ? .timeout : .cancelled }
         if let refused = await scraper.prepare(request) {
             metrics.scrapeStarted()
-            var outcome = ScrapeOutcome.failure
-            if Task.isCancelled { outcome = abandonedAtDeadline() ? .timeout : .cancelled }
-            metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
-            return Collected(families: refused, outcome: outcome)
+            return finished(refused, Task.isCancelled ? cancelledOutcome() : .failure)
         }
         guard await slots.acquire() else {
             // Given up while waiting for a slot: still a scrape that was asked for, counted like one that started.
-            let outcome: ScrapeOutcome = abandonedAtDeadline() ? .timeout : .cancelled
             metrics.scrapeStarted()
-            metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
-            return Collected(families: [], outcome: outcome)
+            return finished([], cancelledOutcome())
         }
         defer { slots.release() }
         metrics.scrapeStarted()
         guard clock.now < request.deadline else {
             // The deadline passed while waiting for a slot: do not start work on the BMC.
-            metrics.scrapeFinished(module: module.name, outcome: .timeout, duration: clock.now - start)
-            return Collected(
-                families: [
+            return finished(
+                [
                     ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) }),
                     ScrapeMetricNames.durationFamily(clock.now - start),
-                ], outcome: .timeout)
+                ], .timeout)
         }
         let families = await scraper.scrape(request)
-        var outcome = Self.outcome(of: families)
-        if Task.isCancelled {
-            outcome = abandonedAtDeadline() ? .timeout : .cancelled
-        }
-        metrics.scrapeFinished(module: module.name, outcome: outcome, duration: clock.now - start)
-        return Collected(families: families, outcome: outcome)
+        return finished(families, Task.isCancelled ? cancelledOutcome() : Self.outcome(of: families))
     }
 
     /// Success if every `ipmi_up` sample is 1, failure if all are 0, partial otherwise; a result without

@@ -37,10 +37,8 @@ public struct IPMIScraper: Scraper {
         do {
             try await waitForColdStart(entry, request: request, until: request.deadline - margin, logger: logger)
             return nil
-        } catch is CancellationError {
-            return Self.answer([], up: request.module.collectors.map { ($0, false) }, since: start)
         } catch {
-            report(error, logger: logger, message: "cannot open IPMI session")
+            if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
             return Self.answer([], up: request.module.collectors.map { ($0, false) }, since: start)
         }
     }
@@ -216,13 +214,7 @@ public struct IPMIScraper: Scraper {
     private static func answer(
         _ families: [MetricFamily], up: [(CollectorName, Bool)], since start: ContinuousClock.Instant
     ) -> [MetricFamily] {
-        var families = families
-        families.append(ScrapeMetricNames.upFamily(up))
-        families.append(
-            .gauge(
-                "ipmi_scrape_duration_seconds", help: "How long the scrape of the BMC took, in seconds.",
-                value: (ContinuousClock.now - start).secondsDouble))
-        return families
+        families + [ScrapeMetricNames.upFamily(up), ScrapeMetricNames.durationFamily(ContinuousClock.now - start)]
     }
 
     static func isSessionLost(_ error: any Error) -> Bool {
@@ -262,11 +254,5 @@ public struct SessionJanitor: Service {
             await cache.maintain()
         }
         await cache.closeAll()
-    }
-}
-
-extension Duration {
-    var secondsDouble: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

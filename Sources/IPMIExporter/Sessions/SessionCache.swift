@@ -235,7 +235,6 @@ public actor SessionCache {
                 }
             }
         }
-        syncStatistics()
     }
 
     /// One Get Device ID on an idle session; a session the BMC has forgotten is dropped, so the next scrape opens a
