@@ -6,20 +6,14 @@ public enum TextFormat {
     /// A label value with `\`, `"` and line feed escaped as the format requires.
     public static func escapeLabelValue(_ value: String) -> String {
         guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return value }
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count + 8)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        appendEscapedLabelValue(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `value` escaped as ``escapeLabelValue(_:)`` does, as UTF-8, copying runs without escapes whole.
+    /// Appends `value` with `\`, `"` and line feed escaped, as UTF-8, copying runs without escapes whole (the
+    /// renderer writes bytes; ``escapeLabelValue(_:)`` is this as a String).
     static func appendEscapedLabelValue(_ value: String, to out: inout [UInt8]) {
         var value = value
         value.withUTF8 { bytes in
