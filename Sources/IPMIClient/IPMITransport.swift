@@ -43,22 +43,32 @@ public final class IPMITransport: Sendable {
         }
     }
 
+    /// A socket: the channel NIO reads it with, and its descriptor for sending directly.
+    struct BoundSocket: Sendable {
+        let channel: any Channel
+        let socket: DatagramSocket
+    }
+
     /// Sockets that share one event loop: one socket, or an IPv4 and an IPv6 one.
     struct Lane: Sendable {
         let eventLoop: any EventLoop
-        let channels: [any Channel]
-        private let ipv6: (any Channel)?
+        let sockets: [BoundSocket]
+        let outbox: LaneOutbox
+        private let ipv6: BoundSocket?
 
-        init(eventLoop: any EventLoop, channels: [any Channel]) {
+        init(eventLoop: any EventLoop, sockets: [BoundSocket], outbox: LaneOutbox) {
             self.eventLoop = eventLoop
-            self.channels = channels
-            self.ipv6 = channels.first { $0.localAddress?.protocol == .inet6 }
+            self.sockets = sockets
+            self.outbox = outbox
+            self.ipv6 = sockets.first { $0.channel.localAddress?.protocol == .inet6 }
         }
 
+        var channels: [any Channel] { sockets.map(\.channel) }
+
         /// The socket of the peer's address family (the first one when there is only one).
-        func channel(for peer: SocketAddress) -> any Channel {
+        func socket(for peer: SocketAddress) -> BoundSocket {
             if peer.protocol == .inet6, let ipv6 { return ipv6 }
-            return channels[0]
+            return sockets[0]
         }
     }
 
@@ -79,10 +89,13 @@ public final class IPMITransport: Sendable {
     ) async throws -> IPMITransport {
         let registry = SharedRegistry()
         let loop = group.next()
-        let channel = try await makeChannel(
-            host: host, port: port, loop: loop, registry: registry, statistics: statistics, logger: logger)
+        let outbox = LaneOutbox(logger: logger)
+        let socket = try await makeSocket(
+            host: host, port: port, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
+            logger: logger)
         return IPMITransport(
-            lanes: [Lane(eventLoop: loop, channels: [channel])], registry: registry, statistics: statistics,
+            lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], registry: registry,
+            statistics: statistics,
             logger: logger)
     }
 
@@ -100,17 +113,19 @@ public final class IPMITransport: Sendable {
         var lanes: [Lane] = []
         for _ in 0..<max(1, laneCount) {
             let loop = group.next()
-            var channels = [
-                try await makeChannel(
-                    host: "0.0.0.0", port: 0, loop: loop, registry: registry, statistics: statistics, logger: logger)
+            let outbox = LaneOutbox(logger: logger)
+            var sockets = [
+                try await makeSocket(
+                    host: "0.0.0.0", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
+                    logger: logger)
             ]
-            if let v6 = try? await makeChannel(
-                host: "::", port: 0, loop: loop, registry: registry, statistics: statistics, logger: logger,
-                v6Only: true)
+            if let v6 = try? await makeSocket(
+                host: "::", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
+                logger: logger, v6Only: true)
             {
-                channels.append(v6)
+                sockets.append(v6)
             }
-            lanes.append(Lane(eventLoop: loop, channels: channels))
+            lanes.append(Lane(eventLoop: loop, sockets: sockets, outbox: outbox))
         }
         return IPMITransport(lanes: lanes, registry: registry, statistics: statistics, logger: logger)
     }
@@ -121,13 +136,17 @@ public final class IPMITransport: Sendable {
     /// 350 bytes), so nothing a BMC sends is cut.
     static let maximumDatagramSize = 2048
 
-    private static func makeChannel(
-        host: String, port: Int, loop: any EventLoop, registry: SharedRegistry,
+    private static func makeSocket(
+        host: String, port: Int, loop: any EventLoop, outbox: LaneOutbox, registry: SharedRegistry,
         statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
-    ) async throws -> any Channel {
-        let handler = InboundHandler(registry: registry, statistics: statistics, logger: logger)
-        var bootstrap = DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+    ) async throws -> BoundSocket {
+        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        // The socket is made here rather than by the bootstrap so that its descriptor is known (see DatagramSocket);
+        // the options that must precede bind are set on it, the rest by the bootstrap.
+        let socket = try DatagramSocket.bound(to: address, v6Only: v6Only)
+        let handler = InboundHandler(outbox: outbox, registry: registry, statistics: statistics, logger: logger)
+        let channel =
+            try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             // Answers to a window of requests arrive together: read them with one recvmmsg. NIO splits its receive
             // buffer into that many equal slots and cuts a datagram longer than its slot, so the buffer must hold the
@@ -140,20 +159,16 @@ public final class IPMITransport: Sendable {
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelOption(
                 .recvAllocator,
-                value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * Self.maximumDatagramSize))
-        if v6Only {
-            bootstrap = bootstrap.channelOption(
-                ChannelOptions.socket(.init(IPPROTO_IPV6), .init(IPV6_V6ONLY)), value: 1)
-        }
-        return
-            try await bootstrap
+                value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * Self.maximumDatagramSize)
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .bind(host: host, port: port)
+            .withBoundSocket(socket.descriptor)
             .get()
+        return BoundSocket(channel: channel, socket: socket)
     }
 
     private init(lanes: [Lane], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
@@ -164,7 +179,7 @@ public final class IPMITransport: Sendable {
     }
 
     /// The local address the socket is bound to.
-    public var localAddress: SocketAddress? { lanes[0].channels.first?.localAddress }
+    public var localAddress: SocketAddress? { lanes[0].sockets.first?.channel.localAddress }
 
     /// How many lanes (event loops, each with its sockets) the transport has.
     public var laneCount: Int { lanes.count }
@@ -229,9 +244,8 @@ public final class IPMITransport: Sendable {
     /// - Parameter flush: false leaves the datagram queued until ``flush(lane:)``, so that a burst goes out
     ///   in one `sendmmsg`.
     func send(_ bytes: [UInt8], to peer: SocketAddress, lane: Int = 0, flush: Bool = true) {
-        let channel = lanes[lane].channel(for: peer)
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
+        let lane = lanes[lane]
+        let target = lane.socket(for: peer)
         statistics.sent()
         if logger.logLevel <= .debug {
             logger.debug(
@@ -240,28 +254,36 @@ public final class IPMITransport: Sendable {
                     "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
                 ])
         }
-        let envelope = AddressedEnvelope(remoteAddress: peer, data: buffer)
+        // On the lane's loop the outbox writes to the socket directly; elsewhere (rare: sessions run on their lane's
+        // loop) the channel carries it.
+        guard lane.eventLoop.inEventLoop else {
+            return LaneOutbox.write(bytes, to: peer, on: target.channel, flush: flush)
+        }
         if flush {
-            channel.writeAndFlush(envelope, promise: nil)
+            lane.outbox.send(bytes, to: peer, on: target)
         } else {
-            channel.write(envelope, promise: nil)
+            lane.outbox.hold(bytes, to: peer, on: target)
         }
     }
 
-    /// Sends what ``send(_:to:lane:flush:)`` queued on the lane's sockets.
-    func flush(lane: Int) {
-        for channel in lanes[lane].channels { channel.flush() }
+    /// Sends what ``send(_:to:lane:flush:)`` held back on the lane.
+    func flush(lane index: Int) {
+        let lane = lanes[index]
+        if lane.eventLoop.inEventLoop { lane.outbox.sendHeld() }
+        for socket in lane.sockets { socket.channel.flush() }
     }
 
     /// Routes inbound datagrams on the event loop; never blocks and never throws.
     private final class InboundHandler: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
+        let outbox: LaneOutbox
         let registry: SharedRegistry
         let statistics: TransportStatistics
         let logger: Logger
 
-        init(registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+        init(outbox: LaneOutbox, registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+            self.outbox = outbox
             self.registry = registry
             self.statistics = statistics
             self.logger = logger
@@ -306,6 +328,7 @@ public final class IPMITransport: Sendable {
 
         /// Sends what the sessions wrote while handling this read burst (see `IPMIClient.deliver`).
         func channelReadComplete(context: ChannelHandlerContext) {
+            outbox.sendHeld()
             context.flush()
             context.fireChannelReadComplete()
         }

@@ -1,0 +1,80 @@
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A bound, non-blocking UDP socket whose descriptor the transport knows, so that it can send on it directly.
+///
+/// NIO reads the socket (the descriptor is handed to a `DatagramChannel`, which owns and closes it); sends go
+/// straight to `sendto` from the event loop that reads it. A request is one datagram written in answer to one
+/// read, and taking it through the channel pipeline (an envelope, a `ByteBuffer` copy, the pending-writes queue
+/// and a flush) cost as much CPU as the system call itself.
+struct DatagramSocket: Sendable {
+    let descriptor: CInt
+
+    enum SendOutcome: Equatable {
+        case sent
+        /// The socket buffer is full; the datagram should be queued and sent when the socket is writable.
+        case wouldBlock
+        case failed(errno: CInt)
+    }
+
+    /// Creates a socket of `address`'s family, non-blocking and close-on-exec, and binds it.
+    /// - Parameter v6Only: for an IPv6 socket, refuse IPv4-mapped peers (an IPv4 socket sits next to it).
+    static func bound(to address: SocketAddress, v6Only: Bool = false) throws -> DatagramSocket {
+        #if canImport(Darwin)
+            let type = SOCK_DGRAM
+        #else
+            let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
+        #endif
+        let descriptor = socket(CInt(address.protocol.rawValue), type, 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        do {
+            #if canImport(Darwin)
+                guard fcntl(descriptor, F_SETFL, O_NONBLOCK) == 0 else {
+                    throw IOError(errnoCode: errno, reason: "fcntl")
+                }
+            #endif
+            try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
+            if v6Only { try setOption(descriptor, CInt(IPPROTO_IPV6), IPV6_V6ONLY, 1, "IPV6_V6ONLY") }
+            let result = address.withSockAddr { pointer, length in bind(descriptor, pointer, socklen_t(length)) }
+            guard result == 0 else { throw IOError(errnoCode: errno, reason: "bind") }
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        return DatagramSocket(descriptor: descriptor)
+    }
+
+    private static func setOption(
+        _ descriptor: CInt, _ level: CInt, _ name: CInt, _ value: CInt, _ what: String
+    ) throws {
+        var value = value
+        guard setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+            throw IOError(errnoCode: errno, reason: "setsockopt \(what)")
+        }
+    }
+
+    /// Sends one datagram without blocking. Only call this while the channel that owns the descriptor is open
+    /// and from its event loop, where it cannot be closed (and the number reused) underneath the call.
+    func send(_ bytes: [UInt8], to peer: SocketAddress) -> SendOutcome {
+        while true {
+            let written = bytes.withUnsafeBytes { buffer in
+                peer.withSockAddr { address, length in
+                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, address, socklen_t(length))
+                }
+            }
+            if written >= 0 { return .sent }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK, ENOBUFS: return .wouldBlock
+            case let code: return .failed(errno: code)
+            }
+        }
+    }
+}
