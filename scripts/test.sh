@@ -6,6 +6,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# ipmi_sim ignores SIGTERM, and a test process that dies (a crash, a killed run) never stops the BMCs it started:
+# they keep their CPU and ports and have made the next run's session set-ups time out. Such a BMC's parent is then
+# init, so only those are killed, before and after the run; BMCs of a run still going have their test as parent.
+reap_orphaned_bmcs() {
+    local pid parent
+    for pid in $(pgrep -f 'ipmi_sim -c .*/ipmisim-' || true); do
+        parent=$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')
+        if [ "$parent" = 1 ]; then
+            echo "test.sh: killing ipmi_sim $pid left behind by an earlier run" >&2
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+    done
+}
+reap_orphaned_bmcs
+trap reap_orphaned_bmcs EXIT
+
 swift build --build-tests
 # Suites that load the machine for many seconds (a thousand lossy scrapes, fifty concurrent collections) or that
 # assert wall-clock bounds run one test at a time after the rest: run in parallel with everything else on a 2-core
