@@ -26,9 +26,9 @@ public struct ScrapeTarget: Hashable, Sendable, CustomStringConvertible {
                 guard rest.hasPrefix(":") else { throw TargetParseError("unexpected text after ]") }
                 portText = rest.dropFirst()
             }
-            guard host.contains(":") else { throw TargetParseError("brackets are only for IPv6 addresses") }
+            guard host.utf8.contains(colonByte) else { throw TargetParseError("brackets are only for IPv6 addresses") }
         } else if let colon = text.firstIndex(of: ":") {
-            if text[text.index(after: colon)...].contains(":") {
+            if text[text.index(after: colon)...].utf8.contains(colonByte) {
                 host = Substring(text)  // a bare IPv6 address; the port can only be given with brackets
             } else {
                 host = text[..<colon]
@@ -38,7 +38,7 @@ public struct ScrapeTarget: Hashable, Sendable, CustomStringConvertible {
             host = Substring(text)
         }
         guard !host.isEmpty else { throw TargetParseError("target has no host") }
-        let isIPv6 = host.contains(":")
+        let isIPv6 = host.utf8.contains(colonByte)
         for scalar in host.unicodeScalars {
             let ok: Bool
             switch scalar {
@@ -61,7 +61,7 @@ public struct ScrapeTarget: Hashable, Sendable, CustomStringConvertible {
 
     /// `host:port`, with brackets around IPv6 addresses; the form used in labels and logs.
     public var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        host.utf8.contains(colonByte) ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
 
@@ -75,3 +75,7 @@ public struct TargetParseError: Error, Hashable, Sendable, CustomStringConvertib
 
     public var description: String { reason }
 }
+
+/// Looked for byte-wise: `contains(":")` on a string resolves to Foundation's substring search, which bridges
+/// through NSString and cost about 1 % of a warm scrape's CPU.
+private let colonByte = UInt8(ascii: ":")
