@@ -1,3 +1,4 @@
+import Glibc
 import IPMI
 import IPMIClient
 import IPMISensors
@@ -177,6 +178,38 @@ struct ClientTests {
         }
     }
 
+    @Test(
+        "an IPv4 and an IPv6 BMC share one transport, each answered over its own socket",
+        .enabled(if: hasIPv6Loopback, "::1 is not configured"))
+    func bothAddressFamiliesOnOneTransport() async throws {
+        let logger = Logger(label: "simulator-test")
+        let v4 = try await SimulatedBMCFleet.start(count: 1, basePort: 0, host: "127.0.0.1", logger: logger)
+        let v6 = try await SimulatedBMCFleet.start(count: 1, basePort: 0, host: "::1", logger: logger)
+        let transport = try await IPMITransport.bindAll()
+        let clients = try [("127.0.0.1", v4.ports[0]), ("::1", v6.ports[0])].map { host, port in
+            var options = ClientOptions()
+            options.maxOutstandingRequests = 4
+            return try IPMIClient(
+                host: host, port: port, username: "admin", password: "password", options: options,
+                transport: transport, logger: Self.logger)
+        }
+        for client in clients { try await client.connect() }
+        // A batch wider than the window: answers arrive while later requests are being written.
+        let batch = (0..<12).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
+        async let first = clients[0].requests(batch)
+        async let second = clients[1].requests(batch)
+        let answers = await [first, second]
+        for client in clients { await client.close() }
+        await transport.close()
+        await v4.stop()
+        await v6.stop()
+        for results in answers {
+            #expect(results.count == 12)
+            #expect(results.allSatisfy { (try? $0.get())?.completionCode == .normal })
+        }
+        #expect(transport.statistics.snapshot.droppedTotal == 0)
+    }
+
     @Test("a BMC that drops a second outstanding request narrows the window to one and still answers all")
     func windowFallsBackOnABMCWithOneBuffer() async throws {
         var faults = BMCFaults(latency: .milliseconds(5))
@@ -245,3 +278,18 @@ struct ClientTests {
         return client
     }
 }
+
+/// Whether a UDP socket can be bound to ::1 (containers may run without IPv6).
+let hasIPv6Loopback: Bool = {
+    let descriptor = socket(AF_INET6, CInt(SOCK_DGRAM.rawValue), 0)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    var address = sockaddr_in6()
+    address.sin6_family = sa_family_t(AF_INET6)
+    address.sin6_addr = in6addr_loopback
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+        }
+    }
+}()
