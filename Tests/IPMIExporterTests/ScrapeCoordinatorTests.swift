@@ -1,3 +1,6 @@
+import IPMIClient
+import NIOConcurrencyHelpers
+import NIOPosix
 import PrometheusText
 import Testing
 
@@ -183,6 +186,34 @@ import Testing
 
             """
         #expect(text == expected)
+    }
+
+    @Test func aTargetsListIsCollectedOffTheHTTPLoopWhileASingleTargetStaysOnIt() async throws {
+        // The loop a collection runs on is where SessionCache puts a new target's session.
+        let seen = NIOLockedValueBox([String: Bool]())
+        let httpLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let scraper = ClosureScraper { request in
+            let onHTTPLoop = MultiThreadedEventLoopGroup.currentEventLoop === httpLoop
+            seen.withLockedValue { $0[request.target.host] = onHTTPLoop }
+            return [ScrapeMetricNames.upFamily([(.ipmi, true)])]
+        }
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+        let deadline = ContinuousClock.now + .seconds(120)
+        let entries = ["a", "b", "c"].map { host in
+            (
+                config: TargetConfig(name: host, target: ScrapeTarget(host: host), module: "default"),
+                module: module(collectors: [.ipmi]), deadline: deadline
+            )
+        }
+        // As the HTTP handler runs a request: a task preferring the connection's loop.
+        let onLoop = EventLoopTaskExecutor(eventLoop: httpLoop)
+        await Task(executorPreference: onLoop) {
+            _ = await coordinator.scrapeAll(entries)
+            _ = await coordinator.scrape(
+                target: ScrapeTarget(host: "single"), module: module(collectors: [.ipmi]), deadline: deadline)
+        }.value
+        #expect(seen.withLockedValue { $0 } == ["a": false, "b": false, "c": false, "single": true])
     }
 
     @Test(

@@ -206,7 +206,9 @@ public actor ScrapeCoordinator {
     ) async -> [MetricFamily] {
         let results = await withTaskGroup(of: (Int, [MetricFamily]).self) { group in
             for (index, entry) in targets.enumerated() {
-                group.addTask {
+                // Off the HTTP connection's event loop: a target's new session takes the loop its first scrape runs
+                // on, and a whole targets list on one connection's loop would put every session on one core.
+                group.addTask(executorPreference: globalConcurrentExecutor) {
                     let result = await self.scrape(
                         target: entry.config.target, module: entry.module, deadline: entry.deadline)
                     return (index, result.families.prependingLabel(Label("target", entry.config.name)))
