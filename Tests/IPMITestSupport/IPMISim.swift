@@ -137,6 +137,7 @@ public final class IPMISim: @unchecked Sendable {
     }
 
     private func start() throws {
+        _ = Self.orphansReaped
         try writeFiles()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ExternalCommand.locate("ipmi_sim") ?? "/usr/bin/ipmi_sim")
@@ -203,6 +204,41 @@ public final class IPMISim: @unchecked Sendable {
     }
 
     /// Stops the BMC. ipmi_sim ignores SIGTERM, so it gets SIGKILL, as a power cut would.
+    /// Kills, once per test process, the BMCs a crashed earlier run left behind. ipmi_sim ignores SIGTERM, and a test
+    /// process that dies never calls ``stop()``; such a BMC keeps its CPU and port and has made later runs' session
+    /// set-ups time out. Only ipmi_sim processes of our own scratch directories whose parent is init are touched: a
+    /// BMC of a run still going (another test process) has that process as its parent.
+    static let orphansReaped = reapOrphans()
+
+    /// Kills every ipmi_sim of our scratch directories whose parent is init; returns how many.
+    public static func reapOrphans() -> Int {
+        var killed = 0
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), pid > 1,
+                let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { continue }
+            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let program = arguments.first, program.hasSuffix("ipmi_sim"),
+                arguments.contains(where: { $0.contains("/ipmisim-") })
+            else { continue }
+            guard parent(of: pid) == 1 else { continue }
+            if kill(pid, SIGKILL) == 0 { killed += 1 }
+        }
+        return killed
+    }
+
+    /// The parent process ID of `pid` from /proc/PID/stat ("pid (comm) state ppid …", comm may hold spaces, so the
+    /// fields are counted from the last ')'); nil when there is no such process or it is a zombie.
+    public static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 1, fields[0] != "Z" else { return nil }
+        return Int32(fields[1])
+    }
+
     public func stop() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
