@@ -241,8 +241,8 @@ public final class IPMITransport: Sendable {
 
     /// Sends one datagram. Write errors (e.g. ICMP port unreachable reported on a later write) are
     /// logged and left to the caller's timeout.
-    /// - Parameter flush: false leaves the datagram queued until ``flush(lane:)``, so that a burst goes out
-    ///   in one `sendmmsg`.
+    /// - Parameter flush: false holds the datagram until ``flush(lane:)`` (or the end of the read being handled), so
+    ///   that a burst reaches the BMC together.
     func send(_ bytes: [UInt8], to peer: SocketAddress, lane: Int = 0, flush: Bool = true) {
         let lane = lanes[lane]
         let target = lane.socket(for: peer)
