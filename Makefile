@@ -19,10 +19,10 @@ run: release
 	bash scripts/run-default.sh $(ARGS)
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests bench/ExchangeFloor
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests bench/ExchangeFloor
 
 test: deps lint
 	bash scripts/test.sh

@@ -109,6 +109,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // bench/floor.py: the CPU of a warm scrape's exchanges with nothing around them (not a product).
+        .executableTarget(name: "exchange-floor", dependencies: ["IPMI"], path: "bench/ExchangeFloor"),
 
         // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
         .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),

@@ -1,0 +1,193 @@
+// exchange-floor: what a warm scrape's request/response exchanges cost with nothing around them.
+//
+//   exchange-floor --port P [--host 127.0.0.1] [--exchanges 53] [--window 4] [--cycles 2000] [--rounds 4]
+//                  [--sensors 0x10,0x11,…] [--user admin] [--password-env VAR]
+//
+// Opens one RMCP+ session (the cipher suite negotiated as the exporter does, by the library's own state machine), then runs `cycles` times a burst of
+// `exchanges` Get Sensor Reading requests over it with `window` of them outstanding, on one blocking UDP socket with
+// poll(2): no event loop, no tasks, no HTTP. What that costs (getrusage, user and system time per burst) is the floor
+// under the exporter's CPU per warm scrape for the same number of exchanges; bench/floor.py prints both side by side.
+// One JSON object per round on standard output. Loopback BMCs only: the host must be in 127.0.0.0/8.
+
+import IPMI
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+struct Options {
+    var host = "127.0.0.1"
+    var port: UInt16 = 0
+    var exchanges = 53
+    var window = 4
+    var cycles = 2000
+    var rounds = 4
+    var sensors: [UInt8] = [0x10]
+    var user = "admin"
+    var password = "password"
+
+    init(_ arguments: ArraySlice<String>) throws(UsageError) {
+        var rest = arguments
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else { throw UsageError("\(flag) needs a value") }
+            switch flag {
+            case "--host": host = value
+            case "--port": port = try Self.number(value, flag)
+            case "--exchanges": exchanges = try Self.number(value, flag)
+            case "--window": window = try Self.number(value, flag)
+            case "--cycles": cycles = try Self.number(value, flag)
+            case "--rounds": rounds = try Self.number(value, flag)
+            case "--user": user = value
+            case "--password-env":
+                guard let secret = getenv(value) else { throw UsageError("\(value) is not set") }
+                password = String(cString: secret)
+            case "--sensors":
+                sensors = []
+                for item in value.split(separator: ",") { sensors.append(try Self.number(String(item), flag)) }
+            default: throw UsageError("unknown flag \(flag)")
+            }
+        }
+        guard port > 0 else { throw UsageError("--port is required") }
+        guard host.hasPrefix("127.") else { throw UsageError("only loopback BMCs (127.0.0.0/8)") }
+        guard exchanges > 0, window > 0, cycles > 0, rounds > 0, !sensors.isEmpty else {
+            throw UsageError("--exchanges, --window, --cycles, --rounds and --sensors must be positive")
+        }
+    }
+
+    private static func number<T: FixedWidthInteger>(_ text: String, _ flag: String) throws(UsageError) -> T {
+        let parsed = text.hasPrefix("0x") ? T(text.dropFirst(2), radix: 16) : T(text)
+        guard let parsed else { throw UsageError("\(flag): not a number: \(text)") }
+        return parsed
+    }
+}
+
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// One blocking UDP socket to the BMC.
+struct Peer {
+    let descriptor: CInt
+    var address = sockaddr_in()
+
+    init(host: String, port: UInt16) {
+        descriptor = socket(AF_INET, CInt(SOCK_DGRAM.rawValue), 0)
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr(host)
+    }
+
+    func send(_ bytes: [UInt8]) {
+        var address = address
+        _ = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(
+                        descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    /// The next datagram, or nil after `timeout` ms without one.
+    func receive(into buffer: inout [UInt8], timeout: CInt = 2000) -> [UInt8]? {
+        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&request, 1, timeout) == 1 else { return nil }
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? Array(buffer[0..<count]) : nil
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+}
+
+func openSession(_ peer: Peer, _ options: Options, buffer: inout [UInt8]) throws -> SessionStateMachine {
+    let configuration = SessionConfiguration(
+        credentials: try SessionCredentials(username: options.user, password: options.password),
+        consoleSessionID: 0x4558_4346)
+    var machine = SessionStateMachine(configuration: configuration)
+    var action = machine.start()
+    while !machine.isEstablished {
+        switch action {
+        case .send(let packet): peer.send(packet)
+        case .failed(let error): throw error
+        default: break
+        }
+        guard let datagram = peer.receive(into: &buffer) else {
+            throw Failure(description: "no answer in the handshake")
+        }
+        action = machine.receive(datagram)
+    }
+    return machine
+}
+
+func processTimes() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
+func run() throws {
+    let options = try Options(CommandLine.arguments.dropFirst())
+    let peer = Peer(host: options.host, port: options.port)
+    var buffer = [UInt8](repeating: 0, count: 2048)
+    var machine = try openSession(peer, options, buffer: &buffer)
+
+    func sendReading(_ index: Int) throws {
+        let sensor = options.sensors[index % options.sensors.count]
+        let encoded = try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, data: [sensor])
+        peer.send(encoded.packet)
+    }
+
+    for round in 1...options.rounds {
+        let before = processTimes()
+        for _ in 0..<options.cycles {
+            var sent = 0
+            var answered = 0
+            while sent < min(options.window, options.exchanges) {
+                try sendReading(sent)
+                sent += 1
+            }
+            while answered < options.exchanges {
+                guard let datagram = peer.receive(into: &buffer) else {
+                    throw Failure(description: "no answer within 2 s (\(answered) of \(options.exchanges))")
+                }
+                guard case .response = machine.receive(datagram) else { continue }
+                answered += 1
+                if sent < options.exchanges {
+                    try sendReading(sent)
+                    sent += 1
+                }
+            }
+        }
+        let after = processTimes()
+        let perCycle = { (seconds: Double) in seconds / Double(options.cycles) * 1000 }
+        let user = perCycle(after.user - before.user)
+        let system = perCycle(after.system - before.system)
+        print(
+            "{\"round\": \(round), \"exchanges\": \(options.exchanges), \"window\": \(options.window), "
+                + "\"cipher_suite\": \(machine.negotiated?.cipherSuite.id.map { String($0) } ?? "null"), "
+                + "\"cpu_ms\": \(user + system), \"user_ms\": \(user), \"system_ms\": \(system)}")
+    }
+}
+
+do {
+    try run()
+} catch {
+    var standardError = FileStream(descriptor: 2)
+    print("exchange-floor: \(error)", to: &standardError)
+    exit(1)
+}
+
+struct FileStream: TextOutputStream {
+    let descriptor: CInt
+    mutating func write(_ string: String) {
+        var text = string
+        text.withUTF8 { _ = Glibc.write(descriptor, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""How far the exporter's CPU per warm scrape is above the cost of the exchanges themselves.
+
+Starts one lab ipmi_sim BMC on 127.0.0.1, our exporter (collectors ipmi, bmc, chassis, dcmi, sel; 46 sensors, as
+bench/exporter.py reads) and, in alternating rounds on the same BMC, measures
+  - the exporter: CPU per warm scrape (user and system time from /proc, over one keep-alive connection), and
+  - exchange-floor: the same number of request/response exchanges (the exporter's own packet counters, halved), same
+    window, the cipher suite negotiated the same way, over one RMCP+ session on a blocking socket with nothing around it.
+The difference is what the exporter's layers (event loop, client, tasks, HTTP, decoding, rendering) add. Every process
+started here is killed on exit, also on failure.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import json
+
+import exporter as bench
+from benchlib import log
+
+
+def times(pid):
+    """User and system CPU seconds of a process (all threads), from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def own_packets(exporter):
+    return bench.self_counted_packets(exporter)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exporter", required=True, help="the ipmi-exporter binary")
+    parser.add_argument("--floor", required=True, help="the exchange-floor binary")
+    parser.add_argument("--lab", required=True, help="Tests/Lab")
+    parser.add_argument("--scrapes", type=int, default=1000, help="warm scrapes (and bursts) per round")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--window", type=int, default=4)
+    parser.add_argument("--sensors", type=int, default=46)
+    args = parser.parse_args()
+
+    root = tempfile.mkdtemp(prefix="ipmi-floor-")
+    try:
+        lab = bench.Lab(root, args.lab, 1)
+        config = os.path.join(root, "ours.yml")
+
+        def write_config(excluded):
+            lines = ["modules:", "  default:", "    user: admin", "    pass: password", "    privilege: admin",
+                     "    driver: LAN_2_0", "    timeout: 10000",
+                     f"    collectors: [{', '.join(bench.COLLECTORS)}]"]
+            if excluded:
+                lines.append(f"    exclude_sensor_ids: [{', '.join(str(i) for i in excluded)}]")
+            lines += ["exporter:", f"  max_outstanding_requests: {args.window}"]
+            with open(config, "w") as f:
+                f.write("\n".join(lines) + "\n")
+
+        write_config([])
+        ours = bench.Exporter("ours", lambda port, path: [
+            args.exporter, "--config.file", path, "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warn"],
+            config)
+        if args.sensors:
+            write_config(bench.sensors_to_exclude(ours.scrape(lab.target(0)), args.sensors))
+            ours.post("/-/reload")
+        connection = ours.connect()
+        for _ in range(20):
+            ours.scrape(lab.target(0), connection=connection)
+        before = own_packets(ours)
+        for _ in range(10):
+            ours.scrape(lab.target(0), connection=connection)
+        exchanges = round((own_packets(ours) - before) / 10 / 2)
+        log(f"a warm scrape is {exchanges} exchanges")
+        sensors = []
+        with open(os.path.join(args.lab, "sensors.emu")) as f:
+            for line in f:
+                parts = line.split()
+                if parts[:3] == ["sensor_add", "0x20", "0"] and parts[3] != "0":
+                    sensors.append(parts[3])
+
+        rows = []
+        for number in range(1, args.rounds + 1):
+            user0, system0 = times(ours.process.pid)
+            for _ in range(args.scrapes):
+                ours.scrape(lab.target(0), connection=connection)
+            user1, system1 = times(ours.process.pid)
+            floor = subprocess.run(
+                [args.floor, "--port", str(lab.ports[0]), "--exchanges", str(exchanges), "--window",
+                 str(args.window), "--cycles", str(args.scrapes), "--rounds", "1", "--sensors", ",".join(sensors)],
+                capture_output=True, text=True, timeout=600, check=True)
+            measured = json.loads(floor.stdout.strip().splitlines()[-1])
+            suite = measured["cipher_suite"]
+            row = {"ours_user": (user1 - user0) / args.scrapes * 1000,
+                   "ours_system": (system1 - system0) / args.scrapes * 1000,
+                   "floor_user": measured["user_ms"], "floor_system": measured["system_ms"]}
+            rows.append(row)
+            log(f"round {number}: ours {row['ours_user'] + row['ours_system']:.2f} ms, "
+                f"floor {row['floor_user'] + row['floor_system']:.2f} ms")
+        connection.close()
+
+        def median(key):
+            return statistics.median(row[key] for row in rows)
+
+        ours_total = statistics.median(r["ours_user"] + r["ours_system"] for r in rows)
+        floor_total = statistics.median(r["floor_user"] + r["floor_system"] for r in rows)
+        print(f"CPU per warm scrape of {exchanges} exchanges (window {args.window}, cipher suite {suite}), median of "
+              f"{args.rounds} rounds of {args.scrapes}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        print(f"| {'':<30} | {'user':>8} | {'system':>8} | {'total':>8} |")
+        print(f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
+        print(f"| {'exporter (HTTP scrape)':<30} | {median('ours_user'):>5.2f} ms | {median('ours_system'):>5.2f} ms "
+              f"| {ours_total:>5.2f} ms |")
+        print(f"| {'exchange-floor (bare session)':<30} | {median('floor_user'):>5.2f} ms | "
+              f"{median('floor_system'):>5.2f} ms | {floor_total:>5.2f} ms |")
+        print(f"the exporter's layers add {ours_total - floor_total:.2f} ms per scrape "
+              f"({ours_total / floor_total:.1f}× the floor)")
+    finally:
+        bench.stop_all()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        bench.stop_all()
+        sys.exit(130)
