@@ -48,14 +48,15 @@ public enum Crypto {
         let key = key.isEmpty ? [0] : key
         // An HMAC context with the pre-fetched digest: the one-shot HMAC() of OpenSSL 3 looks both the MAC
         // and the digest up by name on every call.
-        guard let context = HMAC_CTX_new() else { return [] }
-        defer { HMAC_CTX_free(context) }
+        guard let context = ipmi_hmac_ctx_new() else { return [] }
+        defer { ipmi_hmac_ctx_free(context) }
         let ok = key.withUnsafeBufferPointer { keyBuffer in
             data.withUnsafeBufferPointer { dataBuffer in
                 output.withUnsafeMutableBufferPointer { out in
-                    HMAC_Init_ex(context, keyBuffer.baseAddress, Int32(keyBuffer.count), hash.fetched, nil) == 1
-                        && HMAC_Update(context, dataBuffer.baseAddress ?? keyBuffer.baseAddress, dataBuffer.count) == 1
-                        && HMAC_Final(context, out.baseAddress, &length) == 1
+                    ipmi_hmac_init(context, keyBuffer.baseAddress, Int32(keyBuffer.count), hash.fetched) == 1
+                        && ipmi_hmac_update(context, dataBuffer.baseAddress ?? keyBuffer.baseAddress, dataBuffer.count)
+                            == 1
+                        && ipmi_hmac_final(context, out.baseAddress, &length) == 1
                 }
             }
         }

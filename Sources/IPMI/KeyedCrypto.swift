@@ -28,11 +28,11 @@ final class KeyedCrypto: @unchecked Sendable {
     ///   - aesKey: 16 bytes, or nil without confidentiality.
     init(hmac hash: HashFunction?, k1: [UInt8], aesKey: [UInt8]?) {
         var hmacContext: OpaquePointer?
-        if let hash, !k1.isEmpty, let context = HMAC_CTX_new() {
+        if let hash, !k1.isEmpty, let context = ipmi_hmac_ctx_new() {
             let keyed = k1.withUnsafeBufferPointer {
-                HMAC_Init_ex(context, $0.baseAddress, Int32($0.count), hash.fetched, nil) == 1
+                ipmi_hmac_init(context, $0.baseAddress, Int32($0.count), hash.fetched) == 1
             }
-            if keyed { hmacContext = context } else { HMAC_CTX_free(context) }
+            if keyed { hmacContext = context } else { ipmi_hmac_ctx_free(context) }
         }
         var encrypt: OpaquePointer?
         var decrypt: OpaquePointer?
@@ -46,7 +46,7 @@ final class KeyedCrypto: @unchecked Sendable {
     }
 
     deinit {
-        HMAC_CTX_free(hmacContext)
+        ipmi_hmac_ctx_free(hmacContext)
         EVP_CIPHER_CTX_free(encryptContext)
         EVP_CIPHER_CTX_free(decryptContext)
     }
@@ -74,9 +74,9 @@ final class KeyedCrypto: @unchecked Sendable {
             let data = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
             let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
             guard
-                HMAC_Init_ex(context, nil, 0, nil, nil) == 1
-                    && HMAC_Update(context, data.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
-                    && HMAC_Final(context, out, &length) == 1
+                ipmi_hmac_init(context, nil, 0, nil) == 1
+                    && ipmi_hmac_update(context, data.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
+                    && ipmi_hmac_final(context, out, &length) == 1
             else { return nil }
             return Int(length)
         }
