@@ -110,7 +110,14 @@ let package = Package(
             ]
         ),
         // bench/floor.py: the CPU of a warm scrape's exchanges with nothing around them (not a product).
-        .executableTarget(name: "exchange-floor", dependencies: ["IPMI"], path: "bench/ExchangeFloor"),
+        .executableTarget(
+            name: "exchange-floor",
+            dependencies: [
+                "IPMI", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/ExchangeFloor"
+        ),
 
         // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
         .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),

@@ -5,8 +5,10 @@ Starts one lab ipmi_sim BMC on 127.0.0.1, our exporter (collectors ipmi, bmc, ch
 bench/exporter.py reads) and, in alternating rounds on the same BMC, measures
   - the exporter: CPU per warm scrape (user and system time from /proc, over one keep-alive connection), and
   - exchange-floor: the same number of request/response exchanges (the exporter's own packet counters, halved), same
-    window, the cipher suite negotiated the same way, over one RMCP+ session on a blocking socket with nothing around it.
-The difference is what the exporter's layers (event loop, client, tasks, HTTP, decoding, rendering) add. Every process
+    window, the cipher suite negotiated the same way, over one RMCP+ session: once driven by a bare NIO datagram
+    channel (--through nio) and once on a blocking socket with poll(2) and nothing around it (--through poll).
+The differences are what NIO's datagram path, and then the exporter's own layers (client, tasks, HTTP, decoding,
+rendering), add. Every process
 started here is killed on exit, also on failure.
 """
 
@@ -89,35 +91,39 @@ def main():
             for _ in range(args.scrapes):
                 ours.scrape(lab.target(0), connection=connection)
             user1, system1 = times(ours.process.pid)
-            floor = subprocess.run(
-                [args.floor, "--port", str(lab.ports[0]), "--exchanges", str(exchanges), "--window",
-                 str(args.window), "--cycles", str(args.scrapes), "--rounds", "1", "--sensors", ",".join(sensors)],
-                capture_output=True, text=True, timeout=600, check=True)
-            measured = json.loads(floor.stdout.strip().splitlines()[-1])
-            suite = measured["cipher_suite"]
             row = {"ours_user": (user1 - user0) / args.scrapes * 1000,
-                   "ours_system": (system1 - system0) / args.scrapes * 1000,
-                   "floor_user": measured["user_ms"], "floor_system": measured["system_ms"]}
+                   "ours_system": (system1 - system0) / args.scrapes * 1000}
+            for through in ("nio", "poll"):
+                floor = subprocess.run(
+                    [args.floor, "--port", str(lab.ports[0]), "--exchanges", str(exchanges), "--window",
+                     str(args.window), "--cycles", str(args.scrapes), "--rounds", "1", "--through", through,
+                     "--sensors", ",".join(sensors)],
+                    capture_output=True, text=True, timeout=600, check=True)
+                measured = json.loads(floor.stdout.strip().splitlines()[-1])
+                suite = measured["cipher_suite"]
+                row[f"{through}_user"], row[f"{through}_system"] = measured["user_ms"], measured["system_ms"]
             rows.append(row)
-            log(f"round {number}: ours {row['ours_user'] + row['ours_system']:.2f} ms, "
-                f"floor {row['floor_user'] + row['floor_system']:.2f} ms")
+            log(f"round {number}: " + ", ".join(
+                f"{kind} {row[kind + '_user'] + row[kind + '_system']:.2f} ms" for kind in ("ours", "nio", "poll")))
         connection.close()
 
         def median(key):
             return statistics.median(row[key] for row in rows)
 
-        ours_total = statistics.median(r["ours_user"] + r["ours_system"] for r in rows)
-        floor_total = statistics.median(r["floor_user"] + r["floor_system"] for r in rows)
+        def total(kind):
+            return statistics.median(row[kind + "_user"] + row[kind + "_system"] for row in rows)
+
         print(f"CPU per warm scrape of {exchanges} exchanges (window {args.window}, cipher suite {suite}), median of "
               f"{args.rounds} rounds of {args.scrapes}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-        print(f"| {'':<30} | {'user':>8} | {'system':>8} | {'total':>8} |")
-        print(f"|{'-' * 32}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
-        print(f"| {'exporter (HTTP scrape)':<30} | {median('ours_user'):>5.2f} ms | {median('ours_system'):>5.2f} ms "
-              f"| {ours_total:>5.2f} ms |")
-        print(f"| {'exchange-floor (bare session)':<30} | {median('floor_user'):>5.2f} ms | "
-              f"{median('floor_system'):>5.2f} ms | {floor_total:>5.2f} ms |")
-        print(f"the exporter's layers add {ours_total - floor_total:.2f} ms per scrape "
-              f"({ours_total / floor_total:.1f}× the floor)")
+        print(f"| {'':<38} | {'user':>8} | {'system':>8} | {'total':>8} |")
+        print(f"|{'-' * 40}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
+        for kind, title in (("ours", "exporter (HTTP scrape)"), ("nio", "exchange-floor --through nio"),
+                            ("poll", "exchange-floor --through poll")):
+            print(f"| {title:<38} | {median(kind + '_user'):>5.2f} ms | {median(kind + '_system'):>5.2f} ms "
+                  f"| {total(kind):>5.2f} ms |")
+        print(f"NIO's datagram channel adds {total('nio') - total('poll'):.2f} ms to the bare exchanges; the exporter's "
+              f"own layers add {total('ours') - total('nio'):.2f} ms on top ({total('ours') / total('poll'):.1f}× the "
+              f"bare exchanges)")
     finally:
         bench.stop_all()
         shutil.rmtree(root, ignore_errors=True)

@@ -571,19 +571,27 @@ struct SequenceWindow: Sendable {
 /// Something per request sequence number: rqSeq is 6 bits (IPMI v2.0 section 13.8, table 13-4), so a fixed table
 /// of 64 slots covers every value and costs no hashing per packet. A larger number reads as empty and is not
 /// stored. The session state machine keeps its outstanding requests in one, a transport its waiting callers.
+///
+/// Inlinable, so that a client in another module (`IPMIClient` keeps one per session) gets it specialized for its
+/// value type: unspecialized, every lookup went through the generic metadata cache.
 public struct RqSeqTable<Value: Sendable>: Sendable {
-    private var slots = [Value?](repeating: nil, count: 64)
-    /// Slots in use.
-    public private(set) var count = 0
+    @usableFromInline var slots = [Value?](repeating: nil, count: 64)
+    @usableFromInline var used = 0
 
+    /// Slots in use.
+    @inlinable
+    public var count: Int { used }
+
+    @inlinable
     public init() {}
 
+    @inlinable
     public subscript(rqSeq: UInt8) -> Value? {
         get { rqSeq < 64 ? slots[Int(rqSeq)] : nil }
         set {
             guard rqSeq < 64 else { return }
             let index = Int(rqSeq)
-            count += (newValue == nil ? 0 : 1) - (slots[index] == nil ? 0 : 1)
+            used += (newValue == nil ? 0 : 1) - (slots[index] == nil ? 0 : 1)
             slots[index] = newValue
         }
     }
