@@ -82,8 +82,8 @@ struct SecretLeakTests {
         let port = FreePort.tcp()
         let stdoutURL = directory.appendingPathComponent("stdout")
         let stderrURL = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: stdoutURL.path, contents: nil))
+        #expect(FileManager.default.createFile(atPath: stderrURL.path, contents: nil))
         let process = Process()
         process.executableURL = executable
         process.arguments = [
