@@ -203,7 +203,6 @@ public final class IPMISim: @unchecked Sendable {
         return recv(fd, &buffer, buffer.count, 0) > 0
     }
 
-    /// Stops the BMC. ipmi_sim ignores SIGTERM, so it gets SIGKILL, as a power cut would.
     /// Kills, once per test process, the BMCs a crashed earlier run left behind. ipmi_sim ignores SIGTERM, and a test
     /// process that dies never calls ``stop()``; such a BMC keeps its CPU and port and has made later runs' session
     /// set-ups time out. Only ipmi_sim processes of our own scratch directories whose parent is init are touched: a
@@ -239,6 +238,7 @@ public final class IPMISim: @unchecked Sendable {
         return Int32(fields[1])
     }
 
+    /// Stops the BMC. ipmi_sim ignores SIGTERM, so it gets SIGKILL, as a power cut would.
     public func stop() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
