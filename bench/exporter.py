@@ -145,6 +145,21 @@ class Exporter:
         return threads_ns / 1e9 + children_ticks / TICK
 
 
+def module_config(excluded=(), window=None):
+    """The benchmark's `default` module (COLLECTORS), as YAML both exporters read; `excluded` record IDs go into
+    exclude_sensor_ids, and `window` (ours only) into exporter.max_outstanding_requests."""
+    lines = ["modules:", "  default:", "    user: admin", "    pass: password", "    privilege: admin",
+             "    driver: LAN_2_0", "    timeout: 10000", f"    collectors: [{', '.join(COLLECTORS)}]",
+             # FreeIPMI needs opensesspriv for ipmi_sim, which answers Open Session with privilege 0;
+             # ours copes without it and accepts the flag.
+             "    workaround_flags: [opensesspriv]"]
+    if excluded:
+        lines.append(f"    exclude_sensor_ids: [{', '.join(str(i) for i in excluded)}]")
+    if window is not None:
+        lines += ["exporter:", f"  max_outstanding_requests: {window}"]
+    return "\n".join(lines) + "\n"
+
+
 def sensors_to_exclude(body, wanted):
     """Record IDs to leave out, highest first, so that at most `wanted` sensors remain (a compact record
     can stand for several sensors; each one's `_state` series carries the record's id)."""
@@ -286,23 +301,14 @@ def main():
     try:
         log(f"starting {args.targets} BMCs …")
         lab = Lab(root, args.lab, args.targets)
-        module = ["modules:", "  default:", "    user: admin", "    pass: password", "    privilege: admin",
-                  "    driver: LAN_2_0", "    timeout: 10000", f"    collectors: [{', '.join(COLLECTORS)}]",
-                  # FreeIPMI needs opensesspriv for ipmi_sim, which answers Open Session with privilege 0;
-                  # ours copes without it and accepts the flag.
-                  "    workaround_flags: [opensesspriv]"]
         ours_config = os.path.join(root, "ours.yml")
         reference_config = os.path.join(root, "reference.yml")
 
         def write_configs(excluded):
-            extra = [f"    exclude_sensor_ids: [{', '.join(str(i) for i in excluded)}]"] if excluded else []
             with open(ours_config, "w") as f:
-                lines = module + extra
-                if args.window is not None:
-                    lines += ["exporter:", f"  max_outstanding_requests: {args.window}"]
-                f.write("\n".join(lines) + "\n")
+                f.write(module_config(excluded, args.window))
             with open(reference_config, "w") as f:
-                f.write("\n".join(module + extra) + "\n")
+                f.write(module_config(excluded))
 
         write_configs([])
         exporters = [Exporter("ours", lambda port, config: [

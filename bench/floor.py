@@ -13,28 +13,22 @@ started here is killed on exit, also on failure.
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-import json
 
 import exporter as bench
-from benchlib import log
+from benchlib import TICK, log, run_main
 
 
 def times(pid):
     """User and system CPU seconds of a process (all threads), from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
-
-
-def own_packets(exporter):
-    return bench.self_counted_packets(exporter)
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
 
 
 def main():
@@ -54,14 +48,8 @@ def main():
         config = os.path.join(root, "ours.yml")
 
         def write_config(excluded):
-            lines = ["modules:", "  default:", "    user: admin", "    pass: password", "    privilege: admin",
-                     "    driver: LAN_2_0", "    timeout: 10000",
-                     f"    collectors: [{', '.join(bench.COLLECTORS)}]"]
-            if excluded:
-                lines.append(f"    exclude_sensor_ids: [{', '.join(str(i) for i in excluded)}]")
-            lines += ["exporter:", f"  max_outstanding_requests: {args.window}"]
             with open(config, "w") as f:
-                f.write("\n".join(lines) + "\n")
+                f.write(bench.module_config(excluded, args.window))
 
         write_config([])
         ours = bench.Exporter("ours", lambda port, path: [
@@ -73,10 +61,10 @@ def main():
         connection = ours.connect()
         for _ in range(20):
             ours.scrape(lab.target(0), connection=connection)
-        before = own_packets(ours)
+        before = bench.self_counted_packets(ours)
         for _ in range(10):
             ours.scrape(lab.target(0), connection=connection)
-        exchanges = round((own_packets(ours) - before) / 10 / 2)
+        exchanges = round((bench.self_counted_packets(ours) - before) / 10 / 2)
         log(f"a warm scrape is {exchanges} exchanges")
         sensors = []
         with open(os.path.join(args.lab, "sensors.emu")) as f:
@@ -130,8 +118,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        bench.stop_all()
-        sys.exit(130)
+    run_main(main)

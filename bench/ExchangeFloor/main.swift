@@ -1,12 +1,13 @@
 // exchange-floor: what a warm scrape's request/response exchanges cost with nothing around them.
 //
 //   exchange-floor --port P [--host 127.0.0.1] [--exchanges 53] [--window 4] [--cycles 2000] [--rounds 4]
-//                  [--sensors 0x10,0x11,…] [--user admin] [--password-env VAR]
+//                  [--sensors 0x10,0x11,…] [--user admin] [--password-env VAR] [--through poll|nio]
 //
-// Opens one RMCP+ session (the cipher suite negotiated as the exporter does, by the library's own state machine), then runs `cycles` times a burst of
-// `exchanges` Get Sensor Reading requests over it with `window` of them outstanding, on one blocking UDP socket with
-// poll(2): no event loop, no tasks, no HTTP. What that costs (getrusage, user and system time per burst) is the floor
-// under the exporter's CPU per warm scrape for the same number of exchanges; bench/floor.py prints both side by side.
+// Opens one RMCP+ session (the library's own state machine, the cipher suite negotiated as the exporter does), then
+// runs `cycles` times a burst of `exchanges` Get Sensor Reading requests over it with `window` of them outstanding:
+// on one blocking UDP socket with poll(2) (`--through poll`: no event loop, no tasks, no HTTP), or through a bare NIO
+// datagram channel (`--through nio`). What that costs (getrusage, user and system time per burst) is the floor under
+// the exporter's CPU per warm scrape for the same number of exchanges; bench/floor.py prints them side by side.
 // One JSON object per round on standard output. Loopback BMCs only: the host must be in 127.0.0.0/8.
 
 import IPMI
@@ -134,6 +135,12 @@ func openSession(_ peer: Peer, _ options: Options, buffer: inout [UInt8]) throws
     return machine
 }
 
+/// The `index`th Get Sensor Reading of a burst (IPMI v2.0 section 35.14), sealed for the session.
+func readingRequest(_ index: Int, machine: inout SessionStateMachine, options: Options) throws -> [UInt8] {
+    let sensor = options.sensors[index % options.sensors.count]
+    return try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, data: [sensor]).packet
+}
+
 func processTimes() -> (user: Double, system: Double) {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -148,9 +155,7 @@ func run() throws {
     var machine = try openSession(peer, options, buffer: &buffer)
 
     func sendReading(_ index: Int) throws {
-        let sensor = options.sensors[index % options.sensors.count]
-        let encoded = try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, data: [sensor])
-        peer.send(encoded.packet)
+        peer.send(try readingRequest(index, machine: &machine, options: options))
     }
 
     if options.through == "nio" {
@@ -225,9 +230,13 @@ final class BurstHandler: ChannelInboundHandler, @unchecked Sendable {
     let options: Options
     private var context: ChannelHandlerContext?
     private var finished: EventLoopPromise<Void>?
+    private var watchdog: RepeatedTask?
     private var cycle = 0
     private var sent = 0
     private var answered = 0
+    /// Answers since the start, and their number at the watchdog's last look.
+    private var answers = 0
+    private var answersAtLastCheck = 0
 
     init(machine: SessionStateMachine, peer: SocketAddress, options: Options) {
         self.machine = machine
@@ -240,38 +249,61 @@ final class BurstHandler: ChannelInboundHandler, @unchecked Sendable {
     func startRound(_ promise: EventLoopPromise<Void>) {
         finished = promise
         cycle = 0
+        // As the poll loop gives up after 2 s without an answer, so does this: a lost datagram must not hang the run.
+        answersAtLastCheck = answers
+        watchdog = promise.futureResult.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) {
+            [weak self] _ in
+            guard let self else { return }
+            if self.answers == self.answersAtLastCheck {
+                self.end(
+                    with: Failure(description: "no answer within 2 s (\(self.answered) of \(self.options.exchanges))"))
+            }
+            self.answersAtLastCheck = self.answers
+        }
         startBurst()
     }
 
     private func startBurst() {
         sent = 0
         answered = 0
-        while sent < min(options.window, options.exchanges) { sendReading() }
+        while finished != nil, sent < min(options.window, options.exchanges) { sendReading() }
         context?.flush()
     }
 
     private func sendReading() {
         guard let context else { return }
-        let sensor = options.sensors[sent % options.sensors.count]
-        sent += 1
-        guard let encoded = try? machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, data: [sensor]) else {
-            return
+        let packet: [UInt8]
+        do {
+            packet = try readingRequest(sent, machine: &machine, options: options)
+        } catch {
+            return end(with: error)
         }
-        var buffer = context.channel.allocator.buffer(capacity: encoded.packet.count)
-        buffer.writeBytes(encoded.packet)
+        sent += 1
+        var buffer = context.channel.allocator.buffer(capacity: packet.count)
+        buffer.writeBytes(packet)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: buffer)), promise: nil)
+    }
+
+    /// Ends the round: a success after the last burst, or the error that stopped it.
+    private func end(with error: (any Error)? = nil) {
+        watchdog?.cancel()
+        watchdog = nil
+        guard let finished else { return }
+        self.finished = nil
+        if let error { finished.fail(error) } else { finished.succeed() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard case .response = machine.receive(Array(envelope.data.readableBytesView)) else { return }
+        guard finished != nil, case .response = machine.receive(Array(envelope.data.readableBytesView)) else { return }
         answered += 1
+        answers += 1
         if sent < options.exchanges {
             sendReading()
         } else if answered == options.exchanges {
             cycle += 1
             if cycle == options.cycles {
-                finished?.succeed()
+                end()
             } else {
                 startBurst()
             }
