@@ -6,10 +6,11 @@ bench/exporter.py reads) and, in alternating rounds on the same BMC, measures
   - the exporter: CPU per warm scrape (user and system time from /proc, over one keep-alive connection), and
   - exchange-floor: the same number of request/response exchanges (the exporter's own packet counters, halved), same
     window, the cipher suite negotiated the same way, over one RMCP+ session: once driven by a bare NIO datagram
-    channel (--through nio) and once on a blocking socket with poll(2) and nothing around it (--through poll).
+    channel (--through nio) and once on a blocking socket with poll(2) and nothing around it (--through poll);
+  - and exchange-floor --through poll with paced bursts (--coalesce-us): the window sent at once, a short sleep,
+    then every answer read together, which shows how much of the floor is wake-ups rather than the exchanges.
 The differences are what NIO's datagram path, and then the exporter's own layers (client, tasks, HTTP, decoding,
-rendering), add. Every process
-started here is killed on exit, also on failure.
+rendering), add. Every process started here is killed on exit, also on failure.
 """
 
 import argparse
@@ -40,6 +41,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--window", type=int, default=4)
     parser.add_argument("--sensors", type=int, default=46)
+    parser.add_argument("--coalesce-us", type=int, default=100, help="pause after each burst in the paced row")
+    parser.add_argument("--coalesce-window", type=int, default=16, help="burst size in the paced row")
     args = parser.parse_args()
 
     root = tempfile.mkdtemp(prefix="ipmi-floor-")
@@ -81,18 +84,19 @@ def main():
             user1, system1 = times(ours.process.pid)
             row = {"ours_user": (user1 - user0) / args.scrapes * 1000,
                    "ours_system": (system1 - system0) / args.scrapes * 1000}
-            for through in ("nio", "poll"):
+            for kind, through, window, coalesce in (("nio", "nio", args.window, 0), ("poll", "poll", args.window, 0),
+                                                    ("paced", "poll", args.coalesce_window, args.coalesce_us)):
                 floor = subprocess.run(
                     [args.floor, "--port", str(lab.ports[0]), "--exchanges", str(exchanges), "--window",
-                     str(args.window), "--cycles", str(args.scrapes), "--rounds", "1", "--through", through,
-                     "--sensors", ",".join(sensors)],
+                     str(window), "--cycles", str(args.scrapes), "--rounds", "1", "--through", through,
+                     "--coalesce-us", str(coalesce), "--sensors", ",".join(sensors)],
                     capture_output=True, text=True, timeout=600, check=True)
                 measured = json.loads(floor.stdout.strip().splitlines()[-1])
                 suite = measured["cipher_suite"]
-                row[f"{through}_user"], row[f"{through}_system"] = measured["user_ms"], measured["system_ms"]
+                row[f"{kind}_user"], row[f"{kind}_system"] = measured["user_ms"], measured["system_ms"]
             rows.append(row)
             log(f"round {number}: " + ", ".join(
-                f"{kind} {row[kind + '_user'] + row[kind + '_system']:.2f} ms" for kind in ("ours", "nio", "poll")))
+                f"{kind} {row[kind + '_user'] + row[kind + '_system']:.2f} ms" for kind in ("ours", "nio", "poll", "paced")))
         connection.close()
 
         def median(key):
@@ -103,15 +107,16 @@ def main():
 
         print(f"CPU per warm scrape of {exchanges} exchanges (window {args.window}, cipher suite {suite}), median of "
               f"{args.rounds} rounds of {args.scrapes}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-        print(f"| {'':<38} | {'user':>8} | {'system':>8} | {'total':>8} |")
-        print(f"|{'-' * 40}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
+        print(f"| {'':<44} | {'user':>8} | {'system':>8} | {'total':>8} |")
+        print(f"|{'-' * 46}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
+        paced = f"… poll, bursts of {args.coalesce_window}, {args.coalesce_us} µs pause"
         for kind, title in (("ours", "exporter (HTTP scrape)"), ("nio", "exchange-floor --through nio"),
-                            ("poll", "exchange-floor --through poll")):
-            print(f"| {title:<38} | {median(kind + '_user'):>5.2f} ms | {median(kind + '_system'):>5.2f} ms "
+                            ("poll", "exchange-floor --through poll"), ("paced", paced)):
+            print(f"| {title:<44} | {median(kind + '_user'):>5.2f} ms | {median(kind + '_system'):>5.2f} ms "
                   f"| {total(kind):>5.2f} ms |")
         print(f"NIO's datagram channel adds {total('nio') - total('poll'):.2f} ms to the bare exchanges; the exporter's "
               f"own layers add {total('ours') - total('nio'):.2f} ms on top ({total('ours') / total('poll'):.1f}× the "
-              f"bare exchanges)")
+              f"bare exchanges); pacing the reads takes {total('poll') - total('paced'):.2f} ms off the bare exchanges")
     finally:
         bench.stop_all()
         shutil.rmtree(root, ignore_errors=True)

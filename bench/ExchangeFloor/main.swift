@@ -2,12 +2,16 @@
 //
 //   exchange-floor --port P [--host 127.0.0.1] [--exchanges 53] [--window 4] [--cycles 2000] [--rounds 4]
 //                  [--sensors 0x10,0x11,…] [--user admin] [--password-env VAR] [--through poll|nio]
+//                  [--coalesce-us 0]
 //
 // Opens one RMCP+ session (the library's own state machine, the cipher suite negotiated as the exporter does), then
 // runs `cycles` times a burst of `exchanges` Get Sensor Reading requests over it with `window` of them outstanding:
 // on one blocking UDP socket with poll(2) (`--through poll`: no event loop, no tasks, no HTTP), or through a bare NIO
 // datagram channel (`--through nio`). What that costs (getrusage, user and system time per burst) is the floor under
 // the exporter's CPU per warm scrape for the same number of exchanges; bench/floor.py prints them side by side.
+// With `--coalesce-us N` (poll only) the window goes out as one burst, the loop sleeps N µs and then reads every
+// answer that has arrived, and the next burst waits until the window has drained: fewer wake-ups on both sides of
+// the socket, which shows what pacing the reads would save.
 // One JSON object per round on standard output. Loopback BMCs only: the host must be in 127.0.0.0/8.
 
 import IPMI
@@ -34,6 +38,8 @@ struct Options {
     /// loop (read through the pipeline, written with write and flush at the end of each read), which separates NIO's
     /// share of the exporter's cost from the rest.
     var through = "poll"
+    /// With `poll`: send the window as one burst and sleep this long before reading its answers (0: answer by answer).
+    var coalesceMicros = 0
 
     init(_ arguments: ArraySlice<String>) throws(UsageError) {
         var rest = arguments
@@ -47,6 +53,7 @@ struct Options {
             case "--cycles": cycles = try Self.number(value, flag)
             case "--rounds": rounds = try Self.number(value, flag)
             case "--user": user = value
+            case "--coalesce-us": coalesceMicros = try Self.number(value, flag)
             case "--through":
                 guard ["poll", "nio"].contains(value) else { throw UsageError("--through: poll or nio") }
                 through = value
@@ -64,6 +71,8 @@ struct Options {
         guard exchanges > 0, window > 0, cycles > 0, rounds > 0, !sensors.isEmpty else {
             throw UsageError("--exchanges, --window, --cycles, --rounds and --sensors must be positive")
         }
+        guard coalesceMicros >= 0, coalesceMicros < 1_000_000 else { throw UsageError("--coalesce-us: 0 to 999999") }
+        guard coalesceMicros == 0 || through == "poll" else { throw UsageError("--coalesce-us needs --through poll") }
     }
 
     private static func number<T: FixedWidthInteger>(_ text: String, _ flag: String) throws(UsageError) -> T {
@@ -106,7 +115,12 @@ struct Peer {
     func receive(into buffer: inout [UInt8], timeout: CInt = 2000) -> [UInt8]? {
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard poll(&request, 1, timeout) == 1 else { return nil }
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return receiveWaiting(into: &buffer)
+    }
+
+    /// A datagram already in the socket buffer, or nil at once when there is none.
+    func receiveWaiting(into buffer: inout [UInt8]) -> [UInt8]? {
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT)) }
         return count > 0 ? Array(buffer[0..<count]) : nil
     }
 }
@@ -161,6 +175,9 @@ func run() throws {
     if options.through == "nio" {
         return try runThroughNIO(machine: machine, peer: peer, options: options)
     }
+    if options.coalesceMicros > 0 {
+        return try runInPacedBursts(machine: &machine, peer: peer, options: options, buffer: &buffer)
+    }
     for round in 1...options.rounds {
         let before = processTimes()
         for _ in 0..<options.cycles {
@@ -186,6 +203,38 @@ func run() throws {
     }
 }
 
+/// `--coalesce-us`: a burst of `window` requests, a pause, then every answer that is there; one poll(2) only when an
+/// answer is still missing after the pause.
+func runInPacedBursts(
+    machine: inout SessionStateMachine, peer: Peer, options: Options, buffer: inout [UInt8]
+) throws {
+    for round in 1...options.rounds {
+        let before = processTimes()
+        for _ in 0..<options.cycles {
+            var sent = 0
+            while sent < options.exchanges {
+                let burst = min(options.window, options.exchanges - sent)
+                for _ in 0..<burst {
+                    peer.send(try readingRequest(sent, machine: &machine, options: options))
+                    sent += 1
+                }
+                var pause = timespec(tv_sec: 0, tv_nsec: options.coalesceMicros * 1000)
+                nanosleep(&pause, nil)
+                var missing = burst
+                while missing > 0 {
+                    guard
+                        let datagram = peer.receiveWaiting(into: &buffer) ?? peer.receive(into: &buffer)
+                    else {
+                        throw Failure(description: "no answer within 2 s (\(sent - missing) of \(options.exchanges))")
+                    }
+                    if case .response = machine.receive(datagram) { missing -= 1 }
+                }
+            }
+        }
+        report(round: round, since: before, options: options, machine: machine)
+    }
+}
+
 func report(round: Int, since before: (user: Double, system: Double), options: Options, machine: SessionStateMachine) {
     let after = processTimes()
     let perCycle = { (seconds: Double) in seconds / Double(options.cycles) * 1000 }
@@ -193,7 +242,7 @@ func report(round: Int, since before: (user: Double, system: Double), options: O
     let system = perCycle(after.system - before.system)
     print(
         "{\"round\": \(round), \"through\": \"\(options.through)\", \"exchanges\": \(options.exchanges), "
-            + "\"window\": \(options.window), "
+            + "\"window\": \(options.window), \"coalesce_us\": \(options.coalesceMicros), "
             + "\"cipher_suite\": \(machine.negotiated?.cipherSuite.id.map { String($0) } ?? "null"), "
             + "\"cpu_ms\": \(user + system), \"user_ms\": \(user), \"system_ms\": \(system)}")
 }
