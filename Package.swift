@@ -33,6 +33,9 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // Batched UDP system calls (recvmmsg, sendmmsg, ppoll) for the transport's own event loop.
+        .target(name: "CDatagram"),
+
         // Pure protocol layers: no sockets, no clocks.
         .target(
             name: "IPMI",
@@ -49,6 +52,7 @@ let package = Package(
             name: "IPMIClient",
             dependencies: [
                 "IPMI",
+                "CDatagram",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

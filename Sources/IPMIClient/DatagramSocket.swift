@@ -45,7 +45,7 @@ struct DatagramSocket: Sendable {
             let result = address.withSockAddr { pointer, length in bind(descriptor, pointer, socklen_t(length)) }
             guard result == 0 else { throw IOError(errnoCode: errno, reason: "bind") }
         } catch {
-            close(descriptor)
+            _ = Glibc.close(descriptor)
             throw error
         }
         return DatagramSocket(descriptor: descriptor)
@@ -58,6 +58,31 @@ struct DatagramSocket: Sendable {
         guard setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
             throw IOError(errnoCode: errno, reason: "setsockopt \(what)")
         }
+    }
+
+    /// Sets SO_RCVBUF (the kernel doubles it and caps it at net.core.rmem_max).
+    func setReceiveBufferSize(_ bytes: CInt) throws {
+        try Self.setOption(descriptor, SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF")
+    }
+
+    /// The address the socket is bound to.
+    var localAddress: SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        switch CInt(storage.ss_family) {
+        case AF_INET: return SocketAddress(withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) })
+        case AF_INET6: return SocketAddress(withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) })
+        default: return nil
+        }
+    }
+
+    /// Closes the descriptor. Only for a socket no NIO channel owns.
+    func close() {
+        _ = Glibc.close(descriptor)
     }
 
     /// Sends one datagram without blocking. Only call this while the channel that owns the descriptor is open

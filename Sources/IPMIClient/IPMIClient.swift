@@ -138,7 +138,7 @@ public actor IPMIClient: IPMIRequester {
             self.eventLoop = transport.eventLoop(ofLane: lane)
         } else {
             self.lane = 0
-            self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+            self.eventLoop = DatagramLoopGroup.singleton.next()
         }
         self.executor = eventLoop.executor
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)

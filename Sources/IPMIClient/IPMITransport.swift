@@ -16,6 +16,9 @@ import Synchronization
 /// runs on that lane's event loop (``IPMIClient`` takes it as its actor executor), so a datagram is
 /// decrypted and handed to the waiting request on the thread that read it: no queue and no thread switch
 /// between the socket and the session. More lanes spread many sessions over more cores.
+///
+/// A lane's loop is a ``DatagramLoop`` (the default: the transport's own `ppoll` loop, which reads with `recvmmsg`)
+/// or, when the group given is a NIO one, a NIO event loop whose `DatagramChannel` reads the socket.
 public final class IPMITransport: Sendable {
     /// Where a registered session's datagrams go: `receive` is called on the event loop of the lane the
     /// datagram arrived on, `finish` (the transport closed) on any thread.
@@ -24,18 +27,18 @@ public final class IPMITransport: Sendable {
         var finish: @Sendable () -> Void
     }
 
-    private struct Endpoint: Sendable {
+    struct Endpoint: Sendable {
         var inbox: SessionInbox
         var acceptsPreSession: Bool
     }
 
-    private struct Registry: Sendable {
+    struct Registry: Sendable {
         var endpoints: [SocketAddress: [UInt32: Endpoint]] = [:]
         var count: Int { endpoints.values.reduce(0) { $0 + $1.count } }
     }
 
     /// The routing table, shared by the transport (registering sessions) and its inbound handler.
-    private final class SharedRegistry: Sendable {
+    final class SharedRegistry: Sendable {
         private let state = Mutex(Registry())
 
         func withLock<T>(_ body: (inout Registry) -> T) -> T {
@@ -43,10 +46,11 @@ public final class IPMITransport: Sendable {
         }
     }
 
-    /// A socket: the channel NIO reads it with, and its descriptor for sending directly.
+    /// A socket: its descriptor for sending directly, and on a NIO lane the channel NIO reads it with.
     struct BoundSocket: Sendable {
-        let channel: any Channel
+        let channel: (any Channel)?
         let socket: DatagramSocket
+        let isIPv6: Bool
     }
 
     /// Sockets that share one event loop: one socket, or an IPv4 and an IPv6 one.
@@ -54,16 +58,19 @@ public final class IPMITransport: Sendable {
         let eventLoop: any EventLoop
         let sockets: [BoundSocket]
         let outbox: LaneOutbox
+        /// The transport's own loop, when the lane runs on one (else NIO reads the sockets).
+        let datagramLoop: DatagramLoop?
         private let ipv6: BoundSocket?
 
         init(eventLoop: any EventLoop, sockets: [BoundSocket], outbox: LaneOutbox) {
             self.eventLoop = eventLoop
             self.sockets = sockets
             self.outbox = outbox
-            self.ipv6 = sockets.first { $0.channel.localAddress?.protocol == .inet6 }
+            self.datagramLoop = eventLoop as? DatagramLoop
+            self.ipv6 = sockets.first { $0.isIPv6 }
         }
 
-        var channels: [any Channel] { sockets.map(\.channel) }
+        var channels: [any Channel] { sockets.compactMap(\.channel) }
 
         /// The socket of the peer's address family (the first one when there is only one).
         func socket(for peer: SocketAddress) -> BoundSocket {
@@ -83,13 +90,13 @@ public final class IPMITransport: Sendable {
     public static func bind(
         host: String = "0.0.0.0",
         port: Int = 0,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        group: any EventLoopGroup = DatagramLoopGroup.singleton,
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
         let registry = SharedRegistry()
         let loop = group.next()
-        let outbox = LaneOutbox(logger: logger)
+        let outbox = LaneOutbox(logger: logger, loop: loop)
         let socket = try await makeSocket(
             host: host, port: port, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
             logger: logger)
@@ -101,11 +108,15 @@ public final class IPMITransport: Sendable {
 
     /// Binds, per lane, one IPv4 socket and, where the machine has IPv6, one IPv6-only socket, so that BMCs of
     /// both families share the transport (an IPv4 peer keeps its plain IPv4 address as the routing key).
-    /// - Parameter lanes: how many event loops of `group` carry sessions (clients are spread round-robin);
-    ///   one per core lets a busy exporter use every core for its BMC sessions.
+    /// - Parameters:
+    ///   - lanes: how many event loops of `group` carry sessions (clients are spread round-robin); one per core lets
+    ///     a busy exporter use every core for its BMC sessions.
+    ///   - readPacing: on a ``DatagramLoop`` lane, after sending a burst of requests leave the socket unread this
+    ///     long, so that their answers are read with one call rather than one wake-up each; nil reads at once.
     public static func bindAll(
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        group: any EventLoopGroup = DatagramLoopGroup.singleton,
         lanes laneCount: Int = 1,
+        readPacing: TimeAmount? = nil,
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
@@ -113,7 +124,7 @@ public final class IPMITransport: Sendable {
         var lanes: [Lane] = []
         for _ in 0..<max(1, laneCount) {
             let loop = group.next()
-            let outbox = LaneOutbox(logger: logger)
+            let outbox = LaneOutbox(logger: logger, loop: loop, pacing: readPacing)
             var sockets = [
                 try await makeSocket(
                     host: "0.0.0.0", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
@@ -144,7 +155,11 @@ public final class IPMITransport: Sendable {
         // The socket is made here rather than by the bootstrap so that its descriptor is known (see DatagramSocket);
         // the options that must precede bind are set on it, the rest by the bootstrap.
         let socket = try DatagramSocket.bound(to: address, v6Only: v6Only)
-        let handler = InboundHandler(outbox: outbox, registry: registry, statistics: statistics, logger: logger)
+        let router = Router(registry: registry, statistics: statistics, logger: logger)
+        if let loop = loop as? DatagramLoop {
+            return try await watch(socket, isIPv6: address.protocol == .inet6, on: loop, outbox: outbox, router: router)
+        }
+        let handler = InboundHandler(outbox: outbox, router: router)
         let channel =
             try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
@@ -168,7 +183,28 @@ public final class IPMITransport: Sendable {
             }
             .withBoundSocket(socket.descriptor)
             .get()
-        return BoundSocket(channel: channel, socket: socket)
+        return BoundSocket(channel: channel, socket: socket, isIPv6: address.protocol == .inet6)
+    }
+
+    /// Puts a socket on a ``DatagramLoop`` lane: the loop reads it (``LoopReader``) and the transport closes it.
+    private static func watch(
+        _ socket: DatagramSocket, isIPv6: Bool, on loop: DatagramLoop, outbox: LaneOutbox, router: Router
+    ) async throws -> BoundSocket {
+        do {
+            try socket.setReceiveBufferSize(4 << 20)
+        } catch {
+            socket.close()
+            throw error
+        }
+        let bound = BoundSocket(channel: nil, socket: socket, isIPv6: isIPv6)
+        let reader = LoopReader(socket: bound, loop: loop, outbox: outbox, router: router)
+        do {
+            try await loop.submit { try loop.watch(socket.descriptor) { reader.readAvailable() } }.get()
+        } catch {
+            socket.close()
+            throw error
+        }
+        return bound
     }
 
     private init(lanes: [Lane], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
@@ -179,7 +215,7 @@ public final class IPMITransport: Sendable {
     }
 
     /// The local address the socket is bound to.
-    public var localAddress: SocketAddress? { lanes[0].sockets.first?.channel.localAddress }
+    public var localAddress: SocketAddress? { lanes[0].sockets.first?.socket.localAddress }
 
     /// How many lanes (event loops, each with its sockets) the transport has.
     public var laneCount: Int { lanes.count }
@@ -211,6 +247,22 @@ public final class IPMITransport: Sendable {
         for endpoint in endpoints { endpoint.inbox.finish() }
         for lane in lanes {
             for channel in lane.channels { try? await channel.close() }
+            guard let loop = lane.datagramLoop else { continue }
+            let sockets = lane.sockets
+            let outbox = lane.outbox
+            // On the loop, so that no send or read is using a descriptor while it is closed (and its number reused).
+            let closeAll: @Sendable () -> Void = {
+                outbox.isOpen = false
+                for socket in sockets {
+                    if loop.inEventLoop { loop.unwatch(socket.socket.descriptor) }
+                    socket.socket.close()
+                }
+            }
+            if loop.hasStopped {
+                closeAll()
+            } else {
+                try? await loop.submit(closeAll).get()
+            }
         }
     }
 
@@ -255,9 +307,13 @@ public final class IPMITransport: Sendable {
                 ])
         }
         // On the lane's loop the outbox writes to the socket directly; elsewhere (rare: sessions run on their lane's
-        // loop) the channel carries it.
+        // loop) the channel carries it, or on the transport's own loop a task.
         guard lane.eventLoop.inEventLoop else {
-            return LaneOutbox.write(bytes, to: peer, on: target.channel, flush: flush)
+            guard let channel = target.channel else {
+                let outbox = lane.outbox
+                return lane.eventLoop.execute { outbox.send(bytes, to: peer, on: target) }
+            }
+            return LaneOutbox.write(bytes, to: peer, on: channel, flush: flush)
         }
         if flush {
             lane.outbox.send(bytes, to: peer, on: target)
@@ -270,60 +326,70 @@ public final class IPMITransport: Sendable {
     func flush(lane index: Int) {
         let lane = lanes[index]
         if lane.eventLoop.inEventLoop { lane.outbox.sendHeld() }
-        for socket in lane.sockets { socket.channel.flush() }
+        for channel in lane.channels { channel.flush() }
     }
 
-    /// Routes inbound datagrams on the event loop; never blocks and never throws.
-    private final class InboundHandler: ChannelInboundHandler, Sendable {
-        typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-        let outbox: LaneOutbox
+    /// Hands each datagram from a BMC to the session it belongs to; shared by both kinds of lane.
+    struct Router: Sendable {
         let registry: SharedRegistry
         let statistics: TransportStatistics
         let logger: Logger
 
-        init(outbox: LaneOutbox, registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
-            self.outbox = outbox
-            self.registry = registry
-            self.statistics = statistics
-            self.logger = logger
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let envelope = unwrapInboundIn(data)
-            let bytes = Array(envelope.data.readableBytesView)
+        func route(_ bytes: [UInt8], from peer: SocketAddress) {
             statistics.received()
             if logger.logLevel <= .debug {
                 logger.debug(
                     "udp receive",
                     metadata: [
-                        "peer": "\(envelope.remoteAddress)", "header": "\(PacketSummary.describe(bytes))",
-                        "hex": "\(loggableHex(bytes))",
+                        "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
                     ])
             }
             guard let key = routingKey(ofDatagramFromBMC: bytes) else {
                 statistics.dropped(.malformed)
-                logger.debug("dropped malformed datagram", metadata: ["peer": "\(envelope.remoteAddress)"])
+                logger.debug("dropped malformed datagram", metadata: ["peer": "\(peer)"])
                 return
             }
             switch key {
             case .session(let id):
                 // The common case, once per answer: one lookup, no array.
-                let inbox = registry.withLock { $0.endpoints[envelope.remoteAddress]?[id]?.inbox }
-                guard let inbox else { return unroutable(from: envelope.remoteAddress) }
+                let inbox = registry.withLock { $0.endpoints[peer]?[id]?.inbox }
+                guard let inbox else { return unroutable(from: peer) }
                 inbox.receive(bytes)
             case .preSession:
                 let targets = registry.withLock { registry in
-                    registry.endpoints[envelope.remoteAddress]?.values.filter(\.acceptsPreSession).map(\.inbox) ?? []
+                    registry.endpoints[peer]?.values.filter(\.acceptsPreSession).map(\.inbox) ?? []
                 }
-                guard !targets.isEmpty else { return unroutable(from: envelope.remoteAddress) }
+                guard !targets.isEmpty else { return unroutable(from: peer) }
                 for inbox in targets { inbox.receive(bytes) }
             }
+        }
+
+        func malformed(from peer: SocketAddress?) {
+            statistics.dropped(.malformed)
+            logger.debug("dropped malformed datagram", metadata: ["peer": "\(peer.map { "\($0)" } ?? "?")"])
         }
 
         private func unroutable(from peer: SocketAddress) {
             statistics.dropped(.unroutable)
             logger.debug("dropped unroutable datagram", metadata: ["peer": "\(peer)"])
+        }
+    }
+
+    /// Routes inbound datagrams on a NIO lane's event loop; never blocks and never throws.
+    private final class InboundHandler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+        let outbox: LaneOutbox
+        let router: Router
+
+        init(outbox: LaneOutbox, router: Router) {
+            self.outbox = outbox
+            self.router = router
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let envelope = unwrapInboundIn(data)
+            router.route(Array(envelope.data.readableBytesView), from: envelope.remoteAddress)
         }
 
         /// Sends what the sessions wrote while handling this read burst (see `IPMIClient.deliver`).
@@ -335,7 +401,7 @@ public final class IPMITransport: Sendable {
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
             // ICMP errors surface here on Linux; a UDP socket stays usable, so only log them.
-            logger.debug("udp socket error", metadata: ["error": "\(error)"])
+            router.logger.debug("udp socket error", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -1,19 +1,39 @@
+import CDatagram
 import Logging
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// The sending side of one lane: datagrams its sessions write on the lane's event loop go straight to the socket
 /// with `sendto`, and a burst written while a read is handled is held until the read is done, so the BMC sees the
 /// whole window at once. Only used on the lane's event loop.
 ///
 /// Going around the channel pipeline saves, per datagram, an envelope, a `ByteBuffer` copy, the pending-writes
-/// queue and a flush: together as much CPU as the system call itself. The channel still carries what the socket
-/// cannot take at once (a full socket buffer), queueing it until the socket is writable.
+/// queue and a flush: together as much CPU as the system call itself. On a NIO lane the channel still carries what
+/// the socket cannot take at once (a full socket buffer), queueing it until the socket is writable; on a
+/// ``DatagramLoop`` lane such a datagram is left to the request's retransmission, as a lost one would be.
 final class LaneOutbox: @unchecked Sendable {
     private var held: [(bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)] = []
     private let logger: Logger
+    /// The lane's loop when it is the transport's own, with how long to leave a socket unread after a burst.
+    private let pacedLoop: (loop: DatagramLoop, delay: TimeAmount)?
+    /// On a ``DatagramLoop`` lane, false once the transport closed the sockets (a NIO lane asks its channel).
+    var isOpen = true
+    /// Reused by ``sendBatch(_:)``: the datagrams' bytes end to end, and their destinations.
+    private var batchBytes: [UInt8] = []
+    private var batchDestinations: [sockaddr_storage] = []
 
-    init(logger: Logger) {
+    init(logger: Logger, loop: (any EventLoop)? = nil, pacing: TimeAmount? = nil) {
         self.logger = logger
+        if let loop = loop as? DatagramLoop, let pacing, pacing > .zero {
+            pacedLoop = (loop, pacing)
+        } else {
+            pacedLoop = nil
+        }
     }
 
     /// Sends at the next ``sendHeld()``.
@@ -25,21 +45,99 @@ final class LaneOutbox: @unchecked Sendable {
         guard !held.isEmpty else { return }
         let datagrams = held
         held.removeAll(keepingCapacity: true)
-        for datagram in datagrams { send(datagram.bytes, to: datagram.peer, on: datagram.socket) }
+        if datagrams.count > 1, isOpen, datagrams.allSatisfy({ $0.socket.channel == nil }) {
+            // The transport's own loop: a burst is one sendmmsg per socket (in practice one socket).
+            var rest = datagrams[...]
+            while let first = rest.first {
+                let descriptor = first.socket.socket.descriptor
+                let same = rest.prefix { $0.socket.socket.descriptor == descriptor }
+                sendBatch(same)
+                rest = rest.dropFirst(same.count)
+            }
+        } else {
+            for datagram in datagrams { send(datagram.bytes, to: datagram.peer, on: datagram.socket) }
+        }
+        if let pacedLoop {
+            // The answers to this burst then arrive while the socket is not polled, and are read together.
+            for datagram in datagrams {
+                pacedLoop.loop.pauseReading(datagram.socket.socket.descriptor, for: pacedLoop.delay)
+            }
+        }
     }
 
-    /// Sends now. The descriptor is used only while the channel that owns it is open; the channel closes it on this
-    /// same loop, so it cannot be closed (and its number reused) during the call.
+    /// Sends now. The descriptor is used only while the socket is open; it is closed on this same loop (by the
+    /// channel that owns it, or by the transport), so it cannot be closed (and its number reused) during the call.
     func send(_ bytes: [UInt8], to peer: SocketAddress, on socket: IPMITransport.BoundSocket) {
-        guard socket.channel.isActive else { return Self.write(bytes, to: peer, on: socket.channel, flush: true) }
+        if let channel = socket.channel {
+            guard channel.isActive else { return Self.write(bytes, to: peer, on: channel, flush: true) }
+        } else {
+            guard isOpen else { return }
+        }
         switch socket.socket.send(bytes, to: peer) {
         case .sent:
             return
         case .wouldBlock:
-            Self.write(bytes, to: peer, on: socket.channel, flush: true)
+            if let channel = socket.channel {
+                Self.write(bytes, to: peer, on: channel, flush: true)
+            } else {
+                logger.debug("udp send buffer full, datagram left to the retransmission", metadata: ["peer": "\(peer)"])
+            }
         case .failed(let code):
             // E.g. an unreachable network: the request's timeout reports it.
             logger.debug("udp send failed", metadata: ["peer": "\(peer)", "errno": "\(code)"])
+        }
+    }
+
+    /// Sends datagrams that share one socket with as few `sendmmsg` calls as the kernel allows.
+    private func sendBatch(
+        _ datagrams: ArraySlice<(bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)>
+    ) {
+        guard let descriptor = datagrams.first?.socket.socket.descriptor else { return }
+        batchBytes.removeAll(keepingCapacity: true)
+        batchDestinations.removeAll(keepingCapacity: true)
+        var layout: [(offset: Int, length: Int, addressLength: Int)] = []
+        layout.reserveCapacity(datagrams.count)
+        for datagram in datagrams {
+            var destination = sockaddr_storage()
+            let addressLength = datagram.peer.withSockAddr { address, length in
+                withUnsafeMutableBytes(of: &destination) {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: length))
+                }
+                return length
+            }
+            layout.append((batchBytes.count, datagram.bytes.count, addressLength))
+            batchBytes.append(contentsOf: datagram.bytes)
+            batchDestinations.append(destination)
+        }
+        batchBytes.withUnsafeBufferPointer { bytes in
+            batchDestinations.withUnsafeBufferPointer { destinations in
+                var outgoing = layout.indices.map { index in
+                    cdatagram_outgoing(
+                        bytes: bytes.baseAddress! + layout[index].offset, length: layout[index].length,
+                        destination: UnsafeRawPointer(destinations.baseAddress! + index).assumingMemoryBound(
+                            to: sockaddr.self),
+                        destination_length: socklen_t(layout[index].addressLength))
+                }
+                var done = 0
+                while done < outgoing.count {
+                    let sent = outgoing.withUnsafeMutableBufferPointer { outgoing in
+                        cdatagram_send(descriptor, outgoing.baseAddress! + done, UInt32(outgoing.count - done))
+                    }
+                    if sent > 0 {
+                        done += Int(sent)
+                        continue
+                    }
+                    // A full socket buffer leaves the rest to the requests' retransmissions, as a lost datagram
+                    // would; any other error is the first datagram's (e.g. its network is unreachable): skip it.
+                    let code = errno
+                    if code == EAGAIN || code == EWOULDBLOCK || code == ENOBUFS {
+                        logger.debug("udp send buffer full, datagrams left to the retransmission")
+                        return
+                    }
+                    logger.debug("udp send failed", metadata: ["errno": "\(code)"])
+                    done += 1
+                }
+            }
         }
     }
 

@@ -16,8 +16,9 @@ struct PushScrapeBackend: Sendable {
         for warning in config.warnings {
             logger.warning("\(warning)")
         }
-        let transport = try await IPMITransport.bindAll(logger: logger)
+        let transport = try await IPMITransport.bindAll(readPacing: config.settings.readPacing, logger: logger)
         var settings = SessionCache.Settings()
+        settings.clientOptions.maxOutstandingRequests = config.settings.maxOutstandingRequests
         // `--concurrency` already bounds the targets scraped at once, and a one-off batch has no next scrape that a
         // queued cold start could serve: its cold starts need no bound of their own.
         settings.maxConcurrentColdStarts = 100_000

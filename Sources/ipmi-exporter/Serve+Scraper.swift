@@ -17,7 +17,8 @@ struct ScraperSetup {
 func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logger) async throws -> ScraperSetup {
     var transportLogger = logger
     transportLogger[metadataKey: "component"] = "transport"
-    let transport = try await IPMITransport.bindAll(lanes: System.coreCount, logger: transportLogger)
+    let transport = try await IPMITransport.bindAll(
+        lanes: System.coreCount, readPacing: config.settings.readPacing, logger: transportLogger)
     var settings = SessionCache.Settings()
     settings.idleTimeout = config.settings.sessionIdleTimeout
     settings.keepaliveInterval = config.settings.sessionKeepaliveInterval

@@ -58,6 +58,7 @@ import Testing
               max_concurrent_scrapes: 8
               max_concurrent_cold_starts: 3
               max_outstanding_requests: 4
+              read_coalescing: 80us
               scrape_timeout_offset: 250ms
             """)
         let module = try #require(config.modules["default"])
@@ -85,6 +86,7 @@ import Testing
         #expect(config.settings.maxConcurrentScrapes == 8)
         #expect(config.settings.maxConcurrentColdStarts == 3)
         #expect(config.settings.maxOutstandingRequests == 4)
+        #expect(config.settings.readCoalescing == .microseconds(80))
         #expect(config.settings.scrapeTimeoutOffset == .milliseconds(250))
         #expect(config.warnings.isEmpty)
     }
@@ -97,6 +99,7 @@ import Testing
         #expect(
             try Self.parse("exporter:\n  session_keepalive_interval: 0s\n").settings.sessionKeepaliveInterval == .zero)
         #expect(try Self.parse("# only a comment\n").modules.isEmpty)
+        #expect(try Self.parse("exporter:\n  read_coalescing: 0s\n").settings.readCoalescing == .zero)
     }
 
     @Test func freeIPMIKeysAndDriverLANAreAcceptedWithWarnings() throws {
@@ -232,6 +235,10 @@ import Testing
         #expect(YAMLReader.parseDuration("10") == nil)
         #expect(YAMLReader.parseDuration("") == nil)
         #expect(YAMLReader.parseDuration("5x") == nil)
+        #expect(YAMLReader.parseDuration("50us") == .microseconds(50))
+        #expect(YAMLReader.parseDuration("50µs") == .microseconds(50))
+        #expect(YAMLReader.parseDuration("1ms250us") == .microseconds(1250))
+        #expect(YAMLReader.parseDuration("999999999d") == nil)  // past Int64 microseconds: refused, not a trap
     }
 }
 

@@ -26,7 +26,8 @@ import Yams
 ///   session_keepalive_interval: 20s   # 0s: no keep-alives
 ///   max_concurrent_scrapes: 64
 ///   max_concurrent_cold_starts: 16   # default 8 per CPU core
-///   max_outstanding_requests: 4
+///   max_outstanding_requests: 8
+///   read_coalescing: 50us     # 0s: read each answer as it arrives
 ///   scrape_timeout_offset: 500ms
 ///   max_connections: 512
 ///   http_idle_timeout: 60s
@@ -404,6 +405,12 @@ private struct Parser {
                 settings.maxConcurrentColdStarts = try reader.integer(value, key, in: 1...100_000)
             case "max_outstanding_requests":
                 settings.maxOutstandingRequests = try reader.integer(value, key, in: 1...64)
+            case "read_coalescing":
+                let pause = try reader.duration(value, key, allowZero: true)
+                guard pause <= .milliseconds(100) else {
+                    throw reader.error(value, "\(key) must be at most 100ms (it delays every answer by up to that)")
+                }
+                settings.readCoalescing = pause
             case "scrape_timeout_offset":
                 let text = try reader.string(value, key)
                 guard let offset = YAMLReader.parseDuration(text) else {
@@ -417,7 +424,7 @@ private struct Parser {
                 let valid = [
                     "session_idle_timeout", "session_keepalive_interval", "max_concurrent_scrapes",
                     "max_concurrent_cold_starts",
-                    "max_outstanding_requests",
+                    "max_outstanding_requests", "read_coalescing",
                     "scrape_timeout_offset", "max_connections", "http_idle_timeout", "max_header_bytes",
                 ]
                 throw reader.error(

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The collectors of prometheus-community/ipmi_exporter, under the names its config uses.
 public enum CollectorName: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case ipmi
@@ -155,7 +157,11 @@ public struct ExporterSettings: Hashable, Sendable {
     /// Requests one BMC session keeps on the wire at once. Several in flight cut a scrape's time to the BMC's
     /// processing time instead of one round trip per sensor; a BMC that answers only one at a time drops the
     /// others, and the session then halves its window on each timeout down to one.
-    public var maxOutstandingRequests: Int = 4
+    public var maxOutstandingRequests: Int = 8
+    /// After a burst of requests goes out, how long the UDP socket is left unread, so that the answers to it are read
+    /// with one system call instead of waking the exporter once each (answers that take longer are read as they
+    /// come, so a slow BMC sees no difference); zero reads every answer at once.
+    public var readCoalescing: Duration = .microseconds(50)
     /// Subtracted from `X-Prometheus-Scrape-Timeout-Seconds` so the answer reaches Prometheus in time.
     public var scrapeTimeoutOffset: Duration = .milliseconds(500)
     /// Open HTTP connections accepted at once; further ones are closed straight away.
@@ -190,5 +196,12 @@ public struct ExporterConfig: Hashable, Sendable {
     public func module(named name: String?) -> ModuleConfig? {
         let name = (name?.isEmpty ?? true) ? "default" : name!
         return modules[name]
+    }
+}
+
+extension ExporterSettings {
+    /// ``readCoalescing`` as the transport takes it: nil for none.
+    public var readPacing: TimeAmount? {
+        readCoalescing > .zero ? TimeAmount(readCoalescing) : nil
     }
 }

@@ -88,11 +88,13 @@ struct YAMLReader {
     }
 
     static func parseDuration(_ text: String) -> Duration? {
+        // Prometheus's units, and microseconds (Go's `us`/`µs`) for the sub-millisecond read coalescing.
         let units: [(String, Int64)] = [
-            ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
+            ("ms", 1000), ("us", 1), ("µs", 1), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000),
+            ("d", 86_400_000_000),
         ]
         var rest = Substring(text)
-        var milliseconds: Int64 = 0
+        var microseconds: Int64 = 0
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
@@ -100,9 +102,12 @@ struct YAMLReader {
             rest = rest.dropFirst(digits.count)
             guard let (unit, factor) = units.first(where: { rest.hasPrefix($0.0) }) else { return nil }
             rest = rest.dropFirst(unit.count)
-            milliseconds += number * factor
+            let (scaled, overflow) = number.multipliedReportingOverflow(by: factor)
+            let (sum, overflowAgain) = microseconds.addingReportingOverflow(scaled)
+            guard !overflow, !overflowAgain else { return nil }
+            microseconds = sum
         }
-        return .milliseconds(milliseconds)
+        return .microseconds(microseconds)
     }
 
     func kind(_ node: Node) -> String {

@@ -1,0 +1,344 @@
+import CDatagram
+import Dispatch
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// An event loop of the transport's own: one thread that waits in `epoll` on a lane's UDP sockets, runs the
+/// tasks and timers of the sessions on that lane, and reads datagrams with `recvmmsg` straight into the routing code.
+///
+/// A warm scrape is some fifty request/answer exchanges, and on NIO's datagram channel each answer cost an `epoll`
+/// round, a channel read (an envelope with the sender's address turned into text, a pooled buffer, the pipeline) and a
+/// timer through `timerfd`; with this loop the same answer is an `epoll_pwait2` return and a slot of one `recvmmsg`. It
+/// conforms to NIO's `EventLoop` (and is the serial executor of the ``IPMIClient`` actors on its lane), so futures,
+/// promises and `scheduleTask` work on it as on any loop. HTTP stays on NIO.
+///
+/// A socket can be paused for a moment (``pauseReading(_:for:)``): its answers then collect in the socket buffer and
+/// are read with one call instead of one wake-up each.
+public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @unchecked Sendable {
+    /// Work handed in from other threads, and whether the loop has been woken for it already.
+    private struct Incoming {
+        var tasks: [@Sendable () -> Void] = []
+        var wakePending = false
+        var stopping = false
+    }
+
+    /// A socket the loop waits on and whom it tells when datagrams are there.
+    private struct Watched {
+        let descriptor: CInt
+        let onReadable: () -> Void
+        /// Not polled for reading before this moment.
+        var pausedUntil: NIODeadline?
+    }
+
+    /// A timer in the heap; its body lives in `timerBodies` until it runs or is cancelled.
+    private struct Timer {
+        let deadline: NIODeadline
+        let id: Int
+    }
+
+    /// What a timer does when it is due, and how its promise fails if the loop stops first.
+    private struct TimerBody {
+        let run: () -> Void
+        let abandon: () -> Void
+
+        init<T>(_ promise: EventLoopPromise<T>, _ task: @escaping @Sendable () throws -> T) {
+            run = {
+                do {
+                    promise.assumeIsolated().succeed(try task())
+                } catch {
+                    promise.fail(error)
+                }
+            }
+            abandon = { promise.fail(EventLoopError.shutdown) }
+        }
+    }
+
+    private let incoming = Mutex(Incoming())
+    private let wakeDescriptor: CInt
+    private let poller: CInt
+    private let thread = Atomic<UInt>(0)
+    private let finished = Atomic<Bool>(false)
+    private let nextTimerID = Atomic<Int>(0)
+    let name: String
+
+    // Confined to the loop's thread.
+    private var tasks: [@Sendable () -> Void] = []
+    private var running: [@Sendable () -> Void] = []
+    private var timers: [Timer] = []
+    private var timerBodies: [Int: TimerBody] = [:]
+    private var watched: [Watched] = []
+    private var ready = [CInt](repeating: 0, count: 16)
+
+    /// Starts the loop's thread.
+    public init(name: String = "IPMI-lane") {
+        wakeDescriptor = cdatagram_wake_descriptor()
+        precondition(wakeDescriptor >= 0, "eventfd failed: errno \(errno)")
+        poller = cdatagram_poller_create()
+        precondition(poller >= 0, "epoll_create1 failed: errno \(errno)")
+        precondition(cdatagram_poller_watch(poller, wakeDescriptor, 1, 1) == 0, "epoll_ctl failed: errno \(errno)")
+        self.name = name
+        let retained = Unmanaged.passRetained(self).toOpaque()
+        var handle = pthread_t()
+        let created = pthread_create(
+            &handle, nil,
+            { argument in
+                let loop = Unmanaged<DatagramLoop>.fromOpaque(argument!).takeRetainedValue()
+                loop.run()
+                return nil
+            }, retained)
+        precondition(created == 0, "pthread_create failed: \(created)")
+        pthread_detach(handle)
+        // The thread records its own identity first thing; wait so that inEventLoop is right from the start.
+        while thread.load(ordering: .acquiring) == 0 { sched_yield() }
+    }
+
+    public var inEventLoop: Bool {
+        thread.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        if inEventLoop {
+            tasks.append(task)
+            return
+        }
+        let wake = incoming.withLock { state -> Bool in
+            state.tasks.append(task)
+            guard !state.wakePending else { return false }
+            state.wakePending = true
+            return true
+        }
+        if wake { signal() }
+    }
+
+    public func scheduleTask<T>(deadline: NIODeadline, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
+        let promise: EventLoopPromise<T> = makePromise()
+        let id = nextTimerID.wrappingAdd(1, ordering: .relaxed).newValue
+        if inEventLoop {
+            addTimer(Timer(deadline: deadline, id: id), TimerBody(promise, task))
+        } else {
+            execute { self.addTimer(Timer(deadline: deadline, id: id), TimerBody(promise, task)) }
+        }
+        return Scheduled(promise: promise) { [self] in
+            if inEventLoop {
+                if timerBodies.removeValue(forKey: id) != nil { promise.fail(EventLoopError.cancelled) }
+            } else {
+                execute {
+                    if self.timerBodies.removeValue(forKey: id) != nil { promise.fail(EventLoopError.cancelled) }
+                }
+            }
+        }
+    }
+
+    public func scheduleTask<T>(in delay: TimeAmount, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
+        scheduleTask(deadline: .now() + delay, task)
+    }
+
+    public func preconditionInEventLoop(file: StaticString, line: UInt) {
+        precondition(inEventLoop, "not on \(name)", file: file, line: line)
+    }
+
+    public func preconditionNotInEventLoop(file: StaticString, line: UInt) {
+        precondition(!inEventLoop, "on \(name)", file: file, line: line)
+    }
+
+    public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
+        stop()
+        queue.async { callback(nil) }
+    }
+
+    /// True once the loop's thread has ended (after ``stop()``); work handed to it then never runs.
+    var hasStopped: Bool { finished.load(ordering: .acquiring) }
+
+    /// Ends the loop after the work already queued; sockets still watched are left to their owners to close.
+    public func stop() {
+        incoming.withLock { $0.stopping = true }
+        signal()
+    }
+
+    // MARK: - Sockets
+
+    /// Calls `onReadable` on this loop whenever `descriptor` has datagrams to read. Only on the loop.
+    func watch(_ descriptor: CInt, onReadable: @escaping () -> Void) throws {
+        preconditionInEventLoop()
+        guard cdatagram_poller_watch(poller, descriptor, 1, 1) == 0 else {
+            throw IOError(errnoCode: errno, reason: "epoll_ctl")
+        }
+        watched.append(Watched(descriptor: descriptor, onReadable: onReadable, pausedUntil: nil))
+    }
+
+    /// Stops watching `descriptor` (before it is closed). Only on the loop.
+    func unwatch(_ descriptor: CInt) {
+        preconditionInEventLoop()
+        guard watched.contains(where: { $0.descriptor == descriptor }) else { return }
+        _ = cdatagram_poller_forget(poller, descriptor)
+        watched.removeAll { $0.descriptor == descriptor }
+    }
+
+    /// Leaves `descriptor` unread for `delay` (if it is not paused already), so that the answers to a burst of
+    /// requests are read together. Only on the loop.
+    func pauseReading(_ descriptor: CInt, for delay: TimeAmount) {
+        guard let index = watched.firstIndex(where: { $0.descriptor == descriptor }),
+            watched[index].pausedUntil == nil,
+            cdatagram_poller_watch(poller, descriptor, 0, 0) == 0
+        else { return }
+        watched[index].pausedUntil = .now() + delay
+    }
+
+    /// Reports the paused sockets whose pause is over as readable again; the earliest pause still running.
+    private func resumePausedSockets(at now: NIODeadline) -> NIODeadline? {
+        var next: NIODeadline?
+        for index in watched.indices {
+            guard let resume = watched[index].pausedUntil else { continue }
+            if resume <= now {
+                watched[index].pausedUntil = nil
+                _ = cdatagram_poller_watch(poller, watched[index].descriptor, 1, 0)
+            } else {
+                next = next.map { min($0, resume) } ?? resume
+            }
+        }
+        return next
+    }
+
+    // MARK: - The loop
+
+    private func signal() {
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
+
+    private func addTimer(_ timer: Timer, _ body: TimerBody) {
+        timerBodies[timer.id] = body
+        timers.append(timer)
+        var child = timers.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard timers[child].deadline < timers[parent].deadline else { break }
+            timers.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func popTimer() -> Timer {
+        let top = timers[0]
+        let last = timers.removeLast()
+        if !timers.isEmpty {
+            timers[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var smallest = parent
+                if left < timers.count, timers[left].deadline < timers[smallest].deadline { smallest = left }
+                if right < timers.count, timers[right].deadline < timers[smallest].deadline { smallest = right }
+                if smallest == parent { break }
+                timers.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return top
+    }
+
+    /// The earliest live timer's deadline; cancelled timers on top are dropped on the way.
+    private func nextTimerDeadline() -> NIODeadline? {
+        while let top = timers.first {
+            if timerBodies[top.id] != nil { return top.deadline }
+            _ = popTimer()
+        }
+        return nil
+    }
+
+    private func runDueTimers() {
+        let now = NIODeadline.now()
+        while let deadline = nextTimerDeadline(), deadline <= now {
+            let timer = popTimer()
+            timerBodies.removeValue(forKey: timer.id)?.run()
+        }
+    }
+
+    /// Runs the tasks queued so far (and those they queue, up to a bound, so that I/O is not starved).
+    private func runTasks() -> Bool {
+        var stopping = false
+        incoming.withLock { state in
+            if !state.tasks.isEmpty {
+                tasks.append(contentsOf: state.tasks)
+                state.tasks.removeAll(keepingCapacity: true)
+            }
+            state.wakePending = false
+            stopping = state.stopping
+        }
+        var rounds = 0
+        while !tasks.isEmpty, rounds < 16 {
+            swap(&tasks, &running)
+            for task in running { task() }
+            running.removeAll(keepingCapacity: true)
+            rounds += 1
+        }
+        return stopping
+    }
+
+    private func run() {
+        thread.store(UInt(pthread_self()), ordering: .releasing)
+        cdatagram_name_thread(name)
+        while true {
+            if runTasks() { break }
+            runDueTimers()
+            let now = NIODeadline.now()
+            var next = nextTimerDeadline()
+            if let resume = resumePausedSockets(at: now) { next = next.map { min($0, resume) } ?? resume }
+            let timeout: Int64 = !tasks.isEmpty ? 0 : next.map { max(0, ($0 - now).nanoseconds) } ?? -1
+            let count = ready.withUnsafeMutableBufferPointer { ready in
+                cdatagram_poller_wait(poller, ready.baseAddress, CInt(ready.count), timeout)
+            }
+            guard count > 0 else { continue }
+            for index in 0..<Int(count) {
+                let descriptor = ready[index]
+                if descriptor == wakeDescriptor {
+                    var value: UInt64 = 0
+                    _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
+                } else {
+                    // Looked up again: an earlier handler in this round may have stopped watching it.
+                    watched.first { $0.descriptor == descriptor }?.onReadable()
+                }
+            }
+        }
+        finished.store(true, ordering: .releasing)
+        Glibc.close(poller)
+        Glibc.close(wakeDescriptor)
+        // Whoever waits on a timer learns that it will not run.
+        let abandoned = timerBodies.values
+        timerBodies.removeAll()
+        for body in abandoned { body.abandon() }
+    }
+}
+
+/// A group of ``DatagramLoop``s, handed out in turn.
+public final class DatagramLoopGroup: EventLoopGroup, Sendable {
+    /// One loop per core, started on first use and kept for the life of the process.
+    public static let singleton = DatagramLoopGroup(loops: System.coreCount)
+
+    private let loops: [DatagramLoop]
+    private let nextIndex = Atomic<Int>(0)
+
+    public init(loops count: Int) {
+        loops = (0..<max(1, count)).map { DatagramLoop(name: "IPMI-lane-\($0)") }
+    }
+
+    public func next() -> any EventLoop {
+        loops[nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
+    }
+
+    public func makeIterator() -> EventLoopIterator {
+        EventLoopIterator(loops)
+    }
+
+    public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
+        for loop in loops { loop.stop() }
+        queue.async { callback(nil) }
+    }
+}

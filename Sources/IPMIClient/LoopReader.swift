@@ -1,0 +1,76 @@
+import CDatagram
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Reads a socket of a ``DatagramLoop`` lane: whatever datagrams are waiting, with one `recvmmsg`, each routed to its
+/// session; then sends what the sessions wrote in answer, together. Only used on the lane's loop.
+final class LoopReader: @unchecked Sendable {
+    private let socket: IPMITransport.BoundSocket
+    private let loop: DatagramLoop
+    private let outbox: LaneOutbox
+    private let router: IPMITransport.Router
+    /// One slot per datagram, each larger than any IPMI datagram (see `IPMITransport.maximumDatagramSize`).
+    private var buffer: [UInt8]
+    private var senders: [sockaddr_storage]
+    private var lengths: [UInt32]
+
+    init(socket: IPMITransport.BoundSocket, loop: DatagramLoop, outbox: LaneOutbox, router: IPMITransport.Router) {
+        self.socket = socket
+        self.loop = loop
+        self.outbox = outbox
+        self.router = router
+        buffer = [UInt8](repeating: 0, count: IPMITransport.datagramsPerRead * IPMITransport.maximumDatagramSize)
+        senders = [sockaddr_storage](repeating: sockaddr_storage(), count: IPMITransport.datagramsPerRead)
+        lengths = [UInt32](repeating: 0, count: IPMITransport.datagramsPerRead)
+    }
+
+    /// Called by the loop when the socket is readable. Reads once: more than a batch waiting is reported readable again
+    /// on the next turn of the loop.
+    func readAvailable() {
+        guard outbox.isOpen else { return }
+        let slot = IPMITransport.maximumDatagramSize
+        let count = buffer.withUnsafeMutableBufferPointer { buffer in
+            senders.withUnsafeMutableBufferPointer { senders in
+                lengths.withUnsafeMutableBufferPointer { lengths in
+                    cdatagram_receive(
+                        socket.socket.descriptor, buffer.baseAddress, slot, UInt32(IPMITransport.datagramsPerRead),
+                        senders.baseAddress, lengths.baseAddress)
+                }
+            }
+        }
+        // Nothing (EAGAIN) or an error the kernel queued for the socket (an ICMP port unreachable from an earlier
+        // send): reading it cleared it, and the request's timeout reports the BMC's silence.
+        guard count > 0 else { return }
+        for index in 0..<Int(count) {
+            let peer = Self.address(senders[index])
+            let length = Int(lengths[index])
+            guard let peer, length > 0 else {
+                router.malformed(from: peer)
+                continue
+            }
+            let start = index * slot
+            router.route(Array(buffer[start..<start + length]), from: peer)
+        }
+        outbox.sendHeld()
+    }
+
+    /// The sender as a `SocketAddress`. Its host text is left empty: NIO's equality and hashing compare the address
+    /// bytes only, and making the text (inet_ntop and a String) for every answer cost more than routing it.
+    static func address(_ storage: sockaddr_storage) -> SocketAddress? {
+        switch CInt(storage.ss_family) {
+        case AF_INET:
+            let address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
+            return SocketAddress(address, host: "")
+        case AF_INET6:
+            let address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
+            return SocketAddress(address, host: "")
+        default:
+            return nil
+        }
+    }
+}
