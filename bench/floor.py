@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--lab", required=True, help="Tests/Lab")
     parser.add_argument("--scrapes", type=int, default=1000, help="warm scrapes (and bursts) per round")
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--window", type=int, default=4)
+    parser.add_argument("--window", type=int, default=16, help="requests in flight (the exporter's default)")
     parser.add_argument("--sensors", type=int, default=46)
     parser.add_argument("--coalesce-us", type=int, default=100, help="pause after each burst in the paced row")
     parser.add_argument("--coalesce-window", type=int, default=16, help="burst size in the paced row")

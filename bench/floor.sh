@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The exporter's CPU per warm scrape next to the bare cost of the same exchanges (exchange-floor), on one ipmi_sim BMC.
-#   bench/floor.sh [--scrapes 1000] [--rounds 4] [--window 4] [--sensors 46] [--coalesce-us 100]
+#   bench/floor.sh [--scrapes 1000] [--rounds 4] [--window 16] [--sensors 46] [--coalesce-us 100]
 #                  [--coalesce-window 16]   (see bench/floor.py -h)
 # Builds both release binaries unless BENCH_SKIP_BUILD=1; everything runs on 127.0.0.1 and is stopped at the end.
 set -euo pipefail

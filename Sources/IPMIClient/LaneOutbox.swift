@@ -41,7 +41,8 @@ final class LaneOutbox: @unchecked Sendable {
         held.append((bytes, peer, socket))
     }
 
-    func sendHeld() {
+    /// Sends the held datagrams; with `pace` (and pacing configured) their socket is then left unread for a moment.
+    func sendHeld(pace: Bool = true) {
         guard !held.isEmpty else { return }
         let datagrams = held
         held.removeAll(keepingCapacity: true)
@@ -57,7 +58,7 @@ final class LaneOutbox: @unchecked Sendable {
         } else {
             for datagram in datagrams { send(datagram.bytes, to: datagram.peer, on: datagram.socket) }
         }
-        if let pacedLoop {
+        if pace, let pacedLoop {
             // The answers to this burst then arrive while the socket is not polled, and are read together.
             for datagram in datagrams {
                 pacedLoop.loop.pauseReading(datagram.socket.socket.descriptor, for: pacedLoop.delay)

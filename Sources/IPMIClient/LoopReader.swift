@@ -14,6 +14,9 @@ final class LoopReader: @unchecked Sendable {
     private let loop: DatagramLoop
     private let outbox: LaneOutbox
     private let router: IPMITransport.Router
+    /// Datagrams read with one `recvmmsg`: more than a session's window (16 by default in the exporter), so that the
+    /// answers to a whole burst fit in one read.
+    static let datagramsPerRead = 64
     /// One slot per datagram, each larger than any IPMI datagram (see `IPMITransport.maximumDatagramSize`).
     private var buffer: [UInt8]
     private var senders: [sockaddr_storage]
@@ -24,9 +27,9 @@ final class LoopReader: @unchecked Sendable {
         self.loop = loop
         self.outbox = outbox
         self.router = router
-        buffer = [UInt8](repeating: 0, count: IPMITransport.datagramsPerRead * IPMITransport.maximumDatagramSize)
-        senders = [sockaddr_storage](repeating: sockaddr_storage(), count: IPMITransport.datagramsPerRead)
-        lengths = [UInt32](repeating: 0, count: IPMITransport.datagramsPerRead)
+        buffer = [UInt8](repeating: 0, count: Self.datagramsPerRead * IPMITransport.maximumDatagramSize)
+        senders = [sockaddr_storage](repeating: sockaddr_storage(), count: Self.datagramsPerRead)
+        lengths = [UInt32](repeating: 0, count: Self.datagramsPerRead)
     }
 
     /// Called by the loop when the socket is readable. Reads once: more than a batch waiting is reported readable again
@@ -38,7 +41,7 @@ final class LoopReader: @unchecked Sendable {
             senders.withUnsafeMutableBufferPointer { senders in
                 lengths.withUnsafeMutableBufferPointer { lengths in
                     cdatagram_receive(
-                        socket.socket.descriptor, buffer.baseAddress, slot, UInt32(IPMITransport.datagramsPerRead),
+                        socket.socket.descriptor, buffer.baseAddress, slot, UInt32(Self.datagramsPerRead),
                         senders.baseAddress, lengths.baseAddress)
                 }
             }
@@ -56,7 +59,8 @@ final class LoopReader: @unchecked Sendable {
             let start = index * slot
             router.route(Array(buffer[start..<start + length]), from: peer)
         }
-        outbox.sendHeld()
+        // A full batch means more may be waiting: under load the socket is then read again at once, not paused.
+        outbox.sendHeld(pace: Int(count) < Self.datagramsPerRead)
     }
 
     /// The sender as a `SocketAddress`. Its host text is left empty: NIO's equality and hashing compare the address

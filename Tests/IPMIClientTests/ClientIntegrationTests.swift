@@ -2,6 +2,7 @@ import IPMI
 import IPMIClient
 import IPMITestSupport
 import Logging
+import NIOCore
 import Testing
 
 /// The client against a real, independent BMC (ipmi_sim), with ipmitool as the oracle.
@@ -92,6 +93,34 @@ struct ClientIntegrationTests {
         // The deadline, plus slack for a loaded test machine; far below 11 attempts × 300 ms.
         #expect(elapsed < .milliseconds(1800))
         #expect(elapsed >= .milliseconds(900))
+    }
+
+    /// The exporter's settings: 16 requests in flight and the answers to each burst read together after a pause. Every
+    /// answer still arrives, once, and says what ipmitool's does.
+    @Test func aWindowOfSixteenWithCoalescedReadsAnswersEveryRequest() async throws {
+        let bmc = try await IPMISim.start()
+        let expected = try bmc.ipmitool(["raw", "0x06", "0x01"], cipherSuite: 3)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for pacing in [TimeAmount.microseconds(50), .milliseconds(2), nil] {
+            let transport = try await IPMITransport.bindAll(readPacing: pacing)
+            var options = ClientOptions()
+            options.maxOutstandingRequests = 16
+            let client = try client(bmc, suite: 3, transport: transport, options: options)
+            try await client.connect()
+            let before = transport.statistics.snapshot
+            let results = await client.requests(
+                Array(repeating: IPMIRequest(netFn: .app, command: 0x01, data: []), count: 48))
+            let after = transport.statistics.snapshot
+            await client.close()
+            await transport.close()
+            let answers = results.compactMap { try? $0.get() }
+            #expect(answers.count == 48, "pacing \(String(describing: pacing))")
+            #expect(answers.allSatisfy { Self.hexLine($0.data) == expected })
+            #expect(after.packetsSent - before.packetsSent == 48)
+            #expect(after.packetsReceived - before.packetsReceived == 48)
+            #expect(after.retransmissions == before.retransmissions)
+            #expect(after.droppedTotal == before.droppedTotal)
+        }
     }
 
     @Test func twoHundredConnectCloseCyclesReleaseEverySessionSlot() async throws {

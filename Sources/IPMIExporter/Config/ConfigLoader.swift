@@ -26,7 +26,7 @@ import Yams
 ///   session_keepalive_interval: 20s   # 0s: no keep-alives
 ///   max_concurrent_scrapes: 64
 ///   max_concurrent_cold_starts: 16   # default 8 per CPU core
-///   max_outstanding_requests: 8
+///   max_outstanding_requests: 16
 ///   read_coalescing: 50us     # 0s: read each answer as it arrives
 ///   scrape_timeout_offset: 500ms
 ///   max_connections: 512

@@ -157,7 +157,7 @@ public struct ExporterSettings: Hashable, Sendable {
     /// Requests one BMC session keeps on the wire at once. Several in flight cut a scrape's time to the BMC's
     /// processing time instead of one round trip per sensor; a BMC that answers only one at a time drops the
     /// others, and the session then halves its window on each timeout down to one.
-    public var maxOutstandingRequests: Int = 8
+    public var maxOutstandingRequests: Int = 16
     /// After a burst of requests goes out, how long the UDP socket is left unread, so that the answers to it are read
     /// with one system call instead of waking the exporter once each (answers that take longer are read as they
     /// come, so a slow BMC sees no difference); zero reads every answer at once.
