@@ -14,7 +14,7 @@ import Synchronization
 /// ```
 ///
 /// Many clients can share one ``IPMITransport`` (one UDP socket); a client without one creates its
-/// own on `connect()` and closes it on `close()`. Requests may be issued concurrently; at most
+/// own on `connect()` (on a loop of ``DatagramLoopGroup/singleton``) and closes it on `close()`. Requests may be issued concurrently; at most
 /// ``ClientOptions/maxOutstandingRequests`` are on the wire at once.
 public actor IPMIClient: IPMIRequester {
     public nonisolated let host: String
@@ -105,9 +105,9 @@ public actor IPMIClient: IPMIRequester {
     ///   - cipherSuite: `nil` negotiates the strongest suite both sides support (17 first).
     ///   - bridge: send every request through Send Message to this IPMB controller.
     ///   - allowUnauthenticated: permit cipher suite 0 (no authentication at all).
-    ///   - preferredEventLoop: run on the lane of `transport` whose event loop this is, if it has one (e.g. the loop
-    ///     of the connection the caller serves, so a request from there and its answer share one thread); else the
-    ///     next lane in turn.
+    ///   - preferredEventLoop: run on the lane of `transport` whose event loop this is, if it has one (on a transport
+    ///     with NIO lanes, e.g. the loop of the connection the caller serves, so a request from there and its answer
+    ///     share one thread); else the next lane in turn.
     public init(
         host: String,
         port: Int = 623,

@@ -197,7 +197,7 @@ public final class IPMITransport: Sendable {
             throw error
         }
         let bound = BoundSocket(channel: nil, socket: socket, isIPv6: isIPv6)
-        let reader = LoopReader(socket: bound, loop: loop, outbox: outbox, router: router)
+        let reader = LoopReader(socket: bound, outbox: outbox, router: router)
         do {
             try await loop.submit { try loop.watch(socket.descriptor) { reader.readAvailable() } }.get()
         } catch {

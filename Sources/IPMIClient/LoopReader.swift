@@ -11,7 +11,6 @@ import NIOCore
 /// session; then sends what the sessions wrote in answer, together. Only used on the lane's loop.
 final class LoopReader: @unchecked Sendable {
     private let socket: IPMITransport.BoundSocket
-    private let loop: DatagramLoop
     private let outbox: LaneOutbox
     private let router: IPMITransport.Router
     /// Datagrams read with one `recvmmsg`: more than a session's window (16 by default in the exporter), so that the
@@ -22,9 +21,8 @@ final class LoopReader: @unchecked Sendable {
     private var senders: [sockaddr_storage]
     private var lengths: [UInt32]
 
-    init(socket: IPMITransport.BoundSocket, loop: DatagramLoop, outbox: LaneOutbox, router: IPMITransport.Router) {
+    init(socket: IPMITransport.BoundSocket, outbox: LaneOutbox, router: IPMITransport.Router) {
         self.socket = socket
-        self.loop = loop
         self.outbox = outbox
         self.router = router
         buffer = [UInt8](repeating: 0, count: Self.datagramsPerRead * IPMITransport.maximumDatagramSize)
