@@ -107,6 +107,9 @@ private struct MergedFamily {
     private var seriesByHash: [UInt64: Int] = [:]
     /// Label names of the sample being written, kept to reuse its storage.
     private var seenNames: [String] = []
+    /// The label names of the last sample whose names needed no repair: a family's samples nearly always share their
+    /// label names, and a sample with exactly these skips checking them again.
+    private var checkedNames: [String] = []
 
     init(name: String, help: String, type: MetricType) {
         self.name = name
@@ -119,6 +122,7 @@ private struct MergedFamily {
 
     mutating func append(_ samples: [Sample], issues: inout [RenderIssue]) {
         body.reserveCapacity(body.count + samples.count * (name.utf8.count + 48))
+        seriesByHash.reserveCapacity(series.count + samples.count)
         for sample in samples {
             let start = body.count
             body.append(contentsOf: name.utf8)
@@ -180,6 +184,21 @@ private struct MergedFamily {
     /// Appends `{name="value",…}` for the labels that survive repair; nothing when none does.
     private mutating func appendLabels(_ labels: [Label], issues: inout [RenderIssue]) {
         guard !labels.isEmpty else { return }
+        if labels.count == checkedNames.count, zip(labels, checkedNames).allSatisfy({ $0.name == $1 }) {
+            for (index, label) in labels.enumerated() {
+                body.append(index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                body.append(contentsOf: label.name.utf8)
+                body.append(contentsOf: "=\"".utf8)
+                TextFormat.appendEscapedLabelValue(label.value, to: &body)
+                body.append(UInt8(ascii: "\""))
+            }
+            body.append(UInt8(ascii: "}"))
+            return
+        }
+        let issuesBefore = issues.count
+        defer {
+            if issues.count == issuesBefore { checkedNames = labels.map(\.name) }
+        }
         // Samples carry a handful of labels: a linear search for repeats beats hashing them.
         seenNames.removeAll(keepingCapacity: true)
         for label in labels {
