@@ -28,7 +28,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         var stopping = false
     }
 
-    /// A socket the loop waits on and whom it tells when datagrams are there.
+    /// A socket the loop waits on, and what it calls when datagrams are there.
     private struct Watched {
         let descriptor: CInt
         let onReadable: () -> Void
@@ -307,13 +307,15 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
                 }
             }
         }
-        finished.store(true, ordering: .releasing)
-        Glibc.close(poller)
-        Glibc.close(wakeDescriptor)
-        // Whoever waits on a timer learns that it will not run.
+        // Whoever waits on a timer learns that it will not run (still on the loop, so the promises fail here).
         let abandoned = timerBodies.values
         timerBodies.removeAll()
         for body in abandoned { body.abandon() }
+        finished.store(true, ordering: .releasing)
+        // A later thread may get this thread's ID; it must not pass for this loop.
+        thread.store(0, ordering: .releasing)
+        Glibc.close(poller)
+        Glibc.close(wakeDescriptor)
     }
 }
 
