@@ -126,13 +126,16 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         }
         return Scheduled(promise: promise) { [self] in
             if inEventLoop {
-                if timerBodies.removeValue(forKey: id) != nil { promise.fail(EventLoopError.cancelled) }
+                cancelTimer(id, promise)
             } else {
-                execute {
-                    if self.timerBodies.removeValue(forKey: id) != nil { promise.fail(EventLoopError.cancelled) }
-                }
+                execute { self.cancelTimer(id, promise) }
             }
         }
+    }
+
+    /// Drops a timer that has not run yet and fails its promise; one that ran or was cancelled already is left be.
+    private func cancelTimer<T>(_ id: Int, _ promise: EventLoopPromise<T>) {
+        if timerBodies.removeValue(forKey: id) != nil { promise.fail(EventLoopError.cancelled) }
     }
 
     public func scheduleTask<T>(in delay: TimeAmount, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {

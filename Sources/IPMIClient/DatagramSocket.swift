@@ -25,8 +25,12 @@ struct DatagramSocket: Sendable {
     }
 
     /// Creates a socket of `address`'s family, non-blocking and close-on-exec, and binds it.
-    /// - Parameter v6Only: for an IPv6 socket, refuse IPv4-mapped peers (an IPv4 socket sits next to it).
-    static func bound(to address: SocketAddress, v6Only: Bool = false) throws -> DatagramSocket {
+    /// - Parameters:
+    ///   - v6Only: for an IPv6 socket, refuse IPv4-mapped peers (an IPv4 socket sits next to it).
+    ///   - receiveBufferSize: SO_RCVBUF, if given (the kernel doubles it and caps it at net.core.rmem_max).
+    static func bound(
+        to address: SocketAddress, v6Only: Bool = false, receiveBufferSize: CInt? = nil
+    ) throws -> DatagramSocket {
         #if canImport(Darwin)
             let type = SOCK_DGRAM
         #else
@@ -42,6 +46,9 @@ struct DatagramSocket: Sendable {
             #endif
             try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
             if v6Only { try setOption(descriptor, CInt(IPPROTO_IPV6), IPV6_V6ONLY, 1, "IPV6_V6ONLY") }
+            if let receiveBufferSize {
+                try setOption(descriptor, SOL_SOCKET, SO_RCVBUF, receiveBufferSize, "SO_RCVBUF")
+            }
             let result = address.withSockAddr { pointer, length in bind(descriptor, pointer, socklen_t(length)) }
             guard result == 0 else { throw IOError(errnoCode: errno, reason: "bind") }
         } catch {
@@ -60,11 +67,6 @@ struct DatagramSocket: Sendable {
         }
     }
 
-    /// Sets SO_RCVBUF (the kernel doubles it and caps it at net.core.rmem_max).
-    func setReceiveBufferSize(_ bytes: CInt) throws {
-        try Self.setOption(descriptor, SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF")
-    }
-
     /// The address the socket is bound to.
     var localAddress: SocketAddress? {
         var storage = sockaddr_storage()
@@ -73,10 +75,23 @@ struct DatagramSocket: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
         guard result == 0 else { return nil }
+        return Self.address(storage, withHostText: true)
+    }
+
+    /// An IPv4 or IPv6 socket address as a `SocketAddress`; nil for any other family.
+    /// - Parameter withHostText: also format the address as text (`inet_ntop`) for descriptions. Without it the host
+    ///   text is empty: NIO's equality and hashing compare the address bytes only, and making the text for every
+    ///   answer read cost more than routing it.
+    static func address(_ storage: sockaddr_storage, withHostText: Bool) -> SocketAddress? {
         switch CInt(storage.ss_family) {
-        case AF_INET: return SocketAddress(withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) })
-        case AF_INET6: return SocketAddress(withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) })
-        default: return nil
+        case AF_INET:
+            let address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
+            return withHostText ? SocketAddress(address) : SocketAddress(address, host: "")
+        case AF_INET6:
+            let address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
+            return withHostText ? SocketAddress(address) : SocketAddress(address, host: "")
+        default:
+            return nil
         }
     }
 

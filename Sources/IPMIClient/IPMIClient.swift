@@ -14,8 +14,8 @@ import Synchronization
 /// ```
 ///
 /// Many clients can share one ``IPMITransport`` (one UDP socket); a client without one creates its
-/// own on `connect()` (on a loop of ``DatagramLoopGroup/singleton``) and closes it on `close()`. Requests may be issued concurrently; at most
-/// ``ClientOptions/maxOutstandingRequests`` are on the wire at once.
+/// own on `connect()` (on a loop of ``DatagramLoopGroup/singleton``) and closes it on `close()`. Requests may be
+/// issued concurrently; at most ``ClientOptions/maxOutstandingRequests`` are on the wire at once.
 public actor IPMIClient: IPMIRequester {
     public nonisolated let host: String
     public nonisolated let port: Int

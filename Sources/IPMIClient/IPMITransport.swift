@@ -17,7 +17,7 @@ import Synchronization
 /// decrypted and handed to the waiting request on the thread that read it: no queue and no thread switch
 /// between the socket and the session. More lanes spread many sessions over more cores.
 ///
-/// A lane's loop is a ``DatagramLoop`` (the default: the transport's own `ppoll` loop, which reads with `recvmmsg`)
+/// A lane's loop is a ``DatagramLoop`` (the default: the transport's own `epoll` loop, which reads with `recvmmsg`)
 /// or, when the group given is a NIO one, a NIO event loop whose `DatagramChannel` reads the socket.
 public final class IPMITransport: Sendable {
     /// Where a registered session's datagrams go: `receive` is called on the event loop of the lane the
@@ -153,8 +153,8 @@ public final class IPMITransport: Sendable {
     ) async throws -> BoundSocket {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         // The socket is made here rather than by the bootstrap so that its descriptor is known (see DatagramSocket);
-        // the options that must precede bind are set on it, the rest by the bootstrap.
-        let socket = try DatagramSocket.bound(to: address, v6Only: v6Only)
+        // the options that must precede bind, and the receive buffer that both kinds of lane want, are set on it.
+        let socket = try DatagramSocket.bound(to: address, v6Only: v6Only, receiveBufferSize: 4 << 20)
         let router = Router(registry: registry, statistics: statistics, logger: logger)
         if let loop = loop as? DatagramLoop {
             return try await watch(socket, isIPv6: address.protocol == .inet6, on: loop, outbox: outbox, router: router)
@@ -162,7 +162,6 @@ public final class IPMITransport: Sendable {
         let handler = InboundHandler(outbox: outbox, router: router)
         let channel =
             try await DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             // Answers to a window of requests arrive together: read them with one recvmmsg. NIO splits its receive
             // buffer into that many equal slots and cuts a datagram longer than its slot, so the buffer must hold the
             // largest IPMI datagram in every slot (the default 2 KB buffer gives 128-byte slots, too small for an
@@ -190,12 +189,6 @@ public final class IPMITransport: Sendable {
     private static func watch(
         _ socket: DatagramSocket, isIPv6: Bool, on loop: DatagramLoop, outbox: LaneOutbox, router: Router
     ) async throws -> BoundSocket {
-        do {
-            try socket.setReceiveBufferSize(4 << 20)
-        } catch {
-            socket.close()
-            throw error
-        }
         let bound = BoundSocket(channel: nil, socket: socket, isIPv6: isIPv6)
         let reader = LoopReader(socket: bound, outbox: outbox, router: router)
         do {
@@ -344,11 +337,7 @@ public final class IPMITransport: Sendable {
                         "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
                     ])
             }
-            guard let key = routingKey(ofDatagramFromBMC: bytes) else {
-                statistics.dropped(.malformed)
-                logger.debug("dropped malformed datagram", metadata: ["peer": "\(peer)"])
-                return
-            }
+            guard let key = routingKey(ofDatagramFromBMC: bytes) else { return malformed(from: peer) }
             switch key {
             case .session(let id):
                 // The common case, once per answer: one lookup, no array.

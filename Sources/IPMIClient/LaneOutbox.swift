@@ -23,9 +23,10 @@ final class LaneOutbox: @unchecked Sendable {
     private let pacedLoop: (loop: DatagramLoop, delay: TimeAmount)?
     /// On a ``DatagramLoop`` lane, false once the transport closed the sockets (a NIO lane asks its channel).
     var isOpen = true
-    /// Reused by ``sendBatch(_:)``: the datagrams' bytes end to end, and their destinations.
+    /// Reused by ``sendBatch(_:)``: the datagrams' bytes end to end, their destinations, and where each one is.
     private var batchBytes: [UInt8] = []
     private var batchDestinations: [sockaddr_storage] = []
+    private var batchLayout: [(offset: Int, length: Int, addressLength: Int)] = []
 
     init(logger: Logger, loop: (any EventLoop)? = nil, pacing: TimeAmount? = nil) {
         self.logger = logger
@@ -96,8 +97,7 @@ final class LaneOutbox: @unchecked Sendable {
         guard let descriptor = datagrams.first?.socket.socket.descriptor else { return }
         batchBytes.removeAll(keepingCapacity: true)
         batchDestinations.removeAll(keepingCapacity: true)
-        var layout: [(offset: Int, length: Int, addressLength: Int)] = []
-        layout.reserveCapacity(datagrams.count)
+        batchLayout.removeAll(keepingCapacity: true)
         for datagram in datagrams {
             var destination = sockaddr_storage()
             let addressLength = datagram.peer.withSockAddr { address, length in
@@ -106,10 +106,11 @@ final class LaneOutbox: @unchecked Sendable {
                 }
                 return length
             }
-            layout.append((batchBytes.count, datagram.bytes.count, addressLength))
+            batchLayout.append((batchBytes.count, datagram.bytes.count, addressLength))
             batchBytes.append(contentsOf: datagram.bytes)
             batchDestinations.append(destination)
         }
+        let layout = batchLayout
         batchBytes.withUnsafeBufferPointer { bytes in
             batchDestinations.withUnsafeBufferPointer { destinations in
                 var outgoing = layout.indices.map { index in

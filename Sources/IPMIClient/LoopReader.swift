@@ -48,7 +48,7 @@ final class LoopReader: @unchecked Sendable {
         // send): reading it cleared it, and the request's timeout reports the BMC's silence.
         guard count > 0 else { return }
         for index in 0..<Int(count) {
-            let peer = Self.address(senders[index])
+            let peer = DatagramSocket.address(senders[index], withHostText: false)
             let length = Int(lengths[index])
             guard let peer, length > 0 else {
                 router.malformed(from: peer)
@@ -59,20 +59,5 @@ final class LoopReader: @unchecked Sendable {
         }
         // A full batch means more may be waiting: under load the socket is then read again at once, not paused.
         outbox.sendHeld(pace: Int(count) < Self.datagramsPerRead)
-    }
-
-    /// The sender as a `SocketAddress`. Its host text is left empty: NIO's equality and hashing compare the address
-    /// bytes only, and making the text (inet_ntop and a String) for every answer cost more than routing it.
-    static func address(_ storage: sockaddr_storage) -> SocketAddress? {
-        switch CInt(storage.ss_family) {
-        case AF_INET:
-            let address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
-            return SocketAddress(address, host: "")
-        case AF_INET6:
-            let address = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
-            return SocketAddress(address, host: "")
-        default:
-            return nil
-        }
     }
 }

@@ -186,11 +186,7 @@ private struct MergedFamily {
         guard !labels.isEmpty else { return }
         if labels.count == checkedNames.count, zip(labels, checkedNames).allSatisfy({ $0.name == $1 }) {
             for (index, label) in labels.enumerated() {
-                body.append(index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-                body.append(contentsOf: label.name.utf8)
-                body.append(contentsOf: "=\"".utf8)
-                TextFormat.appendEscapedLabelValue(label.value, to: &body)
-                body.append(UInt8(ascii: "\""))
+                appendLabel(label.name, label.value, first: index == 0)
             }
             body.append(UInt8(ascii: "}"))
             return
@@ -217,13 +213,18 @@ private struct MergedFamily {
                 issues.append(RenderIssue(kind: .labelDropped, metric: name, detail: "label \(labelName) repeated"))
                 continue
             }
-            body.append(seenNames.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            appendLabel(labelName, label.value, first: seenNames.isEmpty)
             seenNames.append(labelName)
-            body.append(contentsOf: labelName.utf8)
-            body.append(contentsOf: "=\"".utf8)
-            TextFormat.appendEscapedLabelValue(label.value, to: &body)
-            body.append(UInt8(ascii: "\""))
         }
         if !seenNames.isEmpty { body.append(UInt8(ascii: "}")) }
+    }
+
+    /// Appends `{name="value"` for the first label of a sample, `,name="value"` for the others.
+    private mutating func appendLabel(_ labelName: String, _ value: String, first: Bool) {
+        body.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        body.append(contentsOf: labelName.utf8)
+        body.append(contentsOf: "=\"".utf8)
+        TextFormat.appendEscapedLabelValue(value, to: &body)
+        body.append(UInt8(ascii: "\""))
     }
 }

@@ -156,7 +156,7 @@ import Testing
             address.sin_addr.s_addr = inet_addr("127.0.0.9")
             withUnsafeBytes(of: address) { bytes.copyMemory(from: $0) }
         }
-        let converted = try #require(LoopReader.address(storage))
+        let converted = try #require(DatagramSocket.address(storage, withHostText: false))
         let expected = try SocketAddress(ipAddress: "127.0.0.9", port: 623)
         #expect(converted == expected)
         #expect(converted.hashValue == expected.hashValue)
@@ -170,8 +170,9 @@ import Testing
             address.sin6_addr = in6addr_loopback
             withUnsafeBytes(of: address) { bytes.copyMemory(from: $0) }
         }
-        #expect(try LoopReader.address(storage6) == SocketAddress(ipAddress: "::1", port: 6230))
-        #expect(LoopReader.address(sockaddr_storage()) == nil)
+        #expect(
+            try DatagramSocket.address(storage6, withHostText: false) == SocketAddress(ipAddress: "::1", port: 6230))
+        #expect(DatagramSocket.address(sockaddr_storage(), withHostText: false) == nil)
     }
 
     @Test func theTransportCountsDatagramsItCannotUseAndRoutesNothingFromThem() async throws {

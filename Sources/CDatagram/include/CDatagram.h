@@ -1,5 +1,6 @@
-// Batched UDP system calls for the IPMI transport's own event loop. Swift's Glibc module does not declare
-// recvmmsg, sendmmsg, struct mmsghdr or ppoll (they need _GNU_SOURCE), so these thin wrappers do.
+// System calls for the IPMI transport's own event loop that Swift's Glibc module does not declare (recvmmsg,
+// sendmmsg and struct mmsghdr need _GNU_SOURCE; epoll_pwait2, eventfd and thread names are not in it), as thin
+// wrappers.
 #ifndef CDATAGRAM_H
 #define CDATAGRAM_H
 
@@ -45,7 +46,8 @@ int cdatagram_poller_forget(int poller, int descriptor);
 /// by microseconds needs the former.
 int cdatagram_poller_wait(int poller, int *ready, int capacity, int64_t timeout_nanoseconds);
 
-/// A non-blocking, close-on-exec eventfd for waking a loop that waits in cdatagram_wait, or -1 with errno set.
+/// A non-blocking, close-on-exec eventfd for waking a loop that waits in cdatagram_poller_wait, or -1 with errno
+/// set.
 int cdatagram_wake_descriptor(void);
 
 /// Names the calling thread (at most 15 bytes are kept), so that it shows in top -H and perf.
