@@ -14,6 +14,15 @@ public enum HashFunction: Sendable {
         }
     }
 
+    /// The shim's name for this digest in `ipmi_hmac_key_init`.
+    var hmacAlgorithm: Int32 {
+        switch self {
+        case .sha1: Int32(IPMI_HMAC_SHA1)
+        case .md5: Int32(IPMI_HMAC_MD5)
+        case .sha256: Int32(IPMI_HMAC_SHA256)
+        }
+    }
+
     var fetched: OpaquePointer? {
         switch self {
         case .sha1: FetchedAlgorithms.sha1

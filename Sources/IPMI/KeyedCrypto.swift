@@ -5,14 +5,15 @@ import Synchronization
 /// 16 bytes (IPMI v2.0 sections 13.28.4, 13.29).
 ///
 /// Keying costs more than the work on a 40-byte packet (HMAC hashes the padded key twice; AES expands its key
-/// schedule), so it happens once here instead of per packet. Sealing and opening then only reset the context:
-/// HMAC to its keyed start (`HMAC_Init_ex` with no key and no digest reuses both); AES runs in ECB mode, which
-/// needs no reset, with the CBC chaining done in Swift.
-/// The contexts are mutable C state behind immutable pointers: every use holds `lock`, which makes copies of a
-/// ``SessionCrypto`` safe to use from any thread (a session uses its own serially, so the lock is uncontended).
-/// That is why the class can be `@unchecked Sendable`.
+/// schedule), so it happens once here instead of per packet. HMAC keeps the digest states after the key's inner
+/// and outer pads (`ipmi_hmac_key`, RFC 2104) and starts each packet from copies of them, on the stack; AES runs
+/// in ECB mode, which needs no reset, with the CBC chaining done in Swift.
+/// The HMAC key is written once, in `init`, and only read after that. The AES contexts are mutable C state behind
+/// immutable pointers: every use holds `lock`, which makes copies of a ``SessionCrypto`` safe to use from any
+/// thread (a session uses its own serially, so the lock is uncontended). That is why the class can be
+/// `@unchecked Sendable`.
 final class KeyedCrypto: @unchecked Sendable {
-    private let hmacContext: OpaquePointer?
+    private let hmacKey: UnsafeMutablePointer<ipmi_hmac_key>?
     private let encryptContext: OpaquePointer?
     private let decryptContext: OpaquePointer?
     private let lock = Mutex(())
@@ -27,12 +28,13 @@ final class KeyedCrypto: @unchecked Sendable {
     ///   - hash: the HMAC digest, or nil when the integrity algorithm is not an HMAC.
     ///   - aesKey: 16 bytes, or nil without confidentiality.
     init(hmac hash: HashFunction?, k1: [UInt8], aesKey: [UInt8]?) {
-        var hmacContext: OpaquePointer?
-        if let hash, !k1.isEmpty, let context = ipmi_hmac_ctx_new() {
+        var hmacKey: UnsafeMutablePointer<ipmi_hmac_key>?
+        if let hash, !k1.isEmpty {
+            let key = UnsafeMutablePointer<ipmi_hmac_key>.allocate(capacity: 1)
             let keyed = k1.withUnsafeBufferPointer {
-                ipmi_hmac_init(context, $0.baseAddress, Int32($0.count), hash.fetched) == 1
+                ipmi_hmac_key_init(key, hash.hmacAlgorithm, $0.baseAddress, $0.count) == 1
             }
-            if keyed { hmacContext = context } else { ipmi_hmac_ctx_free(context) }
+            if keyed { hmacKey = key } else { key.deallocate() }
         }
         var encrypt: OpaquePointer?
         var decrypt: OpaquePointer?
@@ -40,13 +42,16 @@ final class KeyedCrypto: @unchecked Sendable {
             encrypt = Self.aesContext(key: aesKey, encrypt: true)
             decrypt = Self.aesContext(key: aesKey, encrypt: false)
         }
-        self.hmacContext = hmacContext
+        self.hmacKey = hmacKey
         self.encryptContext = encrypt
         self.decryptContext = decrypt
     }
 
     deinit {
-        ipmi_hmac_ctx_free(hmacContext)
+        if let hmacKey {
+            ipmi_hmac_key_clear(hmacKey)
+            hmacKey.deallocate()
+        }
         EVP_CIPHER_CTX_free(encryptContext)
         EVP_CIPHER_CTX_free(decryptContext)
     }
@@ -65,21 +70,13 @@ final class KeyedCrypto: @unchecked Sendable {
 
     /// HMAC under the session key of `bytes`, written to the start of `output` (at least `EVP_MAX_MD_SIZE`
     /// bytes, so callers can use a stack buffer instead of building an array per packet). Returns the digest
-    /// length, or nil if OpenSSL failed (callers then fall back to one-shot).
+    /// length, or nil without an HMAC key (callers then fall back to one-shot).
     func hmac(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let context = hmacContext, output.count >= Self.digestCapacity else { return nil }
-        return lock.withLock { _ -> Int? in
-            var length: UInt32 = 0
-            // A non-NULL data pointer even for empty input.
-            let data = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-            let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            guard
-                ipmi_hmac_init(context, nil, 0, nil) == 1
-                    && ipmi_hmac_update(context, data.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
-                    && ipmi_hmac_final(context, out, &length) == 1
-            else { return nil }
-            return Int(length)
-        }
+        guard let hmacKey, output.count >= Self.digestCapacity else { return nil }
+        // A non-NULL data pointer even for empty input.
+        let data = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+        let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return Int(ipmi_hmac_compute(hmacKey, data, bytes.count, out))
     }
 
     /// AES-128-CBC encryption without padding under the session key, in place: `blocks.count` must be a

@@ -9,9 +9,12 @@ import NIOPosix
 /// global concurrent executor and back for every response.
 public final class EventLoopTaskExecutor: TaskExecutor {
     public let eventLoop: any EventLoop
+    /// The loop again when it is the transport's own, which queues jobs without wrapping each in a closure.
+    private let datagramLoop: DatagramLoop?
 
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+        self.datagramLoop = eventLoop as? DatagramLoop
     }
 
     /// An executor on the event loop running the caller, or nil when the caller is not on an event loop thread
@@ -22,6 +25,10 @@ public final class EventLoopTaskExecutor: TaskExecutor {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        if let datagramLoop {
+            datagramLoop.enqueue(job, preferring: asUnownedTaskExecutor())
+            return
+        }
         eventLoop.execute {
             job.runSynchronously(on: self.asUnownedTaskExecutor())
         }

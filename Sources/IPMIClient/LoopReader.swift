@@ -20,6 +20,10 @@ final class LoopReader: @unchecked Sendable {
     private var buffer: [UInt8]
     private var senders: [sockaddr_storage]
     private var lengths: [UInt32]
+    /// The sender of the last datagram read and its `SocketAddress`: the answers in one read mostly come from the same
+    /// BMC, and making the address is an allocation.
+    private var lastSender = sockaddr_storage()
+    private var lastPeer: SocketAddress?
 
     init(socket: IPMITransport.BoundSocket, outbox: LaneOutbox, router: IPMITransport.Router) {
         self.socket = socket
@@ -48,7 +52,7 @@ final class LoopReader: @unchecked Sendable {
         // send): reading it cleared it, and the request's timeout reports the BMC's silence.
         guard count > 0 else { return }
         for index in 0..<Int(count) {
-            let peer = DatagramSocket.address(senders[index], withHostText: false)
+            let peer = sender(at: index)
             let length = Int(lengths[index])
             guard let peer, length > 0 else {
                 router.malformed(from: peer)
@@ -59,5 +63,27 @@ final class LoopReader: @unchecked Sendable {
         }
         // A full batch means more may be waiting: under load the socket is then read again at once, not paused.
         outbox.sendHeld(pace: Int(count) < Self.datagramsPerRead)
+    }
+
+    /// The address of the datagram in slot `index`; the previous one again when the sender is the same.
+    private func sender(at index: Int) -> SocketAddress? {
+        let storage = senders[index]
+        // The bytes that identify the sender: family, port and address (and, for IPv6, flow info and scope).
+        let significant: Int
+        switch CInt(storage.ss_family) {
+        case AF_INET: significant = MemoryLayout<sockaddr_in>.size
+        case AF_INET6: significant = MemoryLayout<sockaddr_in6>.size
+        default: return nil
+        }
+        if let lastPeer, Self.equalPrefix(storage, lastSender, significant) { return lastPeer }
+        let peer = DatagramSocket.address(storage, withHostText: false)
+        lastSender = storage
+        lastPeer = peer
+        return peer
+    }
+
+    private static func equalPrefix(_ a: sockaddr_storage, _ b: sockaddr_storage, _ count: Int) -> Bool {
+        withUnsafeBytes(of: a) { a in withUnsafeBytes(of: b) { b in memcmp(a.baseAddress!, b.baseAddress!, count) == 0 }
+        }
     }
 }

@@ -6,10 +6,11 @@ public enum SensorState: String, Sendable, Hashable, CaseIterable {
     /// No interpretation exists (OEM types, unknown offsets) or the sensor could not be read: FreeIPMI prints "N/A".
     case unknown = "N/A"
 
-    fileprivate init(letter: Character) {
+    /// A letter of an interpretation table (ASCII): `w` warning, `c` critical, anything else nominal.
+    fileprivate init(letter: UInt8) {
         switch letter {
-        case "w": self = .warning
-        case "c": self = .critical
+        case UInt8(ascii: "w"): self = .warning
+        case UInt8(ascii: "c"): self = .critical
         default: self = .nominal
         }
     }
@@ -114,15 +115,19 @@ public enum SensorInterpretation {
     }
 
     private static func worst(of table: String, mask: UInt16) -> SensorState {
-        let letters = Array(table)
-        if mask == 0 { return SensorState(letter: letters[0]) }
-        var state = SensorState.nominal
-        for offset in 0..<15 where mask & (1 << offset) != 0 {
-            guard offset + 1 < letters.count else { return .unknown }
-            let candidate = SensorState(letter: letters[offset + 1])
-            if candidate.severity > state.severity { state = candidate }
+        // The tables are ASCII, so their UTF-8 bytes are their letters; read in place, once per sensor and scrape.
+        var table = table
+        return table.withUTF8 { letters in
+            guard !letters.isEmpty else { return .unknown }
+            if mask == 0 { return SensorState(letter: letters[0]) }
+            var state = SensorState.nominal
+            for offset in 0..<15 where mask & (1 << offset) != 0 {
+                guard offset + 1 < letters.count else { return .unknown }
+                let candidate = SensorState(letter: letters[offset + 1])
+                if candidate.severity > state.severity { state = candidate }
+            }
+            return state
         }
-        return state
     }
 
     /// The event texts FreeIPMI prints for a reading (empty when nothing is asserted; callers print "OK").

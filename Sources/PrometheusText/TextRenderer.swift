@@ -52,57 +52,91 @@ public enum PrometheusText {
 
     /// The text for `families` and the list of repairs made.
     public static func renderReporting(_ families: [MetricFamily]) -> Rendering {
-        var issues: [RenderIssue] = []
-        var merged: [MergedFamily] = []
-        var indexByName: [String: Int] = [:]
+        // Each repair with the index of the family it concerns, so that the report follows the input order although
+        // names are checked before any sample is written.
+        var issues: [(family: Int, issue: RenderIssue)] = []
+        // Families under one (repaired) name form a group, in order of first appearance; the group's members are
+        // chained through `nextMember`, so grouping allocates nothing per family.
+        var groups: [FamilyGroup] = []
+        var groupByName: [String: Int] = [:]
+        var nextMember = [Int](repeating: -1, count: families.count)
+        var sampleCount = 0
+        var byteEstimate = 0
 
-        for family in families {
+        for (index, family) in families.enumerated() {
             guard let name = MetricNames.sanitizedMetricName(family.name) else {
-                issues.append(RenderIssue(kind: .familyDropped, metric: family.name, detail: "empty metric name"))
+                issues.append(
+                    (index, RenderIssue(kind: .familyDropped, metric: family.name, detail: "empty metric name")))
                 continue
             }
             if name != family.name {
                 issues.append(
-                    RenderIssue(kind: .metricNameSanitized, metric: family.name, detail: "renamed to \(name)"))
+                    (index, RenderIssue(kind: .metricNameSanitized, metric: family.name, detail: "renamed to \(name)")))
             }
-            if let index = indexByName[name] {
-                guard merged[index].type == family.type else {
+            if let group = groupByName[name] {
+                guard groups[group].type == family.type else {
                     issues.append(
-                        RenderIssue(
-                            kind: .conflictingType, metric: name,
-                            detail: "\(family.type.rawValue) family dropped, first declared as \(merged[index].type)"))
+                        (
+                            index,
+                            RenderIssue(
+                                kind: .conflictingType, metric: name,
+                                detail:
+                                    "\(family.type.rawValue) family dropped, first declared as \(groups[group].type)")
+                        ))
                     continue
                 }
-                merged[index].append(family.samples, issues: &issues)
+                nextMember[groups[group].lastMember] = index
+                groups[group].lastMember = index
             } else {
-                indexByName[name] = merged.count
-                var entry = MergedFamily(name: name, help: family.help, type: family.type)
-                entry.append(family.samples, issues: &issues)
-                merged.append(entry)
+                groupByName[name] = groups.count
+                groups.append(
+                    FamilyGroup(
+                        name: name, help: family.help, type: family.type, firstMember: index, lastMember: index))
             }
+            sampleCount += family.samples.count
+            byteEstimate += family.samples.count * (name.utf8.count + 48)
         }
 
         // Built as UTF-8 bytes and turned into a String once: appending to a String piece by piece costs a
         // capacity and ASCII-flag update per piece, several times the copying itself.
-        var text: [UInt8] = []
-        text.reserveCapacity(merged.reduce(0) { $0 + $1.byteCount + 128 })
-        // A family without samples says nothing; like the Go client library, leave it out.
-        for family in merged where !family.isEmpty {
-            family.write(into: &text)
+        var writer = ExpositionWriter(byteCapacity: byteEstimate + groups.count * 128, seriesCapacity: sampleCount)
+        for group in groups {
+            let mark = writer.text.count
+            writer.header(group)
+            var wroteSamples = false
+            var member = group.firstMember
+            var sampleIssues: [RenderIssue] = []
+            while member >= 0 {
+                if writer.append(families[member].samples, of: group.name, issues: &sampleIssues) {
+                    wroteSamples = true
+                }
+                for issue in sampleIssues { issues.append((member, issue)) }
+                sampleIssues.removeAll(keepingCapacity: true)
+                member = nextMember[member]
+            }
+            // A family without samples says nothing; like the Go client library, leave it out.
+            if !wroteSamples { writer.text.removeSubrange(mark...) }
         }
-        return Rendering(text: String(decoding: text, as: UTF8.self), issues: issues)
+        let ordered = issues.enumerated().sorted { ($0.element.family, $0.offset) < ($1.element.family, $1.offset) }
+        return Rendering(text: String(decoding: writer.text, as: UTF8.self), issues: ordered.map(\.element.issue))
     }
 }
 
-/// A family after name repair and merging, holding only samples that will be written.
-private struct MergedFamily {
+/// The families given under one name, after name repair: the first one's HELP and TYPE, and the first and last
+/// family of the group (by index into the caller's array).
+private struct FamilyGroup {
     let name: String
     let help: String
     let type: MetricType
-    /// The sample lines, already rendered as UTF-8.
-    private var body: [UInt8] = []
-    /// Where each written series (name and labels) is in `body`, and the first one by a hash of its bytes: a
-    /// repeated series is found by comparing bytes, without building a String per sample.
+    let firstMember: Int
+    var lastMember: Int
+}
+
+/// The exposition text being written, and what is needed to keep it valid: where each series (name and labels) was
+/// written, to drop a repeated one by comparing bytes instead of building a String per sample.
+private struct ExpositionWriter {
+    var text: [UInt8] = []
+    /// Where each written series is in `text`, and the first one by a hash of its bytes.
     private var series: [Range<Int>] = []
     private var seriesByHash: [UInt64: Int] = [:]
     /// Label names of the sample being written, kept to reuse its storage.
@@ -111,56 +145,55 @@ private struct MergedFamily {
     /// label names, and a sample with exactly these skips checking them again.
     private var checkedNames: [String] = []
 
-    init(name: String, help: String, type: MetricType) {
-        self.name = name
-        self.help = help
-        self.type = type
+    init(byteCapacity: Int, seriesCapacity: Int) {
+        text.reserveCapacity(byteCapacity)
+        series.reserveCapacity(seriesCapacity)
+        seriesByHash.reserveCapacity(seriesCapacity)
     }
 
-    var isEmpty: Bool { body.isEmpty }
-    var byteCount: Int { body.count }
+    mutating func header(_ group: FamilyGroup) {
+        text.append(contentsOf: "# HELP ".utf8)
+        text.append(contentsOf: group.name.utf8)
+        text.append(UInt8(ascii: " "))
+        text.append(contentsOf: TextFormat.escapeHelp(group.help).utf8)
+        text.append(contentsOf: "\n# TYPE ".utf8)
+        text.append(contentsOf: group.name.utf8)
+        text.append(UInt8(ascii: " "))
+        text.append(contentsOf: group.type.rawValue.utf8)
+        text.append(UInt8(ascii: "\n"))
+        checkedNames.removeAll(keepingCapacity: true)
+    }
 
-    mutating func append(_ samples: [Sample], issues: inout [RenderIssue]) {
-        body.reserveCapacity(body.count + samples.count * (name.utf8.count + 48))
-        seriesByHash.reserveCapacity(series.count + samples.count)
+    /// Writes the sample lines of one family named `name`; whether any was written.
+    mutating func append(_ samples: [Sample], of name: String, issues: inout [RenderIssue]) -> Bool {
+        var wrote = false
         for sample in samples {
-            let start = body.count
-            body.append(contentsOf: name.utf8)
-            body.append(contentsOf: sanitizedSuffix(sample.nameSuffix).utf8)
-            appendLabels(sample.labels, issues: &issues)
-            let written = start..<body.count
-            let hash = Self.fnv1a(body[written])
+            let start = text.count
+            text.append(contentsOf: name.utf8)
+            text.append(contentsOf: sanitizedSuffix(sample.nameSuffix).utf8)
+            appendLabels(sample.labels, of: name, issues: &issues)
+            let written = start..<text.count
+            let hash = Self.fnv1a(text[written])
             if let earlier = seriesByHash[hash], isRepeat(written, firstWithSameHash: earlier) {
-                let text = String(decoding: body[written], as: UTF8.self)
-                body.removeSubrange(written)
-                issues.append(RenderIssue(kind: .duplicateSample, metric: name, detail: "\(text) repeated"))
+                let repeated = String(decoding: text[written], as: UTF8.self)
+                text.removeSubrange(written)
+                issues.append(RenderIssue(kind: .duplicateSample, metric: name, detail: "\(repeated) repeated"))
                 continue
             }
             if seriesByHash[hash] == nil { seriesByHash[hash] = series.count }
             series.append(written)
-            body.append(UInt8(ascii: " "))
-            body.append(contentsOf: TextFormat.formatValue(sample.value).utf8)
-            body.append(UInt8(ascii: "\n"))
+            text.append(UInt8(ascii: " "))
+            text.append(contentsOf: TextFormat.formatValue(sample.value).utf8)
+            text.append(UInt8(ascii: "\n"))
+            wrote = true
         }
-    }
-
-    func write(into text: inout [UInt8]) {
-        text.append(contentsOf: "# HELP ".utf8)
-        text.append(contentsOf: name.utf8)
-        text.append(UInt8(ascii: " "))
-        text.append(contentsOf: TextFormat.escapeHelp(help).utf8)
-        text.append(contentsOf: "\n# TYPE ".utf8)
-        text.append(contentsOf: name.utf8)
-        text.append(UInt8(ascii: " "))
-        text.append(contentsOf: type.rawValue.utf8)
-        text.append(UInt8(ascii: "\n"))
-        text.append(contentsOf: body)
+        return wrote
     }
 
     /// Whether the bytes in `written` equal an earlier series. Distinct series with one hash are so rare that
     /// after the first candidate the rest are simply all compared.
     private func isRepeat(_ written: Range<Int>, firstWithSameHash first: Int) -> Bool {
-        series[first...].contains { body[$0].elementsEqual(body[written]) }
+        series[first...].contains { text[$0].elementsEqual(text[written]) }
     }
 
     /// FNV-1a, 64 bit: only a bucket key for the repeat check, so it needs to be fast, not strong.
@@ -182,18 +215,21 @@ private struct MergedFamily {
     }
 
     /// Appends `{name="value",…}` for the labels that survive repair; nothing when none does.
-    private mutating func appendLabels(_ labels: [Label], issues: inout [RenderIssue]) {
+    private mutating func appendLabels(_ labels: [Label], of name: String, issues: inout [RenderIssue]) {
         guard !labels.isEmpty else { return }
         if labels.count == checkedNames.count, zip(labels, checkedNames).allSatisfy({ $0.name == $1 }) {
             for (index, label) in labels.enumerated() {
                 appendLabel(label.name, label.value, first: index == 0)
             }
-            body.append(UInt8(ascii: "}"))
+            text.append(UInt8(ascii: "}"))
             return
         }
         let issuesBefore = issues.count
         defer {
-            if issues.count == issuesBefore { checkedNames = labels.map(\.name) }
+            if issues.count == issuesBefore {
+                checkedNames.removeAll(keepingCapacity: true)
+                for label in labels { checkedNames.append(label.name) }
+            }
         }
         // Samples carry a handful of labels: a linear search for repeats beats hashing them.
         seenNames.removeAll(keepingCapacity: true)
@@ -216,15 +252,15 @@ private struct MergedFamily {
             appendLabel(labelName, label.value, first: seenNames.isEmpty)
             seenNames.append(labelName)
         }
-        if !seenNames.isEmpty { body.append(UInt8(ascii: "}")) }
+        if !seenNames.isEmpty { text.append(UInt8(ascii: "}")) }
     }
 
     /// Appends `{name="value"` for the first label of a sample, `,name="value"` for the others.
     private mutating func appendLabel(_ labelName: String, _ value: String, first: Bool) {
-        body.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
-        body.append(contentsOf: labelName.utf8)
-        body.append(contentsOf: "=\"".utf8)
-        TextFormat.appendEscapedLabelValue(value, to: &body)
-        body.append(UInt8(ascii: "\""))
+        text.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        text.append(contentsOf: labelName.utf8)
+        text.append(contentsOf: "=\"".utf8)
+        TextFormat.appendEscapedLabelValue(value, to: &text)
+        text.append(UInt8(ascii: "\""))
     }
 }

@@ -193,6 +193,43 @@ import Testing
         await transport.close()
     }
 
+    /// Answers from two BMCs, interleaved in one burst, each reach the session registered for its sender (the reader
+    /// reuses the previous sender's address while the sender stays the same).
+    @Test func interleavedAnswersFromTwoBMCsReachTheirOwnSessions() async throws {
+        let transport = try await IPMITransport.bind(host: "127.0.0.1")
+        let local = try #require(transport.localAddress)
+        let bmcA = try Endpoint()
+        let bmcB = try Endpoint()
+        defer {
+            bmcA.socket.close()
+            bmcB.socket.close()
+        }
+        let receivedA = Recorder<UInt8>()
+        let receivedB = Recorder<UInt8>()
+        let inbox = { (recorder: Recorder<UInt8>) in
+            IPMITransport.SessionInbox(receive: { recorder.add($0.last ?? 0) }, finish: {})
+        }
+        let idA = transport.register(peer: bmcA.address, inbox: inbox(receivedA))
+        let idB = transport.register(peer: bmcB.address, inbox: inbox(receivedB))
+        // An RMCP+ session packet for `id` (IPMI v2.0 section 13.6: the session ID at bytes 6–9, little endian),
+        // marked by its last byte.
+        func packet(_ id: UInt32, _ mark: UInt8) -> [UInt8] {
+            [0x06, 0x00, 0xFF, 0x07, 0x06, 0x00] + withUnsafeBytes(of: id.littleEndian, Array.init)
+                + [0, 0, 0, 0, 0, 0, mark]
+        }
+        let order: [(Endpoint, UInt32, UInt8)] = [
+            (bmcA, idA, 1), (bmcA, idA, 2), (bmcB, idB, 3), (bmcA, idA, 4), (bmcB, idB, 5), (bmcB, idB, 6),
+        ]
+        for (bmc, id, mark) in order {
+            #expect(bmc.socket.send(packet(id, mark), to: local) == .sent)
+        }
+        try await waitUntil { receivedA.all.count + receivedB.all.count >= 6 }
+        #expect(receivedA.all == [1, 2, 4])
+        #expect(receivedB.all == [3, 5, 6])
+        #expect(transport.statistics.snapshot.droppedTotal == 0)
+        await transport.close()
+    }
+
     private func waitUntil(_ condition: @Sendable () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)
         while !condition() {

@@ -170,6 +170,29 @@ import Testing
         #expect(rendering.issues.first?.detail == #"t{name="Temp 299 °C \"\\\n"} repeated"#)
     }
 
+    /// A summary's `_count` line and a separate family named like it would put one series in the text twice, which
+    /// Prometheus rejects; the later one goes, with a report, and a family left with no samples loses its header too.
+    @Test func dropsASeriesRepeatedUnderAnotherFamilysSuffix() {
+        let families = [
+            MetricFamily(
+                name: "rpc_seconds", help: "Durations.", type: .summary,
+                samples: [Sample(labels: [Label("code", "200")], value: 7, nameSuffix: "_count")]),
+            MetricFamily(
+                name: "rpc_seconds_count", help: "Clash.", type: .gauge,
+                samples: [Sample(["code": "200"], 9)]),
+        ]
+        let rendering = PrometheusText.renderReporting(families)
+        let expected = """
+            # HELP rpc_seconds Durations.
+            # TYPE rpc_seconds summary
+            rpc_seconds_count{code="200"} 7
+
+            """
+        #expect(rendering.text == expected)
+        #expect(rendering.issues.map(\.kind) == [.duplicateSample])
+        #expect(rendering.issues.first?.metric == "rpc_seconds_count")
+    }
+
     @Test func omitsFamiliesWithoutSamplesAndWritesSuffixes() {
         let families = [
             MetricFamily(name: "empty", help: "Nothing.", type: .gauge),
