@@ -44,6 +44,8 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         let onReadable: () -> Void
         /// Not polled for reading before this moment.
         var pausedUntil: NIODeadline?
+        /// Whether epoll reports the socket readable; not while it is paused, nor while it is read after a pause.
+        var armed = true
     }
 
     /// A timer in the heap; its body lives in `timerBodies` until it runs or is cancelled.
@@ -83,6 +85,11 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
     private var timers: [Timer] = []
     private var timerBodies: [Int: TimerBody] = [:]
     private var watched: [Watched] = []
+    /// Outboxes to flush before the loop waits again, and a spare array to swap in while they run.
+    private var flushes: [LaneOutbox] = []
+    /// Sockets whose pause is over, being read; kept to reuse its storage.
+    private var pauseEnded: [CInt] = []
+    private var flushing: [LaneOutbox] = []
     private var ready = [CInt](repeating: 0, count: 16)
 
     /// Starts the loop's thread.
@@ -219,25 +226,55 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
     /// requests are read together. Only on the loop.
     func pauseReading(_ descriptor: CInt, for delay: TimeAmount) {
         guard let index = watched.firstIndex(where: { $0.descriptor == descriptor }),
-            watched[index].pausedUntil == nil,
-            cdatagram_poller_watch(poller, descriptor, 0, 0) == 0
+            watched[index].pausedUntil == nil
         else { return }
+        if watched[index].armed {
+            guard cdatagram_poller_watch(poller, descriptor, 0, 0) == 0 else { return }
+            watched[index].armed = false
+        }
         watched[index].pausedUntil = .now() + delay
     }
 
-    /// Reports the paused sockets whose pause is over as readable again; the earliest pause still running.
+    /// Reads the sockets whose pause is over; the earliest pause still running.
+    ///
+    /// The answers to the burst that started a pause are most likely waiting when it ends, so the socket is read
+    /// straight away, before epoll is asked: a read that sends the next burst pauses the socket again, which then
+    /// stays out of epoll and costs no `epoll_ctl` either way. Only a socket left unpaused is handed back to epoll.
     private func resumePausedSockets(at now: NIODeadline) -> NIODeadline? {
-        var next: NIODeadline?
         for index in watched.indices {
-            guard let resume = watched[index].pausedUntil else { continue }
-            if resume <= now {
-                watched[index].pausedUntil = nil
-                _ = cdatagram_poller_watch(poller, watched[index].descriptor, 1, 0)
-            } else {
-                next = next.map { min($0, resume) } ?? resume
-            }
+            guard let resume = watched[index].pausedUntil, resume <= now else { continue }
+            watched[index].pausedUntil = nil
+            pauseEnded.append(watched[index].descriptor)
+        }
+        for descriptor in pauseEnded {
+            // Looked up again each time: a read may stop watching a socket.
+            watched.first { $0.descriptor == descriptor }?.onReadable()
+            guard let index = watched.firstIndex(where: { $0.descriptor == descriptor }),
+                watched[index].pausedUntil == nil, !watched[index].armed
+            else { continue }
+            _ = cdatagram_poller_watch(poller, descriptor, 1, 0)
+            watched[index].armed = true
+        }
+        pauseEnded.removeAll(keepingCapacity: true)
+        var next: NIODeadline?
+        for socket in watched {
+            guard let resume = socket.pausedUntil else { continue }
+            next = next.map { min($0, resume) } ?? resume
         }
         return next
+    }
+
+    /// Has `outbox` send what it holds once the work running now is done, before the loop waits. Only on the loop.
+    func beforeWaiting(_ outbox: LaneOutbox) {
+        flushes.append(outbox)
+    }
+
+    private func runFlushes() {
+        while !flushes.isEmpty {
+            swap(&flushes, &flushing)
+            for outbox in flushing { outbox.flushBeforeWaiting() }
+            flushing.removeAll(keepingCapacity: true)
+        }
     }
 
     // MARK: - The loop
@@ -294,6 +331,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             let timer = popTimer()
             timerBodies.removeValue(forKey: timer.id)?.run()
         }
+        runFlushes()
     }
 
     /// Runs the tasks queued so far (and those they queue, up to a bound, so that I/O is not starved).
@@ -314,6 +352,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             running.removeAll(keepingCapacity: true)
             rounds += 1
         }
+        runFlushes()
         return stopping
     }
 

@@ -308,17 +308,14 @@ public final class IPMITransport: Sendable {
             }
             return LaneOutbox.write(bytes, to: peer, on: channel, flush: flush)
         }
-        if flush {
-            lane.outbox.send(bytes, to: peer, on: target)
-        } else {
-            lane.outbox.hold(bytes, to: peer, on: target)
-        }
+        lane.outbox.hold(bytes, to: peer, on: target)
+        if flush { lane.outbox.flushSoon() }
     }
 
     /// Sends what ``send(_:to:lane:flush:)`` held back on the lane.
     func flush(lane index: Int) {
         let lane = lanes[index]
-        if lane.eventLoop.inEventLoop { lane.outbox.sendHeld() }
+        if lane.eventLoop.inEventLoop { lane.outbox.flushSoon() }
         for channel in lane.channels { channel.flush() }
     }
 

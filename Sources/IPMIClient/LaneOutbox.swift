@@ -21,6 +21,10 @@ final class LaneOutbox: @unchecked Sendable {
     private let logger: Logger
     /// The lane's loop when it is the transport's own, with how long to leave a socket unread after a burst.
     private let pacedLoop: (loop: DatagramLoop, delay: TimeAmount)?
+    /// The lane's loop when it is the transport's own: datagrams written by its tasks and timers are sent together
+    /// just before it waits again (``flushSoon()``).
+    private let datagramLoop: DatagramLoop?
+    private var flushScheduled = false
     /// On a ``DatagramLoop`` lane, false once the transport closed the sockets (a NIO lane asks its channel).
     var isOpen = true
     /// Reused by ``sendBatch(_:)``: the datagrams' bytes end to end, their destinations, and where each one is.
@@ -30,6 +34,7 @@ final class LaneOutbox: @unchecked Sendable {
 
     init(logger: Logger, loop: (any EventLoop)? = nil, pacing: TimeAmount? = nil) {
         self.logger = logger
+        datagramLoop = loop as? DatagramLoop
         if let loop = loop as? DatagramLoop, let pacing, pacing > .zero {
             pacedLoop = (loop, pacing)
         } else {
@@ -40,6 +45,22 @@ final class LaneOutbox: @unchecked Sendable {
     /// Sends at the next ``sendHeld()``.
     func hold(_ bytes: [UInt8], to peer: SocketAddress, on socket: IPMITransport.BoundSocket) {
         held.append((bytes, peer, socket))
+    }
+
+    /// Sends what is held: on the transport's own loop once the tasks and timers it is running now are done, so that
+    /// requests written one at a time (a batch of sensor readings, the first request of each collector) leave with
+    /// one `sendmmsg` and wake the BMC once; on a NIO lane at once.
+    func flushSoon() {
+        guard let datagramLoop else { return sendHeld() }
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        datagramLoop.beforeWaiting(self)
+    }
+
+    /// Called by the loop before it waits, after ``flushSoon()``.
+    func flushBeforeWaiting() {
+        flushScheduled = false
+        sendHeld()
     }
 
     /// Sends the held datagrams; with `pace` (and pacing configured) their socket is then left unread for a moment.

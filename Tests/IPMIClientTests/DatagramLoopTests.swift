@@ -230,6 +230,36 @@ import Testing
         await transport.close()
     }
 
+    /// Datagrams a task on the loop sends one at a time leave together when the task is done (one `sendmmsg`), not
+    /// one by one while it runs; none is lost or reordered.
+    @Test func datagramsSentByATaskLeaveTogetherWhenItEnds() async throws {
+        let transport = try await IPMITransport.bind(host: "127.0.0.1")
+        let bmc = try Endpoint()
+        defer { bmc.socket.close() }
+        let loop = try #require(transport.eventLoop as? DatagramLoop)
+        let arrivedWhileRunning = try await loop.submit { () -> Int in
+            for mark in UInt8(1)...3 { transport.send([0x06, 0x00, 0xFF, 0x07, mark], to: bmc.address) }
+            // Still inside the task: nothing may have reached the BMC yet.
+            var buffer = [UInt8](repeating: 0, count: 16)
+            return buffer.withUnsafeMutableBytes {
+                recv(bmc.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
+            } > 0 ? 1 : 0
+        }.get()
+        #expect(arrivedWhileRunning == 0)
+        var marks: [UInt8] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while marks.count < 3, ContinuousClock.now < deadline {
+            var buffer = [UInt8](repeating: 0, count: 16)
+            let length = buffer.withUnsafeMutableBytes {
+                recv(bmc.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
+            }
+            if length > 0 { marks.append(buffer[length - 1]) } else { try await Task.sleep(for: .milliseconds(2)) }
+        }
+        #expect(marks == [1, 2, 3])
+        #expect(transport.statistics.snapshot.packetsSent == 3)
+        await transport.close()
+    }
+
     private func waitUntil(_ condition: @Sendable () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)
         while !condition() {
