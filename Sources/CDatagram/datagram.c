@@ -2,6 +2,8 @@
 #include "CDatagram.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,9 +35,20 @@ int cdatagram_receive(int descriptor, uint8_t *buffer, size_t slot_size, unsigne
     return received;
 }
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+/// Room for one UDP_SEGMENT control message, aligned as cmsg needs.
+union cdatagram_segment_control {
+    char buffer[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+};
+
 int cdatagram_send(int descriptor, const struct cdatagram_outgoing *datagrams, unsigned int count) {
     struct mmsghdr messages[CDATAGRAM_MAX_BATCH];
     struct iovec vectors[CDATAGRAM_MAX_BATCH];
+    union cdatagram_segment_control controls[CDATAGRAM_MAX_BATCH];
     if (count > CDATAGRAM_MAX_BATCH) count = CDATAGRAM_MAX_BATCH;
     memset(messages, 0, sizeof(struct mmsghdr) * count);
     for (unsigned int i = 0; i < count; i++) {
@@ -45,6 +58,17 @@ int cdatagram_send(int descriptor, const struct cdatagram_outgoing *datagrams, u
         messages[i].msg_hdr.msg_iovlen = 1;
         messages[i].msg_hdr.msg_name = (void *)datagrams[i].destination;
         messages[i].msg_hdr.msg_namelen = datagrams[i].destination_length;
+        if (datagrams[i].segment_size > 0 && datagrams[i].length > datagrams[i].segment_size) {
+            memset(&controls[i], 0, sizeof controls[i]);
+            messages[i].msg_hdr.msg_control = controls[i].buffer;
+            messages[i].msg_hdr.msg_controllen = sizeof controls[i].buffer;
+            struct cmsghdr *control = CMSG_FIRSTHDR(&messages[i].msg_hdr);
+            control->cmsg_level = SOL_UDP;
+            control->cmsg_type = UDP_SEGMENT;
+            control->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t size = datagrams[i].segment_size;
+            memcpy(CMSG_DATA(control), &size, sizeof size);
+        }
     }
     int sent;
     do {

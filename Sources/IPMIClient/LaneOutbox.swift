@@ -17,7 +17,8 @@ import NIOCore
 /// the socket cannot take at once (a full socket buffer), queueing it until the socket is writable; on a
 /// ``DatagramLoop`` lane such a datagram is left to the request's retransmission, as a lost one would be.
 final class LaneOutbox: @unchecked Sendable {
-    private var held: [(bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)] = []
+    typealias HeldDatagram = (bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)
+    private var held: [HeldDatagram] = []
     private let logger: Logger
     /// The lane's loop when it is the transport's own, with how long to leave a socket unread after a burst.
     private let pacedLoop: (loop: DatagramLoop, delay: TimeAmount)?
@@ -30,7 +31,10 @@ final class LaneOutbox: @unchecked Sendable {
     /// Reused by ``sendBatch(_:)``: the datagrams' bytes end to end, their destinations, and where each one is.
     private var batchBytes: [UInt8] = []
     private var batchDestinations: [sockaddr_storage] = []
-    private var batchLayout: [(offset: Int, length: Int, addressLength: Int)] = []
+    private var batchLayout: [(offset: Int, length: Int, addressLength: Int, segmentSize: Int, firstDatagram: Int)] =
+        []
+    /// Whether bursts go out segmented (UDP_SEGMENT); false once the kernel refused it.
+    private var segmentation = true
 
     init(logger: Logger, loop: (any EventLoop)? = nil, pacing: TimeAmount? = nil) {
         self.logger = logger
@@ -45,6 +49,12 @@ final class LaneOutbox: @unchecked Sendable {
     /// Sends at the next ``sendHeld()``.
     func hold(_ bytes: [UInt8], to peer: SocketAddress, on socket: IPMITransport.BoundSocket) {
         held.append((bytes, peer, socket))
+    }
+
+    /// Leaves `socket` unread for the pacing delay (if pacing is configured): more answers to the requests still on the
+    /// wire are then read together with the next burst's, instead of one wake-up each.
+    func pause(_ socket: IPMITransport.BoundSocket) {
+        pacedLoop.map { $0.loop.pauseReading(socket.socket.descriptor, for: $0.delay) }
     }
 
     /// Sends what is held: on the transport's own loop once the tasks and timers it is running now are done, so that
@@ -111,27 +121,50 @@ final class LaneOutbox: @unchecked Sendable {
         }
     }
 
-    /// Sends datagrams that share one socket with as few `sendmmsg` calls as the kernel allows.
-    private func sendBatch(
-        _ datagrams: ArraySlice<(bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)>
-    ) {
+    /// Sends datagrams that share one socket with as few `sendmmsg` calls as the kernel allows. Consecutive datagrams
+    /// of one size to one BMC (a window of sensor readings: the same command, sealed to the same length) go as one
+    /// segmented message (UDP_SEGMENT), which costs the sender one trip through the IP stack instead of one per
+    /// datagram; the BMC still receives each datagram on its own.
+    private func sendBatch(_ datagrams: ArraySlice<HeldDatagram>) {
         guard let descriptor = datagrams.first?.socket.socket.descriptor else { return }
         batchBytes.removeAll(keepingCapacity: true)
         batchDestinations.removeAll(keepingCapacity: true)
         batchLayout.removeAll(keepingCapacity: true)
-        for datagram in datagrams {
+        var index = datagrams.startIndex
+        while index < datagrams.endIndex {
+            let first = datagrams[index]
+            let size = first.bytes.count
+            // A run of same-size datagrams to the same peer; the kernel also takes one shorter datagram at its end.
+            var end = index + 1
+            var length = size
+            if segmentation {
+                while end < datagrams.endIndex, end - index < Int(CDATAGRAM_MAX_SEGMENTS),
+                    length + datagrams[end].bytes.count <= Self.maximumSegmentedBytes,
+                    datagrams[end].peer == first.peer, datagrams[end].bytes.count <= size
+                {
+                    length += datagrams[end].bytes.count
+                    end += 1
+                    if datagrams[end - 1].bytes.count < size { break }
+                }
+            }
             var destination = sockaddr_storage()
-            let addressLength = datagram.peer.withSockAddr { address, length in
+            let addressLength = first.peer.withSockAddr { address, length in
                 withUnsafeMutableBytes(of: &destination) {
                     $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: length))
                 }
                 return length
             }
-            batchLayout.append((batchBytes.count, datagram.bytes.count, addressLength))
-            batchBytes.append(contentsOf: datagram.bytes)
+            batchLayout.append(
+                (
+                    offset: batchBytes.count, length: length, addressLength: addressLength,
+                    segmentSize: end - index > 1 ? size : 0, firstDatagram: index
+                ))
+            for datagram in datagrams[index..<end] { batchBytes.append(contentsOf: datagram.bytes) }
             batchDestinations.append(destination)
+            index = end
         }
         let layout = batchLayout
+        var resendFrom: Int?
         batchBytes.withUnsafeBufferPointer { bytes in
             batchDestinations.withUnsafeBufferPointer { destinations in
                 var outgoing = layout.indices.map { index in
@@ -139,7 +172,8 @@ final class LaneOutbox: @unchecked Sendable {
                         bytes: bytes.baseAddress! + layout[index].offset, length: layout[index].length,
                         destination: UnsafeRawPointer(destinations.baseAddress! + index).assumingMemoryBound(
                             to: sockaddr.self),
-                        destination_length: socklen_t(layout[index].addressLength))
+                        destination_length: socklen_t(layout[index].addressLength),
+                        segment_size: UInt16(layout[index].segmentSize))
                 }
                 var done = 0
                 while done < outgoing.count {
@@ -151,10 +185,17 @@ final class LaneOutbox: @unchecked Sendable {
                         continue
                     }
                     // A full socket buffer leaves the rest to the requests' retransmissions, as a lost datagram
-                    // would; any other error is the first datagram's (e.g. its network is unreachable): skip it.
+                    // would; any other error is the first message's (e.g. its network is unreachable): skip it.
                     let code = errno
                     if code == EAGAIN || code == EWOULDBLOCK || code == ENOBUFS {
                         logger.debug("udp send buffer full, datagrams left to the retransmission")
+                        return
+                    }
+                    if layout[done].segmentSize > 0, Self.segmentationRefusals.contains(code) {
+                        // A kernel, socket or route that cannot segment: from here on, one datagram per message.
+                        logger.debug(
+                            "udp segmentation refused; sending datagrams one by one", metadata: ["errno": "\(code)"])
+                        resendFrom = layout[done].firstDatagram
                         return
                     }
                     logger.debug("udp send failed", metadata: ["errno": "\(code)"])
@@ -162,7 +203,18 @@ final class LaneOutbox: @unchecked Sendable {
                 }
             }
         }
+        if let resendFrom {
+            segmentation = false
+            sendBatch(datagrams[resendFrom...])
+        }
     }
+
+    /// Errors with which `sendmsg` refuses UDP_SEGMENT: EIO without checksum offload on the route, EINVAL for a
+    /// socket without UDP checksums, ENOPROTOOPT or EOPNOTSUPP on kernels before 4.18.
+    private static let segmentationRefusals: Set<CInt> = [EIO, EINVAL, ENOPROTOOPT, EOPNOTSUPP]
+
+    /// Bytes in one segmented message: well below the 65,507 of a UDP datagram over IPv4.
+    private static let maximumSegmentedBytes = 60_000
 
     /// Through the channel pipeline.
     static func write(_ bytes: [UInt8], to peer: SocketAddress, on channel: any Channel, flush: Bool) {

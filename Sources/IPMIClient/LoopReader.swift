@@ -62,7 +62,10 @@ final class LoopReader: @unchecked Sendable {
             router.route(Array(buffer[start..<start + length]), from: peer)
         }
         // A full batch means more may be waiting: under load the socket is then read again at once, not paused.
-        outbox.sendHeld(pace: Int(count) < Self.datagramsPerRead)
+        let pace = Int(count) < Self.datagramsPerRead
+        outbox.sendHeld(pace: pace)
+        // Also when the answers released nothing to send (the sessions refill their windows in bursts).
+        if pace { outbox.pause(socket) }
     }
 
     /// The address of the datagram in slot `index`; the previous one again when the sender is the same.

@@ -18,16 +18,24 @@
 int cdatagram_receive(int descriptor, uint8_t *buffer, size_t slot_size, unsigned int count,
                       struct sockaddr_storage *senders, uint32_t *lengths);
 
-/// One datagram to send: its bytes and its destination.
+/// The most datagrams one cdatagram_outgoing may carry as segments (the kernel allows 64).
+#define CDATAGRAM_MAX_SEGMENTS 64
+
+/// One datagram to send: its bytes and its destination. With `segment_size` set (and below `length`), the bytes are
+/// several datagrams of that size end to end, the last one possibly shorter, sent as one buffer that the kernel cuts
+/// into datagrams (UDP segmentation offload, UDP_SEGMENT, Linux 4.18): the receiver gets each datagram on its own,
+/// and the sender pays for the trip through the IP stack once instead of once per datagram.
 struct cdatagram_outgoing {
     const uint8_t *bytes;
     size_t length;
     const struct sockaddr *destination;
     socklen_t destination_length;
+    uint16_t segment_size;
 };
 
-/// Sends up to `count` (at most CDATAGRAM_MAX_BATCH) datagrams with one sendmmsg, without blocking. Returns how
-/// many the kernel took (the rest were not sent), or -1 with errno set.
+/// Sends up to `count` (at most CDATAGRAM_MAX_BATCH) messages with one sendmmsg, without blocking. Returns how
+/// many the kernel took (the rest were not sent), or -1 with errno set (EIO or EINVAL for a segmented message on a
+/// socket or route that cannot segment: send its datagrams one by one instead).
 int cdatagram_send(int descriptor, const struct cdatagram_outgoing *datagrams, unsigned int count);
 
 /// An epoll instance (close-on-exec) for a loop's descriptors, or -1 with errno set.
