@@ -103,15 +103,7 @@ import Testing
     }
 
     /// A UDP socket on 127.0.0.1 that the test sends from or reads on.
-    struct Endpoint {
-        let socket: DatagramSocket
-        let address: SocketAddress
-
-        init() throws {
-            socket = try DatagramSocket.bound(to: try SocketAddress(ipAddress: "127.0.0.1", port: 0))
-            address = try #require(socket.localAddress)
-        }
-    }
+    typealias Endpoint = LoopbackEndpoint
 
     @Test func aPausedSocketIsReadOnlyWhenThePauseIsOver() async throws {
         let loop = DatagramLoop(name: "test-pause")

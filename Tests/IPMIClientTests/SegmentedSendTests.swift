@@ -10,28 +10,7 @@ import Testing
 /// message (UDP_SEGMENT). Whatever the grouping, every BMC must receive each of its datagrams on its own, intact and
 /// in order, also on a socket where the kernel refuses segmentation.
 @Suite struct SegmentedSendTests {
-    struct Endpoint {
-        let socket: DatagramSocket
-        let address: SocketAddress
-
-        init() throws {
-            socket = try DatagramSocket.bound(to: try SocketAddress(ipAddress: "127.0.0.1", port: 0))
-            address = try #require(socket.localAddress)
-        }
-
-        /// Every datagram waiting on the socket, each as received.
-        func drain() -> [[UInt8]] {
-            var datagrams: [[UInt8]] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let length = buffer.withUnsafeMutableBytes {
-                    recv(socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
-                }
-                guard length > 0 else { return datagrams }
-                datagrams.append(Array(buffer[..<length]))
-            }
-        }
-    }
+    typealias Endpoint = LoopbackEndpoint
 
     /// A datagram of `size` bytes that says which it is.
     static func datagram(_ mark: UInt8, size: Int) -> [UInt8] {
