@@ -372,10 +372,6 @@ public actor IPMIClient: IPMIRequester {
         startingQueued = true
         defer { startingQueued = false }
         var sent = 0
-        // While answers are being read, the window is refilled only once half of it has come back: the requests
-        // then leave in bursts (one segmented send each, see `LaneOutbox`) instead of one or two per answer read,
-        // and the BMC still has the other half to work on meanwhile.
-        if delivering, onWire > window.width / 2 { return }
         while onWire < window.width, let token = queued.popFirst() {
             guard let entry = pending[token] else { continue }
             entry.isOnWire = true

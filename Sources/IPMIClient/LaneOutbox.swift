@@ -51,12 +51,6 @@ final class LaneOutbox: @unchecked Sendable {
         held.append((bytes, peer, socket))
     }
 
-    /// Leaves `socket` unread for the pacing delay (if pacing is configured): more answers to the requests still on the
-    /// wire are then read together with the next burst's, instead of one wake-up each.
-    func pause(_ socket: IPMITransport.BoundSocket) {
-        pacedLoop.map { $0.loop.pauseReading(socket.socket.descriptor, for: $0.delay) }
-    }
-
     /// Sends what is held: on the transport's own loop once the tasks and timers it is running now are done, so that
     /// requests written one at a time (a batch of sensor readings, the first request of each collector) leave with
     /// one `sendmmsg` and wake the BMC once; on a NIO lane at once.

@@ -62,10 +62,7 @@ final class LoopReader: @unchecked Sendable {
             router.route(Array(buffer[start..<start + length]), from: peer)
         }
         // A full batch means more may be waiting: under load the socket is then read again at once, not paused.
-        let pace = Int(count) < Self.datagramsPerRead
-        outbox.sendHeld(pace: pace)
-        // Also when the answers released nothing to send (the sessions refill their windows in bursts).
-        if pace { outbox.pause(socket) }
+        outbox.sendHeld(pace: Int(count) < Self.datagramsPerRead)
     }
 
     /// The address of the datagram in slot `index`; the previous one again when the sender is the same.
