@@ -190,23 +190,35 @@ def check_body(exporter, body):
     return sum(1 for line in body.splitlines() if "_state{" in line)
 
 
-def measure_sequential(exporter, target, warmup, count):
-    # One keep-alive connection, as Prometheus scrapes a target: the figures are the scrape, not TCP set-up.
-    connection = exporter.connect()
+def measure_sequential(exporters, counts, target, warmup, rounds):
+    """Sequential warm scrapes of each exporter, in alternating rounds (ours, reference, ours, …) so that a slow
+    phase of a shared machine weighs on both alike. One keep-alive connection each, as Prometheus scrapes a target:
+    the figures are the scrape, not TCP set-up. Returns per exporter name the median and p95 scrape time, the CPU
+    per scrape over all rounds, the number of scrapes and their total time."""
+    connections = {exporter.name: exporter.connect() for exporter in exporters}
+    durations = {exporter.name: [] for exporter in exporters}
+    cpu = {exporter.name: 0.0 for exporter in exporters}
     try:
-        for _ in range(warmup):
-            exporter.scrape(target, connection=connection)
-        cpu_before = exporter.cpu_seconds()
-        durations = []
-        for _ in range(count):
-            begin = time.perf_counter()
-            exporter.scrape(target, connection=connection)
-            durations.append(time.perf_counter() - begin)
-        cpu = exporter.cpu_seconds() - cpu_before
+        for exporter in exporters:
+            for _ in range(warmup):
+                exporter.scrape(target, connection=connections[exporter.name])
+        for round_index in range(rounds):
+            for exporter in exporters:
+                total = counts[exporter.name]
+                # The scrapes split as evenly as they go; earlier rounds take the remainder.
+                share = total // rounds + (1 if round_index < total % rounds else 0)
+                cpu_before = exporter.cpu_seconds()
+                for _ in range(share):
+                    begin = time.perf_counter()
+                    exporter.scrape(target, connection=connections[exporter.name])
+                    durations[exporter.name].append(time.perf_counter() - begin)
+                cpu[exporter.name] += exporter.cpu_seconds() - cpu_before
     finally:
-        connection.close()
-    return {"median": statistics.median(durations), "p95": percentile(durations, 0.95), "cpu": cpu / count,
-            "wall": sum(durations)}
+        for connection in connections.values():
+            connection.close()
+    return {name: {"median": statistics.median(times), "p95": percentile(times, 0.95), "cpu": cpu[name] / len(times),
+                   "scrapes": len(times), "seconds": sum(times)}
+            for name, times in durations.items()}
 
 
 def pcap_packets(path):
@@ -289,6 +301,8 @@ def main():
                              "the reference's take about 5 s, 50 of ours under 0.2 s, where one stall of the "
                              "machine would weigh as much as the scrapes)")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--sequential-rounds", type=int, default=5,
+                        help="rounds the sequential scrapes are split into, alternating between the exporters")
     parser.add_argument("--targets", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the concurrent scrape (ours)")
     parser.add_argument("--reference-rounds", type=int, default=1)
@@ -329,15 +343,15 @@ def main():
                 args.reference, "--config.file", config, "--web.listen-address", f"127.0.0.1:{port}",
                 "--log.level", "warn"], reference_config))
 
-        results = {}
+        counts = {exporter.name: args.our_scrapes if exporter.name == "ours" else args.scrapes
+                  for exporter in exporters}
+        sensors = {exporter.name: check_body(exporter, exporter.scrape(lab.target(0))) for exporter in exporters}
+        log(f"sensor states: {sensors}; measuring sequential scrapes {counts} in {args.sequential_rounds} "
+            f"alternating rounds …")
+        results = measure_sequential(exporters, counts, lab.target(0), args.warmup, args.sequential_rounds)
         for exporter in exporters:
-            sensors = check_body(exporter, exporter.scrape(lab.target(0)))
-            count = args.our_scrapes if exporter.name == "ours" else args.scrapes
-            log(f"{exporter.name}: {sensors} sensor states; measuring {count} sequential scrapes …")
-            result = measure_sequential(exporter, lab.target(0), args.warmup, count)
-            result["scrapes"] = count
-            result["seconds"] = result.pop("wall")
-            result["sensors"] = sensors
+            result = results[exporter.name]
+            result["sensors"] = sensors[exporter.name]
             log(f"{exporter.name}: counting packets …")
             result["packets"] = measure_packets(exporter, lab.ports[min(1, len(lab.ports) - 1)],
                                                 args.packet_scrapes, root)
@@ -345,7 +359,6 @@ def main():
             rounds = args.rounds if exporter.name == "ours" else args.reference_rounds
             result["concurrent"] = measure_concurrent(exporter, [lab.target(i) for i in range(args.targets)],
                                                       rounds)
-            results[exporter.name] = result
         if "ours" in results:
             metrics = exporters[0].get("/metrics")
             handshakes = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
@@ -377,7 +390,8 @@ def print_table(results, args):
     load = os.getloadavg()[0]
     counts = ", ".join(f"{name} {result['scrapes']} in {result['seconds']:.1f} s"
                        for name, result in (("ours", ours), ("reference", reference)) if result)
-    print(f"swift-ipmi-exporter vs prometheus-ipmi-exporter — warm scrapes ({counts}) after {args.warmup}, "
+    print(f"swift-ipmi-exporter vs prometheus-ipmi-exporter — warm scrapes ({counts}, in {args.sequential_rounds} "
+          f"alternating rounds) after {args.warmup}, "
           f"lab BMC with {ours['sensors'] if ours else '?'} sensor states (reference: "
           f"{reference['sensors'] if reference else '-'}), collectors {','.join(COLLECTORS)}; "
           f"{os.cpu_count()} CPUs, load {load:.1f}")
