@@ -4,13 +4,14 @@ import Testing
 
 @testable import IPMIClient
 
-/// A UDP socket of the test's own on 127.0.0.1 (a free port), standing in for a BMC or a sender.
+/// A UDP socket of the test's own on a loopback address (127.0.0.1 unless told; a free port), standing in for a BMC
+/// or a sender.
 struct LoopbackEndpoint {
     let socket: DatagramSocket
     let address: SocketAddress
 
-    init() throws {
-        socket = try DatagramSocket.bound(to: try SocketAddress(ipAddress: "127.0.0.1", port: 0))
+    init(host: String = "127.0.0.1") throws {
+        socket = try DatagramSocket.bound(to: try SocketAddress(ipAddress: host, port: 0))
         address = try #require(socket.localAddress)
     }
 

@@ -25,7 +25,8 @@ import Testing
 
     func send(from sender: Endpoint, to first: Endpoint, and second: Endpoint) {
         let outbox = LaneOutbox(logger: Logger(label: "test"))
-        let socket = IPMITransport.BoundSocket(channel: nil, socket: sender.socket, isIPv6: false)
+        let isIPv6 = if case .v6 = sender.address { true } else { false }
+        let socket = IPMITransport.BoundSocket(channel: nil, socket: sender.socket, isIPv6: isIPv6)
         for entry in Self.plan {
             outbox.hold(
                 Self.datagram(entry.mark, size: entry.size), to: entry.toSecond ? second.address : first.address,
@@ -41,10 +42,11 @@ import Testing
         #expect(second.drain() == expectedSecond)
     }
 
-    @Test func eachBMCReceivesItsDatagramsOneByOneIntactAndInOrder() throws {
-        let sender = try Endpoint()
-        let first = try Endpoint()
-        let second = try Endpoint()
+    @Test(arguments: ["127.0.0.1", "::1"])
+    func eachBMCReceivesItsDatagramsOneByOneIntactAndInOrder(host: String) throws {
+        let sender = try Endpoint(host: host)
+        let first = try Endpoint(host: host)
+        let second = try Endpoint(host: host)
         defer { [sender, first, second].forEach { $0.socket.close() } }
         send(from: sender, to: first, and: second)
         expectEveryDatagramArrived(first, second)
