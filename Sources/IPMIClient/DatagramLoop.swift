@@ -87,9 +87,9 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
     private var watched: [Watched] = []
     /// Outboxes to flush before the loop waits again, and a spare array to swap in while they run.
     private var flushes: [LaneOutbox] = []
+    private var flushing: [LaneOutbox] = []
     /// Sockets whose pause is over, being read; kept to reuse its storage.
     private var pauseEnded: [CInt] = []
-    private var flushing: [LaneOutbox] = []
     private var ready = [CInt](repeating: 0, count: 16)
 
     /// Starts the loop's thread.

@@ -8,9 +8,11 @@ import NIOCore
     import Musl
 #endif
 
-/// The sending side of one lane: datagrams its sessions write on the lane's event loop go straight to the socket
-/// with `sendto`, and a burst written while a read is handled is held until the read is done, so the BMC sees the
-/// whole window at once. Only used on the lane's event loop.
+/// The sending side of one lane: datagrams its sessions write on the lane's event loop go straight to the socket,
+/// together. A burst written while a read is handled is held until the read is done; on a ``DatagramLoop`` lane what
+/// tasks and timers write is held until the loop is about to wait; on a NIO lane it is sent at once. So the BMC sees
+/// a whole window at once, and a burst is one `sendmmsg`, its same-size datagrams to one BMC one segmented message.
+/// Only used on the lane's event loop.
 ///
 /// Going around the channel pipeline saves, per datagram, an envelope, a `ByteBuffer` copy, the pending-writes
 /// queue and a flush: together as much CPU as the system call itself. On a NIO lane the channel still carries what
