@@ -33,7 +33,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
-        // Batched UDP system calls (recvmmsg, sendmmsg, ppoll) for the transport's own event loop.
+        // Batched UDP system calls (recvmmsg, sendmmsg, epoll_pwait2) for the transport's own event loop.
         .target(name: "CDatagram"),
 
         // Pure protocol layers: no sockets, no clocks.

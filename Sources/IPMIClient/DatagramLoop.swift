@@ -365,7 +365,9 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             let now = NIODeadline.now()
             var next = nextTimerDeadline()
             if let resume = resumePausedSockets(at: now) { next = next.map { min($0, resume) } ?? resume }
-            let timeout: Int64 = !tasks.isEmpty ? 0 : next.map { max(0, ($0 - now).nanoseconds) } ?? -1
+            // Work left (or sends held by a read above) means a look at the sockets without waiting, then another turn.
+            let timeout: Int64 =
+                !tasks.isEmpty || !flushes.isEmpty ? 0 : next.map { max(0, ($0 - now).nanoseconds) } ?? -1
             let count = ready.withUnsafeMutableBufferPointer { ready in
                 cdatagram_poller_wait(poller, ready.baseAddress, CInt(ready.count), timeout)
             }

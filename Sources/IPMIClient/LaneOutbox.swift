@@ -21,6 +21,8 @@ import NIOCore
 final class LaneOutbox: @unchecked Sendable {
     typealias HeldDatagram = (bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)
     private var held: [HeldDatagram] = []
+    /// The datagrams being sent by ``sendHeld(pace:)``, swapped with `held` so that neither array is copied per burst.
+    private var sending: [HeldDatagram] = []
     private let logger: Logger
     /// The lane's loop when it is the transport's own, with how long to leave a socket unread after a burst.
     private let pacedLoop: (loop: DatagramLoop, delay: TimeAmount)?
@@ -72,11 +74,11 @@ final class LaneOutbox: @unchecked Sendable {
     /// Sends the held datagrams; with `pace` (and pacing configured) their socket is then left unread for a moment.
     func sendHeld(pace: Bool = true) {
         guard !held.isEmpty else { return }
-        let datagrams = held
-        held.removeAll(keepingCapacity: true)
-        if datagrams.count > 1, isOpen, datagrams.allSatisfy({ $0.socket.channel == nil }) {
+        swap(&held, &sending)
+        defer { sending.removeAll(keepingCapacity: true) }
+        if sending.count > 1, isOpen, sending.allSatisfy({ $0.socket.channel == nil }) {
             // The transport's own loop: a burst is one sendmmsg per socket (in practice one socket).
-            var rest = datagrams[...]
+            var rest = sending[...]
             while let first = rest.first {
                 let descriptor = first.socket.socket.descriptor
                 let same = rest.prefix { $0.socket.socket.descriptor == descriptor }
@@ -84,11 +86,14 @@ final class LaneOutbox: @unchecked Sendable {
                 rest = rest.dropFirst(same.count)
             }
         } else {
-            for datagram in datagrams { send(datagram.bytes, to: datagram.peer, on: datagram.socket) }
+            for datagram in sending { send(datagram.bytes, to: datagram.peer, on: datagram.socket) }
         }
         if pace, let pacedLoop {
-            // The answers to this burst then arrive while the socket is not polled, and are read together.
-            for datagram in datagrams {
+            // The answers to this burst then arrive while the socket is not polled, and are read together. A burst
+            // is in runs per socket (in practice one), so each socket is paused once.
+            var previous: CInt?
+            for datagram in sending where datagram.socket.socket.descriptor != previous {
+                previous = datagram.socket.socket.descriptor
                 pacedLoop.loop.pauseReading(datagram.socket.socket.descriptor, for: pacedLoop.delay)
             }
         }
