@@ -114,8 +114,10 @@ public enum DropReason: String, Error, Hashable, Sendable, CaseIterable, CustomS
     case unexpectedPayload
     /// The message tag of an Open Session / RAKP response is not the one we sent.
     case wrongMessageTag
-    /// An IPMI response whose rqSeq, netFn or command matches no outstanding request (late or duplicate).
+    /// An IPMI response whose rqSeq, netFn or command matches no outstanding request.
     case unmatchedResponse
+    /// An answer under an rqSeq whose request was already answered or given up: a duplicate or a late answer.
+    case late
     /// Nothing is expected: the session failed or is closed.
     case notExpected
     /// An authenticated packet whose session sequence number was already seen or is too old.

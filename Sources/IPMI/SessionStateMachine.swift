@@ -54,6 +54,10 @@ public struct SessionStateMachine: Sendable {
     private var inboundWindow = SequenceWindow()
     /// Requests awaiting a response, indexed by their 6-bit rqSeq (a fixed table: no hashing per packet).
     private var outstanding = RqSeqTable<Outstanding>()
+    /// The netFn and command last sent under each rqSeq, for ``hold(rqSeq:until:)``.
+    private var lastUse = RqSeqTable<RqSeqHold.Use>()
+    /// rqSeqs an answer may still arrive under although their request is over: see ``hold(rqSeq:until:)``.
+    private var holds = RqSeqTable<[RqSeqHold]>()
     public private(set) var negotiated: NegotiatedSession?
 
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
@@ -77,6 +81,16 @@ public struct SessionStateMachine: Sendable {
 
     /// Number of requests sent and not yet answered.
     public var outstandingRequestCount: Int { outstanding.count }
+
+    /// When the earliest hold ends (the `now` scale of ``encodeRequest(netFn:command:data:lun:now:)``); nil when
+    /// nothing is held. A request refused for want of a free rqSeq can be tried again then.
+    public var earliestHoldEnd: UInt64? {
+        var earliest: UInt64?
+        for rqSeq in 0..<UInt8(64) {
+            for hold in holds[rqSeq] ?? [] where hold.until < earliest ?? .max { earliest = hold.until }
+        }
+        return earliest
+    }
 
     // MARK: handshake
 
@@ -146,11 +160,18 @@ public struct SessionStateMachine: Sendable {
         return .send(packet)
     }
 
-    private mutating func allocateRqSeq() -> UInt8? {
+    /// The next rqSeq in turn that no request is waiting under and that is not held for `use` at `now` (a hold
+    /// for another command does not matter: a late answer under it would not match the new request's command).
+    /// Without `use`, holds are ignored.
+    private mutating func allocateRqSeq(for use: RqSeqHold.Use? = nil, now: UInt64 = 0) -> UInt8? {
         for _ in 0..<64 {
             let candidate = nextRqSeqValue
             nextRqSeqValue = (nextRqSeqValue &+ 1) & 0x3F
-            if outstanding[candidate] == nil { return candidate }
+            guard outstanding[candidate] == nil else { continue }
+            guard let use, holds.count > 0, let held = holds[candidate] else { return candidate }
+            let current = held.filter { $0.until > now }
+            holds[candidate] = current.isEmpty ? nil : current
+            if !current.contains(where: { $0.use == use }) { return candidate }
         }
         return nil
     }
@@ -428,10 +449,12 @@ public struct SessionStateMachine: Sendable {
         return try sealed.get()
     }
 
-    /// Encodes one request in the established session. Up to 64 requests may be outstanding at once
-    /// (the rqSeq space); ``cancel(rqSeq:)`` forgets one the transport gave up on.
+    /// Encodes one request in the established session. Up to 64 requests may be outstanding at once (the rqSeq
+    /// space), fewer while rqSeqs are held for the same command (``hold(rqSeq:until:)``); then this throws
+    /// ``IPMIError/tooManyOutstandingRequests``. `now` is on the caller's monotonic clock, in nanoseconds, the
+    /// scale of the holds' ends.
     public mutating func encodeRequest(
-        netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0
+        netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0, now: UInt64 = 0
     )
         throws(IPMIError) -> (rqSeq: UInt8, packet: [UInt8])
     {
@@ -440,17 +463,39 @@ public struct SessionStateMachine: Sendable {
         case .closed: throw .sessionClosed()
         default: throw .notEstablished
         }
-        guard let rqSeq = allocateRqSeq() else { throw .tooManyOutstandingRequests }
+        let use = RqSeqHold.Use(netFn: netFn, command: command)
+        guard let rqSeq = allocateRqSeq(for: use, now: now) else { throw .tooManyOutstandingRequests }
         let bridged = configuration.bridge != nil
         let packet = try sealRequest(
             netFn: netFn, command: command, data: data, lun: lun, rqSeq: rqSeq, bridged: bridged)
         outstanding[rqSeq] = Outstanding(netFn: netFn, command: command, bridged: bridged)
+        lastUse[rqSeq] = use
         return (rqSeq, packet)
     }
 
-    /// Forgets an outstanding request (timed out); a late response to it is then dropped.
+    /// Forgets an outstanding request (timed out, cancelled); a response to it is then dropped. Its answer may
+    /// still come: hold the rqSeq too unless that cannot be.
     public mutating func cancel(rqSeq: UInt8) {
         outstanding[rqSeq] = nil
+    }
+
+    /// Keeps the rqSeq of a request that is over (answered or given up) from a new request with the same netFn
+    /// and command until `until`, and drops an answer under it as ``DropReason/late`` meanwhile. A response
+    /// tells which request it answers by rqSeq, netFn and command alone (IPMI v2.0 section 13.8): an answer that
+    /// comes late, or a second answer to a request the network duplicated, would otherwise complete a newer
+    /// request with the same command under that rqSeq — with another sensor's reading.
+    public mutating func hold(rqSeq: UInt8, until: UInt64) {
+        guard outstanding[rqSeq] == nil, let use = lastUse[rqSeq] else { return }
+        var current = holds[rqSeq] ?? []
+        current.removeAll { $0.use == use }
+        current.append(RqSeqHold(use: use, until: until))
+        holds[rqSeq] = current
+    }
+
+    /// Whether an answer with this rqSeq, netFn and command is one to a held request.
+    private func isHeld(rqSeq: UInt8, netFnCode: UInt8, command: UInt8) -> Bool {
+        guard holds.count > 0, let held = holds[rqSeq] else { return false }
+        return held.contains { $0.use.netFn.response == netFnCode && $0.use.command == command }
     }
 
     /// Encodes Close Session for this session (never bridged). After this, ``isEstablished`` is false and
@@ -510,8 +555,12 @@ public struct SessionStateMachine: Sendable {
         case .failure(let reason): return .dropped(reason)
         case .success(let m): message = m
         }
-        guard let request = outstanding[message.rqSeq] else { return .dropped(.unmatchedResponse) }
         let rqSeq = message.rqSeq
+        guard let request = outstanding[rqSeq] else {
+            return .dropped(
+                isHeld(rqSeq: rqSeq, netFnCode: message.netFnCode, command: message.command)
+                    ? .late : .unmatchedResponse)
+        }
         if message.netFnCode == request.netFn.response, message.command == request.command {
             outstanding[rqSeq] = nil
             return .response(rqSeq: rqSeq, netFn: request.netFn, command: request.command, message.response)
@@ -519,7 +568,9 @@ public struct SessionStateMachine: Sendable {
         // A bridged request first gets the Send Message response: an error ends it, an empty success means
         // the target's answer follows as its own message, and some BMCs embed that answer right here.
         guard request.bridged, message.netFnCode == NetFn.app.response, message.command == AppCommand.sendMessage else {
-            return .dropped(.unmatchedResponse)
+            return .dropped(
+                isHeld(rqSeq: rqSeq, netFnCode: message.netFnCode, command: message.command)
+                    ? .late : .unmatchedResponse)
         }
         guard message.completionCode == .normal else {
             outstanding[rqSeq] = nil
@@ -534,6 +585,16 @@ public struct SessionStateMachine: Sendable {
         outstanding[rqSeq] = nil
         return .response(rqSeq: rqSeq, netFn: request.netFn, command: request.command, inner.response)
     }
+}
+
+/// An rqSeq kept from new requests with the same netFn and command until `until`.
+struct RqSeqHold: Sendable, Hashable {
+    struct Use: Sendable, Hashable {
+        var netFn: NetFn
+        var command: UInt8
+    }
+    var use: Use
+    var until: UInt64
 }
 
 /// A request awaiting its response: what the response must match.

@@ -75,6 +75,21 @@ public actor IPMIClient: IPMIRequester {
     private var closeWait: (continuation: CheckedContinuation<Void, Never>, timer: Scheduled<Void>)?
     private let closeSessionCommand: UInt8 = 0x3C
 
+    // Stray answers. A response names its request by rqSeq, netFn and command alone (IPMI v2.0 section 13.8), so
+    // an answer that comes late, or a second answer to a request the network duplicated, would complete a newer
+    // request that reuses the rqSeq for the same command, with the wrong data (another sensor's reading). The
+    // state machine holds such rqSeqs from requests with the same command for `strayHorizon`: always after a
+    // timeout, and after every answer while the session is cautious. It is cautious for its first
+    // `strayHorizon` and first 64 answers (on a network that duplicates, a stray shows up well within that), and
+    // for `cautionPeriod` after any stray. On a clean network nothing is held after that, so full windows keep
+    // the whole rqSeq space.
+    private var cautiousUntil = NIODeadline.uptimeNanoseconds(0)
+    private var probationAnswers = 0
+    private var holdWake: Scheduled<Void>?
+    private var strayHorizon: TimeAmount { TimeAmount(options.requestTimeout) }
+    private static let cautionPeriod = TimeAmount.minutes(10)
+    private static let probationAnswerCount = 64
+
     /// A class, so that the several updates a request goes through change it in place instead of copying it out of
     /// `pending` and back.
     private final class PendingRequest {
@@ -224,6 +239,8 @@ public actor IPMIClient: IPMIRequester {
                 action = try await awaitHandshakeStep(attempts: &attempts, transport: transport)
             case .established(let negotiated):
                 session = negotiated
+                cautiousUntil = .now() + strayHorizon
+                probationAnswers = 0
                 established.store(true, ordering: .releasing)
                 transport.sessionEstablished(peer: peer, consoleSessionID: consoleSessionID)
                 logger.debug(
@@ -376,36 +393,61 @@ public actor IPMIClient: IPMIRequester {
             guard let entry = pending[token] else { continue }
             entry.isOnWire = true
             onWire += 1
-            if transmit(token, entry, flush: false) { sent += 1 }
+            switch transmit(token, entry, flush: false) {
+            case .sent: sent += 1
+            case .failed: break
+            case .waitingForRqSeq:
+                if sent > 0, !delivering { transport?.flush(lane: lane) }
+                return
+            }
         }
         if sent > 0, !delivering { transport?.flush(lane: lane) }
     }
 
-    /// Sends (or sends again) one request and arms its timer; false when it completed with an error instead.
+    private enum TransmitOutcome {
+        case sent
+        /// Completed with an error instead.
+        case failed
+        /// Every rqSeq is in use or held for this command: back at the head of the queue until a hold ends.
+        case waitingForRqSeq
+    }
+
+    /// Sends (or sends again) one request and arms its timer.
     @discardableResult
-    private func transmit(_ token: Int, _ entry: PendingRequest, flush: Bool = true) -> Bool {
+    private func transmit(_ token: Int, _ entry: PendingRequest, flush: Bool = true) -> TransmitOutcome {
         guard let transport, let peer, isConnected else {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
-            return false
+            return .failed
         }
         guard let timeout = attemptTimeout(before: entry.deadline) else {
             complete(token, with: .failure(timeoutError(entry)))
-            return false
+            return .failed
         }
         let request = entry.request
         let encoded: (rqSeq: UInt8, packet: [UInt8])
         do {
             guard
                 let sealed = try machine?.encodeRequest(
-                    netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
+                    netFn: request.netFn, command: request.command, data: request.data, lun: request.lun,
+                    now: NIODeadline.now().uptimeNanoseconds)
             else {
                 complete(token, with: .failure(IPMIClientError.sessionClosed))
-                return false
+                return .failed
             }
             encoded = sealed
+        } catch let error where error.code == .tooManyOutstandingRequests {
+            guard let end = machine?.earliestHoldEnd else {
+                complete(token, with: .failure(error))
+                return .failed
+            }
+            entry.isOnWire = false
+            onWire -= 1
+            queued.prepend(token)
+            wakeWhenHoldEnds(NIODeadline.uptimeNanoseconds(end))
+            return .waitingForRqSeq
         } catch {
             complete(token, with: .failure(error))
-            return false
+            return .failed
         }
         entry.rqSeq = encoded.rqSeq
         bySequence[encoded.rqSeq] = token
@@ -414,7 +456,29 @@ public actor IPMIClient: IPMIRequester {
         entry.attemptDeadline = attemptDeadline
         armSweep(for: attemptDeadline)
         transport.send(encoded.packet, to: peer, lane: lane, flush: flush)
-        return true
+        return .sent
+    }
+
+    private func wakeWhenHoldEnds(_ end: NIODeadline) {
+        guard holdWake == nil else { return }
+        holdWake = eventLoop.scheduleTask(deadline: end) { [weak self] in
+            guard let self else { return }
+            self.assumeIsolated { client in
+                client.holdWake = nil
+                client.startQueuedRequests()
+            }
+        }
+    }
+
+    /// Keeps `rqSeq` from a new request with the same command while a stray answer to its old one may come.
+    private func holdBack(_ rqSeq: UInt8) {
+        machine?.hold(rqSeq: rqSeq, until: (NIODeadline.now() + strayHorizon).uptimeNanoseconds)
+    }
+
+    /// A stray answer came: the network duplicates or delays datagrams.
+    private func strayArrived() {
+        transport?.statistics.dropped(.late)
+        cautiousUntil = .now() + Self.cautionPeriod
     }
 
     /// Makes sure the sweep runs no later than `deadline`.
@@ -442,6 +506,7 @@ public actor IPMIClient: IPMIRequester {
     private func requestTimedOut(_ token: Int) {
         guard let entry = pending[token], let rqSeq = entry.rqSeq else { return }
         machine?.cancel(rqSeq: rqSeq)
+        holdBack(rqSeq)
         bySequence[rqSeq] = nil
         entry.rqSeq = nil
         entry.attemptDeadline = nil
@@ -466,7 +531,17 @@ public actor IPMIClient: IPMIRequester {
         guard let entry = pending.removeValue(forKey: token) else { return }
         if let rqSeq = entry.rqSeq {
             bySequence[rqSeq] = nil
-            if case .failure = result { machine?.cancel(rqSeq: rqSeq) }
+            switch result {
+            case .failure:
+                machine?.cancel(rqSeq: rqSeq)
+                holdBack(rqSeq)
+            case .success:
+                window.answered()
+                if probationAnswers < Self.probationAnswerCount { probationAnswers += 1 }
+                if probationAnswers < Self.probationAnswerCount || NIODeadline.now() < cautiousUntil {
+                    holdBack(rqSeq)
+                }
+            }
         }
         if entry.isOnWire { onWire -= 1 }
         entry.completion(result)
@@ -525,12 +600,18 @@ public actor IPMIClient: IPMIRequester {
             guard let token = bySequence[rqSeq], let entry = pending[token],
                 entry.request.netFn == netFn, entry.request.command == command
             else {
-                transport?.statistics.dropped(.late)
+                strayArrived()
                 return
             }
             complete(token, with: .success(response))
         case .dropped(let reason):
-            transport?.statistics.dropped(.rejected)
+            switch reason {
+            case .late, .unmatchedResponse, .replayed:
+                // A late answer, a second copy of one, or an answer to another session's rqSeq space.
+                strayArrived()
+            default:
+                transport?.statistics.dropped(.rejected)
+            }
             logger.debug("dropped packet", metadata: ["reason": "\(reason)"])
         case .none:
             break
@@ -557,6 +638,8 @@ public actor IPMIClient: IPMIRequester {
         queued.removeAll()
         sweep?.timer.cancel()
         sweep = nil
+        holdWake?.cancel()
+        holdWake = nil
         for token in Array(pending.keys) { complete(token, with: .failure(IPMIClientError.sessionClosed)) }
         if let wait = handshakeWait {
             handshakeWait = nil

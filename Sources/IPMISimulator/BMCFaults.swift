@@ -15,16 +15,30 @@ public struct BMCFaults: Sendable, Hashable {
     /// answered (within ``latency``) is silently dropped, as some firmware does with a second outstanding
     /// request.
     public var handlesOneRequestAtATime = false
+    /// Fraction (0...1) of datagrams duplicated in each direction, as a faulty switch or a bonding
+    /// misconfiguration does: such a request is handled twice (each answer with its own session sequence number,
+    /// as a BMC answers a repeated request), such an answer is sent twice. The copy comes up to ``maxDelay``
+    /// later.
+    public var duplicationRate: Double = 0
+    /// Fraction (0...1) of datagrams in each direction held back by a random delay of up to ``maxDelay``, so
+    /// that they arrive after later ones.
+    public var delayRate: Double = 0
+    /// The longest delay of a held-back or duplicated datagram.
+    public var maxDelay: Duration = .zero
 
     public init(
         lossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0, truncationRate: Double = 0,
-        sessionSlotsExhausted: Bool = false
+        sessionSlotsExhausted: Bool = false, duplicationRate: Double = 0, delayRate: Double = 0,
+        maxDelay: Duration = .zero
     ) {
         self.lossRate = lossRate
         self.latency = latency
         self.corruptionRate = corruptionRate
         self.truncationRate = truncationRate
         self.sessionSlotsExhausted = sessionSlotsExhausted
+        self.duplicationRate = duplicationRate
+        self.delayRate = delayRate
+        self.maxDelay = maxDelay
     }
 
     public static let none = BMCFaults()

@@ -85,9 +85,11 @@ public final class SimulatedBMCFleet: Sendable {
 
     public var count: Int { channels.count }
 
-    private func withHandler(_ index: Int, _ body: @escaping @Sendable (BMCChannelHandler) -> Void) async throws {
+    private func withHandler<T: Sendable>(
+        _ index: Int, _ body: @escaping @Sendable (BMCChannelHandler) -> T
+    ) async throws -> T {
         let channel = channels[index]
-        try await channel.eventLoop.submit {
+        return try await channel.eventLoop.submit {
             body(try channel.pipeline.syncOperations.handler(type: BMCChannelHandler.self))
         }.get()
     }
@@ -100,6 +102,15 @@ public final class SimulatedBMCFleet: Sendable {
     /// Simulates a reboot of one BMC: sessions wiped, SDR/SEL timestamps changed, reservations cancelled.
     public func reboot(bmc index: Int) async throws {
         try await withHandler(index) { $0.bmc.reboot(at: Date().timeIntervalSince1970) }
+    }
+
+    /// The data one BMC answers to Get Sensor Reading for sensor `number` now (nil: no such sensor): the truth
+    /// that readings taken through a faulty network are compared with.
+    public func sensorReading(bmc index: Int, sensor number: UInt8) async throws -> [UInt8]? {
+        try await withHandler(index) { handler in
+            let (code, data) = handler.bmc.sensorReading([number], now: Date().timeIntervalSince1970)
+            return code == .normal ? data : nil
+        }
     }
 
     /// Number of sessions (including handshakes in progress) one BMC holds.
@@ -142,16 +153,33 @@ final class BMCChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         if chance(faults.lossRate) { return }
+        let datagram = Array(envelope.data.readableBytesView)
+        let peer = envelope.remoteAddress
+        let channel = context.channel
+        // The network's faults on the way in: a request held back, and a copy of it arriving later.
+        let copies = chance(faults.duplicationRate) ? 2 : 1
+        for copy in 0..<copies {
+            if copy > 0 || chance(faults.delayRate) {
+                let delay = randomDelay()
+                context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+                    self.handle(datagram, from: peer, channel: channel)
+                }
+            } else {
+                handle(datagram, from: peer, channel: channel)
+            }
+        }
+    }
+
+    private func handle(_ datagram: [UInt8], from peer: SocketAddress, channel: any Channel) {
         if faults.handlesOneRequestAtATime {
             let now = NIODeadline.now()
             if now < busyUntil { return }
             busyUntil = now + TimeAmount(faults.latency)
         }
         bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
-        let datagram = Array(envelope.data.readableBytesView)
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
         guard !answers.isEmpty else { return }
-        var outgoing: [AddressedEnvelope<ByteBuffer>] = []
+        var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []
         for var answer in answers {
             if chance(faults.corruptionRate), answer.count > 8 {
                 let position = 4 + Int(random.next() % UInt64(answer.count - 4))
@@ -160,24 +188,25 @@ final class BMCChannelHandler: ChannelInboundHandler {
             if chance(faults.truncationRate), answer.count > 8 {
                 answer.removeLast(1 + Int(random.next() % 4))
             }
-            outgoing.append(
-                AddressedEnvelope(
-                    remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: answer)))
+            let envelope = AddressedEnvelope(remoteAddress: peer, data: channel.allocator.buffer(bytes: answer))
+            // The network's faults on the way out, after the BMC's own latency.
+            let latency = TimeAmount(faults.latency)
+            outgoing.append((chance(faults.delayRate) ? latency + randomDelay() : latency, envelope))
+            if chance(faults.duplicationRate) { outgoing.append((latency + randomDelay(), envelope)) }
         }
-        if faults.latency > .zero {
-            let delay = TimeAmount.nanoseconds(
-                faults.latency.components.seconds * 1_000_000_000 + faults.latency.components.attoseconds
-                    / 1_000_000_000)
-            let channel = context.channel
-            let delayed = outgoing
-            context.eventLoop.scheduleTask(in: delay) {
-                for envelope in delayed { channel.write(envelope, promise: nil) }
-                channel.flush()
-            }
-        } else {
-            for envelope in outgoing { context.write(wrapOutboundOut(envelope), promise: nil) }
-            context.flush()
+        let now = outgoing.filter { $0.delay == .zero }
+        for (_, envelope) in now { channel.write(envelope, promise: nil) }
+        if !now.isEmpty { channel.flush() }
+        for (delay, envelope) in outgoing where delay > .zero {
+            channel.eventLoop.scheduleTask(in: delay) { channel.writeAndFlush(envelope, promise: nil) }
         }
+    }
+
+    /// Uniform in 0...maxDelay.
+    private func randomDelay() -> TimeAmount {
+        let maximum = TimeAmount(faults.maxDelay).nanoseconds
+        guard maximum > 0 else { return .zero }
+        return .nanoseconds(Int64(random.next() % UInt64(maximum + 1)))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -334,6 +334,75 @@ struct HandshakeTests {
     }
 }
 
+extension HandshakeTests {
+    /// An in-session answer from the BMC of the "suite 1" vector (no integrity, so it is easy to build).
+    static func answer(
+        _ consoleSessionID: UInt32, sequence: UInt32, netFnCode: UInt8, rqSeq: UInt8, command: UInt8
+    )
+        -> [UInt8]
+    {
+        RMCPPlusPacket(
+            payloadType: .ipmi, sessionID: consoleSessionID, sequenceNumber: sequence,
+            payload: IPMIResponseMessage(
+                netFnCode: netFnCode, rqSeq: rqSeq, command: command, completionCode: .normal, data: [rqSeq]
+            ).encode()
+        ).encode()
+    }
+
+    @Test func heldRqSeqIsNotReusedForTheSameCommandUntilTheHoldEnds() throws {
+        let vector = Self.vector("suite 1")
+        let index = vector.steps.firstIndex { $0.expect == "established" }!
+        var (machine, _) = try Self.replay(vector, until: index + 1)
+        let id = vector.consoleSessionID
+        // Get Sensor Reading (netFn 04h, command 2Dh) answered, then held until t = 1000.
+        let (first, _) = try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, now: 0)
+        let reply = Self.answer(id, sequence: 10, netFnCode: 0x05, rqSeq: first, command: 0x2D)
+        guard case .response(first, .sensorEvent, 0x2D, _) = machine.receive(reply) else {
+            Issue.record("answer not matched")
+            return
+        }
+        machine.hold(rqSeq: first, until: 1000)
+        #expect(machine.earliestHoldEnd == 1000)
+        // A second copy of that answer (the BMC answered a duplicated request) is late, not a match.
+        #expect(
+            machine.receive(Self.answer(id, sequence: 11, netFnCode: 0x05, rqSeq: first, command: 0x2D))
+                == .dropped(.late))
+        // Going round the rqSeq space for the same command skips the held rqSeq while the hold lasts ...
+        var used: Set<UInt8> = []
+        for _ in 0..<62 {
+            let (rqSeq, _) = try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, now: 999)
+            used.insert(rqSeq)
+        }
+        #expect(!used.contains(first))
+        #expect(used.count == 62)
+        // ... so with one request of the replay still outstanding, the space is full for this command,
+        #expect(throws: IPMIError.tooManyOutstandingRequests) {
+            try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, now: 999)
+        }
+        // but not for another command: a late Get Sensor Reading answer would not match a Get SDR.
+        let (other, _) = try machine.encodeRequest(netFn: .storage, command: 0x23, now: 999)
+        #expect(other == first)
+        #expect(
+            machine.receive(Self.answer(id, sequence: 12, netFnCode: 0x05, rqSeq: first, command: 0x2D))
+                == .dropped(.late))
+        machine.cancel(rqSeq: other)
+        // Once the hold has ended the rqSeq serves the same command again.
+        let (again, _) = try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D, now: 1000)
+        #expect(again == first)
+    }
+
+    @Test func answerToAnRqSeqNeverHeldIsUnmatched() throws {
+        let vector = Self.vector("suite 1")
+        let index = vector.steps.firstIndex { $0.expect == "established" }!
+        var (machine, _) = try Self.replay(vector, until: index + 1)
+        let (rqSeq, _) = try machine.encodeRequest(netFn: .sensorEvent, command: 0x2D)
+        machine.cancel(rqSeq: rqSeq)
+        let reply = Self.answer(vector.consoleSessionID, sequence: 10, netFnCode: 0x05, rqSeq: rqSeq, command: 0x2D)
+        #expect(machine.receive(reply) == .dropped(.unmatchedResponse))
+        #expect(machine.earliestHoldEnd == nil)
+    }
+}
+
 extension SessionAction: Equatable {
     public static func == (lhs: SessionAction, rhs: SessionAction) -> Bool {
         switch (lhs, rhs) {
