@@ -165,9 +165,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
                     remoteAddress: envelope.remoteAddress, data: context.channel.allocator.buffer(bytes: answer)))
         }
         if faults.latency > .zero {
-            let delay = TimeAmount.nanoseconds(
-                faults.latency.components.seconds * 1_000_000_000 + faults.latency.components.attoseconds
-                    / 1_000_000_000)
+            let delay = TimeAmount.nanoseconds(TimeBounds.nanoseconds(faults.latency))
             let channel = context.channel
             let delayed = outgoing
             context.eventLoop.scheduleTask(in: delay) {
