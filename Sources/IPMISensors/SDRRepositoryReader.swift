@@ -53,13 +53,18 @@ public struct SDRRepositoryReader: Sendable {
     public var minimumReadSize: Int
     /// How many times one record may be restarted after 0xC5.
     public var maximumReservationRetries: Int
+    /// The most records read from one repository (a walk that would go past it stops with an error) and the most
+    /// sensors ``sensors(in:)`` builds from them.
+    public var limits: SDRLimits
     public var logger: Logger
 
     public init(
         logger: Logger, readSize: Int = 32, minimumReadSize: Int = 4, maximumReservationRetries: Int = 8,
-        wholeRecordReads: Bool = true, firstReadSize: Int = Self.defaultFirstReadSize
+        wholeRecordReads: Bool = true, firstReadSize: Int = Self.defaultFirstReadSize,
+        limits: SDRLimits = SDRLimits()
     ) {
         self.logger = logger
+        self.limits = limits
         self.wholeRecordReads = wholeRecordReads
         self.firstReadSize = max(SDRHeader.size, min(firstReadSize, Self.entireRecord))
         self.readSize = max(1, min(readSize, 255))
@@ -108,6 +113,9 @@ public struct SDRRepositoryReader: Sendable {
                 break
             }
             seen.insert(recordID)
+            // Each record costs memory and, once decoded, up to 15 sensors (§43.2 share count): a hostile BMC
+            // must not make the reader hold an unbounded repository.
+            guard records.count < limits.maximumRecords else { throw tooManyRecords() }
             let (next, bytes) = try await readRecord(recordID, requester: requester, state: &state)
             // The first record is asked for as 0000h; key it (and the loop check) by its real ID.
             var actualID = recordID
@@ -119,6 +127,29 @@ public struct SDRRepositoryReader: Sendable {
             recordID = next
         }
         return records
+    }
+
+    /// The sensors `repository` describes (``SensorDefinition/sensors(in:maximum:)``), at most
+    /// ``SDRLimits/maximumSensors``; more are logged and refused with ``SDRRepositoryError``.
+    public func sensors(in repository: SDRRepository) throws(SDRRepositoryError) -> [SensorDefinition] {
+        do {
+            return try SensorDefinition.sensors(in: repository.records, maximum: limits.maximumSensors)
+        } catch {
+            logger.warning(
+                "refusing an SDR repository with more sensors than the limit",
+                metadata: ["limit": "\(limits.maximumSensors)", "records": "\(repository.records.count)"])
+            throw error
+        }
+    }
+
+    /// Logs and returns the error for a repository with more than the limit's records. The record count of
+    /// Get SDR Repository Info is not trusted for this (FreeIPMI has a workaround flag for BMCs that get it wrong):
+    /// the walk counts what actually arrives.
+    private func tooManyRecords() -> SDRRepositoryError {
+        logger.warning(
+            "refusing an SDR repository with more records than the limit",
+            metadata: ["limit": "\(limits.maximumRecords)"])
+        return SDRRepositoryError("the SDR repository has more than \(limits.maximumRecords) records (the limit)")
     }
 
     struct WalkState {

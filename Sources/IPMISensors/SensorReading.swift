@@ -39,11 +39,24 @@ public struct SensorDefinition: Sendable, Hashable {
     /// The sensors of a repository, in record order, shared compact records expanded into one sensor per number
     /// (all with the record's ID). Event-only records and locators carry no readings and are left out.
     public static func sensors(in records: [SDRRecord]) -> [SensorDefinition] {
+        (try? sensors(in: records, maximum: .max)) ?? []
+    }
+
+    /// The sensors of a repository as ``sensors(in:)``, but at most `maximum`: a repository that describes more
+    /// (each shared compact record expands into up to 15, §43.2) throws ``SDRRepositoryError`` as soon as the
+    /// expansion passes the limit, before the rest is built.
+    public static func sensors(in records: [SDRRecord], maximum: Int) throws(SDRRepositoryError) -> [SensorDefinition] {
         var result: [SensorDefinition] = []
+        func append(_ sensor: SensorDefinition) throws(SDRRepositoryError) {
+            guard result.count < maximum else {
+                throw SDRRepositoryError("the SDR repository describes more than \(maximum) sensors (the limit)")
+            }
+            result.append(sensor)
+        }
         for record in records {
             switch record {
             case .fullSensor(let r):
-                result.append(
+                try append(
                     SensorDefinition(
                         recordID: r.recordID, name: r.name, key: r.key, entityID: r.entityID,
                         entityInstance: r.entityInstance, sensorType: r.sensorType,
@@ -60,7 +73,7 @@ public struct SensorDefinition: Sendable, Hashable {
                     let instance =
                         r.sharing.entityInstanceIncrements
                         ? UInt8(truncatingIfNeeded: Int(r.entityInstance) + index) : r.entityInstance
-                    result.append(
+                    try append(
                         SensorDefinition(
                             recordID: r.recordID, name: r.sharing.name(base: r.name, index: index), key: key,
                             entityID: r.entityID, entityInstance: instance, sensorType: r.sensorType,
@@ -197,8 +210,12 @@ public struct SensorReading: Sendable, Hashable {
 
     /// One line in the layout of `ipmimonitoring --comma-separated-output --no-header-output --output-sensor-state
     /// --shared-sensors` (and `ipmi-sensors` with the same options): `id,name,type,state,reading,unit,event`.
+    ///
+    /// Fields are quoted as RFC 4180 says (see ``SensorReport/csvField(_:)``): the name comes from the BMC, and a
+    /// newline or comma in it must not split the row or forge another.
     public var csvLine: String {
-        [String(recordID), name, typeName, state.rawValue, formattedValue, unit, eventText].joined(separator: ",")
+        [String(recordID), name, typeName, state.rawValue, formattedValue, unit, eventText].map(SensorReport.csvField)
+            .joined(separator: ",")
     }
 }
 

@@ -170,9 +170,16 @@ public final class PushgatewayClient: Sendable {
         77,  // CA file problem
     ]
 
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    /// The longest timeout handed to libcurl; longer ones are clamped to it.
+    static let longestTimeout: Duration = .seconds(86_400)
+
+    /// A timeout as libcurl's milliseconds, clamped to 1 ms ... ``longestTimeout``. The `push` command checks its
+    /// flags with `TimeBounds` (target IPMI), which this target does not depend on (it is a plain Pushgateway
+    /// client); clamping before converting keeps any other caller's `Duration` from trapping in the arithmetic.
+    static func milliseconds(_ duration: Duration) -> Int {
+        let clamped = min(max(duration, .milliseconds(1)), longestTimeout)
+        let (seconds, attoseconds) = clamped.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 
     /// Removes `user:password@` from a URL so that it can be logged.

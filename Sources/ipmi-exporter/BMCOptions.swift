@@ -47,7 +47,7 @@ struct BMCOptions: ParsableArguments {
         help: ArgumentHelp("Bridge: the IPMB address of the target controller, e.g. 0x30.", valueName: "address"))
     var bridgeTarget: String?
 
-    @Option(help: "Seconds to wait for each answer before sending again.")
+    @Option(help: "Seconds to wait for each answer before sending again (0.05 to 60).")
     var timeout: Double = 1
 
     @Option(help: "How many times to send a request again after a timeout.")
@@ -55,6 +55,22 @@ struct BMCOptions: ParsableArguments {
 
     @Flag(help: "Log the negotiated session and every packet (hex) to standard error.")
     var debug = false
+
+    /// The answer timeouts `--timeout` accepts: shorter than 50 ms is below a BMC's processing time, longer than a
+    /// minute is a dead BMC.
+    static let answerTimeouts: ClosedRange<Duration> = .milliseconds(50)...(.seconds(60))
+
+    func validate() throws {
+        _ = try requestTimeout()
+    }
+
+    /// `--timeout` checked by ``TimeBounds``: NaN, infinite or out-of-range seconds are a usage error, not a trap.
+    func requestTimeout() throws -> Duration {
+        guard let duration = TimeBounds.duration(seconds: timeout, in: Self.answerTimeouts) else {
+            throw ValidationError("--timeout must be between 0.05 and 60 seconds, got \(timeout)")
+        }
+        return duration
+    }
 
     func makeLogger(label: String) -> Logger {
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
@@ -94,7 +110,7 @@ struct BMCOptions: ParsableArguments {
             bridge = BridgeTarget(channel: bridgeChannel, address: address)
         }
         var options = ClientOptions()
-        options.requestTimeout = .milliseconds(Int(max(0.05, timeout) * 1000))
+        options.requestTimeout = try requestTimeout()
         options.retries = max(0, retries)
         return try IPMIClient(
             host: hostName, port: port, username: user, password: try readPassword(), cipherSuite: suite,

@@ -19,6 +19,7 @@ struct PushScrapeBackend: Sendable {
         let transport = try await IPMITransport.bindAll(readPacing: config.settings.readPacing, logger: logger)
         var settings = SessionCache.Settings()
         settings.clientOptions.maxOutstandingRequests = config.settings.maxOutstandingRequests
+        settings.sdrLimits = config.settings.sdrLimits
         // `--concurrency` already bounds the targets scraped at once, and a one-off batch has no next scrape that a
         // queued cold start could serve: its cold starts need no bound of their own.
         settings.maxConcurrentColdStarts = 100_000

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IPMI
 import IPMIExporter
 import Logging
 import Pushgateway
@@ -49,13 +50,15 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .customLong("concurrency"), help: "Targets scraped and pushed at the same time.")
     var concurrency = 8
 
-    @Option(name: .customLong("timeout"), help: "Scrape timeout per target (e.g. 10s, 1500ms); default: the module's.")
+    @Option(
+        name: .customLong("timeout"),
+        help: "Scrape timeout per target (e.g. 10s, 1500ms; at most 1h); default: the module's.")
     var timeout: String?
 
-    @Option(name: .customLong("push.timeout"), help: "Timeout of one push attempt.")
+    @Option(name: .customLong("push.timeout"), help: "Timeout of one push attempt (at most 1h).")
     var pushTimeout = "10s"
 
-    @Option(name: .customLong("push.connect-timeout"), help: "Connection timeout of one push attempt.")
+    @Option(name: .customLong("push.connect-timeout"), help: "Connection timeout of one push attempt (at most 1h).")
     var pushConnectTimeout = "5s"
 
     @Option(name: .customLong("push.retries"), help: "Retries after connection errors and 5xx answers.")
@@ -221,8 +224,10 @@ struct PushCommand: AsyncParsableCommand {
     }
 
     private static func duration(_ flag: String, _ text: String) throws -> Duration {
-        guard let value = PushDuration.parse(text), value > .zero else {
-            throw PushUsageError("\(flag) must be a positive duration like 10s, 1500ms or 1m30s, got '\(text)'")
+        guard let value = PushDuration.parse(text) else {
+            throw PushUsageError(
+                "\(flag) must be a positive duration \(PushDuration.rangeText) like 10s, 1500ms or 1m30s, got '\(text)'"
+            )
         }
         return value
     }
@@ -251,9 +256,25 @@ struct PushUsageError: Error, CustomStringConvertible {
 
 /// Prometheus-style durations: `1500ms`, `10s`, `1m30s`, `2h`; a bare number means seconds.
 enum PushDuration {
+    /// Every duration flag of `push` is a timeout of one scrape or one push: a millisecond to an hour (the longest
+    /// module `timeout` a config accepts).
+    static let range: ClosedRange<Duration> = .milliseconds(1)...(.seconds(3600))
+    static let rangeText = "at most 1h"
+
+    /// The duration, in whole milliseconds, or nil when `text` is not a duration or is outside ``range`` (NaN,
+    /// infinite, negative, `1e300`, ...: refused by ``TimeBounds``, never converted unchecked).
     static func parse(_ text: String) -> Duration? {
-        if let seconds = Double(text) { return seconds.isFinite ? .milliseconds(Int64(seconds * 1000)) : nil }
-        var total = Duration.zero
+        guard let seconds = seconds(text), let duration = TimeBounds.duration(seconds: seconds, in: range) else {
+            return nil
+        }
+        let milliseconds = Duration.milliseconds(TimeBounds.milliseconds(duration))
+        return milliseconds >= range.lowerBound ? milliseconds : nil
+    }
+
+    /// The seconds `text` stands for, as a double that may be huge or infinite, or nil when it is not a duration.
+    private static func seconds(_ text: String) -> Double? {
+        if let seconds = Double(text) { return seconds }
+        var total = 0.0
         var rest = Substring(text)
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
@@ -262,15 +283,13 @@ enum PushDuration {
             let unit = rest.prefix { $0.isLetter }
             rest = rest.dropFirst(unit.count)
             guard let value = Double(number) else { return nil }
-            let milliseconds: Double
             switch unit {
-            case "ms": milliseconds = value
-            case "s": milliseconds = value * 1000
-            case "m": milliseconds = value * 60_000
-            case "h": milliseconds = value * 3_600_000
+            case "ms": total += value / 1000
+            case "s": total += value
+            case "m": total += value * 60
+            case "h": total += value * 3600
             default: return nil
             }
-            total += .milliseconds(Int64(milliseconds))
         }
         return total
     }

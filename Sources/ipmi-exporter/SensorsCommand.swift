@@ -14,7 +14,11 @@ struct SensorsCommand: AsyncParsableCommand {
         discussion: """
             The password comes from --password-file FILE or the IPMI_PASSWORD environment variable (never from the \
             command line, where other users could see it). States follow FreeIPMI's default interpretation, except \
-            that a non-critical threshold is reported as Warning.
+            that a non-critical threshold is reported as Warning. The whole run (session, SDR repository, readings) \
+            stops after --deadline, and a repository with more records or sensors than --max-sdr-records or \
+            --max-sensors is refused (exit status 1): a broken or hostile BMC cannot keep it running or growing. In \
+            the CSV, a field holding a comma, a double quote, CR or LF is quoted (RFC 4180); other control \
+            characters from the BMC are shown as U+FFFD in both outputs.
             """
     )
 
@@ -28,19 +32,60 @@ struct SensorsCommand: AsyncParsableCommand {
     @Option(help: "csv (the ipmimonitoring layout) or table.")
     var output: OutputFormat = .csv
 
+    @Option(help: "Seconds the whole run may take, session set-up and every request included (1 to 3600).")
+    var deadline: Double = 120
+
+    @Option(
+        name: .customLong("max-sdr-records"), help: "Refuse an SDR repository with more records than this (1 to 65535)."
+    )
+    var maxSDRRecords = SDRLimits.defaultMaximumRecords
+
+    @Option(
+        name: .customLong("max-sensors"),
+        help: "Refuse an SDR repository that describes more sensors than this (1 to 983025).")
+    var maxSensors = SDRLimits.defaultMaximumSensors
+
+    /// A run takes a few seconds on a real BMC; an hour is far past any that is answering.
+    static let deadlines: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
+
+    func validate() throws {
+        _ = try overallDeadline()
+        guard (1...65_535).contains(maxSDRRecords) else {
+            throw ValidationError("--max-sdr-records must be between 1 and 65535")
+        }
+        guard (1...983_025).contains(maxSensors) else {
+            throw ValidationError("--max-sensors must be between 1 and 983025")
+        }
+    }
+
+    private func overallDeadline() throws -> Duration {
+        guard let duration = TimeBounds.duration(seconds: deadline, in: Self.deadlines) else {
+            throw ValidationError("--deadline must be between 1 and 3600 seconds, got \(deadline)")
+        }
+        return duration
+    }
+
     func run() async throws {
         let logger = bmc.makeLogger(label: "ipmi-exporter.sensors")
+        let limits = SDRLimits(maximumRecords: maxSDRRecords, maximumSensors: maxSensors)
+        let allowed = try overallDeadline()
+        let end = ContinuousClock.now + allowed
         let readings: [SensorReading]
         do {
             let client = try bmc.makeClient(logger: logger)
             do {
-                try await client.connect()
-                let repository = try await SDRRepositoryReader(logger: logger).read(from: client)
-                readings = try await SensorReader(logger: logger).readAll(
-                    SensorDefinition.sensors(in: repository.records), from: client)
+                // Every request, retries included, stops at the deadline (IPMIDeadline bounds them all).
+                readings = try await IPMIDeadline.$current.withValue(end) {
+                    try await client.connect()
+                    let reader = SDRRepositoryReader(logger: logger, limits: limits)
+                    let repository = try await reader.read(from: client)
+                    return try await SensorReader(logger: logger).readAll(
+                        reader.sensors(in: repository), from: client)
+                }
                 await client.close()
             } catch {
                 await client.close()
+                guard ContinuousClock.now < end else { throw DeadlinePassed(deadline: allowed) }
                 throw error
             }
         } catch {
@@ -48,4 +93,10 @@ struct SensorsCommand: AsyncParsableCommand {
         }
         print(output == .csv ? SensorReport.csv(readings) : SensorReport.table(readings), terminator: "")
     }
+}
+
+/// The `sensors` run did not finish within `--deadline`.
+struct DeadlinePassed: Error, CustomStringConvertible {
+    var deadline: Duration
+    var description: String { "gave up after the --deadline of \(deadline)" }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IPMI
 import IPMISimulator
 import Logging
 import Synchronization
@@ -58,10 +59,25 @@ struct Simulate: AsyncParsableCommand {
         guard (0...1).contains(loss), (0...1).contains(corrupt), (0...1).contains(truncate) else {
             throw ValidationError("--loss, --corrupt and --truncate are fractions between 0 and 1")
         }
-        guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
-        guard rebootEvery >= 0, statusEvery >= 0 else {
-            throw ValidationError("--reboot-every and --status-every must not be negative")
+        guard (0...Self.longestLatencyMilliseconds).contains(latency) else {
+            throw ValidationError("--latency must be between 0 and \(Self.longestLatencyMilliseconds) milliseconds")
         }
+        _ = try Self.period("--reboot-every", rebootEvery)
+        _ = try Self.period("--status-every", statusEvery)
+    }
+
+    /// A minute per answer is far past any client's timeout.
+    static let longestLatencyMilliseconds = 60_000
+    static let periods: ClosedRange<Duration> = .milliseconds(1)...(.seconds(86_400))
+
+    /// A `--*-every SECONDS` flag: nil for 0 (never), else a duration from a millisecond to a day; anything else
+    /// (negative, NaN, infinite, 1e300) is a usage error, checked by ``TimeBounds`` rather than trapping later.
+    static func period(_ flag: String, _ seconds: Double) throws -> Duration? {
+        if seconds == 0 { return nil }
+        guard let period = TimeBounds.duration(seconds: seconds, in: periods) else {
+            throw ValidationError("\(flag) must be 0 (never) or between 0.001 and 86400 seconds")
+        }
+        return period
     }
 
     func run() async throws {
@@ -96,16 +112,16 @@ struct Simulate: AsyncParsableCommand {
         )
         let reboots = RebootCount()
         await withTaskGroup(of: Void.self) { group in
-            if rebootEvery > 0 {
+            if let rebootPeriod = try? Self.period("--reboot-every", rebootEvery) {
                 group.addTask {
-                    await fleet.rebootAtRandom(every: .seconds(rebootEvery)) { _ in
+                    await fleet.rebootAtRandom(every: rebootPeriod) { _ in
                         reboots.value.add(1, ordering: .relaxed)
                     }
                 }
             }
-            if statusEvery > 0 {
+            if let statusPeriod = try? Self.period("--status-every", statusEvery) {
                 group.addTask {
-                    while (try? await Task.sleep(for: .seconds(statusEvery))) != nil {
+                    while (try? await Task.sleep(for: statusPeriod)) != nil {
                         guard let sessions = try? await fleet.totalSessionCount() else { break }
                         say(
                             "status: sessions=\(sessions) reboots=\(reboots.value.load(ordering: .relaxed)) bmcs=\(fleet.count)"

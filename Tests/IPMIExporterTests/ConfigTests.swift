@@ -10,12 +10,12 @@ import Testing
     }
 
     @Test func coldStartBoundDefaultsToEightPerCoreAndIsValidated() throws {
-        let defaults = try Self.parse("modules: {}\n")
+        let defaults = try Self.parse("modules:\n  default: {}\n")
         #expect(defaults.settings.maxConcurrentColdStarts == 8 * System.coreCount)
         #expect(defaults.settings.maxConcurrentColdStarts >= 8)
-        let error = try #require(Self.error("modules: {}\nexporter:\n  max_concurrent_cold_starts: 0\n"))
+        let error = try #require(Self.error("modules:\n  default: {}\nexporter:\n  max_concurrent_cold_starts: 0\n"))
         #expect(error.location.file == "test.yml")
-        #expect(error.location.line == 3, "\(error)")
+        #expect(error.location.line == 4, "\(error)")
         #expect(error.message.contains("max_concurrent_cold_starts"), "\(error)")
     }
 
@@ -94,12 +94,12 @@ import Testing
     @Test func defaultsMatchIPMIExporter() throws {
         let config = try Self.parse("modules:\n  default:\n    user: u\n")
         #expect(config.modules["default"]?.collectors == [.ipmi, .dcmi, .bmc, .chassis])
-        #expect(try Self.parse("").modules.isEmpty)
-        #expect(try Self.parse("").settings.sessionKeepaliveInterval == .seconds(20))
+        let module = "modules:\n  default: {}\n"
+        #expect(try Self.parse(module).settings.sessionKeepaliveInterval == .seconds(20))
         #expect(
-            try Self.parse("exporter:\n  session_keepalive_interval: 0s\n").settings.sessionKeepaliveInterval == .zero)
-        #expect(try Self.parse("# only a comment\n").modules.isEmpty)
-        #expect(try Self.parse("exporter:\n  read_coalescing: 0s\n").settings.readCoalescing == .zero)
+            try Self.parse(module + "exporter:\n  session_keepalive_interval: 0s\n").settings.sessionKeepaliveInterval
+                == .zero)
+        #expect(try Self.parse(module + "exporter:\n  read_coalescing: 0s\n").settings.readCoalescing == .zero)
     }
 
     @Test func freeIPMIKeysAndDriverLANAreAcceptedWithWarnings() throws {
@@ -226,6 +226,85 @@ import Testing
         try #require(FileManager.default.fileExists(atPath: path), "\(path) not installed")
         let config = try ConfigLoader.load(file: path)
         #expect(config.modules["default"] != nil)
+    }
+
+    /// Every duration under `exporter:` fed values that do not fit a timer, or are past the 24h bound: the load fails
+    /// at the value's line and column, naming the key (before, `http_idle_timeout: 999999999h` loaded and then trapped
+    /// on the first connection).
+    @Test(arguments: [
+        "session_idle_timeout", "session_keepalive_interval", "read_coalescing", "scrape_timeout_offset",
+        "http_idle_timeout",
+    ])
+    func hostileDurationsFailTheLoad(key: String) throws {
+        for value in [
+            "nan", ".nan", ".inf", "-.inf", "-1s", "1e300", "1e16s", "9223372036854775807s", "18446744073709551615s",
+            "999999999h", "999999999d", "25h", "86401s",
+        ] {
+            let error = try #require(Self.error("modules:\n  default: {}\nexporter:\n  \(key): \(value)\n"), "\(value)")
+            #expect(error.location.line == 4 && error.location.column == key.count + 5, "\(value): \(error)")
+            #expect(error.message.hasPrefix("\(key) must be"), "\(value): \(error)")
+        }
+        // The bound itself is accepted (read_coalescing has its own, smaller one).
+        if key != "read_coalescing" {
+            #expect(throws: Never.self) { try Self.parse("modules:\n  default: {}\nexporter:\n  \(key): 24h\n") }
+        }
+    }
+
+    /// The module `timeout` (milliseconds) with the same values: refused, not converted.
+    @Test func hostileModuleTimeoutsFailTheLoad() throws {
+        for value in ["nan", ".inf", "-1", "0", "1e300", "1e16", "9223372036854775807", "18446744073709551615"] {
+            let error = try #require(Self.error("modules:\n  default:\n    timeout: \(value)\n"), "\(value)")
+            #expect(error.location.line == 3, "\(value): \(error)")
+            #expect(error.message.hasPrefix("timeout (milliseconds) must be"), "\(value): \(error)")
+        }
+    }
+
+    /// The SDR limits under `exporter:`: defaults far above real servers, configurable, bounded.
+    @Test func sdrLimitsDefaultAndAreValidated() throws {
+        let defaults = try Self.parse("modules:\n  default: {}\n")
+        #expect(defaults.settings.sdrLimits.maximumRecords == 4096)
+        #expect(defaults.settings.sdrLimits.maximumSensors == 8192)
+        let set = try Self.parse("modules:\n  default: {}\nexporter:\n  max_sdr_records: 300\n  max_sensors: 900\n")
+        #expect(set.settings.sdrLimits.maximumRecords == 300)
+        #expect(set.settings.sdrLimits.maximumSensors == 900)
+        for line in ["max_sdr_records: 0", "max_sdr_records: 65536", "max_sensors: 0", "max_sensors: 1e300"] {
+            let error = try #require(Self.error("modules:\n  default: {}\nexporter:\n  \(line)\n"), "\(line)")
+            #expect(error.location.line == 4, "\(error)")
+        }
+    }
+
+    /// A config that defines no module cannot serve a single scrape: refused with the file and the reason.
+    @Test(
+        arguments: [
+            ("", 0), ("\n\n", 0), ("# only a comment\n# and another\n", 0), ("modules:\n", 1),
+            ("modules: {}\n", 1), ("modules: ~\n", 1), ("exporter:\n  max_connections: 5\n", 1),
+            ("# modules to come\nmodules: {}\ntargets: []\n", 2),
+        ] as [(String, Int)])
+    func aConfigWithoutModulesIsRefused(yaml: String, line: Int) throws {
+        let error = try #require(Self.error(yaml), "\(yaml.debugDescription) was accepted")
+        #expect(error.location.file == "test.yml")
+        #expect(error.location.line == line, "\(error)")
+        #expect(error.message.contains("module"), "\(error)")
+    }
+
+    /// A reload that finds the file emptied (a deployment gone wrong) keeps the modules in use.
+    @Test func aReloadOfAnEmptiedFileKeepsTheOldConfig() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("ipmi.yml")
+        try "modules:\n  default:\n    user: admin\n".write(to: file, atomically: true, encoding: .utf8)
+        let store = ConfigStore(path: file.path, initial: try ConfigLoader.load(file: file.path))
+        for text in ["", "# emptied\n", "modules: {}\n"] {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let result = store.reload(logger: quietLogger, metrics: nil)
+            guard case .failure(let error) = result else {
+                Issue.record("\(text.debugDescription) was accepted on reload")
+                continue
+            }
+            #expect(error.location.file == file.path)
+            #expect(store.current.modules["default"]?.user == "admin")
+        }
     }
 
     @Test func parsesDurations() {

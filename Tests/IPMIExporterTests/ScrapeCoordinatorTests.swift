@@ -220,6 +220,11 @@ import Testing
         arguments: [
             (nil, 10_000, 10_000), ("10", 20_000, 9_500), ("10", 5_000, 5_000), ("0.8", 20_000, 400),
             ("garbage", 3_000, 3_000), ("-1", 3_000, 3_000), (" 4.5 ", 60_000, 4_000), ("inf", 7_000, 7_000),
+            // What anyone who reaches the port can send: clamped (the module timeout caps it), never converted
+            // unchecked (1e16 and 1e308 used to trap the whole process).
+            ("1e16", 7_000, 7_000), ("1e308", 7_000, 7_000), ("1e300", 3_600_000, 3_600_000), ("nan", 7_000, 7_000),
+            ("-inf", 7_000, 7_000), ("-1e308", 7_000, 7_000), ("9223372036854775807", 7_000, 7_000),
+            ("18446744073709551615", 7_000, 7_000), ("0", 7_000, 7_000),
         ] as [(String?, Int, Int)])
     func deadlineFromPrometheusHeader(header: String?, moduleTimeoutMs: Int, expectedMs: Int) {
         let now = ContinuousClock.now

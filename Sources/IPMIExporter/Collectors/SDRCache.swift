@@ -26,10 +26,13 @@ actor SDRCache {
     private let metrics: ExporterMetrics?
     /// Downloads wait their turn here (a download is cold work, see ``ColdStartQueue``); nil: no bound.
     private let coldStarts: ColdStartQueue?
+    /// Records and sensors one repository may have (`max_sdr_records`, `max_sensors`); beyond, the read fails.
+    private let limits: SDRLimits
 
-    init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil) {
+    init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
         self.metrics = metrics
         self.coldStarts = coldStarts
+        self.limits = limits
     }
 
     /// True when a repository has been read (it may since have changed; the next ``sensors(from:logger:admitted:)``
@@ -54,7 +57,7 @@ actor SDRCache {
         if let loading {
             return try await adopt(Self.wait(for: loading), from: loading)
         }
-        let reader = SDRRepositoryReader(logger: logger)
+        let reader = SDRRepositoryReader(logger: logger, limits: limits)
         let info = try await reader.readInfo(from: session)
         if let entry, entry.matches(info) {
             metrics?.sdrCacheHit()
@@ -69,7 +72,7 @@ actor SDRCache {
             // The time allowed starts when the download is admitted, not while it waits for a slot.
             try await IPMIDeadline.$current.withValue(.now + Self.downloadTimeout) {
                 let repository = try await reader.read(from: session)
-                let sensors = SensorDefinition.sensors(in: repository.records)
+                let sensors = try reader.sensors(in: repository)
                 logger.debug(
                     "read SDR repository",
                     metadata: ["records": "\(repository.records.count)", "sensors": "\(sensors.count)"])

@@ -1,5 +1,6 @@
 import IPMI
 import IPMISensors
+import Logging
 import PrometheusText
 
 /// The `sel-events` collector: reads the System Event Log and counts its entries by state and by the
@@ -10,24 +11,36 @@ struct SELEventsCollector: Collector {
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
         let info = try await context.session.call(netFn: .storage, command: 0x40)
         guard let count = SELInfo(data: info)?.entries else { throw UnexpectedResponse(what: "Get SEL Info") }
-        let entries = count == 0 ? [] : try await readSEL(context.session)
+        let entries = count == 0 ? [] : try await Self.readSEL(context.session, logger: context.logger)
         return SELEventMetrics.families(entries: entries, rules: context.module.selEvents)
     }
 
-    /// Get SEL Entry (IPMI v2.0 §31.5) from the first record (0000h) until the last (FFFFh).
-    private func readSEL(_ session: any IPMIRequester) async throws -> [SELEntry] {
+    /// More entries than a SEL can hold: its free space is a 16-bit byte count (§31.2) and entries take 16 bytes.
+    static let maximumEntries = 4096
+
+    /// Get SEL Entry (IPMI v2.0 §31.5) from the first record (0000h) until the last (FFFFh). A chain whose "next
+    /// record ID" leads back to any record already read (A→B→A as well as A→A) is a BMC fault: like the SDR reader,
+    /// the collector logs it and stops there, so every entry is counted once.
+    static func readSEL(_ session: any IPMIRequester, logger: Logger) async throws -> [SELEntry] {
         var entries: [SELEntry] = []
+        var seen: Set<UInt16> = []
         var recordID: UInt16 = 0x0000
-        var guardCount = 0
-        while recordID != 0xFFFF, guardCount < 4096 {
-            guardCount += 1
+        var reads = 0
+        while recordID != 0xFFFF, reads < maximumEntries {
+            reads += 1
+            guard seen.insert(recordID).inserted else {
+                logger.warning("SEL record chain loops; stopping", metadata: ["record": "\(recordID)"])
+                break
+            }
             let data = try await session.call(
                 netFn: .storage, command: 0x43,
                 data: [0x00, 0x00, UInt8(recordID & 0xFF), UInt8(recordID >> 8), 0x00, 0xFF])
             guard data.count >= 2 + 16 else { throw UnexpectedResponse(what: "Get SEL Entry") }
             let next = UInt16(data[0]) | UInt16(data[1]) << 8
+            // The first entry is asked for as 0000h; its own ID (bytes 1-2 of the record, §32.1) is what a later
+            // "next" points back to.
+            seen.insert(UInt16(data[2]) | UInt16(data[3]) << 8)
             if let entry = SELEntry(record: Array(data[2..<18])) { entries.append(entry) }
-            if next == recordID { break }
             recordID = next
         }
         return entries

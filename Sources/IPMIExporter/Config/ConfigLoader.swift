@@ -32,7 +32,11 @@ import Yams
 ///   max_connections: 512
 ///   http_idle_timeout: 60s
 ///   max_header_bytes: 16384
+///   max_sdr_records: 4096     # records read from one BMC's SDR repository at most
+///   max_sensors: 8192         # sensors one repository may describe (shared records expanded)
 /// ```
+///
+/// Every duration under `exporter:` is at most 24h (``YAMLReader/longestDuration``).
 public enum ConfigLoader {
     /// Reads and validates the file at `path`; secret files named in it are read relative to its directory.
     public static func load(file path: String) throws(ConfigError) -> ExporterConfig {
@@ -46,7 +50,13 @@ public enum ConfigLoader {
         let reader = YAMLReader(file: file)
         let root = try compose(yaml: yaml, file: file)
         var parser = Parser(reader: reader, baseDirectory: baseDirectory)
-        guard let root else { return ExporterConfig() }  // an empty file, like ipmi_exporter without a config
+        // An empty file (or one of only comments) is most likely a deployment that went wrong: loading it would
+        // leave no module, so every scrape would fail with "unknown module" while the exporter looks healthy.
+        guard let root else {
+            throw ConfigError(
+                location: ConfigLocation(file: file, line: 0, column: 0),
+                message: "the config file is empty: it must define at least one module under modules:")
+        }
         return try parser.config(root)
     }
 
@@ -125,9 +135,11 @@ private struct Parser {
     mutating func config(_ root: Node) throws(ConfigError) -> ExporterConfig {
         var config = ExporterConfig()
         var targetsNode: Node?
+        var modulesNode: Node?
         for (key, keyNode, value) in try reader.mapping(root, "the config file") {
             switch key {
             case "modules":
+                modulesNode = keyNode
                 for (name, nameNode, moduleNode) in try reader.mapping(value, "modules") {
                     guard !name.isEmpty else { throw reader.error(nameNode, "module name is empty") }
                     config.modules[name] = try module(name: name, moduleNode)
@@ -140,6 +152,15 @@ private struct Parser {
                 throw reader.error(
                     keyNode, "unknown key \"\(key)\" at the top level (expected modules, targets or exporter)")
             }
+        }
+        // ipmi_exporter falls back to FreeIPMI's defaults without a module, which only work in-band on the local
+        // host; this exporter only speaks to remote BMCs, so without a module it could not serve a single scrape.
+        guard !config.modules.isEmpty else {
+            throw reader.error(
+                modulesNode ?? root,
+                modulesNode == nil
+                    ? "no modules: the config file must define at least one module under modules:"
+                    : "modules is empty: define at least one module (e.g. default) with its credentials")
         }
         if let targetsNode {
             config.targets = try targets(targetsNode, modules: config.modules)
@@ -412,20 +433,21 @@ private struct Parser {
                 }
                 settings.readCoalescing = pause
             case "scrape_timeout_offset":
-                let text = try reader.string(value, key)
-                guard let offset = YAMLReader.parseDuration(text) else {
-                    throw reader.error(value, "\(key) must be a duration like 500ms, found \"\(text)\"")
-                }
-                settings.scrapeTimeoutOffset = offset
+                settings.scrapeTimeoutOffset = try reader.duration(value, key, allowZero: true)
             case "max_connections": settings.maxConnections = try reader.integer(value, key, in: 1...1_000_000)
             case "http_idle_timeout": settings.httpIdleTimeout = try reader.duration(value, key)
             case "max_header_bytes": settings.maxHeaderBytes = try reader.integer(value, key, in: 1024...1_048_576)
+            // Record IDs are 16-bit (IPMI v2.0 §33), so no repository holds more than 65,535 records; each record
+            // expands into at most 15 sensors (§43.2).
+            case "max_sdr_records": settings.sdrLimits.maximumRecords = try reader.integer(value, key, in: 1...65_535)
+            case "max_sensors": settings.sdrLimits.maximumSensors = try reader.integer(value, key, in: 1...983_025)
             default:
                 let valid = [
                     "session_idle_timeout", "session_keepalive_interval", "max_concurrent_scrapes",
                     "max_concurrent_cold_starts",
                     "max_outstanding_requests", "read_coalescing",
                     "scrape_timeout_offset", "max_connections", "http_idle_timeout", "max_header_bytes",
+                    "max_sdr_records", "max_sensors",
                 ]
                 throw reader.error(
                     keyNode, "unknown key \"\(key)\" in exporter (valid: \(valid.joined(separator: ", ")))")

@@ -1,3 +1,4 @@
+import IPMISensors
 import NIOCore
 
 /// The collectors of prometheus-community/ipmi_exporter, under the names its config uses.
@@ -170,6 +171,9 @@ public struct ExporterSettings: Hashable, Sendable {
     public var httpIdleTimeout: Duration = .seconds(60)
     /// Request line plus headers of one request.
     public var maxHeaderBytes: Int = 16 * 1024
+    /// Records and sensors one BMC's SDR repository may have (`max_sdr_records`, `max_sensors`); a larger one fails
+    /// the `ipmi` collector of that target with a log line instead of taking memory without bound.
+    public var sdrLimits = SDRLimits()
 
     public init() {}
 }

@@ -77,12 +77,24 @@ struct YAMLReader {
         return value
     }
 
-    /// A duration like `30s`, `5m` or `1500ms`; positive unless `allowZero` (then `0s` is accepted too).
+    /// The longest duration any config key accepts. Every duration in a config is a timeout or an interval of a
+    /// running exporter, for which a day is already far more than sensible; without a bound, a value like
+    /// `999999999h` loads and only fails (or traps) when something converts it to a timer.
+    static let longestDuration: Duration = .seconds(86_400)
+    static let longestDurationText = "24h"
+
+    /// A duration like `30s`, `5m` or `1500ms`, at most ``longestDuration``; positive unless `allowZero` (then `0s`
+    /// is accepted too).
     func duration(_ node: Node, _ what: String, allowZero: Bool = false) throws(ConfigError) -> Duration {
         let text = try string(node, what)
-        guard let duration = Self.parseDuration(text), duration > .zero || (allowZero && duration == .zero) else {
+        guard let duration = Self.parseDuration(text), duration > .zero || (allowZero && duration == .zero),
+            duration <= Self.longestDuration
+        else {
             let kind = allowZero ? "a duration (0s or more)" : "a positive duration"
-            throw error(node, "\(what) must be \(kind) like 30s, 5m or 1500ms, found \"\(text)\"")
+            throw error(
+                node,
+                "\(what) must be \(kind) of at most \(Self.longestDurationText) like 30s, 5m or 1500ms, found \"\(text)\""
+            )
         }
         return duration
     }

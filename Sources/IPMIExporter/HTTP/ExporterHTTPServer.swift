@@ -1,4 +1,5 @@
 import Foundation
+import IPMI
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -107,7 +108,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         }
         let drained = group.any().makePromise(of: Void.self)
         quiesce.initiateShutdown(promise: drained)
-        let timeout = group.any().scheduleTask(in: .nanoseconds(Int64(drainTimeout.seconds * 1e9))) {
+        let timeout = group.any().scheduleTask(in: .nanoseconds(TimeBounds.nanoseconds(drainTimeout))) {
             drained.fail(ChannelError.ioOnClosedChannel)
         }
         do {
@@ -146,8 +147,8 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         let logger = self.logger
         let connections = self.connections
         let web = self.web
-        let headerTimeout = TimeAmount.nanoseconds(Int64(self.headerTimeout.seconds * 1e9))
-        let idleTimeout = TimeAmount.nanoseconds(Int64(settings.httpIdleTimeout.seconds * 1e9))
+        let headerTimeout = TimeAmount.nanoseconds(TimeBounds.nanoseconds(self.headerTimeout))
+        let idleTimeout = TimeAmount.nanoseconds(TimeBounds.nanoseconds(settings.httpIdleTimeout))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

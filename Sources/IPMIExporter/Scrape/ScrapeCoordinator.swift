@@ -1,3 +1,4 @@
+import IPMI
 import IPMIClient
 import Logging
 import NIOConcurrencyHelpers
@@ -155,15 +156,20 @@ public actor ScrapeCoordinator {
         now: ContinuousClock.Instant, scrapeTimeoutHeader: String?, offset: Duration, moduleTimeout: Duration
     ) -> ContinuousClock.Instant {
         var budget = moduleTimeout
-        if let header = scrapeTimeoutHeader, let seconds = Double(header.trimmingSpaces), seconds.isFinite,
-            seconds > 0
+        // Anyone who reaches the port sets this header: 1e16, 1e308 or NaN must neither trap nor matter. A value
+        // above a day is taken as a day (the module timeout, at most an hour, caps the budget anyway).
+        if let header = scrapeTimeoutHeader, let seconds = Double(header.trimmingSpaces), seconds > 0,
+            let announced = TimeBounds.duration(clampingSeconds: seconds, to: .zero...Self.longestAnnouncedTimeout)
         {
-            let given = Duration.milliseconds(Int64((seconds * 1000).rounded(.down)))
+            let given = Duration.milliseconds(TimeBounds.milliseconds(announced))
             let afterOffset = given - offset
             budget = min(budget, max(afterOffset, given / 2))
         }
         return now + budget
     }
+
+    /// The longest `X-Prometheus-Scrape-Timeout-Seconds` taken as given; longer values are clamped to it.
+    static let longestAnnouncedTimeout: Duration = .seconds(86_400)
 
     /// Collects `target` with `module`, sharing a running collection of the same pair, answered by `deadline`.
     public func scrape(

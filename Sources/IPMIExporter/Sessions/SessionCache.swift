@@ -1,5 +1,6 @@
 import IPMI
 import IPMIClient
+import IPMISensors
 import Logging
 import NIOPosix
 import Synchronization
@@ -18,6 +19,8 @@ public actor SessionCache {
         public var keepaliveInterval: Duration = .seconds(20)
         /// Cold starts (handshake and SDR download) running at once over all targets; see ``ColdStartQueue``.
         public var maxConcurrentColdStarts = ExporterSettings.defaultMaxConcurrentColdStarts
+        /// Records and sensors one BMC's SDR repository may have.
+        public var sdrLimits = SDRLimits()
         public var clientOptions = ClientOptions()
 
         public init() {}
@@ -138,7 +141,8 @@ public actor SessionCache {
             // does) then has its scrapes and its session on one thread.
             preferredEventLoop: MultiThreadedEventLoopGroup.currentEventLoop, logger: logger)
         let entry = Entry(
-            client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts), target: "\(host):\(port)")
+            client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts, limits: settings.sdrLimits),
+            target: "\(host):\(port)")
         entries[key] = entry
         return entry
     }
