@@ -15,6 +15,9 @@ public struct BMCFaults: Sendable, Hashable {
     /// answered (within ``latency``) is silently dropped, as some firmware does with a second outstanding
     /// request.
     public var handlesOneRequestAtATime = false
+    /// Get SDR answers completion code 00h with no data at all: not even the next record ID that IPMI v2.0
+    /// §33.12 puts first in every successful answer (a broken SDR implementation).
+    public var emptySDRAnswers = false
 
     public init(
         lossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0, truncationRate: Double = 0,

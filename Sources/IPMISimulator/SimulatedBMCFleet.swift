@@ -102,6 +102,24 @@ public final class SimulatedBMCFleet: Sendable {
         try await withHandler(index) { $0.bmc.reboot(at: Date().timeIntervalSince1970) }
     }
 
+    /// Simulates a restart of one BMC's IPMI service: its sessions are forgotten, its repositories are not.
+    public func loseSessions(bmc index: Int) async throws {
+        try await withHandler(index) { $0.bmc.loseSessions() }
+    }
+
+    /// Drops the next `count` datagrams one BMC receives, whatever they are, then answers again as before.
+    public func dropNextDatagrams(_ count: Int, bmc index: Int) async throws {
+        try await withHandler(index) { $0.dropNext = max(0, count) }
+    }
+
+    /// Get SDR requests one BMC has answered (with data or not) since it started.
+    public func getSDRRequests(bmc index: Int) async throws -> Int {
+        let channel = channels[index]
+        return try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: BMCChannelHandler.self).bmc.getSDRRequests
+        }.get()
+    }
+
     /// Number of sessions (including handshakes in progress) one BMC holds.
     public func sessionCount(bmc index: Int) async throws -> Int {
         let channel = channels[index]
@@ -125,6 +143,8 @@ final class BMCChannelHandler: ChannelInboundHandler {
 
     var bmc: SimulatedBMC
     var faults: BMCFaults
+    /// Datagrams still to drop (see ``SimulatedBMCFleet/dropNextDatagrams(_:bmc:)``).
+    var dropNext = 0
     private var random: SplitMix64
     private var busyUntil = NIODeadline.uptimeNanoseconds(0)
 
@@ -133,6 +153,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         self.faults = faults
         self.random = SplitMix64(seed: seed ^ 0xFA17)
         self.bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
+        self.bmc.emptySDRAnswers = faults.emptySDRAnswers
     }
 
     private func chance(_ rate: Double) -> Bool {
@@ -142,12 +163,17 @@ final class BMCChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         if chance(faults.lossRate) { return }
+        if dropNext > 0 {
+            dropNext -= 1
+            return
+        }
         if faults.handlesOneRequestAtATime {
             let now = NIODeadline.now()
             if now < busyUntil { return }
             busyUntil = now + TimeAmount(faults.latency)
         }
         bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
+        bmc.emptySDRAnswers = faults.emptySDRAnswers
         let datagram = Array(envelope.data.readableBytesView)
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
         guard !answers.isEmpty else { return }
