@@ -75,11 +75,27 @@ public struct SDRRepositoryReader: Sendable {
 
     /// Reads and decodes the whole repository.
     public func read(from requester: some IPMIRequester) async throws -> SDRRepository {
+        var progress = SDRDownloadProgress()
+        return try await read(from: requester, resuming: &progress)
+    }
+
+    /// Reads and decodes the whole repository, starting where `progress` stopped if it was made from the same
+    /// repository (else from the start). When this throws, `progress` holds what was read, for the next attempt.
+    public func read(
+        from requester: some IPMIRequester, resuming progress: inout SDRDownloadProgress
+    ) async throws -> SDRRepository {
         let info = try await readInfo(from: requester)
+        if !progress.matches(info) {
+            if progress.info != nil, !progress.records.isEmpty {
+                logger.debug("SDR repository changed since the last attempt; reading it from the start")
+            }
+            progress = SDRDownloadProgress()
+            progress.info = info
+        }
         var repository = SDRRepository(info: info, records: [])
         // An empty repository answers Get SDR 0000h with "not present": there is nothing to walk.
         guard info.recordCount > 0 else { return repository }
-        for (recordID, bytes) in try await readRawRecords(from: requester) {
+        for (recordID, bytes) in try await readRawRecords(from: requester, resuming: &progress) {
             do {
                 let record = try SDRRecord.decode(bytes)
                 if case .other(_, let type) = record { repository.otherRecordTypes[type, default: 0] += 1 }
@@ -96,29 +112,45 @@ public struct SDRRepositoryReader: Sendable {
     /// Reads every record's bytes (header and body), in repository order, keyed by the record ID asked for.
     /// Truncated records are returned as far as they could be read; `SDRRecord.decode` then rejects them.
     public func readRawRecords(from requester: some IPMIRequester) async throws -> [(UInt16, [UInt8])] {
-        var state = WalkState(readSize: readSize, wholeRecords: wholeRecordReads)
-        state.reservation = try await reserve(requester)
-        var records: [(UInt16, [UInt8])] = []
-        var seen: Set<UInt16> = []
-        var recordID: UInt16 = 0x0000
-        while recordID != 0xFFFF {
+        var progress = SDRDownloadProgress()
+        return try await readRawRecords(from: requester, resuming: &progress)
+    }
+
+    /// ``readRawRecords(from:)`` from where `progress` stopped; when this throws, `progress` holds what was read.
+    func readRawRecords(
+        from requester: some IPMIRequester, resuming progress: inout SDRDownloadProgress
+    ) async throws -> [(UInt16, [UInt8])] {
+        var state = WalkState(
+            readSize: progress.readSize ?? readSize, wholeRecords: progress.wholeRecords ?? wholeRecordReads)
+        if let reservation = progress.reservation {
+            state.reservation = reservation
+        } else {
+            state.reservation = try await reserve(requester)
+        }
+        defer {
+            progress.reservation = state.reservation
+            progress.readSize = state.readSize
+            progress.wholeRecords = state.wholeRecords
+        }
+        while progress.nextRecordID != 0xFFFF {
+            let recordID = progress.nextRecordID
             // A repository whose "next record ID" chain loops would otherwise be read forever.
-            guard !seen.contains(recordID) else {
+            guard !progress.seen.contains(recordID) else {
                 logger.warning("SDR record chain loops; stopping", metadata: ["record": "\(recordID)"])
                 break
             }
-            seen.insert(recordID)
             let (next, bytes) = try await readRecord(recordID, requester: requester, state: &state)
+            progress.seen.insert(recordID)
             // The first record is asked for as 0000h; key it (and the loop check) by its real ID.
             var actualID = recordID
             if bytes.count >= 2 {
                 actualID = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
-                seen.insert(actualID)
+                progress.seen.insert(actualID)
             }
-            records.append((actualID, bytes))
-            recordID = next
+            progress.records.append((actualID, bytes))
+            progress.nextRecordID = next
         }
-        return records
+        return progress.records
     }
 
     struct WalkState {
