@@ -45,12 +45,21 @@ struct FaultToleranceTests {
         }
 
         func scrape(_ index: Int, deadline: Duration = .seconds(10)) async -> [MetricFamily] {
+            await scraper.scrape(request(index, deadline: deadline))
+        }
+
+        /// As the coordinator scrapes: a cold start first if the target needs one, then the collection.
+        func prepareAndScrape(_ index: Int, deadline: Duration) async -> [MetricFamily] {
+            let request = request(index, deadline: deadline)
+            if let refused = await scraper.prepare(request) { return refused }
+            return await scraper.scrape(request)
+        }
+
+        private func request(_ index: Int, deadline: Duration) -> ScrapeRequest {
             let parts = fleet.addresses[index].split(separator: ":")
-            return await scraper.scrape(
-                ScrapeRequest(
-                    target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
-                    module: FaultToleranceTests.module,
-                    deadline: .now + deadline))
+            return ScrapeRequest(
+                target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
+                module: FaultToleranceTests.module, deadline: .now + deadline)
         }
 
         func shutdown() async {
@@ -230,7 +239,7 @@ struct FaultToleranceTests {
         // 20 ms per answer: the first SDR read takes over a second; the BMC forgets the session a few records in.
         let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
         try await setup.fleet.setFaults(BMCFaults(latency: .milliseconds(20)), bmc: 0)
-        let first = Task { await setup.scrape(0, deadline: .milliseconds(500)) }
+        let first = Task { await setup.prepareAndScrape(0, deadline: .milliseconds(500)) }
         var readBefore = 0
         for _ in 0..<500 where readBefore < 8 {
             try await Task.sleep(for: .milliseconds(5))
@@ -242,7 +251,7 @@ struct FaultToleranceTests {
         var upAfter: Int?
         for attempt in 1...6 {
             try await Task.sleep(for: .milliseconds(300))
-            if Self.allUp(await setup.scrape(0, deadline: .seconds(3))) {
+            if Self.allUp(await setup.prepareAndScrape(0, deadline: .seconds(3))) {
                 upAfter = attempt
                 break
             }
