@@ -80,11 +80,27 @@ public struct SDRRepositoryReader: Sendable {
 
     /// Reads and decodes the whole repository.
     public func read(from requester: some IPMIRequester) async throws -> SDRRepository {
+        var progress = SDRDownloadProgress()
+        return try await read(from: requester, resuming: &progress)
+    }
+
+    /// Reads and decodes the whole repository, starting where `progress` stopped if it was made from the same
+    /// repository (else from the start). When this throws, `progress` holds what was read, for the next attempt.
+    public func read(
+        from requester: some IPMIRequester, resuming progress: inout SDRDownloadProgress
+    ) async throws -> SDRRepository {
         let info = try await readInfo(from: requester)
+        if !progress.matches(info) {
+            if progress.info != nil, !progress.records.isEmpty {
+                logger.debug("SDR repository changed since the last attempt; reading it from the start")
+            }
+            progress = SDRDownloadProgress()
+            progress.info = info
+        }
         var repository = SDRRepository(info: info, records: [])
         // An empty repository answers Get SDR 0000h with "not present": there is nothing to walk.
         guard info.recordCount > 0 else { return repository }
-        for (recordID, bytes) in try await readRawRecords(from: requester) {
+        for (recordID, bytes) in try await readRawRecords(from: requester, resuming: &progress) {
             do {
                 let record = try SDRRecord.decode(bytes)
                 if case .other(_, let type) = record { repository.otherRecordTypes[type, default: 0] += 1 }
@@ -101,32 +117,48 @@ public struct SDRRepositoryReader: Sendable {
     /// Reads every record's bytes (header and body), in repository order, keyed by the record ID asked for.
     /// Truncated records are returned as far as they could be read; `SDRRecord.decode` then rejects them.
     public func readRawRecords(from requester: some IPMIRequester) async throws -> [(UInt16, [UInt8])] {
-        var state = WalkState(readSize: readSize, wholeRecords: wholeRecordReads)
-        state.reservation = try await reserve(requester)
-        var records: [(UInt16, [UInt8])] = []
-        var seen: Set<UInt16> = []
-        var recordID: UInt16 = 0x0000
-        while recordID != 0xFFFF {
+        var progress = SDRDownloadProgress()
+        return try await readRawRecords(from: requester, resuming: &progress)
+    }
+
+    /// ``readRawRecords(from:)`` from where `progress` stopped; when this throws, `progress` holds what was read.
+    func readRawRecords(
+        from requester: some IPMIRequester, resuming progress: inout SDRDownloadProgress
+    ) async throws -> [(UInt16, [UInt8])] {
+        var state = WalkState(
+            readSize: progress.readSize ?? readSize, wholeRecords: progress.wholeRecords ?? wholeRecordReads)
+        if let reservation = progress.reservation {
+            state.reservation = reservation
+        } else {
+            state.reservation = try await reserve(requester)
+        }
+        defer {
+            progress.reservation = state.reservation
+            progress.readSize = state.readSize
+            progress.wholeRecords = state.wholeRecords
+        }
+        while progress.nextRecordID != 0xFFFF {
+            let recordID = progress.nextRecordID
             // A repository whose "next record ID" chain loops would otherwise be read forever.
-            guard !seen.contains(recordID) else {
+            guard !progress.seen.contains(recordID) else {
                 logger.warning("SDR record chain loops; stopping", metadata: ["record": "\(recordID)"])
                 break
             }
-            seen.insert(recordID)
             // Each record costs memory and, once decoded, up to 15 sensors (§43.2 share count): a hostile BMC
             // must not make the reader hold an unbounded repository.
-            guard records.count < limits.maximumRecords else { throw tooManyRecords() }
+            guard progress.records.count < limits.maximumRecords else { throw tooManyRecords() }
             let (next, bytes) = try await readRecord(recordID, requester: requester, state: &state)
+            progress.seen.insert(recordID)
             // The first record is asked for as 0000h; key it (and the loop check) by its real ID.
             var actualID = recordID
             if bytes.count >= 2 {
                 actualID = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
-                seen.insert(actualID)
+                progress.seen.insert(actualID)
             }
-            records.append((actualID, bytes))
-            recordID = next
+            progress.records.append((actualID, bytes))
+            progress.nextRecordID = next
         }
-        return records
+        return progress.records
     }
 
     /// The sensors `repository` describes (``SensorDefinition/sensors(in:maximum:)``), at most
@@ -182,13 +214,28 @@ public struct SDRRepositoryReader: Sendable {
             UInt8(reservation & 0xFF), UInt8(reservation >> 8), UInt8(recordID & 0xFF), UInt8(recordID >> 8),
             UInt8(offset), UInt8(count),
         ]
-        let response = try await requester.request(netFn: .storage, command: SensorCommand.getSDR, data: request)
+        var response = try await requester.request(netFn: .storage, command: SensorCommand.getSDR, data: request)
+        // A read from offset 0 starts with the record's own ID (§43.1): an answer with another ID is one that
+        // belongs to another request (a late or duplicated datagram). Ask once more; a BMC that answers so every
+        // time is taken at its word.
+        if recordID != 0x0000, offset == 0, Self.recordID(inGetSDRAnswer: response).map({ $0 != recordID }) == true {
+            logger.debug(
+                "Get SDR answered with another record; asking again",
+                metadata: ["record": "\(recordID)", "answered": "\(Self.recordID(inGetSDRAnswer: response)!)"])
+            response = try await requester.request(netFn: .storage, command: SensorCommand.getSDR, data: request)
+        }
         guard response.completionCode == .normal else { return (response.completionCode, 0, []) }
         guard response.data.count >= 2 else {
             throw SDRRepositoryError("Get SDR response of \(response.data.count) bytes for record \(recordID)")
         }
         let next = UInt16(response.data[0]) | UInt16(response.data[1]) << 8
         return (.normal, next, Array(response.data.dropFirst(2)))
+    }
+
+    /// The record ID at the start of a successful Get SDR answer's record data, after the next record ID.
+    private static func recordID(inGetSDRAnswer response: IPMIResponse) -> UInt16? {
+        guard response.completionCode == .normal, response.data.count >= 4 else { return nil }
+        return UInt16(response.data[2]) | UInt16(response.data[3]) << 8
     }
 
     /// After 0xC5 (reservation cancelled): a new reservation, unless the record was restarted too often already.

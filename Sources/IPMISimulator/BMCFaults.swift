@@ -25,6 +25,9 @@ public struct BMCFaults: Sendable, Hashable {
     public var delayRate: Double = 0
     /// The longest delay of a held-back or duplicated datagram.
     public var maxDelay: Duration = .zero
+    /// Get SDR answers completion code 00h with no data at all: not even the next record ID that IPMI v2.0
+    /// §33.12 puts first in every successful answer (a broken SDR implementation).
+    public var emptySDRAnswers = false
 
     public init(
         lossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0, truncationRate: Double = 0,

@@ -123,7 +123,9 @@ extension SimulatedBMC {
         case (.storage, Command.reserveSDRRepository):
             sdrReservation = sdrReservation == UInt16.max ? 1 : sdrReservation + 1
             return (.normal, [UInt8(sdrReservation & 0xFF), UInt8(sdrReservation >> 8)])
-        case (.storage, Command.getSDR): return getSDR(data)
+        case (.storage, Command.getSDR):
+            getSDRRequests += 1
+            return emptySDRAnswers ? (.normal, []) : getSDR(data)
         case (.storage, Command.getSELInfo): return selInfo()
         case (.storage, Command.reserveSEL):
             selReservation = selReservation == UInt16.max ? 1 : selReservation + 1

@@ -19,6 +19,10 @@ public struct SimulatedBMC: Sendable {
     var powerOn = true
     /// Fault: Open Session answers "insufficient resources" as if every slot were taken.
     public var sessionSlotsExhausted = false
+    /// Fault: Get SDR answers 00h with no data (see ``BMCFaults/emptySDRAnswers``).
+    public var emptySDRAnswers = false
+    /// Get SDR requests answered so far, whatever the answer.
+    public internal(set) var getSDRRequests = 0
     let random: any RandomSource
 
     public init(profile: BMCProfile, index: Int, bootTime: Double, random: any RandomSource = OpenSSLRandom()) {
@@ -53,6 +57,12 @@ public struct SimulatedBMC: Sendable {
         sdrReservation &+= 1
         selReservation &+= 1
         powerOn = true
+    }
+
+    /// Forgets every session and nothing else, as a BMC whose IPMI service restarts does: the SDR repository, its
+    /// timestamps and reservations stay as they were, and consoles find out only when their requests go unanswered.
+    public mutating func loseSessions() {
+        sessions.removeAll()
     }
 
     /// Handles one datagram received at `now`; returns the datagrams to send back (usually one, none for

@@ -113,12 +113,24 @@ public final class SimulatedBMCFleet: Sendable {
         }
     }
 
+    /// Simulates a restart of one BMC's IPMI service: its sessions are forgotten, its repositories are not.
+    public func loseSessions(bmc index: Int) async throws {
+        try await withHandler(index) { $0.bmc.loseSessions() }
+    }
+
+    /// Drops the next `count` datagrams one BMC receives, whatever they are, then answers again as before.
+    public func dropNextDatagrams(_ count: Int, bmc index: Int) async throws {
+        try await withHandler(index) { $0.dropNext = max(0, count) }
+    }
+
+    /// Get SDR requests one BMC has answered (with data or not) since it started.
+    public func getSDRRequests(bmc index: Int) async throws -> Int {
+        try await withHandler(index) { $0.bmc.getSDRRequests }
+    }
+
     /// Number of sessions (including handshakes in progress) one BMC holds.
     public func sessionCount(bmc index: Int) async throws -> Int {
-        let channel = channels[index]
-        return try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.handler(type: BMCChannelHandler.self).bmc.sessionCount
-        }.get()
+        try await withHandler(index) { $0.bmc.sessionCount }
     }
 
     /// Closes every socket (and the event loops the fleet created itself).
@@ -136,6 +148,8 @@ final class BMCChannelHandler: ChannelInboundHandler {
 
     var bmc: SimulatedBMC
     var faults: BMCFaults
+    /// Datagrams still to drop (see ``SimulatedBMCFleet/dropNextDatagrams(_:bmc:)``).
+    var dropNext = 0
     private var random: SplitMix64
     private var busyUntil = NIODeadline.uptimeNanoseconds(0)
 
@@ -144,6 +158,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         self.faults = faults
         self.random = SplitMix64(seed: seed ^ 0xFA17)
         self.bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
+        self.bmc.emptySDRAnswers = faults.emptySDRAnswers
     }
 
     private func chance(_ rate: Double) -> Bool {
@@ -153,6 +168,10 @@ final class BMCChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         if chance(faults.lossRate) { return }
+        if dropNext > 0 {
+            dropNext -= 1
+            return
+        }
         let datagram = Array(envelope.data.readableBytesView)
         let peer = envelope.remoteAddress
         let channel = context.channel
@@ -177,6 +196,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
             busyUntil = now + TimeAmount(faults.latency)
         }
         bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
+        bmc.emptySDRAnswers = faults.emptySDRAnswers
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
         guard !answers.isEmpty else { return }
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []

@@ -24,6 +24,7 @@ func makeScraper(config: ExporterConfig, metrics: ExporterMetrics, logger: Logge
     settings.keepaliveInterval = config.settings.sessionKeepaliveInterval
     settings.maxConcurrentColdStarts = config.settings.maxConcurrentColdStarts
     settings.sdrLimits = config.settings.sdrLimits
+    settings.maxQueuedColdStarts = config.settings.maxQueuedColdStarts
     settings.clientOptions.maxOutstandingRequests = config.settings.maxOutstandingRequests
     let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
     let scraper = IPMIScraper(cache: cache, metrics: metrics, logger: logger)

@@ -19,6 +19,16 @@ import Testing
         #expect(error.message.contains("max_concurrent_cold_starts"), "\(error)")
     }
 
+    @Test func coldStartQueueBoundDefaultsToSixtyFourPerCoreAndIsRead() throws {
+        let defaults = try Self.parse("modules: {}\n")
+        #expect(defaults.settings.maxQueuedColdStarts == 64 * System.coreCount)
+        let set = try Self.parse("modules: {}\nexporter:\n  max_queued_cold_starts: 5\n")
+        #expect(set.settings.maxQueuedColdStarts == 5)
+        let error = try #require(Self.error("modules: {}\nexporter:\n  max_queued_cold_starts: -1\n"))
+        #expect(error.location.line == 3, "\(error)")
+        #expect(error.message.contains("max_queued_cold_starts"), "\(error)")
+    }
+
     /// The error for `yaml`, or nil if it parsed.
     static func error(_ yaml: String) -> ConfigError? {
         do {

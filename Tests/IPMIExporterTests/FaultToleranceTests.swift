@@ -45,12 +45,21 @@ struct FaultToleranceTests {
         }
 
         func scrape(_ index: Int, deadline: Duration = .seconds(10)) async -> [MetricFamily] {
+            await scraper.scrape(request(index, deadline: deadline))
+        }
+
+        /// As the coordinator scrapes: a cold start first if the target needs one, then the collection.
+        func prepareAndScrape(_ index: Int, deadline: Duration) async -> [MetricFamily] {
+            let request = request(index, deadline: deadline)
+            if let refused = await scraper.prepare(request) { return refused }
+            return await scraper.scrape(request)
+        }
+
+        private func request(_ index: Int, deadline: Duration) -> ScrapeRequest {
             let parts = fleet.addresses[index].split(separator: ":")
-            return await scraper.scrape(
-                ScrapeRequest(
-                    target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
-                    module: FaultToleranceTests.module,
-                    deadline: .now + deadline))
+            return ScrapeRequest(
+                target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
+                module: FaultToleranceTests.module, deadline: .now + deadline)
         }
 
         func shutdown() async {
@@ -198,6 +207,87 @@ struct FaultToleranceTests {
         _ = await first  // may fail: the BMC forgot the session and its SDR timestamps moved
         #expect(Self.allUp(await second))
         #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
+
+    static func up(_ families: [MetricFamily], _ collector: String) -> Double? {
+        families.first { $0.name == "ipmi_up" }?.samples.first { $0.labels.contains(Label("collector", collector)) }?
+            .value
+    }
+
+    static func counter(_ metrics: ExporterMetrics, _ name: String, label: Label? = nil) -> Double {
+        let samples = metrics.families().first { $0.name == name }?.samples ?? []
+        return samples.first { label.map($0.labels.contains) ?? true }?.value ?? 0
+    }
+
+    @Test func anUnusableSDRAnswerFailsOnlyTheCollectorThatNeedsSDRs() async throws {
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
+        var faults = BMCFaults()
+        faults.emptySDRAnswers = true
+        try await setup.fleet.setFaults(faults, bmc: 0)
+        for _ in 0..<2 {
+            let families = await setup.scrape(0)
+            #expect(Self.up(families, "ipmi") == 0)
+            for collector in ["bmc", "chassis", "dcmi", "sel"] { #expect(Self.up(families, collector) == 1) }
+            #expect(families.contains { $0.name == "ipmi_chassis_power_state" })
+        }
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
+
+    @Test func aSessionLostDuringTheFirstSDRReadIsReopenedAndTheReadGoesOn() async throws {
+        // 20 ms per answer: the first SDR read takes over a second; the BMC forgets the session a few records in.
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
+        try await setup.fleet.setFaults(BMCFaults(latency: .milliseconds(20)), bmc: 0)
+        let first = Task { await setup.prepareAndScrape(0, deadline: .milliseconds(500)) }
+        var readBefore = 0
+        for _ in 0..<500 where readBefore < 8 {
+            try await Task.sleep(for: .milliseconds(5))
+            readBefore = try await setup.fleet.getSDRRequests(bmc: 0)
+        }
+        try await setup.fleet.loseSessions(bmc: 0)
+        #expect(Self.up(await first.value, "ipmi") == 0)
+        // Every later attempt used to ask the forgotten session again (and keep it "heard" for the keep-alive).
+        var upAfter: Int?
+        for attempt in 1...6 {
+            try await Task.sleep(for: .milliseconds(300))
+            if Self.allUp(await setup.prepareAndScrape(0, deadline: .seconds(3))) {
+                upAfter = attempt
+                break
+            }
+        }
+        #expect(upAfter != nil && upAfter! <= 3, "up after \(upAfter.map(String.init) ?? "never")")
+        // The read went on from where the session was lost: each record once, plus the few lost with the session.
+        let records = setup.fleet.profile.sensors.count
+        let getSDR = try await setup.fleet.getSDRRequests(bmc: 0)
+        #expect(readBefore >= 8)
+        #expect(getSDR <= records + 3, "\(getSDR) Get SDR for \(records) records")
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
+
+    @Test func aLostAnswerOnAWarmSessionKeepsTheSessionAndItsSDRs() async throws {
+        // No retransmission: one lost datagram is a request timeout.
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 0)
+        #expect(Self.allUp(await setup.scrape(0)))
+        try await setup.fleet.dropNextDatagrams(1, bmc: 0)
+        #expect(Self.allUp(await setup.scrape(0)))
+        #expect(Self.counter(setup.metrics, "ipmi_exporter_rehandshakes_total") == 0)
+        #expect(
+            Self.counter(setup.metrics, "ipmi_exporter_handshakes_total", label: Label("result", "success")) == 1)
+        #expect(Self.counter(setup.metrics, "ipmi_exporter_sdr_cache_misses_total") == 1)
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
+
+    @Test func aSessionReopenedAfterALossKeepsAnUnchangedRepository() async throws {
+        let setup = try await Setup.make(bmcs: 1, requestTimeout: .milliseconds(200), retries: 1)
+        #expect(Self.allUp(await setup.scrape(0)))
+        try await setup.fleet.loseSessions(bmc: 0)
+        #expect(Self.allUp(await setup.scrape(0)))
+        #expect(Self.counter(setup.metrics, "ipmi_exporter_rehandshakes_total") == 1)
+        // The repository's timestamps did not change: it is not read again.
+        #expect(Self.counter(setup.metrics, "ipmi_exporter_sdr_cache_misses_total") == 1)
         await setup.shutdown()
     }
 }

@@ -31,6 +31,8 @@ actor FakeBMC: IPMIRequester {
     /// Get Sensor Reading answers by (LUN, sensor number).
     var readings: [UInt8: [UInt8: IPMIResponse]] = [:]
     var thresholds: [UInt8: [UInt8]] = [:]
+    /// Get SDR requests (counted from 1) that go unanswered: the requester throws ``LostAnswer`` for them.
+    var loseGetSDR: Set<Int> = []
 
     private(set) var requests: [Request] = []
     private(set) var reservation: UInt16 = 0
@@ -64,7 +66,7 @@ actor FakeBMC: IPMIRequester {
             reservations += 1
             return IPMIResponse(completionCode: .normal, data: [UInt8(reservation & 0xFF), UInt8(reservation >> 8)])
         case (.storage, 0x23):
-            return getSDR(data)
+            return try getSDR(data)
         case (.sensorEvent, 0x2D):
             return readings[lun]?[data[0]] ?? IPMIResponse(completionCode: .invalidDataField, data: [])
         case (.sensorEvent, 0x27):
@@ -75,8 +77,11 @@ actor FakeBMC: IPMIRequester {
         }
     }
 
-    private func getSDR(_ data: [UInt8]) -> IPMIResponse {
+    struct LostAnswer: Error {}
+
+    private func getSDR(_ data: [UInt8]) throws -> IPMIResponse {
         getSDRCount += 1
+        if loseGetSDR.contains(getSDRCount) { throw LostAnswer() }
         if cancelReservationBefore.contains(getSDRCount) { reservation &+= 1 }
         guard data.count == 6 else { return IPMIResponse(completionCode: .requestDataLengthInvalid, data: []) }
         let requestedReservation = UInt16(data[0]) | UInt16(data[1]) << 8
@@ -247,6 +252,39 @@ let labRecords: [[UInt8]] = [
             from: bmc)
         #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
         #expect(await bmc.reservations == 3)
+    }
+
+    /// A read of `labRecords` whose Get SDR number `lost` goes unanswered, and what it read until then.
+    private func readCutShort(
+        losing lost: Int
+    ) async throws -> (FakeBMC, SDRRepositoryReader, SDRDownloadProgress) {
+        let bmc = FakeBMC(records: labRecords)
+        await bmc.configure { $0.loseGetSDR = [lost] }
+        let reader = SDRRepositoryReader(logger: logger)
+        var progress = SDRDownloadProgress()
+        await #expect(throws: FakeBMC.LostAnswer.self) { _ = try await reader.read(from: bmc, resuming: &progress) }
+        #expect(progress.records.count == lost - 1)
+        return (bmc, reader, progress)
+    }
+
+    @Test func aReadCutShortGoesOnWhereItStoppedNextTime() async throws {
+        let (bmc, reader, cutShort) = try await readCutShort(losing: 6)
+        var progress = cutShort
+        let repository = try await reader.read(from: bmc, resuming: &progress)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        // One Get SDR per record, and the lost one once more; the first reservation still held.
+        #expect(await bmc.getSDRRequests.count == labRecords.count + 1)
+        #expect(await bmc.reservations == 1)
+    }
+
+    @Test func aReadOfAChangedRepositoryStartsOver() async throws {
+        let (bmc, reader, cutShort) = try await readCutShort(losing: 4)
+        var progress = cutShort
+        // One record fewer: the record count in Get SDR Repository Info differs, so nothing read before is kept.
+        await bmc.configure { $0.records.removeLast() }
+        let repository = try await reader.read(from: bmc, resuming: &progress)
+        #expect(repository.records == labRecords.dropLast().map { try! SDRRecord.decode($0) })
+        #expect(await bmc.getSDRRequests.count == 4 + labRecords.count - 1)
     }
 
     @Test func givesUpWhenTheReservationKeepsBeingCancelled() async throws {

@@ -7,7 +7,9 @@ import Logging
 ///
 /// Each scrape asks only Get SDR Repository Info; the repository is read again when its addition or erase
 /// timestamp or its record count changed (IPMI v2.0 §33.9 — BMCs update the timestamps on every change).
-/// Concurrent callers share one read: two walks of one repository would cancel each other's reservation.
+/// Concurrent callers share one read: two walks of one repository would cancel each other's reservation. A read that
+/// fails keeps what it read (``SDRDownloadProgress``) for the next one, which goes on from there if the repository
+/// did not change.
 actor SDRCache {
     private struct Entry: Sendable {
         var additionTimestamp: UInt32
@@ -23,6 +25,11 @@ actor SDRCache {
 
     private var entry: Entry?
     private var loading: Task<Entry, any Error>?
+    /// What the downloads that failed so far read; the next one goes on from there (if the repository is the same).
+    private var progress = SDRDownloadProgress()
+    /// A failed download of a cold start, for the `ipmi` collector of the scrape that waited for it (see
+    /// ``hold(_:)``).
+    private var heldFailure: (any Error)?
     private let metrics: ExporterMetrics?
     /// Downloads wait their turn here (a download is cold work, see ``ColdStartQueue``); nil: no bound.
     private let coldStarts: ColdStartQueue?
@@ -39,9 +46,11 @@ actor SDRCache {
     /// finds out with one Get SDR Repository Info).
     var isLoaded: Bool { entry != nil }
 
-    /// Forgets the repository (e.g. after the BMC rebooted), so the next scrape reads it again.
-    func invalidate() {
-        entry = nil
+    /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that
+    /// is not a cold start's throws it instead of downloading again: the cold start does not fail for an unusable
+    /// repository (the collectors that need no SDRs still run), and the `ipmi` collector of the scrape reports why.
+    func hold(_ failure: any Error) {
+        heldFailure = failure
     }
 
     /// How long a download may take in all. It is longer than a scrape: a download that a lossy or slow BMC
@@ -54,6 +63,10 @@ actor SDRCache {
     func sensors(
         from session: any IPMIRequester, logger: Logger, admitted: Bool = false
     ) async throws -> [SensorDefinition] {
+        if let failure = heldFailure {
+            heldFailure = nil
+            if !admitted { throw failure }
+        }
         if let loading {
             return try await adopt(Self.wait(for: loading), from: loading)
         }
@@ -71,7 +84,14 @@ actor SDRCache {
         let download: @Sendable () async throws -> Entry = {
             // The time allowed starts when the download is admitted, not while it waits for a slot.
             try await IPMIDeadline.$current.withValue(.now + Self.downloadTimeout) {
-                let repository = try await reader.read(from: session)
+                var progress = await self.takeProgress()
+                let repository: SDRRepository
+                do {
+                    repository = try await reader.read(from: session, resuming: &progress)
+                } catch {
+                    await self.keep(progress)
+                    throw error
+                }
                 let sensors = try reader.sensors(in: repository)
                 logger.debug(
                     "read SDR repository",
@@ -83,12 +103,22 @@ actor SDRCache {
             }
         }
         let task = Task { () throws -> Entry in
-            if let queue { return try await queue.run(download) }
+            // A download outside a cold start is for a target with an open session.
+            if let queue { return try await queue.run(priority: .answered, download) }
             return try await download()
         }
         loading = task
         Task { await self.finished(task) }
         return try await adopt(Self.wait(for: task), from: task)
+    }
+
+    private func takeProgress() -> SDRDownloadProgress {
+        defer { progress = SDRDownloadProgress() }
+        return progress
+    }
+
+    private func keep(_ progress: SDRDownloadProgress) {
+        self.progress = progress
     }
 
     /// Keeps a download's result as soon as a caller has it, so a scrape right after sees the repository as read

@@ -26,6 +26,7 @@ import Yams
 ///   session_keepalive_interval: 20s   # 0s: no keep-alives
 ///   max_concurrent_scrapes: 64
 ///   max_concurrent_cold_starts: 16   # default 8 per CPU core
+///   max_queued_cold_starts: 128      # default 8 per concurrent cold start
 ///   max_outstanding_requests: 16
 ///   read_coalescing: 50us     # 0s: read each answer as it arrives
 ///   scrape_timeout_offset: 500ms
@@ -424,6 +425,8 @@ private struct Parser {
                 settings.maxConcurrentScrapes = try reader.integer(value, key, in: 1...100_000)
             case "max_concurrent_cold_starts":
                 settings.maxConcurrentColdStarts = try reader.integer(value, key, in: 1...100_000)
+            case "max_queued_cold_starts":
+                settings.maxQueuedColdStarts = try reader.integer(value, key, in: 0...1_000_000)
             case "max_outstanding_requests":
                 settings.maxOutstandingRequests = try reader.integer(value, key, in: 1...64)
             case "read_coalescing":
@@ -444,7 +447,7 @@ private struct Parser {
             default:
                 let valid = [
                     "session_idle_timeout", "session_keepalive_interval", "max_concurrent_scrapes",
-                    "max_concurrent_cold_starts",
+                    "max_concurrent_cold_starts", "max_queued_cold_starts",
                     "max_outstanding_requests", "read_coalescing",
                     "scrape_timeout_offset", "max_connections", "http_idle_timeout", "max_header_bytes",
                     "max_sdr_records", "max_sensors",

@@ -155,6 +155,9 @@ public struct ExporterSettings: Hashable, Sendable {
     /// repository) running at once, over all targets; the rest wait in arrival order and their scrapes report
     /// `ipmi_up 0` until their turn has come and gone. Warm scrapes do not wait for these slots.
     public var maxConcurrentColdStarts: Int = ExporterSettings.defaultMaxConcurrentColdStarts
+    /// Cold starts waiting for one of those slots at once; one more is refused at once (its scrape reports
+    /// `ipmi_up 0` with the reason) and tries again at its next scrape.
+    public var maxQueuedColdStarts: Int = ExporterSettings.defaultMaxQueuedColdStarts
     /// Requests one BMC session keeps on the wire at once. Several in flight cut a scrape's time to the BMC's
     /// processing time instead of one round trip per sensor; a BMC that answers only one at a time drops the
     /// others, and the session then halves its window on each timeout down to one.

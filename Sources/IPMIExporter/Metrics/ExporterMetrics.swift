@@ -45,6 +45,7 @@ public final class ExporterMetrics: Sendable {
         var coldStartsWaiting = 0
         var coldStartsRunning = 0
         var coldStartsAdmitted: UInt64 = 0
+        var coldStartsRefused: UInt64 = 0
         var packetsSent: UInt64 = 0
         var packetsReceived: UInt64 = 0
         var packetsRetransmitted: UInt64 = 0
@@ -144,6 +145,11 @@ public final class ExporterMetrics: Sendable {
     /// A cold start (handshake and SDR download) was given a slot.
     public func coldStartAdmitted() {
         state.withLockedValue { $0.coldStartsAdmitted += 1 }
+    }
+
+    /// A cold start turned away because the queue was full (see ``ColdStartQueue/maxWaiting``).
+    public func coldStartRefused() {
+        state.withLockedValue { $0.coldStartsRefused += 1 }
     }
 
     public func packetSent(count: Int = 1) {
@@ -270,6 +276,9 @@ public final class ExporterMetrics: Sendable {
                 value: Double(state.coldStartsRunning)),
             counter(
                 "ipmi_exporter_cold_starts_total", help: "Cold starts given a slot.", state.coldStartsAdmitted),
+            counter(
+                "ipmi_exporter_cold_starts_refused_total",
+                help: "Cold starts turned away because the cold-start queue was full.", state.coldStartsRefused),
             counter("ipmi_exporter_packets_sent_total", help: "UDP packets sent to BMCs.", state.packetsSent),
             counter(
                 "ipmi_exporter_packets_received_total", help: "UDP packets received from BMCs.", state.packetsReceived),

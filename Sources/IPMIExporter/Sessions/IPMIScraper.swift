@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// The real ``Scraper``: runs the module's collectors over the target's cached session.
 ///
 /// A session the BMC dropped (idle timeout, reboot, session limit) shows up as a timeout on a session
-/// that was open before this scrape; it is then re-established once and the collector tried again.
+/// that was open before this scrape. So does an answer lost on the way, which a probe (one Get Device ID) tells
+/// apart: a session that answers it is kept and the collectors are tried again on it; one that does not is
+/// re-established once and the collectors tried again on the new one.
 public struct IPMIScraper: Scraper {
     public let cache: SessionCache
     private let metrics: ExporterMetrics?
@@ -49,6 +51,8 @@ public struct IPMIScraper: Scraper {
         _ entry: SessionCache.Entry, request: ScrapeRequest, until deadline: ContinuousClock.Instant, logger: Logger
     ) async throws {
         let job = cache.coldStart(entry, module: request.module, logger: logger)
+        // A cold start still queued when its last scrape stops waiting leaves the queue.
+        defer { job.leave() }
         let pending = {
             ColdStartPending(
                 admitted: job.admitted, waiting: cache.coldStarts.waiting, running: cache.coldStarts.running)
@@ -64,7 +68,7 @@ public struct IPMIScraper: Scraper {
     }
 
     private func report(_ error: any Error, logger: Logger, message: Logger.Message) {
-        if error is ColdStartPending {
+        if error is ColdStartPending || error is ColdStartRefused {
             metrics?.error(reason: "cold_start")
             logger.warning("cannot scrape target yet", metadata: ["reason": "\(error)"])
         } else {
@@ -131,30 +135,41 @@ public struct IPMIScraper: Scraper {
             if case .failure(let error) = outcomes[name], Self.isSessionLost(error) { return true }
             return false
         }
-        // Once per scrape: a stale session is replaced and every collector that did not finish on it (lost it, or
-        // was stopped because of it) is run again.
+        // Once per scrape: a session that no longer answers is replaced, and every collector that did not finish
+        // on it (lost it, or was stopped because of it) is run again. The SDR repository is kept: Get SDR
+        // Repository Info on the new session tells whether it changed (it does when the BMC rebooted).
         if !lost.isEmpty, mayReopen, !Task.isCancelled, ContinuousClock.now < request.deadline {
             let again = collectors.filter { name in
                 if case .success = outcomes[name] { return false }
                 return true
             }
-            logger.info("session lost, opening a new one", metadata: ["collectors": "\(lost)"])
-            metrics?.rehandshake()
-            metrics?.sessionClosed()
-            await entry.client.reset()
-            await entry.sdr.invalidate()
-            do {
-                // A new session (and, after a reboot, the repository again) is cold work: it takes its turn.
-                try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
-                outcomes.merge(
-                    await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
-                ) { $1 }
-            } catch {
-                if !(error is CancellationError) {
-                    report(error, logger: logger, message: "cannot reopen IPMI session")
+            let probeDeadline = min(request.deadline, .now + cache.probeTimeout)
+            if await SessionCache.sessionAnswers(entry, until: probeDeadline) {
+                logger.debug("an answer was lost on a live session; running again", metadata: ["collectors": "\(lost)"])
+                if !Task.isCancelled, ContinuousClock.now < request.deadline {
+                    outcomes.merge(
+                        await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
+                    ) { $1 }
+                }
+            } else {
+                logger.info("session lost, opening a new one", metadata: ["collectors": "\(lost)"])
+                metrics?.rehandshake()
+                metrics?.sessionClosed()
+                await entry.client.reset()
+                do {
+                    // A new session (and, after a reboot, the repository again) is cold work: it takes its turn.
+                    try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
+                    outcomes.merge(
+                        await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
+                    ) { $1 }
+                } catch {
+                    if !(error is CancellationError) {
+                        report(error, logger: logger, message: "cannot reopen IPMI session")
+                    }
                 }
             }
         }
+        if outcomes.values.contains(where: { if case .success = $0 { true } else { false } }) { entry.heard() }
         var families: [MetricFamily] = []
         var up: [(CollectorName, Bool)] = []
         for name in collectors {
@@ -225,7 +240,7 @@ public struct IPMIScraper: Scraper {
     static func reason(_ error: any Error) -> String {
         if let error = error as? IPMIClientError, error.isTimeout { return "timeout" }
         if error is SDRDownloadInProgress { return "timeout" }
-        if error is ColdStartPending { return "cold_start" }
+        if error is ColdStartPending || error is ColdStartRefused { return "cold_start" }
         if let error = error as? IPMIError, error.isAuthenticationFailure { return "authentication" }
         if error is IPMIError { return "session" }
         if error is IPMICommandError { return "completion_code" }

@@ -21,6 +21,8 @@ public actor SessionCache {
         public var maxConcurrentColdStarts = ExporterSettings.defaultMaxConcurrentColdStarts
         /// Records and sensors one BMC's SDR repository may have.
         public var sdrLimits = SDRLimits()
+        /// Cold starts that may wait for a slot at once; see ``ColdStartQueue/maxWaiting``.
+        public var maxQueuedColdStarts = ExporterSettings.defaultMaxQueuedColdStarts
         public var clientOptions = ClientOptions()
 
         public init() {}
@@ -46,9 +48,15 @@ public actor SessionCache {
         /// The cold start queued or running for this target, if any; scrapes that need one join it.
         private let coldStartJob = Mutex<ColdStartJob?>(nil)
         private let lastUsed = Mutex(ContinuousClock.now)
-        /// Last scrape or keep-alive: a session is kept alive once per keep-alive interval of silence, not on
-        /// every janitor pass (which would send 4 keep-alives a minute to a target scraped every 60 s).
+        /// Last answer from the BMC (a scrape, a handshake or a keep-alive): a session is kept alive once per
+        /// keep-alive interval of silence, not on every janitor pass (which would send 4 keep-alives a minute to a
+        /// target scraped every 60 s). A scrape that got no answer does not count: the keep-alive is what finds
+        /// out that the BMC forgot the session.
         private let lastHeard = Mutex(ContinuousClock.now)
+        /// When the BMC last answered, nil if it never did; decides the place of its cold starts in the queue.
+        private let lastAnswer = Mutex<ContinuousClock.Instant?>(nil)
+        /// True once a cold start of this target failed.
+        private let coldStartFailed = Mutex(false)
         /// The last failure of each collector on this target, until it succeeds again.
         private let failures = Mutex<[CollectorName: String]>([:])
 
@@ -58,11 +66,24 @@ public actor SessionCache {
             self.target = target
         }
 
-        func touch() {
-            lastUsed.withLock { $0 = .now }
-            keptAlive()
+        func touch() { lastUsed.withLock { $0 = .now } }
+        /// The BMC answered on the session.
+        func heard() {
+            let now = ContinuousClock.now
+            lastHeard.withLock { $0 = now }
+            lastAnswer.withLock { $0 = now }
         }
-        func keptAlive() { lastHeard.withLock { $0 = .now } }
+        func coldStartEnded(failed: Bool) { coldStartFailed.withLock { $0 = failed } }
+
+        /// A target that answered within ``answeredRecently`` goes ahead of one never tried, which goes ahead of
+        /// one whose cold start failed without it ever answering.
+        var coldStartPriority: ColdStartQueue.Priority {
+            if let answered = lastAnswer.withLock({ $0 }), ContinuousClock.now - answered < Entry.answeredRecently {
+                return .answered
+            }
+            return coldStartFailed.withLock { $0 } ? .unanswered : .new
+        }
+        static let answeredRecently: Duration = .seconds(600)
 
         /// Records how a collector ended (`failure` nil for success); true when a failure differs from the
         /// collector's previous outcome, which is when it is worth a warning.
@@ -78,11 +99,13 @@ public actor SessionCache {
             }
         }
 
-        /// The cold start in progress, or a new one made by `make`.
+        /// The cold start in progress, or a new one made by `make`, counted as awaited by one more scrape (which
+        /// must call ``ColdStartJob/leave()`` when it stops waiting).
         func coldStart(_ make: () -> ColdStartJob) -> ColdStartJob {
             coldStartJob.withLock { job in
-                if let running = job, !running.isFinished { return running }
+                if let running = job, running.join() { return running }
                 let started = make()
+                _ = started.join()
                 job = started
                 return started
             }
@@ -108,7 +131,8 @@ public actor SessionCache {
 
     public init(transport: IPMITransport, settings: Settings = Settings(), metrics: ExporterMetrics?, logger: Logger) {
         self.transport = transport
-        self.coldStarts = ColdStartQueue(limit: settings.maxConcurrentColdStarts, metrics: metrics)
+        self.coldStarts = ColdStartQueue(
+            limit: settings.maxConcurrentColdStarts, maxWaiting: settings.maxQueuedColdStarts, metrics: metrics)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
@@ -117,6 +141,10 @@ public actor SessionCache {
     }
 
     public var count: Int { entries.count }
+
+    /// How long a probe of a session that missed an answer may take: two attempts, so one more lost datagram does
+    /// not make a live session look lost.
+    nonisolated var probeTimeout: Duration { settings.clientOptions.requestTimeout * 2 }
 
     /// The entry for a target and module, created (not yet connected) on first use.
     func entry(host: String, port: Int, module: ModuleConfig) throws -> Entry {
@@ -156,15 +184,25 @@ public actor SessionCache {
 
     /// The target's cold start, joined if one is queued or running, else queued now: the handshake if the session
     /// is not open, then (for the `ipmi` collector) the SDR repository read. It runs in a slot of ``coldStarts``
-    /// and does not end with the scrape that asked for it, so a scrape out of time leaves it to the next one.
+    /// and does not end with the scrape that asked for it once it has a slot, so a scrape out of time leaves it to
+    /// the next one. The caller must ``ColdStartJob/leave()`` it when it stops waiting.
+    ///
+    /// A request that times out on an open session here is taken for a lost session only if a probe
+    /// (``sessionAnswers(_:until:)``) goes unanswered too; then the session is reset, so the next attempt opens a
+    /// new one instead of asking a BMC that no longer knows the session again and again. An SDR read that fails on
+    /// a live session fails only the `ipmi` collector: the cold start succeeds, and ``SDRCache`` hands the failure
+    /// to that collector.
     nonisolated func coldStart(_ entry: Entry, module: ModuleConfig, logger: Logger) -> ColdStartJob {
         let metrics = self.metrics
         let queue = self.coldStarts
         let prefetchSDR = module.collectors.contains(.ipmi)
         let handshakeTimeout = module.timeout
+        let probeTimeout = self.probeTimeout
         return entry.coldStart {
-            ColdStartJob(queue: queue) {
+            ColdStartJob(queue: queue, priority: entry.coldStartPriority) {
                 let client = entry.client
+                var failed = true
+                defer { entry.coldStartEnded(failed: failed) }
                 if !client.isConnected {
                     do {
                         try await IPMIDeadline.$current.withValue(.now + handshakeTimeout) {
@@ -172,17 +210,48 @@ public actor SessionCache {
                         }
                         metrics?.handshake(succeeded: true)
                         metrics?.sessionOpened()
+                        entry.heard()
                     } catch {
                         metrics?.handshake(succeeded: false)
                         throw error
                     }
                 }
                 if prefetchSDR {
-                    _ = try await IPMIDeadline.$current.withValue(.now + SDRCache.downloadTimeout) {
-                        try await entry.sdr.sensors(from: client, logger: logger, admitted: true)
+                    do {
+                        _ = try await IPMIDeadline.$current.withValue(.now + SDRCache.downloadTimeout) {
+                            try await entry.sdr.sensors(from: client, logger: logger, admitted: true)
+                        }
+                    } catch {
+                        if IPMIScraper.isSessionLost(error),
+                            await !Self.sessionAnswers(entry, until: .now + probeTimeout)
+                        {
+                            logger.info("session lost during a cold start; the next attempt opens a new one")
+                            await client.reset()
+                            metrics?.sessionClosed()
+                            throw error
+                        }
+                        await entry.sdr.hold(error)
                     }
                 }
+                failed = false
             }
+        }
+    }
+
+    /// Whether the session still works: one Get Device ID (IPMI v2.0 §20.1), retransmitted as usual, until
+    /// `deadline`. Any answer will do, as only a BMC that knows the session answers in it; a timeout after one
+    /// lost answer then tells a lost datagram from a lost session. Cancelled (the scrape gave up): true, as
+    /// nothing is known.
+    nonisolated static func sessionAnswers(_ entry: Entry, until deadline: ContinuousClock.Instant) async -> Bool {
+        guard entry.client.isConnected else { return false }
+        do {
+            _ = try await IPMIDeadline.$current.withValue(deadline) {
+                try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            }
+            entry.heard()
+            return true
+        } catch {
+            return error is CancellationError
         }
     }
 
@@ -249,7 +318,7 @@ public actor SessionCache {
             _ = try await IPMIDeadline.$current.withValue(ContinuousClock.now + .seconds(3)) {
                 try await entry.client.request(netFn: .app, command: 0x01, data: [], lun: 0)
             }
-            entry.keptAlive()
+            entry.heard()
         } catch {
             await entry.client.reset()
             metrics?.sessionClosed()

@@ -1,0 +1,157 @@
+import IPMIClient
+import IPMISimulator
+import Logging
+import NIOConcurrencyHelpers
+import PrometheusText
+import Testing
+
+@testable import IPMIExporter
+
+/// The bound on cold starts waiting for a slot, and who goes first.
+@Suite struct ColdStartBoundTests {
+    /// Holds the queue's only slot until `go` is set.
+    private static func holdTheSlot(
+        _ queue: ColdStartQueue, until go: NIOLockedValueBox<Bool>
+    ) -> Task<Void, any Error> {
+        Task {
+            try await queue.run { while !go.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) } }
+        }
+    }
+
+    @Test func beyondTheBoundAColdStartIsRefusedAtOnceAndCounted() async throws {
+        let metrics = ExporterMetrics(processMetrics: { [] })
+        let queue = ColdStartQueue(limit: 1, maxWaiting: 2, metrics: metrics)
+        let go = NIOLockedValueBox(false)
+        let holder = Self.holdTheSlot(queue, until: go)
+        #expect(await eventually { queue.running == 1 })
+        let waiters = (0..<2).map { _ in Task { try await queue.run {} } }
+        #expect(await eventually { queue.waiting == 2 })
+        let start = ContinuousClock.now
+        await #expect(throws: ColdStartRefused.self) { try await queue.run {} }
+        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(queue.waiting == 2)
+        let text = PrometheusText.render(metrics.families())
+        #expect(text.contains("ipmi_exporter_cold_starts_refused_total 1\n"), "\(text)")
+        go.withLockedValue { $0 = true }
+        try await holder.value
+        for waiter in waiters { try await waiter.value }
+    }
+
+    @Test func aTargetThatAnsweredGoesFirstAndTakesThePlaceOfOneThatNeverDid() async throws {
+        let queue = ColdStartQueue(limit: 1, maxWaiting: 2, metrics: nil)
+        let go = NIOLockedValueBox(false)
+        let order = NIOLockedValueBox<[String]>([])
+        let holder = Self.holdTheSlot(queue, until: go)
+        #expect(await eventually { queue.running == 1 })
+        func enqueue(_ name: String, _ priority: ColdStartQueue.Priority) -> Task<Void, any Error> {
+            Task { try await queue.run(priority: priority) { order.withLockedValue { $0.append(name) } } }
+        }
+        let dead = enqueue("dead", .unanswered)
+        #expect(await eventually { queue.waiting == 1 })
+        let new = enqueue("new", .new)
+        #expect(await eventually { queue.waiting == 2 })
+        // Full: a target that answered before takes the place of the one that never answered.
+        let answered = enqueue("answered", .answered)
+        await #expect(throws: ColdStartRefused.self) { try await dead.value }
+        #expect(queue.waiting == 2)
+        // Full of better ones: another dead target is refused.
+        await #expect(throws: ColdStartRefused.self) { try await queue.run(priority: .unanswered) {} }
+        go.withLockedValue { $0 = true }
+        try await holder.value
+        try await answered.value
+        try await new.value
+        #expect(order.withLockedValue { $0 } == ["answered", "new"])
+    }
+}
+
+/// Dead and live simulated BMCs through the real scraper and coordinator.
+@Suite(.serialized) struct ColdStartBoundSimulatorTests {
+    struct Setup {
+        let fleet: SimulatedBMCFleet
+        let transport: IPMITransport
+        let metrics: ExporterMetrics
+        let cache: SessionCache
+        let coordinator: ScrapeCoordinator
+
+        static func make(bmcs: Int, settings change: (inout SessionCache.Settings) -> Void) async throws -> Setup {
+            let fleet = try await SimulatedBMCFleet.start(count: bmcs, basePort: 0, logger: quietLogger)
+            let transport = try await IPMITransport.bind()
+            let metrics = ExporterMetrics(processMetrics: { [] })
+            var settings = SessionCache.Settings()
+            settings.clientOptions.requestTimeout = .milliseconds(200)
+            settings.clientOptions.retries = 1
+            change(&settings)
+            let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: quietLogger)
+            let scraper = IPMIScraper(cache: cache, metrics: metrics, logger: quietLogger)
+            let coordinator = ScrapeCoordinator(
+                scraper: scraper, maxConcurrent: 64, metrics: metrics, logger: quietLogger)
+            return Setup(fleet: fleet, transport: transport, metrics: metrics, cache: cache, coordinator: coordinator)
+        }
+
+        func scrape(_ index: Int, deadline: Duration) async -> ScrapeResult {
+            let parts = fleet.addresses[index].split(separator: ":")
+            let module = ModuleConfig(
+                name: "default", user: "admin", password: Secret("password"), privilege: .admin,
+                timeout: .seconds(1), collectors: [.ipmi, .bmc, .chassis])
+            return await coordinator.scrape(
+                target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!), module: module,
+                deadline: .now + deadline)
+        }
+
+        func shutdown() async {
+            await cache.closeAll()
+            await transport.close()
+            await fleet.stop()
+        }
+    }
+
+    /// BMCs that never answer: a cold start holds a slot for its handshake's retransmissions.
+    static func silence(_ fleet: SimulatedBMCFleet, _ indices: ClosedRange<Int>) async throws {
+        for index in indices { try await fleet.setFaults(BMCFaults(lossRate: 1), bmc: index) }
+    }
+
+    @Test func aColdStartWhoseScrapesGaveUpLeavesTheQueue() async throws {
+        let setup = try await Setup.make(bmcs: 20) { $0.maxConcurrentColdStarts = 1 }
+        try await Self.silence(setup.fleet, 0...19)
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<20 { group.addTask { _ = await setup.scrape(index, deadline: .milliseconds(300)) } }
+        }
+        // Nobody waits for them any more: only the one already running goes on.
+        #expect(await eventually(timeout: .seconds(1)) { setup.cache.coldStarts.waiting == 0 })
+        await setup.shutdown()
+    }
+
+    @Test func aLiveTargetIsNotKeptWaitingBehindAFleetOfDeadOnes() async throws {
+        let dead = 60
+        let setup = try await Setup.make(bmcs: dead + 1) {
+            $0.maxConcurrentColdStarts = 2
+            $0.maxQueuedColdStarts = 8
+        }
+        try await Self.silence(setup.fleet, 1...dead)
+        // The dead targets, all scraped at once every second (each scrape gives up after 1 s), as Prometheus would.
+        let stop = NIOLockedValueBox(false)
+        let flood = Task {
+            while !stop.withLockedValue({ $0 }) {
+                await withTaskGroup(of: Void.self) { group in
+                    for index in 1...dead { group.addTask { _ = await setup.scrape(index, deadline: .seconds(1)) } }
+                }
+            }
+        }
+        // The dead ones have each been tried once by now.
+        try await Task.sleep(for: .milliseconds(1500))
+        var upAfter: Int?
+        for attempt in 1...3 {
+            if case .success = await setup.scrape(0, deadline: .seconds(2)).outcome {
+                upAfter = attempt
+                break
+            }
+        }
+        stop.withLockedValue { $0 = true }
+        await flood.value
+        #expect(upAfter != nil, "the live target stayed down behind \(dead) dead ones")
+        #expect(setup.cache.coldStarts.waiting <= 8)
+        let text = PrometheusText.render(setup.metrics.families())
+        #expect(!text.contains("ipmi_exporter_cold_starts_refused_total 0\n"), "\(text)")
+        await setup.shutdown()
+    }
+}
