@@ -33,6 +33,9 @@ actor FakeBMC: IPMIRequester {
     var thresholds: [UInt8: [UInt8]] = [:]
     /// Get SDR requests (counted from 1) that go unanswered: the requester throws ``LostAnswer`` for them.
     var loseGetSDR: Set<Int> = []
+    /// Get SDR requests (counted from 1) answered as if they had asked for this record instead, as a late answer
+    /// to an earlier request would be.
+    var strayGetSDR: [Int: UInt16] = [:]
 
     private(set) var requests: [Request] = []
     private(set) var reservation: UInt16 = 0
@@ -88,7 +91,7 @@ actor FakeBMC: IPMIRequester {
         guard requestedReservation == reservation else {
             return IPMIResponse(completionCode: .reservationCancelled, data: [])
         }
-        let id = UInt16(data[2]) | UInt16(data[3]) << 8
+        let id = strayGetSDR[getSDRCount] ?? UInt16(data[2]) | UInt16(data[3]) << 8
         let offset = Int(data[4])
         let count = Int(data[5])
         let index = id == 0 ? 0 : records.firstIndex { UInt16($0[0]) | UInt16($0[1]) << 8 == id }
@@ -285,6 +288,29 @@ let labRecords: [[UInt8]] = [
         let repository = try await reader.read(from: bmc, resuming: &progress)
         #expect(repository.records == labRecords.dropLast().map { try! SDRRecord.decode($0) })
         #expect(await bmc.getSDRRequests.count == 4 + labRecords.count - 1)
+    }
+
+    @Test func anAnswerWithAnotherRecordIsAskedAgain() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        // The third Get SDR (for the third record) is answered with the fifth record, as a stray answer would be.
+        let fifth = UInt16(labRecords[4][0]) | UInt16(labRecords[4][1]) << 8
+        await bmc.configure { $0.strayGetSDR = [3: fifth] }
+        let repository = try await SDRRepositoryReader(logger: logger).read(from: bmc)
+        #expect(repository.records == labRecords.map { try! SDRRecord.decode($0) })
+        let third = UInt16(labRecords[2][0]) | UInt16(labRecords[2][1]) << 8
+        let asked = await bmc.getSDRRequests.map { UInt16($0.data[2]) | UInt16($0.data[3]) << 8 }
+        #expect(asked.filter { $0 == third }.count == 2)
+        #expect(asked.count == labRecords.count + 1)
+    }
+
+    @Test func aBMCThatAlwaysAnswersWithAnotherIDIsTakenAtItsWord() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        let fifth = UInt16(labRecords[4][0]) | UInt16(labRecords[4][1]) << 8
+        await bmc.configure { $0.strayGetSDR = [3: fifth, 4: fifth] }
+        let repository = try await SDRRepositoryReader(logger: logger).read(from: bmc)
+        // The third record's place holds what the BMC insisted on; the walk goes on from its next ID.
+        #expect(repository.records.count >= 3)
+        #expect(repository.records[2] == (try SDRRecord.decode(labRecords[4])))
     }
 
     @Test func givesUpWhenTheReservationKeepsBeingCancelled() async throws {
