@@ -2,8 +2,12 @@ import IPMI
 
 /// Timing and flow-control settings of a client session.
 public struct ClientOptions: Sendable {
-    /// How long to wait for one response before sending the request again.
+    /// The longest wait for one response before the request is sent again; the last attempt always waits this long.
+    /// Earlier attempts wait as long as the session's measured round trips suggest (see
+    /// ``minimumRetransmitTimeout``), so that a lost datagram costs a fraction of this.
     public var requestTimeout: Duration = .milliseconds(1000)
+    /// The shortest wait before a request is sent again. Equal to ``requestTimeout``, every attempt waits that long.
+    public var minimumRetransmitTimeout: Duration = .milliseconds(200)
     /// How many times a request (or handshake step) is sent again after a timeout.
     public var retries: Int = 2
     /// The most requests one session keeps outstanding at once (concurrent `request` calls, or a batch from

@@ -55,6 +55,8 @@ public actor IPMIClient: IPMIRequester {
     private var handshakeBacklog: [SessionAction] = []
     private var connecting: Task<Void, any Error>?
     private var handshakeStart = ContinuousClock.now
+    /// Whether the BMC answered any step of the handshake under way.
+    private var handshakeHeardFromBMC = false
 
     // Requests: every request has a token; queued until the window has room, then on the wire until its
     // response, its final timeout, a cancellation or the end of the session completes it.
@@ -69,6 +71,7 @@ public actor IPMIClient: IPMIRequester {
     /// transport when the read burst ends, so the answers of one burst release their followers in one write.
     private var delivering = false
     private var window: RequestWindow
+    private var retransmission: RetransmissionTimer
     /// One timer for all requests on the wire, armed for the earliest attempt deadline: a timer per request
     /// would be scheduled and cancelled for every packet, which costs more than the packet itself.
     private var sweep: (at: NIODeadline, timer: Scheduled<Void>)?
@@ -86,7 +89,8 @@ public actor IPMIClient: IPMIRequester {
     private var cautiousUntil = NIODeadline.uptimeNanoseconds(0)
     private var probationAnswers = 0
     private var holdWake: Scheduled<Void>?
-    private var strayHorizon: TimeAmount { TimeAmount(options.requestTimeout) }
+    /// A request timeout at first; doubled (up to eight) whenever an answer comes after its hold ended.
+    private var strayHorizon: TimeAmount
     private static let cautionPeriod = TimeAmount.minutes(10)
     private static let probationAnswerCount = 64
 
@@ -101,6 +105,8 @@ public actor IPMIClient: IPMIRequester {
         var isOnWire = false
         /// When the attempt on the wire times out; nil when none is.
         var attemptDeadline: NIODeadline?
+        /// When the attempt on the wire was sent.
+        var sentAt = NIODeadline.uptimeNanoseconds(0)
         let completion: (Result<IPMIResponse, any Error>) -> Void
 
         init(
@@ -147,6 +153,9 @@ public actor IPMIClient: IPMIRequester {
         self.allowUnauthenticated = allowUnauthenticated
         self.options = options
         self.window = RequestWindow(maximum: options.maxOutstandingRequests)
+        self.retransmission = RetransmissionTimer(
+            ceiling: options.requestTimeout, floor: options.minimumRetransmitTimeout)
+        self.strayHorizon = TimeAmount(options.requestTimeout)
         self.sharedTransport = transport
         if let transport {
             self.lane = preferredEventLoop.flatMap { transport.lane(of: $0) } ?? transport.assignLane()
@@ -177,14 +186,32 @@ public actor IPMIClient: IPMIRequester {
         if let connecting {
             return try await connecting.value
         }
-        let task = Task { try await self.handshakeFromScratch() }
+        let task = Task { try await self.handshakeRestartingOnce() }
         connecting = task
         defer { connecting = nil }
         try await task.value
     }
 
+    /// A BMC that answered part of the handshake and then lost a datagram may not take the step again (a repeated
+    /// RAKP message 1 or 3 finds its session past that step, and many BMCs ignore it): the step times out. One new
+    /// handshake then follows while the deadline leaves a request timeout for it. A BMC that never answered gets
+    /// none, so a dead target costs one handshake's time.
+    private func handshakeRestartingOnce() async throws {
+        do {
+            try await handshakeFromScratch()
+        } catch let error as IPMIClientError where error.isTimeout && handshakeHeardFromBMC {
+            if let deadline = IPMIDeadline.current, ContinuousClock.now + options.requestTimeout > deadline {
+                throw error
+            }
+            logger.debug(
+                "handshake stalled after the BMC answered; starting a new one", metadata: ["error": "\(error)"])
+            try await handshakeFromScratch()
+        }
+    }
+
     private func handshakeFromScratch() async throws {
         if isConnected { return }
+        handshakeHeardFromBMC = false
         let transport = try await ensureTransport()
         let peer: SocketAddress
         do {
@@ -205,6 +232,7 @@ public actor IPMIClient: IPMIRequester {
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
         established.store(false, ordering: .releasing)
         window = RequestWindow(maximum: options.maxOutstandingRequests)
+        retransmission = RetransmissionTimer(ceiling: options.requestTimeout, floor: options.minimumRetransmitTimeout)
         handshakeBacklog = []
         do {
             try await handshake(transport: transport, peer: peer)
@@ -269,6 +297,7 @@ public actor IPMIClient: IPMIRequester {
                 throw IPMIClientError.timeout(after: .now - handshakeStart, during: "the BMC during session set-up")
             }
             if let event = await nextHandshakeEvent(timeout: timeout) {
+                handshakeHeardFromBMC = true
                 return event
             }
             try Task.checkCancellation()
@@ -419,7 +448,8 @@ public actor IPMIClient: IPMIRequester {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
             return .failed
         }
-        guard let timeout = attemptTimeout(before: entry.deadline) else {
+        let wait = retransmission.timeout(attempt: entry.attempts, isLast: entry.attempts >= options.retries)
+        guard let timeout = attemptTimeout(wait, before: entry.deadline) else {
             complete(token, with: .failure(timeoutError(entry)))
             return .failed
         }
@@ -452,7 +482,9 @@ public actor IPMIClient: IPMIRequester {
         entry.rqSeq = encoded.rqSeq
         bySequence[encoded.rqSeq] = token
         if entry.attempts > 0 { transport.statistics.retransmitted() }
-        let attemptDeadline = NIODeadline.now() + TimeAmount(timeout)
+        let now = NIODeadline.now()
+        let attemptDeadline = now + TimeAmount(timeout)
+        entry.sentAt = now
         entry.attemptDeadline = attemptDeadline
         armSweep(for: attemptDeadline)
         transport.send(encoded.packet, to: peer, lane: lane, flush: flush)
@@ -537,8 +569,10 @@ public actor IPMIClient: IPMIRequester {
                 holdBack(rqSeq)
             case .success:
                 window.answered()
+                let now = NIODeadline.now()
+                if entry.attempts == 0 { retransmission.measured(Duration(now - entry.sentAt)) }
                 if probationAnswers < Self.probationAnswerCount { probationAnswers += 1 }
-                if probationAnswers < Self.probationAnswerCount || NIODeadline.now() < cautiousUntil {
+                if probationAnswers < Self.probationAnswerCount || now < cautiousUntil {
                     holdBack(rqSeq)
                 }
             }
@@ -606,9 +640,13 @@ public actor IPMIClient: IPMIRequester {
             complete(token, with: .success(response))
         case .dropped(let reason):
             switch reason {
-            case .late, .unmatchedResponse, .replayed:
-                // A late answer, a second copy of one, or an answer to another session's rqSeq space.
+            case .late, .replayed:
+                // A late answer, or a second copy of one.
                 strayArrived()
+            case .unmatchedResponse:
+                // An answer under an rqSeq whose hold had ended: the network delays longer than the horizon.
+                strayArrived()
+                strayHorizon = min(strayHorizon * 2, TimeAmount(options.requestTimeout) * 8)
             default:
                 transport?.statistics.dropped(.rejected)
             }
@@ -705,12 +743,16 @@ public actor IPMIClient: IPMIRequester {
         return nextToken
     }
 
-    /// How long to wait for one attempt: the per-attempt timeout, shortened to what is left before `deadline`;
+    /// How long to wait for one attempt: `wait` (the request timeout unless given), shortened to what is left before
+    /// `deadline`;
     /// nil once the deadline has passed.
-    private func attemptTimeout(before deadline: ContinuousClock.Instant?) -> Duration? {
-        guard let deadline else { return options.requestTimeout }
+    private func attemptTimeout(
+        _ wait: Duration? = nil, before deadline: ContinuousClock.Instant?
+    ) -> Duration? {
+        let wait = wait ?? options.requestTimeout
+        guard let deadline else { return wait }
         let left = ContinuousClock.now.duration(to: deadline)
-        return left > .zero ? min(options.requestTimeout, left) : nil
+        return left > .zero ? min(wait, left) : nil
     }
 
     private func describe(_ netFn: NetFn, _ command: UInt8) -> String {

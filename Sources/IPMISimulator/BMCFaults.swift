@@ -3,6 +3,8 @@
 public struct BMCFaults: Sendable, Hashable {
     /// Fraction (0...1) of received datagrams silently dropped.
     public var lossRate: Double
+    /// Fraction (0...1) of answers lost on the way back.
+    public var answerLossRate: Double = 0
     /// Added to every answer (a slow BMC).
     public var latency: Duration
     /// Fraction of answers with one byte flipped (integrity or checksum failures at the console).
@@ -30,11 +32,13 @@ public struct BMCFaults: Sendable, Hashable {
     public var emptySDRAnswers = false
 
     public init(
-        lossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0, truncationRate: Double = 0,
+        lossRate: Double = 0, answerLossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0,
+        truncationRate: Double = 0,
         sessionSlotsExhausted: Bool = false, duplicationRate: Double = 0, delayRate: Double = 0,
         maxDelay: Duration = .zero
     ) {
         self.lossRate = lossRate
+        self.answerLossRate = answerLossRate
         self.latency = latency
         self.corruptionRate = corruptionRate
         self.truncationRate = truncationRate

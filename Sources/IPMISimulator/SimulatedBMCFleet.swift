@@ -201,6 +201,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         guard !answers.isEmpty else { return }
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []
         for var answer in answers {
+            if chance(faults.answerLossRate) { continue }
             if chance(faults.corruptionRate), answer.count > 8 {
                 let position = 4 + Int(random.next() % UInt64(answer.count - 4))
                 answer[position] ^= 0x5A
