@@ -11,8 +11,9 @@ public struct ClientOptions: Sendable {
     /// How many times a request (or handshake step) is sent again after a timeout.
     public var retries: Int = 2
     /// The most requests one session keeps outstanding at once (concurrent `request` calls, or a batch from
-    /// `requests(_:)`). A BMC that handles only one at a time drops the others; each timeout halves the
-    /// session's window, down to one, so such a BMC costs a timeout or two per session rather than failing.
+    /// `requests(_:)`). A BMC that handles only one at a time drops the others; a round that loses half of them
+    /// narrows the session's window, so such a BMC costs a lost round per session rather than
+    /// failing.
     /// ipmi_sim and most modern BMCs take 4–8.
     public var maxOutstandingRequests: Int = 4
     /// How long `close()` waits for the BMC to confirm Close Session.
