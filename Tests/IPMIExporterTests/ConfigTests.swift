@@ -20,12 +20,13 @@ import Testing
     }
 
     @Test func coldStartQueueBoundDefaultsToSixtyFourPerCoreAndIsRead() throws {
-        let defaults = try Self.parse("modules: {}\n")
+        let defaults = try Self.parse("modules:\n  default: {}\n")
         #expect(defaults.settings.maxQueuedColdStarts == 64 * System.coreCount)
-        let set = try Self.parse("modules: {}\nexporter:\n  max_queued_cold_starts: 5\n")
+        let set = try Self.parse("modules:\n  default: {}\nexporter:\n  max_queued_cold_starts: 5\n")
         #expect(set.settings.maxQueuedColdStarts == 5)
-        let error = try #require(Self.error("modules: {}\nexporter:\n  max_queued_cold_starts: -1\n"))
-        #expect(error.location.line == 3, "\(error)")
+        let error = try #require(
+            Self.error("modules:\n  default: {}\nexporter:\n  max_queued_cold_starts: -1\n"))
+        #expect(error.location.line == 4, "\(error)")
         #expect(error.message.contains("max_queued_cold_starts"), "\(error)")
     }
 
