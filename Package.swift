@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "swift-ipmi-exporter",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPMI", targets: ["IPMI"]),
         .library(name: "IPMISensors", targets: ["IPMISensors"]),

@@ -117,20 +117,20 @@ def reasons_from_log(path):
 
 
 def fuzz_summary(root):
-    """What the committed fuzz campaign covered, from fuzz/campaign.log if present, else the README's table."""
+    """What the committed fuzz campaign covered: fuzz/campaign.log if present, else the table in docs/reliability.md."""
     corpus = sum(len(files) for _, _, files in os.walk(os.path.join(root, "fuzz", "corpus")))
     harnesses = sorted(os.path.basename(p) for p in glob.glob(os.path.join(root, "fuzz", "corpus", "*")))
     logfile = os.path.join(root, "fuzz", "campaign.log")
     if os.path.exists(logfile):
         with open(logfile) as f:
             return f"{f.read().strip()} (fuzz/campaign.log); corpus {corpus} inputs"
-    readme = os.path.join(root, "README.md")
-    with open(readme) as f:
+    table = os.path.join(root, "docs", "reliability.md")
+    with open(table) as f:
         text = f.read()
     total = re.search(r"\|\s*\*\*total\*\*\s*\|\s*\*\*([\d,]+)\*\*\s*\|\s*\*\*([^*]+)\*\*", text)
     if total:
         return (f"{total.group(1)} inputs over {len(harnesses)} harnesses ({', '.join(harnesses)}), crashes: "
-                f"{total.group(2)} (the committed campaign in the README's reliability table; not re-run here); "
+                f"{total.group(2)} (the committed campaign in docs/reliability.md; not re-run here); "
                 f"committed corpus {corpus} inputs, replayed by `swift test`")
     return f"no campaign log found; committed corpus {corpus} inputs in fuzz/corpus (replayed by `swift test`)"
 
