@@ -6,8 +6,8 @@ import Testing
 /// usual multi-target relabelling, and its query API shows what FreeIPMI reads from each BMC.
 @Suite(
     .enabled(if: IPMISim.isAvailable, "ipmi_sim is not installed"),
-    .enabled(if: ExternalCommand.locate("prometheus") != nil, "prometheus is not installed"),
-    .enabled(if: ExternalCommand.locate("ipmi-sensors") != nil, "FreeIPMI is not installed"))
+    .enabled(if: ExternalCommand.isAvailable("prometheus"), "prometheus is not installed"),
+    .enabled(if: ExternalCommand.isAvailable("ipmi-sensors"), "FreeIPMI is not installed"))
 struct PrometheusScrapeTests {
     /// CPU1 Temp is sensor 0x10 of the lab (M = 1, so the raw value is degrees Celsius). The second BMC gets
     /// another reading so that a mixed-up target would show.

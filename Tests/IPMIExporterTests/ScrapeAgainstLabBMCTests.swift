@@ -244,8 +244,8 @@ struct ScrapeAgainstLabBMCTests {
         #expect(results.filter { $0.0 == 1 }.allSatisfy { $0.1 == "7.42" })
     }
 
-    @Test func theExpositionPassesPromtool() async throws {
-        guard ExternalCommand.locate("promtool") != nil else { return }
+    @Test(.enabled(if: ExternalCommand.isAvailable("promtool"), "promtool is not installed"))
+    func theExpositionPassesPromtool() async throws {
         let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let harness = try await Harness.make()
         defer { Task { await harness.shutdown() } }

@@ -13,8 +13,8 @@ import Testing
 /// does not read sensors on LUNs other than 0.
 @Suite(
     .enabled(
-        if: IPMISim.isAvailable && ExternalCommand.locate("ipmitool") != nil
-            && ExternalCommand.locate("ipmi-sensors") != nil && ExternalCommand.locate("sdrcomp") != nil,
+        if: IPMISim.isAvailable && ExternalCommand.isAvailable("ipmitool")
+            && ExternalCommand.isAvailable("ipmi-sensors") && ExternalCommand.isAvailable("sdrcomp"),
         "ipmi_sim, sdrcomp, ipmitool or ipmi-sensors is not installed"),
     .serialized
 )

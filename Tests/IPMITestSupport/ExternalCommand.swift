@@ -29,6 +29,12 @@ public struct ExternalCommand: Sendable {
         return nil
     }
 
+    /// Whether a test that needs `name` should run: when it is installed, and always in CI (`CI=true`), where a
+    /// missing tool must fail the test rather than skip it.
+    public static func isAvailable(_ name: String) -> Bool {
+        locate(name) != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
     /// Runs the program to completion, killing it after `timeout` seconds.
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60

@@ -55,7 +55,7 @@ public final class IPMISim: @unchecked Sendable {
         URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    public static var isAvailable: Bool { ExternalCommand.locate("ipmi_sim") != nil }
+    public static var isAvailable: Bool { ExternalCommand.isAvailable("ipmi_sim") }
 
     /// Starts a BMC and waits until it listens.
     public init(_ configuration: Configuration = Configuration(), port: Int? = nil) throws {
