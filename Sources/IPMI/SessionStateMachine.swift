@@ -182,14 +182,29 @@ public struct SessionStateMachine: Sendable {
         return IPMI15Packet(message: message.encode()).encode()
     }
 
-    /// Decodes a pre-session (IPMI v1.5, no authentication) response to our pending App command.
+    /// Decodes a pre-session response to our pending App command. The request went out in IPMI v1.5 framing with
+    /// no authentication; most BMCs answer in the same framing, some in RMCP+ framing (authentication type 06h,
+    /// payload type IPMI, session ID 0, neither authenticated nor encrypted: IPMI v2.0 section 13.6 allows both
+    /// outside a session). Either is accepted here, before a session exists only.
     private func preSessionResponse(_ datagram: [UInt8], command: UInt8) -> Result<IPMIResponseMessage, DropReason> {
-        guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0,
-            let message = try? IPMIResponseMessage.decode(packet.message)
+        guard let bytes = Self.sessionlessMessage(datagram), let message = try? IPMIResponseMessage.decode(bytes)
         else { return .failure(.malformed) }
         guard message.netFnCode == NetFn.app.response, message.command == command, message.rqSeq == handshakeRqSeq
         else { return .failure(.unmatchedResponse) }
         return .success(message)
+    }
+
+    /// The IPMI message of a sessionless packet in either framing, or nil.
+    private static func sessionlessMessage(_ datagram: [UInt8]) -> [UInt8]? {
+        guard datagram.count > 4 else { return nil }
+        if datagram[4] == AuthType.rmcpPlus {
+            guard let (packet, _) = try? RMCPPlusPacket.decode(datagram), packet.payloadType == .ipmi,
+                packet.sessionID == 0, !packet.isAuthenticated, !packet.isEncrypted
+            else { return nil }
+            return packet.payload
+        }
+        guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0 else { return nil }
+        return packet.message
     }
 
     private mutating func receiveAuthenticationCapabilities(_ datagram: [UInt8]) -> SessionAction {

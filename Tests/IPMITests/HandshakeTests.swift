@@ -403,6 +403,71 @@ extension HandshakeTests {
     }
 }
 
+extension HandshakeTests {
+    /// The IPMI message of a sessionless IPMI v1.5 packet (IPMI v2.0 table 13-8, first layout: RMCP header, auth
+    /// type 00h, sequence, session ID, length, message) put in RMCP+ framing (second layout: auth type 06h, payload
+    /// type, session ID, sequence, 2-byte length, payload), as some BMCs answer before a session exists.
+    static func rmcpPlusFraming(
+        of ipmi15: [UInt8], payloadType: UInt8 = 0x00, sessionID: [UInt8] = [0, 0, 0, 0]
+    )
+        -> [UInt8]
+    {
+        let message = Array(ipmi15[14...])
+        precondition(ipmi15[4] == 0x00 && Int(ipmi15[13]) == message.count)
+        return [0x06, 0x00, 0xFF, 0x07, 0x06, payloadType] + sessionID + [0, 0, 0, 0]
+            + [UInt8(message.count), 0x00] + message
+    }
+
+    @Test(arguments: ["suite 3", "suite 17"])
+    func sessionlessAnswersInRMCPPlusFramingAreAccepted(_ name: String) throws {
+        let vector = Self.vector(name)
+        var machine = SessionStateMachine(
+            configuration: try vector.configuration(), random: ScriptedRandom(hex(vector.random)))
+        _ = machine.start()
+        var reframed = 0
+        var established = false
+        for step in vector.steps {
+            guard let bmc = step.bmc else { continue }
+            var answer = hex(bmc)
+            if answer[4] == 0x00 {
+                answer = Self.rmcpPlusFraming(of: answer)
+                reframed += 1
+            }
+            if case .established = machine.receive(answer) {
+                established = true
+                break
+            }
+        }
+        #expect(reframed >= 1)
+        #expect(established)
+    }
+
+    @Test func sessionlessRMCPPlusAnswersWithASessionIDOrAuthenticationAreDropped() throws {
+        let vector = Self.vector("suite 3")
+        var machine = SessionStateMachine(
+            configuration: try vector.configuration(), random: ScriptedRandom(hex(vector.random)))
+        _ = machine.start()
+        let first = hex(vector.steps.first { $0.bmc != nil }!.bmc!)
+        #expect(machine.receive(Self.rmcpPlusFraming(of: first, sessionID: [1, 0, 0, 0])) == .dropped(.malformed))
+        // Payload type byte with the authenticated bit (6) set: not sessionless data.
+        #expect(machine.receive(Self.rmcpPlusFraming(of: first, payloadType: 0x40)).isDropped)
+        // SOL payload (01h) instead of IPMI.
+        #expect(machine.receive(Self.rmcpPlusFraming(of: first, payloadType: 0x01)) == .dropped(.malformed))
+        // The real answer still goes through afterwards.
+        #expect(!machine.receive(Self.rmcpPlusFraming(of: first)).isDropped)
+    }
+
+    @Test func aSessionlessAnswerAfterEstablishmentIsDropped() throws {
+        let vector = Self.vector("suite 3")
+        let index = vector.steps.firstIndex { $0.expect == "established" }!
+        var (machine, _) = try Self.replay(vector, until: index + 1)
+        #expect(machine.isEstablished)
+        let first = hex(vector.steps.first { $0.bmc != nil }!.bmc!)
+        #expect(machine.receive(Self.rmcpPlusFraming(of: first)).isDropped)
+        #expect(machine.receive(first).isDropped)
+    }
+}
+
 extension SessionAction: Equatable {
     public static func == (lhs: SessionAction, rhs: SessionAction) -> Bool {
         switch (lhs, rhs) {
