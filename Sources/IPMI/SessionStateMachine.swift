@@ -46,6 +46,10 @@ public struct SessionStateMachine: Sendable {
     private var handshakeRqSeq: UInt8 = 0
     private var suite: CipherSuite?
     private var offeredSuites: [CipherSuite] = []
+    /// Suites to offer in turn when the BMC refuses the one in Open Session, after Get Channel Cipher Suites failed.
+    private var fallbackSuites: [CipherSuite] = []
+    /// Why the suite was not negotiated from the BMC's list, when it was not.
+    public private(set) var negotiationFallback: String?
     private var reportedMaximumPrivilege: UInt8 = 0
     private var managedSessionID: UInt32 = 0
     private var exchange: RAKPExchange?
@@ -243,9 +247,12 @@ public struct SessionStateMachine: Sendable {
         guard message.completionCode == .normal,
             let page = try? GetChannelCipherSuitesRequest.records(inResponse: message.data)
         else {
-            // Old BMCs without Get Channel Cipher Suites: suite 3 is the one every IPMI v2.0 BMC must have.
-            offeredSuites = []
-            return chooseSuite(from: records.isEmpty ? [CipherSuite.suite3] : CipherSuite.parseRecords(records))
+            guard records.isEmpty else { return chooseSuite(from: CipherSuite.parseRecords(records)) }
+            let reason =
+                message.completionCode == .normal
+                ? "an unreadable Get Channel Cipher Suites answer"
+                : "Get Channel Cipher Suites: \(message.completionCode)"
+            return fallBackToCommonSuites(because: reason)
         }
         let all = records + page
         if page.count >= GetChannelCipherSuitesRequest.recordBytesPerPage && listIndex < 0x3F {
@@ -254,6 +261,23 @@ public struct SessionStateMachine: Sendable {
         let offered = CipherSuite.parseRecords(all)
         offeredSuites = offered
         return chooseSuite(from: offered)
+    }
+
+    /// Without the BMC's list, offers suite 17 and then suite 3 in Open Session, as ipmitool does: 3 is the suite every
+    /// IPMI v2.0 BMC must support (IPMI v2.0 section 22.15.2), 17 the strongest of the common ones.
+    private mutating func fallBackToCommonSuites(because reason: String) -> SessionAction {
+        negotiationFallback = reason
+        offeredSuites = []
+        fallbackSuites = [CipherSuite.suite17, CipherSuite.suite3]
+        suite = fallbackSuites.removeFirst()
+        return sendOpenSession()
+    }
+
+    /// A handshake step that went unanswered through every retransmission: while the cipher suites are asked for,
+    /// the handshake goes on without them (``fallBackToCommonSuites(because:)``); nil in any other step.
+    public mutating func stepTimedOut() -> SessionAction? {
+        guard case .cipherSuites = phase else { return nil }
+        return fallBackToCommonSuites(because: "Get Channel Cipher Suites went unanswered")
     }
 
     private mutating func chooseSuite(from offered: [CipherSuite]) -> SessionAction {
@@ -304,6 +328,12 @@ public struct SessionStateMachine: Sendable {
         guard response.status == 0 else {
             // Invalid authentication / integrity / confidentiality algorithm, or no matching suite.
             if [0x04, 0x05, 0x10, 0x11].contains(response.status), let suite {
+                if !fallbackSuites.isEmpty {
+                    negotiationFallback = (negotiationFallback ?? "") + "; the BMC refused \(suite)"
+                    self.suite = fallbackSuites.removeFirst()
+                    messageTag &+= 1
+                    return sendOpenSession()
+                }
                 return fail(
                     .unsupportedCipherSuite(
                         "the BMC refused \(suite): status 0x" + hex2(response.status) + " ("

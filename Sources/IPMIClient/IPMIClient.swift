@@ -57,6 +57,8 @@ public actor IPMIClient: IPMIRequester {
     private var handshakeStart = ContinuousClock.now
     /// Whether the BMC answered any step of the handshake under way.
     private var handshakeHeardFromBMC = false
+    /// A negotiation that fell back to common suites is logged once per client (one per target).
+    private var loggedNegotiationFallback = false
 
     // Requests: every request has a token; queued until the window has room, then on the wire until its
     // response, its final timeout, a cancellation or the end of the session completes it.
@@ -267,6 +269,12 @@ public actor IPMIClient: IPMIRequester {
                 action = try await awaitHandshakeStep(attempts: &attempts, transport: transport)
             case .established(let negotiated):
                 session = negotiated
+                if let reason = machine?.negotiationFallback, !loggedNegotiationFallback {
+                    loggedNegotiationFallback = true
+                    logger.info(
+                        "cipher suite chosen without the BMC's list",
+                        metadata: ["reason": "\(reason)", "cipher_suite": "\(negotiated.cipherSuite)"])
+                }
                 cautiousUntil = .now() + strayHorizon
                 probationAnswers = 0
                 established.store(true, ordering: .releasing)
@@ -303,6 +311,10 @@ public actor IPMIClient: IPMIRequester {
             try Task.checkCancellation()
             attempts += 1
             if attempts > options.retries {
+                if let fallback = machine?.stepTimedOut() {
+                    attempts = 0
+                    return fallback
+                }
                 throw IPMIClientError.timeout(after: .now - handshakeStart, during: "the BMC during session set-up")
             }
             transport.statistics.retransmitted()

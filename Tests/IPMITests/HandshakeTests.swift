@@ -230,7 +230,7 @@ struct HandshakeTests {
         #expect(error.code == .unsupportedCipherSuite)
     }
 
-    @Test func bmcWithoutGetChannelCipherSuitesFallsBackToSuite3() throws {
+    @Test func bmcWithoutGetChannelCipherSuitesOffersSuite17First() throws {
         let vector = Self.vector("negotiated 17")
         var (machine, _) = try Self.replay(vector, until: 3)
         let request = hex(vector.steps[2].client!)
@@ -242,7 +242,8 @@ struct HandshakeTests {
             return
         }
         let payload = try RMCPPlusPacket.decode(openSession).packet.payload
-        #expect(try OpenSessionRequest.decode(payload).cipherSuite == CipherSuite(id: 3))
+        // As ipmitool does: 17, then 3 if the BMC refuses it (withoutTheBMCsCipherSuitesOpenSessionOffers17Then3).
+        #expect(try OpenSessionRequest.decode(payload).cipherSuite == CipherSuite(id: 17))
     }
 
     @Test func openSessionWithOtherAlgorithmsFails() throws {
@@ -465,6 +466,83 @@ extension HandshakeTests {
         let first = hex(vector.steps.first { $0.bmc != nil }!.bmc!)
         #expect(machine.receive(Self.rmcpPlusFraming(of: first)).isDropped)
         #expect(machine.receive(first).isDropped)
+    }
+}
+
+extension HandshakeTests {
+    /// A machine that negotiates (no suite configured), past Get Channel Authentication Capabilities and waiting
+    /// for the first page of Get Channel Cipher Suites, with the rqSeq that page was asked for under.
+    static func machineAskingForCipherSuites() throws -> (SessionStateMachine, rqSeq: UInt8) {
+        let vector = Self.vector("suite 17")
+        var configuration = try vector.configuration()
+        configuration.cipherSuite = nil
+        var machine = SessionStateMachine(configuration: configuration, random: ScriptedRandom(hex(vector.random)))
+        _ = machine.start()
+        let capabilities = hex(vector.steps.first { $0.bmc != nil }!.bmc!)
+        guard case .send(let request) = machine.receive(capabilities) else {
+            Issue.record("no Get Channel Cipher Suites request")
+            return (machine, 0)
+        }
+        let message = try IPMI15Packet.decode(request).message
+        // Request message: rsAddr, netFn/rsLUN, checksum, rqAddr, rqSeq/rqLUN, command 54h (IPMI v2.0 section 22.15).
+        #expect(message[5] == 0x54)
+        return (machine, message[4] >> 2)
+    }
+
+    /// The suite an Open Session request offers, and its message tag.
+    static func offeredSuite(_ action: SessionAction) throws -> (suite: CipherSuite, tag: UInt8)? {
+        guard case .send(let packet) = action else { return nil }
+        let decoded = try RMCPPlusPacket.decode(packet).packet
+        guard decoded.payloadType == .openSessionRequest else { return nil }
+        let request = try OpenSessionRequest.decode(decoded.payload)
+        return (request.cipherSuite, request.messageTag)
+    }
+
+    @Test func withoutTheBMCsCipherSuitesOpenSessionOffers17Then3() throws {
+        var (machine, rqSeq) = try Self.machineAskingForCipherSuites()
+        let refusal = IPMI15Packet(
+            message: IPMIResponseMessage(
+                netFnCode: 0x07, rqSeq: rqSeq, command: 0x54, completionCode: CompletionCode(rawValue: 0xC1)
+            ).encode()
+        ).encode()
+        let firstAction = machine.receive(refusal)
+        let first = try #require(try Self.offeredSuite(firstAction))
+        #expect(first.suite == .suite17)
+        #expect(machine.negotiationFallback?.contains("Get Channel Cipher Suites") == true)
+        // The BMC refuses 17 (status 11h, no matching integrity payload): suite 3 next, under a new message tag.
+        let refused17 = RMCPPlusPacket(
+            payloadType: .openSessionResponse,
+            payload: OpenSessionResponse(
+                messageTag: first.tag, status: 0x11, maximumPrivilege: 0, consoleSessionID: 0, managedSessionID: 0,
+                cipherSuite: nil
+            ).encode())
+        let secondAction = machine.receive(refused17.encode())
+        let second = try #require(try Self.offeredSuite(secondAction))
+        #expect(second.suite == .suite3)
+        #expect(second.tag != first.tag)
+        // Refused again: no suite is left.
+        let refused3 = RMCPPlusPacket(
+            payloadType: .openSessionResponse,
+            payload: OpenSessionResponse(
+                messageTag: second.tag, status: 0x11, maximumPrivilege: 0, consoleSessionID: 0, managedSessionID: 0,
+                cipherSuite: nil
+            ).encode())
+        guard case .failed(let error) = machine.receive(refused3.encode()) else {
+            Issue.record("a second refusal did not end the handshake")
+            return
+        }
+        #expect(error.code == .unsupportedCipherSuite)
+    }
+
+    @Test func anUnansweredCipherSuitesRequestFallsBackToOpenSessionWith17() throws {
+        var (machine, _) = try Self.machineAskingForCipherSuites()
+        let timedOut = machine.stepTimedOut()
+        let fallback = try #require(timedOut)
+        #expect(try Self.offeredSuite(fallback)?.suite == .suite17)
+        #expect(machine.negotiationFallback == "Get Channel Cipher Suites went unanswered")
+        // In any other step a timeout has no fallback.
+        let again = machine.stepTimedOut()
+        #expect(again == nil)
     }
 }
 
