@@ -30,11 +30,22 @@ import Testing
         #expect(store.current.authenticator === first)  // same users: the cache of verified passwords stays
         #expect(store.current.responseHeaders["X-Frame-Options"] == ["deny"])
 
+        // The same user and password with a new hash (a new salt): the cache goes, the password still works.
+        let alice = BasicAuthenticatorTests.authorization("alice", "U*U")
+        #expect(await first.authenticate(alice) == .authenticated(user: "alice"))
+        var rehashed = WebConfig()
+        rehashed.basicAuthUsers = ["alice": try #require(BcryptHash.make(password: Array("U*U".utf8), cost: 4))]
+        next.withLockedValue { $0 = .success(rehashed) }
+        #expect(store.reload(logger: quietLogger) == nil)
+        let second = try #require(store.current.authenticator)
+        #expect(second !== first)
+        #expect(await second.authenticate(alice) == .authenticated(user: "alice"))
+
         var changed = WebConfig()
         changed.basicAuthUsers = ["bob": hashB]
         next.withLockedValue { $0 = .success(changed) }
         #expect(store.reload(logger: quietLogger) == nil)
-        #expect(store.current.authenticator !== first)
+        #expect(store.current.authenticator !== second)
         #expect(store.current.authenticator != nil)
 
         var withTLS = WebConfig()
