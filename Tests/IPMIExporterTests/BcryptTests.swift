@@ -243,6 +243,9 @@ import Testing
         #expect(await authenticator.authenticate(Self.authorization("other", "pw")) == .invalidCredentials)
         #expect(await authenticator.authenticate(Self.authorization("other", "pw")) == .invalidCredentials)
         #expect(verifier.hashes.map(\.cost) == [6, 6])
+        // The decoy is a hash libxcrypt computes in full, not one it refuses at once.
+        let decoy = try #require(verifier.hashes.first)
+        #expect(BcryptHash(parsing: decoy.text) == decoy)
     }
 
     @Test(
