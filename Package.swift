@@ -31,6 +31,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // libxcrypt: bcrypt for basic auth on the web endpoint (crypt_rn, thread-safe).
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libxcrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
 
         // Batched UDP system calls (recvmmsg, sendmmsg, epoll_pwait2) for the transport's own event loop.
         .target(name: "CDatagram"),
@@ -71,6 +77,10 @@ let package = Package(
                 "IPMISensors",
                 "IPMIClient",
                 "PrometheusText",
+                // Web auth's bcrypt (libxcrypt) and its keyed digest and constant-time compare (OpenSSL),
+                // apart from the IPMI session crypto.
+                "CCrypt",
+                "CLibCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   pkg-config libssl-dev libcurl4-openssl-dev   # build: libcrypto and libcurl
+  libcrypt-dev                                 # build: libxcrypt (bcrypt for basic auth)
   openipmi ipmitool freeipmi-tools             # tests: a real BMC and two oracle clients
   prometheus prometheus-pushgateway            # tests: promtool, a real Prometheus and Pushgateway
   prometheus-ipmi-exporter                     # bench: the reference exporter

@@ -9,8 +9,7 @@ import Testing
 @Suite struct WebConfigTests {
     @Test func reloadKeepsThePreviousConfigWhenTheNewOneIsUnusable() async throws {
         let hashA = try #require(BcryptHash(parsing: Self.hash))
-        let hashB = try #require(
-            BcryptHash.make(password: Array("b".utf8), salt: Array(repeating: 1, count: 16), cost: 4))
+        let hashB = try #require(BcryptHash.make(password: Array("b".utf8), cost: 4))
         let pki = try await TestPKI.shared()
         let tls = try parse(
             "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n", directory: pki.directory
@@ -31,11 +30,22 @@ import Testing
         #expect(store.current.authenticator === first)  // same users: the cache of verified passwords stays
         #expect(store.current.responseHeaders["X-Frame-Options"] == ["deny"])
 
+        // The same user and password with a new hash (a new salt): the cache goes, the password still works.
+        let alice = BasicAuthenticatorTests.authorization("alice", "U*U")
+        #expect(await first.authenticate(alice) == .authenticated(user: "alice"))
+        var rehashed = WebConfig()
+        rehashed.basicAuthUsers = ["alice": try #require(BcryptHash.make(password: Array("U*U".utf8), cost: 4))]
+        next.withLockedValue { $0 = .success(rehashed) }
+        #expect(store.reload(logger: quietLogger) == nil)
+        let second = try #require(store.current.authenticator)
+        #expect(second !== first)
+        #expect(await second.authenticate(alice) == .authenticated(user: "alice"))
+
         var changed = WebConfig()
         changed.basicAuthUsers = ["bob": hashB]
         next.withLockedValue { $0 = .success(changed) }
         #expect(store.reload(logger: quietLogger) == nil)
-        #expect(store.current.authenticator !== first)
+        #expect(store.current.authenticator !== second)
         #expect(store.current.authenticator != nil)
 
         var withTLS = WebConfig()
@@ -154,6 +164,53 @@ import Testing
         #expect(error.location.file == "web.yml")
         #expect(error.location.line == line, "\(error)")
         #expect(error.message.contains(message), "\(error)")
+    }
+
+    /// Basic auth end to end on a plain-HTTP listener, from a file: with an `htpasswd -B` hash the right password
+    /// gets 200 and a wrong one 401; a hash cut short is refused at load and on reload, with file and line.
+    @Test func basicAuthWithAnHtpasswdHashEndToEnd() async throws {
+        guard BcryptTests.toolAvailable("htpasswd", package: "apache2-utils"),
+            BcryptTests.toolAvailable("curl", package: "curl")
+        else { return }
+        let password = "scrape me: 15 s"
+        let hash = try await BcryptTests.htpasswd(user: "prometheus", password: password, cost: 5)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("web.yml").path
+        try "# scrapers\nbasic_auth_users:\n  prometheus: \(hash)\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let web = WebConfigStore(path: file, initial: try WebConfigLoader.load(file: file))
+        try await HTTPServerTests.withServer(router: RouterTests.router(web: web), web: web) { port, _ in
+            let url = "http://127.0.0.1:\(port)/-/healthy"
+            #expect(try await WebSecurityTests.curl(url, ["-u", "prometheus:\(password)"]).code == "200")
+            let wrong = try await WebSecurityTests.curl(url, ["-u", "prometheus:\(password)!"])
+            #expect(wrong.code == "401")
+            #expect(wrong.headers.contains("WWW-Authenticate: Basic"), "\(wrong.headers)")
+            #expect(try await WebSecurityTests.curl(url).code == "401")
+
+            try "# scrapers\nbasic_auth_users:\n  prometheus: \(hash.dropLast())\n".write(
+                toFile: file, atomically: true, encoding: .utf8)
+            let refused = try #require(web.reload(logger: quietLogger))
+            for error in [refused, try #require(Self.loadError(file))] {
+                #expect(error.location.file == file)
+                #expect(error.location.line == 3)
+                #expect(error.location.column == 15)
+                #expect(error.message.contains("the password of prometheus is not a bcrypt hash"), "\(error)")
+                #expect(!error.description.contains(String(hash.dropFirst(7).dropLast())))
+            }
+            // The previous config stays in force.
+            #expect(try await WebSecurityTests.curl(url, ["-u", "prometheus:\(password)"]).code == "200")
+        }
+    }
+
+    static func loadError(_ file: String) -> ConfigError? {
+        do {
+            _ = try WebConfigLoader.load(file: file)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     @Test func neverQuotesAHashOrAKey() async throws {

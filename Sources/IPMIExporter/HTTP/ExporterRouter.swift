@@ -45,9 +45,13 @@ public final class ExporterRouter: Sendable {
             metrics.httpRequest(handler: Self.handlerLabel(request.path), code: 429)
             return RateLimiter.refusal
         }
-        if let authenticator = web?.authenticator, await authenticator.authenticate(request.headers) == nil {
+        if let authenticator = web?.authenticator, case let outcome = await authenticator.authenticate(request.headers),
+            outcome.user == nil
+        {
             // Neither the user nor the password is logged: a password typed into the user field is common.
-            logger.debug("Unauthorized request", metadata: ["path": "\(Self.printable(request.path))"])
+            logger.debug(
+                "Unauthorized request",
+                metadata: ["path": "\(Self.printable(request.path))", "reason": "\(outcome)"])
             response = BasicAuthenticator.challenge
             metrics.httpRequest(handler: Self.handlerLabel(request.path), code: Int(response.status.code))
         } else {

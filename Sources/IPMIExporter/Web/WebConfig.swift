@@ -67,10 +67,3 @@ public struct WebTLSConfig: Sendable {
         }
     }
 }
-
-extension BcryptHash: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// Never the hash itself: it allows offline guessing of the password.
-    public var description: String { "$\(version)$\(cost)$<redacted>" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: [:]) }
-}
