@@ -90,7 +90,7 @@ class TruthCheck:
         self.samples = 0  # value and state samples checked
         self.scrapes = 0  # answers whose samples were checked
         self.wrong = collections.Counter()  # (sensor, kind) → wrong samples
-        self.examples = []  # a few wrong samples, for the summary
+        self.examples = []  # a few distinct wrong samples, for the summary
         self.wrong_scrapes = 0
         self.missing = 0  # threshold sensors without a value sample in scrapes with every collector up
         self.discrete = collections.defaultdict(collections.Counter)  # (name, states) → Counter of state values
@@ -134,8 +134,9 @@ class TruthCheck:
 
     def record(self, name, kind, port, detail):
         self.wrong[(name, kind)] += 1
-        if len(self.examples) < 8:
-            self.examples.append(f"127.0.0.1:{port} {name}: {detail}")
+        example = f"127.0.0.1:{port} {name}: {detail}"
+        if len(self.examples) < 8 and example not in self.examples:
+            self.examples.append(example)
 
     def finish(self):
         """Discrete sensors: every sample of one sensor with the same asserted states must agree; the samples that
