@@ -347,7 +347,7 @@ def summarize(args, result, root):
           f"{failed_collections} failed collections, {reason_lines} log lines with their reason")
     check("no BMC stuck down", not result["stuck"],
           f"{len(result['stuck'])} of {args.bmcs} BMCs without a fully successful scrape in the last "
-          f"{result['stuck_window']:.0f} s")
+          f"{result['stuck_window']:.0f} s" + (f" ({', '.join(result['stuck'][:10])})" if result["stuck"] else ""))
     if warm and end:
         growth = end["rss"] / warm["rss"] - 1
         check(f"RSS flat (≤ {args.rss_tolerance:.0%} after warm-up)", growth <= args.rss_tolerance,
