@@ -85,7 +85,8 @@ public final class SimulatedBMCFleet: Sendable {
 
     public var count: Int { channels.count }
 
-    private func withHandler<T: Sendable>(
+    /// Runs `body` on BMC `index`'s event loop, where its state lives (internal: the truth extension uses it).
+    func withHandler<T: Sendable>(
         _ index: Int, _ body: @escaping @Sendable (BMCChannelHandler) -> T
     ) async throws -> T {
         let channel = channels[index]

@@ -39,6 +39,21 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Fraction of answers cut short.")
     var truncate: Double = 0
 
+    @Option(help: "Fraction of datagrams duplicated in each direction; the copy comes up to --max-delay later.")
+    var duplicate: Double = 0
+
+    @Option(help: "Fraction of datagrams in each direction held back up to --max-delay (they arrive out of order).")
+    var delayRate: Double = 0
+
+    @Option(help: "Milliseconds: the longest delay of a held-back or duplicated datagram.")
+    var maxDelay: Int = 0
+
+    @Flag(help: "Readings without drift: each BMC reads the same for ever, across reboots too.")
+    var steady = false
+
+    @Option(help: "At start-up, write every BMC's sensor readings (by port, then sensor name) as JSON to PATH.")
+    var truthFile: String?
+
     @Flag(help: "Refuse every Open Session as if all session slots were taken.")
     var slotsExhausted = false
 
@@ -61,6 +76,13 @@ struct Simulate: AsyncParsableCommand {
         }
         guard (0...Self.longestLatencyMilliseconds).contains(latency) else {
             throw ValidationError("--latency must be between 0 and \(Self.longestLatencyMilliseconds) milliseconds")
+        }
+        guard (0...1).contains(duplicate), (0...1).contains(delayRate) else {
+            throw ValidationError("--duplicate and --delay-rate are fractions between 0 and 1")
+        }
+        // A minute is far beyond any real network's reordering, and keeps the delay within what NIO schedules.
+        guard (0...Self.longestLatencyMilliseconds).contains(maxDelay) else {
+            throw ValidationError("--max-delay must be between 0 and \(Self.longestLatencyMilliseconds) milliseconds")
         }
         _ = try Self.period("--reboot-every", rebootEvery)
         _ = try Self.period("--status-every", statusEvery)
@@ -101,9 +123,15 @@ struct Simulate: AsyncParsableCommand {
         }
         let faults = BMCFaults(
             lossRate: loss, latency: .milliseconds(latency), corruptionRate: corrupt, truncationRate: truncate,
-            sessionSlotsExhausted: slotsExhausted)
+            sessionSlotsExhausted: slotsExhausted, duplicationRate: duplicate, delayRate: delayRate,
+            maxDelay: .milliseconds(maxDelay))
         let fleet = try await SimulatedBMCFleet.start(
-            count: count, basePort: port, host: host, configuration: configuration, faults: faults, logger: logger)
+            count: count, basePort: port, host: host, configuration: steady ? configuration.steady : configuration,
+            faults: faults, logger: logger)
+        if let truthFile {
+            // Written before "Serving …" so that whoever waits for that line finds the file complete.
+            try await fleet.truthJSON().write(to: URL(fileURLWithPath: truthFile), options: .atomic)
+        }
         say(
             "Serving \(fleet.count) simulated BMC(s): \(fleet.addresses.first!)"
                 + (fleet.count > 1 ? " … \(fleet.addresses.last!)" : ""))
