@@ -59,6 +59,10 @@ public actor IPMIClient: IPMIRequester {
     private var handshakeHeardFromBMC = false
     /// A negotiation that fell back to common suites is logged once per client (one per target).
     private var loggedNegotiationFallback = false
+    /// Without a configured suite, the one the last session negotiated: the next handshake offers it at once
+    /// instead of asking for the BMC's list again (a re-opened session then costs fewer round trips, and a BMC that
+    /// answers Get Channel Cipher Suites badly is not asked again). Forgotten when a handshake fails.
+    private var rememberedSuite: CipherSuite?
 
     // Requests: every request has a token; queued until the window has room, then on the wire until its
     // response, its final timeout, a cancellation or the end of the session completes it.
@@ -227,7 +231,7 @@ public actor IPMIClient: IPMIRequester {
         let configuration = SessionConfiguration(
             credentials: credentials,
             privilege: privilege,
-            cipherSuite: cipherSuite,
+            cipherSuite: cipherSuite ?? rememberedSuite,
             allowUnauthenticated: allowUnauthenticated,
             bridge: bridge,
             consoleSessionID: id)
@@ -239,8 +243,10 @@ public actor IPMIClient: IPMIRequester {
         do {
             try await handshake(transport: transport, peer: peer)
             transport.statistics.handshake(succeeded: true)
+            if cipherSuite == nil { rememberedSuite = session?.cipherSuite }
         } catch {
             transport.statistics.handshake(succeeded: false)
+            rememberedSuite = nil
             await teardown()
             throw error
         }

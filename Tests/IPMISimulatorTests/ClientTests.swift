@@ -37,6 +37,12 @@ struct ClientTests {
             let session = await client.session
             #expect(session?.cipherSuite.id == 17)
             #expect(session?.offeredCipherSuites.compactMap(\.id) == [1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17])
+            // A new session with the same BMC offers the negotiated suite at once, without asking for the list.
+            await client.reset()
+            try await client.connect()
+            let again = await client.session
+            #expect(again?.cipherSuite.id == 17)
+            #expect(again?.offeredCipherSuites.isEmpty == true)
             await client.close()
 
             let zero = try IPMIClient(
