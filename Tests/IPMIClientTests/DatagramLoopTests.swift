@@ -37,6 +37,8 @@ import Testing
         // Deadlines fixed up front, so that a slow test machine cannot reorder them by scheduling late.
         let base = NIODeadline.now()
         let cancelled = loop.scheduleTask(deadline: base + .seconds(10)) { order.add("cancelled") }
+        // Cancelled at once: on a loaded machine the steps below can take longer than its deadline.
+        cancelled.cancel()
         let early = loop.scheduleTask(deadline: base + .milliseconds(20)) { order.add("early") }  // from off the loop
         let (late, middle) = try await loop.submit {
             (
@@ -44,7 +46,6 @@ import Testing
                 loop.scheduleTask(deadline: base + .milliseconds(40)) { order.add("middle") }
             )
         }.get()
-        cancelled.cancel()
         try await early.futureResult.get()
         try await middle.futureResult.get()
         try await late.futureResult.get()
