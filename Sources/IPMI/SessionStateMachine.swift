@@ -62,6 +62,9 @@ public struct SessionStateMachine: Sendable {
     private var lastUse = RqSeqTable<RqSeqHold.Use>()
     /// rqSeqs an answer may still arrive under although their request is over: see ``hold(rqSeq:until:)``.
     private var holds = RqSeqTable<[RqSeqHold]>()
+    /// When the hold of the last answer dropped as ``DropReason/late`` ends (or ended): how close a late answer came
+    /// to its hold's end tells the caller whether its holds are long enough.
+    public private(set) var lastLateAnswerHoldEnd: UInt64?
     public private(set) var negotiated: NegotiatedSession?
 
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
@@ -537,10 +540,14 @@ public struct SessionStateMachine: Sendable {
         holds[rqSeq] = current
     }
 
-    /// Whether an answer with this rqSeq, netFn and command is one to a held request.
-    private func isHeld(rqSeq: UInt8, netFnCode: UInt8, command: UInt8) -> Bool {
-        guard holds.count > 0, let held = holds[rqSeq] else { return false }
-        return held.contains { $0.use.netFn.response == netFnCode && $0.use.command == command }
+    /// Whether an answer with this rqSeq, netFn and command is one to a held request (one whose hold ended but
+    /// whose rqSeq was not used again counts too); if so, ``lastLateAnswerHoldEnd`` is when that hold ends.
+    private mutating func isHeld(rqSeq: UInt8, netFnCode: UInt8, command: UInt8) -> Bool {
+        guard holds.count > 0, let held = holds[rqSeq],
+            let hold = held.first(where: { $0.use.netFn.response == netFnCode && $0.use.command == command })
+        else { return false }
+        lastLateAnswerHoldEnd = hold.until
+        return true
     }
 
     /// Encodes Close Session for this session (never bridged). After this, ``isEstablished`` is false and

@@ -95,8 +95,10 @@ public actor IPMIClient: IPMIRequester {
     private var cautiousUntil = NIODeadline.uptimeNanoseconds(0)
     private var probationAnswers = 0
     private var holdWake: Scheduled<Void>?
-    /// A request timeout at first; doubled (up to eight) whenever an answer comes after its hold ended.
+    /// A request timeout at first; doubled (up to ``longestStrayHorizonFactor`` request timeouts) whenever an answer
+    /// comes late in its hold or after it.
     private var strayHorizon: TimeAmount
+    private static let longestStrayHorizonFactor = 16
     private static let cautionPeriod = TimeAmount.minutes(10)
     private static let probationAnswerCount = 64
 
@@ -525,6 +527,11 @@ public actor IPMIClient: IPMIRequester {
         machine?.hold(rqSeq: rqSeq, until: (NIODeadline.now() + strayHorizon).uptimeNanoseconds)
     }
 
+    private func lengthenStrayHorizon() {
+        let longest = TimeAmount(options.requestTimeout) * Self.longestStrayHorizonFactor
+        if strayHorizon < longest { strayHorizon = min(strayHorizon * 2, longest) }
+    }
+
     /// A stray answer came: the network duplicates or delays datagrams.
     private func strayArrived() {
         transport?.statistics.dropped(.late)
@@ -658,13 +665,24 @@ public actor IPMIClient: IPMIRequester {
             complete(token, with: .success(response))
         case .dropped(let reason):
             switch reason {
-            case .late, .replayed:
-                // A late answer, or a second copy of one.
+            case .late:
+                // A late answer, or a second answer to a duplicated request, under a held rqSeq. One that came in
+                // the second half of its hold (or after it) shows the holds are barely long enough on this path:
+                // double them before answers come later still and meet a reused rqSeq.
+                strayArrived()
+                let now = NIODeadline.now().uptimeNanoseconds
+                if let end = machine?.lastLateAnswerHoldEnd,
+                    end < now || Int64(end - now) < strayHorizon.nanoseconds / 2
+                {
+                    lengthenStrayHorizon()
+                }
+            case .replayed:
+                // A second copy of an answer already taken.
                 strayArrived()
             case .unmatchedResponse:
                 // An answer under an rqSeq whose hold had ended: the network delays longer than the horizon.
                 strayArrived()
-                strayHorizon = min(strayHorizon * 2, TimeAmount(options.requestTimeout) * 8)
+                lengthenStrayHorizon()
             default:
                 transport?.statistics.dropped(.rejected)
             }

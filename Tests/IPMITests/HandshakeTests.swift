@@ -368,6 +368,7 @@ extension HandshakeTests {
         #expect(
             machine.receive(Self.answer(id, sequence: 11, netFnCode: 0x05, rqSeq: first, command: 0x2D))
                 == .dropped(.late))
+        #expect(machine.lastLateAnswerHoldEnd == 1000)
         // Going round the rqSeq space for the same command skips the held rqSeq while the hold lasts ...
         var used: Set<UInt8> = []
         for _ in 0..<62 {
