@@ -563,7 +563,8 @@ public actor IPMIClient: IPMIRequester {
                 guard let self else { return }
                 if self.eventLoop.inEventLoop {
                     // Called from the transport's read, which sends what the answers released when the burst ends.
-                    Self.deliverInReadBurst(self, datagram)
+                    // The actor's executor is this loop, so it is isolated here already; `assumeIsolated` checks that.
+                    self.assumeIsolated { $0.deliver(datagram, inReadBurst: true) }
                 } else {
                     self.eventLoop.execute { self.assumeIsolated { $0.deliver(datagram, inReadBurst: false) } }
                 }
@@ -573,16 +574,6 @@ public actor IPMIClient: IPMIRequester {
                 self.eventLoop.execute { self.assumeIsolated { $0.transportClosed() } }
             })
     }
-
-    /// `deliver(_:inReadBurst: true)` for the inbox to call on the client's loop, where the actor is isolated already
-    /// (its executor is that loop). `assumeIsolated` would check that again and, for its check that the closure did
-    /// not escape, allocate two objects per call, for every answer read. The inbox checks `inEventLoop` first, as
-    /// `assumeIsolated` does; the cast only drops `isolated` from the parameter, which does not change the calling
-    /// convention.
-    private static let deliverInReadBurst = unsafeBitCast(
-        { (client: isolated IPMIClient, datagram: [UInt8]) in client.deliver(datagram, inReadBurst: true) }
-            as @Sendable (isolated IPMIClient, [UInt8]) -> Void,
-        to: (@Sendable (IPMIClient, [UInt8]) -> Void).self)
 
     private func deliver(_ datagram: [UInt8], inReadBurst: Bool) {
         // Optional chaining mutates the machine in place; `machine!` or a nil check would copy it first.
