@@ -407,7 +407,10 @@ public final class DatagramLoopGroup: EventLoopGroup, Sendable {
         loops = (0..<max(1, count)).map { DatagramLoop(name: "IPMI-lane-\($0)") }
     }
 
-    public func next() -> any EventLoop {
+    public func next() -> any EventLoop { nextLoop() }
+
+    /// The next loop in turn.
+    public func nextLoop() -> DatagramLoop {
         loops[nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
     }
 

@@ -1,7 +1,6 @@
 import IPMI
 import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// An IPMI v2.0 / RMCP+ session with one BMC.
@@ -19,9 +18,9 @@ import Synchronization
 public actor IPMIClient: IPMIRequester {
     public nonisolated let host: String
     public nonisolated let port: Int
-    /// The event loop this client runs on: its transport's, so that a response is decoded and handed to the
-    /// waiting request on the thread that read it from the socket.
-    public nonisolated let eventLoop: any EventLoop
+    /// The loop this client runs on: its transport lane's, so that a response is decoded and handed to the waiting
+    /// request on the thread that read it from the socket.
+    public nonisolated let eventLoop: DatagramLoop
     /// The transport lane (socket group) this client sends through; its event loop is ``eventLoop``.
     private nonisolated let lane: Int
     private nonisolated let executor: any SerialExecutor
@@ -120,9 +119,8 @@ public actor IPMIClient: IPMIRequester {
     ///   - cipherSuite: `nil` negotiates the strongest suite both sides support (17 first).
     ///   - bridge: send every request through Send Message to this IPMB controller.
     ///   - allowUnauthenticated: permit cipher suite 0 (no authentication at all).
-    ///   - preferredEventLoop: run on the lane of `transport` whose event loop this is, if it has one (on a transport
-    ///     with NIO lanes, e.g. the loop of the connection the caller serves, so a request from there and its answer
-    ///     share one thread); else the next lane in turn.
+    ///   - transport: the shared transport whose lane (chosen by the transport) the client runs on; nil makes one of
+    ///     its own on `connect()`.
     public init(
         host: String,
         port: Int = 623,
@@ -135,7 +133,6 @@ public actor IPMIClient: IPMIRequester {
         allowUnauthenticated: Bool = false,
         options: ClientOptions = ClientOptions(),
         transport: IPMITransport? = nil,
-        preferredEventLoop: (any EventLoop)? = nil,
         logger: Logger = Logger(label: "ipmi.client")
     ) throws {
         self.host = host
@@ -149,11 +146,11 @@ public actor IPMIClient: IPMIRequester {
         self.window = RequestWindow(maximum: options.maxOutstandingRequests)
         self.sharedTransport = transport
         if let transport {
-            self.lane = preferredEventLoop.flatMap { transport.lane(of: $0) } ?? transport.assignLane()
+            self.lane = transport.assignLane()
             self.eventLoop = transport.eventLoop(ofLane: lane)
         } else {
             self.lane = 0
-            self.eventLoop = DatagramLoopGroup.singleton.next()
+            self.eventLoop = DatagramLoopGroup.singleton.nextLoop()
         }
         self.executor = eventLoop.executor
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
@@ -222,7 +219,7 @@ public actor IPMIClient: IPMIRequester {
         if let sharedTransport {
             created = sharedTransport
         } else {
-            created = try await IPMITransport.bind(group: eventLoop, logger: logger)
+            created = try await IPMITransport.bind(loop: eventLoop, logger: logger)
         }
         transport = created
         return created

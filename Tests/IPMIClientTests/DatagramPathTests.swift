@@ -58,7 +58,7 @@ import Testing
         try await transport.eventLoop.submit { transport.send([3], to: target) }.get()
         #expect(peer.receive(wait: false) == [3])
 
-        // Off the loop, a task on the lane's loop sends it (on a NIO lane, the channel would).
+        // Off the loop, a task on the lane's loop sends it.
         transport.send([4, 4], to: target)
         #expect(peer.receive() == [4, 4])
         #expect(transport.statistics.snapshot.packetsSent == 4)
