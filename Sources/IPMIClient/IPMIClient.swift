@@ -190,7 +190,7 @@ public actor IPMIClient: IPMIRequester {
             throw IPMIClientError.cannotResolve(host)
         }
         self.peer = peer
-        let id = transport.register(peer: peer, inbox: makeInbox())
+        guard let id = transport.register(peer: peer, inbox: makeInbox()) else { throw IPMIClientError.sessionClosed }
         consoleSessionID = id
         let configuration = SessionConfiguration(
             credentials: credentials,
@@ -282,6 +282,8 @@ public actor IPMIClient: IPMIRequester {
 
     private func nextHandshakeEvent(timeout: Duration) async -> SessionAction? {
         if !handshakeBacklog.isEmpty { return handshakeBacklog.removeFirst() }
+        // The transport closed (or the lane's loop stopped, which would never run the timer) between two steps.
+        guard machine != nil else { return .failed(IPMIError.sessionClosed()) }
         return await withCheckedContinuation { continuation in
             let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
                 guard let self else { return }
@@ -556,6 +558,7 @@ public actor IPMIClient: IPMIRequester {
     /// The transport calls `receive` on this client's event loop, so the datagram is handled right there.
     private nonisolated func makeInbox() -> IPMITransport.SessionInbox {
         IPMITransport.SessionInbox(
+            lane: lane,
             receive: { [weak self] datagram in
                 guard let self else { return }
                 if self.eventLoop.inEventLoop {

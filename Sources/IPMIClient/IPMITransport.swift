@@ -17,9 +17,10 @@ import Synchronization
 /// the thread that read it: no queue and no thread switch between the socket and the session. More lanes spread many
 /// sessions over more cores.
 public final class IPMITransport: Sendable {
-    /// Where a registered session's datagrams go: `receive` is called on the event loop of the lane the
-    /// datagram arrived on, `finish` (the transport closed) on any thread.
+    /// Where a registered session's datagrams go: `receive` is called on the loop of the lane the datagram arrived
+    /// on, `finish` (the transport closed, or the session's lane stopped) on any thread.
     struct SessionInbox: Sendable {
+        var lane: Int
         var receive: @Sendable ([UInt8]) -> Void
         var finish: @Sendable () -> Void
     }
@@ -31,7 +32,23 @@ public final class IPMITransport: Sendable {
 
     struct Registry: Sendable {
         var endpoints: [SocketAddress: [UInt32: Endpoint]] = [:]
+        /// Lanes whose loop stopped: no session registers there any more.
+        var stoppedLanes: Set<Int> = []
+        /// The transport closed: no session registers at all.
+        var closed = false
         var count: Int { endpoints.values.reduce(0) { $0 + $1.count } }
+
+        /// Marks `lane` stopped and takes out the inboxes of its sessions.
+        mutating func stop(lane: Int) -> [SessionInbox] {
+            stoppedLanes.insert(lane)
+            var stopped: [SessionInbox] = []
+            for (peer, sessions) in endpoints {
+                stopped += sessions.values.map(\.inbox).filter { $0.lane == lane }
+                let kept = sessions.filter { $0.value.inbox.lane != lane }
+                endpoints[peer] = kept.isEmpty ? nil : kept
+            }
+            return stopped
+        }
     }
 
     /// The routing table, shared by the transport (registering sessions) and its inbound handler.
@@ -88,7 +105,7 @@ public final class IPMITransport: Sendable {
         let registry = SharedRegistry()
         let outbox = LaneOutbox(logger: logger, loop: loop)
         let socket = try await makeSocket(
-            host: host, port: port, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
+            host: host, port: port, lane: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
             logger: logger)
         return IPMITransport(
             lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], registry: registry,
@@ -112,17 +129,17 @@ public final class IPMITransport: Sendable {
     ) async throws -> IPMITransport {
         let registry = SharedRegistry()
         var lanes: [Lane] = []
-        for _ in 0..<max(1, laneCount) {
+        for index in 0..<max(1, laneCount) {
             let loop = group.nextLoop()
             let outbox = LaneOutbox(logger: logger, loop: loop, pacing: readPacing)
             var sockets = [
                 try await makeSocket(
-                    host: "0.0.0.0", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
-                    logger: logger)
+                    host: "0.0.0.0", port: 0, lane: index, loop: loop, outbox: outbox, registry: registry,
+                    statistics: statistics, logger: logger)
             ]
             if let v6 = try? await makeSocket(
-                host: "::", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
-                logger: logger, v6Only: true)
+                host: "::", port: 0, lane: index, loop: loop, outbox: outbox, registry: registry,
+                statistics: statistics, logger: logger, v6Only: true)
             {
                 sockets.append(v6)
             }
@@ -136,17 +153,26 @@ public final class IPMITransport: Sendable {
     static let maximumDatagramSize = 2048
 
     private static func makeSocket(
-        host: String, port: Int, loop: DatagramLoop, outbox: LaneOutbox, registry: SharedRegistry,
+        host: String, port: Int, lane: Int, loop: DatagramLoop, outbox: LaneOutbox, registry: SharedRegistry,
         statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
     ) async throws -> BoundSocket {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let socket = try DatagramSocket.bound(to: address, v6Only: v6Only, receiveBufferSize: 4 << 20)
         let bound = BoundSocket(socket: socket, isIPv6: address.protocol == .inet6)
-        // The loop reads the socket (LoopReader) and the transport closes it.
+        // The loop reads the socket (LoopReader); the transport closes it, or the loop when it stops first.
         let reader = LoopReader(
             socket: bound, outbox: outbox, router: Router(registry: registry, statistics: statistics, logger: logger))
+        let stopped: @Sendable () -> Void = {
+            socket.close()
+            // Once per lane (it may have two sockets): its sessions end rather than wait for answers.
+            guard outbox.isOpen else { return }
+            outbox.isOpen = false
+            for inbox in registry.withLock({ $0.stop(lane: lane) }) { inbox.finish() }
+        }
         do {
-            try await loop.submit { try loop.watch(socket.descriptor) { reader.readAvailable() } }.get()
+            try await loop.submit {
+                try loop.watch(socket.descriptor, onReadable: { reader.readAvailable() }, onStop: stopped)
+            }.get()
         } catch {
             socket.close()
             throw error
@@ -180,36 +206,39 @@ public final class IPMITransport: Sendable {
     /// How many sessions are registered (open or in their handshake).
     public var sessionCount: Int { registry.withLock { $0.count } }
 
-    /// Closes the socket. Sessions still registered see their inbox finish.
+    /// Closes the sockets. Sessions still registered see their inbox finish. Safe to call more than once, and while or
+    /// after the loops stop.
     public func close() async {
-        let endpoints = registry.withLock { registry in
+        let endpoints = registry.withLock { registry -> [Endpoint]? in
+            guard !registry.closed else { return nil }
+            registry.closed = true
             defer { registry.endpoints.removeAll() }
             return registry.endpoints.values.flatMap { $0.values }
         }
+        guard let endpoints else { return }
         for endpoint in endpoints { endpoint.inbox.finish() }
         for lane in lanes {
             let loop = lane.eventLoop
             let sockets = lane.sockets
             let outbox = lane.outbox
             // On the loop, so that no send or read is using a descriptor while it is closed (and its number reused).
-            let closeAll: @Sendable () -> Void = {
+            // A loop that stops first has closed them itself; this task then fails.
+            _ = try? await loop.submit {
+                guard outbox.isOpen else { return }
                 outbox.isOpen = false
                 for socket in sockets {
-                    if loop.inEventLoop { loop.unwatch(socket.socket.descriptor) }
+                    loop.unwatch(socket.socket.descriptor)
                     socket.socket.close()
                 }
-            }
-            if loop.hasStopped {
-                closeAll()
-            } else {
-                try? await loop.submit(closeAll).get()
-            }
+            }.get()
         }
     }
 
-    /// Picks a console session ID not in use for this peer and registers the session's inbox under it.
-    func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32 {
-        registry.withLock { registry -> UInt32 in
+    /// Picks a console session ID not in use for this peer and registers the session's inbox under it; nil when the
+    /// transport is closed or the session's lane has stopped (nothing would be sent or read).
+    func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32? {
+        registry.withLock { registry -> UInt32? in
+            guard !registry.closed, !registry.stoppedLanes.contains(inbox.lane) else { return nil }
             var id: UInt32
             repeat {
                 id = UInt32.random(in: 1...UInt32.max)

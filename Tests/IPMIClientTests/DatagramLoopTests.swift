@@ -92,14 +92,13 @@ import Testing
         let loop = DatagramLoop(name: "test-stop")
         let pending = loop.scheduleTask(in: .seconds(60)) {}
         let outcome = Recorder<EventLoopError?>()
-        // Listened to on the loop before it stops: work handed to a stopped loop never runs, like NIO's.
         try await loop.submit {
             pending.futureResult.whenFailure { outcome.add($0 as? EventLoopError) }
         }.get()
         loop.stop()
         try await waitUntil { !outcome.all.isEmpty }
         #expect(outcome.all == [.shutdown])
-        try await waitUntil { loop.hasStopped }
+        try await loop.shutdownGracefully()
     }
 
     /// A UDP socket on 127.0.0.1 that the test sends from or reads on.
@@ -116,14 +115,16 @@ import Testing
         }
         let readable = Recorder<ContinuousClock.Instant>()
         try await loop.submit {
-            try loop.watch(receiver.socket.descriptor) {
-                var buffer = [UInt8](repeating: 0, count: 64)
-                while buffer.withUnsafeMutableBytes({
-                    recv(receiver.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
-                }) > 0 {
-                    readable.add(.now)
-                }
-            }
+            try loop.watch(
+                receiver.socket.descriptor,
+                onReadable: {
+                    var buffer = [UInt8](repeating: 0, count: 64)
+                    while buffer.withUnsafeMutableBytes({
+                        recv(receiver.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
+                    }) > 0 {
+                        readable.add(.now)
+                    }
+                }, onStop: {})
         }.get()
         #expect(sender.socket.send([1], to: receiver.address) == .sent)
         try await waitUntil { readable.all.count == 1 }
@@ -199,10 +200,10 @@ import Testing
         let receivedA = Recorder<UInt8>()
         let receivedB = Recorder<UInt8>()
         let inbox = { (recorder: Recorder<UInt8>) in
-            IPMITransport.SessionInbox(receive: { recorder.add($0.last ?? 0) }, finish: {})
+            IPMITransport.SessionInbox(lane: 0, receive: { recorder.add($0.last ?? 0) }, finish: {})
         }
-        let idA = transport.register(peer: bmcA.address, inbox: inbox(receivedA))
-        let idB = transport.register(peer: bmcB.address, inbox: inbox(receivedB))
+        let idA = try #require(transport.register(peer: bmcA.address, inbox: inbox(receivedA)))
+        let idB = try #require(transport.register(peer: bmcB.address, inbox: inbox(receivedB)))
         // An RMCP+ session packet for `id` (IPMI v2.0 section 13.6: the session ID at bytes 6–9, little endian),
         // marked by its last byte.
         func packet(_ id: UInt32, _ mark: UInt8) -> [UInt8] {
