@@ -215,12 +215,10 @@ public actor IPMIClient: IPMIRequester {
 
     private func ensureTransport() async throws -> IPMITransport {
         if let transport { return transport }
-        let created: IPMITransport
-        if let sharedTransport {
-            created = sharedTransport
-        } else {
-            created = try await IPMITransport.bind(loop: eventLoop, logger: logger)
-        }
+        let created =
+            if let sharedTransport { sharedTransport } else {
+                try await IPMITransport.bind(loop: eventLoop, logger: logger)
+            }
         transport = created
         return created
     }

@@ -102,15 +102,10 @@ public final class IPMITransport: Sendable {
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let registry = SharedRegistry()
+        let router = Router(registry: SharedRegistry(), statistics: statistics, logger: logger)
         let outbox = LaneOutbox(logger: logger, loop: loop)
-        let socket = try await makeSocket(
-            host: host, port: port, lane: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
-            logger: logger)
-        return IPMITransport(
-            lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], registry: registry,
-            statistics: statistics,
-            logger: logger)
+        let socket = try await makeSocket(host: host, port: port, lane: 0, loop: loop, outbox: outbox, router: router)
+        return IPMITransport(lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], router: router)
     }
 
     /// Binds, per lane, one IPv4 socket and, where the machine has IPv6, one IPv6-only socket, so that BMCs of
@@ -127,25 +122,22 @@ public final class IPMITransport: Sendable {
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let registry = SharedRegistry()
+        let router = Router(registry: SharedRegistry(), statistics: statistics, logger: logger)
         var lanes: [Lane] = []
         for index in 0..<max(1, laneCount) {
             let loop = group.nextLoop()
             let outbox = LaneOutbox(logger: logger, loop: loop, pacing: readPacing)
             var sockets = [
-                try await makeSocket(
-                    host: "0.0.0.0", port: 0, lane: index, loop: loop, outbox: outbox, registry: registry,
-                    statistics: statistics, logger: logger)
+                try await makeSocket(host: "0.0.0.0", port: 0, lane: index, loop: loop, outbox: outbox, router: router)
             ]
             if let v6 = try? await makeSocket(
-                host: "::", port: 0, lane: index, loop: loop, outbox: outbox, registry: registry,
-                statistics: statistics, logger: logger, v6Only: true)
+                host: "::", port: 0, lane: index, loop: loop, outbox: outbox, router: router, v6Only: true)
             {
                 sockets.append(v6)
             }
             lanes.append(Lane(eventLoop: loop, sockets: sockets, outbox: outbox))
         }
-        return IPMITransport(lanes: lanes, registry: registry, statistics: statistics, logger: logger)
+        return IPMITransport(lanes: lanes, router: router)
     }
 
     /// Room per datagram: far more than any RMCP+ packet (a 255-byte payload, encrypted and authenticated, is under
@@ -153,15 +145,14 @@ public final class IPMITransport: Sendable {
     static let maximumDatagramSize = 2048
 
     private static func makeSocket(
-        host: String, port: Int, lane: Int, loop: DatagramLoop, outbox: LaneOutbox, registry: SharedRegistry,
-        statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
+        host: String, port: Int, lane: Int, loop: DatagramLoop, outbox: LaneOutbox, router: Router, v6Only: Bool = false
     ) async throws -> BoundSocket {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let socket = try DatagramSocket.bound(to: address, v6Only: v6Only, receiveBufferSize: 4 << 20)
         let bound = BoundSocket(socket: socket, isIPv6: address.protocol == .inet6)
         // The loop reads the socket (LoopReader); the transport closes it, or the loop when it stops first.
-        let reader = LoopReader(
-            socket: bound, outbox: outbox, router: Router(registry: registry, statistics: statistics, logger: logger))
+        let reader = LoopReader(socket: bound, outbox: outbox, router: router)
+        let registry = router.registry
         let stopped: @Sendable () -> Void = {
             socket.close()
             // Once per lane (it may have two sockets): its sessions end rather than wait for answers.
@@ -180,18 +171,15 @@ public final class IPMITransport: Sendable {
         return bound
     }
 
-    private init(lanes: [Lane], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+    private init(lanes: [Lane], router: Router) {
         self.lanes = lanes
-        self.registry = registry
-        self.statistics = statistics
-        self.logger = logger
+        registry = router.registry
+        statistics = router.statistics
+        logger = router.logger
     }
 
     /// The local address the socket is bound to.
     public var localAddress: SocketAddress? { lanes[0].sockets.first?.socket.localAddress }
-
-    /// How many lanes (event loops, each with its sockets) the transport has.
-    public var laneCount: Int { lanes.count }
 
     /// The loop of the first lane.
     public var eventLoop: DatagramLoop { lanes[0].eventLoop }
