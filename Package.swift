@@ -39,7 +39,7 @@ let package = Package(
         // Pure protocol layers: no sockets, no clocks.
         .target(
             name: "IPMI",
-            dependencies: ["CLibCrypto"]
+            dependencies: ["CLibCrypto", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .target(
             name: "IPMISensors",

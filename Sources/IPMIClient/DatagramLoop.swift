@@ -22,12 +22,10 @@ import Synchronization
 /// A socket can be paused for a moment (``pauseReading(_:for:)``): its answers then collect in the socket buffer and
 /// are read with one call instead of one wake-up each.
 ///
-/// Stopping (``stop()``, ``shutdownGracefully(queue:_:)``): the loop stops its sockets (their owners' `onStop` closes
-/// them), fails the timers that did not run and runs the work handed in so far, failing every submitted task and timer
-/// with `EventLoopError.shutdown` instead of running it; then its thread returns. Work handed in after that is run by
-/// the thread that hands it in, one piece at a time as on the loop, so that futures of this loop still complete and
-/// actors whose executor it is still answer (their timers and submitted tasks fail the same way): nothing handed to a
-/// stopped loop is dropped, and nothing waits on it forever.
+/// Stopping, the loop stops its sockets (their owners' `onStop` closes them) and fails every timer and submitted task
+/// not run yet, and any handed in later, with `EventLoopError.shutdown`; then its thread returns. Other work handed in
+/// after that (futures' callbacks, actor jobs) runs on the thread that hands it in, one piece at a time as on the
+/// loop: nothing handed to a stopped loop is dropped, and nothing waits on it forever.
 public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @unchecked Sendable {
     /// One piece of work for the loop. Jobs of Swift concurrency are queued as they are, not wrapped in a closure:
     /// a warm scrape runs a hundred or so on the lane, and a closure is a heap allocation each.
@@ -86,9 +84,8 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
     private let incoming = NIOLockedValueBox(Incoming())
     /// Held while work handed in after the thread returned runs, so that it still runs one piece at a time.
     private let lateWork = NIOLock()
-    /// Held while the thread is joined; the handle is nil once it has been.
-    private let joining = NIOLock()
-    private var threadHandle: pthread_t?
+    /// The thread, until it has been joined (the lock is held while it is).
+    private let threadHandle = NIOLockedValueBox<pthread_t?>(nil)
     private let wakeDescriptor: CInt
     private let poller: CInt
     /// The thread that is the loop now: its own, or after it returned the one running late work; 0 otherwise.
@@ -129,14 +126,14 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
                 return nil
             }, retained)
         precondition(created == 0, "pthread_create failed: \(created)")
-        threadHandle = handle
+        threadHandle.withLockedValue { $0 = handle }
         // The thread records its own identity first thing; wait so that inEventLoop is right from the start.
         while thread.load(ordering: .acquiring) == 0 { sched_yield() }
     }
 
     deinit {
         // Nobody can join the thread any more; it has returned or is about to (it held the last reference).
-        if let threadHandle { pthread_detach(threadHandle) }
+        if let handle = threadHandle.withLockedValue({ $0 }) { pthread_detach(handle) }
         Glibc.close(poller)
         Glibc.close(wakeDescriptor)
     }
@@ -181,7 +178,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         lateWork.withLock {
             thread.store(UInt(pthread_self()), ordering: .releasing)
             tasks.append(work)
-            runAllTasks()
+            runQueuedTasks()
             thread.store(0, ordering: .releasing)
         }
     }
@@ -198,6 +195,25 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             }
         }
         return promise.futureResult
+    }
+
+    /// Runs `body` on the loop; throws `EventLoopError.shutdown` once the loop is stopping. Through an actor, not a
+    /// future: ThreadSanitizer (this toolchain) misses the order of a continuation resumed before its task suspends,
+    /// as `submit(_:).get()` often is, and reports a race on the task's memory.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Hop(loop: self).run(body)
+    }
+
+    /// An actor on the loop, for ``run(_:)``.
+    private actor Hop {
+        let loop: DatagramLoop
+        nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+        init(loop: DatagramLoop) { self.loop = loop }
+
+        func run<T: Sendable>(_ body: @Sendable () throws -> T) throws -> T {
+            guard !loop.exiting else { throw EventLoopError.shutdown }
+            return try body()
+        }
     }
 
     private func perform(_ work: Work) {
@@ -234,14 +250,6 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         scheduleTask(deadline: .now() + delay, task)
     }
 
-    public func preconditionInEventLoop(file: StaticString, line: UInt) {
-        precondition(inEventLoop, "not on \(name)", file: file, line: line)
-    }
-
-    public func preconditionNotInEventLoop(file: StaticString, line: UInt) {
-        precondition(!inEventLoop, "on \(name)", file: file, line: line)
-    }
-
     /// Stops the loop and calls back once its thread has returned.
     public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
         stop()
@@ -252,7 +260,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         }
     }
 
-    /// Stops the loop after the work already handed in (see the type's comment); returns at once.
+    /// Stops the loop (see the type's comment); returns at once.
     public func stop() {
         incoming.withLockedValue { $0.stopping = true }
         signal()
@@ -260,10 +268,10 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
 
     /// Waits until the loop's thread has returned (after ``stop()``). Not on the loop.
     func join() {
-        joining.withLock {
-            guard let handle = threadHandle else { return }
-            pthread_join(handle, nil)
-            threadHandle = nil
+        threadHandle.withLockedValue { handle in
+            guard let joined = handle else { return }
+            pthread_join(joined, nil)
+            handle = nil
         }
     }
 
@@ -400,8 +408,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         runFlushes()
     }
 
-    /// Runs the tasks queued so far (and those they queue, up to a bound, so that I/O is not starved); true when the
-    /// loop is to stop instead.
+    /// Runs the tasks queued (a bounded number of rounds, so that I/O is not starved); true when stopping instead.
     private func runTasks() -> Bool {
         let stopping = incoming.withLockedValue { state -> Bool in
             // What is queued then is left to finish(), which fails submitted tasks and timers rather than run them.
@@ -414,14 +421,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             return false
         }
         if stopping { return true }
-        var rounds = 0
-        while !tasks.isEmpty, rounds < 16 {
-            swap(&tasks, &running)
-            for work in running { perform(work) }
-            running.removeAll(keepingCapacity: true)
-            rounds += 1
-        }
-        runFlushes()
+        runQueuedTasks(rounds: 16)
         return false
     }
 
@@ -473,7 +473,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         // The work handed in so far runs here; from `ended` on, its callers run it. A later thread may get this
         // thread's ID, so the loop's thread passes for the loop no longer (cleared together with `ended`).
         while true {
-            runAllTasks()
+            runQueuedTasks()
             let more = incoming.withLockedValue { state -> Bool in
                 guard state.tasks.isEmpty else {
                     tasks.append(contentsOf: state.tasks)
@@ -488,12 +488,14 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         }
     }
 
-    /// Runs the tasks queued (and those they queue) to the end, then the flushes they asked for.
-    private func runAllTasks() {
-        while !tasks.isEmpty {
+    /// Runs the tasks queued and those they queue (for at most `rounds` rounds), then the flushes they asked for.
+    private func runQueuedTasks(rounds: Int = .max) {
+        var round = 0
+        while !tasks.isEmpty, round < rounds {
             swap(&tasks, &running)
             for work in running { perform(work) }
             running.removeAll(keepingCapacity: true)
+            round += 1
         }
         runFlushes()
     }

@@ -1,5 +1,6 @@
 import IPMI
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -53,10 +54,10 @@ public final class IPMITransport: Sendable {
 
     /// The routing table, shared by the transport (registering sessions) and its inbound handler.
     final class SharedRegistry: Sendable {
-        private let state = Mutex(Registry())
+        private let state = NIOLockedValueBox(Registry())
 
         func withLock<T>(_ body: (inout Registry) -> T) -> T {
-            state.withLock { body(&$0) }
+            state.withLockedValue { body(&$0) }
         }
     }
 
@@ -161,9 +162,9 @@ public final class IPMITransport: Sendable {
             for inbox in registry.withLock({ $0.stop(lane: lane) }) { inbox.finish() }
         }
         do {
-            try await loop.submit {
+            try await loop.run {
                 try loop.watch(socket.descriptor, onReadable: { reader.readAvailable() }, onStop: stopped)
-            }.get()
+            }
         } catch {
             socket.close()
             throw error
@@ -211,14 +212,14 @@ public final class IPMITransport: Sendable {
             let outbox = lane.outbox
             // On the loop, so that no send or read is using a descriptor while it is closed (and its number reused).
             // A loop that stops first has closed them itself; this task then fails.
-            _ = try? await loop.submit {
+            _ = try? await loop.run {
                 guard outbox.isOpen else { return }
                 outbox.isOpen = false
                 for socket in sockets {
                     loop.unwatch(socket.socket.descriptor)
                     socket.socket.close()
                 }
-            }.get()
+            }
         }
     }
 
