@@ -4,7 +4,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: deps build release run test lint format unit
+.PHONY: deps build release run test lint format unit tsan
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,3 +26,8 @@ format:
 
 test: deps lint
 	bash scripts/test.sh
+
+# The suites that start threads (client, transport and its loop, simulator sessions, session cache, coordinator,
+# HTTP), built with ThreadSanitizer; any report fails the run. Its own scratch path keeps the normal build intact.
+tsan: deps
+	bash scripts/tsan.sh

@@ -44,7 +44,7 @@ let package = Package(
         // Pure protocol layers: no sockets, no clocks.
         .target(
             name: "IPMI",
-            dependencies: ["CLibCrypto"]
+            dependencies: ["CLibCrypto", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .target(
             name: "IPMISensors",
@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "IPMI",
                 "CDatagram",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +134,9 @@ let package = Package(
         ),
 
         // Tests. IPMITestSupport starts real peers (ipmi_sim, ipmitool, FreeIPMI) for integration tests.
-        .target(name: "IPMITestSupport", path: "Tests/IPMITestSupport"),
+        .target(
+            name: "IPMITestSupport", dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/IPMITestSupport"),
         .testTarget(
             name: "IPMITests", dependencies: ["IPMI"], exclude: ["Vectors"], resources: [.copy("Fixtures")]),
         .testTarget(
@@ -145,7 +148,10 @@ let package = Package(
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
         .testTarget(
             name: "IPMIClientTests",
-            dependencies: ["IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "PushgatewayTests",

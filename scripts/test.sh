@@ -33,3 +33,7 @@ swift test --skip-build --no-parallel --filter "$heavy"
 
 bash scripts/check-deploy.sh
 bash scripts/check-demo-live.sh .build/debug/ipmi-exporter
+
+# The suites that start threads again, under ThreadSanitizer (`make tsan`): a build of its own, about 11 minutes
+# from scratch on 2 cores, and 2 minutes of tests.
+bash scripts/tsan.sh

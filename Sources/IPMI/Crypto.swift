@@ -1,5 +1,5 @@
 import CLibCrypto
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The hash functions IPMI v2.0 uses for RAKP authentication and packet integrity (sections 13.28-13.28.4).
 public enum HashFunction: Sendable {
@@ -185,7 +185,9 @@ private final class RandomPool: Sendable {
         var next = 0
     }
 
-    private let state = Mutex(State())
+    // NIO's pthread lock rather than `Mutex`: sessions on several threads draw from the pool, and ThreadSanitizer
+    // (see `make tsan`) sees this lock but not `Mutex`.
+    private let state = NIOLockedValueBox(State())
 
     func take(_ count: Int) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -197,7 +199,7 @@ private final class RandomPool: Sendable {
     func take(into output: UnsafeMutableRawBufferPointer) {
         let count = output.count
         guard count > 0 else { return }
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.buffer.count - state.next < count {
                 state.buffer = Crypto.randomBytes(Self.refillSize)
                 state.next = 0

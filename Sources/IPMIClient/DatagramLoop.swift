@@ -1,5 +1,6 @@
 import CDatagram
 import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -20,6 +21,11 @@ import Synchronization
 ///
 /// A socket can be paused for a moment (``pauseReading(_:for:)``): its answers then collect in the socket buffer and
 /// are read with one call instead of one wake-up each.
+///
+/// Stopping, the loop stops its sockets (their owners' `onStop` closes them) and fails every timer and submitted task
+/// not run yet, and any handed in later, with `EventLoopError.shutdown`; then its thread returns. Other work handed in
+/// after that (futures' callbacks, actor jobs) runs on the thread that hands it in, one piece at a time as on the
+/// loop: nothing handed to a stopped loop is dropped, and nothing waits on it forever.
 public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @unchecked Sendable {
     /// One piece of work for the loop. Jobs of Swift concurrency are queued as they are, not wrapped in a closure:
     /// a warm scrape runs a hundred or so on the lane, and a closure is a heap allocation each.
@@ -36,12 +42,15 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         var tasks: [Work] = []
         var wakePending = false
         var stopping = false
+        /// The thread has returned: whoever hands in work runs it (``runLate(_:)``).
+        var ended = false
     }
 
-    /// A socket the loop waits on, and what it calls when datagrams are there.
+    /// A socket the loop waits on, and what it calls when datagrams are there and when the loop stops.
     private struct Watched {
         let descriptor: CInt
         let onReadable: () -> Void
+        let onStop: () -> Void
         /// Not polled for reading before this moment.
         var pausedUntil: NIODeadline?
         /// Whether epoll reports the socket readable; not while it is paused, nor while it is read after a pause.
@@ -71,15 +80,22 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         }
     }
 
-    private let incoming = Mutex(Incoming())
+    // NIO's pthread locks rather than `Mutex`: ThreadSanitizer sees them (see `make tsan`).
+    private let incoming = NIOLockedValueBox(Incoming())
+    /// Held while work handed in after the thread returned runs, so that it still runs one piece at a time.
+    private let lateWork = NIOLock()
+    /// The thread, until it has been joined (the lock is held while it is).
+    private let threadHandle = NIOLockedValueBox<pthread_t?>(nil)
     private let wakeDescriptor: CInt
     private let poller: CInt
+    /// The thread that is the loop now: its own, or after it returned the one running late work; 0 otherwise.
     private let thread = Atomic<UInt>(0)
-    private let finished = Atomic<Bool>(false)
     private let nextTimerID = Atomic<Int>(0)
     let name: String
 
-    // Confined to the loop's thread.
+    // Confined to the loop's thread (after it returned, to whoever holds `lateWork`).
+    /// True once the loop has begun to stop: timers and submitted tasks then fail instead of running.
+    private var exiting = false
     private var tasks: [Work] = []
     private var running: [Work] = []
     private var timers: [Timer] = []
@@ -110,9 +126,16 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
                 return nil
             }, retained)
         precondition(created == 0, "pthread_create failed: \(created)")
-        pthread_detach(handle)
+        threadHandle.withLockedValue { $0 = handle }
         // The thread records its own identity first thing; wait so that inEventLoop is right from the start.
         while thread.load(ordering: .acquiring) == 0 { sched_yield() }
+    }
+
+    deinit {
+        // Nobody can join the thread any more; it has returned or is about to (it held the last reference).
+        if let handle = threadHandle.withLockedValue({ $0 }) { pthread_detach(handle) }
+        Glibc.close(poller)
+        Glibc.close(wakeDescriptor)
     }
 
     public var inEventLoop: Bool {
@@ -138,13 +161,59 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             tasks.append(work)
             return
         }
-        let wake = incoming.withLock { state -> Bool in
+        let (wake, ended) = incoming.withLockedValue { state -> (Bool, Bool) in
+            guard !state.ended else { return (false, true) }
             state.tasks.append(work)
-            guard !state.wakePending else { return false }
+            guard !state.wakePending else { return (false, false) }
             state.wakePending = true
-            return true
+            return (true, false)
         }
+        if ended { return runLate(work) }
+        // The descriptor stays open while anyone can call this (it is closed when the loop is freed).
         if wake { signal() }
+    }
+
+    /// Runs work handed in after the thread returned, on the caller's thread, which is the loop meanwhile.
+    private func runLate(_ work: Work) {
+        lateWork.withLock {
+            thread.store(UInt(pthread_self()), ordering: .releasing)
+            tasks.append(work)
+            runQueuedTasks()
+            thread.store(0, ordering: .releasing)
+        }
+    }
+
+    /// Runs a submitted task, or fails its promise once the loop is stopping.
+    public func submit<T>(_ task: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
+        let promise: EventLoopPromise<T> = makePromise()
+        execute {
+            guard !self.exiting else { return promise.fail(EventLoopError.shutdown) }
+            do {
+                promise.assumeIsolated().succeed(try task())
+            } catch {
+                promise.fail(error)
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// Runs `body` on the loop; throws `EventLoopError.shutdown` once the loop is stopping. Through an actor, not a
+    /// future: ThreadSanitizer (this toolchain) misses the order of a continuation resumed before its task suspends,
+    /// as `submit(_:).get()` often is, and reports a race on the task's memory.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await Hop(loop: self).run(body)
+    }
+
+    /// An actor on the loop, for ``run(_:)``.
+    private actor Hop {
+        let loop: DatagramLoop
+        nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+        init(loop: DatagramLoop) { self.loop = loop }
+
+        func run<T: Sendable>(_ body: @Sendable () throws -> T) throws -> T {
+            guard !loop.exiting else { throw EventLoopError.shutdown }
+            return try body()
+        }
     }
 
     private func perform(_ work: Work) {
@@ -181,37 +250,41 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         scheduleTask(deadline: .now() + delay, task)
     }
 
-    public func preconditionInEventLoop(file: StaticString, line: UInt) {
-        precondition(inEventLoop, "not on \(name)", file: file, line: line)
-    }
-
-    public func preconditionNotInEventLoop(file: StaticString, line: UInt) {
-        precondition(!inEventLoop, "on \(name)", file: file, line: line)
-    }
-
+    /// Stops the loop and calls back once its thread has returned.
     public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
         stop()
-        queue.async { callback(nil) }
+        // Joined on a thread of Dispatch's: the caller may be this loop's thread, which has to return first.
+        DispatchQueue.global().async {
+            self.join()
+            queue.async { callback(nil) }
+        }
     }
 
-    /// True once the loop's thread has ended (after ``stop()``); work handed to it then never runs.
-    var hasStopped: Bool { finished.load(ordering: .acquiring) }
-
-    /// Ends the loop after the work already queued; sockets still watched are left to their owners to close.
+    /// Stops the loop (see the type's comment); returns at once.
     public func stop() {
-        incoming.withLock { $0.stopping = true }
+        incoming.withLockedValue { $0.stopping = true }
         signal()
+    }
+
+    /// Waits until the loop's thread has returned (after ``stop()``). Not on the loop.
+    func join() {
+        threadHandle.withLockedValue { handle in
+            guard let joined = handle else { return }
+            pthread_join(joined, nil)
+            handle = nil
+        }
     }
 
     // MARK: - Sockets
 
-    /// Calls `onReadable` on this loop whenever `descriptor` has datagrams to read. Only on the loop.
-    func watch(_ descriptor: CInt, onReadable: @escaping () -> Void) throws {
+    /// Calls `onReadable` on this loop whenever `descriptor` has datagrams to read, and `onStop` when the loop stops
+    /// (the owner then closes it). Only on the loop.
+    func watch(_ descriptor: CInt, onReadable: @escaping () -> Void, onStop: @escaping () -> Void) throws {
         preconditionInEventLoop()
         guard cdatagram_poller_watch(poller, descriptor, 1, 1) == 0 else {
             throw IOError(errnoCode: errno, reason: "epoll_ctl")
         }
-        watched.append(Watched(descriptor: descriptor, onReadable: onReadable, pausedUntil: nil))
+        watched.append(Watched(descriptor: descriptor, onReadable: onReadable, onStop: onStop, pausedUntil: nil))
     }
 
     /// Stops watching `descriptor` (before it is closed). Only on the loop.
@@ -285,6 +358,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
     }
 
     private func addTimer(_ timer: Timer, _ body: TimerBody) {
+        guard !exiting else { return body.abandon() }
         timerBodies[timer.id] = body
         timers.append(timer)
         var child = timers.count - 1
@@ -334,26 +408,21 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
         runFlushes()
     }
 
-    /// Runs the tasks queued so far (and those they queue, up to a bound, so that I/O is not starved).
+    /// Runs the tasks queued (a bounded number of rounds, so that I/O is not starved); true when stopping instead.
     private func runTasks() -> Bool {
-        var stopping = false
-        incoming.withLock { state in
+        let stopping = incoming.withLockedValue { state -> Bool in
+            // What is queued then is left to finish(), which fails submitted tasks and timers rather than run them.
+            guard !state.stopping else { return true }
             if !state.tasks.isEmpty {
                 tasks.append(contentsOf: state.tasks)
                 state.tasks.removeAll(keepingCapacity: true)
             }
             state.wakePending = false
-            stopping = state.stopping
+            return false
         }
-        var rounds = 0
-        while !tasks.isEmpty, rounds < 16 {
-            swap(&tasks, &running)
-            for work in running { perform(work) }
-            running.removeAll(keepingCapacity: true)
-            rounds += 1
-        }
-        runFlushes()
-        return stopping
+        if stopping { return true }
+        runQueuedTasks(rounds: 16)
+        return false
     }
 
     private func run() {
@@ -383,15 +452,52 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
                 }
             }
         }
+        finish()
+    }
+
+    /// The loop's last steps on its thread (see the type's comment).
+    private func finish() {
+        exiting = true
+        // Sockets first: nothing is read or sent on them from here on, so closing them races with nothing.
+        let stopped = watched
+        watched.removeAll()
+        for socket in stopped {
+            _ = cdatagram_poller_forget(poller, socket.descriptor)
+            socket.onStop()
+        }
         // Whoever waits on a timer learns that it will not run (still on the loop, so the promises fail here).
         let abandoned = timerBodies.values
         timerBodies.removeAll()
+        timers.removeAll()
         for body in abandoned { body.abandon() }
-        finished.store(true, ordering: .releasing)
-        // A later thread may get this thread's ID; it must not pass for this loop.
-        thread.store(0, ordering: .releasing)
-        Glibc.close(poller)
-        Glibc.close(wakeDescriptor)
+        // The work handed in so far runs here; from `ended` on, its callers run it. A later thread may get this
+        // thread's ID, so the loop's thread passes for the loop no longer (cleared together with `ended`).
+        while true {
+            runQueuedTasks()
+            let more = incoming.withLockedValue { state -> Bool in
+                guard state.tasks.isEmpty else {
+                    tasks.append(contentsOf: state.tasks)
+                    state.tasks.removeAll()
+                    return true
+                }
+                state.ended = true
+                thread.store(0, ordering: .releasing)
+                return false
+            }
+            if !more { break }
+        }
+    }
+
+    /// Runs the tasks queued and those they queue (for at most `rounds` rounds), then the flushes they asked for.
+    private func runQueuedTasks(rounds: Int = .max) {
+        var round = 0
+        while !tasks.isEmpty, round < rounds {
+            swap(&tasks, &running)
+            for work in running { perform(work) }
+            running.removeAll(keepingCapacity: true)
+            round += 1
+        }
+        runFlushes()
     }
 }
 
@@ -407,7 +513,10 @@ public final class DatagramLoopGroup: EventLoopGroup, Sendable {
         loops = (0..<max(1, count)).map { DatagramLoop(name: "IPMI-lane-\($0)") }
     }
 
-    public func next() -> any EventLoop {
+    public func next() -> any EventLoop { nextLoop() }
+
+    /// The next loop in turn.
+    public func nextLoop() -> DatagramLoop {
         loops[nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
     }
 
@@ -415,8 +524,12 @@ public final class DatagramLoopGroup: EventLoopGroup, Sendable {
         EventLoopIterator(loops)
     }
 
+    /// Stops every loop and calls back once all their threads have returned.
     public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
         for loop in loops { loop.stop() }
-        queue.async { callback(nil) }
+        DispatchQueue.global().async {
+            for loop in self.loops { loop.join() }
+            queue.async { callback(nil) }
+        }
     }
 }

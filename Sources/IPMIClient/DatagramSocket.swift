@@ -10,16 +10,13 @@ import NIOCore
 
 /// A bound, non-blocking UDP socket whose descriptor the transport knows, so that it can send on it directly.
 ///
-/// NIO reads the socket (the descriptor is handed to a `DatagramChannel`, which owns and closes it); sends go
-/// straight to `sendto` from the event loop that reads it. A request is one datagram written in answer to one
-/// read, and taking it through the channel pipeline (an envelope, a `ByteBuffer` copy, the pending-writes queue
-/// and a flush) cost as much CPU as the system call itself.
+/// The lane's ``DatagramLoop`` reads it (``LoopReader``) and sends on it (``LaneOutbox``); the transport closes it.
 struct DatagramSocket: Sendable {
     let descriptor: CInt
 
     enum SendOutcome: Equatable {
         case sent
-        /// The socket buffer is full; the datagram should be queued and sent when the socket is writable.
+        /// The socket buffer is full; the datagram is left to the request's retransmission.
         case wouldBlock
         case failed(errno: CInt)
     }
@@ -95,13 +92,13 @@ struct DatagramSocket: Sendable {
         }
     }
 
-    /// Closes the descriptor. Only for a socket no NIO channel owns.
+    /// Closes the descriptor, once: the transport sees to that.
     func close() {
         _ = Glibc.close(descriptor)
     }
 
-    /// Sends one datagram without blocking. Only call this while the channel that owns the descriptor is open
-    /// and from its event loop, where it cannot be closed (and the number reused) underneath the call.
+    /// Sends one datagram without blocking. Only call this while the socket is open and from its lane's loop, where it
+    /// cannot be closed (and the number reused) underneath the call.
     func send(_ bytes: [UInt8], to peer: SocketAddress) -> SendOutcome {
         while true {
             let written = bytes.withUnsafeBytes { buffer in

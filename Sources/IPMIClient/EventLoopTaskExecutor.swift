@@ -25,12 +25,9 @@ public final class EventLoopTaskExecutor: TaskExecutor {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        if let datagramLoop {
-            datagramLoop.enqueue(job, preferring: asUnownedTaskExecutor())
-            return
+        guard let datagramLoop else {
+            return eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
         }
-        eventLoop.execute {
-            job.runSynchronously(on: self.asUnownedTaskExecutor())
-        }
+        datagramLoop.enqueue(job, preferring: asUnownedTaskExecutor())
     }
 }

@@ -1,7 +1,6 @@
 import IPMI
 import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// An IPMI v2.0 / RMCP+ session with one BMC.
@@ -19,9 +18,9 @@ import Synchronization
 public actor IPMIClient: IPMIRequester {
     public nonisolated let host: String
     public nonisolated let port: Int
-    /// The event loop this client runs on: its transport's, so that a response is decoded and handed to the
-    /// waiting request on the thread that read it from the socket.
-    public nonisolated let eventLoop: any EventLoop
+    /// The loop this client runs on: its transport lane's, so that a response is decoded and handed to the waiting
+    /// request on the thread that read it from the socket.
+    public nonisolated let eventLoop: DatagramLoop
     /// The transport lane (socket group) this client sends through; its event loop is ``eventLoop``.
     private nonisolated let lane: Int
     private nonisolated let executor: any SerialExecutor
@@ -134,9 +133,8 @@ public actor IPMIClient: IPMIRequester {
     ///   - cipherSuite: `nil` negotiates the strongest suite both sides support (17 first).
     ///   - bridge: send every request through Send Message to this IPMB controller.
     ///   - allowUnauthenticated: permit cipher suite 0 (no authentication at all).
-    ///   - preferredEventLoop: run on the lane of `transport` whose event loop this is, if it has one (on a transport
-    ///     with NIO lanes, e.g. the loop of the connection the caller serves, so a request from there and its answer
-    ///     share one thread); else the next lane in turn.
+    ///   - transport: the shared transport whose lane (chosen by the transport) the client runs on; nil makes one of
+    ///     its own on `connect()`.
     public init(
         host: String,
         port: Int = 623,
@@ -149,7 +147,6 @@ public actor IPMIClient: IPMIRequester {
         allowUnauthenticated: Bool = false,
         options: ClientOptions = ClientOptions(),
         transport: IPMITransport? = nil,
-        preferredEventLoop: (any EventLoop)? = nil,
         logger: Logger = Logger(label: "ipmi.client")
     ) throws {
         self.host = host
@@ -166,11 +163,11 @@ public actor IPMIClient: IPMIRequester {
         self.strayHorizon = TimeAmount(options.requestTimeout)
         self.sharedTransport = transport
         if let transport {
-            self.lane = preferredEventLoop.flatMap { transport.lane(of: $0) } ?? transport.assignLane()
+            self.lane = transport.assignLane()
             self.eventLoop = transport.eventLoop(ofLane: lane)
         } else {
             self.lane = 0
-            self.eventLoop = DatagramLoopGroup.singleton.next()
+            self.eventLoop = DatagramLoopGroup.singleton.nextLoop()
         }
         self.executor = eventLoop.executor
         self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
@@ -228,7 +225,7 @@ public actor IPMIClient: IPMIRequester {
             throw IPMIClientError.cannotResolve(host)
         }
         self.peer = peer
-        let id = transport.register(peer: peer, inbox: makeInbox())
+        guard let id = transport.register(peer: peer, inbox: makeInbox()) else { throw IPMIClientError.sessionClosed }
         consoleSessionID = id
         let configuration = SessionConfiguration(
             credentials: credentials,
@@ -256,12 +253,10 @@ public actor IPMIClient: IPMIRequester {
 
     private func ensureTransport() async throws -> IPMITransport {
         if let transport { return transport }
-        let created: IPMITransport
-        if let sharedTransport {
-            created = sharedTransport
-        } else {
-            created = try await IPMITransport.bind(group: eventLoop, logger: logger)
-        }
+        let created =
+            if let sharedTransport { sharedTransport } else {
+                try await IPMITransport.bind(loop: eventLoop, logger: logger)
+            }
         transport = created
         return created
     }
@@ -334,6 +329,8 @@ public actor IPMIClient: IPMIRequester {
 
     private func nextHandshakeEvent(timeout: Duration) async -> SessionAction? {
         if !handshakeBacklog.isEmpty { return handshakeBacklog.removeFirst() }
+        // The transport closed (or the lane's loop stopped, which would never run the timer) between two steps.
+        guard machine != nil else { return .failed(IPMIError.sessionClosed()) }
         return await withCheckedContinuation { continuation in
             let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
                 guard let self else { return }
@@ -618,11 +615,13 @@ public actor IPMIClient: IPMIRequester {
     /// The transport calls `receive` on this client's event loop, so the datagram is handled right there.
     private nonisolated func makeInbox() -> IPMITransport.SessionInbox {
         IPMITransport.SessionInbox(
+            lane: lane,
             receive: { [weak self] datagram in
                 guard let self else { return }
                 if self.eventLoop.inEventLoop {
                     // Called from the transport's read, which sends what the answers released when the burst ends.
-                    Self.deliverInReadBurst(self, datagram)
+                    // The actor's executor is this loop, so it is isolated here already; `assumeIsolated` checks that.
+                    self.assumeIsolated { $0.deliver(datagram, inReadBurst: true) }
                 } else {
                     self.eventLoop.execute { self.assumeIsolated { $0.deliver(datagram, inReadBurst: false) } }
                 }
@@ -632,16 +631,6 @@ public actor IPMIClient: IPMIRequester {
                 self.eventLoop.execute { self.assumeIsolated { $0.transportClosed() } }
             })
     }
-
-    /// `deliver(_:inReadBurst: true)` for the inbox to call on the client's loop, where the actor is isolated already
-    /// (its executor is that loop). `assumeIsolated` would check that again and, for its check that the closure did
-    /// not escape, allocate two objects per call, for every answer read. The inbox checks `inEventLoop` first, as
-    /// `assumeIsolated` does; the cast only drops `isolated` from the parameter, which does not change the calling
-    /// convention.
-    private static let deliverInReadBurst = unsafeBitCast(
-        { (client: isolated IPMIClient, datagram: [UInt8]) in client.deliver(datagram, inReadBurst: true) }
-            as @Sendable (isolated IPMIClient, [UInt8]) -> Void,
-        to: (@Sendable (IPMIClient, [UInt8]) -> Void).self)
 
     private func deliver(_ datagram: [UInt8], inReadBurst: Bool) {
         // Optional chaining mutates the machine in place; `machine!` or a nil check would copy it first.

@@ -1,7 +1,7 @@
 import IPMI
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// One UDP socket that carries many RMCP+ sessions to many BMCs.
@@ -12,17 +12,16 @@ import Synchronization
 /// session of that peer still in its handshake, whose state machine keeps only its own (rqSeq).
 /// This is what lets one exporter process keep thousands of sessions open on a handful of sockets.
 ///
-/// The sockets are grouped in lanes, one event loop each. A client is given a lane when it is created and
-/// runs on that lane's event loop (``IPMIClient`` takes it as its actor executor), so a datagram is
-/// decrypted and handed to the waiting request on the thread that read it: no queue and no thread switch
-/// between the socket and the session. More lanes spread many sessions over more cores.
-///
-/// A lane's loop is a ``DatagramLoop`` (the default: the transport's own `epoll` loop, which reads with `recvmmsg`)
-/// or, when the group given is a NIO one, a NIO event loop whose `DatagramChannel` reads the socket.
+/// The sockets are grouped in lanes, one ``DatagramLoop`` each (the transport's own `epoll` loop, which reads with
+/// `recvmmsg`). A client is given a lane, round-robin, when it is created and runs on that lane's loop
+/// (``IPMIClient`` takes it as its actor executor), so a datagram is decrypted and handed to the waiting request on
+/// the thread that read it: no queue and no thread switch between the socket and the session. More lanes spread many
+/// sessions over more cores.
 public final class IPMITransport: Sendable {
-    /// Where a registered session's datagrams go: `receive` is called on the event loop of the lane the
-    /// datagram arrived on, `finish` (the transport closed) on any thread.
+    /// Where a registered session's datagrams go: `receive` is called on the loop of the lane the datagram arrived
+    /// on, `finish` (the transport closed, or the session's lane stopped) on any thread.
     struct SessionInbox: Sendable {
+        var lane: Int
         var receive: @Sendable ([UInt8]) -> Void
         var finish: @Sendable () -> Void
     }
@@ -34,43 +33,53 @@ public final class IPMITransport: Sendable {
 
     struct Registry: Sendable {
         var endpoints: [SocketAddress: [UInt32: Endpoint]] = [:]
+        /// Lanes whose loop stopped: no session registers there any more.
+        var stoppedLanes: Set<Int> = []
+        /// The transport closed: no session registers at all.
+        var closed = false
         var count: Int { endpoints.values.reduce(0) { $0 + $1.count } }
+
+        /// Marks `lane` stopped and takes out the inboxes of its sessions.
+        mutating func stop(lane: Int) -> [SessionInbox] {
+            stoppedLanes.insert(lane)
+            var stopped: [SessionInbox] = []
+            for (peer, sessions) in endpoints {
+                stopped += sessions.values.map(\.inbox).filter { $0.lane == lane }
+                let kept = sessions.filter { $0.value.inbox.lane != lane }
+                endpoints[peer] = kept.isEmpty ? nil : kept
+            }
+            return stopped
+        }
     }
 
     /// The routing table, shared by the transport (registering sessions) and its inbound handler.
     final class SharedRegistry: Sendable {
-        private let state = Mutex(Registry())
+        private let state = NIOLockedValueBox(Registry())
 
         func withLock<T>(_ body: (inout Registry) -> T) -> T {
-            state.withLock { body(&$0) }
+            state.withLockedValue { body(&$0) }
         }
     }
 
-    /// A socket: its descriptor for sending directly, and on a NIO lane the channel NIO reads it with.
+    /// A socket of a lane, and its address family.
     struct BoundSocket: Sendable {
-        let channel: (any Channel)?
         let socket: DatagramSocket
         let isIPv6: Bool
     }
 
     /// Sockets that share one event loop: one socket, or an IPv4 and an IPv6 one.
     struct Lane: Sendable {
-        let eventLoop: any EventLoop
+        let eventLoop: DatagramLoop
         let sockets: [BoundSocket]
         let outbox: LaneOutbox
-        /// The transport's own loop, when the lane runs on one (else NIO reads the sockets).
-        let datagramLoop: DatagramLoop?
         private let ipv6: BoundSocket?
 
-        init(eventLoop: any EventLoop, sockets: [BoundSocket], outbox: LaneOutbox) {
+        init(eventLoop: DatagramLoop, sockets: [BoundSocket], outbox: LaneOutbox) {
             self.eventLoop = eventLoop
             self.sockets = sockets
             self.outbox = outbox
-            self.datagramLoop = eventLoop as? DatagramLoop
             self.ipv6 = sockets.first { $0.isIPv6 }
         }
-
-        var channels: [any Channel] { sockets.compactMap(\.channel) }
 
         /// The socket of the peer's address family (the first one when there is only one).
         func socket(for peer: SocketAddress) -> BoundSocket {
@@ -85,114 +94,77 @@ public final class IPMITransport: Sendable {
     public let statistics: TransportStatistics
     private let logger: Logger
 
-    /// Binds one UDP socket on `host` (an ephemeral port by default) on one event loop of `group`. Peers
-    /// must be of the same address family as `host`; ``bindAll(group:statistics:logger:)`` covers both.
+    /// Binds one UDP socket on `host` (an ephemeral port by default) on `loop`. Peers must be of the same address
+    /// family as `host`; ``bindAll(group:lanes:readPacing:statistics:logger:)`` covers both.
     public static func bind(
         host: String = "0.0.0.0",
         port: Int = 0,
-        group: any EventLoopGroup = DatagramLoopGroup.singleton,
+        loop: DatagramLoop = DatagramLoopGroup.singleton.nextLoop(),
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let registry = SharedRegistry()
-        let loop = group.next()
+        let router = Router(registry: SharedRegistry(), statistics: statistics, logger: logger)
         let outbox = LaneOutbox(logger: logger, loop: loop)
-        let socket = try await makeSocket(
-            host: host, port: port, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
-            logger: logger)
-        return IPMITransport(
-            lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], registry: registry,
-            statistics: statistics,
-            logger: logger)
+        let socket = try await makeSocket(host: host, port: port, lane: 0, loop: loop, outbox: outbox, router: router)
+        return IPMITransport(lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], router: router)
     }
 
     /// Binds, per lane, one IPv4 socket and, where the machine has IPv6, one IPv6-only socket, so that BMCs of
     /// both families share the transport (an IPv4 peer keeps its plain IPv4 address as the routing key).
     /// - Parameters:
-    ///   - lanes: how many event loops of `group` carry sessions (clients are spread round-robin); one per core lets
-    ///     a busy exporter use every core for its BMC sessions.
-    ///   - readPacing: on a ``DatagramLoop`` lane, after sending a burst of requests leave the socket unread this
-    ///     long, so that their answers are read with one call rather than one wake-up each; nil reads at once.
+    ///   - lanes: how many loops of `group` carry sessions (clients are spread round-robin); one per core lets a busy
+    ///     exporter use every core for its BMC sessions.
+    ///   - readPacing: after sending a burst of requests leave the socket unread this long, so that their answers are
+    ///     read with one call rather than one wake-up each; nil reads at once.
     public static func bindAll(
-        group: any EventLoopGroup = DatagramLoopGroup.singleton,
+        group: DatagramLoopGroup = DatagramLoopGroup.singleton,
         lanes laneCount: Int = 1,
         readPacing: TimeAmount? = nil,
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let registry = SharedRegistry()
+        let router = Router(registry: SharedRegistry(), statistics: statistics, logger: logger)
         var lanes: [Lane] = []
-        for _ in 0..<max(1, laneCount) {
-            let loop = group.next()
+        for index in 0..<max(1, laneCount) {
+            let loop = group.nextLoop()
             let outbox = LaneOutbox(logger: logger, loop: loop, pacing: readPacing)
             var sockets = [
-                try await makeSocket(
-                    host: "0.0.0.0", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
-                    logger: logger)
+                try await makeSocket(host: "0.0.0.0", port: 0, lane: index, loop: loop, outbox: outbox, router: router)
             ]
             if let v6 = try? await makeSocket(
-                host: "::", port: 0, loop: loop, outbox: outbox, registry: registry, statistics: statistics,
-                logger: logger, v6Only: true)
+                host: "::", port: 0, lane: index, loop: loop, outbox: outbox, router: router, v6Only: true)
             {
                 sockets.append(v6)
             }
             lanes.append(Lane(eventLoop: loop, sockets: sockets, outbox: outbox))
         }
-        return IPMITransport(lanes: lanes, registry: registry, statistics: statistics, logger: logger)
+        return IPMITransport(lanes: lanes, router: router)
     }
 
-    /// Datagrams read with one `recvmmsg`.
-    static let datagramsPerRead = 16
     /// Room per datagram: far more than any RMCP+ packet (a 255-byte payload, encrypted and authenticated, is under
     /// 350 bytes), so nothing a BMC sends is cut.
     static let maximumDatagramSize = 2048
 
     private static func makeSocket(
-        host: String, port: Int, loop: any EventLoop, outbox: LaneOutbox, registry: SharedRegistry,
-        statistics: TransportStatistics, logger: Logger, v6Only: Bool = false
+        host: String, port: Int, lane: Int, loop: DatagramLoop, outbox: LaneOutbox, router: Router, v6Only: Bool = false
     ) async throws -> BoundSocket {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
-        // The socket is made here rather than by the bootstrap so that its descriptor is known (see DatagramSocket);
-        // the options that must precede bind, and the receive buffer that both kinds of lane want, are set on it.
         let socket = try DatagramSocket.bound(to: address, v6Only: v6Only, receiveBufferSize: 4 << 20)
-        let router = Router(registry: registry, statistics: statistics, logger: logger)
-        if let loop = loop as? DatagramLoop {
-            return try await watch(socket, isIPv6: address.protocol == .inet6, on: loop, outbox: outbox, router: router)
-        }
-        let handler = InboundHandler(outbox: outbox, router: router)
-        let channel =
-            try await DatagramBootstrap(group: loop)
-            // Answers to a window of requests arrive together: read them with one recvmmsg. NIO splits its receive
-            // buffer into that many equal slots and cuts a datagram longer than its slot, so the buffer must hold the
-            // largest IPMI datagram in every slot (the default 2 KB buffer gives 128-byte slots, too small for an
-            // encrypted whole-record Get SDR answer).
-            .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
-            // One recvmmsg per readable event: answers come in bursts of at most a window, far fewer than the 16
-            // one call reads, so NIO's default of reading again until EAGAIN costs a failing system call per burst.
-            // Anything left is reported readable again on the next turn of the loop.
-            .channelOption(.maxMessagesPerRead, value: 1)
-            .channelOption(
-                .recvAllocator,
-                value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * Self.maximumDatagramSize)
-            )
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                }
-            }
-            .withBoundSocket(socket.descriptor)
-            .get()
-        return BoundSocket(channel: channel, socket: socket, isIPv6: address.protocol == .inet6)
-    }
-
-    /// Puts a socket on a ``DatagramLoop`` lane: the loop reads it (``LoopReader``) and the transport closes it.
-    private static func watch(
-        _ socket: DatagramSocket, isIPv6: Bool, on loop: DatagramLoop, outbox: LaneOutbox, router: Router
-    ) async throws -> BoundSocket {
-        let bound = BoundSocket(channel: nil, socket: socket, isIPv6: isIPv6)
+        let bound = BoundSocket(socket: socket, isIPv6: address.protocol == .inet6)
+        // The loop reads the socket (LoopReader); the transport closes it, or the loop when it stops first.
         let reader = LoopReader(socket: bound, outbox: outbox, router: router)
+        let registry = router.registry
+        let stopped: @Sendable () -> Void = {
+            socket.close()
+            // Once per lane (it may have two sockets): its sessions end rather than wait for answers.
+            guard outbox.isOpen else { return }
+            outbox.isOpen = false
+            for inbox in registry.withLock({ $0.stop(lane: lane) }) { inbox.finish() }
+        }
         do {
-            try await loop.submit { try loop.watch(socket.descriptor) { reader.readAvailable() } }.get()
+            try await loop.run {
+                try loop.watch(socket.descriptor, onReadable: { reader.readAvailable() }, onStop: stopped)
+            }
         } catch {
             socket.close()
             throw error
@@ -200,68 +172,62 @@ public final class IPMITransport: Sendable {
         return bound
     }
 
-    private init(lanes: [Lane], registry: SharedRegistry, statistics: TransportStatistics, logger: Logger) {
+    private init(lanes: [Lane], router: Router) {
         self.lanes = lanes
-        self.registry = registry
-        self.statistics = statistics
-        self.logger = logger
+        registry = router.registry
+        statistics = router.statistics
+        logger = router.logger
     }
 
     /// The local address the socket is bound to.
     public var localAddress: SocketAddress? { lanes[0].sockets.first?.socket.localAddress }
 
-    /// How many lanes (event loops, each with its sockets) the transport has.
-    public var laneCount: Int { lanes.count }
+    /// The loop of the first lane.
+    public var eventLoop: DatagramLoop { lanes[0].eventLoop }
 
-    /// The event loop of the first lane.
-    public var eventLoop: any EventLoop { lanes[0].eventLoop }
-
-    /// The lane that runs on `eventLoop`, if there is one.
-    func lane(of eventLoop: any EventLoop) -> Int? {
-        lanes.firstIndex { $0.eventLoop === eventLoop }
-    }
-
-    /// Picks the lane for a new session, round-robin.
+    /// Picks the lane for a new session, round-robin: the one place that decides where a session runs.
     func assignLane() -> Int {
         nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count
     }
 
-    func eventLoop(ofLane lane: Int) -> any EventLoop { lanes[lane].eventLoop }
+    func eventLoop(ofLane lane: Int) -> DatagramLoop { lanes[lane].eventLoop }
 
     /// How many sessions are registered (open or in their handshake).
     public var sessionCount: Int { registry.withLock { $0.count } }
 
-    /// Closes the socket. Sessions still registered see their inbox finish.
+    /// Closes the sockets. Sessions still registered see their inbox finish. Safe to call more than once, and while or
+    /// after the loops stop.
     public func close() async {
-        let endpoints = registry.withLock { registry in
+        let endpoints = registry.withLock { registry -> [Endpoint]? in
+            guard !registry.closed else { return nil }
+            registry.closed = true
             defer { registry.endpoints.removeAll() }
             return registry.endpoints.values.flatMap { $0.values }
         }
+        guard let endpoints else { return }
         for endpoint in endpoints { endpoint.inbox.finish() }
         for lane in lanes {
-            for channel in lane.channels { try? await channel.close() }
-            guard let loop = lane.datagramLoop else { continue }
+            let loop = lane.eventLoop
             let sockets = lane.sockets
             let outbox = lane.outbox
             // On the loop, so that no send or read is using a descriptor while it is closed (and its number reused).
-            let closeAll: @Sendable () -> Void = {
+            // A loop that stops first has closed them itself; this task then fails.
+            _ = try? await loop.run {
+                guard outbox.isOpen else { return }
                 outbox.isOpen = false
                 for socket in sockets {
-                    if loop.inEventLoop { loop.unwatch(socket.socket.descriptor) }
+                    loop.unwatch(socket.socket.descriptor)
                     socket.socket.close()
                 }
-            }
-            if loop.hasStopped {
-                closeAll()
-            } else {
-                try? await loop.submit(closeAll).get()
             }
         }
     }
 
-    /// Picks a console session ID not in use for this peer and registers the session's inbox under it.
-    func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32 {
-        registry.withLock { registry -> UInt32 in
+    /// Picks a console session ID not in use for this peer and registers the session's inbox under it; nil when the
+    /// transport is closed or the session's lane has stopped (nothing would be sent or read).
+    func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32? {
+        registry.withLock { registry -> UInt32? in
+            guard !registry.closed, !registry.stoppedLanes.contains(inbox.lane) else { return nil }
             var id: UInt32
             repeat {
                 id = UInt32.random(in: 1...UInt32.max)
@@ -300,13 +266,10 @@ public final class IPMITransport: Sendable {
                 ])
         }
         // On the lane's loop the outbox writes to the socket directly; elsewhere (rare: sessions run on their lane's
-        // loop) the channel carries it, or on the transport's own loop a task.
+        // loop) a task on the loop sends it.
         guard lane.eventLoop.inEventLoop else {
-            guard let channel = target.channel else {
-                let outbox = lane.outbox
-                return lane.eventLoop.execute { outbox.send(bytes, to: peer, on: target) }
-            }
-            return LaneOutbox.write(bytes, to: peer, on: channel, flush: flush)
+            let outbox = lane.outbox
+            return lane.eventLoop.execute { outbox.send(bytes, to: peer, on: target) }
         }
         lane.outbox.hold(bytes, to: peer, on: target)
         if flush { lane.outbox.flushSoon() }
@@ -316,10 +279,9 @@ public final class IPMITransport: Sendable {
     func flush(lane index: Int) {
         let lane = lanes[index]
         if lane.eventLoop.inEventLoop { lane.outbox.flushSoon() }
-        for channel in lane.channels { channel.flush() }
     }
 
-    /// Hands each datagram from a BMC to the session it belongs to; shared by both kinds of lane.
+    /// Hands each datagram from a BMC to the session it belongs to.
     struct Router: Sendable {
         let registry: SharedRegistry
         let statistics: TransportStatistics
@@ -358,36 +320,6 @@ public final class IPMITransport: Sendable {
         private func unroutable(from peer: SocketAddress) {
             statistics.dropped(.unroutable)
             logger.debug("dropped unroutable datagram", metadata: ["peer": "\(peer)"])
-        }
-    }
-
-    /// Routes inbound datagrams on a NIO lane's event loop; never blocks and never throws.
-    private final class InboundHandler: ChannelInboundHandler, Sendable {
-        typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-        let outbox: LaneOutbox
-        let router: Router
-
-        init(outbox: LaneOutbox, router: Router) {
-            self.outbox = outbox
-            self.router = router
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let envelope = unwrapInboundIn(data)
-            router.route(Array(envelope.data.readableBytesView), from: envelope.remoteAddress)
-        }
-
-        /// Sends what the sessions wrote while handling this read burst (see `IPMIClient.deliver`).
-        func channelReadComplete(context: ChannelHandlerContext) {
-            outbox.sendHeld()
-            context.flush()
-            context.fireChannelReadComplete()
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            // ICMP errors surface here on Linux; a UDP socket stays usable, so only log them.
-            router.logger.debug("udp socket error", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -8,29 +8,24 @@ import NIOCore
     import Musl
 #endif
 
-/// The sending side of one lane: datagrams its sessions write on the lane's event loop go straight to the socket,
-/// together. A burst written while a read is handled is held until the read is done; on a ``DatagramLoop`` lane what
-/// tasks and timers write is held until the loop is about to wait; on a NIO lane it is sent at once. So the BMC sees
-/// a whole window at once, and a burst is one `sendmmsg`, its same-size datagrams to one BMC one segmented message.
-/// Only used on the lane's event loop.
-///
-/// Going around the channel pipeline saves, per datagram, an envelope, a `ByteBuffer` copy, the pending-writes
-/// queue and a flush: together as much CPU as the system call itself. On a NIO lane the channel still carries what
-/// the socket cannot take at once (a full socket buffer), queueing it until the socket is writable; on a
-/// ``DatagramLoop`` lane such a datagram is left to the request's retransmission, as a lost one would be.
+/// The sending side of one lane: datagrams its sessions write on the lane's loop go straight to the socket, together.
+/// A burst written while a read is handled is held until the read is done; what tasks and timers write is held until
+/// the loop is about to wait. So the BMC sees a whole window at once, and a burst is one `sendmmsg`, its same-size
+/// datagrams to one BMC one segmented message. A datagram the socket cannot take at once (a full socket buffer) is
+/// left to the request's retransmission, as a lost one would be. Only used on the lane's loop.
 final class LaneOutbox: @unchecked Sendable {
     typealias HeldDatagram = (bytes: [UInt8], peer: SocketAddress, socket: IPMITransport.BoundSocket)
     private var held: [HeldDatagram] = []
     /// The datagrams being sent by ``sendHeld(pace:)``, swapped with `held` so that neither array is copied per burst.
     private var sending: [HeldDatagram] = []
     private let logger: Logger
-    /// The lane's loop when it is the transport's own, with how long to leave a socket unread after a burst.
-    private let pacedLoop: (loop: DatagramLoop, delay: TimeAmount)?
-    /// The lane's loop when it is the transport's own: datagrams written by its tasks and timers are sent together
-    /// just before it waits again (``flushSoon()``).
-    private let datagramLoop: DatagramLoop?
+    /// The lane's loop: datagrams written by its tasks and timers are sent together just before it waits again
+    /// (``flushSoon()``).
+    private let loop: DatagramLoop
+    /// How long to leave a socket unread after a burst; nil reads at once.
+    private let pacing: TimeAmount?
     private var flushScheduled = false
-    /// On a ``DatagramLoop`` lane, false once the transport closed the sockets (a NIO lane asks its channel).
+    /// False once the transport closed the sockets, or the loop stopped.
     var isOpen = true
     /// Reused by ``sendBatch(_:)``: the datagrams' bytes end to end, their destinations, and where each one is.
     private var batchBytes: [UInt8] = []
@@ -40,14 +35,10 @@ final class LaneOutbox: @unchecked Sendable {
     /// Whether bursts go out segmented (UDP_SEGMENT); false once the kernel refused it.
     private var segmentation = true
 
-    init(logger: Logger, loop: (any EventLoop)? = nil, pacing: TimeAmount? = nil) {
+    init(logger: Logger, loop: DatagramLoop, pacing: TimeAmount? = nil) {
         self.logger = logger
-        datagramLoop = loop as? DatagramLoop
-        if let loop = loop as? DatagramLoop, let pacing, pacing > .zero {
-            pacedLoop = (loop, pacing)
-        } else {
-            pacedLoop = nil
-        }
+        self.loop = loop
+        self.pacing = pacing.flatMap { $0 > .zero ? $0 : nil }
     }
 
     /// Sends at the next ``sendHeld()``.
@@ -55,14 +46,13 @@ final class LaneOutbox: @unchecked Sendable {
         held.append((bytes, peer, socket))
     }
 
-    /// Sends what is held: on the transport's own loop once the tasks and timers it is running now are done, so that
-    /// requests written one at a time (a batch of sensor readings, the first request of each collector) leave with
-    /// one `sendmmsg` and wake the BMC once; on a NIO lane at once.
+    /// Sends what is held once the tasks and timers the loop is running now are done, so that requests written one
+    /// at a time (a batch of sensor readings, the first request of each collector) leave with one `sendmmsg` and wake
+    /// the BMC once.
     func flushSoon() {
-        guard let datagramLoop else { return sendHeld() }
         guard !flushScheduled else { return }
         flushScheduled = true
-        datagramLoop.beforeWaiting(self)
+        loop.beforeWaiting(self)
     }
 
     /// Called by the loop before it waits, after ``flushSoon()``.
@@ -76,8 +66,8 @@ final class LaneOutbox: @unchecked Sendable {
         guard !held.isEmpty else { return }
         swap(&held, &sending)
         defer { sending.removeAll(keepingCapacity: true) }
-        if sending.count > 1, isOpen, sending.allSatisfy({ $0.socket.channel == nil }) {
-            // The transport's own loop: a burst is one sendmmsg per socket (in practice one socket).
+        if sending.count > 1, isOpen {
+            // A burst is one sendmmsg per socket (in practice one socket).
             var rest = sending[...]
             while let first = rest.first {
                 let descriptor = first.socket.socket.descriptor
@@ -88,34 +78,26 @@ final class LaneOutbox: @unchecked Sendable {
         } else {
             for datagram in sending { send(datagram.bytes, to: datagram.peer, on: datagram.socket) }
         }
-        if pace, let pacedLoop {
+        if pace, let pacing {
             // The answers to this burst then arrive while the socket is not polled, and are read together. A burst
             // is in runs per socket (in practice one), so each socket is paused once.
             var previous: CInt?
             for datagram in sending where datagram.socket.socket.descriptor != previous {
                 previous = datagram.socket.socket.descriptor
-                pacedLoop.loop.pauseReading(datagram.socket.socket.descriptor, for: pacedLoop.delay)
+                loop.pauseReading(datagram.socket.socket.descriptor, for: pacing)
             }
         }
     }
 
-    /// Sends now. The descriptor is used only while the socket is open; it is closed on this same loop (by the
-    /// channel that owns it, or by the transport), so it cannot be closed (and its number reused) during the call.
+    /// Sends now. The descriptor is used only while the socket is open; the transport closes it on this same loop, so
+    /// it cannot be closed (and its number reused) during the call.
     func send(_ bytes: [UInt8], to peer: SocketAddress, on socket: IPMITransport.BoundSocket) {
-        if let channel = socket.channel {
-            guard channel.isActive else { return Self.write(bytes, to: peer, on: channel, flush: true) }
-        } else {
-            guard isOpen else { return }
-        }
+        guard isOpen else { return }
         switch socket.socket.send(bytes, to: peer) {
         case .sent:
             return
         case .wouldBlock:
-            if let channel = socket.channel {
-                Self.write(bytes, to: peer, on: channel, flush: true)
-            } else {
-                logger.debug("udp send buffer full, datagram left to the retransmission", metadata: ["peer": "\(peer)"])
-            }
+            logger.debug("udp send buffer full, datagram left to the retransmission", metadata: ["peer": "\(peer)"])
         case .failed(let code):
             // E.g. an unreachable network: the request's timeout reports it.
             logger.debug("udp send failed", metadata: ["peer": "\(peer)", "errno": "\(code)"])
@@ -216,16 +198,4 @@ final class LaneOutbox: @unchecked Sendable {
 
     /// Bytes in one segmented message: well below the 65,507 of a UDP datagram over IPv4.
     private static let maximumSegmentedBytes = 60_000
-
-    /// Through the channel pipeline.
-    static func write(_ bytes: [UInt8], to peer: SocketAddress, on channel: any Channel, flush: Bool) {
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        let envelope = AddressedEnvelope(remoteAddress: peer, data: buffer)
-        if flush {
-            channel.writeAndFlush(envelope, promise: nil)
-        } else {
-            channel.write(envelope, promise: nil)
-        }
-    }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Why the transport threw a datagram away instead of delivering it to a session.
 public enum DropCategory: String, Sendable, CaseIterable {
@@ -27,20 +27,21 @@ public final class TransportStatistics: Sendable {
         public init() {}
     }
 
-    private let state = Mutex(Snapshot())
+    // NIO's pthread lock rather than `Mutex`: ThreadSanitizer sees it (see `make tsan`).
+    private let state = NIOLockedValueBox(Snapshot())
 
     public init() {}
 
-    public var snapshot: Snapshot { state.withLock { $0 } }
+    public var snapshot: Snapshot { state.withLockedValue { $0 } }
 
-    func sent() { state.withLock { $0.packetsSent &+= 1 } }
-    func received() { state.withLock { $0.packetsReceived &+= 1 } }
-    func retransmitted() { state.withLock { $0.retransmissions &+= 1 } }
+    func sent() { state.withLockedValue { $0.packetsSent &+= 1 } }
+    func received() { state.withLockedValue { $0.packetsReceived &+= 1 } }
+    func retransmitted() { state.withLockedValue { $0.retransmissions &+= 1 } }
     func handshake(succeeded: Bool) {
-        state.withLock {
+        state.withLockedValue {
             $0.handshakes &+= 1
             if !succeeded { $0.handshakeFailures &+= 1 }
         }
     }
-    func dropped(_ reason: DropCategory) { state.withLock { $0.dropped[reason, default: 0] &+= 1 } }
+    func dropped(_ reason: DropCategory) { state.withLockedValue { $0.dropped[reason, default: 0] &+= 1 } }
 }

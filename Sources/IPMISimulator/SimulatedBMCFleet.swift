@@ -61,7 +61,7 @@ public final class SimulatedBMCFleet: Sendable {
             }
             for future in pending {
                 do {
-                    channels.append(try await future.get())
+                    channels.append(try await OnLoop(future.eventLoop).value(of: future))
                 } catch {
                     failure = failure ?? error
                 }
@@ -90,9 +90,10 @@ public final class SimulatedBMCFleet: Sendable {
         _ index: Int, _ body: @escaping @Sendable (BMCChannelHandler) -> T
     ) async throws -> T {
         let channel = channels[index]
-        return try await channel.eventLoop.submit {
+        let future = channel.eventLoop.submit {
             body(try channel.pipeline.syncOperations.handler(type: BMCChannelHandler.self))
-        }.get()
+        }
+        return try await OnLoop(channel.eventLoop).value(of: future)
     }
 
     /// Changes the faults of one BMC.
@@ -136,9 +137,29 @@ public final class SimulatedBMCFleet: Sendable {
 
     /// Closes every socket (and the event loops the fleet created itself).
     public func stop() async {
-        for channel in channels { try? await channel.close() }
+        for channel in channels {
+            channel.close(promise: nil)
+            _ = try? await OnLoop(channel.eventLoop).value(of: channel.closeFuture)
+        }
         try? await ownedGroup?.shutdownGracefully()
         logger.info("simulated BMCs stopped", metadata: ["count": "\(channels.count)"])
+    }
+}
+
+/// Waits for a future from its own event loop: the callback then resumes the wait on that thread, or a Swift job
+/// carries it there. `future.get()` from another thread is often resumed before its task suspends, an order this
+/// toolchain's ThreadSanitizer does not see (it reports a race on the task's memory; `make tsan` runs these tests).
+private actor OnLoop {
+    nonisolated let loop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    /// Not `future.get()`, which is nonisolated and would run off the loop again.
+    func value<T: Sendable>(of future: EventLoopFuture<T>) async throws -> T {
+        try await withUnsafeThrowingContinuation { continuation in
+            future.whenComplete { continuation.resume(with: $0) }
+        }
     }
 }
 

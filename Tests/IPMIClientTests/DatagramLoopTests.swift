@@ -24,8 +24,8 @@ import Testing
             loop.execute { seen.add((index, loop.inEventLoop)) }
         }
         // Tasks queued on the loop by a task run too, after it.
-        try await loop.submit { loop.execute { seen.add((100, loop.inEventLoop)) } }.get()
-        try await loop.submit {}.get()
+        try await loop.run { loop.execute { seen.add((100, loop.inEventLoop)) } }
+        try await loop.run {}
         #expect(seen.all.map(\.0) == Array(0...100))
         #expect(seen.all.allSatisfy { $0.1 })
     }
@@ -40,12 +40,12 @@ import Testing
         // Cancelled at once: on a loaded machine the steps below can take longer than its deadline.
         cancelled.cancel()
         let early = loop.scheduleTask(deadline: base + .milliseconds(20)) { order.add("early") }  // from off the loop
-        let (late, middle) = try await loop.submit {
+        let (late, middle) = try await loop.run {
             (
                 loop.scheduleTask(deadline: base + .milliseconds(60)) { order.add("late") },
                 loop.scheduleTask(deadline: base + .milliseconds(40)) { order.add("middle") }
             )
-        }.get()
+        }
         try await early.futureResult.get()
         try await middle.futureResult.get()
         try await late.futureResult.get()
@@ -93,14 +93,13 @@ import Testing
         let loop = DatagramLoop(name: "test-stop")
         let pending = loop.scheduleTask(in: .seconds(60)) {}
         let outcome = Recorder<EventLoopError?>()
-        // Listened to on the loop before it stops: work handed to a stopped loop never runs, like NIO's.
-        try await loop.submit {
+        try await loop.run {
             pending.futureResult.whenFailure { outcome.add($0 as? EventLoopError) }
-        }.get()
+        }
         loop.stop()
         try await waitUntil { !outcome.all.isEmpty }
         #expect(outcome.all == [.shutdown])
-        try await waitUntil { loop.hasStopped }
+        try await loop.shutdownGracefully()
     }
 
     /// A UDP socket on 127.0.0.1 that the test sends from or reads on.
@@ -116,28 +115,30 @@ import Testing
             sender.socket.close()
         }
         let readable = Recorder<ContinuousClock.Instant>()
-        try await loop.submit {
-            try loop.watch(receiver.socket.descriptor) {
-                var buffer = [UInt8](repeating: 0, count: 64)
-                while buffer.withUnsafeMutableBytes({
-                    recv(receiver.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
-                }) > 0 {
-                    readable.add(.now)
-                }
-            }
-        }.get()
+        try await loop.run {
+            try loop.watch(
+                receiver.socket.descriptor,
+                onReadable: {
+                    var buffer = [UInt8](repeating: 0, count: 64)
+                    while buffer.withUnsafeMutableBytes({
+                        recv(receiver.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
+                    }) > 0 {
+                        readable.add(.now)
+                    }
+                }, onStop: {})
+        }
         #expect(sender.socket.send([1], to: receiver.address) == .sent)
         try await waitUntil { readable.all.count == 1 }
 
         let beforePause = ContinuousClock.now
-        try await loop.submit { loop.pauseReading(receiver.socket.descriptor, for: .milliseconds(300)) }.get()
+        try await loop.run { loop.pauseReading(receiver.socket.descriptor, for: .milliseconds(300)) }
         #expect(sender.socket.send([2], to: receiver.address) == .sent)
         #expect(sender.socket.send([3], to: receiver.address) == .sent)
         try await waitUntil { readable.all.count == 3 }
         // Both waited for the end of the pause (which began after `beforePause`), however slow the machine.
         #expect(readable.all[1] - beforePause >= .milliseconds(300), "read while paused")
         #expect(readable.all[2] - beforePause >= .milliseconds(300), "read while paused")
-        try await loop.submit { loop.unwatch(receiver.socket.descriptor) }.get()
+        try await loop.run { loop.unwatch(receiver.socket.descriptor) }
     }
 
     @Test func theSenderOfADatagramMatchesTheAddressItWasSentFrom() throws {
@@ -200,10 +201,10 @@ import Testing
         let receivedA = Recorder<UInt8>()
         let receivedB = Recorder<UInt8>()
         let inbox = { (recorder: Recorder<UInt8>) in
-            IPMITransport.SessionInbox(receive: { recorder.add($0.last ?? 0) }, finish: {})
+            IPMITransport.SessionInbox(lane: 0, receive: { recorder.add($0.last ?? 0) }, finish: {})
         }
-        let idA = transport.register(peer: bmcA.address, inbox: inbox(receivedA))
-        let idB = transport.register(peer: bmcB.address, inbox: inbox(receivedB))
+        let idA = try #require(transport.register(peer: bmcA.address, inbox: inbox(receivedA)))
+        let idB = try #require(transport.register(peer: bmcB.address, inbox: inbox(receivedB)))
         // An RMCP+ session packet for `id` (IPMI v2.0 section 13.6: the session ID at bytes 6–9, little endian),
         // marked by its last byte.
         func packet(_ id: UInt32, _ mark: UInt8) -> [UInt8] {
@@ -229,15 +230,15 @@ import Testing
         let transport = try await IPMITransport.bind(host: "127.0.0.1")
         let bmc = try Endpoint()
         defer { bmc.socket.close() }
-        let loop = try #require(transport.eventLoop as? DatagramLoop)
-        let arrivedWhileRunning = try await loop.submit { () -> Int in
+        let loop = transport.eventLoop
+        let arrivedWhileRunning = try await loop.run { () -> Int in
             for mark in UInt8(1)...3 { transport.send([0x06, 0x00, 0xFF, 0x07, mark], to: bmc.address) }
             // Still inside the task: nothing may have reached the BMC yet.
             var buffer = [UInt8](repeating: 0, count: 16)
             return buffer.withUnsafeMutableBytes {
                 recv(bmc.socket.descriptor, $0.baseAddress, $0.count, CInt(MSG_DONTWAIT))
             } > 0 ? 1 : 0
-        }.get()
+        }
         #expect(arrivedWhileRunning == 0)
         var marks: [UInt8] = []
         let deadline = ContinuousClock.now + .seconds(5)

@@ -24,9 +24,10 @@ import Testing
         + [(false, 9, 48), (true, 10, 80)] + (11..<90).map { (false, UInt8($0), 48) }
 
     func send(from sender: Endpoint, to first: Endpoint, and second: Endpoint) {
-        let outbox = LaneOutbox(logger: Logger(label: "test"))
+        // Sent at once (`sendHeld`) on this thread; the loop is not involved.
+        let outbox = LaneOutbox(logger: Logger(label: "test"), loop: DatagramLoopGroup.singleton.nextLoop())
         let isIPv6 = if case .v6 = sender.address { true } else { false }
-        let socket = IPMITransport.BoundSocket(channel: nil, socket: sender.socket, isIPv6: isIPv6)
+        let socket = IPMITransport.BoundSocket(socket: sender.socket, isIPv6: isIPv6)
         for entry in Self.plan {
             outbox.hold(
                 Self.datagram(entry.mark, size: entry.size), to: entry.toSecond ? second.address : first.address,

@@ -189,7 +189,7 @@ import Testing
     }
 
     @Test func aTargetsListIsCollectedOffTheHTTPLoopWhileASingleTargetStaysOnIt() async throws {
-        // The loop a collection runs on is where SessionCache puts a new target's session.
+        // A targets list spreads its collections' work over the cores; a single target's stays with its request.
         let seen = NIOLockedValueBox([String: Bool]())
         let httpLoop = MultiThreadedEventLoopGroup.singleton.next()
         let scraper = ClosureScraper { request in

@@ -212,8 +212,8 @@ public actor ScrapeCoordinator {
     ) async -> [MetricFamily] {
         let results = await withTaskGroup(of: (Int, [MetricFamily]).self) { group in
             for (index, entry) in targets.enumerated() {
-                // Off the HTTP connection's event loop: a target's new session takes the loop its first scrape runs
-                // on, and a whole targets list on one connection's loop would put every session on one core.
+                // Off the HTTP connection's event loop: the work of a whole targets list outside the sessions' own
+                // loops (decoding, rendering) would otherwise all run on that one thread.
                 group.addTask(executorPreference: globalConcurrentExecutor) {
                     let result = await self.scrape(
                         target: entry.config.target, module: entry.module, deadline: entry.deadline)

@@ -2,7 +2,6 @@ import IPMI
 import IPMIClient
 import IPMISensors
 import Logging
-import NIOPosix
 import Synchronization
 
 /// Live RMCP+ sessions kept between scrapes: one per (target, credentials, privilege, cipher suite, bridge),
@@ -164,10 +163,7 @@ public actor SessionCache {
             cipherSuite: module.cipherSuite.flatMap { CipherSuite(id: $0) },
             privilege: IPMI.PrivilegeLevel(rawValue: module.privilege.ipmiValue) ?? .operator,
             bridge: module.bridge.map { BridgeTarget(channel: $0.channel, address: $0.targetAddress) },
-            options: settings.clientOptions, transport: transport,
-            // The loop of the HTTP connection that asked first: a target scraped over one connection (as Prometheus
-            // does) then has its scrapes and its session on one thread.
-            preferredEventLoop: MultiThreadedEventLoopGroup.currentEventLoop, logger: logger)
+            options: settings.clientOptions, transport: transport, logger: logger)
         let entry = Entry(
             client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts, limits: settings.sdrLimits),
             target: "\(host):\(port)")
