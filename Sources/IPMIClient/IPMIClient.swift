@@ -95,9 +95,9 @@ public actor IPMIClient: IPMIRequester {
     private var probationAnswers = 0
     private var holdWake: Scheduled<Void>?
     /// A request timeout at first; doubled (up to ``longestStrayHorizonFactor`` request timeouts) whenever an answer
-    /// comes late in its hold or after it.
+    /// comes after its hold ended.
     private var strayHorizon: TimeAmount
-    private static let longestStrayHorizonFactor = 16
+    private static let longestStrayHorizonFactor = 4
     private static let cautionPeriod = TimeAmount.minutes(10)
     private static let probationAnswerCount = 64
 
@@ -655,14 +655,12 @@ public actor IPMIClient: IPMIRequester {
         case .dropped(let reason):
             switch reason {
             case .late:
-                // A late answer, or a second answer to a duplicated request, under a held rqSeq. One that came in
-                // the second half of its hold (or after it) shows the holds are barely long enough on this path:
-                // double them before answers come later still and meet a reused rqSeq.
+                // A late answer, or a second answer to a duplicated request, under a held rqSeq. One that came after
+                // its hold ended (the rqSeq was not used again yet) shows the holds are too short on this path:
+                // double them before such answers meet a reused rqSeq. Longer holds leave fewer rqSeqs for the same
+                // command, so they grow only on that evidence and at most to a few request timeouts.
                 strayArrived()
-                let now = NIODeadline.now().uptimeNanoseconds
-                if let end = machine?.lastLateAnswerHoldEnd,
-                    end < now || Int64(end - now) < strayHorizon.nanoseconds / 2
-                {
+                if let end = machine?.lastLateAnswerHoldEnd, end < NIODeadline.now().uptimeNanoseconds {
                     lengthenStrayHorizon()
                 }
             case .replayed:
