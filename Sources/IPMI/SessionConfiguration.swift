@@ -83,7 +83,8 @@ public struct NegotiatedSession: Hashable, Sendable, CustomStringConvertible {
     public var cipherSuite: CipherSuite
     /// The level Set Session Privilege Level reported as in effect.
     public var privilege: PrivilegeLevel
-    /// The maximum privilege field of the Open Session Response (often 0, see the quirk in the README).
+    /// The maximum privilege field of the Open Session Response: often 0 (ipmi_sim and many BMCs answer so; FreeIPMI
+    /// calls its workaround `opensesspriv`), so the level in effect comes from Set Session Privilege Level instead.
     public var reportedMaximumPrivilege: UInt8
     public var consoleSessionID: UInt32
     public var managedSessionID: UInt32
