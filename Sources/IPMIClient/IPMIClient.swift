@@ -520,8 +520,13 @@ public actor IPMIClient: IPMIRequester {
     }
 
     /// Keeps `rqSeq` from a new request with the same command while a stray answer to its old one may come.
-    private func holdBack(_ rqSeq: UInt8) {
-        machine?.hold(rqSeq: rqSeq, until: (NIODeadline.now() + strayHorizon).uptimeNanoseconds)
+    /// Holds `rqSeq` for the stray horizon from now, or, for an attempt given up on (`sentAt` given), from a request
+    /// timeout after it was sent: a retransmission can come well before that, and the first attempt's answer may
+    /// still be on its way as long as a fixed request timeout would have waited for it.
+    private func holdBack(_ rqSeq: UInt8, sentAt: NIODeadline? = nil) {
+        var from = NIODeadline.now()
+        if let sentAt { from = max(from, sentAt + TimeAmount(options.requestTimeout)) }
+        machine?.hold(rqSeq: rqSeq, until: (from + strayHorizon).uptimeNanoseconds)
     }
 
     private func lengthenStrayHorizon() {
@@ -560,7 +565,7 @@ public actor IPMIClient: IPMIRequester {
     private func requestTimedOut(_ token: Int) {
         guard let entry = pending[token], let rqSeq = entry.rqSeq else { return }
         machine?.cancel(rqSeq: rqSeq)
-        holdBack(rqSeq)
+        holdBack(rqSeq, sentAt: entry.sentAt)
         bySequence[rqSeq] = nil
         entry.rqSeq = nil
         entry.attemptDeadline = nil
@@ -588,7 +593,7 @@ public actor IPMIClient: IPMIRequester {
             switch result {
             case .failure:
                 machine?.cancel(rqSeq: rqSeq)
-                holdBack(rqSeq)
+                holdBack(rqSeq, sentAt: entry.sentAt)
             case .success:
                 window.answered()
                 let now = NIODeadline.now()
