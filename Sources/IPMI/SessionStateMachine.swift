@@ -89,12 +89,16 @@ public struct SessionStateMachine: Sendable {
     /// Number of requests sent and not yet answered.
     public var outstandingRequestCount: Int { outstanding.count }
 
-    /// When the earliest hold ends (the `now` scale of ``encodeRequest(netFn:command:data:lun:now:)``); nil when
-    /// nothing is held. A request refused for want of a free rqSeq can be tried again then.
-    public var earliestHoldEnd: UInt64? {
+    /// When the earliest hold still running at `now` ends (the scale of ``encodeRequest(netFn:command:data:lun:now:)``);
+    /// nil when none is. A request refused for want of a free rqSeq can be tried again then; with none, what blocks
+    /// it is requests on the wire, whose ends free their rqSeqs.
+    public func earliestHoldEnd(after now: UInt64) -> UInt64? {
+        guard holds.count > 0 else { return nil }
         var earliest: UInt64?
         for rqSeq in 0..<UInt8(64) {
-            for hold in holds[rqSeq] ?? [] where hold.until < earliest ?? .max { earliest = hold.until }
+            for hold in holds[rqSeq] ?? [] where hold.until > now && hold.until < earliest ?? .max {
+                earliest = hold.until
+            }
         }
         return earliest
     }

@@ -483,14 +483,14 @@ public actor IPMIClient: IPMIRequester {
             }
             encoded = sealed
         } catch let error where error.code == .tooManyOutstandingRequests {
-            guard let end = machine?.earliestHoldEnd else {
-                complete(token, with: .failure(error))
-                return .failed
-            }
             entry.isOnWire = false
             onWire -= 1
             queued.prepend(token)
-            wakeWhenHoldEnds(NIODeadline.uptimeNanoseconds(end))
+            // A hold that ends frees an rqSeq; otherwise requests on the wire hold them all, and the end of each
+            // starts the queue again.
+            if let end = machine?.earliestHoldEnd(after: NIODeadline.now().uptimeNanoseconds) {
+                wakeWhenHoldEnds(NIODeadline.uptimeNanoseconds(end))
+            }
             return .waitingForRqSeq
         } catch {
             complete(token, with: .failure(error))

@@ -363,7 +363,8 @@ extension HandshakeTests {
             return
         }
         machine.hold(rqSeq: first, until: 1000)
-        #expect(machine.earliestHoldEnd == 1000)
+        #expect(machine.earliestHoldEnd(after: 999) == 1000)
+        #expect(machine.earliestHoldEnd(after: 1000) == nil)
         // A second copy of that answer (the BMC answered a duplicated request) is late, not a match.
         #expect(
             machine.receive(Self.answer(id, sequence: 11, netFnCode: 0x05, rqSeq: first, command: 0x2D))
@@ -401,7 +402,7 @@ extension HandshakeTests {
         machine.cancel(rqSeq: rqSeq)
         let reply = Self.answer(vector.consoleSessionID, sequence: 10, netFnCode: 0x05, rqSeq: rqSeq, command: 0x2D)
         #expect(machine.receive(reply) == .dropped(.unmatchedResponse))
-        #expect(machine.earliestHoldEnd == nil)
+        #expect(machine.earliestHoldEnd(after: 0) == nil)
     }
 }
 
