@@ -7,21 +7,21 @@
 /// least ``floor``, doubled for each attempt of the same request, and never more than ``ceiling``. Only answers to
 /// requests sent once are measured (an answer to a retransmitted request cannot tell which copy it answers). The
 /// last attempt always waits the whole ``ceiling``, so a BMC that is merely slow still has that long to answer.
-struct RetransmissionTimer: Sendable, Equatable {
+package struct RetransmissionTimer: Sendable, Equatable {
     /// The configured request timeout: the longest wait, and the wait before any answer was measured.
-    let ceiling: Duration
+    package let ceiling: Duration
     /// The shortest wait.
-    let floor: Duration
+    package let floor: Duration
     private var smoothed: Duration?
     private var variation: Duration = .zero
 
-    init(ceiling: Duration, floor: Duration) {
+    package init(ceiling: Duration, floor: Duration) {
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
     }
 
     /// Records the round trip of an answer to a request sent once.
-    mutating func measured(_ roundTrip: Duration) {
+    package mutating func measured(_ roundTrip: Duration) {
         guard let smoothed else {
             self.smoothed = roundTrip
             variation = roundTrip / 2
@@ -33,7 +33,7 @@ struct RetransmissionTimer: Sendable, Equatable {
     }
 
     /// The wait for attempt `attempt` (0: the first sending) of a request, `isLast` when no retry follows.
-    func timeout(attempt: Int, isLast: Bool) -> Duration {
+    package func timeout(attempt: Int, isLast: Bool) -> Duration {
         guard !isLast, let smoothed else { return ceiling }
         var wait = max(floor, smoothed + variation * 4)
         for _ in 0..<min(attempt, 16) where wait < ceiling { wait *= 2 }

@@ -13,13 +13,13 @@
 /// After ``growthRun`` answers since it last narrowed or widened, it widens by one. On a BMC that cannot take more,
 /// each widening costs a lost round; the run needed for the next widening doubles after every narrowing that
 /// follows a widening, so such a BMC pays a lost round after 32, 64, 128, … answers rather than every 32.
-struct RequestWindow: Sendable, Equatable {
+package struct RequestWindow: Sendable, Equatable {
     /// The configured ceiling.
-    let maximum: Int
+    package let maximum: Int
     /// The current width, 1...maximum.
-    private(set) var width: Int
+    package private(set) var width: Int
     /// Answers needed to widen by one.
-    private(set) var growthRun = Self.initialGrowthRun
+    package private(set) var growthRun = Self.initialGrowthRun
     /// Outcomes of the round under way.
     private var roundAnswered = 0
     private var roundTimedOut = 0
@@ -30,21 +30,21 @@ struct RequestWindow: Sendable, Equatable {
     /// True in the first round of the session and after a widening.
     private var strict = true
 
-    static let initialGrowthRun = 32
+    package static let initialGrowthRun = 32
     /// Bounds the doubling, so a session that saw many losses still widens within a few thousand answers.
-    static let maximumGrowthRun = 4096
+    package static let maximumGrowthRun = 4096
 
-    init(maximum: Int) {
+    package init(maximum: Int) {
         self.maximum = max(1, maximum)
         self.width = self.maximum
     }
 
-    mutating func timedOut() {
+    package mutating func timedOut() {
         roundTimedOut += 1
         endRoundIfComplete()
     }
 
-    mutating func answered() {
+    package mutating func answered() {
         roundAnswered += 1
         answeredSinceChange += 1
         endRoundIfComplete()

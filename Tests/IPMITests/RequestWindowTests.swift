@@ -1,6 +1,6 @@
 import Testing
 
-@testable import IPMIClient
+@testable import IPMI
 
 @Suite("Request window")
 struct RequestWindowTests {
