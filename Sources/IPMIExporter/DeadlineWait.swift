@@ -3,7 +3,7 @@ import Synchronization
 /// Waits for `task` until `deadline` (none: until it ends). Returns its value, or nil if the deadline came first;
 /// throws its error, or `CancellationError` if the caller is cancelled. The task itself runs on either way,
 /// unless `cancelTaskOnCancel` and the caller is cancelled before its deadline (shutdown rather than lateness).
-func value<T: Sendable>(
+package func value<T: Sendable>(
     of task: Task<T, any Error>, until deadline: ContinuousClock.Instant?, cancelTaskOnCancel: Bool
 ) async throws -> T? {
     let outcome = OneShot<T?>()

@@ -1,5 +1,7 @@
+import ExporterCollectors
 import IPMI
 import IPMIClient
+import IPMIExporter
 import IPMISensors
 import Logging
 import Synchronization
