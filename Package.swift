@@ -51,6 +51,8 @@ let package = Package(
             dependencies: ["IPMI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PrometheusText"),
+        // logfmt and JSON string quoting, for the log handler and the batch push report.
+        .target(name: "LogFormatting"),
 
         // I/O layers.
         .target(
@@ -68,6 +70,7 @@ let package = Package(
             name: "Pushgateway",
             dependencies: [
                 "CCurl",
+                "LogFormatting",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,6 +82,7 @@ let package = Package(
             name: "IPMIExporter",
             dependencies: [
                 "IPMISensors",
+                "LogFormatting",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
