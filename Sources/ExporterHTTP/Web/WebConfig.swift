@@ -1,3 +1,4 @@
+import IPMIExporter
 import NIOHTTP1
 import NIOSSL
 

@@ -1,3 +1,4 @@
+import IPMIExporter
 import Logging
 import NIOConcurrencyHelpers
 import NIOHTTP1

@@ -1,5 +1,7 @@
+import ExporterCollectors
 import IPMI
 import IPMIClient
+import IPMIExporter
 import Logging
 import PrometheusText
 import ServiceLifecycle
@@ -269,5 +271,21 @@ public struct SessionJanitor: Service {
             await cache.maintain()
         }
         await cache.closeAll()
+    }
+}
+
+/// A cold start that was queued or running when a scrape's deadline came.
+struct ColdStartPending: Error, CustomStringConvertible {
+    var admitted: Bool
+    var waiting: Int
+    var running: Int
+
+    var description: String {
+        if admitted {
+            return "the cold start (session handshake and SDR repository read) is still running; "
+                + "it goes on for the next scrape"
+        }
+        return "waiting for a cold-start slot (\(waiting) waiting, \(running) running); "
+            + "the next scrape queues again"
     }
 }

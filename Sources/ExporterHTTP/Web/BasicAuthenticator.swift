@@ -1,4 +1,5 @@
 import Foundation
+import IPMIExporter
 import NIOConcurrencyHelpers
 import NIOHTTP1
 import NIOPosix

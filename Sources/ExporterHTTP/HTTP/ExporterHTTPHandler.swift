@@ -1,4 +1,5 @@
 import IPMIClient
+import IPMIExporter
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -89,7 +89,7 @@ public final class ColdStartQueue: Sendable {
     /// waiters of the same or higher priority, or a later one of higher priority takes this one's place; throws
     /// `CancellationError` (having run nothing) if the caller is cancelled or the ticket withdrawn while it waits.
     /// `admitted` is called when the slot is taken.
-    func run<T: Sendable>(
+    package func run<T: Sendable>(
         priority: Priority = .new, admitted: @Sendable () -> Void = {}, _ body: @Sendable () async throws -> T
     ) async throws -> T {
         try await run(ticket(priority: priority), admitted: admitted, body)
@@ -197,11 +197,11 @@ public final class ColdStartQueue: Sendable {
 }
 
 /// A cold start turned away because the queue was full.
-struct ColdStartRefused: Error, CustomStringConvertible {
-    var waiting: Int
-    var running: Int
+package struct ColdStartRefused: Error, CustomStringConvertible {
+    package var waiting: Int
+    package var running: Int
 
-    var description: String {
+    package var description: String {
         "the cold-start queue is full (\(waiting) waiting, \(running) running); "
             + "not queued, the next scrape tries again"
     }
@@ -212,7 +212,7 @@ struct ColdStartRefused: Error, CustomStringConvertible {
 /// It lives while a scrape waits for it: once the last waiting scrape has given up, a cold start still in the queue
 /// leaves it (a scrape nobody waits for would only hold a place a live target could use); one already running goes
 /// on, so the next scrape finds its work done.
-final class ColdStartJob: Sendable {
+package final class ColdStartJob: Sendable {
     private struct Flags {
         var admitted = false
         var finished = false
@@ -221,12 +221,14 @@ final class ColdStartJob: Sendable {
         var waiting = 0
     }
 
-    let task: Task<Void, any Error>
+    package let task: Task<Void, any Error>
     private let flags: NIOLockedValueBox<Flags>
     private let queue: ColdStartQueue
     private let ticket: ColdStartQueue.Ticket
 
-    init(queue: ColdStartQueue, priority: ColdStartQueue.Priority, work: @escaping @Sendable () async throws -> Void) {
+    package init(
+        queue: ColdStartQueue, priority: ColdStartQueue.Priority, work: @escaping @Sendable () async throws -> Void
+    ) {
         let flags = NIOLockedValueBox(Flags())
         let ticket = queue.ticket(priority: priority)
         self.flags = flags
@@ -239,12 +241,12 @@ final class ColdStartJob: Sendable {
     }
 
     /// True once the job has a slot (it is running or done), false while it waits for one.
-    var admitted: Bool { flags.withLockedValue { $0.admitted } }
+    package var admitted: Bool { flags.withLockedValue { $0.admitted } }
     /// True once it ended, or left the queue with nobody waiting for it: a scrape then starts a new one.
-    var isFinished: Bool { flags.withLockedValue { $0.finished || $0.withdrawn } }
+    package var isFinished: Bool { flags.withLockedValue { $0.finished || $0.withdrawn } }
 
     /// Counts a scrape as waiting for this cold start; false if it has ended or left the queue.
-    func join() -> Bool {
+    package func join() -> Bool {
         flags.withLockedValue { flags in
             guard !flags.finished, !flags.withdrawn else { return false }
             flags.waiting += 1
@@ -253,28 +255,12 @@ final class ColdStartJob: Sendable {
     }
 
     /// A scrape stops waiting; the last one out takes the cold start out of the queue if it is still there.
-    func leave() {
+    package func leave() {
         flags.withLockedValue { flags in
             flags.waiting -= 1
             // Under this lock, so no scrape joins a cold start that is leaving the queue.
             if flags.waiting == 0, !flags.admitted, !flags.finished, queue.withdraw(ticket) { flags.withdrawn = true }
         }
-    }
-}
-
-/// A cold start that was queued or running when a scrape's deadline came.
-struct ColdStartPending: Error, CustomStringConvertible {
-    var admitted: Bool
-    var waiting: Int
-    var running: Int
-
-    var description: String {
-        if admitted {
-            return "the cold start (session handshake and SDR repository read) is still running; "
-                + "it goes on for the next scrape"
-        }
-        return "waiting for a cold-start slot (\(waiting) waiting, \(running) running); "
-            + "the next scrape queues again"
     }
 }
 

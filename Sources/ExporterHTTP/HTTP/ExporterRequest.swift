@@ -1,3 +1,4 @@
+import IPMIExporter
 import NIOCore
 import NIOHTTP1
 

@@ -1,19 +1,27 @@
 import IPMI
+import IPMIExporter
 import IPMISensors
 import Logging
 import PrometheusText
 
 /// What a collector works with during one scrape: the live session of the target and its cached SDRs.
-struct CollectorContext: Sendable {
-    var session: any IPMIRequester
-    var module: ModuleConfig
-    var sdr: SDRCache
-    var logger: Logger
+package struct CollectorContext: Sendable {
+    package var session: any IPMIRequester
+    package var module: ModuleConfig
+    package var sdr: SDRCache
+    package var logger: Logger
+
+    package init(session: any IPMIRequester, module: ModuleConfig, sdr: SDRCache, logger: Logger) {
+        self.session = session
+        self.module = module
+        self.sdr = sdr
+        self.logger = logger
+    }
 }
 
 /// One of ipmi_exporter's collectors, speaking IPMI itself instead of running a FreeIPMI program.
 /// Throwing marks the collector `ipmi_up{collector} 0`.
-protocol Collector: Sendable {
+package protocol Collector: Sendable {
     var name: CollectorName { get }
     func collect(_ context: CollectorContext) async throws -> [MetricFamily]
 }
@@ -24,8 +32,8 @@ struct UnexpectedResponse: Error, CustomStringConvertible {
     var description: String { "unexpected response to \(what)" }
 }
 
-enum Collectors {
-    static func make(_ name: CollectorName) -> any Collector {
+package enum Collectors {
+    package static func make(_ name: CollectorName) -> any Collector {
         switch name {
         case .ipmi: SensorCollector()
         case .bmc: BMCInfoCollector()

@@ -1,3 +1,4 @@
+import IPMIExporter
 import NIOCore
 
 /// Sits first in a connection's pipeline, on raw bytes, and enforces what the HTTP decoder does not:

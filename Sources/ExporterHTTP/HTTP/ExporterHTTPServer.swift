@@ -1,5 +1,6 @@
 import Foundation
 import IPMI
+import IPMIExporter
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,3 +1,4 @@
+import IPMIExporter
 import PrometheusText
 
 /// The metric families of the non-sensor collectors, with the names and labels of ipmi_exporter.

@@ -1,8 +1,10 @@
+import ExporterCollectors
 import IPMI
 import IPMIClient
+import IPMIExporter
 import IPMISensors
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Live RMCP+ sessions kept between scrapes: one per (target, credentials, privilege, cipher suite, bridge),
 /// all on one UDP transport.
@@ -45,19 +47,19 @@ public actor SessionCache {
         /// Held by the collection using the session (see ``IPMIScraper``).
         let gate = AsyncSlots(limit: 1)
         /// The cold start queued or running for this target, if any; scrapes that need one join it.
-        private let coldStartJob = Mutex<ColdStartJob?>(nil)
-        private let lastUsed = Mutex(ContinuousClock.now)
+        private let coldStartJob = NIOLockedValueBox<ColdStartJob?>(nil)
+        private let lastUsed = NIOLockedValueBox(ContinuousClock.now)
         /// Last answer from the BMC (a scrape, a handshake or a keep-alive): a session is kept alive once per
         /// keep-alive interval of silence, not on every janitor pass (which would send 4 keep-alives a minute to a
         /// target scraped every 60 s). A scrape that got no answer does not count: the keep-alive is what finds
         /// out that the BMC forgot the session.
-        private let lastHeard = Mutex(ContinuousClock.now)
+        private let lastHeard = NIOLockedValueBox(ContinuousClock.now)
         /// When the BMC last answered, nil if it never did; decides the place of its cold starts in the queue.
-        private let lastAnswer = Mutex<ContinuousClock.Instant?>(nil)
+        private let lastAnswer = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
         /// True once a cold start of this target failed.
-        private let coldStartFailed = Mutex(false)
+        private let coldStartFailed = NIOLockedValueBox(false)
         /// The last failure of each collector on this target, until it succeeds again.
-        private let failures = Mutex<[CollectorName: String]>([:])
+        private let failures = NIOLockedValueBox<[CollectorName: String]>([:])
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -65,22 +67,24 @@ public actor SessionCache {
             self.target = target
         }
 
-        func touch() { lastUsed.withLock { $0 = .now } }
+        func touch() { lastUsed.withLockedValue { $0 = .now } }
         /// The BMC answered on the session.
         func heard() {
             let now = ContinuousClock.now
-            lastHeard.withLock { $0 = now }
-            lastAnswer.withLock { $0 = now }
+            lastHeard.withLockedValue { $0 = now }
+            lastAnswer.withLockedValue { $0 = now }
         }
-        func coldStartEnded(failed: Bool) { coldStartFailed.withLock { $0 = failed } }
+        func coldStartEnded(failed: Bool) { coldStartFailed.withLockedValue { $0 = failed } }
 
         /// A target that answered within ``answeredRecently`` goes ahead of one never tried, which goes ahead of
         /// one whose cold start failed without it ever answering.
         var coldStartPriority: ColdStartQueue.Priority {
-            if let answered = lastAnswer.withLock({ $0 }), ContinuousClock.now - answered < Entry.answeredRecently {
+            if let answered = lastAnswer.withLockedValue({ $0 }),
+                ContinuousClock.now - answered < Entry.answeredRecently
+            {
                 return .answered
             }
-            return coldStartFailed.withLock { $0 } ? .unanswered : .new
+            return coldStartFailed.withLockedValue { $0 } ? .unanswered : .new
         }
         static let answeredRecently: Duration = .seconds(600)
 
@@ -88,7 +92,7 @@ public actor SessionCache {
         /// collector's previous outcome, which is when it is worth a warning.
         @discardableResult
         func recordOutcome(of collector: CollectorName, failure: String?) -> Bool {
-            failures.withLock { failures in
+            failures.withLockedValue { failures in
                 if failure == nil {
                     if failures[collector] != nil { failures[collector] = nil }
                     return false
@@ -101,7 +105,7 @@ public actor SessionCache {
         /// The cold start in progress, or a new one made by `make`, counted as awaited by one more scrape (which
         /// must call ``ColdStartJob/leave()`` when it stops waiting).
         func coldStart(_ make: () -> ColdStartJob) -> ColdStartJob {
-            coldStartJob.withLock { job in
+            coldStartJob.withLockedValue { job in
                 if let running = job, running.join() { return running }
                 let started = make()
                 _ = started.join()
@@ -112,10 +116,10 @@ public actor SessionCache {
 
         /// Drops a queued or running cold start (the entry is being closed).
         func cancelColdStart() {
-            coldStartJob.withLock { $0 }?.task.cancel()
+            coldStartJob.withLockedValue { $0 }?.task.cancel()
         }
-        var idle: Duration { lastUsed.withLock { ContinuousClock.now - $0 } }
-        var silent: Duration { lastHeard.withLock { ContinuousClock.now - $0 } }
+        var idle: Duration { lastUsed.withLockedValue { ContinuousClock.now - $0 } }
+        var silent: Duration { lastHeard.withLockedValue { ContinuousClock.now - $0 } }
     }
 
     public let transport: IPMITransport
@@ -126,7 +130,7 @@ public actor SessionCache {
     private let logger: Logger
     private var entries: [Key: Entry] = [:]
     /// The transport's counters as last copied into the metrics.
-    private nonisolated let syncedStatistics = Mutex(TransportStatistics.Snapshot())
+    private nonisolated let syncedStatistics = NIOLockedValueBox(TransportStatistics.Snapshot())
 
     public init(transport: IPMITransport, settings: Settings = Settings(), metrics: ExporterMetrics?, logger: Logger) {
         self.transport = transport
@@ -254,7 +258,7 @@ public actor SessionCache {
     /// Copies the transport's packet counters into the exporter's self-metrics.
     nonisolated func syncStatistics() {
         guard let metrics else { return }
-        let (now, before) = syncedStatistics.withLock { synced in
+        let (now, before) = syncedStatistics.withLockedValue { synced in
             let now = transport.statistics.snapshot
             defer { synced = now }
             return (now, synced)

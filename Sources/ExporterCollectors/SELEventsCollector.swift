@@ -1,4 +1,5 @@
 import IPMI
+import IPMIExporter
 import IPMISensors
 import Logging
 import PrometheusText

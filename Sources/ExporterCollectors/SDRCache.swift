@@ -1,5 +1,6 @@
 import IPMI
 import IPMIClient
+import IPMIExporter
 import IPMISensors
 import Logging
 
@@ -10,7 +11,7 @@ import Logging
 /// Concurrent callers share one read: two walks of one repository would cancel each other's reservation. A read that
 /// fails keeps what it read (``SDRDownloadProgress``) for the next one, which goes on from there if the repository
 /// did not change.
-actor SDRCache {
+package actor SDRCache {
     private struct Entry: Sendable {
         var additionTimestamp: UInt32
         var eraseTimestamp: UInt32
@@ -36,7 +37,7 @@ actor SDRCache {
     /// Records and sensors one repository may have (`max_sdr_records`, `max_sensors`); beyond, the read fails.
     private let limits: SDRLimits
 
-    init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
+    package init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
         self.metrics = metrics
         self.coldStarts = coldStarts
         self.limits = limits
@@ -44,23 +45,23 @@ actor SDRCache {
 
     /// True when a repository has been read (it may since have changed; the next ``sensors(from:logger:admitted:)``
     /// finds out with one Get SDR Repository Info).
-    var isLoaded: Bool { entry != nil }
+    package var isLoaded: Bool { entry != nil }
 
     /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that
     /// is not a cold start's throws it instead of downloading again: the cold start does not fail for an unusable
     /// repository (the collectors that need no SDRs still run), and the `ipmi` collector of the scrape reports why.
-    func hold(_ failure: any Error) {
+    package func hold(_ failure: any Error) {
         heldFailure = failure
     }
 
     /// How long a download may take in all. It is longer than a scrape: a download that a lossy or slow BMC
     /// stretches past the deadline of the scrape that started it runs on, and the next scrape finds it done (or
     /// joins it) instead of starting over, which on such a BMC would never finish within one scrape.
-    static let downloadTimeout: Duration = .seconds(60)
+    package static let downloadTimeout: Duration = .seconds(60)
 
     /// The repository's sensors, read again if it changed. `admitted`: the caller already holds a cold-start slot
     /// (the cold start of a target downloads under its own), so the download does not queue for another.
-    func sensors(
+    package func sensors(
         from session: any IPMIRequester, logger: Logger, admitted: Bool = false
     ) async throws -> [SensorDefinition] {
         if let failure = heldFailure {
@@ -149,6 +150,6 @@ actor SDRCache {
 }
 
 /// The scrape's deadline came before the SDR repository was read; the read goes on for the next scrape.
-struct SDRDownloadInProgress: Error, CustomStringConvertible {
-    var description: String { "the SDR repository is still being read (it goes on for the next scrape)" }
+package struct SDRDownloadInProgress: Error, CustomStringConvertible {
+    package var description: String { "the SDR repository is still being read (it goes on for the next scrape)" }
 }

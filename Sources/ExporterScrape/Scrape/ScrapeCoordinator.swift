@@ -1,5 +1,6 @@
 import IPMI
 import IPMIClient
+import IPMIExporter
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

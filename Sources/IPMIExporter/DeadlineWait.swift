@@ -1,9 +1,9 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Waits for `task` until `deadline` (none: until it ends). Returns its value, or nil if the deadline came first;
 /// throws its error, or `CancellationError` if the caller is cancelled. The task itself runs on either way,
 /// unless `cancelTaskOnCancel` and the caller is cancelled before its deadline (shutdown rather than lateness).
-func value<T: Sendable>(
+package func value<T: Sendable>(
     of task: Task<T, any Error>, until deadline: ContinuousClock.Instant?, cancelTaskOnCancel: Bool
 ) async throws -> T? {
     let outcome = OneShot<T?>()
@@ -34,10 +34,10 @@ final class OneShot<T: Sendable>: Sendable {
         var result: Result<T, any Error>?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func resume(with result: Result<T, any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<T, any Error>? in
             guard state.result == nil else { return nil }
             state.result = result
             defer { state.continuation = nil }
@@ -48,7 +48,7 @@ final class OneShot<T: Sendable>: Sendable {
 
     func value() async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLock { state -> Result<T, any Error>? in
+            let ready = state.withLockedValue { state -> Result<T, any Error>? in
                 if let result = state.result { return result }
                 state.continuation = continuation
                 return nil

@@ -1,4 +1,5 @@
 import Foundation
+import IPMIExporter
 import NIOCore
 import NIOHTTP1
 import NIOSSL

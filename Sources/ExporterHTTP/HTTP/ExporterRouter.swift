@@ -1,3 +1,5 @@
+import ExporterScrape
+import IPMIExporter
 import Logging
 import NIOCore
 import NIOHTTP1

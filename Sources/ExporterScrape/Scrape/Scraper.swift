@@ -1,3 +1,4 @@
+import IPMIExporter
 import PrometheusText
 
 /// One collection the coordinator asks for: which BMC, with which module, and by when it must be answered.
