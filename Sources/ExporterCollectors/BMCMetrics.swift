@@ -83,12 +83,10 @@ enum BMCMetrics {
                 "ipmi_bmc_watchdog_initial_countdown_seconds", help: "Watchdog initial countdown in seconds.",
                 value: timer.initialCountdownSeconds),
         ]
-        if let present = timer.presentCountdownSeconds {
-            families.append(
-                .gauge(
-                    "ipmi_bmc_watchdog_current_countdown_seconds", help: "Watchdog present countdown in seconds.",
-                    value: present))
-        }
+        families.append(
+            .gauge(
+                "ipmi_bmc_watchdog_current_countdown_seconds", help: "Watchdog present countdown in seconds.",
+                value: timer.presentCountdownSeconds))
         return families
     }
 
@@ -99,20 +97,39 @@ enum BMCMetrics {
     }
 }
 
-/// IANA enterprise numbers of common BMC makers, printed as bmc-info prints the manufacturer.
+/// The manufacturer as FreeIPMI's bmc-info prints it, which ipmi_exporter copies into `manufacturer_id`: "NAME (NUMBER)"
+/// for the IANA Private Enterprise Numbers FreeIPMI has a name for, the number alone otherwise. The names are
+/// ``freeIPMITable`` (IANAEnterpriseNames.swift), generated from the installed libfreeipmi by
+/// scripts/generate-iana-names.py.
 enum ManufacturerNames {
-    static let known: [UInt32: String] = [
-        2: "IBM", 11: "Hewlett-Packard", 42: "Sun Microsystems", 111: "Oracle", 343: "Intel Corporation",
-        674: "Dell Inc.", 2011: "Huawei Technologies Co., Ltd.", 4413: "Broadcom Corporation",
-        5771: "Cisco Systems, Inc.",
-        7154: "Advanced Micro Devices, Inc.", 7244: "Quanta Computer Inc.", 10368: "Fujitsu Siemens Computers",
-        10876: "Super Micro Computer Inc.", 11129: "Google, Inc.", 19046: "Lenovo", 20974: "American Megatrends, Inc.",
-        40092: "ASPEED Technology Inc.", 47196: "Hewlett Packard Enterprise", 49622: "Inspur",
-        51158: "Ampere Computing",
-    ]
+    /// Where line N of ``freeIPMITable`` starts in its UTF-8, for every line, then one past the end: found once, so a
+    /// look-up slices the table instead of keeping 47,000 strings.
+    private static let lineStarts: [Int32] = {
+        var starts: [Int32] = [0]
+        var offset: Int32 = 0
+        for byte in freeIPMITable.utf8 {
+            offset += 1
+            if byte == UInt8(ascii: "\n") { starts.append(offset) }
+        }
+        // The last line has no line break after it.
+        starts.append(offset + 1)
+        return starts
+    }()
 
-    static func describe(_ id: UInt32) -> String {
-        if let name = known[id] { return "\(name) (\(id))" }
-        return "Unknown (\(id))"
+    static func name(_ number: UInt32) -> String? {
+        let line = Int(number)
+        guard line < lineStarts.count - 1 else { return nil }
+        let start = Int(lineStarts[line])
+        let end = Int(lineStarts[line + 1]) - 1
+        guard end > start else { return nil }
+        let utf8 = freeIPMITable.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: start)
+        let to = utf8.index(from, offsetBy: end - start)
+        return String(freeIPMITable[from..<to])
+    }
+
+    static func describe(_ number: UInt32) -> String {
+        guard let name = name(number) else { return String(number) }
+        return "\(name) (\(number))"
     }
 }

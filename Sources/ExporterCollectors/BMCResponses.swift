@@ -21,11 +21,10 @@ struct DeviceID: Equatable, Sendable {
         productID = UInt16(data[9]) | UInt16(data[10]) << 8
     }
 
-    /// As bmc-info prints it: major in decimal, minor as its two BCD digits ("9.08").
+    /// As bmc-info prints it (`%u.%02x`): major in decimal, the BCD minor byte as two hex digits ("9.08").
     var firmwareRevision: String {
-        let high = firmwareMinor >> 4
-        let low = firmwareMinor & 0x0F
-        return "\(firmwareMajor).\(high)\(low)"
+        let digits = Array("0123456789abcdef")
+        return "\(firmwareMajor).\(digits[Int(firmwareMinor >> 4)])\(digits[Int(firmwareMinor & 0x0F)])"
     }
 }
 
@@ -83,16 +82,17 @@ struct WatchdogTimer: Equatable, Sendable {
     var pretimeoutInterrupt: UInt8
     var pretimeoutIntervalSeconds: Double
     var initialCountdownSeconds: Double
-    /// Missing when a BMC answers with only the first six bytes (ipmi_sim does).
-    var presentCountdownSeconds: Double?
+    var presentCountdownSeconds: Double
 
     /// Names as FreeIPMI's bmc-watchdog prints them, in the order of the use codes 1…5.
     static let timerUses = ["BIOS FRB2", "BIOS POST", "OS LOAD", "SMS/OS", "OEM"]
     static let timeoutActions = ["None", "Hard Reset", "Power Down", "Power Cycle"]
     static let pretimeoutInterrupts = ["None", "SMI", "NMI / Diagnostic Interrupt", "Messaging Interrupt"]
 
+    /// nil for an answer without all eight bytes (ipmi_sim sends six): FreeIPMI's bmc-watchdog, which ipmi_exporter
+    /// runs, rejects it too, so the collector is down instead of reporting part of the timer.
     init?(data: [UInt8]) {
-        guard data.count >= 6 else { return nil }
+        guard data.count >= 8 else { return nil }
         timerUse = data[0] & 0x07
         running = data[0] & 0x40 != 0
         // Bit 7 set means "don't log"; the exporter reports the logging flag the other way round.
@@ -100,9 +100,9 @@ struct WatchdogTimer: Equatable, Sendable {
         timeoutAction = data[1] & 0x07
         pretimeoutInterrupt = (data[1] >> 4) & 0x07
         pretimeoutIntervalSeconds = Double(data[2])
-        // Countdowns are in 100 ms units.
-        initialCountdownSeconds = Double(UInt16(data[4]) | UInt16(data[5]) << 8) / 10
-        presentCountdownSeconds = data.count >= 8 ? Double(UInt16(data[6]) | UInt16(data[7]) << 8) / 10 : nil
+        // Countdowns are in 100 ms units; bmc-watchdog prints whole seconds (the count divided by 10, truncated).
+        initialCountdownSeconds = Double((UInt16(data[4]) | UInt16(data[5]) << 8) / 10)
+        presentCountdownSeconds = Double((UInt16(data[6]) | UInt16(data[7]) << 8) / 10)
     }
 
     var timerUseName: String? {

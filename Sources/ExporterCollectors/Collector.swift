@@ -80,8 +80,9 @@ struct BMCInfoCollector: Collector {
             bytes += chunk
             block += 1
         }
-        let text = SystemInfoString.text(Array(bytes.prefix(header.length)))
-        return text.isEmpty ? nil : text
+        // An empty string is what bmc-info prints (and ipmi_exporter exports) for a parameter set to nothing; "N/A"
+        // is only for a BMC that does not answer.
+        return SystemInfoString.text(Array(bytes.prefix(header.length)))
     }
 }
 

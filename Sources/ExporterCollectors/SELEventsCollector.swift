@@ -67,6 +67,13 @@ struct SELEntry: Equatable, Sendable {
         offset = record[13] & 0x0F
     }
 
+    /// The timestamp as a time of day, 0 for one counted from the BMC's initialisation (00000000h-20000000h) or
+    /// unspecified (FFFFFFFFh) (IPMI v2.0 §37.1): ipmi-sel prints those as "PostInit" and "Unspecified", which
+    /// ipmi_exporter cannot parse and counts as 0.
+    var absoluteTimestamp: UInt32 {
+        timestamp <= 0x2000_0000 || timestamp == 0xFFFF_FFFF ? 0 : timestamp
+    }
+
     var state: SensorState {
         if eventReadingType == 0x01 {
             // Threshold events: offsets 0-5 go low, 6-11 go high; critical and non-recoverable are critical.
@@ -86,32 +93,42 @@ struct SELEntry: Equatable, Sendable {
     }
 }
 
+/// The families of ipmi_exporter's `sel-events` collector (FreeIPMI mode), which counts the rows of `ipmi-sel`.
 enum SELEventMetrics {
     static func families(entries: [SELEntry], rules: [SELEventRule]) -> [MetricFamily] {
+        // A state appears only when some entry has it, "N/A" (no interpretation) included, as ipmi_exporter counts
+        // the State column.
         var byState: [SensorState: Int] = [:]
         for entry in entries { byState[entry.state, default: 0] += 1 }
         let stateFamily = MetricFamily(
             name: "ipmi_sel_events_count_by_state", help: "Number of SEL entries by their state.", type: .gauge,
-            samples: [SensorState.nominal, .warning, .critical].map {
-                Sample(labels: [Label("state", $0.rawValue)], value: Double(byState[$0] ?? 0))
+            samples: SensorState.allCases.compactMap { state in
+                byState[state].map { Sample(labels: [Label("state", state.rawValue)], value: Double($0)) }
             })
         var byName = MetricFamily(
             name: "ipmi_sel_events_count_by_name", help: "Number of SEL entries matching each configured rule.",
             type: .gauge)
         var latest = MetricFamily(
             name: "ipmi_sel_events_latest_timestamp",
-            help: "Time of the newest SEL entry matching each configured rule, in seconds since the epoch.",
+            help: "Time of the newest SEL entry matching each configured rule, in seconds since the epoch; 0 if none.",
             type: .gauge)
+        // Rules sharing a name are one series, counting the entries of each, as ipmi_exporter keys them by name.
+        var names: [String] = []
+        var counts: [String: Int] = [:]
+        var newest: [String: UInt32] = [:]
         for rule in rules {
             let regex = try? Regex(rule.pattern)
             let matching = entries.filter { entry in
                 guard let regex else { return false }
                 return entry.text.contains(regex)
             }
-            byName.samples.append(Sample(labels: [Label("name", rule.name)], value: Double(matching.count)))
-            if let newest = matching.map(\.timestamp).max() {
-                latest.samples.append(Sample(labels: [Label("name", rule.name)], value: Double(newest)))
-            }
+            if counts[rule.name] == nil { names.append(rule.name) }
+            counts[rule.name, default: 0] += matching.count
+            newest[rule.name] = max(newest[rule.name] ?? 0, matching.map(\.absoluteTimestamp).max() ?? 0)
+        }
+        for name in names {
+            byName.samples.append(Sample(labels: [Label("name", name)], value: Double(counts[name] ?? 0)))
+            latest.samples.append(Sample(labels: [Label("name", name)], value: Double(newest[name] ?? 0)))
         }
         return [stateFamily, byName, latest]
     }
