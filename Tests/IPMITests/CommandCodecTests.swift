@@ -388,7 +388,8 @@ struct CommandCodecTests {
         #expect(info.entries == 1)
         #expect(await requester.sent == [IPMIRequest(netFn: .storage, command: 0x40)])
         let short = RecordingRequester(answer: [0x51, 0x01])
-        await #expect(throws: IPMIError.self) { try await short.call(GetSELInfoRequest()) }
+        let error = await #expect(throws: IPMIResponseDecodingError.self) { try await short.call(GetSELInfoRequest()) }
+        #expect(error?.netFn == .storage && error?.command == 0x40 && error?.error.code == .malformed)
     }
 }
 

@@ -30,10 +30,33 @@ extension IPMICommandRequest {
 
 extension IPMIRequester {
     /// Sends a typed request and decodes its answer. Throws ``IPMICommandError`` for a non-zero completion code
-    /// and ``IPMIError`` when the answer is too short or malformed.
+    /// and ``IPMIResponseDecodingError`` when the answer is too short or malformed: the BMC answered, so callers
+    /// keep that apart from the session errors (``IPMIError``) of the transport.
     public func call<Request: IPMICommandRequest>(_ request: Request, lun: UInt8 = 0) async throws -> Request.Response {
         let data = try await call(netFn: Request.netFn, command: Request.command, data: request.encode(), lun: lun)
-        return try Request.Response(decoding: data)
+        do {
+            return try Request.Response(decoding: data)
+        } catch {
+            throw IPMIResponseDecodingError(netFn: Request.netFn, command: Request.command, error: error)
+        }
+    }
+}
+
+/// An answer with completion code 00h that its command's codec could not decode.
+public struct IPMIResponseDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var netFn: NetFn
+    public var command: UInt8
+    /// What the codec found wrong (always ``IPMIError/Code/malformed``).
+    public var error: IPMIError
+
+    public init(netFn: NetFn, command: UInt8, error: IPMIError) {
+        self.netFn = netFn
+        self.command = command
+        self.error = error
+    }
+
+    public var description: String {
+        "unexpected response to \(netFn) command 0x\(hex2(command)): \(error)"
     }
 }
 
