@@ -22,14 +22,16 @@ extension SimulatedBMC {
         static let dcmiGetCapabilities: UInt8 = 0x01
     }
 
-    /// Privilege needed per command (IPMI v2.0 appendix G): reads need User, chassis control and clearing the
-    /// SEL need Operator, a cold reset needs Administrator.
+    /// Privilege needed per command (IPMI v2.0 appendix G): reads need User; chassis control, clearing the SEL
+    /// and reading the LAN configuration need Operator; a cold reset needs Administrator.
     static func requiredPrivilege(netFn: NetFn, command: UInt8) -> PrivilegeLevel {
         switch (netFn, command) {
         case (.app, AppCommand.setSessionPrivilegeLevel), (.app, AppCommand.closeSession),
             (.app, AppCommand.getChannelAuthenticationCapabilities), (.app, AppCommand.getChannelCipherSuites):
             .callback
-        case (.chassis, Command.chassisControl), (.storage, Command.clearSEL): .operator
+        case (.chassis, Command.chassisControl), (.storage, Command.clearSEL),
+            (GetLANConfigurationParametersRequest.netFn, GetLANConfigurationParametersRequest.command):
+            .operator
         case (.app, Command.coldReset): .administrator
         default: .user
         }
@@ -123,6 +125,11 @@ extension SimulatedBMC {
             getSDRRequests += 1
             return emptySDRAnswers ? (.normal, []) : getSDR(data)
         case (GetSELInfoRequest.netFn, GetSELInfoRequest.command): return selInfo()
+        case (GetFRUInventoryAreaInfoRequest.netFn, GetFRUInventoryAreaInfoRequest.command):
+            return fruInventoryAreaInfo(data)
+        case (ReadFRUDataRequest.netFn, ReadFRUDataRequest.command): return readFRUData(data)
+        case (GetLANConfigurationParametersRequest.netFn, GetLANConfigurationParametersRequest.command):
+            return lanConfigurationParameter(data)
         case (.storage, Command.reserveSEL):
             selReservation = selReservation == UInt16.max ? 1 : selReservation + 1
             return (.normal, [UInt8(selReservation & 0xFF), UInt8(selReservation >> 8)])

@@ -22,7 +22,7 @@ public protocol IPMICommandResponse: Hashable, Sendable {
 }
 
 extension IPMICommandRequest {
-    /// Whether a request message carries this command (the simulator's dispatch).
+    /// Whether a received request message carries this command.
     public static func matches(netFn: NetFn, command: UInt8) -> Bool {
         netFn == Self.netFn && command == Self.command
     }

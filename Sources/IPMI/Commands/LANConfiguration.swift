@@ -45,6 +45,7 @@ public struct LANConfigurationParameter: RawRepresentable, Hashable, Sendable {
         self.rawValue = rawValue
     }
 
+    public static let setInProgress = Self(rawValue: 0)
     public static let ipAddress = Self(rawValue: 3)
     public static let ipAddressSource = Self(rawValue: 4)
     public static let macAddress = Self(rawValue: 5)
