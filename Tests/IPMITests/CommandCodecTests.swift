@@ -127,6 +127,7 @@ struct CommandCodecTests {
         let guid = try GetSystemGUIDResponse(decoding: bytes)
         #expect(capture.printed("mc guid", "System GUID") == guid.text)
         #expect(guid.encode() == bytes)
+        #expect(GetSystemGUIDResponse(guid: [0xA1, 0x23]).text == "a1 23")
     }
 
     @Test func getChassisStatus() throws {

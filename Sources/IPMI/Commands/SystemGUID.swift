@@ -25,6 +25,8 @@ public struct GetSystemGUIDResponse: IPMICommandResponse {
     /// The usual 8-4-4-4-12 text, most significant byte first: the wire bytes in reverse order, as ipmitool's
     /// `mc guid` prints them.
     public var text: String {
+        // Only a decoded answer is sure to hold 16 bytes; anything else is shown as plain hex.
+        guard guid.count == 16 else { return guid.hexDump }
         let hex = guid.reversed().map { byte in
             let digits = String(byte, radix: 16)
             return byte < 0x10 ? "0" + digits : digits
