@@ -48,7 +48,7 @@ import Testing
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("ipmi.yml")
-        try "modules:\n  default:\n    pass: \(Self.password)\n    driver: OPENIPMI\n".write(
+        try "modules:\n  default:\n    pass: \(Self.password)\n    driver: IPMB\n".write(
             to: config, atomically: true, encoding: .utf8)
         let result = try await offPool {
             try ExternalCommand.run(
@@ -56,7 +56,7 @@ import Testing
         }
         #expect(result.status == 1)
         #expect(
-            result.stderr.contains("\(config.path):4:13: driver \\\"OPENIPMI\\\" is not supported"), "\(result.stderr)")
+            result.stderr.contains("\(config.path):4:13: driver \\\"IPMB\\\" is not supported"), "\(result.stderr)")
         #expect(!result.stderr.contains(Self.password))
         #expect(!result.stdout.contains(Self.password))
     }
