@@ -191,7 +191,7 @@ section ipmitool-readings sh -c 'for n in @@SENSORS@@; do echo "$n $(ipmitool -I
 chmod 600 /dev/ipmi0
 section permission su -s /bin/sh -c 'ipmi-exporter raw 6 1' monitor
 say "@@STOP-BMC"
-sleep 1
+sleep 2
 section timeout ipmi-exporter raw --timeout 1 --retries 0 6 1
 say "@@CONT-BMC"
 say "@@DONE $(cut -d' ' -f1 /proc/uptime)"
@@ -200,11 +200,13 @@ poweroff -f
 
 # The exporter in the guest serves the local BMC; /metrics is fetched there (the guest has no network to the host).
 METRICS = r"""ip link set lo up
-ipmi-exporter serve --web.listen-address 127.0.0.1:9290 > /tmp/serve.log 2>&1 &
+printf 'modules:\n  default: {}\n  kcs:\n    driver: KCS\n    collectors: [bmc, chassis]\n' > /tmp/ipmi.yml
+ipmi-exporter serve --config.file /tmp/ipmi.yml --web.listen-address 127.0.0.1:9290 > /tmp/serve.log 2>&1 &
 serve=$!
 n=0
 while ! wget -q -O /dev/null http://127.0.0.1:9290/ 2>/dev/null && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
 section metrics wget -q -O - http://127.0.0.1:9290/metrics
+section module-kcs wget -q -O - 'http://127.0.0.1:9290/ipmi?target=this-node&module=kcs'
 kill $serve
 section serve-log cat /tmp/serve.log
 """
@@ -451,6 +453,14 @@ def compare_metrics(sections, host_metrics, checks):
                  metrics.get("stderr", "") + sections.get("serve-log", {}).get("stdout", "")[-500:])
     checks.check(not missing and not different, "/metrics in the guest equals the LAN scrape of the same ipmi_sim",
                  f"missing {missing[:5]}, different {[(n, ours[n], lan[n]) for n in different[:5]]}")
+    # A module with an in-band driver reads the local device whatever the target.
+    kcs = samples(sections.get("module-kcs", {}).get("stdout", ""))
+    expected = {name: value for name, value in lan.items() if name.startswith("ipmi_bmc_info") or
+                name.startswith("ipmi_chassis_")}
+    checks.check(kcs.get('ipmi_up{collector="bmc"}') == "1" and kcs.get('ipmi_up{collector="chassis"}') == "1"
+                 and expected and all(kcs.get(name) == value for name, value in expected.items()),
+                 f"/ipmi?module=kcs (driver: KCS) reads the local BMC ({len(expected)} bmc and chassis samples as over LAN)",
+                 f"{sorted(kcs.items())[:8]}")
 
 
 def main():
