@@ -52,7 +52,10 @@ struct RawCommand: AsyncParsableCommand {
             try reportAndExit("raw", error)
         }
         guard response.completionCode == .normal else {
-            FileHandle.standardError.write(Data("\(response.completionCode)\n".utf8))
+            // Naming the command: through the local device a BMC that stopped answering shows up as 0xc3 made up by
+            // the kernel's driver, which the line should tie to the request.
+            let command = CommandName.describe(netFn: NetFn(rawValue: netFnByte), command: commandByte)
+            FileHandle.standardError.write(Data("ipmi-exporter raw: \(command): \(response.completionCode)\n".utf8))
             throw ExitCode.failure
         }
         print(response.data.map { String(format: "%02x", $0) }.joined(separator: " "))
