@@ -53,6 +53,8 @@ let package = Package(
             dependencies: ["IPMI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PrometheusText"),
+        // logfmt and JSON string quoting, for the log handler and the batch push report.
+        .target(name: "LogFormatting"),
 
         // I/O layers.
         .target(
@@ -71,14 +73,65 @@ let package = Package(
             name: "Pushgateway",
             dependencies: [
                 "CCurl",
+                "LogFormatting",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The exporter, in layers; each depends only on those above it.
+        // IPMIExporter: what the layers share: config (exporter and module YAML, reload), the exporter's own
+        // metrics, the logfmt log handler, scrape targets and the cold-start queue.
         .target(
             name: "IPMIExporter",
             dependencies: [
+                "IPMISensors",
+                "LogFormatting",
+                "PrometheusText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // ExporterCollectors: the collectors (what a scrape asks a BMC and how the answers become metric
+        // families) and the SDR repository cache.
+        .target(
+            name: "ExporterCollectors",
+            dependencies: [
+                "IPMIExporter",
                 "IPMI",
                 "IPMISensors",
+                "IPMIClient",
+                "PrometheusText",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // ExporterScrape: scrape orchestration: the coordinator, the session cache with its cold starts and
+        // keep-alives, and the scraper that runs the collectors over a session.
+        .target(
+            name: "ExporterScrape",
+            dependencies: [
+                "IPMIExporter",
+                "ExporterCollectors",
+                "IPMI",
+                "IPMISensors",
+                "IPMIClient",
+                "PrometheusText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // ExporterHTTP: the HTTP server, its router and guards, and web security (TLS, basic auth, rate limit,
+        // the web config and its watcher).
+        .target(
+            name: "ExporterHTTP",
+            dependencies: [
+                "IPMIExporter",
+                "ExporterScrape",
+                "IPMI",
                 "IPMIClient",
                 "PrometheusText",
                 // Web auth's bcrypt (libxcrypt) and its keyed digest and constant-time compare (OpenSSL),
@@ -117,10 +170,14 @@ let package = Package(
                 "IPMISensors",
                 "IPMIClient",
                 "IPMIExporter",
+                "ExporterCollectors",
+                "ExporterScrape",
+                "ExporterHTTP",
                 "IPMISimulator",
                 "PrometheusText",
                 "Pushgateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -164,6 +221,9 @@ let package = Package(
             name: "IPMIExporterTests",
             dependencies: [
                 "IPMIExporter",
+                "ExporterCollectors",
+                "ExporterScrape",
+                "ExporterHTTP",
                 "IPMITestSupport",
                 "IPMISimulator",
                 "IPMIClient",

@@ -38,4 +38,10 @@ public enum CommandName {
         guard let name = name(netFn: netFn, command: command) else { return code }
         return name + " (" + code + ")"
     }
+
+    /// Message bytes as two-digit hex separated by spaces, for debug logs of requests and answers (IPMI messages
+    /// outside a session carry no secrets).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map(hex2).joined(separator: " ")
+    }
 }

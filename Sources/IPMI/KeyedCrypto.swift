@@ -1,5 +1,5 @@
 import CLibCrypto
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// OpenSSL contexts that stay keyed for the life of one session: HMAC under K1 and AES-CBC-128 under K2's first
 /// 16 bytes (IPMI v2.0 sections 13.28.4, 13.29).
@@ -16,7 +16,7 @@ final class KeyedCrypto: @unchecked Sendable {
     private let hmacKey: UnsafeMutablePointer<ipmi_hmac_key>?
     private let encryptContext: OpaquePointer?
     private let decryptContext: OpaquePointer?
-    private let lock = Mutex(())
+    private let lock = NIOLock()
 
     /// Room for any digest OpenSSL produces (`EVP_MAX_MD_SIZE`): the size of an HMAC output buffer.
     /// A computed constant rather than a stored static: on Linux every read of a global goes through `swift_once`.
@@ -90,7 +90,7 @@ final class KeyedCrypto: @unchecked Sendable {
         guard iv.count == 16, blocks.count % 16 == 0 else { return false }
         if blocks.isEmpty { return true }
         guard let context = encryptContext else { return false }
-        return lock.withLock { _ -> Bool in
+        return lock.withLock { () -> Bool in
             let base = blocks.baseAddress!
             var previous = iv.baseAddress!
             for offset in stride(from: 0, to: blocks.count, by: 16) {
@@ -117,7 +117,7 @@ final class KeyedCrypto: @unchecked Sendable {
         guard iv.count == 16, input.count % 16 == 0, output.count >= input.count else { return false }
         if input.isEmpty { return true }
         guard let context = decryptContext else { return false }
-        return lock.withLock { _ -> Bool in
+        return lock.withLock { () -> Bool in
             var written: Int32 = 0
             guard
                 EVP_CipherUpdate(

@@ -22,6 +22,15 @@ public enum PacketSummary {
         return "IPMI v1.5 auth=\(authType) seq=\(le32(packet, 5)) session=0x\(hex32(packet, 9)) length=\(packet[13])"
     }
 
+    /// The packet's bytes in hex, except for RAKP messages 2 and 3 (RMCP+ payload types 13h and 14h, IPMI v2.0
+    /// §13.27): they carry HMACs keyed with the password, which would allow an offline guess of it from a log.
+    public static func loggableHex(_ packet: [UInt8]) -> String {
+        if packet.count > 5, packet[4] == 0x06, [0x13, 0x14].contains(packet[5] & 0x3F) {
+            return "(key exchange message, not logged)"
+        }
+        return packet.map(hex).joined(separator: " ")
+    }
+
     private static func le32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
     }

@@ -81,25 +81,10 @@ public actor IPMIClient: IPMIRequester {
     /// would be scheduled and cancelled for every packet, which costs more than the packet itself.
     private var sweep: (at: NIODeadline, timer: Scheduled<Void>)?
     private var closeWait: (continuation: CheckedContinuation<Void, Never>, timer: Scheduled<Void>)?
-    private let closeSessionCommand: UInt8 = 0x3C
 
-    // Stray answers. A response names its request by rqSeq, netFn and command alone (IPMI v2.0 section 13.8), so
-    // an answer that comes late, or a second answer to a request the network duplicated, would complete a newer
-    // request that reuses the rqSeq for the same command, with the wrong data (another sensor's reading). The
-    // state machine holds such rqSeqs from requests with the same command for `strayHorizon`: always after a
-    // timeout, and after every answer while the session is cautious. It is cautious for its first
-    // `strayHorizon` and first 64 answers (on a network that duplicates, a stray shows up well within that), and
-    // for `cautionPeriod` after any stray. On a clean network nothing is held after that, so full windows keep
-    // the whole rqSeq space.
-    private var cautiousUntil = NIODeadline.uptimeNanoseconds(0)
-    private var probationAnswers = 0
+    /// When an rqSeq is held back after its request ended, so a stray answer cannot complete a newer request.
+    private var strays: StrayAnswerPolicy
     private var holdWake: Scheduled<Void>?
-    /// A request timeout at first; doubled (up to ``longestStrayHorizonFactor`` request timeouts) whenever an answer
-    /// comes after its hold ended.
-    private var strayHorizon: TimeAmount
-    private static let longestStrayHorizonFactor = 4
-    private static let cautionPeriod = TimeAmount.minutes(10)
-    private static let probationAnswerCount = 64
 
     /// A class, so that the several updates a request goes through change it in place instead of copying it out of
     /// `pending` and back.
@@ -160,7 +145,7 @@ public actor IPMIClient: IPMIRequester {
         self.window = RequestWindow(maximum: options.maxOutstandingRequests)
         self.retransmission = RetransmissionTimer(
             ceiling: options.requestTimeout, floor: options.minimumRetransmitTimeout)
-        self.strayHorizon = TimeAmount(options.requestTimeout)
+        self.strays = StrayAnswerPolicy(requestTimeout: options.requestTimeout)
         self.sharedTransport = transport
         if let transport {
             self.lane = transport.assignLane()
@@ -278,8 +263,7 @@ public actor IPMIClient: IPMIRequester {
                         "cipher suite chosen without the BMC's list",
                         metadata: ["reason": "\(reason)", "cipher_suite": "\(negotiated.cipherSuite)"])
                 }
-                cautiousUntil = .now() + strayHorizon
-                probationAnswers = 0
+                strays.sessionEstablished(now: NIODeadline.now().uptimeNanoseconds)
                 established.store(true, ordering: .releasing)
                 transport.sessionEstablished(peer: peer, consoleSessionID: consoleSessionID)
                 logger.debug(
@@ -519,25 +503,18 @@ public actor IPMIClient: IPMIRequester {
         }
     }
 
-    /// Keeps `rqSeq` from a new request with the same command while a stray answer to its old one may come.
-    /// Holds `rqSeq` for the stray horizon from now, or, for an attempt given up on (`sentAt` given), from a request
-    /// timeout after it was sent: a retransmission can come well before that, and the first attempt's answer may
-    /// still be on its way as long as a fixed request timeout would have waited for it.
-    private func holdBack(_ rqSeq: UInt8, sentAt: NIODeadline? = nil) {
-        var from = NIODeadline.now()
-        if let sentAt { from = max(from, sentAt + TimeAmount(options.requestTimeout)) }
-        machine?.hold(rqSeq: rqSeq, until: (from + strayHorizon).uptimeNanoseconds)
+    /// Frees `rqSeq` from an attempt given up on, held back from new requests with the same command while its
+    /// answer may still come.
+    private func giveUp(_ rqSeq: UInt8, sentAt: NIODeadline) {
+        machine?.cancel(rqSeq: rqSeq)
+        let now = NIODeadline.now().uptimeNanoseconds
+        machine?.hold(rqSeq: rqSeq, until: strays.holdEnd(givenUpAttemptSentAt: sentAt.uptimeNanoseconds, now: now))
     }
 
-    private func lengthenStrayHorizon() {
-        let longest = TimeAmount(options.requestTimeout) * Self.longestStrayHorizonFactor
-        if strayHorizon < longest { strayHorizon = min(strayHorizon * 2, longest) }
-    }
-
-    /// A stray answer came: the network duplicates or delays datagrams.
-    private func strayArrived() {
+    /// A stray answer came; `afterItsHold` when its rqSeq's hold had already ended.
+    private func strayArrived(afterItsHold: Bool = false) {
         transport?.statistics.dropped(.late)
-        cautiousUntil = .now() + Self.cautionPeriod
+        strays.strayArrived(now: NIODeadline.now().uptimeNanoseconds, afterItsHold: afterItsHold)
     }
 
     /// Makes sure the sweep runs no later than `deadline`.
@@ -564,8 +541,7 @@ public actor IPMIClient: IPMIRequester {
 
     private func requestTimedOut(_ token: Int) {
         guard let entry = pending[token], let rqSeq = entry.rqSeq else { return }
-        machine?.cancel(rqSeq: rqSeq)
-        holdBack(rqSeq, sentAt: entry.sentAt)
+        giveUp(rqSeq, sentAt: entry.sentAt)
         bySequence[rqSeq] = nil
         entry.rqSeq = nil
         entry.attemptDeadline = nil
@@ -592,16 +568,12 @@ public actor IPMIClient: IPMIRequester {
             bySequence[rqSeq] = nil
             switch result {
             case .failure:
-                machine?.cancel(rqSeq: rqSeq)
-                holdBack(rqSeq, sentAt: entry.sentAt)
+                giveUp(rqSeq, sentAt: entry.sentAt)
             case .success:
                 window.answered()
                 let now = NIODeadline.now()
                 if entry.attempts == 0 { retransmission.measured(Duration(now - entry.sentAt)) }
-                if probationAnswers < Self.probationAnswerCount { probationAnswers += 1 }
-                if probationAnswers < Self.probationAnswerCount || now < cautiousUntil {
-                    holdBack(rqSeq)
-                }
+                if let end = strays.answered(now: now.uptimeNanoseconds) { machine?.hold(rqSeq: rqSeq, until: end) }
             }
         }
         if entry.isOnWire { onWire -= 1 }
@@ -644,7 +616,7 @@ public actor IPMIClient: IPMIRequester {
         defer { delivering = false }
         switch action {
         case .response(let rqSeq, let netFn, let command, let response):
-            if command == closeSessionCommand, netFn == .app, let wait = closeWait {
+            if command == AppCommand.closeSession, netFn == .app, let wait = closeWait {
                 closeWait = nil
                 wait.timer.cancel()
                 wait.continuation.resume()
@@ -660,21 +632,16 @@ public actor IPMIClient: IPMIRequester {
         case .dropped(let reason):
             switch reason {
             case .late:
-                // A late answer, or a second answer to a duplicated request, under a held rqSeq. One that came after
-                // its hold ended (the rqSeq was not used again yet) shows the holds are too short on this path:
-                // double them before such answers meet a reused rqSeq. Longer holds leave fewer rqSeqs for the same
-                // command, so they grow only on that evidence and at most to a few request timeouts.
-                strayArrived()
-                if let end = machine?.lastLateAnswerHoldEnd, end < NIODeadline.now().uptimeNanoseconds {
-                    lengthenStrayHorizon()
-                }
+                // A late answer, or a second answer to a duplicated request, under a held rqSeq; the rqSeq may not
+                // have been used again since its hold ended.
+                let holdEnded = machine?.lastLateAnswerHoldEnd.map { $0 < NIODeadline.now().uptimeNanoseconds }
+                strayArrived(afterItsHold: holdEnded ?? false)
             case .replayed:
                 // A second copy of an answer already taken.
                 strayArrived()
             case .unmatchedResponse:
                 // An answer under an rqSeq whose hold had ended: the network delays longer than the horizon.
-                strayArrived()
-                lengthenStrayHorizon()
+                strayArrived(afterItsHold: true)
             default:
                 transport?.statistics.dropped(.rejected)
             }

@@ -258,13 +258,7 @@ public final class IPMITransport: Sendable {
         let lane = lanes[lane]
         let target = lane.socket(for: peer)
         statistics.sent()
-        if logger.logLevel <= .debug {
-            logger.debug(
-                "udp send",
-                metadata: [
-                    "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
-                ])
-        }
+        logDatagram(logger, "udp send", bytes, peer: peer)
         // On the lane's loop the outbox writes to the socket directly; elsewhere (rare: sessions run on their lane's
         // loop) a task on the loop sends it.
         guard lane.eventLoop.inEventLoop else {
@@ -289,13 +283,7 @@ public final class IPMITransport: Sendable {
 
         func route(_ bytes: [UInt8], from peer: SocketAddress) {
             statistics.received()
-            if logger.logLevel <= .debug {
-                logger.debug(
-                    "udp receive",
-                    metadata: [
-                        "peer": "\(peer)", "header": "\(PacketSummary.describe(bytes))", "hex": "\(loggableHex(bytes))",
-                    ])
-            }
+            logDatagram(logger, "udp receive", bytes, peer: peer)
             guard let key = routingKey(ofDatagramFromBMC: bytes) else { return malformed(from: peer) }
             switch key {
             case .session(let id):
@@ -324,23 +312,10 @@ public final class IPMITransport: Sendable {
     }
 }
 
-/// Hex for debug logs. RAKP 2 and RAKP 3 carry HMACs keyed with the password, which would allow an offline
-/// guess of it from a log, so their bodies are left out.
-func loggableHex(_ bytes: [UInt8]) -> String {
-    if bytes.count > 5, bytes[4] == 0x06, [0x13, 0x14].contains(bytes[5] & 0x3F) {
-        return "(key exchange message, not logged)"
-    }
-    return hexString(bytes)
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var out = ""
-    out.reserveCapacity(bytes.count * 3)
-    for (index, byte) in bytes.enumerated() {
-        if index > 0 { out.append(" ") }
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return out
+/// Logs a datagram at debug level: its session header and its bytes (``PacketSummary``).
+private func logDatagram(_ logger: Logger, _ event: Logger.Message, _ bytes: [UInt8], peer: SocketAddress) {
+    guard logger.logLevel <= .debug else { return }
+    let header = PacketSummary.describe(bytes)
+    logger.debug(
+        event, metadata: ["peer": "\(peer)", "header": "\(header)", "hex": "\(PacketSummary.loggableHex(bytes))"])
 }

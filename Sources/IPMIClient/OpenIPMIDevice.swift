@@ -277,7 +277,7 @@ public actor OpenIPMIDevice: IPMIRequester {
                 metadata: [
                     "msgid": "\(messageID)",
                     "request": "\(CommandName.describe(netFn: request.netFn, command: request.command))",
-                    "data": "\(hexString(request.data))",
+                    "data": "\(CommandName.hex(request.data))",
                 ])
         }
     }
@@ -343,13 +343,13 @@ public actor OpenIPMIDevice: IPMIRequester {
                     LocalDeviceError.malformed(
                         path,
                         "answer to \(CommandName.describe(netFn: request.netFn, command: request.command)) has netfn "
-                            + "0x\(hexString([message.netfn])) command 0x\(hexString([message.command])) and \(bytes.count) bytes"
+                            + "0x\(CommandName.hex([message.netfn])) command 0x\(CommandName.hex([message.command])) and \(bytes.count) bytes"
                             + (message.truncated != 0 ? " (truncated)" : ""))))
         }
         if logger.logLevel <= .debug {
             logger.debug(
                 "received",
-                metadata: ["msgid": "\(message.msgid)", "data": "\(hexString(bytes))"])
+                metadata: ["msgid": "\(message.msgid)", "data": "\(CommandName.hex(bytes))"])
         }
         complete(
             token,

@@ -1,3 +1,5 @@
+import LogFormatting
+
 /// Renders batch outcomes as logfmt lines (`key=value`, values quoted when needed), the format of
 /// non-interactive runs such as cron jobs.
 public enum BatchLogfmt {
@@ -38,27 +40,7 @@ public enum BatchLogfmt {
     }
 
     public static func render(_ fields: [(String, String)]) -> String {
-        fields.map { "\($0.0)=\(quoted($0.1))" }.joined(separator: " ")
-    }
-
-    /// Quotes values that are empty or contain spaces, `=`, quotes or control characters.
-    static func quoted(_ value: String) -> String {
-        let needsQuotes =
-            value.isEmpty
-            || value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        Logfmt.line(fields)
     }
 
     /// Seconds with millisecond precision: `1.234s`.

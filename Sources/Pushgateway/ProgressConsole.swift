@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The two output streams of a terminal session.
 public enum TerminalStream: Sendable, Hashable {
@@ -25,7 +25,7 @@ public final class ProgressConsole: Sendable {
 
     private let writer: any TerminalWriter
     /// The bar's text while it is on screen.
-    private let bar = Mutex<String?>(nil)
+    private let bar = NIOLockedValueBox<String?>(nil)
 
     public init(writer: any TerminalWriter) {
         self.writer = writer
@@ -33,7 +33,7 @@ public final class ProgressConsole: Sendable {
 
     /// Draws the bar, replacing the one on screen.
     public func drawBar(_ text: String) {
-        bar.withLock { shown in
+        bar.withLockedValue { shown in
             writer.write(Self.eraseLine + text, to: .standardOutput)
             shown = text
         }
@@ -43,7 +43,7 @@ public final class ProgressConsole: Sendable {
     public func printLines(_ text: String, to stream: TerminalStream) {
         guard !text.isEmpty else { return }
         let complete = text.hasSuffix("\n") ? text : text + "\n"
-        bar.withLock { shown in
+        bar.withLockedValue { shown in
             guard let shown else {
                 writer.write(complete, to: stream)
                 return
@@ -56,7 +56,7 @@ public final class ProgressConsole: Sendable {
 
     /// Leaves the bar's last state on screen and moves below it; later lines are printed under it.
     public func finishBar() {
-        bar.withLock { shown in
+        bar.withLockedValue { shown in
             if shown != nil { writer.write("\n", to: .standardOutput) }
             shown = nil
         }

@@ -3,8 +3,8 @@ import Foundation
 import IPMI
 import IPMIExporter
 import Logging
+import NIOConcurrencyHelpers
 import Pushgateway
-import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
@@ -137,10 +137,10 @@ struct PushCommand: AsyncParsableCommand {
                 output.record(outcome, completed: completed)
             }
         }
-        let interruption = Mutex<UnixSignal?>(nil)
+        let interruption = NIOLockedValueBox<UnixSignal?>(nil)
         let watcher = Task {
             for await signal in signals {
-                let first = interruption.withLock { seen in
+                let first = interruption.withLockedValue { seen in
                     defer { seen = seen ?? signal }
                     return seen == nil
                 }
@@ -153,7 +153,7 @@ struct PushCommand: AsyncParsableCommand {
         // Every session of the run is closed, also after an interruption: BMCs have few session slots.
         await backend.scraper.close()
         watcher.cancel()
-        if let signal = interruption.withLock({ $0 }) {
+        if let signal = interruption.withLockedValue({ $0 }) {
             output.interrupted(by: signal, summary)
             throw ExitCode(128 + signal.rawValue)
         }
@@ -303,7 +303,7 @@ final class PushOutput: Sendable {
     let bar: BatchProgressBar
     private let console: ProgressConsole
     private let start = ContinuousClock.now
-    private let failed = Mutex(0)
+    private let failed = NIOLockedValueBox(0)
 
     init(total: Int, interactive: Bool, console: ProgressConsole) {
         self.interactive = interactive
@@ -313,7 +313,7 @@ final class PushOutput: Sendable {
     }
 
     func record(_ outcome: BatchTargetOutcome, completed: Int) {
-        let failed = self.failed.withLock { count in
+        let failed = self.failed.withLockedValue { count in
             if !outcome.succeeded { count += 1 }
             return count
         }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ExporterHTTP
+import ExporterScrape
 import IPMIExporter
 import Logging
 import ServiceLifecycle

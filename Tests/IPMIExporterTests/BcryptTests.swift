@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOPosix
 import Testing
 
+@testable import ExporterHTTP
 @testable import IPMIExporter
 
 /// bcrypt (libxcrypt's) against published vectors and against hashes made at test time by independent

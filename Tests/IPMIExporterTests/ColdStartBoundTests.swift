@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import PrometheusText
 import Testing
 
+@testable import ExporterScrape
 @testable import IPMIExporter
 
 /// The bound on cold starts waiting for a slot, and who goes first.

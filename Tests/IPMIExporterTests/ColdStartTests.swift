@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import PrometheusText
 import Testing
 
+@testable import ExporterScrape
 @testable import IPMIExporter
 
 /// The bound on cold starts (handshake and SDR read) and its promise: warm targets never wait behind cold ones.

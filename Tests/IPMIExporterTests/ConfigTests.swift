@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 
+@testable import ExporterHTTP
 @testable import IPMIExporter
 
 @Suite struct ConfigTests {

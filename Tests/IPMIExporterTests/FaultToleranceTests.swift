@@ -1,3 +1,4 @@
+import ExporterScrape
 import IPMIClient
 import IPMIExporter
 import IPMISimulator

@@ -5,6 +5,7 @@ import NIOEmbedded
 import NIOHTTP1
 import Testing
 
+@testable import ExporterHTTP
 @testable import IPMIExporter
 
 /// The connection pipeline driven in memory: bytes in, bytes out.

@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import Testing
 
+@testable import ExporterHTTP
 @testable import IPMIExporter
 
 /// The real listener on 127.0.0.1 with a free port, under a ServiceGroup as in `serve`.

@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import PrometheusText
 import Testing
 
+@testable import ExporterCollectors
 @testable import IPMIExporter
 
 /// A BMC whose repositories are hostile: an SDR chain of `sdrRecords` compact records that each share 15 sensors, and

@@ -6,6 +6,8 @@ import NIOHTTP1
 import PrometheusText
 import Testing
 
+@testable import ExporterHTTP
+@testable import ExporterScrape
 @testable import IPMIExporter
 
 @Suite struct RouterTests {

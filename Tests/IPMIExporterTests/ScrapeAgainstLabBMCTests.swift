@@ -1,3 +1,4 @@
+import ExporterScrape
 import Foundation
 import IPMIClient
 import IPMIExporter

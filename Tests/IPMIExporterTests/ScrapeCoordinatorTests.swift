@@ -4,6 +4,7 @@ import NIOPosix
 import PrometheusText
 import Testing
 
+@testable import ExporterScrape
 @testable import IPMIExporter
 
 @Suite struct ScrapeCoordinatorTests {

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import PrometheusText
 
+@testable import ExporterScrape
 @testable import IPMIExporter
 
 /// A scraper double: records calls, tracks how many run at once, and answers after `delay`.

@@ -3,6 +3,7 @@ import IPMITestSupport
 import NIOConcurrencyHelpers
 import Testing
 
+@testable import ExporterHTTP
 @testable import IPMIExporter
 
 /// The exporter-toolkit web config file: what it accepts and how it reports what it does not.

@@ -5,6 +5,7 @@ import NIOHTTP1
 import ServiceLifecycle
 import Testing
 
+@testable import ExporterHTTP
 @testable import IPMIExporter
 
 /// TLS and basic auth on the real listener (127.0.0.1, free port), checked with curl as the TLS peer and a

@@ -22,4 +22,16 @@ struct PacketSummaryTests {
         }
         #expect(PacketSummary.describe([0x01, 0x02]) == "non-RMCP datagram, 2 bytes")
     }
+
+    @Test("hex for logs leaves out RAKP messages 2 and 3, whose HMACs are keyed with the password")
+    func loggableHex() {
+        let rakp1: [UInt8] = [0x06, 0x00, 0xFF, 0x07, 0x06, 0x12, 0, 0]
+        #expect(PacketSummary.loggableHex(rakp1) == "06 00 ff 07 06 12 00 00")
+        for payloadType: UInt8 in [0x13, 0x14, 0x53] {
+            let keyed: [UInt8] = [0x06, 0x00, 0xFF, 0x07, 0x06, payloadType, 0xAB, 0xCD]
+            #expect(PacketSummary.loggableHex(keyed) == "(key exchange message, not logged)")
+        }
+        #expect(PacketSummary.loggableHex([]) == "")
+        #expect(PacketSummary.loggableHex([0x0A]) == "0a")
+    }
 }

@@ -27,6 +27,14 @@ import Testing
                 + " push=failed status=400 attempts=1 push_error=\"HTTP 400: bad \\\"x\\\"\" duration=1.234s")
     }
 
+    /// A BMC's error text may hold any byte: control characters come out escaped as in the log handler, so a
+    /// report line can neither split in two nor move the cursor of the terminal showing it.
+    @Test func controlCharactersAreEscaped() {
+        #expect(
+            BatchLogfmt.render([("scrape_error", "bad\nline\u{1B}[2J\tend\\")])
+                == #"scrape_error="bad\nline\u001b[2J\tend\\""#)
+    }
+
     @Test func summaryLine() {
         var summary = BatchSummary(targets: 3)
         summary.completed = 3

@@ -63,7 +63,7 @@ public enum ConfigLoader {
     }
 
     /// The UTF-8 text of a config file; `what` names the file in errors.
-    static func readText(file path: String, what: String) throws(ConfigError) -> String {
+    package static func readText(file path: String, what: String) throws(ConfigError) -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -79,7 +79,7 @@ public enum ConfigLoader {
     }
 
     /// The YAML tree, nil for an empty file; syntax errors with their position.
-    static func compose(yaml: String, file: String) throws(ConfigError) -> Node? {
+    package static func compose(yaml: String, file: String) throws(ConfigError) -> Node? {
         do {
             return try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
@@ -112,7 +112,7 @@ public enum ConfigLoader {
         }
     }
 
-    static func reason(_ error: any Error) -> String {
+    package static func reason(_ error: any Error) -> String {
         if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain

@@ -2,28 +2,34 @@ import Foundation
 import Yams
 
 /// Typed access to a composed YAML tree that reports every problem with file, line and column.
-struct YAMLReader {
-    let file: String
+package struct YAMLReader {
+    package let file: String
 
-    func location(_ node: Node) -> ConfigLocation {
+    package init(file: String) {
+        self.file = file
+    }
+
+    package func location(_ node: Node) -> ConfigLocation {
         location(node.mark)
     }
 
-    func location(_ mark: Mark?) -> ConfigLocation {
+    package func location(_ mark: Mark?) -> ConfigLocation {
         ConfigLocation(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0)
     }
 
-    func error(_ node: Node, _ message: String) -> ConfigError {
+    package func error(_ node: Node, _ message: String) -> ConfigError {
         ConfigError(location: location(node), message: message)
     }
 
-    func isNull(_ node: Node) -> Bool {
+    package func isNull(_ node: Node) -> Bool {
         guard case .scalar(let scalar) = node else { return false }
         return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
     /// The entries of a mapping in file order, with string keys. A null node reads as an empty mapping.
-    func mapping(_ node: Node, _ what: String) throws(ConfigError) -> [(key: String, keyNode: Node, value: Node)] {
+    package func mapping(
+        _ node: Node, _ what: String
+    ) throws(ConfigError) -> [(key: String, keyNode: Node, value: Node)] {
         if isNull(node) { return [] }
         guard case .mapping(let mapping) = node else {
             throw error(node, "\(what) must be a mapping, found \(kind(node))")
@@ -41,7 +47,7 @@ struct YAMLReader {
     }
 
     /// The items of a sequence. A null node reads as an empty list.
-    func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
+    package func sequence(_ node: Node, _ what: String) throws(ConfigError) -> [Node] {
         if isNull(node) { return [] }
         guard case .sequence(let sequence) = node else {
             throw error(node, "\(what) must be a list, found \(kind(node))")
@@ -50,7 +56,7 @@ struct YAMLReader {
     }
 
     /// A scalar as text. Numbers and booleans are accepted as written (`pass: 1234` is a password).
-    func string(_ node: Node, _ what: String) throws(ConfigError) -> String {
+    package func string(_ node: Node, _ what: String) throws(ConfigError) -> String {
         if isNull(node) { return "" }
         guard case .scalar(let scalar) = node else {
             throw error(node, "\(what) must be a string, found \(kind(node))")
@@ -59,7 +65,7 @@ struct YAMLReader {
     }
 
     /// A decimal or `0x` hexadecimal integer within `range`.
-    func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+    package func integer(_ node: Node, _ what: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard case .scalar(let scalar) = node, !isNull(node) else {
             throw error(node, "\(what) must be an integer, found \(kind(node))")
         }
@@ -80,12 +86,12 @@ struct YAMLReader {
     /// The longest duration any config key accepts. Every duration in a config is a timeout or an interval of a
     /// running exporter, for which a day is already far more than sensible; without a bound, a value like
     /// `999999999h` loads and only fails (or traps) when something converts it to a timer.
-    static let longestDuration: Duration = .seconds(86_400)
-    static let longestDurationText = "24h"
+    package static let longestDuration: Duration = .seconds(86_400)
+    package static let longestDurationText = "24h"
 
     /// A duration like `30s`, `5m` or `1500ms`, at most ``longestDuration``; positive unless `allowZero` (then `0s`
     /// is accepted too).
-    func duration(_ node: Node, _ what: String, allowZero: Bool = false) throws(ConfigError) -> Duration {
+    package func duration(_ node: Node, _ what: String, allowZero: Bool = false) throws(ConfigError) -> Duration {
         let text = try string(node, what)
         guard let duration = Self.parseDuration(text), duration > .zero || (allowZero && duration == .zero),
             duration <= Self.longestDuration
@@ -99,7 +105,7 @@ struct YAMLReader {
         return duration
     }
 
-    static func parseDuration(_ text: String) -> Duration? {
+    package static func parseDuration(_ text: String) -> Duration? {
         // Prometheus's units, and microseconds (Go's `us`/`µs`) for the sub-millisecond read coalescing.
         let units: [(String, Int64)] = [
             ("ms", 1000), ("us", 1), ("µs", 1), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000),
@@ -122,7 +128,7 @@ struct YAMLReader {
         return .microseconds(microseconds)
     }
 
-    func kind(_ node: Node) -> String {
+    package func kind(_ node: Node) -> String {
         switch node {
         case .scalar: isNull(node) ? "nothing" : "a scalar"
         case .mapping: "a mapping"
@@ -134,7 +140,7 @@ struct YAMLReader {
 
 extension YAMLReader {
     /// `true` or `false` (YAML 1.2 core schema spellings).
-    func boolean(_ node: Node, _ what: String) throws(ConfigError) -> Bool {
+    package func boolean(_ node: Node, _ what: String) throws(ConfigError) -> Bool {
         guard case .scalar(let scalar) = node else {
             throw error(node, "\(what) must be true or false, found \(kind(node))")
         }
@@ -146,12 +152,12 @@ extension YAMLReader {
     }
 
     /// `path` itself if absolute, else relative to `baseDirectory`.
-    static func resolve(_ path: String, baseDirectory: String) -> String {
+    package static func resolve(_ path: String, baseDirectory: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
     }
 
     /// The file's bytes, for a path relative to `baseDirectory` unless absolute.
-    func fileContents(_ node: Node, _ what: String, baseDirectory: String) throws(ConfigError) -> [UInt8] {
+    package func fileContents(_ node: Node, _ what: String, baseDirectory: String) throws(ConfigError) -> [UInt8] {
         let path = try string(node, what)
         guard !path.isEmpty else { throw error(node, "\(what) is empty") }
         do {

@@ -1,3 +1,4 @@
+import LogFormatting
 import Logging
 import NIOConcurrencyHelpers
 
@@ -70,10 +71,11 @@ public struct StructuredLogHandler: LogHandler {
         }
         switch format {
         case .logfmt:
-            sink(fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ") + "\n")
+            sink(Logfmt.line(fields) + "\n")
         case .json:
             sink(
-                "{" + fields.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}\n")
+                "{" + fields.map { "\(Logfmt.jsonString($0.0)):\(Logfmt.jsonString($0.1))" }.joined(separator: ",")
+                    + "}\n")
         }
     }
 
@@ -105,40 +107,6 @@ public struct StructuredLogHandler: LogHandler {
         case .dictionary(let dictionary):
             "{" + dictionary.keys.sorted().map { "\($0)=\(flatten(dictionary[$0]!))" }.joined(separator: ",") + "}"
         }
-    }
-
-    /// A logfmt value: bare when it has no space, `=`, `"` or control character, otherwise quoted and escaped.
-    static func logfmtValue(_ value: String) -> String {
-        let needsQuotes =
-            value.isEmpty
-            || value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.value < 0x20 || $0 == "\\" }
-        guard needsQuotes else { return value }
-        return "\"" + escaped(value, quote: true) + "\""
-    }
-
-    static func jsonString(_ value: String) -> String {
-        "\"" + escaped(value, quote: true) + "\""
-    }
-
-    private static func escaped(_ value: String, quote: Bool) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 
     /// RFC 3339 UTC with milliseconds, e.g. `2026-11-26T12:51:00.123Z`.

@@ -1,0 +1,155 @@
+import IPMI
+import IPMIClient
+import IPMIExporter
+import IPMISensors
+import Logging
+
+/// The sensors of one BMC's SDR repository, kept between scrapes.
+///
+/// Each scrape asks only Get SDR Repository Info; the repository is read again when its addition or erase
+/// timestamp or its record count changed (IPMI v2.0 §33.9 — BMCs update the timestamps on every change).
+/// Concurrent callers share one read: two walks of one repository would cancel each other's reservation. A read that
+/// fails keeps what it read (``SDRDownloadProgress``) for the next one, which goes on from there if the repository
+/// did not change.
+package actor SDRCache {
+    private struct Entry: Sendable {
+        var additionTimestamp: UInt32
+        var eraseTimestamp: UInt32
+        var recordCount: Int
+        var sensors: [SensorDefinition]
+
+        func matches(_ info: SDRRepositoryInfo) -> Bool {
+            additionTimestamp == info.additionTimestamp && eraseTimestamp == info.eraseTimestamp
+                && recordCount == info.recordCount
+        }
+    }
+
+    private var entry: Entry?
+    private var loading: Task<Entry, any Error>?
+    /// What the downloads that failed so far read; the next one goes on from there (if the repository is the same).
+    private var progress = SDRDownloadProgress()
+    /// A failed download of a cold start, for the `ipmi` collector of the scrape that waited for it (see
+    /// ``hold(_:)``).
+    private var heldFailure: (any Error)?
+    private let metrics: ExporterMetrics?
+    /// Downloads wait their turn here (a download is cold work, see ``ColdStartQueue``); nil: no bound.
+    private let coldStarts: ColdStartQueue?
+    /// Records and sensors one repository may have (`max_sdr_records`, `max_sensors`); beyond, the read fails.
+    private let limits: SDRLimits
+
+    package init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
+        self.metrics = metrics
+        self.coldStarts = coldStarts
+        self.limits = limits
+    }
+
+    /// True when a repository has been read (it may since have changed; the next ``sensors(from:logger:admitted:)``
+    /// finds out with one Get SDR Repository Info).
+    package var isLoaded: Bool { entry != nil }
+
+    /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that
+    /// is not a cold start's throws it instead of downloading again: the cold start does not fail for an unusable
+    /// repository (the collectors that need no SDRs still run), and the `ipmi` collector of the scrape reports why.
+    package func hold(_ failure: any Error) {
+        heldFailure = failure
+    }
+
+    /// How long a download may take in all. It is longer than a scrape: a download that a lossy or slow BMC
+    /// stretches past the deadline of the scrape that started it runs on, and the next scrape finds it done (or
+    /// joins it) instead of starting over, which on such a BMC would never finish within one scrape.
+    package static let downloadTimeout: Duration = .seconds(60)
+
+    /// The repository's sensors, read again if it changed. `admitted`: the caller already holds a cold-start slot
+    /// (the cold start of a target downloads under its own), so the download does not queue for another.
+    package func sensors(
+        from session: any IPMIRequester, logger: Logger, admitted: Bool = false
+    ) async throws -> [SensorDefinition] {
+        if let failure = heldFailure {
+            heldFailure = nil
+            if !admitted { throw failure }
+        }
+        if let loading {
+            return try await adopt(Self.wait(for: loading), from: loading)
+        }
+        let reader = SDRRepositoryReader(logger: logger, limits: limits)
+        let info = try await reader.readInfo(from: session)
+        if let entry, entry.matches(info) {
+            metrics?.sdrCacheHit()
+            return entry.sensors
+        }
+        if let loading {
+            return try await adopt(Self.wait(for: loading), from: loading)
+        }
+        metrics?.sdrCacheMiss()
+        let queue = admitted ? nil : coldStarts
+        let download: @Sendable () async throws -> Entry = {
+            // The time allowed starts when the download is admitted, not while it waits for a slot.
+            try await IPMIDeadline.$current.withValue(.now + Self.downloadTimeout) {
+                var progress = await self.takeProgress()
+                let repository: SDRRepository
+                do {
+                    repository = try await reader.read(from: session, resuming: &progress)
+                } catch {
+                    await self.keep(progress)
+                    throw error
+                }
+                let sensors = try reader.sensors(in: repository)
+                logger.debug(
+                    "read SDR repository",
+                    metadata: ["records": "\(repository.records.count)", "sensors": "\(sensors.count)"])
+                return Entry(
+                    additionTimestamp: repository.info.additionTimestamp,
+                    eraseTimestamp: repository.info.eraseTimestamp, recordCount: repository.info.recordCount,
+                    sensors: sensors)
+            }
+        }
+        let task = Task { () throws -> Entry in
+            // A download outside a cold start is for a target with an open session.
+            if let queue { return try await queue.run(priority: .answered, download) }
+            return try await download()
+        }
+        loading = task
+        Task { await self.finished(task) }
+        return try await adopt(Self.wait(for: task), from: task)
+    }
+
+    private func takeProgress() -> SDRDownloadProgress {
+        defer { progress = SDRDownloadProgress() }
+        return progress
+    }
+
+    private func keep(_ progress: SDRDownloadProgress) {
+        self.progress = progress
+    }
+
+    /// Keeps a download's result as soon as a caller has it, so a scrape right after sees the repository as read
+    /// (``finished(_:)`` does the same for a download nobody waited for to the end).
+    private func adopt(_ loaded: Entry, from task: Task<Entry, any Error>) -> [SensorDefinition] {
+        if loading == task {
+            loading = nil
+            entry = loaded
+        }
+        return loaded.sensors
+    }
+
+    private func finished(_ task: Task<Entry, any Error>) async {
+        let result = await task.result
+        if loading == task { loading = nil }
+        if case .success(let loaded) = result { entry = loaded }
+    }
+
+    /// Waits for a download until it ends or the caller's scrape deadline passes, whichever is first. The
+    /// download belongs to the scrapes waiting for it: a caller cancelled before its deadline (shutdown, Ctrl-C of a
+    /// batch) stops it; a caller out of time, or cancelled because it is, only stops waiting.
+    private static func wait(for task: Task<Entry, any Error>) async throws -> Entry {
+        guard let entry = try await value(of: task, until: IPMIDeadline.current, cancelTaskOnCancel: true) else {
+            throw SDRDownloadInProgress()
+        }
+        return entry
+    }
+}
+
+/// The scrape's deadline came before the SDR repository was read; the read goes on for the next scrape.
+package struct SDRDownloadInProgress: Error, CustomStringConvertible {
+    package var description: String { "the SDR repository is still being read (it goes on for the next scrape)" }
+}

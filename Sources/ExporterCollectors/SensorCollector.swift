@@ -1,0 +1,107 @@
+import IPMI
+import IPMIExporter
+import IPMISensors
+import PrometheusText
+
+/// The `ipmi` collector: every sensor of the SDR repository, read with Get Sensor Reading.
+struct SensorCollector: Collector {
+    var name: CollectorName { .ipmi }
+
+    func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
+        let sensors = try await context.sdr.sensors(from: context.session, logger: context.logger)
+            .filter { !context.module.excludeSensorIDs.contains(Int($0.recordID)) }
+        // One batch: the session keeps as many reads on the wire as its window allows.
+        let readings = try await SensorReader(logger: context.logger).readAll(sensors, from: context.session)
+        return SensorMetrics.families(for: readings)
+    }
+}
+
+/// Sensor readings as ipmi_exporter names them: a typed family per unit (temperature, fan, voltage, current,
+/// power) with a `_state` companion, everything else as `ipmi_sensor_value` / `ipmi_sensor_state` with a type.
+enum SensorMetrics {
+    private struct Kind {
+        var value: String
+        var valueHelp: String
+        var state: String
+        var stateHelp: String
+        var scale: Double
+    }
+
+    private static let stateHelpSuffix = "(0 nominal, 1 warning, 2 critical, NaN unknown)."
+    private static let otherValueHelp = "Reading of an IPMI sensor of any other type; see the type label."
+    private static let otherStateHelp = "State of an IPMI sensor " + stateHelpSuffix
+
+    private static let temperature = Kind(
+        value: "ipmi_temperature_celsius", valueHelp: "Temperature reading in degrees Celsius.",
+        state: "ipmi_temperature_state", stateHelp: "State of a temperature sensor " + stateHelpSuffix, scale: 1)
+    private static let fanRPM = Kind(
+        value: "ipmi_fan_speed_rpm", valueHelp: "Fan speed in rotations per minute.",
+        state: "ipmi_fan_speed_state", stateHelp: "State of a fan speed sensor " + stateHelpSuffix, scale: 1)
+    private static let fanRatio = Kind(
+        value: "ipmi_fan_speed_ratio", valueHelp: "Fan speed as a fraction of its maximum (0-1).",
+        state: "ipmi_fan_speed_state", stateHelp: "State of a fan speed sensor " + stateHelpSuffix, scale: 0.01)
+    private static let voltage = Kind(
+        value: "ipmi_voltage_volts", valueHelp: "Voltage reading in volts.",
+        state: "ipmi_voltage_state", stateHelp: "State of a voltage sensor " + stateHelpSuffix, scale: 1)
+    private static let current = Kind(
+        value: "ipmi_current_amperes", valueHelp: "Current reading in amperes.",
+        state: "ipmi_current_state", stateHelp: "State of a current sensor " + stateHelpSuffix, scale: 1)
+    private static let power = Kind(
+        value: "ipmi_power_watts", valueHelp: "Power reading in watts.",
+        state: "ipmi_power_state", stateHelp: "State of a power sensor " + stateHelpSuffix, scale: 1)
+
+    private static func kind(of reading: SensorReading) -> Kind? {
+        switch reading.unit {
+        case "RPM": fanRPM
+        case "C": temperature
+        case "A": current
+        case "V": voltage
+        case "W": power
+        case "%" where reading.typeName == "Fan": fanRatio
+        default: nil
+        }
+    }
+
+    static func stateValue(_ state: SensorState, hasReading: Bool) -> Double {
+        guard hasReading else { return .nan }
+        switch state {
+        case .nominal: return 0
+        case .warning: return 1
+        case .critical: return 2
+        case .unknown: return .nan
+        }
+    }
+
+    static func families(for readings: [SensorReading]) -> [MetricFamily] {
+        var families: [String: MetricFamily] = [:]
+        var order: [String] = []
+        func add(_ name: String, _ help: String, _ sample: Sample) {
+            if families[name] == nil {
+                families[name] = MetricFamily(name: name, help: help, type: .gauge)
+                order.append(name)
+            }
+            families[name]!.samples.append(sample)
+        }
+        for reading in readings {
+            let available = reading.availability == .available
+            let state = stateValue(reading.state, hasReading: available)
+            let id = String(reading.recordID)
+            if let kind = kind(of: reading) {
+                let labels = [Label("id", id), Label("name", reading.name)]
+                // Deliberate difference from ipmi_exporter: no value sample at all when there is no reading
+                // (it exports NaN), so a broken sensor cannot be averaged in as a number.
+                if available, let value = reading.value {
+                    add(kind.value, kind.valueHelp, Sample(labels: labels, value: value * kind.scale))
+                }
+                add(kind.state, kind.stateHelp, Sample(labels: labels, value: state))
+            } else {
+                let labels = [Label("id", id), Label("name", reading.name), Label("type", reading.typeName)]
+                if available, let value = reading.value {
+                    add("ipmi_sensor_value", otherValueHelp, Sample(labels: labels, value: value))
+                }
+                add("ipmi_sensor_state", otherStateHelp, Sample(labels: labels, value: state))
+            }
+        }
+        return order.compactMap { families[$0] }
+    }
+}

@@ -1,0 +1,356 @@
+import ExporterCollectors
+import IPMI
+import IPMIClient
+import IPMIExporter
+import Logging
+import PrometheusText
+import ServiceLifecycle
+
+/// The real ``Scraper``: runs the module's collectors over the target's cached session.
+///
+/// A session the BMC dropped (idle timeout, reboot, session limit) shows up as a timeout on a session
+/// that was open before this scrape. So does an answer lost on the way, which a probe (one Get Device ID) tells
+/// apart: a session that answers it is kept and the collectors are tried again on it; one that does not is
+/// re-established once and the collectors tried again on the new one.
+///
+/// A request for ``ScrapeTarget/localBMC``, or with a module of a local driver, is collected from this machine's BMC
+/// through ``LocalBMC`` instead (no session: the kernel's device).
+public struct IPMIScraper: Scraper {
+    public let cache: SessionCache
+    /// This machine's BMC; nil when local collection is off.
+    public let local: LocalBMC?
+    private let metrics: ExporterMetrics?
+    private let logger: Logger
+
+    public init(cache: SessionCache, local: LocalBMC? = nil, metrics: ExporterMetrics?, logger: Logger) {
+        self.cache = cache
+        self.local = local
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    static func isLocal(_ request: ScrapeRequest) -> Bool {
+        request.module.isLocal || request.target == .localBMC
+    }
+
+    /// A target that needs cold work (no live session, or no SDR repository read yet) waits here for its cold
+    /// start, outside the coordinator's bound on collections, so it holds no slot a warm target could use. If the
+    /// deadline comes first, or the cold start fails, the answer is `ipmi_up 0` for every collector; a cold start
+    /// still queued or running goes on, and the next scrape finds the target warm or joins it.
+    public func prepare(_ request: ScrapeRequest) async -> [MetricFamily]? {
+        // The local device needs no session; its SDR download is bounded by the scrape's deadline and goes on after.
+        if Self.isLocal(request) { return nil }
+        let start = ContinuousClock.now
+        guard
+            let entry = try? await cache.entry(
+                host: request.target.host, port: request.target.port, module: request.module),
+            await !cache.isWarm(entry, module: request.module)
+        else { return nil }  // a module that cannot make a session reports that in scrape()
+        var logger = self.logger
+        logger[metadataKey: "target"] = "\(request.target)"
+        // A little before the deadline, so this answer, with its reason, beats the coordinator's generic one.
+        let margin = min(Duration.milliseconds(50), (request.deadline - start) / 10)
+        do {
+            try await waitForColdStart(entry, request: request, until: request.deadline - margin, logger: logger)
+            return nil
+        } catch {
+            if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
+            return Self.answer([], up: request.module.collectors.map { ($0, false) }, since: start)
+        }
+    }
+
+    /// Waits until the target's cold start has run (joining or queueing it); throws its error, or
+    /// ``ColdStartPending`` if `deadline` comes first.
+    private func waitForColdStart(
+        _ entry: SessionCache.Entry, request: ScrapeRequest, until deadline: ContinuousClock.Instant, logger: Logger
+    ) async throws {
+        let job = cache.coldStart(entry, module: request.module, logger: logger)
+        // A cold start still queued when its last scrape stops waiting leaves the queue.
+        defer { job.leave() }
+        let pending = {
+            ColdStartPending(
+                admitted: job.admitted, waiting: cache.coldStarts.waiting, running: cache.coldStarts.running)
+        }
+        do {
+            guard try await value(of: job.task, until: deadline, cancelTaskOnCancel: false) != nil else {
+                throw pending()
+            }
+        } catch is CancellationError where ContinuousClock.now >= deadline - .milliseconds(100) && !job.isFinished {
+            // Cancelled because the coordinator gave up at the deadline: the cold start is what made it late.
+            throw pending()
+        }
+    }
+
+    private func report(_ error: any Error, logger: Logger, message: Logger.Message) {
+        if error is ColdStartPending || error is ColdStartRefused {
+            metrics?.error(reason: "cold_start")
+            logger.warning("cannot scrape target yet", metadata: ["reason": "\(error)"])
+        } else {
+            metrics?.error(reason: Self.reason(error))
+            logger.error(message, metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
+        if Self.isLocal(request) { return await scrapeLocal(request) }
+        let start = ContinuousClock.now
+        var logger = self.logger
+        logger[metadataKey: "target"] = "\(request.target)"
+        let down = request.module.collectors.map { ($0, false) }
+        let results: (families: [MetricFamily], up: [(CollectorName, Bool)])
+        do {
+            let entry = try await cache.entry(
+                host: request.target.host, port: request.target.port, module: request.module)
+            // One collection at a time per session: a collection abandoned at its deadline may still be resetting
+            // or reopening the session when the next one for the target starts; sharing it then fails both.
+            if await entry.gate.acquire() {
+                // On the session's event loop for the whole collection: its collectors, their requests and the
+                // answers all run on that one thread, and this task comes back to the caller's once, at the end.
+                results = await withTaskExecutorPreference(entry.client.taskExecutor) {
+                    await IPMIDeadline.$current.withValue(request.deadline) {
+                        await collect(request, entry: entry, logger: logger)
+                    }
+                }
+                entry.gate.release()
+            } else {
+                results = ([], down)  // cancelled while waiting
+            }
+        } catch {
+            logger.error("cannot scrape target", metadata: ["error": "\(error)"])
+            metrics?.error(reason: "configuration")
+            results = ([], down)
+        }
+        return Self.answer(results.families, up: results.up, since: start)
+    }
+
+    private func collect(
+        _ request: ScrapeRequest, entry: SessionCache.Entry, logger: Logger
+    ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
+        let collectors = request.module.collectors
+        var freshSession = false
+        if !entry.client.isConnected {
+            // Normally done in prepare(); here for a session lost since, or a caller that skipped it.
+            do {
+                try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
+                freshSession = true
+            } catch {
+                if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
+                return ([], collectors.map { ($0, false) })
+            }
+        }
+        // The collectors run at once: their requests share the session's window, so the short ones (device
+        // ID, chassis status, SEL info) ride along with the sensor batch instead of waiting for it. On a session
+        // that was open before this scrape, the first collector that finds it lost (a BMC reboot, its idle timeout)
+        // stops the others: their requests would only wait out their own retransmissions on a dead session and
+        // leave no time to open a new one before the deadline.
+        let mayReopen = !freshSession
+        var outcomes = await run(
+            collectors, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: mayReopen)
+        let lost = collectors.filter { name in
+            if case .failure(let error) = outcomes[name], Self.isSessionLost(error) { return true }
+            return false
+        }
+        // Once per scrape: a session that no longer answers is replaced, and every collector that did not finish
+        // on it (lost it, or was stopped because of it) is run again. The SDR repository is kept: Get SDR
+        // Repository Info on the new session tells whether it changed (it does when the BMC rebooted).
+        if !lost.isEmpty, mayReopen, !Task.isCancelled, ContinuousClock.now < request.deadline {
+            let again = collectors.filter { name in
+                if case .success = outcomes[name] { return false }
+                return true
+            }
+            let probeDeadline = min(request.deadline, .now + cache.probeTimeout)
+            if await SessionCache.sessionAnswers(entry, until: probeDeadline) {
+                logger.debug("an answer was lost on a live session; running again", metadata: ["collectors": "\(lost)"])
+                if !Task.isCancelled, ContinuousClock.now < request.deadline {
+                    outcomes.merge(
+                        await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
+                    ) { $1 }
+                }
+            } else {
+                logger.info("session lost, opening a new one", metadata: ["collectors": "\(lost)"])
+                metrics?.rehandshake()
+                metrics?.sessionClosed()
+                await entry.client.reset()
+                do {
+                    // A new session (and, after a reboot, the repository again) is cold work: it takes its turn.
+                    try await waitForColdStart(entry, request: request, until: request.deadline, logger: logger)
+                    outcomes.merge(
+                        await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
+                    ) { $1 }
+                } catch {
+                    if !(error is CancellationError) {
+                        report(error, logger: logger, message: "cannot reopen IPMI session")
+                    }
+                }
+            }
+        }
+        if outcomes.values.contains(where: { if case .success = $0 { true } else { false } }) { entry.heard() }
+        return await summarize(outcomes, of: collectors, logger: logger) { entry.recordOutcome(of: $0, failure: $1) }
+    }
+
+    /// The families of the collectors that succeeded and `ipmi_up` of each; failures counted and logged (at warning
+    /// when `isNews` says the collector did not fail that way last time, else at debug).
+    private func summarize(
+        _ outcomes: [CollectorName: Result<[MetricFamily], any Error>], of collectors: [CollectorName],
+        logger: Logger, isNews: (CollectorName, String?) async -> Bool
+    ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
+        var families: [MetricFamily] = []
+        var up: [(CollectorName, Bool)] = []
+        for name in collectors {
+            switch outcomes[name] {
+            case .success(let collected):
+                families += collected
+                up.append((name, true))
+                _ = await isNews(name, nil)
+            case .failure(let error) where error is CancellationError:
+                // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
+                up.append((name, false))
+            case .failure(let error):
+                metrics?.error(reason: Self.reason(error))
+                // A BMC without DCMI fails the same way on every scrape: say so once, and again when it changes.
+                let message = "\(error)"
+                let level: Logger.Level = await isNews(name, message) ? .warning : .debug
+                logger.log(level: level, "collector failed", metadata: ["collector": "\(name)", "error": "\(message)"])
+                up.append((name, false))
+            case nil:
+                up.append((name, false))
+            }
+        }
+        return (families, up)
+    }
+
+    /// Collects from this machine's BMC through the kernel's device: the module's collectors at once, as for a
+    /// session, until the deadline. Without local collection, or without a device, every collector is down.
+    private func scrapeLocal(_ request: ScrapeRequest) async -> [MetricFamily] {
+        let start = ContinuousClock.now
+        var logger = self.logger
+        logger[metadataKey: "target"] = "local"
+        let collectors = request.module.collectors
+        let down = collectors.map { ($0, false) }
+        guard let local else {
+            logger.debug("local collection is off (no IPMI device at start-up, or --no-local)")
+            metrics?.error(reason: "local_device")
+            return Self.answer([], up: down, since: start)
+        }
+        guard await local.gate.acquire() else { return Self.answer([], up: down, since: start) }
+        defer { local.gate.release() }
+        let device: OpenIPMIDevice
+        do {
+            device = try await local.open()
+        } catch {
+            metrics?.error(reason: "local_device")
+            return Self.answer([], up: down, since: start)
+        }
+        let outcomes = await IPMIDeadline.$current.withValue(request.deadline) {
+            await Self.run(
+                collectors, session: device, sdr: local.sdr, executor: device.taskExecutor,
+                module: request.module, logger: logger, stopOnSessionLoss: false)
+        }
+        for case .failure(let error) in outcomes.values { await local.failed(with: error) }
+        let results = await summarize(outcomes, of: collectors, logger: logger) {
+            await local.recordOutcome(of: $0, failure: $1)
+        }
+        return Self.answer(results.families, up: results.up, since: start)
+    }
+
+    /// Runs the collectors concurrently over the entry's session; every outcome, keyed by collector. With
+    /// `stopOnSessionLoss`, the first collector that finds the session lost cancels the rest.
+    private func run(
+        _ names: [CollectorName], entry: SessionCache.Entry, module: ModuleConfig, logger: Logger,
+        stopOnSessionLoss: Bool
+    ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
+        await Self.run(
+            names, session: entry.client, sdr: entry.sdr, executor: entry.client.taskExecutor, module: module,
+            logger: logger, stopOnSessionLoss: stopOnSessionLoss)
+    }
+
+    private static func run(
+        _ names: [CollectorName], session: any IPMIRequester, sdr: SDRCache, executor: (any TaskExecutor)?,
+        module: ModuleConfig, logger: Logger, stopOnSessionLoss: Bool
+    ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
+        await withTaskGroup(of: (CollectorName, Result<[MetricFamily], any Error>).self) { group in
+            for name in names {
+                // On the session's event loop: each request and its answer then stay on one thread.
+                group.addTask(executorPreference: executor) {
+                    let context = CollectorContext(session: session, module: module, sdr: sdr, logger: logger)
+                    do {
+                        return (name, .success(try await Collectors.make(name).collect(context)))
+                    } catch {
+                        return (name, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [CollectorName: Result<[MetricFamily], any Error>] = [:]
+            for await (name, outcome) in group {
+                outcomes[name] = outcome
+                if stopOnSessionLoss, case .failure(let error) = outcome, Self.isSessionLost(error) {
+                    group.cancelAll()
+                }
+            }
+            return outcomes
+        }
+    }
+
+    /// The scrape's answer: the families, `ipmi_up` per collector and the scrape's duration.
+    private static func answer(
+        _ families: [MetricFamily], up: [(CollectorName, Bool)], since start: ContinuousClock.Instant
+    ) -> [MetricFamily] {
+        families + [ScrapeMetricNames.upFamily(up), ScrapeMetricNames.durationFamily(ContinuousClock.now - start)]
+    }
+
+    static func isSessionLost(_ error: any Error) -> Bool {
+        if let error = error as? IPMIClientError { return error.isTimeout || error == .sessionClosed }
+        return false
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? IPMIClientError, error.isTimeout { return "timeout" }
+        if let error = error as? LocalDeviceError { return error.isTimeout ? "timeout" : "local_device" }
+        if error is SDRDownloadInProgress { return "timeout" }
+        if error is ColdStartPending || error is ColdStartRefused { return "cold_start" }
+        if let error = error as? IPMIError, error.isAuthenticationFailure { return "authentication" }
+        if error is IPMIError { return "session" }
+        if error is IPMICommandError { return "completion_code" }
+        return "other"
+    }
+}
+
+/// Runs the session cache's janitor until shutdown, then closes every session.
+public struct SessionJanitor: Service {
+    let cache: SessionCache
+    let interval: Duration
+
+    public init(cache: SessionCache, interval: Duration = .seconds(5)) {
+        self.cache = cache
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        // Sleeping is cancelled by a graceful shutdown, so SIGTERM closes the sessions at once.
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                break
+            }
+            await cache.maintain()
+        }
+        await cache.closeAll()
+    }
+}
+
+/// A cold start that was queued or running when a scrape's deadline came.
+struct ColdStartPending: Error, CustomStringConvertible {
+    var admitted: Bool
+    var waiting: Int
+    var running: Int
+
+    var description: String {
+        if admitted {
+            return "the cold start (session handshake and SDR repository read) is still running; "
+                + "it goes on for the next scrape"
+        }
+        return "waiting for a cold-start slot (\(waiting) waiting, \(running) running); "
+            + "the next scrape queues again"
+    }
+}
