@@ -40,6 +40,8 @@ let package = Package(
 
         // Batched UDP system calls (recvmmsg, sendmmsg, epoll_pwait2) for the transport's own event loop.
         .target(name: "CDatagram"),
+        // The Linux OpenIPMI character device (/dev/ipmi0): its ioctls and structs from <linux/ipmi.h>.
+        .target(name: "COpenIPMI"),
 
         // Pure protocol layers: no sockets, no clocks.
         .target(
@@ -60,6 +62,7 @@ let package = Package(
             dependencies: [
                 "IPMI",
                 "CDatagram",
+                "COpenIPMI",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
