@@ -62,10 +62,21 @@ let package = Package(
             dependencies: [
                 "IPMI",
                 "CDatagram",
-                "COpenIPMI",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The in-band path: requests to the node's own BMC through the kernel's OpenIPMI device (/dev/ipmi0), the same
+        // requester protocol as the LAN client, watched by the transport's DatagramLoop.
+        .target(
+            name: "IPMILocalDevice",
+            dependencies: [
+                "IPMI",
+                "IPMIClient",
+                "COpenIPMI",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -116,6 +127,7 @@ let package = Package(
                 "IPMI",
                 "IPMISensors",
                 "IPMIClient",
+                "IPMILocalDevice",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -169,6 +181,7 @@ let package = Package(
                 "IPMI",
                 "IPMISensors",
                 "IPMIClient",
+                "IPMILocalDevice",
                 "IPMIExporter",
                 "ExporterCollectors",
                 "ExporterScrape",
@@ -209,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "IPMIClientTests",
             dependencies: [
-                "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+                "IPMIClient", "IPMILocalDevice", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

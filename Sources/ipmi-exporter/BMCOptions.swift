@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IPMI
 import IPMIClient
+import IPMILocalDevice
 import IPMIExporter
 import Logging
 

@@ -1,5 +1,6 @@
 import ExporterScrape
 import IPMIClient
+import IPMILocalDevice
 import IPMIExporter
 import Logging
 import NIOCore

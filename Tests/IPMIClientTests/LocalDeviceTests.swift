@@ -5,6 +5,7 @@ import Logging
 import Testing
 
 @testable import IPMIClient
+@testable import IPMILocalDevice
 
 /// What the local device can be tested for without a kernel IPMI driver (the requests themselves run against a real
 /// /dev/ipmi0 in scripts/qemu-local-test.py): the errors before any request, and the permission line's mode text.

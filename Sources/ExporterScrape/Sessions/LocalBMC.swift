@@ -1,6 +1,7 @@
 import ExporterCollectors
 import IPMI
 import IPMIClient
+import IPMILocalDevice
 import IPMIExporter
 import IPMISensors
 import Logging

@@ -1,5 +1,6 @@
 import COpenIPMI
 import IPMI
+import IPMIClient
 import Logging
 import NIOCore
 
