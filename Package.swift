@@ -40,6 +40,8 @@ let package = Package(
 
         // Batched UDP system calls (recvmmsg, sendmmsg, epoll_pwait2) for the transport's own event loop.
         .target(name: "CDatagram"),
+        // The Linux OpenIPMI character device (/dev/ipmi0): its ioctls and structs from <linux/ipmi.h>.
+        .target(name: "COpenIPMI"),
 
         // Pure protocol layers: no sockets, no clocks.
         .target(
@@ -63,6 +65,18 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The in-band path: requests to the node's own BMC through the kernel's OpenIPMI device (/dev/ipmi0), the same
+        // requester protocol as the LAN client, watched by the transport's DatagramLoop.
+        .target(
+            name: "IPMILocalDevice",
+            dependencies: [
+                "IPMI",
+                "IPMIClient",
+                "COpenIPMI",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -113,6 +127,7 @@ let package = Package(
                 "IPMI",
                 "IPMISensors",
                 "IPMIClient",
+                "IPMILocalDevice",
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -166,6 +181,7 @@ let package = Package(
                 "IPMI",
                 "IPMISensors",
                 "IPMIClient",
+                "IPMILocalDevice",
                 "IPMIExporter",
                 "ExporterCollectors",
                 "ExporterScrape",
@@ -206,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "IPMIClientTests",
             dependencies: [
-                "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+                "IPMIClient", "IPMILocalDevice", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

@@ -25,12 +25,19 @@ prepare_sources() {
     [ -n "${sources_ready:-}" ] && return
     sources_ready=1
     rm -rf "$build/src" && mkdir -p "$build/src" # always fresh: a stale copy would fuzz old code
-    for f in Sources/IPMI/*.swift Sources/IPMISensors/*.swift; do
+    for f in $(find Sources/IPMI Sources/IPMISensors -name '*.swift' | sort); do
         case $f in
             # These two need swift-log and the async requester; the harnesses do not use them.
             */SensorReader.swift | */SDRRepositoryReader.swift) continue ;;
         esac
-        sed -e '/^import IPMI$/d' "$f" >"$build/src/$(basename "$(dirname "$f")")-$(basename "$f")"
+        sed -e '/^import IPMI$/d' -e '/^import NIOConcurrencyHelpers$/d' "$f" \
+            >"$build/src/$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+    # The pure target locks with NIO's NIOLock/NIOLockedValueBox: their source files (plain pthread code) from the
+    # resolved swift-nio are compiled into the module too.
+    [ -d .build/checkouts/swift-nio ] || swift package resolve >/dev/null
+    for f in NIOLock.swift NIOLockedValueBox.swift lock.swift; do
+        cp ".build/checkouts/swift-nio/Sources/NIOConcurrencyHelpers/$f" "$build/src/NIO-$f"
     done
     # The simulated BMC without its network service; its built-in YAML is turned into JSON so that Foundation's
     # JSONDecoder can stand in for Yams (the Codable model is the same).
@@ -58,7 +65,7 @@ for name in "${harnesses[@]}"; do
     prepare_sources
     echo "== building $name"
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g \
-        -D FUZZ_STANDALONE -D "FUZZ_HARNESS_$upper" -module-name "Fuzz$upper" \
+        -D FUZZ_STANDALONE -D "FUZZ_HARNESS_$upper" -module-name "Fuzz$upper" -package-name fuzz \
         -I Sources/CLibCrypto -lcrypto \
         "$build"/src/*.swift $([ "$name" = simulator ] && echo "$build"/src-sim/*.swift) \
         fuzz/Harnesses/*.swift fuzz/Entrypoints/Entrypoint.swift \

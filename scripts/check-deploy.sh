@@ -90,7 +90,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   done
   # Exposure score of the hardened services ("1.2 OK"); fail above 2.0.
   # --offline and --threshold need systemd >= 250.
-  security_units=(ipmi-exporter.service ipmi-exporter-push.service)
+  security_units=(ipmi-exporter.service ipmi-exporter-push.service ipmi-exporter-local.service)
   if ! systemd-analyze security --help 2>/dev/null | grep -q -- '--threshold'; then
     note "skip - systemd-analyze security: this systemd has no --offline/--threshold"
     security_units=()

@@ -264,17 +264,25 @@ def cmd_operator_rules():
 
 
 def cmd_manifests():
-    for path in sorted(glob.glob(os.path.join(K8S_DIR, "*.yaml"))):
+    # deploy/kubernetes: the remote setup; deploy/kubernetes/local: local mode (a DaemonSet reading /dev/ipmi0), a
+    # kustomization of its own.
+    for directory in (K8S_DIR, os.path.join(K8S_DIR, "local")):
+        check_manifests(directory)
+
+
+def check_manifests(directory):
+    local = os.path.basename(directory) == "local"
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
         with open(path) as f:
             docs = list(yaml.safe_load_all(f))
         problems = []
         for d in docs:
             if os.path.basename(path) == "kustomization.yaml":
                 for r in d.get("resources", []):
-                    if not os.path.exists(os.path.join(K8S_DIR, r)):
+                    if not os.path.exists(os.path.join(directory, r)):
                         problems.append(f"resource {r} missing")
                 listed = set(d.get("resources", []))
-                for other in glob.glob(os.path.join(K8S_DIR, "*.yaml")):
+                for other in glob.glob(os.path.join(directory, "*.yaml")):
                     b = os.path.basename(other)
                     if b != "kustomization.yaml" and b not in listed:
                         problems.append(f"{b} not listed")
@@ -288,12 +296,30 @@ def cmd_manifests():
             pod = spec.get("template", {}).get("spec") or \
                 spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec")
             if pod:
+                devices = [v for v in pod.get("volumes", [])
+                           if v.get("hostPath", {}).get("type") == "CharDevice"]
                 for c in pod.get("containers", []):
                     sc = c.get("securityContext", {})
+                    if sc.get("privileged") is True:
+                        # Local mode only: the device cgroup admits a host device to privileged containers alone.
+                        # Then the root file system is still read-only, and the one host path is the IPMI device.
+                        mounts = {m.get("name") for m in c.get("volumeMounts", [])}
+                        if not (local and d.get("kind") == "DaemonSet" and sc.get("readOnlyRootFilesystem") is True
+                                and devices and all(v.get("hostPath", {}).get("path", "").startswith("/dev/ipmi")
+                                                    for v in devices)
+                                and {v["name"] for v in devices} <= mounts
+                                and not [v for v in pod.get("volumes", []) if "hostPath" in v and v not in devices]):
+                            problems.append(f"container {c.get('name')} privileged outside a local-mode DaemonSet "
+                                            "that mounts only the IPMI device read-only-root")
+                        continue
                     if sc.get("allowPrivilegeEscalation") is not False or sc.get("readOnlyRootFilesystem") is not True:
                         problems.append(f"container {c.get('name')} not hardened")
-                if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
-                    problems.append("pod may run as root")
+                    if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+                        problems.append("pod may run as root")
+            if d.get("kind") == "DaemonSet" and local:
+                args = " ".join(a for c in pod.get("containers", []) for a in c.get("args", []))
+                if "--local" not in args:
+                    problems.append("local DaemonSet without --local")
         check(not problems, f"kubernetes manifest: {rel(path)}", "; ".join(problems))
 
 

@@ -26,12 +26,6 @@ package protocol Collector: Sendable {
     func collect(_ context: CollectorContext) async throws -> [MetricFamily]
 }
 
-/// A response that is too short or otherwise unusable.
-struct UnexpectedResponse: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "unexpected response to \(what)" }
-}
-
 package enum Collectors {
     package static func make(_ name: CollectorName) -> any Collector {
         switch name {
@@ -51,11 +45,11 @@ struct BMCInfoCollector: Collector {
     var name: CollectorName { .bmc }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let data = try await context.session.call(netFn: .app, command: 0x01)
-        guard let device = DeviceID(data: data) else { throw UnexpectedResponse(what: "Get Device ID") }
+        let device = try await context.session.call(GetDeviceIDRequest())
         // Both strings are optional in the spec; bmc-info shows N/A when a BMC lacks them.
-        let firmware = await readSystemInfoString(SystemInfoString.firmwareVersion, context) ?? "N/A"
-        let url = await readSystemInfoString(SystemInfoString.bmcURL, context) ?? "N/A"
+        let firmware =
+            await readSystemInfoString(GetSystemInfoParametersRequest.systemFirmwareVersion, context) ?? "N/A"
+        let url = await readSystemInfoString(GetSystemInfoParametersRequest.bmcURL, context) ?? "N/A"
         return [BMCMetrics.info(device: device, systemFirmwareVersion: firmware, bmcURL: url)]
     }
 
@@ -63,26 +57,23 @@ struct BMCInfoCollector: Collector {
     private func readSystemInfoString(_ parameter: UInt8, _ context: CollectorContext) async -> String? {
         guard
             let first = try? await context.session.call(
-                netFn: .app, command: SystemInfoString.command,
-                data: SystemInfoString.request(parameter: parameter, block: 0)),
-            let payload = SystemInfoString.blockPayload(first),
-            let header = SystemInfoString.firstBlock(payload)
+                GetSystemInfoParametersRequest(parameter: parameter, setSelector: 0)),
+            let header = try? first.stringBlock().firstBlockHeader()
         else { return nil }
-        var bytes = header.bytes
-        var block: UInt8 = 1
-        while bytes.count < header.length, block < 16 {
+        var bytes = header.text
+        var set: UInt8 = 1
+        while bytes.count < header.length, set < 16 {
             guard
                 let more = try? await context.session.call(
-                    netFn: .app, command: SystemInfoString.command,
-                    data: SystemInfoString.request(parameter: parameter, block: block)),
-                let chunk = SystemInfoString.blockPayload(more), !chunk.isEmpty
+                    GetSystemInfoParametersRequest(parameter: parameter, setSelector: set)),
+                let chunk = try? more.stringBlock().bytes, !chunk.isEmpty
             else { break }
             bytes += chunk
-            block += 1
+            set += 1
         }
         // An empty string is what bmc-info prints (and ipmi_exporter exports) for a parameter set to nothing; "N/A"
         // is only for a BMC that does not answer.
-        return SystemInfoString.text(Array(bytes.prefix(header.length)))
+        return SystemInfoStringBlock.text(Array(bytes.prefix(header.length)))
     }
 }
 
@@ -90,9 +81,7 @@ struct ChassisCollector: Collector {
     var name: CollectorName { .chassis }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let data = try await context.session.call(netFn: .chassis, command: 0x01)
-        guard let status = ChassisStatus(data: data) else { throw UnexpectedResponse(what: "Get Chassis Status") }
-        return BMCMetrics.chassis(status)
+        BMCMetrics.chassis(try await context.session.call(GetChassisStatusRequest()))
     }
 }
 
@@ -100,12 +89,7 @@ struct DCMICollector: Collector {
     var name: CollectorName { .dcmi }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let data = try await context.session.call(
-            netFn: .groupExtension, command: DCMIPowerReading.command, data: DCMIPowerReading.requestData)
-        guard let reading = DCMIPowerReading(data: data) else {
-            throw UnexpectedResponse(what: "DCMI Get Power Reading")
-        }
-        return BMCMetrics.dcmi(reading)
+        BMCMetrics.dcmi(try await context.session.call(DCMIGetPowerReadingRequest()))
     }
 }
 
@@ -113,9 +97,7 @@ struct SELCollector: Collector {
     var name: CollectorName { .sel }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let data = try await context.session.call(netFn: .storage, command: 0x40)
-        guard let info = SELInfo(data: data) else { throw UnexpectedResponse(what: "Get SEL Info") }
-        return BMCMetrics.sel(info)
+        BMCMetrics.sel(try await context.session.call(GetSELInfoRequest()))
     }
 }
 
@@ -123,9 +105,10 @@ struct BMCWatchdogCollector: Collector {
     var name: CollectorName { .bmcWatchdog }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let data = try await context.session.call(netFn: .app, command: 0x25)
-        guard let timer = WatchdogTimer(data: data) else { throw UnexpectedResponse(what: "Get Watchdog Timer") }
-        return BMCMetrics.watchdog(timer)
+        guard let families = BMCMetrics.watchdog(try await context.session.call(GetWatchdogTimerRequest())) else {
+            throw IPMIError.malformed("Get Watchdog Timer response without the present countdown")
+        }
+        return families
     }
 }
 
@@ -134,8 +117,6 @@ struct SMLANModeCollector: Collector {
     var name: CollectorName { .smLANMode }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let data = try await context.session.call(netFn: NetFn(rawValue: 0x30), command: 0x70, data: [0x0C, 0x00])
-        guard let mode = data.first else { throw UnexpectedResponse(what: "Supermicro Get LAN Mode") }
-        return [BMCMetrics.lanMode(mode)]
+        [BMCMetrics.lanMode(try await context.session.call(SupermicroGetLANModeRequest()).mode)]
     }
 }

@@ -10,8 +10,7 @@ struct SELEventsCollector: Collector {
     var name: CollectorName { .selEvents }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let info = try await context.session.call(netFn: .storage, command: 0x40)
-        guard let count = SELInfo(data: info)?.entries else { throw UnexpectedResponse(what: "Get SEL Info") }
+        let count = try await context.session.call(GetSELInfoRequest()).entries
         let entries = count == 0 ? [] : try await Self.readSEL(context.session, logger: context.logger)
         return SELEventMetrics.families(entries: entries, rules: context.module.selEvents)
     }
@@ -25,24 +24,21 @@ struct SELEventsCollector: Collector {
     static func readSEL(_ session: any IPMIRequester, logger: Logger) async throws -> [SELEntry] {
         var entries: [SELEntry] = []
         var seen: Set<UInt16> = []
-        var recordID: UInt16 = 0x0000
+        var recordID = GetSELEntryRequest.firstRecord
         var reads = 0
-        while recordID != 0xFFFF, reads < maximumEntries {
+        while recordID != GetSELEntryRequest.lastRecord, reads < maximumEntries {
             reads += 1
             guard seen.insert(recordID).inserted else {
                 logger.warning("SEL record chain loops; stopping", metadata: ["record": "\(recordID)"])
                 break
             }
-            let data = try await session.call(
-                netFn: .storage, command: 0x43,
-                data: [0x00, 0x00, UInt8(recordID & 0xFF), UInt8(recordID >> 8), 0x00, 0xFF])
-            guard data.count >= 2 + 16 else { throw UnexpectedResponse(what: "Get SEL Entry") }
-            let next = UInt16(data[0]) | UInt16(data[1]) << 8
+            let answer = try await session.call(GetSELEntryRequest(recordID: recordID))
+            let record = try answer.record()
             // The first entry is asked for as 0000h; its own ID (bytes 1-2 of the record, §32.1) is what a later
             // "next" points back to.
-            seen.insert(UInt16(data[2]) | UInt16(data[3]) << 8)
-            if let entry = SELEntry(record: Array(data[2..<18])) { entries.append(entry) }
-            recordID = next
+            if let own = answer.recordID { seen.insert(own) }
+            if let entry = SELEntry(record: record) { entries.append(entry) }
+            recordID = answer.nextRecordID
         }
         return entries
     }

@@ -279,7 +279,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
 
     /// Calls `onReadable` on this loop whenever `descriptor` has datagrams to read, and `onStop` when the loop stops
     /// (the owner then closes it). Only on the loop.
-    func watch(_ descriptor: CInt, onReadable: @escaping () -> Void, onStop: @escaping () -> Void) throws {
+    package func watch(_ descriptor: CInt, onReadable: @escaping () -> Void, onStop: @escaping () -> Void) throws {
         preconditionInEventLoop()
         guard cdatagram_poller_watch(poller, descriptor, 1, 1) == 0 else {
             throw IOError(errnoCode: errno, reason: "epoll_ctl")
@@ -288,7 +288,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
     }
 
     /// Stops watching `descriptor` (before it is closed). Only on the loop.
-    func unwatch(_ descriptor: CInt) {
+    package func unwatch(_ descriptor: CInt) {
         preconditionInEventLoop()
         guard watched.contains(where: { $0.descriptor == descriptor }) else { return }
         _ = cdatagram_poller_forget(poller, descriptor)

@@ -21,13 +21,6 @@ public struct SDRRepository: Sendable, Hashable {
     }
 }
 
-/// A failure that stops reading the repository (as opposed to a single bad record, which is skipped).
-public struct SDRRepositoryError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var description: String
-
-    public init(_ description: String) { self.description = description }
-}
-
 /// Reads the SDR repository through any ``IPMIRequester`` (IPMI v2.0 §33): Get SDR Repository Info, Reserve SDR
 /// Repository, then every record with Get SDR.
 ///

@@ -2,16 +2,13 @@ import IPMI
 
 /// In-session command handling: privilege checks and the commands the exporter's collectors use.
 extension SimulatedBMC {
-    /// Command numbers beyond those the client library names (IPMI v2.0 appendix G; DCMI 1.5 table 6-1).
+    /// Command numbers of the commands the simulator answers without a typed codec in `IPMI` (IPMI v2.0 appendix G;
+    /// DCMI 1.5 table 6-1). The exporter's commands come from their request types (`GetDeviceIDRequest.command` …).
     enum Command {
         static let coldReset: UInt8 = 0x02
         static let getDeviceGUID: UInt8 = 0x08
-        static let getWatchdogTimer: UInt8 = 0x25
-        static let getSystemGUID: UInt8 = 0x37
         static let getChannelInfo: UInt8 = 0x42
-        static let getSystemInfoParameters: UInt8 = 0x59
         static let getChassisCapabilities: UInt8 = 0x00
-        static let getChassisStatus: UInt8 = 0x01
         static let chassisControl: UInt8 = 0x02
         static let getSensorHysteresis: UInt8 = 0x25
         static let getSensorThresholds: UInt8 = 0x27
@@ -19,24 +16,22 @@ extension SimulatedBMC {
         static let getSDRRepositoryInfo: UInt8 = 0x20
         static let reserveSDRRepository: UInt8 = 0x22
         static let getSDR: UInt8 = 0x23
-        static let getSELInfo: UInt8 = 0x40
         static let reserveSEL: UInt8 = 0x42
-        static let getSELEntry: UInt8 = 0x43
         static let clearSEL: UInt8 = 0x47
         static let getSELTime: UInt8 = 0x48
         static let dcmiGetCapabilities: UInt8 = 0x01
-        static let dcmiGetPowerReading: UInt8 = 0x02
-        static let dcmiGroupID: UInt8 = 0xDC
     }
 
-    /// Privilege needed per command (IPMI v2.0 appendix G): reads need User, chassis control and clearing the
-    /// SEL need Operator, a cold reset needs Administrator.
+    /// Privilege needed per command (IPMI v2.0 appendix G): reads need User; chassis control, clearing the SEL
+    /// and reading the LAN configuration need Operator; a cold reset needs Administrator.
     static func requiredPrivilege(netFn: NetFn, command: UInt8) -> PrivilegeLevel {
         switch (netFn, command) {
         case (.app, AppCommand.setSessionPrivilegeLevel), (.app, AppCommand.closeSession),
             (.app, AppCommand.getChannelAuthenticationCapabilities), (.app, AppCommand.getChannelCipherSuites):
             .callback
-        case (.chassis, Command.chassisControl), (.storage, Command.clearSEL): .operator
+        case (.chassis, Command.chassisControl), (.storage, Command.clearSEL),
+            (GetLANConfigurationParametersRequest.netFn, GetLANConfigurationParametersRequest.command):
+            .operator
         case (.app, Command.coldReset): .administrator
         default: .user
         }
@@ -92,18 +87,21 @@ extension SimulatedBMC {
     mutating func answer(_ request: IPMIRequestMessage, now: Double) -> (CompletionCode, [UInt8]) {
         let data = request.data
         switch (request.netFn, request.command) {
-        case (.app, AppCommand.getDeviceID): return (.normal, deviceIDData())
-        case (.app, Command.getDeviceGUID), (.app, Command.getSystemGUID): return (.normal, guid)
+        case (GetDeviceIDRequest.netFn, GetDeviceIDRequest.command): return (.normal, deviceID.encode())
+        case (.app, Command.getDeviceGUID), (GetSystemGUIDRequest.netFn, GetSystemGUIDRequest.command):
+            return (.normal, GetSystemGUIDResponse(guid: guid).encode())
         case (.app, AppCommand.getChannelAuthenticationCapabilities): return authenticationCapabilities(data)
         case (.app, AppCommand.getChannelCipherSuites): return cipherSuitesPage(data)
-        case (.app, Command.getWatchdogTimer):
+        case (GetWatchdogTimerRequest.netFn, GetWatchdogTimerRequest.command):
             // Timer use SMS/OS, stopped, no action; 300 s initial and present countdown (100 ms units).
-            return (.normal, [0x04, 0x00, 0x00, 0x00, 0xB8, 0x0B, 0xB8, 0x0B])
+            let timer = GetWatchdogTimerResponse(timerUse: 4, initialCountdown: 3000, presentCountdown: 3000)
+            return (.normal, timer.encode())
         case (.app, Command.getChannelInfo): return channelInfo(data)
-        case (.app, Command.getSystemInfoParameters): return systemInfoParameter(data)
-        case (.chassis, Command.getChassisStatus):
-            // Power on/off, restore policy "previous" (bits 6:5 = 01), no faults, front panel not reported.
-            return (.normal, [(powerOn ? 0x01 : 0x00) | 0x20, 0x00, 0x00])
+        case (GetSystemInfoParametersRequest.netFn, GetSystemInfoParametersRequest.command):
+            return systemInfoParameter(data)
+        case (GetChassisStatusRequest.netFn, GetChassisStatusRequest.command):
+            // No faults, front panel not reported.
+            return (.normal, GetChassisStatusResponse(powerOn: powerOn, restorePolicy: .previous).encode())
         case (.chassis, Command.chassisControl):
             guard let action = data.first else { return (.requestDataLengthInvalid, []) }
             switch action & 0x0F {
@@ -126,14 +124,20 @@ extension SimulatedBMC {
         case (.storage, Command.getSDR):
             getSDRRequests += 1
             return emptySDRAnswers ? (.normal, []) : getSDR(data)
-        case (.storage, Command.getSELInfo): return selInfo()
+        case (GetSELInfoRequest.netFn, GetSELInfoRequest.command): return selInfo()
+        case (GetFRUInventoryAreaInfoRequest.netFn, GetFRUInventoryAreaInfoRequest.command):
+            return fruInventoryAreaInfo(data)
+        case (ReadFRUDataRequest.netFn, ReadFRUDataRequest.command): return readFRUData(data)
+        case (GetLANConfigurationParametersRequest.netFn, GetLANConfigurationParametersRequest.command):
+            return lanConfigurationParameter(data)
         case (.storage, Command.reserveSEL):
             selReservation = selReservation == UInt16.max ? 1 : selReservation + 1
             return (.normal, [UInt8(selReservation & 0xFF), UInt8(selReservation >> 8)])
-        case (.storage, Command.getSELEntry): return getSELEntry(data)
+        case (GetSELEntryRequest.netFn, GetSELEntryRequest.command): return getSELEntry(data)
         case (.storage, Command.getSELTime): return (.normal, littleEndian(UInt32(clamping: Int64(now))))
         case (.storage, Command.clearSEL): return clearSEL(data, now: now)
-        case (.groupExtension, Command.dcmiGetPowerReading): return dcmiPowerReading(data, now: now)
+        case (DCMIGetPowerReadingRequest.netFn, DCMIGetPowerReadingRequest.command):
+            return dcmiPowerReading(data, now: now)
         case (.groupExtension, Command.dcmiGetCapabilities): return dcmiCapabilities(data)
         default: return (.invalidCommand, [])
         }
@@ -145,14 +149,14 @@ extension SimulatedBMC {
 
     func littleEndian(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
 
-    /// Get Device ID (IPMI v2.0 section 20.1, table 20-2).
-    func deviceIDData() -> [UInt8] {
-        let minorBCD = (profile.firmwareMinor / 10) << 4 | profile.firmwareMinor % 10
-        let m = profile.manufacturerID
-        // Additional device support: chassis, bridge, SEL, SDR repository, sensor device.
-        return [profile.deviceID, 0x01, profile.firmwareMajor, minorBCD, 0x02, 0xC7]
-            + [UInt8(m & 0xFF), UInt8(m >> 8 & 0xFF), UInt8(m >> 16 & 0x0F)] + littleEndian(profile.productID)
-            + [0x00, 0x00, 0x00, 0x00]
+    /// Get Device ID (IPMI v2.0 section 20.1): IPMI 2.0; additional device support chassis, bridge, SEL, SDR
+    /// repository, sensor device (C7h); no auxiliary firmware information (four zero bytes).
+    var deviceID: GetDeviceIDResponse {
+        GetDeviceIDResponse(
+            deviceID: profile.deviceID, deviceRevision: 1, firmwareMajor: profile.firmwareMajor,
+            firmwareMinor: GetDeviceIDResponse.bcd(profile.firmwareMinor), additionalDeviceSupport: 0xC7,
+            manufacturerID: profile.manufacturerID, productID: profile.productID,
+            auxiliaryFirmwareRevision: [0, 0, 0, 0])
     }
 
     /// Get Channel Info (IPMI v2.0 section 22.24) for the LAN channel 1: 802.3 LAN, IPMB-1.0 protocol,
@@ -167,21 +171,17 @@ extension SimulatedBMC {
     /// Get System Info Parameters (IPMI v2.0 section 22.14a), parameter 1 (system firmware version): set 0
     /// carries encoding, length and the first 14 bytes; each further set 16 more bytes.
     func systemInfoParameter(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
-        guard data.count >= 4 else { return (.requestDataLengthInvalid, []) }
-        let revision: UInt8 = 0x11
-        if data[0] & 0x80 != 0 { return (.normal, [revision]) }
-        guard data[1] == 1 else { return (CompletionCode(rawValue: 0x80), []) }
-        let text = Array(profile.systemFirmwareVersion.utf8.prefix(14 + 16 * 15))
-        let set = Int(data[2])
-        var block: [UInt8]
-        if set == 0 {
-            block = [0x00, UInt8(text.count)] + text.prefix(14)
-        } else {
-            let start = 14 + 16 * (set - 1)
-            guard start < text.count else { return (.parameterOutOfRange, []) }
-            block = Array(text[start..<min(text.count, start + 16)])
+        guard let request = try? GetSystemInfoParametersRequest(decoding: data) else {
+            return (.requestDataLengthInvalid, [])
         }
-        block += [UInt8](repeating: 0, count: 16 - block.count)
-        return (.normal, [revision, data[2]] + block)
+        if request.revisionOnly { return (.normal, GetSystemInfoParametersResponse().encode()) }
+        // 80h: parameter not supported (table 22-16a).
+        guard request.parameter == GetSystemInfoParametersRequest.systemFirmwareVersion else {
+            return (CompletionCode(rawValue: 0x80), [])
+        }
+        let blocks = SystemInfoStringBlock.blocks(of: Array(profile.systemFirmwareVersion.utf8))
+        guard Int(request.setSelector) < blocks.count else { return (.parameterOutOfRange, []) }
+        let block = blocks[Int(request.setSelector)]
+        return (.normal, GetSystemInfoParametersResponse(parameterData: block.parameterData).encode())
     }
 }

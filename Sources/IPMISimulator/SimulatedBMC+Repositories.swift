@@ -85,35 +85,40 @@ extension SimulatedBMC {
         let lastAdd = records.last.map {
             UInt32($0[3]) | UInt32($0[4]) << 8 | UInt32($0[5]) << 16 | UInt32($0[6]) << 24
         }
-        return (
-            .normal,
-            [0x51] + littleEndian(UInt16(records.count)) + littleEndian(UInt16(0x0FF0))
-                + littleEndian(lastAdd ?? 0xFFFF_FFFF) + littleEndian(selCleared ? selEraseTime : 0xFFFF_FFFF)
-                + [0x02]
-        )
+        // Operation support: Reserve SEL.
+        let info = GetSELInfoResponse(
+            entries: UInt16(records.count), freeSpaceBytes: 0x0FF0,
+            mostRecentAddition: lastAdd ?? GetSELInfoResponse.noTimestamp,
+            mostRecentErase: selCleared ? selEraseTime : GetSELInfoResponse.noTimestamp, operationSupport: 0x02)
+        return (.normal, info.encode())
     }
 
     /// Get SEL Entry (IPMI v2.0 section 31.5), addressed like Get SDR.
     func getSELEntry(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
-        guard data.count >= 6 else { return (.requestDataLengthInvalid, []) }
-        let reservation = UInt16(data[0]) | UInt16(data[1]) << 8
-        let requested = UInt16(data[2]) | UInt16(data[3]) << 8
-        let offset = Int(data[4])
+        guard let request = try? GetSELEntryRequest(decoding: data) else { return (.requestDataLengthInvalid, []) }
+        let requested = request.recordID
+        let offset = Int(request.offset)
         if offset != 0 {
-            guard reservation == selReservation, reservation != 0 else { return (.reservationCancelled, []) }
+            guard request.reservationID == selReservation, request.reservationID != 0 else {
+                return (.reservationCancelled, [])
+            }
         }
         let records = selRecords
         guard !records.isEmpty else { return (.requestedDataNotPresent, []) }
         let index: Int
         switch requested {
-        case 0x0000: index = 0
-        case 0xFFFF: index = records.count - 1
+        case GetSELEntryRequest.firstRecord: index = 0
+        case GetSELEntryRequest.lastRecord: index = records.count - 1
         default: index = Int(requested) - 1
         }
-        guard index >= 0, index < records.count, offset < 16 else { return (.requestedDataNotPresent, []) }
-        let count = data[5] == 0xFF ? 16 - offset : min(Int(data[5]), 16 - offset)
-        let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : 0xFFFF
-        return (.normal, littleEndian(next) + records[index][offset..<(offset + count)])
+        let length = GetSELEntryResponse.recordLength
+        guard index >= 0, index < records.count, offset < length else { return (.requestedDataNotPresent, []) }
+        let count =
+            request.count == GetSELEntryRequest.wholeRecord ? length - offset : min(Int(request.count), length - offset)
+        let next = index + 1 < records.count ? UInt16(index + 2) : GetSELEntryRequest.lastRecord
+        let entry = GetSELEntryResponse(
+            nextRecordID: next, recordData: Array(records[index][offset..<(offset + count)]))
+        return (.normal, entry.encode())
     }
 
     /// Clear SEL (IPMI v2.0 section 31.9): reservation, "CLR", AAh initiates (00h only asks for status).
@@ -133,29 +138,30 @@ extension SimulatedBMC {
     /// maximum and average watts, timestamp, statistics period (ms) and state "active".
     func dcmiPowerReading(_ data: [UInt8], now: Double) -> (CompletionCode, [UInt8]) {
         guard data.count >= 4 else { return (.requestDataLengthInvalid, []) }
-        guard data[0] == Command.dcmiGroupID else { return (.invalidDataField, []) }
-        guard data[1] == 0x01 else { return (.invalidDataField, []) }
+        guard let request = try? DCMIGetPowerReadingRequest(decoding: data),
+            request.mode == DCMIGetPowerReadingRequest.systemPowerStatistics
+        else { return (.invalidDataField, []) }
         guard let index = profile.dcmiPowerSensorIndex else { return (.invalidCommand, []) }
         let sensor = profile.sensors[index]
         let current = sensor.conversion.value(raw: sensor.rawReading(at: now, bmcSeed: readingSeed))
         let watts = { (value: Double) in UInt16(clamping: Int(value.rounded())) }
         let minimum = sensor.nominal - sensor.drift - sensor.spread
         let maximum = sensor.nominal + sensor.drift + sensor.spread
-        return (
-            .normal,
-            [Command.dcmiGroupID] + littleEndian(watts(current)) + littleEndian(watts(max(0, minimum)))
-                + littleEndian(watts(maximum)) + littleEndian(watts(sensor.nominal))
-                + littleEndian(UInt32(clamping: Int64(now))) + littleEndian(UInt32(3_600_000)) + [0x40]
-        )
+        let reading = DCMIGetPowerReadingResponse(
+            currentWatts: watts(current), minimumWatts: watts(max(0, minimum)), maximumWatts: watts(maximum),
+            averageWatts: watts(sensor.nominal), timestamp: UInt32(clamping: Int64(now)), periodMilliseconds: 3_600_000,
+            measurementActive: true)
+        return (.normal, reading.encode())
     }
 
     /// DCMI Get DCMI Capabilities Info parameter 1 (DCMI 1.5 section 6.1.1): DCMI 1.5, power management
     /// supported.
     func dcmiCapabilities(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
         guard data.count >= 2 else { return (.requestDataLengthInvalid, []) }
-        guard data[0] == Command.dcmiGroupID else { return (.invalidDataField, []) }
+        let group = DCMIGetPowerReadingRequest.groupExtensionID
+        guard data[0] == group else { return (.invalidDataField, []) }
         guard data[1] == 0x01 else { return (.invalidDataField, []) }
-        return (.normal, [Command.dcmiGroupID, 0x01, 0x05, 0x02, 0x00, 0x01, 0x00, 0x01])
+        return (.normal, [group, 0x01, 0x05, 0x02, 0x00, 0x01, 0x00, 0x01])
     }
 
     /// The satellite controller on IPMB 30h.
@@ -173,9 +179,12 @@ extension SimulatedBMC {
         }
         let (code, data): (CompletionCode, [UInt8])
         switch (inner.netFn, inner.command) {
-        case (.app, AppCommand.getDeviceID):
+        case (GetDeviceIDRequest.netFn, GetDeviceIDRequest.command):
             // A satellite management controller: device 30h, firmware 1.10, IPMI 2.0, sensor device only.
-            (code, data) = (.normal, [0x30, 0x01, 0x01, 0x10, 0x02, 0x01, 0x00, 0x00, 0x00, 0x30, 0x00, 0, 0, 0, 0])
+            let satellite = GetDeviceIDResponse(
+                deviceID: 0x30, deviceRevision: 1, firmwareMajor: 1, firmwareMinor: 0x10, additionalDeviceSupport: 0x01,
+                manufacturerID: 0, productID: 0x0030, auxiliaryFirmwareRevision: [0, 0, 0, 0])
+            (code, data) = (.normal, satellite.encode())
         default:
             (code, data) = (.invalidCommand, [])
         }

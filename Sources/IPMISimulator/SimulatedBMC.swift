@@ -134,7 +134,7 @@ public struct SimulatedBMC: Sendable {
         switch request.command {
         case AppCommand.getChannelAuthenticationCapabilities: (code, data) = authenticationCapabilities(request.data)
         case AppCommand.getChannelCipherSuites: (code, data) = cipherSuitesPage(request.data)
-        case 0x37: (code, data) = (.normal, guid)
+        case GetSystemGUIDRequest.command: (code, data) = (.normal, GetSystemGUIDResponse(guid: guid).encode())
         default: return nil
         }
         return response(to: request, code: code, data: data)

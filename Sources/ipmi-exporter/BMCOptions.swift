@@ -2,18 +2,31 @@ import ArgumentParser
 import Foundation
 import IPMI
 import IPMIClient
+import IPMILocalDevice
 import IPMIExporter
 import Logging
 
-/// The options that name a BMC and how to log in, shared by the operator commands (`raw`, `sensors`).
+/// The options that name a BMC and how to log in, shared by the operator commands (`raw`, `sensors`). With `-H` they
+/// talk RMCP+ to a BMC on the network; without it, to this machine's own BMC through the kernel's IPMI device, as
+/// ipmitool and FreeIPMI do.
 struct BMCOptions: ParsableArguments {
     @Option(
         name: .customShort("H"),
-        help: ArgumentHelp("The BMC, as HOST, HOST:PORT or [IPv6]:PORT (default port 623).", valueName: "host"))
-    var host: String
+        help: ArgumentHelp(
+            "The BMC on the network, as HOST, HOST:PORT or [IPv6]:PORT (default port 623). Without it, this "
+                + "machine's BMC through the kernel's IPMI device.",
+            valueName: "host"))
+    var host: String?
 
-    @Option(name: .customShort("U"), help: ArgumentHelp("User name.", valueName: "user"))
-    var user: String
+    @Option(
+        help: ArgumentHelp(
+            "The local IPMI device, without -H (default: the first of "
+                + OpenIPMIDevice.standardPaths.joined(separator: ", ") + ").",
+            valueName: "path"))
+    var device: String?
+
+    @Option(name: .customShort("U"), help: ArgumentHelp("User name (with -H).", valueName: "user"))
+    var user: String?
 
     @Option(
         name: .customShort("I"),
@@ -24,8 +37,9 @@ struct BMCOptions: ParsableArguments {
 
     @Option(
         name: .customShort("L"),
-        help: ArgumentHelp("Privilege level: user, operator or administrator.", valueName: "level"))
-    var privilege: String = "administrator"
+        help: ArgumentHelp(
+            "Privilege level: user, operator or administrator (default administrator).", valueName: "level"))
+    var privilege: String?
 
     @Option(name: .customLong("password-file"), help: "A file whose first line is the password.")
     var passwordFile: String?
@@ -47,11 +61,14 @@ struct BMCOptions: ParsableArguments {
         help: ArgumentHelp("Bridge: the IPMB address of the target controller, e.g. 0x30.", valueName: "address"))
     var bridgeTarget: String?
 
-    @Option(help: "Seconds to wait for each answer before sending again (0.05 to 60).")
-    var timeout: Double = 1
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait for each answer before sending again (0.05 to 60; default 1 over the network, 5 "
+                + "through the local device)."))
+    var timeout: Double?
 
-    @Option(help: "How many times to send a request again after a timeout.")
-    var retries: Int = 2
+    @Option(help: "How many times to send a request again after a timeout (default 2 over the network, 1 locally).")
+    var retries: Int?
 
     @Flag(help: "Log the negotiated session and every packet (hex) to standard error.")
     var debug = false
@@ -62,14 +79,69 @@ struct BMCOptions: ParsableArguments {
 
     func validate() throws {
         _ = try requestTimeout()
+        if host == nil {
+            let networkOnly = [
+                ("-U", user != nil), ("-I", cipherSuite != nil), ("-L", privilege != nil), ("-P", password != nil),
+                ("--password-file", passwordFile != nil),
+            ]
+            if let (flag, _) = networkOnly.first(where: { $0.1 }) {
+                throw ValidationError("\(flag) is for a BMC on the network (-H); without -H the local device is used")
+            }
+        } else {
+            guard device == nil else { throw ValidationError("--device is for the local BMC: leave out -H") }
+            guard user != nil else { throw ValidationError("Missing expected argument '-U <user>' (with -H)") }
+        }
     }
 
     /// `--timeout` checked by ``TimeBounds``: NaN, infinite or out-of-range seconds are a usage error, not a trap.
-    func requestTimeout() throws -> Duration {
+    /// Nil when not given.
+    func requestTimeout() throws -> Duration? {
+        guard let timeout else { return nil }
         guard let duration = TimeBounds.duration(seconds: timeout, in: Self.answerTimeouts) else {
             throw ValidationError("--timeout must be between 0.05 and 60 seconds, got \(timeout)")
         }
         return duration
+    }
+
+    /// Opens the BMC (an RMCP+ session with `-H`, else the local device), runs `body` with it and closes it, also
+    /// when `body` throws.
+    func withBMC<T>(logger: Logger, _ body: (any IPMIRequester) async throws -> T) async throws -> T {
+        let requester: any IPMIRequester
+        let connect: () async throws -> Void
+        let close: () async -> Void
+        if host == nil {
+            let device = try await openDevice(logger: logger)
+            (requester, connect, close) = (device, {}, { await device.close() })
+        } else {
+            let client = try makeClient(logger: logger)
+            (requester, connect, close) = (client, { try await client.connect() }, { await client.close() })
+        }
+        do {
+            try await connect()
+            let result = try await body(requester)
+            await close()
+            return result
+        } catch {
+            await close()
+            throw error
+        }
+    }
+
+    /// The local device: `--device`, or the first standard path that exists.
+    func openDevice(logger: Logger) async throws -> OpenIPMIDevice {
+        var options = LocalDeviceOptions()
+        if let timeout = try requestTimeout() { options.requestTimeout = timeout }
+        if let retries { options.retries = max(0, retries) }
+        return try await OpenIPMIDevice.open(path: device, bridge: try bridge(), options: options, logger: logger)
+    }
+
+    /// `-b` and `-t` together, or neither.
+    private func bridge() throws -> BridgeTarget? {
+        guard bridgeChannel != nil || bridgeTarget != nil else { return nil }
+        guard let bridgeChannel, let bridgeTarget, let address = Self.parseByte(bridgeTarget) else {
+            throw ValidationError("bridging needs both -b CHANNEL and -t ADDRESS (e.g. -b 0 -t 0x30)")
+        }
+        return BridgeTarget(channel: bridgeChannel, address: address)
     }
 
     func makeLogger(label: String) -> Logger {
@@ -80,6 +152,7 @@ struct BMCOptions: ParsableArguments {
 
     /// A client for the BMC, with credentials checked and the password read from where the user put it.
     func makeClient(logger: Logger) throws -> IPMIClient {
+        guard let host, let user else { throw ValidationError("-H and -U name a BMC on the network") }
         // The same parser as the exporter's ?target=: host, host:port, [v6] or [v6]:port, default port 623.
         let target: ScrapeTarget
         do {
@@ -89,11 +162,11 @@ struct BMCOptions: ParsableArguments {
         }
         let (hostName, port) = (target.host, target.port)
         let level: IPMI.PrivilegeLevel
-        switch privilege.lowercased() {
+        switch (privilege ?? "administrator").lowercased() {
         case "user": level = .user
         case "operator": level = .operator
         case "administrator", "admin": level = .administrator
-        default: throw ValidationError("unknown privilege level '\(privilege)' (user, operator or administrator)")
+        default: throw ValidationError("unknown privilege level '\(privilege ?? "")' (user, operator or administrator)")
         }
         var suite: CipherSuite?
         if let cipherSuite {
@@ -102,19 +175,12 @@ struct BMCOptions: ParsableArguments {
             }
             suite = known
         }
-        var bridge: BridgeTarget?
-        if bridgeChannel != nil || bridgeTarget != nil {
-            guard let bridgeChannel, let bridgeTarget, let address = Self.parseByte(bridgeTarget) else {
-                throw ValidationError("bridging needs both -b CHANNEL and -t ADDRESS (e.g. -b 0 -t 0x30)")
-            }
-            bridge = BridgeTarget(channel: bridgeChannel, address: address)
-        }
         var options = ClientOptions()
-        options.requestTimeout = try requestTimeout()
-        options.retries = max(0, retries)
+        if let timeout = try requestTimeout() { options.requestTimeout = timeout }
+        if let retries { options.retries = max(0, retries) }
         return try IPMIClient(
             host: hostName, port: port, username: user, password: try readPassword(), cipherSuite: suite,
-            privilege: level, bridge: bridge, options: options, logger: logger)
+            privilege: level, bridge: try bridge(), options: options, logger: logger)
     }
 
     private func readPassword() throws -> String {

@@ -11,10 +11,12 @@ struct RawCommand: AsyncParsableCommand {
         discussion: """
             Like `ipmitool raw`: NETFN, CMD and DATA are bytes (0x06, 6, 06h). The response data is printed as \
             two-digit hex bytes separated by spaces. A completion code other than 0x00 is printed to standard \
-            error and exits 1. The password comes from --password-file FILE or the IPMI_PASSWORD environment \
-            variable.
+            error and exits 1. Without -H the request goes to this machine's BMC through the kernel's IPMI device \
+            (/dev/ipmi0; load the ipmi_si and ipmi_devintf modules). With -H, the password comes from \
+            --password-file FILE or the IPMI_PASSWORD environment variable.
 
-            Example: IPMI_PASSWORD=secret ipmi-exporter raw -H 10.0.0.5 -U admin 0x06 0x01
+            Examples: ipmi-exporter raw 0x06 0x01
+                      IPMI_PASSWORD=secret ipmi-exporter raw -H 10.0.0.5 -U admin 0x06 0x01
             """
     )
 
@@ -42,21 +44,18 @@ struct RawCommand: AsyncParsableCommand {
         let bytes = data.map { BMCOptions.parseByte($0)! }
         let response: IPMIResponse
         do {
-            let client = try bmc.makeClient(logger: logger)
-            do {
-                try await client.connect()
-                response = try await client.request(
+            response = try await bmc.withBMC(logger: logger) { requester in
+                try await requester.request(
                     netFn: NetFn(rawValue: netFnByte), command: commandByte, data: bytes, lun: 0)
-                await client.close()
-            } catch {
-                await client.close()
-                throw error
             }
         } catch {
             try reportAndExit("raw", error)
         }
         guard response.completionCode == .normal else {
-            FileHandle.standardError.write(Data("\(response.completionCode)\n".utf8))
+            // Naming the command: through the local device a BMC that stopped answering shows up as 0xc3 made up by
+            // the kernel's driver, which the line should tie to the request.
+            let command = CommandName.describe(netFn: NetFn(rawValue: netFnByte), command: commandByte)
+            FileHandle.standardError.write(Data("ipmi-exporter raw: \(command): \(response.completionCode)\n".utf8))
             throw ExitCode.failure
         }
         print(response.data.map { String(format: "%02x", $0) }.joined(separator: " "))

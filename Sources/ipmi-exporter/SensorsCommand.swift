@@ -12,7 +12,8 @@ struct SensorsCommand: AsyncParsableCommand {
         commandName: "sensors",
         abstract: "Print every sensor of a BMC: record id,name,type,state,reading,unit,event.",
         discussion: """
-            The password comes from --password-file FILE or the IPMI_PASSWORD environment variable (never from the \
+            Without -H the sensors are this machine's, read through the kernel's IPMI device (/dev/ipmi0). With -H, \
+            the password comes from --password-file FILE or the IPMI_PASSWORD environment variable (never from the \
             command line, where other users could see it). States follow FreeIPMI's default interpretation, except \
             that a non-critical threshold is reported as Warning. The whole run (session, SDR repository, readings) \
             stops after --deadline, and a repository with more records or sensors than --max-sdr-records or \
@@ -72,19 +73,17 @@ struct SensorsCommand: AsyncParsableCommand {
         let end = ContinuousClock.now + allowed
         let readings: [SensorReading]
         do {
-            let client = try bmc.makeClient(logger: logger)
             do {
                 // Every request, retries included, stops at the deadline (IPMIDeadline bounds them all).
                 readings = try await IPMIDeadline.$current.withValue(end) {
-                    try await client.connect()
-                    let reader = SDRRepositoryReader(logger: logger, limits: limits)
-                    let repository = try await reader.read(from: client)
-                    return try await SensorReader(logger: logger).readAll(
-                        reader.sensors(in: repository), from: client)
+                    try await bmc.withBMC(logger: logger) { requester in
+                        let reader = SDRRepositoryReader(logger: logger, limits: limits)
+                        let repository = try await reader.read(from: requester)
+                        return try await SensorReader(logger: logger).readAll(
+                            reader.sensors(in: repository), from: requester)
+                    }
                 }
-                await client.close()
             } catch {
-                await client.close()
                 guard ContinuousClock.now < end else { throw DeadlinePassed(deadline: allowed) }
                 throw error
             }

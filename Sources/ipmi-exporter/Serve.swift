@@ -14,7 +14,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Prometheus scrapes /ipmi?target=HOST[:PORT]&module=NAME (or /metrics with the same parameters) for \
             one BMC; /metrics without a target serves the exporter's own metrics plus every target listed under \
-            targets: in the config file. POST /-/reload or SIGHUP re-reads the config file. SIGTERM or SIGINT \
+            targets: in the config file, and, as ipmi_exporter does, this machine's own BMC through the kernel's IPMI \
+            device (/dev/ipmi0) with the default module, when a device exists (--local or --no-local decide \
+            instead). A module with driver OPENIPMI, KCS, SSIF or SUNBMC reads that device too. POST /-/reload or SIGHUP re-reads the config file. SIGTERM or SIGINT \
             stops accepting connections and lets requests in flight finish.
             """
     )
@@ -49,6 +51,19 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp("Output format of log messages. One of: logfmt, json.", valueName: "format"))
     var logFormat: String = "logfmt"
 
+    @Flag(
+        name: .customLong("local"), inversion: .prefixedNo,
+        help: "Collect this machine's BMC through the kernel's IPMI device on /metrics (default: when a device exists)."
+    )
+    var local: Bool?
+
+    @Option(
+        name: .customLong("local.device"),
+        help: ArgumentHelp(
+            "The local IPMI device (default: the first of /dev/ipmi0, /dev/ipmi/0, /dev/ipmidev/0).", valueName: "path")
+    )
+    var localDevice: String?
+
     @Option(name: .customLong("freeipmi.path"), help: .hidden)
     var freeIPMIPath: String?
 
@@ -80,7 +95,9 @@ struct Serve: AsyncParsableCommand {
         }
 
         let web = try loadWebConfig(webConfigFile, logger: logger)
-        try await runExporter(configFile: configFile, web: web, listenAddress: listenAddress, logger: logger)
+        try await runExporter(
+            configFile: configFile, web: web, listenAddress: listenAddress,
+            local: LocalCollection(forced: local, device: localDevice), logger: logger)
         logger.info("Stopped")
     }
 }
@@ -89,7 +106,7 @@ struct Serve: AsyncParsableCommand {
 /// SIGINT. `extraServices` run beside them (the demo's simulated BMCs) and are shut down with them.
 func runExporter(
     configFile: String?, web: WebConfigStore = WebConfigStore(path: nil, initial: WebConfig()), listenAddress: String,
-    logger: Logger,
+    local: LocalCollection = LocalCollection(forced: false, device: nil), logger: Logger,
     extraServices: [any Service] = []
 ) async throws {
     let config: ExporterConfig
@@ -110,12 +127,13 @@ func runExporter(
     let metrics = ExporterMetrics()
     metrics.configReloaded(successfully: true, at: Double(StructuredLogHandler.unixTime()))
     let store = ConfigStore(path: configFile, initial: config)
-    let scraper = try await makeScraper(config: config, metrics: metrics, logger: logger)
+    let scraper = try await makeScraper(config: config, metrics: metrics, local: local, logger: logger)
     let coordinator = ScrapeCoordinator(
         scraper: scraper.scraper, maxConcurrent: config.settings.maxConcurrentScrapes, metrics: metrics,
         logger: logger)
     let router = ExporterRouter(
-        configStore: store, coordinator: coordinator, metrics: metrics, logger: logger, web: web)
+        configStore: store, coordinator: coordinator, metrics: metrics, logger: logger, web: web,
+        localCollection: scraper.local != nil)
     let server = ExporterHTTPServer(
         address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
         web: web, logger: logger)

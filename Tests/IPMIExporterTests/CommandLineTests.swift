@@ -17,7 +17,9 @@ import Testing
         (["--log.level", "verbose"], "Error: --log.level must be one of debug, info, warn, error", "serve"),
         (["serve", "--web.listen-address", "nowhere"], "Error: --web.listen-address", "serve"),
         (["simulate", "--count", "0"], "Error: --count must be between 1 and 60000", "simulate"),
-        (["raw", "0x06", "0x01"], "Error: Missing expected argument '-H <host>'", "raw"),
+        (["raw", "-U", "admin", "0x06", "0x01"], "Error: -U is for a BMC on the network (-H)", "raw"),
+        (["sensors", "-H", "127.0.0.1"], "Error: Missing expected argument '-U <user>' (with -H)", "sensors"),
+        (["raw", "-H", "127.0.0.1", "--device", "/dev/ipmi0", "6", "1"], "Error: --device is for the local", "raw"),
         (
             ["push", "--config.file", "/nonexistent/ipmi.yml", "--push.url", "http://127.0.0.1:9"],
             "ipmi-exporter push: cannot read config file /nonexistent/ipmi.yml", "push"
@@ -31,6 +33,21 @@ import Testing
         #expect(lines.count == 2, "\(result.stderr)")
         #expect(lines.first?.hasPrefix(message) == true, "\(result.stderr)")
         #expect(lines.last?.hasPrefix("See 'ipmi-exporter \(subcommand) --help'") == true, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    /// Without -H, `raw` and `sensors` use the local device; where there is none, one line says what to load.
+    @Test(arguments: [
+        ["raw", "--device", "/nonexistent/ipmi0", "6", "1"], ["sensors", "--device", "/nonexistent/ipmi0"],
+    ])
+    func noLocalDeviceIsOneLineNamingTheModules(arguments: [String]) async throws {
+        let executable = try Self.executable()
+        let result = try await offPool { try ExternalCommand.run(executable.path, arguments, timeout: 20) }
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "ipmi-exporter \(arguments[0]): no IPMI device (/nonexistent/ipmi0 not found): load the kernel "
+                + "modules ipmi_si and ipmi_devintf (modprobe ipmi_si ipmi_devintf), or give --device PATH\n")
         #expect(result.stdout.isEmpty)
     }
 

@@ -136,6 +136,35 @@ import Testing
         #expect(config.warnings[1].message.contains("no effect"))
     }
 
+    /// ipmi_exporter's ipmi_local.yml loads as it is; an in-band driver makes a module local.
+    @Test func localDriversMakeLocalModules() throws {
+        let local = try Self.parse(
+            """
+            # Configuration file for ipmi_exporter
+            modules:
+                    default:
+                            collectors:
+                            - bmc
+                            - ipmi
+                            - dcmi
+                            - chassis
+                            - sel
+                            exclude_sensor_ids:
+                            - 2
+                            - 29
+                            - 32
+            """)
+        #expect(local.modules["default"]?.isLocal == false)
+        #expect(local.modules["default"]?.excludeSensorIDs == [2, 29, 32])
+        #expect(local.warnings.isEmpty)
+        for driver in ["OPENIPMI", "KCS", "SSIF", "SUNBMC", "kcs"] {
+            let config = try Self.parse("modules:\n  m:\n    driver: \(driver)\n")
+            #expect(config.modules["m"]?.localDriver == driver.uppercased())
+            #expect(config.warnings.count == (driver == "SUNBMC" ? 1 : 0))
+        }
+        #expect(try Self.parse("modules:\n  m:\n    driver: LAN_2_0\n").modules["m"]?.isLocal == false)
+    }
+
     @Test(arguments: [
         ("modules:\n  m:\n    user: u\n    colectors: [ipmi]\n", 4, "unknown key \"colectors\""),
         ("modules:\n  m:\n    timeout: soon\n", 3, "timeout (milliseconds) must be an integer"),
@@ -145,7 +174,7 @@ import Testing
             "modules:\n  m:\n    collectors:\n      - ipmi\n      - bmc-device-id\n", 5,
             "unknown collector \"bmc-device-id\""
         ),
-        ("modules:\n  m:\n    driver: KCS\n", 3, "only LAN_2_0"),
+        ("modules:\n  m:\n    driver: IPMB\n", 3, "OPENIPMI, KCS, SSIF, SUNBMC (local)"),
         ("modules:\n  m:\n    privilege: root\n", 3, "privilege must be user, operator or admin"),
         ("modules:\n  m:\n    cipher_suite: 4\n", 3, "not an IPMI v2.0 cipher suite"),
         ("modules:\n  m:\n    bridge: {channel: 16, target: 0x20}\n", 3, "bridge channel must be between 0 and 15"),

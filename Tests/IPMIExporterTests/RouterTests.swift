@@ -19,13 +19,13 @@ import Testing
         loader: @escaping @Sendable (String) throws(ConfigError) -> ExporterConfig = { _ throws(ConfigError) in
             ExporterConfig()
         },
-        web: WebConfigStore? = nil, logger: Logger = quietLogger
+        web: WebConfigStore? = nil, logger: Logger = quietLogger, localCollection: Bool = false
     ) -> ExporterRouter {
         let metrics = ExporterMetrics(processMetrics: { [] })
         return ExporterRouter(
             configStore: ConfigStore(path: path, initial: config, loader: loader),
             coordinator: ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: logger),
-            metrics: metrics, logger: logger, web: web)
+            metrics: metrics, logger: logger, web: web, localCollection: localCollection)
     }
 
     static func get(
@@ -97,6 +97,29 @@ import Testing
         let selfOnly = await Self.get(Self.router(), "/metrics")
         #expect(!selfOnly.body.contains("ipmi_up"))
         #expect(selfOnly.body.contains("\nipmi_exporter_sessions_open 0\n"))
+    }
+
+    /// ipmi_exporter's local mode: `/metrics` collects this machine's BMC with the `default` module, its series without
+    /// a target label, beside the configured targets; off, it does not.
+    @Test func metricsWithLocalCollectionScrapesTheLocalBMCWithTheDefaultModule() async {
+        var config = ExporterConfig(modules: [
+            "default": module(collectors: [.ipmi, .bmc]), "other": module("other", collectors: [.dcmi]),
+        ])
+        config.targets = [TargetConfig(name: "bmc-a", target: ScrapeTarget(host: "bmc-a"), module: "other")]
+        let scraper = FakeScraper()
+        let response = await Self.get(Self.router(config: config, scraper: scraper, localCollection: true), "/metrics")
+        #expect(response.status == .ok)
+        #expect(response.body.contains("ipmi_up{collector=\"ipmi\"} 1\nipmi_up{collector=\"bmc\"} 1\n"))
+        #expect(response.body.contains("ipmi_up{target=\"bmc-a\",collector=\"dcmi\"} 1\n"))
+        let local = scraper.calls.filter { $0.target == .localBMC }
+        #expect(local.count == 1)
+        #expect(local.first?.module.name == "default")
+        #expect(scraper.calls.count == 2)
+
+        let off = FakeScraper()
+        let without = await Self.get(Self.router(config: config, scraper: off), "/metrics")
+        #expect(!without.body.contains("ipmi_up{collector="))
+        #expect(off.calls.map(\.target) == [ScrapeTarget(host: "bmc-a")])
     }
 
     @Test func reloadKeepsTheOldConfigWhenTheNewOneIsBad() async {

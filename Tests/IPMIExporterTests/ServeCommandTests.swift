@@ -48,7 +48,7 @@ import Testing
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("ipmi.yml")
-        try "modules:\n  default:\n    pass: \(Self.password)\n    driver: OPENIPMI\n".write(
+        try "modules:\n  default:\n    pass: \(Self.password)\n    driver: IPMB\n".write(
             to: config, atomically: true, encoding: .utf8)
         let result = try await offPool {
             try ExternalCommand.run(
@@ -56,7 +56,7 @@ import Testing
         }
         #expect(result.status == 1)
         #expect(
-            result.stderr.contains("\(config.path):4:13: driver \\\"OPENIPMI\\\" is not supported"), "\(result.stderr)")
+            result.stderr.contains("\(config.path):4:13: driver \\\"IPMB\\\" is not supported"), "\(result.stderr)")
         #expect(!result.stderr.contains(Self.password))
         #expect(!result.stdout.contains(Self.password))
     }
@@ -126,5 +126,48 @@ import Testing
         }
         #expect(log.contains("\"msg\":\"Stopped\""))
         #expect(!log.contains(Self.password))
+    }
+
+    /// Local collection: off with one info line when no device exists; forced on with --local, /metrics reports the
+    /// local BMC's collectors down (no target label) and the missing device is logged once, not on every scrape.
+    @Test func localCollectionWithoutADevice() async throws {
+        let executable = try #require(Self.executable, "build the ipmi-exporter product first")
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let device = directory.appendingPathComponent("ipmi0").path
+        for forced in [false, true] {
+            let port = FreePort.tcp()
+            let (process, stderr) = try Self.launch(
+                executable,
+                ["--web.listen-address", "127.0.0.1:\(port)", "--local.device", device] + (forced ? ["--local"] : []))
+            defer { if process.isRunning { process.terminate() } }
+            var answers: [String] = []
+            for _ in 0..<100 where answers.count < 2 {
+                let answer =
+                    (try? await HTTPServerTests.exchange(
+                        port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) ?? ""
+                if answer.isEmpty { try await Task.sleep(for: .milliseconds(100)) } else { answers.append(answer) }
+            }
+            try #require(answers.count == 2)
+            let log = try await Self.stop(process, stderr: stderr)
+            if forced {
+                for answer in answers {
+                    #expect(
+                        answer.contains("\nipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"dcmi\"} 0\n"), "\(answer)"
+                    )
+                }
+                #expect(answers[1].contains("ipmi_exporter_errors_total{reason=\"local_device\"} 2\n"))
+                #expect(log.contains("Local collection is on (--local) but there is no IPMI device yet (\(device))"))
+                let opens = log.split(separator: "\n").filter { $0.contains("cannot open the local IPMI device") }
+                #expect(opens.count == 1, "\(log)")
+                #expect(opens.first?.contains("no IPMI device (\(device) not found): load the kernel modules") == true)
+            } else {
+                #expect(answers.allSatisfy { !$0.contains("ipmi_up") })
+                #expect(
+                    log.contains(
+                        "Local collection is off: no IPMI device (\(device)); load the kernel modules ipmi_si and "
+                            + "ipmi_devintf for it, or pass --local"), "\(log)")
+            }
+        }
     }
 }

@@ -115,6 +115,33 @@ struct IpmitoolTests {
         }
     }
 
+    @Test("lan print and fru print show each BMC's LAN parameters and board FRU; the LAN needs Operator")
+    func lanAndFRU() async throws {
+        try await withSimulatedBMC(count: 2) { fleet in
+            for (index, port) in fleet.ports.enumerated() {
+                let lan = try await ExternalCommand.output(
+                    "ipmitool", ipmitoolArguments(port: port) + ["lan", "print", "1"])
+                #expect(lan.contains("IP Address Source       : Static Address"))
+                #expect(lan.contains("IP Address              : 127.0.0.\(index + 1)\n"))
+                #expect(lan.contains("Subnet Mask             : 255.0.0.0"))
+                #expect(lan.contains("MAC Address             : 02:00:00:00:00:0\(index)"))
+                #expect(lan.contains("Default Gateway IP      : 127.0.0.1"))
+                #expect(lan.contains("802.1q VLAN ID          : Disabled"))
+                let fru = try await ExternalCommand.output(
+                    "ipmitool", ipmitoolArguments(port: port) + ["fru", "print", "0"])
+                #expect(fru.contains("Board Mfg             : Simulated"))
+                #expect(fru.contains("Board Product         : BMC \(index)"))
+                #expect(fru.contains("Board Serial          : SIM\(index)"))
+                #expect(fru.contains("Board Part Number     : SIM-1"))
+            }
+            let reader = ipmitoolArguments(port: fleet.ports[0], user: "reader", password: "reader", privilege: "USER")
+            let refused = try await ExternalCommand.run(
+                "ipmitool", reader + ["raw", "0x0c", "0x02", "1", "3", "0", "0"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("Insufficient privilege level"))
+        }
+    }
+
     @Test("a wrong password is refused")
     func wrongPassword() async throws {
         try await withSimulatedBMC { fleet in

@@ -11,7 +11,7 @@ import PrometheusText
 /// |---|---|---|
 /// | `/ipmi?target=H[:P]&module=M` | GET, HEAD | one BMC scraped with module M (default `default`) |
 /// | `/metrics?target=…&module=…` | GET, HEAD | the same |
-/// | `/metrics` | GET, HEAD | self-metrics, plus every target of the `targets:` list labelled `target` |
+/// | `/metrics` | GET, HEAD | self-metrics, every target of the `targets:` list labelled `target`, and with local collection on, this machine's BMC (module `default`, no `target` label) |
 /// | `/` | GET, HEAD | landing page |
 /// | `/-/healthy`, `/-/ready` | GET, HEAD | liveness, readiness |
 /// | `/-/reload` | POST, PUT | re-read the config file; a bad file is rejected (500) and the old config kept |
@@ -22,13 +22,16 @@ public final class ExporterRouter: Sendable {
     private let logger: Logger
     private let readiness: @Sendable () -> Bool
     private let web: WebConfigStore?
+    /// Whether `/metrics` without a target collects this machine's BMC, as ipmi_exporter's local mode does.
+    public let localCollection: Bool
 
     /// `web` (the web config file): its rate limit and basic auth guard every route, its headers go on every
     /// answer, and `/-/reload` re-reads it with the main config.
     public init(
         configStore: ConfigStore, coordinator: ScrapeCoordinator, metrics: ExporterMetrics, logger: Logger,
-        readiness: @escaping @Sendable () -> Bool = { true }, web: WebConfigStore? = nil
+        readiness: @escaping @Sendable () -> Bool = { true }, web: WebConfigStore? = nil, localCollection: Bool = false
     ) {
+        self.localCollection = localCollection
         self.configStore = configStore
         self.coordinator = coordinator
         self.metrics = metrics
@@ -152,6 +155,15 @@ public final class ExporterRouter: Sendable {
     ) async
         -> ExporterResponse
     {
+        // ipmi_exporter's local collector: the `default` module's collectors, series without a target label; beside
+        // the targets, not before them.
+        let localModule = config.modules["default"] ?? ModuleConfig(name: "default")
+        let localDeadline = ScrapeCoordinator.deadline(
+            now: now, scrapeTimeoutHeader: timeoutHeader, offset: config.settings.scrapeTimeoutOffset,
+            moduleTimeout: localModule.timeout)
+        async let local: [MetricFamily] =
+            localCollection
+            ? coordinator.scrape(target: .localBMC, module: localModule, deadline: localDeadline).families : []
         var families: [MetricFamily] = []
         if !config.targets.isEmpty {
             let entries = config.targets.compactMap { entry -> (TargetConfig, ModuleConfig, ContinuousClock.Instant)? in
@@ -163,6 +175,7 @@ public final class ExporterRouter: Sendable {
             }
             families = await coordinator.scrapeAll(entries.map { (config: $0.0, module: $0.1, deadline: $0.2) })
         }
+        families = await local + families
         // Self-metrics last, read after the scrapes so they include them.
         families += metrics.families()
         return metricsResponse(families)

@@ -1,6 +1,7 @@
 import ExporterCollectors
 import IPMI
 import IPMIClient
+import IPMILocalDevice
 import IPMIExporter
 import Logging
 import PrometheusText
@@ -12,15 +13,25 @@ import ServiceLifecycle
 /// that was open before this scrape. So does an answer lost on the way, which a probe (one Get Device ID) tells
 /// apart: a session that answers it is kept and the collectors are tried again on it; one that does not is
 /// re-established once and the collectors tried again on the new one.
+///
+/// A request for ``ScrapeTarget/localBMC``, or with a module of a local driver, is collected from this machine's BMC
+/// through ``LocalBMC`` instead (no session: the kernel's device).
 public struct IPMIScraper: Scraper {
     public let cache: SessionCache
+    /// This machine's BMC; nil when local collection is off.
+    public let local: LocalBMC?
     private let metrics: ExporterMetrics?
     private let logger: Logger
 
-    public init(cache: SessionCache, metrics: ExporterMetrics?, logger: Logger) {
+    public init(cache: SessionCache, local: LocalBMC? = nil, metrics: ExporterMetrics?, logger: Logger) {
         self.cache = cache
+        self.local = local
         self.metrics = metrics
         self.logger = logger
+    }
+
+    static func isLocal(_ request: ScrapeRequest) -> Bool {
+        request.module.isLocal || request.target == .localBMC
     }
 
     /// A target that needs cold work (no live session, or no SDR repository read yet) waits here for its cold
@@ -28,6 +39,8 @@ public struct IPMIScraper: Scraper {
     /// deadline comes first, or the cold start fails, the answer is `ipmi_up 0` for every collector; a cold start
     /// still queued or running goes on, and the next scrape finds the target warm or joins it.
     public func prepare(_ request: ScrapeRequest) async -> [MetricFamily]? {
+        // The local device needs no session; its SDR download is bounded by the scrape's deadline and goes on after.
+        if Self.isLocal(request) { return nil }
         let start = ContinuousClock.now
         guard
             let entry = try? await cache.entry(
@@ -80,6 +93,7 @@ public struct IPMIScraper: Scraper {
     }
 
     public func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
+        if Self.isLocal(request) { return await scrapeLocal(request) }
         let start = ContinuousClock.now
         var logger = self.logger
         logger[metadataKey: "target"] = "\(request.target)"
@@ -172,6 +186,15 @@ public struct IPMIScraper: Scraper {
             }
         }
         if outcomes.values.contains(where: { if case .success = $0 { true } else { false } }) { entry.heard() }
+        return await summarize(outcomes, of: collectors, logger: logger) { entry.recordOutcome(of: $0, failure: $1) }
+    }
+
+    /// The families of the collectors that succeeded and `ipmi_up` of each; failures counted and logged (at warning
+    /// when `isNews` says the collector did not fail that way last time, else at debug).
+    private func summarize(
+        _ outcomes: [CollectorName: Result<[MetricFamily], any Error>], of collectors: [CollectorName],
+        logger: Logger, isNews: (CollectorName, String?) async -> Bool
+    ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
         var families: [MetricFamily] = []
         var up: [(CollectorName, Bool)] = []
         for name in collectors {
@@ -179,7 +202,7 @@ public struct IPMIScraper: Scraper {
             case .success(let collected):
                 families += collected
                 up.append((name, true))
-                entry.recordOutcome(of: name, failure: nil)
+                _ = await isNews(name, nil)
             case .failure(let error) where error is CancellationError:
                 // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
                 up.append((name, false))
@@ -187,7 +210,7 @@ public struct IPMIScraper: Scraper {
                 metrics?.error(reason: Self.reason(error))
                 // A BMC without DCMI fails the same way on every scrape: say so once, and again when it changes.
                 let message = "\(error)"
-                let level: Logger.Level = entry.recordOutcome(of: name, failure: message) ? .warning : .debug
+                let level: Logger.Level = await isNews(name, message) ? .warning : .debug
                 logger.log(level: level, "collector failed", metadata: ["collector": "\(name)", "error": "\(message)"])
                 up.append((name, false))
             case nil:
@@ -197,18 +220,60 @@ public struct IPMIScraper: Scraper {
         return (families, up)
     }
 
+    /// Collects from this machine's BMC through the kernel's device: the module's collectors at once, as for a
+    /// session, until the deadline. Without local collection, or without a device, every collector is down.
+    private func scrapeLocal(_ request: ScrapeRequest) async -> [MetricFamily] {
+        let start = ContinuousClock.now
+        var logger = self.logger
+        logger[metadataKey: "target"] = "local"
+        let collectors = request.module.collectors
+        let down = collectors.map { ($0, false) }
+        guard let local else {
+            logger.debug("local collection is off (no IPMI device at start-up, or --no-local)")
+            metrics?.error(reason: "local_device")
+            return Self.answer([], up: down, since: start)
+        }
+        guard await local.gate.acquire() else { return Self.answer([], up: down, since: start) }
+        defer { local.gate.release() }
+        let device: OpenIPMIDevice
+        do {
+            device = try await local.open()
+        } catch {
+            metrics?.error(reason: "local_device")
+            return Self.answer([], up: down, since: start)
+        }
+        let outcomes = await IPMIDeadline.$current.withValue(request.deadline) {
+            await Self.run(
+                collectors, session: device, sdr: local.sdr, executor: device.taskExecutor,
+                module: request.module, logger: logger, stopOnSessionLoss: false)
+        }
+        for case .failure(let error) in outcomes.values { await local.failed(with: error) }
+        let results = await summarize(outcomes, of: collectors, logger: logger) {
+            await local.recordOutcome(of: $0, failure: $1)
+        }
+        return Self.answer(results.families, up: results.up, since: start)
+    }
+
     /// Runs the collectors concurrently over the entry's session; every outcome, keyed by collector. With
     /// `stopOnSessionLoss`, the first collector that finds the session lost cancels the rest.
     private func run(
         _ names: [CollectorName], entry: SessionCache.Entry, module: ModuleConfig, logger: Logger,
         stopOnSessionLoss: Bool
     ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
+        await Self.run(
+            names, session: entry.client, sdr: entry.sdr, executor: entry.client.taskExecutor, module: module,
+            logger: logger, stopOnSessionLoss: stopOnSessionLoss)
+    }
+
+    private static func run(
+        _ names: [CollectorName], session: any IPMIRequester, sdr: SDRCache, executor: (any TaskExecutor)?,
+        module: ModuleConfig, logger: Logger, stopOnSessionLoss: Bool
+    ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
         await withTaskGroup(of: (CollectorName, Result<[MetricFamily], any Error>).self) { group in
             for name in names {
                 // On the session's event loop: each request and its answer then stay on one thread.
-                group.addTask(executorPreference: entry.client.taskExecutor) {
-                    let context = CollectorContext(
-                        session: entry.client, module: module, sdr: entry.sdr, logger: logger)
+                group.addTask(executorPreference: executor) {
+                    let context = CollectorContext(session: session, module: module, sdr: sdr, logger: logger)
                     do {
                         return (name, .success(try await Collectors.make(name).collect(context)))
                     } catch {
@@ -241,6 +306,7 @@ public struct IPMIScraper: Scraper {
 
     static func reason(_ error: any Error) -> String {
         if let error = error as? IPMIClientError, error.isTimeout { return "timeout" }
+        if let error = error as? LocalDeviceError { return error.isTimeout ? "timeout" : "local_device" }
         if error is SDRDownloadInProgress { return "timeout" }
         if error is ColdStartPending || error is ColdStartRefused { return "cold_start" }
         if let error = error as? IPMIError, error.isAuthenticationFailure { return "authentication" }

@@ -9,7 +9,8 @@ import Yams
 ///     user: monitor
 ///     pass: secret            # or password_file: /etc/ipmi-exporter/bmc.pass (our addition)
 ///     privilege: user         # user | operator | admin; default operator, as FreeIPMI
-///     driver: LAN_2_0         # LAN_2_0 or absent; LAN is accepted with a warning and spoken as LAN_2_0
+///     driver: LAN_2_0         # LAN_2_0 or absent; LAN is accepted with a warning and spoken as LAN_2_0;
+///                             # OPENIPMI, KCS, SSIF, SUNBMC: this machine's BMC through /dev/ipmi0 (local)
 ///     timeout: 10000          # milliseconds; caps one scrape of a target (default 10000)
 ///     collectors: [ipmi, bmc, chassis]
 ///     exclude_sensor_ids: [2, 29]
@@ -192,7 +193,7 @@ private struct Parser {
                 }
                 module.privilege = level
             case "driver":
-                try driver(value)
+                module.localDriver = try driver(value)
             case "timeout":
                 let milliseconds = try reader.integer(value, "timeout (milliseconds)", in: 1...3_600_000)
                 module.timeout = .milliseconds(milliseconds)
@@ -247,17 +248,27 @@ private struct Parser {
         return module
     }
 
-    private mutating func driver(_ node: Node) throws(ConfigError) {
+    /// Nil for the network drivers; the upper-cased name of a local one. FreeIPMI's in-band drivers all reach the
+    /// BMC through the kernel here: the OpenIPMI device serves KCS, SMIC, BT and SSIF system interfaces alike.
+    private mutating func driver(_ node: Node) throws(ConfigError) -> String? {
         let text = try reader.string(node, "driver")
         switch text.uppercased() {
         case "", "LAN_2_0":
-            break
+            return nil
         case "LAN":
             warn(
                 node,
                 "driver LAN (IPMI 1.5) is spoken as LAN_2_0 (RMCP+): IPMI 1.5 sessions are not supported")
+            return nil
+        case "OPENIPMI", "KCS", "SSIF", "SUNBMC":
+            if text.uppercased() == "SUNBMC" {
+                warn(node, "driver SUNBMC (Solaris) is read through the Linux OpenIPMI device")
+            }
+            return text.uppercased()
         default:
-            throw reader.error(node, "driver \"\(text)\" is not supported: only LAN_2_0 (remote RMCP+) is")
+            throw reader.error(
+                node,
+                "driver \"\(text)\" is not supported: LAN_2_0 (remote RMCP+) or OPENIPMI, KCS, SSIF, SUNBMC (local)")
         }
     }
 

@@ -78,6 +78,13 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     /// BMC key K_g (IPMI v2.0 section 13.31) from `kg_file`; nil means K_g = the user key.
     public var kg: Secret?
     public var bridge: BridgeConfig?
+    /// `driver: OPENIPMI`, `KCS`, `SSIF` or `SUNBMC` (upper-cased): the module reads this machine's own BMC through
+    /// the kernel's IPMI device whatever the target, as FreeIPMI's in-band drivers do for ipmi_exporter. Nil for
+    /// `LAN_2_0` (RMCP+ to the target).
+    public var localDriver: String?
+
+    /// True for a module of an in-band driver (``localDriver``).
+    public var isLocal: Bool { localDriver != nil }
 
     public init(
         name: String, user: String = "", password: Secret = Secret([]), privilege: PrivilegeLevel = .operator,
@@ -109,6 +116,7 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
             "collectors=\(collectors.map(\.rawValue).joined(separator: ","))",
         ]
         if let cipherSuite { parts.append("cipher_suite=\(cipherSuite)") }
+        if let localDriver { parts.append("driver=\(localDriver)") }
         if let bridge { parts.append("bridge=\(bridge.channel)/0x\(String(bridge.targetAddress, radix: 16))") }
         return parts.joined(separator: " ")
     }
