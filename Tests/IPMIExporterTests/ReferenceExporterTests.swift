@@ -289,4 +289,26 @@ struct ReferenceExporterTests {
             #expect(referenceSeries.keys.contains { $0.label("manufacturer_id") == "Dell Inc. (674)" })
         }
     }
+
+    /// `/metrics`: every `process_*` series of the reference, with its labels, is ours too (our self-metrics, Go's
+    /// runtime and handler families aside).
+    @Test func processFamiliesAreTheReferences() async throws {
+        let ourBinary = try #require(ServeCommandTests.executable, "build the ipmi-exporter product first")
+        let directory = try ServeCommandTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configFile = directory.appendingPathComponent("ipmi.yml").path
+        try Self.config.write(toFile: configFile, atomically: true, encoding: .utf8)
+        let reference = try Exporter(
+            ExternalCommand.locate("prometheus-ipmi-exporter") ?? "/usr/bin/prometheus-ipmi-exporter",
+            config: configFile)
+        let ours = try Exporter(ourBinary.path, config: configFile)
+        try await reference.ready()
+        try await ours.ready()
+        let (ourText, referenceText) = try await offPool { (try ours.get("/metrics"), try reference.get("/metrics")) }
+        let theirs = Set(Self.parse(referenceText).keys.filter { $0.name.hasPrefix("process_") })
+        let mine = Set(Self.parse(ourText).keys.filter { $0.name.hasPrefix("process_") })
+        #expect(theirs.count >= 6)
+        #expect(theirs.subtracting(mine).isEmpty, "missing: \(theirs.subtracting(mine))")
+        #expect(mine.subtracting(theirs).isEmpty, "extra: \(mine.subtracting(theirs))")
+    }
 }
