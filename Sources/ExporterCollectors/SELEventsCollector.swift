@@ -113,10 +113,8 @@ enum SELEventMetrics {
         var counts: [String: Int] = [:]
         var newest: [String: UInt32] = [:]
         for rule in rules {
-            let regex = try? Regex(rule.pattern)
             let matching = entries.filter { entry in
-                guard let regex else { return false }
-                return entry.text.contains(regex)
+                rule.regex?.matches(entry.text) ?? false
             }
             if counts[rule.name] == nil { names.append(rule.name) }
             counts[rule.name, default: 0] += matching.count
