@@ -106,7 +106,10 @@ mkdir -p "$work/gen"
 # The page is swift-argument-parser's generate-manual tool (what its GenerateManual plugin runs) reading the binary
 # being packed; the plugin itself would build the whole package again in its own configuration. Blank lines, which
 # mdoc warns about, become paragraph breaks; the date is the commit's, so a rebuild gives the same page.
-swift build -c release --product generate-manual >"$work/generate-manual.log" 2>&1 ||
+# (With the same flags and environment as the binary's build: any difference makes the next build of either
+# recompile the shared modules.)
+IPMI_EXPORTER_VERSION=$version IPMI_EXPORTER_REVISION=$revision \
+  swift build -c release --static-swift-stdlib --product generate-manual >"$work/generate-manual.log" 2>&1 ||
   { cat "$work/generate-manual.log" >&2; exit 1; }
 "$(swift build -c release --show-bin-path)/generate-manual" "$exe" --output-directory "$work/gen" \
   --date "$(git log -1 --format=%cs 2>/dev/null || date -u +%F)" >/dev/null
