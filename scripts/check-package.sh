@@ -139,6 +139,19 @@ for sub in serve push sensors raw demo simulate; do
   check "the man page documents ipmi-exporter $sub" grep -qx "\.It Em $sub" "$run/man.1"
 done
 
+# The tarball made with the .deb holds the same binary and files.
+tarball="$(dirname "$deb")/ipmi-exporter-$version-linux-amd64.tar.gz"
+if [ -f "$tarball" ]; then
+  tar -tzf "$tarball" >"$run/tar.txt"
+  for f in ipmi-exporter systemd/ipmi-exporter.service systemd/ipmi-exporter-push.timer config/ipmi.yml \
+    man/ipmi-exporter.1.gz completions/ipmi-exporter.bash completions/_ipmi-exporter completions/ipmi-exporter.fish; do
+    check "tarball has $f" grep -qx "ipmi-exporter-$version-linux-amd64/$f" "$run/tar.txt"
+  done
+  check "tarball's binary is the package's" bash -c "cmp -s <(tar -xzOf '$tarball' 'ipmi-exporter-$version-linux-amd64/ipmi-exporter') '$root/usr/bin/ipmi-exporter'"
+else
+  check "tarball $tarball made with the .deb" false
+fi
+
 # 5. ipmi-exporter demo inside the root; /metrics and /ipmi read from outside.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 web=$(free_port)
