@@ -34,8 +34,8 @@ swift test --skip-build --no-parallel --filter "$heavy"
 bash scripts/check-deploy.sh
 # The packages on a Debian bookworm root that never had Swift (debootstrap, cached in ~/.cache/ipmi-exporter):
 # reuses dist/ when `make package` already made this commit's .deb, else makes it: a release build with the Swift
-# runtime linked in (about 18 minutes from scratch on 2 busy cores; 2-4 minutes when the release build is there and
-# only the version changed, xz compression of the 74 MB binary included). The check itself: about 30 s with the
+# runtime linked in (about 20 minutes from scratch on 2 busy cores; 1.5-2 minutes when the release build is there and
+# only the version changed, xz compression of the 74 MB binary included). The check itself: 15-30 s with the
 # root cached, 2-3 minutes more the first time (debootstrap).
 bash scripts/check-package.sh
 # 300 simulated BMCs over 3 exporters through deploy/prometheus/prometheus-sharded.yml in a real Prometheus, one
