@@ -113,6 +113,7 @@ let package = Package(
         .target(
             name: "IPMIExporter",
             dependencies: [
+                "CBuildInfo",
                 "IPMISensors",
                 "LogFormatting",
                 "PrometheusText",
@@ -168,7 +169,6 @@ let package = Package(
                 // apart from the IPMI session crypto.
                 "CCrypt",
                 "CLibCrypto",
-                "CBuildInfo",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
