@@ -254,20 +254,26 @@ struct ReferenceExporterTests {
         return configuration
     }
 
-    @Test(arguments: ["lab", "other"])
-    func theDefaultCollectorsExportWhatTheReferenceDoes(_ kind: String) async throws {
-        let bmc = try await IPMISim.start(kind == "lab" ? IPMISim.labConfiguration() : Self.otherBMC())
+    /// Our binary and the reference, both serving `config` from `directory`.
+    static func startBoth(in directory: URL) async throws -> (ours: Exporter, reference: Exporter) {
         let ourBinary = try #require(ServeCommandTests.executable, "build the ipmi-exporter product first")
-        let directory = try ServeCommandTests.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
         let configFile = directory.appendingPathComponent("ipmi.yml").path
-        try Self.config.write(toFile: configFile, atomically: true, encoding: .utf8)
+        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
         let reference = try Exporter(
             ExternalCommand.locate("prometheus-ipmi-exporter") ?? "/usr/bin/prometheus-ipmi-exporter",
             config: configFile)
         let ours = try Exporter(ourBinary.path, config: configFile)
         try await reference.ready()
         try await ours.ready()
+        return (ours, reference)
+    }
+
+    @Test(arguments: ["lab", "other"])
+    func theDefaultCollectorsExportWhatTheReferenceDoes(_ kind: String) async throws {
+        let bmc = try await IPMISim.start(kind == "lab" ? IPMISim.labConfiguration() : Self.otherBMC())
+        let directory = try ServeCommandTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (ours, reference) = try await Self.startBoth(in: directory)
 
         let path = "/ipmi?target=\(bmc.address)&module=default"
         let (ourText, referenceText, freeIPMI) = try await offPool {
@@ -293,17 +299,9 @@ struct ReferenceExporterTests {
     /// `/metrics`: every `process_*` series of the reference, with its labels, is ours too (our self-metrics, Go's
     /// runtime and handler families aside).
     @Test func processFamiliesAreTheReferences() async throws {
-        let ourBinary = try #require(ServeCommandTests.executable, "build the ipmi-exporter product first")
         let directory = try ServeCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let configFile = directory.appendingPathComponent("ipmi.yml").path
-        try Self.config.write(toFile: configFile, atomically: true, encoding: .utf8)
-        let reference = try Exporter(
-            ExternalCommand.locate("prometheus-ipmi-exporter") ?? "/usr/bin/prometheus-ipmi-exporter",
-            config: configFile)
-        let ours = try Exporter(ourBinary.path, config: configFile)
-        try await reference.ready()
-        try await ours.ready()
+        let (ours, reference) = try await Self.startBoth(in: directory)
         let (ourText, referenceText) = try await offPool { (try ours.get("/metrics"), try reference.get("/metrics")) }
         let theirs = Set(Self.parse(referenceText).keys.filter { $0.name.hasPrefix("process_") })
         let mine = Set(Self.parse(ourText).keys.filter { $0.name.hasPrefix("process_") })
