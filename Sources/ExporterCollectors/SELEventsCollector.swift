@@ -52,15 +52,27 @@ struct SELEntry: Equatable, Sendable {
     var eventReadingType: UInt8
     var offset: UInt8
     var isAssertion: Bool
+    /// The OEM bytes of an OEM record (record types C0h-FFh, §32.2-32.3); nil for a system event record.
+    var oemData: [UInt8]?
 
     init?(record: [UInt8]) {
-        guard record.count >= 16, record[2] == 0x02 else { return nil }
+        guard record.count >= 16 else { return nil }
         recordID = UInt16(record[0]) | UInt16(record[1]) << 8
         timestamp = UInt32(record[3]) | UInt32(record[4]) << 8 | UInt32(record[5]) << 16 | UInt32(record[6]) << 24
         sensorType = record[10]
         eventReadingType = record[12] & 0x7F
         isAssertion = record[12] & 0x80 == 0
         offset = record[13] & 0x0F
+        switch record[2] {
+        case 0x02: oemData = nil
+        // Timestamped OEM record: timestamp, manufacturer ID (bytes 8-10), six OEM bytes.
+        case 0xC0...0xDF: oemData = Array(record[10..<16])
+        // Non-timestamped OEM record: thirteen OEM bytes; ipmi-sel shows no date, which ipmi_exporter counts as 0.
+        case 0xE0...0xFF:
+            oemData = Array(record[3..<16])
+            timestamp = 0
+        default: return nil
+        }
     }
 
     /// The timestamp as a time of day, 0 for one counted from the BMC's initialisation (00000000h-20000000h) or
@@ -71,6 +83,8 @@ struct SELEntry: Equatable, Sendable {
     }
 
     var state: SensorState {
+        // ipmi-sel has no state for OEM records ("N/A"), and ipmi_exporter counts them under it.
+        if oemData != nil { return .unknown }
         if eventReadingType == 0x01 {
             // Threshold events: offsets 0-5 go low, 6-11 go high; critical and non-recoverable are critical.
             switch offset {
@@ -83,7 +97,13 @@ struct SELEntry: Equatable, Sendable {
     }
 
     var text: String {
-        SensorInterpretation.events(
+        if let oemData {
+            // As ipmi-sel prints an OEM record it does not interpret: each byte as two upper-case hex digits and "h".
+            let digits = Array("0123456789ABCDEF")
+            return "OEM defined = "
+                + oemData.map { String([digits[Int($0 >> 4)], digits[Int($0 & 0x0F)], "h"]) }.joined(separator: " ")
+        }
+        return SensorInterpretation.events(
             eventReadingType: eventReadingType, sensorType: sensorType, stateMask: 1 << UInt16(offset)
         ).first ?? "Unknown event"
     }
