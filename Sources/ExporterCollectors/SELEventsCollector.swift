@@ -12,7 +12,14 @@ struct SELEventsCollector: Collector {
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
         let count = try await context.session.call(GetSELInfoRequest()).entries
         let entries = count == 0 ? [] : try await Self.readSEL(context.session, logger: context.logger)
-        return SELEventMetrics.families(entries: entries, rules: context.module.selEvents)
+        // Threshold entries' text carries the reading and threshold in the sensor's unit, converted with its SDR
+        // (the cached repository); without it the text stops after the event.
+        let hasThresholdEntries = entries.contains { $0.oemData == nil && $0.eventReadingType == 0x01 }
+        let sensors =
+            hasThresholdEntries
+            ? (try? await context.sdr.sensors(from: context.session, logger: context.logger)) ?? [] : []
+        return SELEventMetrics.families(
+            entries: entries, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
     }
 
     /// More entries than a SEL can hold: its free space is a 16-bit byte count (§31.2) and entries take 16 bytes.
@@ -54,6 +61,10 @@ struct SELEntry: Equatable, Sendable {
     var isAssertion: Bool
     /// The OEM bytes of an OEM record (record types C0h-FFh, §32.2-32.3); nil for a system event record.
     var oemData: [UInt8]?
+    /// Generator ID (bytes 8-9: slave address or software ID, then channel and LUN) and sensor number (byte 12).
+    var sensorKey: SensorKey
+    /// Event data 1-3 (bytes 14-16, §29.7).
+    var eventData: [UInt8]
 
     init?(record: [UInt8]) {
         guard record.count >= 16 else { return nil }
@@ -63,6 +74,9 @@ struct SELEntry: Equatable, Sendable {
         eventReadingType = record[12] & 0x7F
         isAssertion = record[12] & 0x80 == 0
         offset = record[13] & 0x0F
+        sensorKey = SensorKey(
+            ownerID: record[7], ownerLUN: record[8] & 0x03, channel: record[8] >> 4, sensorNumber: record[11])
+        eventData = Array(record[13..<16])
         switch record[2] {
         case 0x02: oemData = nil
         // Timestamped OEM record: timestamp, manufacturer ID (bytes 8-10), six OEM bytes.
@@ -96,6 +110,49 @@ struct SELEntry: Equatable, Sendable {
             eventReadingType: eventReadingType, sensorType: sensorType, stateMask: 1 << UInt16(offset))
     }
 
+    /// Sensors by owner, LUN and number, for ``text(sensor:)``; the first of a key wins.
+    static func sensorsByKey(_ sensors: [SensorDefinition]) -> [SensorKey: SensorDefinition] {
+        var byKey: [SensorKey: SensorDefinition] = [:]
+        for sensor in sensors where byKey[sensor.key] == nil {
+            var key = sensor.key
+            key.channel = 0
+            byKey[key] = sensor
+        }
+        return byKey
+    }
+
+    /// The sensor that generated the entry, among `sensors` (keyed as ``sensorsByKey(_:)`` makes them).
+    func sensor(in sensors: [SensorKey: SensorDefinition]) -> SensorDefinition? {
+        var key = sensorKey
+        key.channel = 0
+        return sensors[key]
+    }
+
+    /// ipmi-sel's text of the generic threshold offsets (IPMI v2.0 table 42-2).
+    static let thresholdEvents = [
+        "Lower Non-critical - going low", "Lower Non-critical - going high", "Lower Critical - going low",
+        "Lower Critical - going high", "Lower Non-recoverable - going low", "Lower Non-recoverable - going high",
+        "Upper Non-critical - going low", "Upper Non-critical - going high", "Upper Critical - going low",
+        "Upper Critical - going high", "Upper Non-recoverable - going low", "Upper Non-recoverable - going high",
+    ]
+
+    /// The Event column of `ipmi-sel --output-event-state`, which `sel_events` regexes are written against. A
+    /// threshold entry whose event data 2 and 3 hold the trigger reading and the threshold (event data 1 bits 7:6
+    /// and 5:4 both 01b, §29.7) adds both, converted with the sensor's SDR: "Lower Critical - going low ; Sensor
+    /// Reading = 240.00 RPM ; Threshold = 720.00 RPM".
+    func text(sensor: SensorDefinition?) -> String {
+        guard oemData == nil, eventReadingType == 0x01, Int(offset) < Self.thresholdEvents.count else { return text }
+        var text = Self.thresholdEvents[Int(offset)]
+        if eventData[0] >> 6 == 0b01, eventData[0] >> 4 & 0b11 == 0b01, let sensor,
+            let reading = sensor.convert(eventData[1]), let threshold = sensor.convert(eventData[2])
+        {
+            let unit = sensor.units.abbreviation
+            text += " ; Sensor Reading = \(formatTwoDecimals(reading)) \(unit)"
+            text += " ; Threshold = \(formatTwoDecimals(threshold)) \(unit)"
+        }
+        return text
+    }
+
     var text: String {
         if let oemData {
             // As ipmi-sel prints an OEM record it does not interpret: each byte as two upper-case hex digits and "h".
@@ -111,7 +168,10 @@ struct SELEntry: Equatable, Sendable {
 
 /// The families of ipmi_exporter's `sel-events` collector (FreeIPMI mode), which counts the rows of `ipmi-sel`.
 enum SELEventMetrics {
-    static func families(entries: [SELEntry], rules: [SELEventRule]) -> [MetricFamily] {
+    static func families(
+        entries: [SELEntry], rules: [SELEventRule], sensors: [SensorKey: SensorDefinition] = [:]
+    ) -> [MetricFamily] {
+        let texts = entries.map { $0.text(sensor: $0.sensor(in: sensors)) }
         // A state appears only when some entry has it, "N/A" (no interpretation) included, as ipmi_exporter counts
         // the State column.
         var byState: [SensorState: Int] = [:]
@@ -133,9 +193,7 @@ enum SELEventMetrics {
         var counts: [String: Int] = [:]
         var newest: [String: UInt32] = [:]
         for rule in rules {
-            let matching = entries.filter { entry in
-                rule.regex?.matches(entry.text) ?? false
-            }
+            let matching = zip(entries, texts).filter { _, text in rule.regex?.matches(text) ?? false }.map(\.0)
             if counts[rule.name] == nil { names.append(rule.name) }
             counts[rule.name, default: 0] += matching.count
             newest[rule.name] = max(newest[rule.name] ?? 0, matching.map(\.absoluteTimestamp).max() ?? 0)

@@ -238,7 +238,7 @@ func roundLikeFreeIPMI(_ d: Double) -> Double {
 }
 
 /// `%.2f` of the value rounded half away from zero at two decimals, without Foundation.
-func formatTwoDecimals(_ value: Double) -> String {
+package func formatTwoDecimals(_ value: Double) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
     let scaled = (value * 100).rounded(.toNearestOrAwayFromZero)
     guard abs(scaled) < 9e17 else { return String(value) }

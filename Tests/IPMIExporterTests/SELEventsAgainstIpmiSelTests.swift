@@ -6,7 +6,8 @@ import Testing
 
 /// The `sel-events` collector against `ipmi-sel` (run with ipmi_exporter 1.10's arguments) on the same ipmi_sim
 /// SEL: the states counted and the entries each rule matches, where the rules' regular expressions are applied to
-/// ipmi-sel's Event column as the oracle. Covers discrete entries and OEM records, timestamped and not.
+/// ipmi-sel's Event column as the oracle, and one rule per text ipmi-sel printed. Covers threshold entries (their
+/// readings converted with the SDR), discrete entries and OEM records, timestamped and not.
 @Suite(
     .enabled(if: IPMISim.isAvailable && ExternalCommand.isAvailable("ipmi-sel"), "needs ipmi_sim and FreeIPMI"),
     .serialized)
@@ -17,6 +18,7 @@ struct SELEventsAgainstIpmiSelTests {
         "^OEM defined",
         "Uncorrectable memory error",
         "Power Supply Failure detected",
+        "Sensor Reading = [0-9.]+ RPM",
     ]
 
     @Test func statesAndRuleMatchesAreIpmiSels() async throws {
@@ -26,6 +28,10 @@ struct SELEventsAgainstIpmiSelTests {
             "sel_add 0x20 0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F 0x01 0xFF 0xFF",
             "sel_add 0x20 0x02 0 0 0 0 0x20 0x00 0x04 0x08 0x50 0x6F 0x01 0xFF 0xFF",
             "sel_add 0x20 0x02 0 0 0 0 0x20 0x00 0x04 0x07 0x51 0x6F 0x00 0xFF 0xFF",
+            // Threshold entries with the trigger reading and threshold in event data 2 and 3 (data 1 = 5xh):
+            // Fan3 (sensor 42h) lower critical going low, PSU1 Current (sensor 30h) upper critical going high.
+            "sel_add 0x20 0x02 0 0 0 0 0x20 0x00 0x04 0x04 0x42 0x01 0x52 0x04 0x0C",
+            "sel_add 0x20 0x02 0 0 0 0 0x20 0x00 0x04 0x03 0x30 0x01 0x59 0x60 0x50",
             // Timestamped OEM record (C1h) of a manufacturer FreeIPMI does not interpret, and a non-timestamped one.
             "sel_add 0x20 0xC1 0 0 0 0 0xa2 0x02 0x00 1 2 3 4 5 6",
             "sel_add 0x20 0xE0 1 2 3 4 5 6 7 8 9 10 11 12 13",
@@ -47,14 +53,15 @@ struct SELEventsAgainstIpmiSelTests {
         // ID,Date,Time,Name,Type,State,Event: the Event column may hold commas of its own.
         let rows = csv.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 6).map(String.init) }
             .filter { $0.count == 7 }
-        #expect(rows.count == 5)
+        #expect(rows.count == 7)
         var theirStates: [String: Double] = [:]
         for row in rows { theirStates[row[5], default: 0] += 1 }
 
         var module = ScrapeAgainstLabBMCTests.module(collectors: [.selEvents])
-        module.selEvents = Self.patterns.enumerated().map {
-            SELEventRule(name: "rule\($0.offset)", pattern: $0.element)
-        }
+        // Besides the patterns, one rule per Event text ipmi-sel printed, matching exactly that text.
+        let exact = Set(rows.map { "^" + NSRegularExpression.escapedPattern(for: $0[6]) + "$" }).sorted()
+        let patterns = Self.patterns + exact
+        module.selEvents = patterns.enumerated().map { SELEventRule(name: "rule\($0.offset)", pattern: $0.element) }
         let harness = try await ScrapeAgainstLabBMCTests.Harness.make()
         defer { Task { await harness.shutdown() } }
         let families = await harness.scrape(bmc, module: module)
@@ -65,7 +72,7 @@ struct SELEventsAgainstIpmiSelTests {
                 })
         }
         #expect(samples("ipmi_sel_events_count_by_state") == theirStates)
-        for (index, pattern) in Self.patterns.enumerated() {
+        for (index, pattern) in patterns.enumerated() {
             let regex = try Regex(pattern)
             let theirs = Double(rows.filter { $0[6].contains(regex) }.count)
             #expect(theirs > 0, "\(pattern) matches no ipmi-sel row")
