@@ -100,12 +100,16 @@ struct ReferenceExporterTests {
             throw NotReady(program: process.executableURL?.path ?? "")
         }
 
-        deinit {
+        /// SIGKILL and reap; also on deinit, but the tests call it in a `defer` so that no error path leaves the
+        /// exporter running after the test process is gone.
+        func stop() {
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
         }
+
+        deinit { stop() }
     }
 
     /// What FreeIPMI says about a BMC's sensors: every row of `ipmi-sensors --shared-sensors` and the records
@@ -262,10 +266,20 @@ struct ReferenceExporterTests {
         let reference = try Exporter(
             ExternalCommand.locate("prometheus-ipmi-exporter") ?? "/usr/bin/prometheus-ipmi-exporter",
             config: configFile)
-        let ours = try Exporter(ourBinary.path, config: configFile)
-        try await reference.ready()
-        try await ours.ready()
-        return (ours, reference)
+        do {
+            let ours = try Exporter(ourBinary.path, config: configFile)
+            do {
+                try await reference.ready()
+                try await ours.ready()
+            } catch {
+                ours.stop()
+                throw error
+            }
+            return (ours, reference)
+        } catch {
+            reference.stop()
+            throw error
+        }
     }
 
     @Test(arguments: ["lab", "other"])
@@ -274,6 +288,10 @@ struct ReferenceExporterTests {
         let directory = try ServeCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (ours, reference) = try await Self.startBoth(in: directory)
+        defer {
+            ours.stop()
+            reference.stop()
+        }
 
         let path = "/ipmi?target=\(bmc.address)&module=default"
         let (ourText, referenceText, freeIPMI) = try await offPool {
@@ -302,6 +320,10 @@ struct ReferenceExporterTests {
         let directory = try ServeCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (ours, reference) = try await Self.startBoth(in: directory)
+        defer {
+            ours.stop()
+            reference.stop()
+        }
         let (ourText, referenceText) = try await offPool { (try ours.get("/metrics"), try reference.get("/metrics")) }
         let theirs = Set(Self.parse(referenceText).keys.filter { $0.name.hasPrefix("process_") })
         let mine = Set(Self.parse(ourText).keys.filter { $0.name.hasPrefix("process_") })
