@@ -1,8 +1,8 @@
 import ExporterCollectors
 import IPMI
 import IPMIClient
-import IPMILocalDevice
 import IPMIExporter
+import IPMILocalDevice
 import IPMISensors
 import Logging
 
