@@ -60,8 +60,11 @@ public struct SessionStateMachine: Sendable {
     private var outstanding = RqSeqTable<Outstanding>()
     /// The netFn and command last sent under each rqSeq, for ``hold(rqSeq:until:)``.
     private var lastUse = RqSeqTable<RqSeqHold.Use>()
-    /// rqSeqs an answer may still arrive under although their request is over: see ``hold(rqSeq:until:)``.
-    private var holds = RqSeqTable<[RqSeqHold]>()
+    /// rqSeqs an answer may still arrive under although their request is over: see ``hold(rqSeq:until:)``. One flat
+    /// list for the session rather than a list per rqSeq: a session holds at most a few dozen at once (its first
+    /// answers, or after a stray) and none most of the time, and thousands of sessions would otherwise each keep
+    /// dozens of small arrays until their rqSeqs come round again.
+    private var holds: [RqSeqHold] = []
     /// When the hold of the last answer dropped as ``DropReason/late`` ends (or ended): how close a late answer came
     /// to its hold's end tells the caller whether its holds are long enough.
     public private(set) var lastLateAnswerHoldEnd: UInt64?
@@ -93,14 +96,7 @@ public struct SessionStateMachine: Sendable {
     /// nil when none is. A request refused for want of a free rqSeq can be tried again then; with none, what blocks
     /// it is requests on the wire, whose ends free their rqSeqs.
     public func earliestHoldEnd(after now: UInt64) -> UInt64? {
-        guard holds.count > 0 else { return nil }
-        var earliest: UInt64?
-        for rqSeq in 0..<UInt8(64) {
-            for hold in holds[rqSeq] ?? [] where hold.until > now && hold.until < earliest ?? .max {
-                earliest = hold.until
-            }
-        }
-        return earliest
+        holds.lazy.map(\.until).filter { $0 > now }.min()
     }
 
     // MARK: handshake
@@ -179,10 +175,9 @@ public struct SessionStateMachine: Sendable {
             let candidate = nextRqSeqValue
             nextRqSeqValue = (nextRqSeqValue &+ 1) & 0x3F
             guard outstanding[candidate] == nil else { continue }
-            guard let use, holds.count > 0, let held = holds[candidate] else { return candidate }
-            let current = held.filter { $0.until > now }
-            holds[candidate] = current.isEmpty ? nil : current
-            if !current.contains(where: { $0.use == use }) { return candidate }
+            guard let use, !holds.isEmpty else { return candidate }
+            dropEndedHolds(now: now)
+            if !holds.contains(where: { $0.rqSeq == candidate && $0.use == use }) { return candidate }
         }
         return nil
     }
@@ -538,17 +533,27 @@ public struct SessionStateMachine: Sendable {
     /// request with the same command under that rqSeq — with another sensor's reading.
     public mutating func hold(rqSeq: UInt8, until: UInt64) {
         guard outstanding[rqSeq] == nil, let use = lastUse[rqSeq] else { return }
-        var current = holds[rqSeq] ?? []
-        current.removeAll { $0.use == use }
-        current.append(RqSeqHold(use: use, until: until))
-        holds[rqSeq] = current
+        if let index = holds.firstIndex(where: { $0.rqSeq == rqSeq && $0.use == use }) {
+            holds[index].until = until
+        } else {
+            holds.append(RqSeqHold(rqSeq: rqSeq, use: use, until: until))
+        }
+    }
+
+    /// Forgets the holds that ended by `now`, and the list's storage with the last of them.
+    private mutating func dropEndedHolds(now: UInt64) {
+        guard holds.contains(where: { $0.until <= now }) else { return }
+        holds.removeAll { $0.until <= now }
+        if holds.isEmpty { holds = [] }
     }
 
     /// Whether an answer with this rqSeq, netFn and command is one to a held request (one whose hold ended but
     /// whose rqSeq was not used again counts too); if so, ``lastLateAnswerHoldEnd`` is when that hold ends.
     private mutating func isHeld(rqSeq: UInt8, netFnCode: UInt8, command: UInt8) -> Bool {
-        guard holds.count > 0, let held = holds[rqSeq],
-            let hold = held.first(where: { $0.use.netFn.response == netFnCode && $0.use.command == command })
+        guard
+            let hold = holds.first(where: {
+                $0.rqSeq == rqSeq && $0.use.netFn.response == netFnCode && $0.use.command == command
+            })
         else { return false }
         lastLateAnswerHoldEnd = hold.until
         return true
@@ -649,6 +654,7 @@ struct RqSeqHold: Sendable, Hashable {
         var netFn: NetFn
         var command: UInt8
     }
+    var rqSeq: UInt8
     var use: Use
     var until: UInt64
 }
