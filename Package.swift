@@ -1,6 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The version and git commit a release build reports (`--version`, `ipmi_exporter_build_info`): `make package`
+// (scripts/package.sh) sets IPMI_EXPORTER_VERSION and IPMI_EXPORTER_REVISION for `swift build`. They become C string
+// literals of the CBuildInfo target alone, so a new version recompiles one C file; values with characters other than
+// those of a Debian version or a commit id are ignored (the build then says "dev" / "unknown").
+func buildStamp(_ variable: String, as macro: String) -> [CSetting] {
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+~-_")
+    guard let value = Context.environment[variable], !value.isEmpty, value.count <= 100,
+        value.allSatisfy({ allowed.contains($0) })
+    else { return [] }
+    return [.define(macro, to: "\"\(value)\"")]
+}
+
 let package = Package(
     name: "swift-ipmi-exporter",
     products: [
@@ -36,6 +48,12 @@ let package = Package(
             name: "CCrypt",
             pkgConfig: "libxcrypt",
             providers: [.apt(["libcrypt-dev"])]
+        ),
+
+        .target(
+            name: "CBuildInfo",
+            cSettings: buildStamp("IPMI_EXPORTER_VERSION", as: "IPMI_EXPORTER_VERSION")
+                + buildStamp("IPMI_EXPORTER_REVISION", as: "IPMI_EXPORTER_REVISION")
         ),
 
         // Batched UDP system calls (recvmmsg, sendmmsg, epoll_pwait2) for the transport's own event loop.
@@ -95,6 +113,7 @@ let package = Package(
         .target(
             name: "IPMIExporter",
             dependencies: [
+                "CBuildInfo",
                 "IPMISensors",
                 "LogFormatting",
                 "PrometheusText",

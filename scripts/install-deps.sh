@@ -13,7 +13,8 @@ packages=(
   tcpdump python3 python3-yaml curl procps     # tests and bench: packet counts, vector generation, deploy checks
   python3-bcrypt openssl                       # tests: the gateway's --web.config.file (bcrypt hash, test PKI)
   apache2-utils                                # tests: htpasswd -B, a second bcrypt implementation
-  qemu-system-x86 linux-image-amd64 busybox-static binutils   # tests: a guest with /dev/ipmi0 (local mode)
+  qemu-system-x86 linux-image-amd64 busybox-static             # tests: a guest with /dev/ipmi0 (local mode)
+  debootstrap systemd binutils dpkg-dev        # package: a clean Debian root, systemd-analyze, strip, shlibdeps
 )
 
 missing=()

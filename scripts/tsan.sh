@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scratch=.build-tsan
-suites='IPMIClientTests|IPMISimulatorTests.ClientTests|LifecycleStressTests|ColdStartQueueTests|ColdStartCoordinatorTests|ScrapeCoordinatorTests|FaultToleranceTests|HTTPServerTests|HTTPChannelTests'
+# ColdStartSimulatorTests is the one threaded suite left out: it asserts that two dozen cold targets are warm within a
+# few scrape rounds, a capacity bound that ThreadSanitizer's slowdown breaks (it reports no race); the session cache
+# and cold-start queue it drives run here under ColdStartQueueTests, ColdStartCoordinatorTests and the coordinator's.
+suites='IPMIClientTests|IPMISimulatorTests.ClientTests|DuplicationTests|LifecycleStressTests|ColdStartQueueTests|ColdStartCoordinatorTests|ScrapeCoordinatorTests|FaultToleranceTests|HTTPServerTests|HTTPChannelTests'
 
 swift build --build-tests --sanitize=thread --scratch-path "$scratch"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"

@@ -12,7 +12,7 @@ struct IPMIExporterCommand: AsyncParsableCommand {
             scrapes, and serves the metric names, labels, flags and YAML config of \
             prometheus-community/ipmi_exporter. Without a subcommand it serves.
             """,
-        version: ExporterVersion.current,
+        version: ExporterVersion.description,
         subcommands: [
             Serve.self, PushCommand.self, SensorsCommand.self, RawCommand.self, DemoCommand.self, Simulate.self,
         ],

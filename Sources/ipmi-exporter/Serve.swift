@@ -138,9 +138,13 @@ func runExporter(
         address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
         web: web, logger: logger)
     let reloader = ReloadOnHangup(store: store, web: web, metrics: metrics, logger: logger)
+    // A graceful shutdown stops the services one after another, last listed first: the HTTP server stops taking
+    // scrapes and finishes those in flight before the session janitor closes the BMC sessions. In the other order a
+    // scrape arriving between the two opened a session nobody closed, left on the BMC until its idle timeout
+    // (scripts/check-sharded-live.sh counted one in ~100 at a SIGTERM under 10 scrapes/s).
     let group = ServiceGroup(
         configuration: ServiceGroupConfiguration(
-            services: extraServices + [server, reloader] + scraper.services
+            services: extraServices + scraper.services + [server, reloader]
                 + (web.path == nil ? [] : [WebConfigWatcher(store: web, logger: logger)]),
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [], logger: logger))

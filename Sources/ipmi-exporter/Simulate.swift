@@ -60,7 +60,10 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Every SECONDS, reboot one BMC picked at random (sessions wiped, SDR timestamps moved); 0: never.")
     var rebootEvery: Double = 0
 
-    @Option(help: "Every SECONDS, print a status line: open sessions over all BMCs and reboots so far; 0: never.")
+    @Option(
+        help:
+            "Every SECONDS, print a status line: open sessions over all BMCs, BMCs with one, the most on one BMC, and reboots so far; 0: never."
+    )
     var statusEvery: Double = 0
 
     @Flag(help: "Print the built-in server configuration (YAML) and exit.")
@@ -150,9 +153,18 @@ struct Simulate: AsyncParsableCommand {
             if let statusPeriod = try? Self.period("--status-every", statusEvery) {
                 group.addTask {
                     while (try? await Task.sleep(for: statusPeriod)) != nil {
-                        guard let sessions = try? await fleet.totalSessionCount() else { break }
+                        // Per BMC too: several exporters sharing a fleet (scripts/check-sharded-live.sh) must
+                        // each hold one session per BMC of their share, and no BMC may see two.
+                        var perBMC: [Int] = []
+                        for index in 0..<fleet.count {
+                            guard let count = try? await fleet.sessionCount(bmc: index) else { break }
+                            perBMC.append(count)
+                        }
+                        guard perBMC.count == fleet.count else { break }
                         say(
-                            "status: sessions=\(sessions) reboots=\(reboots.value.load(ordering: .relaxed)) bmcs=\(fleet.count)"
+                            "status: sessions=\(perBMC.reduce(0, +)) reboots=\(reboots.value.load(ordering: .relaxed))"
+                                + " bmcs=\(fleet.count) bmcs_with_sessions=\(perBMC.filter { $0 > 0 }.count)"
+                                + " max_sessions_per_bmc=\(perBMC.max() ?? 0)"
                         )
                     }
                 }

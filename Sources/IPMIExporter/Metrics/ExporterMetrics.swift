@@ -65,6 +65,7 @@ public final class ExporterMetrics: Sendable {
 
     private let state = NIOLockedValueBox(State())
     private let version: String
+    private let revision: String
     private let swiftVersion: String
     private let processMetrics: @Sendable () -> [MetricFamily]
     /// Run at the start of every ``families()``, to bring in counters kept elsewhere (the transport's packets).
@@ -74,10 +75,12 @@ public final class ExporterMetrics: Sendable {
     ///   - version: this program's version, for `ipmi_exporter_build_info`.
     ///   - processMetrics: the `process_*` families; by default read from `/proc/self` on each call.
     public init(
-        version: String = ExporterVersion.current, swiftVersion: String = ExporterVersion.swift,
+        version: String = ExporterVersion.current, revision: String = ExporterVersion.revision,
+        swiftVersion: String = ExporterVersion.swift,
         processMetrics: @escaping @Sendable () -> [MetricFamily] = { ProcessMetrics.collect() }
     ) {
         self.version = version
+        self.revision = revision
         self.swiftVersion = swiftVersion
         self.processMetrics = processMetrics
     }
@@ -220,8 +223,9 @@ public final class ExporterMetrics: Sendable {
             MetricFamily(
                 name: "ipmi_exporter_build_info",
                 help:
-                    "A constant 1, labelled with the version of this exporter and of the Swift compiler it was built with.",
-                type: .gauge, samples: [Sample(["version": version, "swift_version": swiftVersion], 1)])
+                    "A constant 1, labelled with this exporter's version and git commit and the Swift compiler's version.",
+                type: .gauge,
+                samples: [Sample(["version": version, "revision": revision, "swift_version": swiftVersion], 1)])
         ]
         families.append(
             MetricFamily(

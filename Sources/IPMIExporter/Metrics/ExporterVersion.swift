@@ -1,6 +1,16 @@
+import CBuildInfo
+
 /// Version strings reported in `ipmi_exporter_build_info` and `--version`.
 public enum ExporterVersion {
-    public static let current = "0.1.0"
+    /// The release version, from `git describe` or the VERSION file when `make package` built this binary
+    /// (scripts/version.sh); "dev" for any other build.
+    public static let current = String(cString: ipmi_exporter_build_version())
+
+    /// The git commit this binary was built from ("unknown" outside `make package`).
+    public static let revision = String(cString: ipmi_exporter_build_revision())
+
+    /// What `--version` prints.
+    public static var description: String { "\(current) (revision \(revision), Swift \(swift))" }
 
     /// The Swift compiler version this binary was built with, from the compiler's own conditionals.
     public static let swift: String = {
