@@ -142,6 +142,25 @@ public struct SDRRepositoryReader: Sendable {
         return repository
     }
 
+    /// Reads the SDR repository or, from a BMC that refuses Get SDR Repository Info (``CompletionCode/isRefusal``),
+    /// its device SDRs (§35.2–35.4), logging the fallback at info: for a one-off read (the `sensors` command). The
+    /// exporter's SDR cache does the same and remembers the answer for the session.
+    public func readRepositoryOrDeviceSDRs(
+        from requester: some IPMIRequester
+    ) async throws -> (SDRRepository, SDRSource) {
+        do {
+            return (try await read(from: requester), source)
+        } catch let error as IPMICommandError
+            where source == .repository && error.netFn == .storage
+            && error.command == SensorCommand.getSDRRepositoryInfo && error.completionCode.isRefusal
+        {
+            logger.info("no SDR repository; reading the device SDRs", metadata: ["reason": "\(error)"])
+            var device = self
+            device.source = .device
+            return (try await device.read(from: requester), .device)
+        }
+    }
+
     /// Reads every record's bytes (header and body), in repository order, keyed by the record ID asked for.
     /// Truncated records are returned as far as they could be read; `SDRRecord.decode` then rejects them.
     public func readRawRecords(from requester: some IPMIRequester) async throws -> [(UInt16, [UInt8])] {

@@ -2,6 +2,7 @@ import ExporterScrape
 import IPMIClient
 import IPMIExporter
 import IPMISimulator
+import IPMITestSupport
 import Logging
 import PrometheusText
 import Testing
@@ -163,5 +164,30 @@ struct DegradationTests {
         }
         #expect(try await setup.fleet.refusedRequests(bmc: 0) == 2)
         await setup.shutdown()
+    }
+
+    @Test func theSensorsCommandReadsTheDeviceSDRsOfABMCWithoutARepository() async throws {
+        let executable = try HostileInputTests.executable()
+        var outputs: [String] = []
+        for noRepository in [false, true] {
+            var faults = BMCFaults()
+            faults.noSDRRepository = noRepository
+            faults.deviceSDRs = noRepository
+            let fleet = try await SimulatedBMCFleet.start(
+                count: 1, basePort: 0, configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+                logger: quietLogger)
+            let address = try #require(fleet.addresses.first)
+            let result = try await offPool {
+                try ExternalCommand.run(
+                    executable.path, ["sensors", "-H", address, "-U", "admin", "--debug"],
+                    environment: ["IPMI_PASSWORD": "password"], timeout: 30)
+            }
+            await fleet.stop()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("no SDR repository") == noRepository, "\(result.stderr)")
+            outputs.append(result.stdout)
+        }
+        #expect(outputs[0].split(separator: "\n").count == 50)
+        #expect(outputs[1] == outputs[0])
     }
 }

@@ -61,6 +61,20 @@ import Testing
         #expect(!requests.contains { $0.netFn == .storage })
     }
 
+    @Test func aOneOffReadFallsBackToTheDeviceSDRsOnlyWhenTheRepositoryIsRefused() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        await bmc.configure { $0.deviceSDRsOnly = true }
+        let (fromDevice, source) = try await SDRRepositoryReader(logger: logger).readRepositoryOrDeviceSDRs(from: bmc)
+        #expect(source == .device)
+        #expect(fromDevice.records == labRecords.map { try! SDRRecord.decode($0) })
+        let repositoryBMC = FakeBMC(records: labRecords)
+        let (fromRepository, repositorySource) = try await SDRRepositoryReader(logger: logger)
+            .readRepositoryOrDeviceSDRs(from: repositoryBMC)
+        #expect(repositorySource == .repository)
+        #expect(fromRepository.records == fromDevice.records)
+        #expect(!(await repositoryBMC.requests).contains { $0.netFn == .sensorEvent })
+    }
+
     @Test func theRepositoryReaderGetsC1hFromABMCWithOnlyDeviceSDRs() async throws {
         let bmc = FakeBMC(records: labRecords)
         await bmc.configure { $0.deviceSDRsOnly = true }
