@@ -157,7 +157,15 @@ public struct SDRRepositoryReader: Sendable {
             logger.info("no SDR repository; reading the device SDRs", metadata: ["reason": "\(error)"])
             var device = self
             device.source = .device
-            return (try await device.read(from: requester), .device)
+            do {
+                return (try await device.read(from: requester), .device)
+            } catch let deviceError as IPMICommandError
+                where deviceError.command == SensorCommand.getDeviceSDRInfo && deviceError.completionCode.isRefusal
+            {
+                throw SDRRepositoryError(
+                    "the BMC has no SDR repository (Get SDR Repository Info: \(error)) and no device SDRs "
+                        + "(Get Device SDR Info: \(deviceError))")
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import ExporterScrape
+import Foundation
 import IPMIClient
 import IPMIExporter
 import IPMISimulator
@@ -189,5 +190,37 @@ struct DegradationTests {
         }
         #expect(outputs[0].split(separator: "\n").count == 50)
         #expect(outputs[1] == outputs[0])
+    }
+
+    @Test func theSimulateCommandActsAsABMCWithDeviceSDRsAndNoRepository() async throws {
+        let executable = try HostileInputTests.executable()
+        let port = FreePort.udp()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "simulate", "--listen", "127.0.0.1:\(port)", "--no-sdr-repository", "--device-sdrs", "--steady",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let ipmitool = [
+            "-I", "lanplus", "-H", "127.0.0.1", "-p", "\(port)", "-U", "admin", "-P", "password", "-C", "17",
+        ]
+        // Until the simulator listens.
+        var info = ""
+        for _ in 0..<50 where info.isEmpty {
+            let result = try await ExternalCommand.run("ipmitool", ipmitool + ["-N", "1", "-R", "1", "mc", "info"])
+            if result.status == 0 { info = result.stdout } else { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(info.contains("Provides Device SDRs      : yes"))
+        #expect(!info.contains("SDR Repository Device"))
+        let repository = try await ExternalCommand.run("ipmitool", ipmitool + ["raw", "0x0a", "0x20"])
+        #expect(repository.stderr.contains("rsp=0xc1"), "\(repository.stderr)")
+        let elist = try await ExternalCommand.output("ipmitool", ipmitool + ["sdr", "elist"])
+        #expect(elist.split(separator: "\n").count == 50)
     }
 }

@@ -75,6 +75,17 @@ import Testing
         #expect(!(await repositoryBMC.requests).contains { $0.netFn == .sensorEvent })
     }
 
+    @Test func aOneOffReadOfABMCWithNeitherSaysSo() async throws {
+        let bmc = FakeBMC(records: labRecords)
+        await bmc.configure { $0.deviceSDRsOnly = true }
+        await bmc.configure { $0.refuseDeviceSDRs = true }
+        let error = await #expect(throws: SDRRepositoryError.self) {
+            try await SDRRepositoryReader(logger: self.logger).readRepositoryOrDeviceSDRs(from: bmc)
+        }
+        #expect(error?.description.contains("no SDR repository (Get SDR Repository Info: completion code 0xc1") == true)
+        #expect(error?.description.contains("no device SDRs (Get Device SDR Info: completion code 0xc1") == true)
+    }
+
     @Test func theRepositoryReaderGetsC1hFromABMCWithOnlyDeviceSDRs() async throws {
         let bmc = FakeBMC(records: labRecords)
         await bmc.configure { $0.deviceSDRsOnly = true }

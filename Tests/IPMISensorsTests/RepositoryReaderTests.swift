@@ -41,6 +41,8 @@ actor FakeBMC: IPMIRequester {
     /// Get Device SDR Info answering this change indicator.
     var deviceSDRsOnly = false
     var populationChangeIndicator: UInt32 = 0x0102_0304
+    /// With ``deviceSDRsOnly``: the device SDR commands answer C1h too (a BMC with no SDRs at all).
+    var refuseDeviceSDRs = false
 
     private(set) var requests: [Request] = []
     private(set) var reservation: UInt16 = 0
@@ -60,7 +62,7 @@ actor FakeBMC: IPMIRequester {
     func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
         requests.append(Request(netFn: netFn, command: command, data: data, lun: lun))
         switch (netFn, command) {
-        case (.storage, 0x20...0x23) where deviceSDRsOnly:
+        case (.storage, 0x20...0x23) where deviceSDRsOnly, (.sensorEvent, 0x20...0x22) where refuseDeviceSDRs:
             return IPMIResponse(completionCode: .invalidCommand, data: [])
         case (.sensorEvent, 0x20) where deviceSDRsOnly:
             // SDR count when request byte 1 bit 0 is set, else the sensor count; dynamic, LUN 0; change indicator.
