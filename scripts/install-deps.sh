@@ -9,7 +9,7 @@ packages=(
   libcrypt-dev                                 # build: libxcrypt (bcrypt for basic auth)
   openipmi ipmitool freeipmi-tools             # tests: a real BMC and two oracle clients
   prometheus prometheus-pushgateway            # tests: promtool, a real Prometheus and Pushgateway
-  prometheus-ipmi-exporter                     # bench: the reference exporter
+  prometheus-ipmi-exporter                     # tests and bench: the reference exporter (ReferenceExporterTests)
   tcpdump python3 python3-yaml curl procps     # tests and bench: packet counts, vector generation, deploy checks
   python3-bcrypt openssl                       # tests: the gateway's --web.config.file (bcrypt hash, test PKI)
   apache2-utils                                # tests: htpasswd -B, a second bcrypt implementation

@@ -12,12 +12,18 @@ enum BMCMetrics {
             samples: [
                 Sample(
                     labels: [
-                        Label("firmware_revision", device.firmwareRevision),
+                        // bmc-info's `%u.%02x`: the BCD minor byte as two hex digits ("9.08").
+                        Label("firmware_revision", "\(device.firmwareMajor).\(hex2(device.firmwareMinor))"),
                         Label("manufacturer_id", ManufacturerNames.describe(device.manufacturerID)),
                         Label("system_firmware_version", systemFirmwareVersion),
                         Label("bmc_url", bmcURL),
                     ], value: 1)
             ])
+    }
+
+    private static func hex2(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
     }
 
     static func chassis(_ status: GetChassisStatusResponse) -> [MetricFamily] {
@@ -54,13 +60,16 @@ enum BMCMetrics {
         ]
     }
 
-    static func watchdog(_ timer: GetWatchdogTimerResponse) -> [MetricFamily] {
+    /// nil for an answer without the present countdown (ipmi_sim sends six of the eight bytes): FreeIPMI's
+    /// bmc-watchdog, which ipmi_exporter runs, rejects it, so the collector is down rather than reporting part of it.
+    static func watchdog(_ timer: GetWatchdogTimerResponse) -> [MetricFamily]? {
+        guard let present = timer.presentCountdown else { return nil }
         func oneHot(_ name: String, _ help: String, label: String, names: [String], active: String?) -> MetricFamily {
             MetricFamily(
                 name: name, help: help, type: .gauge,
                 samples: names.map { Sample(labels: [Label(label, $0)], value: $0 == active ? 1 : 0) })
         }
-        var families: [MetricFamily] = [
+        return [
             .gauge(
                 "ipmi_bmc_watchdog_timer_state", help: "Watchdog timer: 1 running, 0 stopped.",
                 value: timer.running ? 1 : 0),
@@ -80,17 +89,14 @@ enum BMCMetrics {
             .gauge(
                 "ipmi_bmc_watchdog_pretimeout_interval_seconds", help: "Watchdog pre-timeout interval in seconds.",
                 value: timer.pretimeoutIntervalSeconds),
+            // Countdowns come in 100 ms units; bmc-watchdog prints whole seconds (divided by 10, truncated).
             .gauge(
                 "ipmi_bmc_watchdog_initial_countdown_seconds", help: "Watchdog initial countdown in seconds.",
-                value: timer.initialCountdownSeconds),
+                value: Double(timer.initialCountdown / 10)),
+            .gauge(
+                "ipmi_bmc_watchdog_current_countdown_seconds", help: "Watchdog present countdown in seconds.",
+                value: Double(present / 10)),
         ]
-        if let present = timer.presentCountdownSeconds {
-            families.append(
-                .gauge(
-                    "ipmi_bmc_watchdog_current_countdown_seconds", help: "Watchdog present countdown in seconds.",
-                    value: present))
-        }
-        return families
     }
 
     static func lanMode(_ mode: UInt8) -> MetricFamily {
@@ -100,21 +106,40 @@ enum BMCMetrics {
     }
 }
 
-/// IANA enterprise numbers of common BMC makers, printed as bmc-info prints the manufacturer.
+/// The manufacturer as FreeIPMI's bmc-info prints it, which ipmi_exporter copies into `manufacturer_id`: "NAME (NUMBER)"
+/// for the IANA Private Enterprise Numbers FreeIPMI has a name for, the number alone otherwise. The names are
+/// ``freeIPMITable`` (IANAEnterpriseNames.swift), generated from the installed libfreeipmi by
+/// scripts/generate-iana-names.py.
 enum ManufacturerNames {
-    static let known: [UInt32: String] = [
-        2: "IBM", 11: "Hewlett-Packard", 42: "Sun Microsystems", 111: "Oracle", 343: "Intel Corporation",
-        674: "Dell Inc.", 2011: "Huawei Technologies Co., Ltd.", 4413: "Broadcom Corporation",
-        5771: "Cisco Systems, Inc.",
-        7154: "Advanced Micro Devices, Inc.", 7244: "Quanta Computer Inc.", 10368: "Fujitsu Siemens Computers",
-        10876: "Super Micro Computer Inc.", 11129: "Google, Inc.", 19046: "Lenovo", 20974: "American Megatrends, Inc.",
-        40092: "ASPEED Technology Inc.", 47196: "Hewlett Packard Enterprise", 49622: "Inspur",
-        51158: "Ampere Computing",
-    ]
+    /// Where line N of ``freeIPMITable`` starts in its UTF-8, for every line, then one past the end: found once, so a
+    /// look-up slices the table instead of keeping 47,000 strings.
+    private static let lineStarts: [Int32] = {
+        var starts: [Int32] = [0]
+        var offset: Int32 = 0
+        for byte in freeIPMITable.utf8 {
+            offset += 1
+            if byte == UInt8(ascii: "\n") { starts.append(offset) }
+        }
+        // The last line has no line break after it.
+        starts.append(offset + 1)
+        return starts
+    }()
 
-    static func describe(_ id: UInt32) -> String {
-        if let name = known[id] { return "\(name) (\(id))" }
-        return "Unknown (\(id))"
+    static func name(_ number: UInt32) -> String? {
+        let line = Int(number)
+        guard line < lineStarts.count - 1 else { return nil }
+        let start = Int(lineStarts[line])
+        let end = Int(lineStarts[line + 1]) - 1
+        guard end > start else { return nil }
+        let utf8 = freeIPMITable.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: start)
+        let to = utf8.index(from, offsetBy: end - start)
+        return String(freeIPMITable[from..<to])
+    }
+
+    static func describe(_ number: UInt32) -> String {
+        guard let name = name(number) else { return String(number) }
+        return "\(name) (\(number))"
     }
 }
 

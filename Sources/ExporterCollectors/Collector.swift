@@ -71,8 +71,9 @@ struct BMCInfoCollector: Collector {
             bytes += chunk
             set += 1
         }
-        let text = SystemInfoStringBlock.text(Array(bytes.prefix(header.length)))
-        return text.isEmpty ? nil : text
+        // An empty string is what bmc-info prints (and ipmi_exporter exports) for a parameter set to nothing; "N/A"
+        // is only for a BMC that does not answer.
+        return SystemInfoStringBlock.text(Array(bytes.prefix(header.length)))
     }
 }
 
@@ -104,7 +105,10 @@ struct BMCWatchdogCollector: Collector {
     var name: CollectorName { .bmcWatchdog }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        BMCMetrics.watchdog(try await context.session.call(GetWatchdogTimerRequest()))
+        guard let families = BMCMetrics.watchdog(try await context.session.call(GetWatchdogTimerRequest())) else {
+            throw IPMIError.malformed("Get Watchdog Timer response without the present countdown")
+        }
+        return families
     }
 }
 

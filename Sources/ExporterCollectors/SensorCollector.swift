@@ -62,16 +62,16 @@ enum SensorMetrics {
         }
     }
 
-    static func stateValue(_ state: SensorState, hasReading: Bool) -> Double {
-        guard hasReading else { return .nan }
+    static func stateValue(_ state: SensorState) -> Double {
         switch state {
-        case .nominal: return 0
-        case .warning: return 1
-        case .critical: return 2
-        case .unknown: return .nan
+        case .nominal: 0
+        case .warning: 1
+        case .critical: 2
+        case .unknown: .nan
         }
     }
 
+    /// The series ipmi_exporter makes of `ipmimonitoring` output: a value and a state for every sensor it lists.
     static func families(for readings: [SensorReading]) -> [MetricFamily] {
         var families: [String: MetricFamily] = [:]
         var order: [String] = []
@@ -83,22 +83,21 @@ enum SensorMetrics {
             families[name]!.samples.append(sample)
         }
         for reading in readings {
-            let available = reading.availability == .available
-            let state = stateValue(reading.state, hasReading: available)
+            // ipmimonitoring leaves out a sensor that is not available at all (scanning disabled, reading
+            // unavailable, not present), so ipmi_exporter has no series for it.
+            if reading.isNotAvailable { continue }
+            // ipmi_exporter parses the reading FreeIPMI printed with two decimals, and NaN where it printed N/A:
+            // discrete sensors, compact records, non-linear conversions and a sensor that could not be read.
+            let value = Double(reading.formattedValue) ?? .nan
+            let state = stateValue(reading.state)
             let id = String(reading.recordID)
             if let kind = kind(of: reading) {
                 let labels = [Label("id", id), Label("name", reading.name)]
-                // Deliberate difference from ipmi_exporter: no value sample at all when there is no reading
-                // (it exports NaN), so a broken sensor cannot be averaged in as a number.
-                if available, let value = reading.value {
-                    add(kind.value, kind.valueHelp, Sample(labels: labels, value: value * kind.scale))
-                }
+                add(kind.value, kind.valueHelp, Sample(labels: labels, value: value * kind.scale))
                 add(kind.state, kind.stateHelp, Sample(labels: labels, value: state))
             } else {
                 let labels = [Label("id", id), Label("name", reading.name), Label("type", reading.typeName)]
-                if available, let value = reading.value {
-                    add("ipmi_sensor_value", otherValueHelp, Sample(labels: labels, value: value))
-                }
+                add("ipmi_sensor_value", otherValueHelp, Sample(labels: labels, value: value))
                 add("ipmi_sensor_state", otherStateHelp, Sample(labels: labels, value: state))
             }
         }

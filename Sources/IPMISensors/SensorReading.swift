@@ -180,20 +180,26 @@ public struct SensorReading: Sendable, Hashable {
     /// sensors and compact records (which cannot carry a reading).
     public var unit: String { isThreshold && hasConversion ? units.abbreviation : "N/A" }
 
+    /// Whether FreeIPMI calls the sensor "not available" (reading, state and event all N/A): scanning disabled, reading
+    /// unavailable, not owned by the BMC, or a completion code that says the sensor is not there. These are the
+    /// sensors `ipmimonitoring` (`--ignore-not-available-sensors`) leaves out; a sensor that could not be read for
+    /// another reason is shown with an `Unknown` event instead.
+    public var isNotAvailable: Bool {
+        switch availability {
+        case .scanningDisabled, .readingUnavailable, .notOwnedByBMC: true
+        case .failed(let code): SensorReading.notPresentCodes.contains(code)
+        case .available, .requestFailed: false
+        }
+    }
+
     /// The event column of ipmi-sensors/ipmimonitoring: `'OK'`, the quoted asserted states separated by spaces,
     /// `N/A` when the sensor has no reading, `Unknown` when it could not be read.
     public var eventText: String {
-        switch availability {
-        case .available:
+        if availability == .available {
             if events.isEmpty { return "'OK'" }
             return events.map { "'" + $0 + "'" }.joined(separator: " ")
-        case .scanningDisabled, .readingUnavailable, .notOwnedByBMC:
-            return "N/A"
-        case .failed(let code):
-            return SensorReading.notPresentCodes.contains(code) ? "N/A" : "Unknown"
-        case .requestFailed:
-            return "Unknown"
         }
+        return isNotAvailable ? "N/A" : "Unknown"
     }
 
     /// Completion codes FreeIPMI treats as "this sensor has no reading" rather than as an error.
@@ -232,7 +238,7 @@ func roundLikeFreeIPMI(_ d: Double) -> Double {
 }
 
 /// `%.2f` of the value rounded half away from zero at two decimals, without Foundation.
-func formatTwoDecimals(_ value: Double) -> String {
+package func formatTwoDecimals(_ value: Double) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
     let scaled = (value * 100).rounded(.toNearestOrAwayFromZero)
     guard abs(scaled) < 9e17 else { return String(value) }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import IPMI
 import IPMIClient
-import IPMILocalDevice
 import IPMIExporter
+import IPMILocalDevice
 import Logging
 
 /// The options that name a BMC and how to log in, shared by the operator commands (`raw`, `sensors`). With `-H` they

@@ -1,7 +1,7 @@
 import ExporterScrape
 import IPMIClient
-import IPMILocalDevice
 import IPMIExporter
+import IPMILocalDevice
 import Logging
 import NIOCore
 import PrometheusText

@@ -82,6 +82,9 @@ import Testing
         #expect(module.excludeSensorIDs == [2, 29])
         #expect(module.workaroundFlags == ["opensesspriv", "integritycheckvalue"])
         #expect(module.selEvents == [SELEventRule(name: "memory_ecc", pattern: "Correctable ECC.*")])
+        // Compiled at load, once for every scrape of this config.
+        #expect(module.selEvents.first?.regex?.matches("Correctable ECC logging limit reached") == true)
+        #expect(module.selEvents.first?.regex?.matches("Uncorrectable ECC") == false)
         #expect(module.cipherSuite == 17)
         #expect(module.bridge == BridgeConfig(channel: 7, targetAddress: 0x72))
         #expect(config.modules["empty"]?.collectors == [])

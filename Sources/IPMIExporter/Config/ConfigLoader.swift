@@ -289,24 +289,24 @@ private struct Parser {
         var rules: [SELEventRule] = []
         for item in try reader.sequence(node, "sel_events") {
             var name: String?
-            var pattern: String?
+            var regex: SELEventRegex?
             for (key, keyNode, value) in try reader.mapping(item, "a sel_events entry") {
                 switch key {
                 case "name": name = try reader.string(value, "name")
                 case "regex":
                     let text = try reader.string(value, "regex")
+                    // Compiled here, once per config: one that does not compile stops the load at its line.
                     do {
-                        _ = try Regex(text)
+                        regex = try SELEventRegex(text)
                     } catch {
                         throw reader.error(value, "regex does not compile: \(error)")
                     }
-                    pattern = text
                 default: throw reader.error(keyNode, "unknown key \"\(key)\" in a sel_events entry (name, regex)")
                 }
             }
             guard let name, !name.isEmpty else { throw reader.error(item, "sel_events entry without a name") }
-            guard let pattern else { throw reader.error(item, "sel_events entry \"\(name)\" without a regex") }
-            rules.append(SELEventRule(name: name, pattern: pattern))
+            guard let regex else { throw reader.error(item, "sel_events entry \"\(name)\" without a regex") }
+            rules.append(SELEventRule(name: name, regex: regex))
         }
         return rules
     }

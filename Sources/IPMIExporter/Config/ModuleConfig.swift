@@ -36,14 +36,52 @@ public enum PrivilegeLevel: String, Sendable, Hashable, CaseIterable {
 
 /// A rule of the `sel-events` collector: SEL entries whose text matches `pattern` count under `name`.
 public struct SELEventRule: Hashable, Sendable {
-    public var name: String
-    /// A regular expression, already checked to compile with Swift's `Regex`.
-    public var pattern: String
+    public let name: String
+    /// A regular expression; the config loader rejects one that does not compile (file:line).
+    public let pattern: String
+    /// `pattern` compiled once, when the config is loaded, not at each scrape; nil (matching nothing) only for a
+    /// rule built in code with a pattern that does not compile.
+    public let regex: SELEventRegex?
 
     public init(name: String, pattern: String) {
+        self.init(name: name, regex: try? SELEventRegex(pattern), pattern: pattern)
+    }
+
+    public init(name: String, regex: SELEventRegex) {
+        self.init(name: name, regex: regex, pattern: regex.source)
+    }
+
+    private init(name: String, regex: SELEventRegex?, pattern: String) {
         self.name = name
         self.pattern = pattern
+        self.regex = regex
     }
+
+    public static func == (lhs: SELEventRule, rhs: SELEventRule) -> Bool {
+        lhs.name == rhs.name && lhs.pattern == rhs.pattern
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(pattern)
+    }
+}
+
+/// A compiled `sel_events` regular expression, shared by the concurrent scrapes of a config. Swift's `Regex` is
+/// not `Sendable`: it is immutable but for the program it lowers on its first match, so that match is made here,
+/// before the config is published to the scrapes, and each later match only reads the regex.
+public struct SELEventRegex: @unchecked Sendable {
+    public let source: String
+    private let regex: Regex<AnyRegexOutput>
+
+    public init(_ source: String) throws {
+        let regex = try Regex(source)
+        _ = "".contains(regex)
+        self.source = source
+        self.regex = regex
+    }
+
+    public func matches(_ text: String) -> Bool { text.contains(regex) }
 }
 
 /// Bridging to a controller behind the BMC (IPMI v2.0 section 6.13, Send Message): the channel and the

@@ -40,11 +40,20 @@ public enum ProcessMetrics {
                     .gauge("process_open_fds", help: "Number of open file descriptors.", value: Double(entries.count)))
             }
         #endif
+        // The soft limits, "unlimited" (RLIM_INFINITY) as the largest 64-bit number, as client_golang reads
+        // /proc/self/limits.
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
-            let value = limit.rlim_cur == rlim_t.max ? Double.infinity : Double(limit.rlim_cur)
             families.append(
-                .gauge("process_max_fds", help: "Maximum number of open file descriptors.", value: value))
+                .gauge(
+                    "process_max_fds", help: "Maximum number of open file descriptors.",
+                    value: Double(limit.rlim_cur)))
+        }
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0 {
+            families.append(
+                .gauge(
+                    "process_virtual_memory_max_bytes", help: "Maximum amount of virtual memory available in bytes.",
+                    value: Double(limit.rlim_cur)))
         }
         return families
     }
