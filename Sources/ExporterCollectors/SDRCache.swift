@@ -11,20 +11,33 @@ import Logging
 /// Concurrent callers share one read: two walks of one repository would cancel each other's reservation. A read that
 /// fails keeps what it read (``SDRDownloadProgress``) for the next one, which goes on from there if the repository
 /// did not change.
+///
+/// A BMC that refuses Get SDR Repository Info (C1h and the other refusals, ``CompletionCode/isRefusal``) has its
+/// device SDRs read instead (IPMI v2.0 §35.2–35.4); one that refuses both makes only the `ipmi` collector fail, with
+/// ``SDRUnavailable``. Which of the two a BMC has, or that it has neither, is remembered until ``sessionOpened()``
+/// (a new session, perhaps after a reboot or a firmware update), so a refused command is not asked again each scrape.
 package actor SDRCache {
     private struct Entry: Sendable {
+        var source: SDRSource
         var additionTimestamp: UInt32
         var eraseTimestamp: UInt32
         var recordCount: Int
         var sensors: [SensorDefinition]
 
-        func matches(_ info: SDRRepositoryInfo) -> Bool {
-            additionTimestamp == info.additionTimestamp && eraseTimestamp == info.eraseTimestamp
+        func matches(_ info: SDRRepositoryInfo, from source: SDRSource) -> Bool {
+            self.source == source && additionTimestamp == info.additionTimestamp
+                && eraseTimestamp == info.eraseTimestamp
                 && recordCount == info.recordCount
         }
     }
 
     private var entry: Entry?
+    /// Where this BMC's SDRs are, once known in this session.
+    private var source: SDRSource?
+    /// The BMC refused both SDR sources in this session.
+    private var unavailable: SDRUnavailable?
+    /// The fallback to device SDRs was logged at info once for this target; later sessions log it at debug.
+    private var fallbackLogged = false
     private var loading: Task<Entry, any Error>?
     /// What the downloads that failed so far read; the next one goes on from there (if the repository is the same).
     private var progress = SDRDownloadProgress()
@@ -45,7 +58,15 @@ package actor SDRCache {
 
     /// True when a repository has been read (it may since have changed; the next ``sensors(from:logger:admitted:)``
     /// finds out with one Get SDR Repository Info).
-    package var isLoaded: Bool { entry != nil }
+    /// Also true when the BMC is known to have no SDRs in this session: there is nothing to download then.
+    package var isLoaded: Bool { entry != nil || unavailable != nil }
+
+    /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
+    /// The sensors read stay, checked with one info request as usual.
+    package func sessionOpened() {
+        source = nil
+        unavailable = nil
+    }
 
     /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that
     /// is not a cold start's throws it instead of downloading again: the cold start does not fail for an unusable
@@ -71,9 +92,12 @@ package actor SDRCache {
         if let loading {
             return try await adopt(Self.wait(for: loading), from: loading)
         }
-        let reader = SDRRepositoryReader(logger: logger, limits: limits)
-        let info = try await reader.readInfo(from: session)
-        if let entry, entry.matches(info) {
+        if var unavailable {
+            unavailable.remembered = true
+            throw unavailable
+        }
+        let (reader, info) = try await locate(from: session, logger: logger)
+        if let entry, entry.matches(info, from: reader.source) {
             metrics?.sdrCacheHit()
             return entry.sensors
         }
@@ -98,7 +122,7 @@ package actor SDRCache {
                     "read SDR repository",
                     metadata: ["records": "\(repository.records.count)", "sensors": "\(sensors.count)"])
                 return Entry(
-                    additionTimestamp: repository.info.additionTimestamp,
+                    source: reader.source, additionTimestamp: repository.info.additionTimestamp,
                     eraseTimestamp: repository.info.eraseTimestamp, recordCount: repository.info.recordCount,
                     sensors: sensors)
             }
@@ -111,6 +135,40 @@ package actor SDRCache {
         loading = task
         Task { await self.finished(task) }
         return try await adopt(Self.wait(for: task), from: task)
+    }
+
+    /// A reader for where the BMC keeps its SDRs, and their info: the source found earlier in this session, else
+    /// the SDR repository, else (that refused) the device SDRs. Both refused: ``SDRUnavailable``, remembered.
+    private func locate(
+        from session: any IPMIRequester, logger: Logger
+    ) async throws -> (SDRRepositoryReader, SDRRepositoryInfo) {
+        if let source {
+            let reader = SDRRepositoryReader(logger: logger, limits: limits, source: source)
+            return (reader, try await reader.readInfo(from: session))
+        }
+        let repository = SDRRepositoryReader(logger: logger, limits: limits, source: .repository)
+        let repositoryRefusal: IPMICommandError
+        do {
+            let info = try await repository.readInfo(from: session)
+            source = .repository
+            return (repository, info)
+        } catch let error as IPMICommandError where error.completionCode.isRefusal {
+            repositoryRefusal = error
+        }
+        let device = SDRRepositoryReader(logger: logger, limits: limits, source: .device)
+        do {
+            let info = try await device.readInfo(from: session)
+            source = .device
+            logger.log(
+                level: fallbackLogged ? .debug : .info, "no SDR repository; reading the device SDRs",
+                metadata: ["reason": "\(repositoryRefusal)"])
+            fallbackLogged = true
+            return (device, info)
+        } catch let error as IPMICommandError where error.completionCode.isRefusal {
+            let failure = SDRUnavailable(repository: repositoryRefusal, device: error)
+            unavailable = failure
+            throw failure
+        }
     }
 
     private func takeProgress() -> SDRDownloadProgress {
@@ -146,6 +204,19 @@ package actor SDRCache {
             throw SDRDownloadInProgress()
         }
         return entry
+    }
+}
+
+/// The BMC refused both Get SDR Repository Info and Get Device SDR Info: it has no sensors to read (in this session).
+package struct SDRUnavailable: Error, Hashable, CustomStringConvertible, Sendable {
+    package var repository: IPMICommandError
+    package var device: IPMICommandError
+    /// Thrown again from memory, without asking the BMC: not a new error to count.
+    package var remembered = false
+
+    package var description: String {
+        "the BMC has no SDR repository (Get SDR Repository Info: \(repository)) and no device SDRs "
+            + "(Get Device SDR Info: \(device))"
     }
 }
 

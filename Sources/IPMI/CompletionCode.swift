@@ -66,6 +66,17 @@ public struct CompletionCode: RawRepresentable, Hashable, Sendable, CustomString
         }
     }
 
+    /// The BMC refuses the command itself rather than failing this one request: it does not implement it (C1h,
+    /// C2h), rejects its fields (C9h, CCh), needs a higher privilege than the session has (D4h), or cannot do it in
+    /// its present state or configuration (D5h, D6h) (IPMI v2.0 §5.2, table 5-2). Asking again in the same session
+    /// gets the same answer, so callers remember it instead of retrying on every scrape.
+    public var isRefusal: Bool {
+        switch rawValue {
+        case 0xC1, 0xC2, 0xC9, 0xCC, 0xD4, 0xD5, 0xD6: true
+        default: false
+        }
+    }
+
     public var description: String {
         "completion code 0x" + hex2(rawValue) + " (" + name + ")"
     }

@@ -21,6 +21,28 @@ public struct SDRRepository: Sendable, Hashable {
     }
 }
 
+/// Where a controller keeps its SDRs: in the SDR repository (storage commands, IPMI v2.0 §33) or as device SDRs
+/// of a sensor device (sensor/event commands, §35.2–35.4), which a BMC without a repository may offer instead.
+/// The two read the same way: info, reserve, then records with the same request and answer layout.
+public enum SDRSource: String, Sendable, Hashable, CustomStringConvertible {
+    case repository
+    case device
+
+    public var netFn: NetFn { self == .repository ? .storage : .sensorEvent }
+    /// Get SDR Repository Info (storage 20h, §33.9) or Get Device SDR Info (sensor/event 20h, §35.2).
+    public var infoCommand: UInt8 {
+        self == .repository ? SensorCommand.getSDRRepositoryInfo : SensorCommand.getDeviceSDRInfo
+    }
+    /// Reserve SDR Repository (storage 22h, §33.11) or Reserve Device SDR Repository (sensor/event 22h, §35.4).
+    public var reserveCommand: UInt8 {
+        self == .repository ? SensorCommand.reserveSDRRepository : SensorCommand.reserveDeviceSDRRepository
+    }
+    /// Get SDR (storage 23h, §33.12) or Get Device SDR (sensor/event 21h, §35.3).
+    public var getCommand: UInt8 { self == .repository ? SensorCommand.getSDR : SensorCommand.getDeviceSDR }
+
+    public var description: String { self == .repository ? "SDR repository" : "device SDRs" }
+}
+
 /// Reads the SDR repository through any ``IPMIRequester`` (IPMI v2.0 §33): Get SDR Repository Info, Reserve SDR
 /// Repository, then every record with Get SDR.
 ///
@@ -31,7 +53,11 @@ public struct SDRRepository: Sendable, Hashable {
 /// older way for the rest of the walk: the 5-byte header, then the body in chunks of at most ``readSize`` bytes;
 /// 0xCA there makes the chunk smaller for the rest of the walk. 0xC5 (reservation cancelled, e.g. the repository
 /// changed) makes the reader reserve again and restart the record.
+///
+/// With ``source`` ``SDRSource/device`` the same walk reads a controller's device SDRs instead (§35).
 public struct SDRRepositoryReader: Sendable {
+    /// The SDR repository, or the device SDRs of a controller without one.
+    public var source: SDRSource
     /// Ask for header and body in one read first (see above); false reads header and chunks from the start.
     public var wholeRecordReads: Bool
     /// Bytes asked for in that first read; FFh is the entire record.
@@ -54,8 +80,9 @@ public struct SDRRepositoryReader: Sendable {
     public init(
         logger: Logger, readSize: Int = 32, minimumReadSize: Int = 4, maximumReservationRetries: Int = 8,
         wholeRecordReads: Bool = true, firstReadSize: Int = Self.defaultFirstReadSize,
-        limits: SDRLimits = SDRLimits()
+        limits: SDRLimits = SDRLimits(), source: SDRSource = .repository
     ) {
+        self.source = source
         self.logger = logger
         self.limits = limits
         self.wholeRecordReads = wholeRecordReads
@@ -66,9 +93,17 @@ public struct SDRRepositoryReader: Sendable {
     }
 
     /// Get SDR Repository Info: record count and the add/erase timestamps that tell whether a cached copy is current.
+    /// For device SDRs: Get Device SDR Info asking for the SDR count (§35.2), in the same shape.
     public func readInfo(from requester: some IPMIRequester) async throws -> SDRRepositoryInfo {
-        let data = try await requester.call(netFn: .storage, command: SensorCommand.getSDRRepositoryInfo)
-        return try SDRRepositoryInfo(data: data)
+        switch source {
+        case .repository:
+            let data = try await requester.call(netFn: .storage, command: SensorCommand.getSDRRepositoryInfo)
+            return try SDRRepositoryInfo(data: data)
+        case .device:
+            let data = try await requester.call(
+                netFn: .sensorEvent, command: SensorCommand.getDeviceSDRInfo, data: DeviceSDRInfo.sdrCountRequest)
+            return try DeviceSDRInfo(data: data).repositoryInfo
+        }
     }
 
     /// Reads and decodes the whole repository.
@@ -105,6 +140,33 @@ public struct SDRRepositoryReader: Sendable {
             }
         }
         return repository
+    }
+
+    /// Reads the SDR repository or, from a BMC that refuses Get SDR Repository Info (``CompletionCode/isRefusal``),
+    /// its device SDRs (§35.2–35.4), logging the fallback at info: for a one-off read (the `sensors` command). The
+    /// exporter's SDR cache does the same and remembers the answer for the session.
+    public func readRepositoryOrDeviceSDRs(
+        from requester: some IPMIRequester
+    ) async throws -> (SDRRepository, SDRSource) {
+        do {
+            return (try await read(from: requester), source)
+        } catch let error as IPMICommandError
+            where source == .repository && error.netFn == .storage
+            && error.command == SensorCommand.getSDRRepositoryInfo && error.completionCode.isRefusal
+        {
+            logger.info("no SDR repository; reading the device SDRs", metadata: ["reason": "\(error)"])
+            var device = self
+            device.source = .device
+            do {
+                return (try await device.read(from: requester), .device)
+            } catch let deviceError as IPMICommandError
+                where deviceError.command == SensorCommand.getDeviceSDRInfo && deviceError.completionCode.isRefusal
+            {
+                throw SDRRepositoryError(
+                    "the BMC has no SDR repository (Get SDR Repository Info: \(error)) and no device SDRs "
+                        + "(Get Device SDR Info: \(deviceError))")
+            }
+        }
     }
 
     /// Reads every record's bytes (header and body), in repository order, keyed by the record ID asked for.
@@ -188,12 +250,12 @@ public struct SDRRepositoryReader: Sendable {
     static let entireRecord = 0xFF
 
     private func reserve(_ requester: some IPMIRequester) async throws -> UInt16 {
-        let response = try await requester.request(netFn: .storage, command: SensorCommand.reserveSDRRepository)
-        // A repository without reservations (§33.11 is optional) is read with reservation ID 0000h.
+        let response = try await requester.request(netFn: source.netFn, command: source.reserveCommand)
+        // A repository without reservations (§33.11 and §35.4 are optional) is read with reservation ID 0000h.
         if response.completionCode == .invalidCommand { return 0 }
-        let data = try response.requireSuccess(netFn: .storage, command: SensorCommand.reserveSDRRepository)
+        let data = try response.requireSuccess(netFn: source.netFn, command: source.reserveCommand)
         guard data.count >= 2 else {
-            throw SDRRepositoryError("Reserve SDR Repository response of \(data.count) bytes")
+            throw SDRRepositoryError("Reserve \(source) response of \(data.count) bytes")
         }
         return UInt16(data[0]) | UInt16(data[1]) << 8
     }
@@ -202,12 +264,13 @@ public struct SDRRepositoryReader: Sendable {
     private func getSDR(
         _ recordID: UInt16, offset: Int, count: Int, requester: some IPMIRequester, reservation: UInt16
     ) async throws -> (CompletionCode, UInt16, [UInt8]) {
-        // Request: reservation ID (LS first), record ID (LS first), offset into record, bytes to read (§33.12).
+        // Request: reservation ID (LS first), record ID (LS first), offset into record, bytes to read (§33.12; Get
+        // Device SDR, §35.3, is laid out the same).
         let request: [UInt8] = [
             UInt8(reservation & 0xFF), UInt8(reservation >> 8), UInt8(recordID & 0xFF), UInt8(recordID >> 8),
             UInt8(offset), UInt8(count),
         ]
-        var response = try await requester.request(netFn: .storage, command: SensorCommand.getSDR, data: request)
+        var response = try await requester.request(netFn: source.netFn, command: source.getCommand, data: request)
         // A read from offset 0 starts with the record's own ID (§43.1): an answer with another ID is one that
         // belongs to another request (a late or duplicated datagram). Ask once more; a BMC that answers so every
         // time is taken at its word.
@@ -215,11 +278,11 @@ public struct SDRRepositoryReader: Sendable {
             logger.debug(
                 "Get SDR answered with another record; asking again",
                 metadata: ["record": "\(recordID)", "answered": "\(Self.recordID(inGetSDRAnswer: response)!)"])
-            response = try await requester.request(netFn: .storage, command: SensorCommand.getSDR, data: request)
+            response = try await requester.request(netFn: source.netFn, command: source.getCommand, data: request)
         }
         guard response.completionCode == .normal else { return (response.completionCode, 0, []) }
         guard response.data.count >= 2 else {
-            throw SDRRepositoryError("Get SDR response of \(response.data.count) bytes for record \(recordID)")
+            throw SDRRepositoryError("\(source) read response of \(response.data.count) bytes for record \(recordID)")
         }
         let next = UInt16(response.data[0]) | UInt16(response.data[1]) << 8
         return (.normal, next, Array(response.data.dropFirst(2)))
@@ -284,7 +347,7 @@ public struct SDRRepositoryReader: Sendable {
                     try await reserveAgain(recordID, restarts: &restarts, requester: requester, state: &state)
                     continue restart
                 case .requestedDataNotPresent:
-                    throw IPMICommandError(netFn: .storage, command: SensorCommand.getSDR, completionCode: code)
+                    throw IPMICommandError(netFn: source.netFn, command: source.getCommand, completionCode: code)
                 default:
                     // 0xCA (cannot return that many bytes), 0xFF, or a BMC that takes FFh for an invalid count.
                     state.wholeRecords = false
@@ -309,7 +372,7 @@ public struct SDRRepositoryReader: Sendable {
                     logger.debug("BMC cannot return \(wanted) SDR bytes; reading \(state.readSize) at a time")
                     continue
                 default:
-                    throw IPMICommandError(netFn: .storage, command: SensorCommand.getSDR, completionCode: code)
+                    throw IPMICommandError(netFn: source.netFn, command: source.getCommand, completionCode: code)
                 }
                 if bytes.isEmpty { next = nextID }
                 guard !chunk.isEmpty else {

@@ -8,6 +8,12 @@ enum SensorCommand {
     static let reserveSDRRepository: UInt8 = 0x22
     /// Storage: Get SDR (§33.12).
     static let getSDR: UInt8 = 0x23
+    /// Sensor/Event: Get Device SDR Info (§35.2).
+    static let getDeviceSDRInfo: UInt8 = 0x20
+    /// Sensor/Event: Get Device SDR (§35.3).
+    static let getDeviceSDR: UInt8 = 0x21
+    /// Sensor/Event: Reserve Device SDR Repository (§35.4).
+    static let reserveDeviceSDRRepository: UInt8 = 0x22
     /// Sensor/Event: Get Sensor Thresholds (§35.9).
     static let getSensorThresholds: UInt8 = 0x27
     /// Sensor/Event: Get Sensor Reading (§35.14).
@@ -41,9 +47,7 @@ public struct SensorReadingResponse: Sendable, Hashable {
 
     /// Decodes the response data after the completion code. At least two bytes are required.
     public init(data: [UInt8]) throws(SDRDecodingError) {
-        guard data.count >= 2 else {
-            throw SDRDecodingError(recordID: nil, reason: "Get Sensor Reading response of \(data.count) bytes")
-        }
+        try requireLength(data, atLeast: 2, of: "Get Sensor Reading")
         raw = data[0]
         eventMessagesEnabled = data[1] & 0x80 != 0
         scanningEnabled = data[1] & 0x40 != 0
@@ -62,9 +66,7 @@ public struct SensorThresholdsResponse: Sendable, Hashable {
     public var thresholds: RawThresholds
 
     public init(data: [UInt8]) throws(SDRDecodingError) {
-        guard data.count >= 7 else {
-            throw SDRDecodingError(recordID: nil, reason: "Get Sensor Thresholds response of \(data.count) bytes")
-        }
+        try requireLength(data, atLeast: 7, of: "Get Sensor Thresholds")
         // Byte 1 readable mask, then LNC, LC, LNR, UNC, UC, UNR.
         thresholds = RawThresholds(
             readable: data[0], lnc: data[1], lc: data[2], lnr: data[3], unc: data[4], uc: data[5], unr: data[6])
@@ -85,10 +87,19 @@ public struct SDRRepositoryInfo: Sendable, Hashable {
     /// Operation support bits (bit 1: Reserve SDR Repository supported, bit 7: overflow, ...).
     public var operationSupport: UInt8
 
+    /// The info of device SDRs (``DeviceSDRInfo/repositoryInfo``): version 51h, free space unspecified, the change
+    /// indicator as addition timestamp, no erase timestamp, Reserve supported (the reader copes with C1h to it).
+    init(deviceSDRCount: Int, changeIndicator: UInt32) {
+        version = 0x51
+        recordCount = deviceSDRCount
+        freeSpace = 0xFFFF
+        additionTimestamp = changeIndicator
+        eraseTimestamp = 0
+        operationSupport = 0x02
+    }
+
     public init(data: [UInt8]) throws(SDRDecodingError) {
-        guard data.count >= 14 else {
-            throw SDRDecodingError(recordID: nil, reason: "Get SDR Repository Info response of \(data.count) bytes")
-        }
+        try requireLength(data, atLeast: 14, of: "Get SDR Repository Info")
         version = data[0]
         recordCount = Int(data[1]) | Int(data[2]) << 8
         freeSpace = Int(data[3]) | Int(data[4]) << 8
@@ -99,6 +110,64 @@ public struct SDRRepositoryInfo: Sendable, Hashable {
 
     /// Bit 1 of the operation support byte: the repository supports Reserve SDR Repository.
     public var supportsReserve: Bool { operationSupport & 0x02 != 0 }
+}
+
+/// The response to Get Device SDR Info (IPMI v2.0 §35.2), for a controller that keeps its SDRs itself instead of in
+/// an SDR repository (a satellite controller, or a BMC without a repository).
+public struct DeviceSDRInfo: Sendable, Hashable {
+    /// Byte 1: the SDR count when the request asked for it (request byte 1 bit 0 set), else the sensor count of
+    /// the LUN the request went to.
+    public var count: Int
+    /// Byte 2 bit 7: the sensor population can change at run time; ``populationChangeIndicator`` then tells when.
+    public var isDynamic: Bool
+    /// Byte 2 bits 3:0: LUNs 0–3 that have sensors (bit n is LUN n).
+    public var lunsWithSensors: UInt8
+    /// Bytes 3–6 (dynamic population only): a timestamp or counter that changes whenever the population does.
+    public var populationChangeIndicator: UInt32?
+
+    /// Request byte 1 bit 0 set: "get SDR count" rather than the sensor count of the LUN (§35.2).
+    public static let sdrCountRequest: [UInt8] = [0x01]
+
+    /// An answer to send (a simulated controller's); the population is dynamic exactly when a change indicator is
+    /// given, as only a dynamic one carries it (§35.2).
+    public init(count: Int, populationChangeIndicator: UInt32? = nil, lunsWithSensors: UInt8 = 0x01) {
+        self.count = count
+        isDynamic = populationChangeIndicator != nil
+        self.populationChangeIndicator = populationChangeIndicator
+        self.lunsWithSensors = lunsWithSensors
+    }
+
+    /// Decodes the response data after the completion code. The change indicator is read when present (a static
+    /// controller may omit it, and some send it anyway).
+    public init(data: [UInt8]) throws(SDRDecodingError) {
+        try requireLength(data, atLeast: 2, of: "Get Device SDR Info")
+        count = Int(data[0])
+        isDynamic = data[1] & 0x80 != 0
+        lunsWithSensors = data[1] & 0x0F
+        populationChangeIndicator = data.count >= 6 ? littleEndian32(data[2...5]) : nil
+    }
+
+    public func encode() -> [UInt8] {
+        var bytes = [UInt8(clamping: count), (isDynamic ? 0x80 : 0) | lunsWithSensors & 0x0F]
+        if let indicator = populationChangeIndicator {
+            bytes += (0..<4).map { UInt8(truncatingIfNeeded: indicator >> (8 * $0)) }
+        }
+        return bytes
+    }
+
+    /// The same facts in the shape of an SDR repository's: record count, and the change indicator in place of
+    /// the addition timestamp, so a cached copy is checked the same way. Reserve Device SDR Repository is
+    /// optional (§35.4) like Reserve SDR Repository; the reader copes with C1h to either.
+    public var repositoryInfo: SDRRepositoryInfo {
+        SDRRepositoryInfo(deviceSDRCount: count, changeIndicator: populationChangeIndicator ?? 0)
+    }
+}
+
+/// Throws for a response shorter than the fixed part its decoder reads.
+func requireLength(_ data: [UInt8], atLeast count: Int, of response: String) throws(SDRDecodingError) {
+    guard data.count >= count else {
+        throw SDRDecodingError(recordID: nil, reason: "\(response) response of \(data.count) bytes")
+    }
 }
 
 func littleEndian32(_ bytes: ArraySlice<UInt8>) -> UInt32 {

@@ -30,6 +30,17 @@ public struct BMCFaults: Sendable, Hashable {
     /// Get SDR answers completion code 00h with no data at all: not even the next record ID that IPMI v2.0
     /// §33.12 puts first in every successful answer (a broken SDR implementation).
     public var emptySDRAnswers = false
+    /// A BMC without an SDR repository: Get SDR Repository Info, Reserve SDR Repository and Get SDR answer C1h
+    /// (invalid command), and Get Device ID clears "SDR repository device" (IPMI v2.0 §20.1, additional device
+    /// support bit 1), as on boards that keep their sensors' SDRs elsewhere.
+    public var noSDRRepository = false
+    /// The BMC offers its SDRs as device SDRs (Get Device SDR Info, Reserve Device SDR Repository, Get Device SDR,
+    /// IPMI v2.0 §35.2–35.4) and says so in Get Device ID ("provides device SDRs", device revision bit 7). Off,
+    /// those commands answer C1h.
+    public var deviceSDRs = false
+    /// In-session commands answered C1h (invalid command), by net function (its raw value) and command: a BMC
+    /// without DCMI, say, is `[0x2C: [0x02]]`.
+    public var refusedCommands: [UInt8: Set<UInt8>] = [:]
 
     public init(
         lossRate: Double = 0, answerLossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0,

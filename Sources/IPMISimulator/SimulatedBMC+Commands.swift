@@ -16,6 +16,9 @@ extension SimulatedBMC {
         static let getSDRRepositoryInfo: UInt8 = 0x20
         static let reserveSDRRepository: UInt8 = 0x22
         static let getSDR: UInt8 = 0x23
+        static let getDeviceSDRInfo: UInt8 = 0x20
+        static let getDeviceSDR: UInt8 = 0x21
+        static let reserveDeviceSDRRepository: UInt8 = 0x22
         static let reserveSEL: UInt8 = 0x42
         static let clearSEL: UInt8 = 0x47
         static let getSELTime: UInt8 = 0x48
@@ -61,7 +64,9 @@ extension SimulatedBMC {
         case (.app, AppCommand.sendMessage):
             return (sendMessage(request), nil)
         default:
-            let (code, data) = answer(request, now: now)
+            let refused = refusedCommands[request.netFn.rawValue]?.contains(request.command) == true
+            let (code, data) = refused ? (.invalidCommand, []) : answer(request, now: now)
+            if code == .invalidCommand { refusedRequests += 1 }
             return ([response(to: request, code: code, data: data)], nil)
         }
     }
@@ -117,6 +122,13 @@ extension SimulatedBMC {
                 return (.requestedDataNotPresent, [])
             }
             return (.normal, [0x00, 0x00])
+        case (.storage, let command)
+        where noSDRRepository
+            && [Command.getSDRRepositoryInfo, Command.reserveSDRRepository, Command.getSDR].contains(command):
+            return (.invalidCommand, [])
+        case (.sensorEvent, Command.getDeviceSDRInfo), (.sensorEvent, Command.reserveDeviceSDRRepository),
+            (.sensorEvent, Command.getDeviceSDR):
+            return deviceSDRs ? deviceSDRCommand(request.command, data) : (.invalidCommand, [])
         case (.storage, Command.getSDRRepositoryInfo): return sdrRepositoryInfo()
         case (.storage, Command.reserveSDRRepository):
             sdrReservation = sdrReservation == UInt16.max ? 1 : sdrReservation + 1
@@ -150,11 +162,13 @@ extension SimulatedBMC {
     func littleEndian(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
 
     /// Get Device ID (IPMI v2.0 section 20.1): IPMI 2.0; additional device support chassis, bridge, SEL, SDR
-    /// repository, sensor device (C7h); no auxiliary firmware information (four zero bytes).
+    /// repository, sensor device (C7h; C5h without a repository); device revision bit 7 when it provides device
+    /// SDRs; no auxiliary firmware information (four zero bytes).
     var deviceID: GetDeviceIDResponse {
         GetDeviceIDResponse(
-            deviceID: profile.deviceID, deviceRevision: 1, firmwareMajor: profile.firmwareMajor,
-            firmwareMinor: GetDeviceIDResponse.bcd(profile.firmwareMinor), additionalDeviceSupport: 0xC7,
+            deviceID: profile.deviceID, providesDeviceSDRs: deviceSDRs, deviceRevision: 1,
+            firmwareMajor: profile.firmwareMajor, firmwareMinor: GetDeviceIDResponse.bcd(profile.firmwareMinor),
+            additionalDeviceSupport: noSDRRepository ? 0xC5 : 0xC7,
             manufacturerID: profile.manufacturerID, productID: profile.productID,
             auxiliaryFirmwareRevision: [0, 0, 0, 0])
     }

@@ -1,4 +1,5 @@
 import IPMI
+import IPMISensors
 
 /// Sensors, the SDR repository, the SEL, DCMI power and IPMB bridging.
 extension SimulatedBMC {
@@ -63,6 +64,25 @@ extension SimulatedBMC {
         let count = data[5] == 0xFF ? record.count - offset : min(Int(data[5]), record.count - offset)
         let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : 0xFFFF
         return (.normal, littleEndian(next) + record[offset..<(offset + count)])
+    }
+
+    /// The device SDR commands (IPMI v2.0 sections 35.2-35.4) over the same records as the repository: Get Device
+    /// SDR Info (request byte 1 bit 0 asks for the SDR count, else the sensor count of LUN 0; dynamic population,
+    /// LUN 0 has sensors, the boot time as change indicator), Reserve Device SDR Repository (the same reservation
+    /// as the repository's), Get Device SDR (laid out as Get SDR).
+    mutating func deviceSDRCommand(_ command: UInt8, _ data: [UInt8]) -> (CompletionCode, [UInt8]) {
+        switch command {
+        case Command.getDeviceSDRInfo:
+            let sdrCount = data.first.map { $0 & 0x01 != 0 } ?? false
+            let count = sdrCount ? profile.sdrRecords.count : profile.sensors.count
+            return (.normal, DeviceSDRInfo(count: count, populationChangeIndicator: sdrTimestamp).encode())
+        case Command.reserveDeviceSDRRepository:
+            sdrReservation = sdrReservation == UInt16.max ? 1 : sdrReservation + 1
+            return (.normal, littleEndian(sdrReservation))
+        default:
+            getSDRRequests += 1
+            return emptySDRAnswers ? (.normal, []) : getSDR(data)
+        }
     }
 
     /// SEL records (IPMI v2.0 section 32.1, type 02h system event): record ID, type, timestamp, generator ID

@@ -21,8 +21,17 @@ public struct SimulatedBMC: Sendable {
     public var sessionSlotsExhausted = false
     /// Fault: Get SDR answers 00h with no data (see ``BMCFaults/emptySDRAnswers``).
     public var emptySDRAnswers = false
+    /// Fault: no SDR repository (see ``BMCFaults/noSDRRepository``).
+    public var noSDRRepository = false
+    /// Device SDRs offered (see ``BMCFaults/deviceSDRs``).
+    public var deviceSDRs = false
+    /// Fault: commands answered C1h (see ``BMCFaults/refusedCommands``).
+    public var refusedCommands: [UInt8: Set<UInt8>] = [:]
     /// Get SDR requests answered so far, whatever the answer.
     public internal(set) var getSDRRequests = 0
+    /// In-session requests answered with C1h (invalid command) so far: what a client asks again of a BMC that
+    /// does not support it.
+    public internal(set) var refusedRequests = 0
     let random: any RandomSource
 
     public init(profile: BMCProfile, index: Int, bootTime: Double, random: any RandomSource = OpenSSLRandom()) {

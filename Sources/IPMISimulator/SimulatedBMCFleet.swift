@@ -130,6 +130,11 @@ public final class SimulatedBMCFleet: Sendable {
         try await withHandler(index) { $0.bmc.getSDRRequests }
     }
 
+    /// In-session requests one BMC answered with C1h (invalid command) since it started.
+    public func refusedRequests(bmc index: Int) async throws -> Int {
+        try await withHandler(index) { $0.bmc.refusedRequests }
+    }
+
     /// Number of sessions (including handshakes in progress) one BMC holds.
     public func sessionCount(bmc index: Int) async throws -> Int {
         try await withHandler(index) { $0.bmc.sessionCount }
@@ -181,6 +186,9 @@ final class BMCChannelHandler: ChannelInboundHandler {
         self.random = SplitMix64(seed: seed ^ 0xFA17)
         self.bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
         self.bmc.emptySDRAnswers = faults.emptySDRAnswers
+        self.bmc.noSDRRepository = faults.noSDRRepository
+        self.bmc.deviceSDRs = faults.deviceSDRs
+        self.bmc.refusedCommands = faults.refusedCommands
     }
 
     private func chance(_ rate: Double) -> Bool {
@@ -219,6 +227,9 @@ final class BMCChannelHandler: ChannelInboundHandler {
         }
         bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
         bmc.emptySDRAnswers = faults.emptySDRAnswers
+        bmc.noSDRRepository = faults.noSDRRepository
+        bmc.deviceSDRs = faults.deviceSDRs
+        bmc.refusedCommands = faults.refusedCommands
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
         guard !answers.isEmpty else { return }
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []

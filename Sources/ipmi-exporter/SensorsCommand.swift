@@ -78,7 +78,7 @@ struct SensorsCommand: AsyncParsableCommand {
                 readings = try await IPMIDeadline.$current.withValue(end) {
                     try await bmc.withBMC(logger: logger) { requester in
                         let reader = SDRRepositoryReader(logger: logger, limits: limits)
-                        let repository = try await reader.read(from: requester)
+                        let (repository, _) = try await reader.readRepositoryOrDeviceSDRs(from: requester)
                         return try await SensorReader(logger: logger).readAll(
                             reader.sensors(in: repository), from: requester)
                     }

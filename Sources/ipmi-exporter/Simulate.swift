@@ -57,6 +57,14 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Refuse every Open Session as if all session slots were taken.")
     var slotsExhausted = false
 
+    @Flag(help: "No SDR repository: its commands answer C1h (invalid command), as on BMCs without one.")
+    var noSDRRepository = false
+
+    @Flag(
+        name: .customLong("device-sdrs"),
+        help: "Offer the SDRs as device SDRs too (Get Device SDR Info, Get Device SDR; IPMI v2.0 §35).")
+    var deviceSDRs = false
+
     @Option(help: "Every SECONDS, reboot one BMC picked at random (sessions wiped, SDR timestamps moved); 0: never.")
     var rebootEvery: Double = 0
 
@@ -124,10 +132,12 @@ struct Simulate: AsyncParsableCommand {
         } else {
             configuration = .defaultServer
         }
-        let faults = BMCFaults(
+        var faults = BMCFaults(
             lossRate: loss, latency: .milliseconds(latency), corruptionRate: corrupt, truncationRate: truncate,
             sessionSlotsExhausted: slotsExhausted, duplicationRate: duplicate, delayRate: delayRate,
             maxDelay: .milliseconds(maxDelay))
+        faults.noSDRRepository = noSDRRepository
+        faults.deviceSDRs = deviceSDRs
         let fleet = try await SimulatedBMCFleet.start(
             count: count, basePort: port, host: host, configuration: steady ? configuration.steady : configuration,
             faults: faults, logger: logger)

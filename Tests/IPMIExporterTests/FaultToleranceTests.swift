@@ -28,11 +28,16 @@ struct FaultToleranceTests {
 
         static func make(
             bmcs: Int, requestTimeout: Duration = .milliseconds(100), retries: Int = 5,
-            keepaliveInterval: Duration = .seconds(20), window: Int? = nil
+            keepaliveInterval: Duration = .seconds(20), window: Int? = nil,
+            configuration: SimulatorConfiguration = .defaultServer, faults: BMCFaults = .none,
+            logger: Logger = FaultToleranceTests.logger
         ) async throws
             -> Setup
         {
-            let fleet = try await SimulatedBMCFleet.start(count: bmcs, basePort: 0, logger: logger)
+            // The simulator's own lines stay out of the given log.
+            let fleet = try await SimulatedBMCFleet.start(
+                count: bmcs, basePort: 0, configuration: configuration, faults: faults,
+                logger: FaultToleranceTests.logger)
             let transport = try await IPMITransport.bind()
             let metrics = ExporterMetrics()
             var settings = SessionCache.Settings()

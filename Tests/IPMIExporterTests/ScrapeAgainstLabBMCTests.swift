@@ -190,8 +190,9 @@ struct ScrapeAgainstLabBMCTests {
         #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_rehandshakes_total") >= 1)
     }
 
-    @Test func aCollectorThatFailsTheSameWayEveryScrapeWarnsOnce() async throws {
-        // ipmi_sim has no DCMI: the dcmi collector fails with "invalid command" on every scrape.
+    @Test func aCollectorWhoseCommandTheBMCRefusesIsLoggedOnceAtInfoAndCountedOnce() async throws {
+        // ipmi_sim has no DCMI: DCMI Get Power Reading answers C1h (invalid command). The refusal is remembered for
+        // the session, so the later scrapes report the collector down without asking again.
         let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let log = CapturedLog()
         let harness = try await Harness.make(logger: log.logger(level: .debug))
@@ -204,11 +205,11 @@ struct ScrapeAgainstLabBMCTests {
         }
         let failures = log.text.split(separator: "\n").filter { $0.contains("msg=\"collector failed\"") }
         #expect(failures.count == 3)
-        #expect(failures.filter { $0.contains("level=warn") }.count == 1)
+        #expect(failures.filter { $0.contains("level=info") }.count == 1)
         #expect(failures.filter { $0.contains("level=debug") }.count == 2)
         #expect(failures.allSatisfy { $0.contains("collector=dcmi") && $0.contains("0xc1") })
-        // Every failure is still counted.
-        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_errors_total", ["reason": "completion_code"]) == 3)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_errors_total", ["reason": "unsupported"]) == 1)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_errors_total", ["reason": "completion_code"]) == 0)
     }
 
     @Test func aWrongPasswordReportsDownAndLeaksNoSession() async throws {

@@ -37,6 +37,13 @@ actor FakeBMC: IPMIRequester {
     /// to an earlier request would be.
     var strayGetSDR: [Int: UInt16] = [:]
 
+    /// No SDR repository (its commands answer C1h); the same records are served as device SDRs (§35.2–35.4), with
+    /// Get Device SDR Info answering this change indicator.
+    var deviceSDRsOnly = false
+    var populationChangeIndicator: UInt32 = 0x0102_0304
+    /// With ``deviceSDRsOnly``: the device SDR commands answer C1h too (a BMC with no SDRs at all).
+    var refuseDeviceSDRs = false
+
     private(set) var requests: [Request] = []
     private(set) var reservation: UInt16 = 0
     private(set) var reservations = 0
@@ -55,6 +62,21 @@ actor FakeBMC: IPMIRequester {
     func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
         requests.append(Request(netFn: netFn, command: command, data: data, lun: lun))
         switch (netFn, command) {
+        case (.storage, 0x20...0x23) where deviceSDRsOnly, (.sensorEvent, 0x20...0x22) where refuseDeviceSDRs:
+            return IPMIResponse(completionCode: .invalidCommand, data: [])
+        case (.sensorEvent, 0x20) where deviceSDRsOnly:
+            // SDR count when request byte 1 bit 0 is set, else the sensor count; dynamic, LUN 0; change indicator.
+            let count = data.first.map { $0 & 1 == 1 } == true ? records.count : 1
+            let indicator = populationChangeIndicator
+            return IPMIResponse(
+                completionCode: .normal,
+                data: [UInt8(count), 0x81] + (0..<4).map { UInt8(truncatingIfNeeded: indicator >> (8 * $0)) })
+        case (.sensorEvent, 0x22) where deviceSDRsOnly:
+            reservation &+= 1
+            reservations += 1
+            return IPMIResponse(completionCode: .normal, data: [UInt8(reservation & 0xFF), UInt8(reservation >> 8)])
+        case (.sensorEvent, 0x21) where deviceSDRsOnly:
+            return try getSDR(data)
         case (.storage, 0x20):
             // Version 51h, record count, free space FFFFh, addition 0x5F5E1000, erase 0x12345678, reserve supported.
             let count = UInt16(records.count)

@@ -145,8 +145,12 @@ public struct IPMIScraper: Scraper {
         // stops the others: their requests would only wait out their own retransmissions on a dead session and
         // leave no time to open a new one before the deadline.
         let mayReopen = !freshSession
+        // What the BMC refused in this session is not asked again (a new session asks again).
+        let refused = collectors.compactMap { name in entry.refusal(of: name).map { (name, $0) } }
+        let runnable = collectors.filter { name in !refused.contains { $0.0 == name } }
         var outcomes = await run(
-            collectors, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: mayReopen)
+            runnable, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: mayReopen)
+        for (name, refusal) in refused { outcomes[name] = .failure(RememberedRefusal(refusal: refusal)) }
         let lost = collectors.filter { name in
             if case .failure(let error) = outcomes[name], Self.isSessionLost(error) { return true }
             return false
@@ -186,6 +190,12 @@ public struct IPMIScraper: Scraper {
             }
         }
         if outcomes.values.contains(where: { if case .success = $0 { true } else { false } }) { entry.heard() }
+        // The `ipmi` collector's refusals are its SDR cache's to remember (a refused Get SDR Repository Info sends
+        // it to the device SDRs, not to the bench).
+        for case (let name, .failure(let error as IPMICommandError)) in outcomes
+        where name != .ipmi && error.completionCode.isRefusal {
+            entry.remember(error, of: name)
+        }
         return await summarize(outcomes, of: collectors, logger: logger) { entry.recordOutcome(of: $0, failure: $1) }
     }
 
@@ -207,10 +217,13 @@ public struct IPMIScraper: Scraper {
                 // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
                 up.append((name, false))
             case .failure(let error):
-                metrics?.error(reason: Self.reason(error))
+                // A refusal remembered from earlier in the session asked nothing of the BMC: nothing new to count.
+                if !Self.isRemembered(error) { metrics?.error(reason: Self.reason(error)) }
                 // A BMC without DCMI fails the same way on every scrape: say so once, and again when it changes.
+                // That a BMC lacks a command is a fact about it (info), not trouble (warning).
                 let message = "\(error)"
-                let level: Logger.Level = await isNews(name, message) ? .warning : .debug
+                let news = await isNews(name, message)
+                let level: Logger.Level = news ? (Self.reason(error) == "unsupported" ? .info : .warning) : .debug
                 logger.log(level: level, "collector failed", metadata: ["collector": "\(name)", "error": "\(message)"])
                 up.append((name, false))
             case nil:
@@ -299,6 +312,10 @@ public struct IPMIScraper: Scraper {
         families + [ScrapeMetricNames.upFamily(up), ScrapeMetricNames.durationFamily(ContinuousClock.now - start)]
     }
 
+    static func isRemembered(_ error: any Error) -> Bool {
+        error is RememberedRefusal || (error as? SDRUnavailable)?.remembered == true
+    }
+
     static func isSessionLost(_ error: any Error) -> Bool {
         if let error = error as? IPMIClientError { return error.isTimeout || error == .sessionClosed }
         return false
@@ -311,9 +328,18 @@ public struct IPMIScraper: Scraper {
         if error is ColdStartPending || error is ColdStartRefused { return "cold_start" }
         if let error = error as? IPMIError, error.isAuthenticationFailure { return "authentication" }
         if error is IPMIError { return "session" }
-        if error is IPMICommandError { return "completion_code" }
+        if let error = error as? IPMICommandError {
+            return error.completionCode.isRefusal ? "unsupported" : "completion_code"
+        }
+        if error is SDRUnavailable || error is RememberedRefusal { return "unsupported" }
         return "other"
     }
+}
+
+/// A collector not run because the BMC refused its command earlier in this session (``SessionCache/Entry``).
+struct RememberedRefusal: Error, CustomStringConvertible {
+    var refusal: IPMICommandError
+    var description: String { refusal.description }
 }
 
 /// Runs the session cache's janitor until shutdown, then closes every session.

@@ -47,6 +47,8 @@ public actor LocalBMC {
         do {
             let opened = try await OpenIPMIDevice.open(path: devicePath, options: options, logger: logger)
             device = opened
+            // A reopened device may front a BMC that changed (reboot, firmware update): ask again what it has.
+            await sdr.sessionOpened()
             if openFailure != nil { logger.info("local IPMI device open again", metadata: ["path": "\(opened.path)"]) }
             openFailure = nil
             return opened

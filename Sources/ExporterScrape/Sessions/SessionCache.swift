@@ -60,6 +60,9 @@ public actor SessionCache {
         private let coldStartFailed = NIOLockedValueBox(false)
         /// The last failure of each collector on this target, until it succeeds again.
         private let failures = NIOLockedValueBox<[CollectorName: String]>([:])
+        /// Collectors whose command the BMC refused (``CompletionCode/isRefusal``) in this session: not run again
+        /// until a new session.
+        private let refusals = NIOLockedValueBox<[CollectorName: IPMICommandError]>([:])
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -73,6 +76,18 @@ public actor SessionCache {
             let now = ContinuousClock.now
             lastHeard.withLockedValue { $0 = now }
             lastAnswer.withLockedValue { $0 = now }
+        }
+        /// The refusal that keeps `collector` from running in this session, if any.
+        func refusal(of collector: CollectorName) -> IPMICommandError? {
+            refusals.withLockedValue { $0[collector] }
+        }
+        func remember(_ refusal: IPMICommandError, of collector: CollectorName) {
+            refusals.withLockedValue { $0[collector] = refusal }
+        }
+        /// A new session: what the BMC refused is asked again, here and in its SDR cache.
+        func sessionOpened() async {
+            refusals.withLockedValue { $0 = [:] }
+            await sdr.sessionOpened()
         }
         func coldStartEnded(failed: Bool) { coldStartFailed.withLockedValue { $0 = failed } }
 
@@ -211,6 +226,7 @@ public actor SessionCache {
                         metrics?.handshake(succeeded: true)
                         metrics?.sessionOpened()
                         entry.heard()
+                        await entry.sessionOpened()
                     } catch {
                         metrics?.handshake(succeeded: false)
                         throw error

@@ -186,7 +186,7 @@ public final class ExporterMetrics: Sendable {
 
     // MARK: Errors, HTTP, config
 
-    /// An error worth counting; `reason` e.g. `timeout`, `auth`, `session_lost`, `completion_code`.
+    /// An error worth counting; `reason` e.g. `timeout`, `auth`, `session_lost`, `completion_code`, `unsupported`.
     public func error(reason: String) {
         state.withLockedValue { state in
             state.errors[Self.bounded(reason, in: state.errors.keys), default: 0] += 1

@@ -1,0 +1,226 @@
+import ExporterScrape
+import Foundation
+import IPMIClient
+import IPMIExporter
+import IPMISimulator
+import IPMITestSupport
+import Logging
+import PrometheusText
+import Testing
+
+/// A BMC that refuses commands (IPMI v2.0 §5.2 completion codes C1h …) fails only the collectors that need them:
+/// without an SDR repository the sensors come from its device SDRs (§35.2–35.4); without either only `ipmi` is down.
+/// What it refused is remembered for the session, so the refused requests are not sent again on every scrape.
+@Suite(.serialized)
+struct DegradationTests {
+    /// The fault-tolerance harness with a log kept for inspection and production-like retransmissions.
+    struct Setup: Sendable {
+        let base: FaultToleranceTests.Setup
+        let log: CapturedLog
+
+        static func make(faults: BMCFaults) async throws -> Setup {
+            let log = CapturedLog()
+            let base = try await FaultToleranceTests.Setup.make(
+                bmcs: 1, requestTimeout: .milliseconds(500), retries: 2,
+                configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+                logger: log.logger(level: .info))
+            return Setup(base: base, log: log)
+        }
+
+        var fleet: SimulatedBMCFleet { base.fleet }
+
+        /// As the coordinator scrapes: a cold start first if the target needs one, then the collection.
+        func scrape() async -> [MetricFamily] { await base.prepareAndScrape(0, deadline: .seconds(10)) }
+
+        func errors(_ reason: String) -> Double {
+            FaultToleranceTests.counter(base.metrics, "ipmi_exporter_errors_total", label: Label("reason", reason))
+        }
+
+        /// Captured log lines containing `text`.
+        func lines(containing text: String) -> [Substring] {
+            log.text.split(separator: "\n").filter { $0.contains(text) }
+        }
+
+        func shutdown() async { await base.shutdown() }
+    }
+
+    static func up(_ families: [MetricFamily], _ collector: String) -> Double? {
+        FaultToleranceTests.up(families, collector)
+    }
+
+    static let others = ["bmc", "chassis", "dcmi", "sel"]
+
+    /// Sensor values by record ID (the `id` label) from every value family: the `_state` families carry states.
+    static func values(_ families: [MetricFamily]) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for family in families where family.name.hasPrefix("ipmi_") && !family.name.hasSuffix("_state") {
+            for sample in family.samples {
+                if let id = sample.labels.first(where: { $0.name == "id" })?.value { values[id] = sample.value }
+            }
+        }
+        return values
+    }
+
+    @Test func withoutAnSDRRepositoryTheDeviceSDRsGiveEverySensorAtItsTrueValue() async throws {
+        var faults = BMCFaults()
+        faults.noSDRRepository = true
+        faults.deviceSDRs = true
+        let setup = try await Setup.make(faults: faults)
+        let truth = try #require(try await setup.fleet.truth().bmcs.values.first)
+        let threshold = truth.sensors.filter { $0.value.threshold }
+        #expect(threshold.count == 38)
+        for scrape in 1...3 {
+            let families = await setup.scrape()
+            #expect(FaultToleranceTests.allUp(families), "scrape \(scrape)")
+            let values = Self.values(families)
+            for (name, sensor) in threshold {
+                let reading = try #require(sensor.reading, "\(name)")
+                let value = try #require(values[String(sensor.recordID)], "\(name) (record \(sensor.recordID))")
+                // A fan given in percent is exported as a ratio (0-1).
+                #expect(abs(value - reading) < 1e-6 || abs(value - reading / 100) < 1e-6, "\(name): \(value)")
+            }
+            // One Get SDR Repository Info (C1h) in the session, not one per scrape.
+            #expect(try await setup.fleet.refusedRequests(bmc: 0) == 1, "scrape \(scrape)")
+        }
+        #expect(setup.errors("unsupported") == 0)
+        let fallback = setup.lines(containing: "no SDR repository; reading the device SDRs")
+        #expect(fallback.count == 1)
+        #expect(fallback.first?.contains("level=info") == true)
+        #expect(fallback.first?.contains("0xc1") == true)
+        await setup.shutdown()
+    }
+
+    @Test func withNeitherRepositoryNorDeviceSDRsOnlyTheSensorCollectorIsDown() async throws {
+        var faults = BMCFaults()
+        faults.noSDRRepository = true
+        let setup = try await Setup.make(faults: faults)
+        for scrape in 1...3 {
+            let families = await setup.scrape()
+            #expect(Self.up(families, "ipmi") == 0, "scrape \(scrape)")
+            for collector in Self.others {
+                #expect(Self.up(families, collector) == 1, "\(collector), scrape \(scrape)")
+            }
+            #expect(families.contains { $0.name == "ipmi_chassis_power_state" })
+            #expect(!families.contains { $0.name == "ipmi_temperature_celsius" })
+            // Get SDR Repository Info and Get Device SDR Info, once each in the session.
+            #expect(try await setup.fleet.refusedRequests(bmc: 0) == 2, "scrape \(scrape)")
+        }
+        #expect(setup.errors("unsupported") == 1)
+        #expect(setup.errors("completion_code") == 0)
+        let failed = setup.lines(containing: "collector failed")
+        #expect(failed.count == 1)
+        #expect(failed.first?.contains("level=info") == true)
+        #expect(failed.first?.contains("collector=ipmi") == true)
+        #expect(failed.first?.contains("no device SDRs") == true)
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        await setup.shutdown()
+    }
+
+    @Test func aNewSessionAsksAgainWhatTheBMCSupports() async throws {
+        var faults = BMCFaults()
+        faults.noSDRRepository = true
+        let setup = try await Setup.make(faults: faults)
+        #expect(Self.up(await setup.scrape(), "ipmi") == 0)
+        #expect(try await setup.fleet.refusedRequests(bmc: 0) == 2)
+        // A firmware update brings device SDRs; the reboot ends the session.
+        faults.deviceSDRs = true
+        try await setup.fleet.setFaults(faults, bmc: 0)
+        try await setup.fleet.reboot(bmc: 0)
+        var families: [MetricFamily] = []
+        for _ in 0..<3 {
+            families = await setup.scrape()
+            if FaultToleranceTests.allUp(families) { break }
+        }
+        #expect(FaultToleranceTests.allUp(families))
+        #expect(families.contains { $0.name == "ipmi_temperature_celsius" })
+        // The new session asked for the repository once more (C1h), then found the device SDRs.
+        #expect(try await setup.fleet.refusedRequests(bmc: 0) == 3)
+        _ = await setup.scrape()
+        #expect(try await setup.fleet.refusedRequests(bmc: 0) == 3)
+        await setup.shutdown()
+    }
+
+    @Test func aBMCWithoutDCMIFailsOnlyTheDCMICollectorAndIsAskedOncePerSession() async throws {
+        var faults = BMCFaults()
+        faults.refusedCommands = [0x2C: [0x02]]  // DCMI Get Power Reading (DCMI 1.5 §6.6.1): C1h
+        let setup = try await Setup.make(faults: faults)
+        for scrape in 1...3 {
+            let families = await setup.scrape()
+            #expect(Self.up(families, "dcmi") == 0, "scrape \(scrape)")
+            for collector in ["ipmi", "bmc", "chassis", "sel"] {
+                #expect(Self.up(families, collector) == 1, "\(collector), scrape \(scrape)")
+            }
+            #expect(families.contains { $0.name == "ipmi_temperature_celsius" })
+            #expect(try await setup.fleet.refusedRequests(bmc: 0) == 1, "scrape \(scrape)")
+        }
+        #expect(setup.errors("unsupported") == 1)
+        let failed = setup.lines(containing: "collector failed")
+        #expect(failed.count == 1)
+        #expect(failed.first?.contains("level=info") == true)
+        #expect(failed.first?.contains("collector=dcmi") == true)
+        // A new session asks again.
+        try await setup.fleet.reboot(bmc: 0)
+        for _ in 0..<3 {
+            if Self.up(await setup.scrape(), "chassis") == 1 { break }
+        }
+        #expect(try await setup.fleet.refusedRequests(bmc: 0) == 2)
+        await setup.shutdown()
+    }
+
+    @Test func theSensorsCommandReadsTheDeviceSDRsOfABMCWithoutARepository() async throws {
+        let executable = try HostileInputTests.executable()
+        var outputs: [String] = []
+        for noRepository in [false, true] {
+            var faults = BMCFaults()
+            faults.noSDRRepository = noRepository
+            faults.deviceSDRs = noRepository
+            let fleet = try await SimulatedBMCFleet.start(
+                count: 1, basePort: 0, configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+                logger: quietLogger)
+            let address = try #require(fleet.addresses.first)
+            let result = try await offPool {
+                try ExternalCommand.run(
+                    executable.path, ["sensors", "-H", address, "-U", "admin", "--debug"],
+                    environment: ["IPMI_PASSWORD": "password"], timeout: 30)
+            }
+            await fleet.stop()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("no SDR repository") == noRepository, "\(result.stderr)")
+            outputs.append(result.stdout)
+        }
+        #expect(outputs[0].split(separator: "\n").count == 50)
+        #expect(outputs[1] == outputs[0])
+    }
+
+    @Test func theSimulateCommandActsAsABMCWithDeviceSDRsAndNoRepository() async throws {
+        let executable = try HostileInputTests.executable()
+        let port = FreePort.udp()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "simulate", "--listen", "127.0.0.1:\(port)", "--no-sdr-repository", "--device-sdrs", "--steady",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let ipmitool = [
+            "-I", "lanplus", "-H", "127.0.0.1", "-p", "\(port)", "-U", "admin", "-P", "password", "-C", "17",
+        ]
+        // Until the simulator listens.
+        var info = ""
+        for _ in 0..<50 where info.isEmpty {
+            let result = try await ExternalCommand.run("ipmitool", ipmitool + ["-N", "1", "-R", "1", "mc", "info"])
+            if result.status == 0 { info = result.stdout } else { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(info.contains("Provides Device SDRs      : yes"))
+        #expect(!info.contains("SDR Repository Device"))
+        let repository = try await ExternalCommand.run("ipmitool", ipmitool + ["raw", "0x0a", "0x20"])
+        #expect(repository.stderr.contains("rsp=0xc1"), "\(repository.stderr)")
+        let elist = try await ExternalCommand.output("ipmitool", ipmitool + ["sdr", "elist"])
+        #expect(elist.split(separator: "\n").count == 50)
+    }
+}
