@@ -48,21 +48,27 @@ public actor SessionCache {
         let gate = AsyncSlots(limit: 1)
         /// The cold start queued or running for this target, if any; scrapes that need one join it.
         private let coldStartJob = NIOLockedValueBox<ColdStartJob?>(nil)
-        private let lastUsed = NIOLockedValueBox(ContinuousClock.now)
-        /// Last answer from the BMC (a scrape, a handshake or a keep-alive): a session is kept alive once per
-        /// keep-alive interval of silence, not on every janitor pass (which would send 4 keep-alives a minute to a
-        /// target scraped every 60 s). A scrape that got no answer does not count: the keep-alive is what finds
-        /// out that the BMC forgot the session.
-        private let lastHeard = NIOLockedValueBox(ContinuousClock.now)
-        /// When the BMC last answered, nil if it never did; decides the place of its cold starts in the queue.
-        private let lastAnswer = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
-        /// True once a cold start of this target failed.
-        private let coldStartFailed = NIOLockedValueBox(false)
-        /// The last failure of each collector on this target, until it succeeds again.
-        private let failures = NIOLockedValueBox<[CollectorName: String]>([:])
-        /// Collectors whose command the BMC refused (``CompletionCode/isRefusal``) in this session: not run again
-        /// until a new session.
-        private let refusals = NIOLockedValueBox<[CollectorName: IPMICommandError]>([:])
+        /// What the entry knows of its target, behind one lock: a lock is an allocation of its own, and an exporter
+        /// keeps thousands of entries.
+        private let state = NIOLockedValueBox(State())
+
+        private struct State {
+            var lastUsed = ContinuousClock.now
+            /// Last answer from the BMC (a scrape, a handshake or a keep-alive): a session is kept alive once per
+            /// keep-alive interval of silence, not on every janitor pass (which would send 4 keep-alives a minute to
+            /// a target scraped every 60 s). A scrape that got no answer does not count: the keep-alive is what finds
+            /// out that the BMC forgot the session.
+            var lastHeard = ContinuousClock.now
+            /// When the BMC last answered, nil if it never did; decides the place of its cold starts in the queue.
+            var lastAnswer: ContinuousClock.Instant?
+            /// True once a cold start of this target failed.
+            var coldStartFailed = false
+            /// The last failure of each collector on this target, until it succeeds again.
+            var failures: [CollectorName: String] = [:]
+            /// Collectors whose command the BMC refused (``CompletionCode/isRefusal``) in this session: not run again
+            /// until a new session.
+            var refusals: [CollectorName: IPMICommandError] = [:]
+        }
 
         init(client: IPMIClient, sdr: SDRCache, target: String) {
             self.client = client
@@ -70,36 +76,35 @@ public actor SessionCache {
             self.target = target
         }
 
-        func touch() { lastUsed.withLockedValue { $0 = .now } }
+        func touch() { state.withLockedValue { $0.lastUsed = .now } }
         /// The BMC answered on the session.
         func heard() {
             let now = ContinuousClock.now
-            lastHeard.withLockedValue { $0 = now }
-            lastAnswer.withLockedValue { $0 = now }
+            state.withLockedValue {
+                $0.lastHeard = now
+                $0.lastAnswer = now
+            }
         }
         /// The refusal that keeps `collector` from running in this session, if any.
         func refusal(of collector: CollectorName) -> IPMICommandError? {
-            refusals.withLockedValue { $0[collector] }
+            state.withLockedValue { $0.refusals[collector] }
         }
         func remember(_ refusal: IPMICommandError, of collector: CollectorName) {
-            refusals.withLockedValue { $0[collector] = refusal }
+            state.withLockedValue { $0.refusals[collector] = refusal }
         }
         /// A new session: what the BMC refused is asked again, here and in its SDR cache.
         func sessionOpened() async {
-            refusals.withLockedValue { $0 = [:] }
+            state.withLockedValue { $0.refusals = [:] }
             await sdr.sessionOpened()
         }
-        func coldStartEnded(failed: Bool) { coldStartFailed.withLockedValue { $0 = failed } }
+        func coldStartEnded(failed: Bool) { state.withLockedValue { $0.coldStartFailed = failed } }
 
         /// A target that answered within ``answeredRecently`` goes ahead of one never tried, which goes ahead of
         /// one whose cold start failed without it ever answering.
         var coldStartPriority: ColdStartQueue.Priority {
-            if let answered = lastAnswer.withLockedValue({ $0 }),
-                ContinuousClock.now - answered < Entry.answeredRecently
-            {
-                return .answered
-            }
-            return coldStartFailed.withLockedValue { $0 } ? .unanswered : .new
+            let (answered, failed) = state.withLockedValue { ($0.lastAnswer, $0.coldStartFailed) }
+            if let answered, ContinuousClock.now - answered < Entry.answeredRecently { return .answered }
+            return failed ? .unanswered : .new
         }
         static let answeredRecently: Duration = .seconds(600)
 
@@ -107,13 +112,13 @@ public actor SessionCache {
         /// collector's previous outcome, which is when it is worth a warning.
         @discardableResult
         func recordOutcome(of collector: CollectorName, failure: String?) -> Bool {
-            failures.withLockedValue { failures in
+            state.withLockedValue { state in
                 if failure == nil {
-                    if failures[collector] != nil { failures[collector] = nil }
+                    if state.failures[collector] != nil { state.failures[collector] = nil }
                     return false
                 }
-                defer { failures[collector] = failure }
-                return failures[collector] != failure
+                defer { state.failures[collector] = failure }
+                return state.failures[collector] != failure
             }
         }
 
@@ -133,8 +138,8 @@ public actor SessionCache {
         func cancelColdStart() {
             coldStartJob.withLockedValue { $0 }?.task.cancel()
         }
-        var idle: Duration { lastUsed.withLockedValue { ContinuousClock.now - $0 } }
-        var silent: Duration { lastHeard.withLockedValue { ContinuousClock.now - $0 } }
+        var idle: Duration { state.withLockedValue { ContinuousClock.now - $0.lastUsed } }
+        var silent: Duration { state.withLockedValue { ContinuousClock.now - $0.lastHeard } }
     }
 
     public let transport: IPMITransport
