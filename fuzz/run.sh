@@ -30,7 +30,7 @@ prepare_sources() {
             # These two need swift-log and the async requester; the harnesses do not use them.
             */SensorReader.swift | */SDRRepositoryReader.swift) continue ;;
         esac
-        sed -e '/^import IPMI$/d' -e '/^import NIOConcurrencyHelpers$/d' "$f" \
+        sed -e '/^import IPMI$/d' -e '/^import IPMISensors$/d' -e '/^import NIOConcurrencyHelpers$/d' "$f" \
             >"$build/src/$(basename "$(dirname "$f")")-$(basename "$f")"
     done
     # The pure target locks with NIO's NIOLock/NIOLockedValueBox: their source files (plain pthread code) from the
@@ -44,7 +44,7 @@ prepare_sources() {
     rm -rf "$build/src-sim" && mkdir -p "$build/src-sim"
     for f in Sources/IPMISimulator/*.swift; do
         case $f in */SimulatedBMCFleet*.swift | */DefaultServer.swift) continue ;; esac
-        sed -e '/^import IPMI$/d' -e 's/^import Yams$/import Foundation/' \
+        sed -e '/^import IPMI$/d' -e '/^import IPMISensors$/d' -e 's/^import Yams$/import Foundation/' \
             -e 's/try YAMLDecoder().decode(SimulatorConfiguration.self, from: yaml)/try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(yaml.utf8))/' \
             "$f" >"$build/src-sim/$(basename "$f")"
     done
