@@ -28,7 +28,7 @@ public enum PacketSummary {
         if packet.count > 5, packet[4] == 0x06, [0x13, 0x14].contains(packet[5] & 0x3F) {
             return "(key exchange message, not logged)"
         }
-        return packet.map(hex).joined(separator: " ")
+        return CommandName.hex(packet)
     }
 
     private static func le32(_ bytes: [UInt8], _ at: Int) -> UInt32 {

@@ -250,8 +250,7 @@ public actor OpenIPMIDevice: IPMIRequester {
             kind: bridge == nil ? COPENIPMI_SYSTEM_INTERFACE : COPENIPMI_IPMB, channel: bridge?.channel ?? 0,
             slave_address: bridge?.address ?? 0, lun: request.lun & 0x03)
         // For IPMB the kernel retransmits on its own; one try per attempt of ours, each as long as the attempt.
-        let milliseconds = UInt32(
-            clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = UInt32(clamping: TimeBounds.milliseconds(wait))
         let sent = request.data.withUnsafeBufferPointer { bytes in
             copenipmi_send(
                 descriptor, &address, messageID, request.netFn.rawValue, request.command, bytes.baseAddress,
