@@ -365,6 +365,7 @@ public actor IPMIClient: IPMIRequester {
                     return continuation.resume(returning: batch.map { _ in .failure(CancellationError()) })
                 }
                 let collected = BatchResults(count: batch.count, continuation: continuation)
+                pending.reserveCapacity(pending.count + batch.count)
                 for (index, request) in batch.enumerated() {
                     submit(tokens[index], request, deadline: deadline) { collected.set(index, $0) }
                 }
@@ -578,7 +579,13 @@ public actor IPMIClient: IPMIRequester {
         }
         if entry.isOnWire { onWire -= 1 }
         entry.completion(result)
-        if !queued.isEmpty { startQueuedRequests() }
+        if !queued.isEmpty {
+            startQueuedRequests()
+        } else if pending.isEmpty {
+            // A batch grows both tables to its size; between scrapes an exporter keeps thousands of idle clients.
+            pending = [:]
+            if queued.capacity > 16 { queued = CircularBuffer() }
+        }
     }
 
     private func timeoutError(_ entry: PendingRequest) -> IPMIClientError {

@@ -97,7 +97,12 @@ public actor SessionCache {
             state.withLockedValue { $0.refusals = [:] }
             await sdr.sessionOpened()
         }
-        func coldStartEnded(failed: Bool) { state.withLockedValue { $0.coldStartFailed = failed } }
+        /// Also lets go of the job: a finished task keeps its frames' memory for as long as it is referenced, and an
+        /// exporter keeps an entry per target.
+        func coldStartEnded(failed: Bool) {
+            state.withLockedValue { $0.coldStartFailed = failed }
+            coldStartJob.withLockedValue { $0 = nil }
+        }
 
         /// A target that answered within ``answeredRecently`` goes ahead of one never tried, which goes ahead of
         /// one whose cold start failed without it ever answering.
