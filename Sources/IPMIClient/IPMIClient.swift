@@ -93,6 +93,8 @@ public actor IPMIClient: IPMIRequester {
         let deadline: ContinuousClock.Instant?
         let start: ContinuousClock.Instant
         var attempts = 0
+        /// The window's round the attempt on the wire counts in (``RequestWindow/sent()``).
+        var windowRound: UInt32?
         var rqSeq: UInt8?
         var isOnWire = false
         /// When the attempt on the wire times out; nil when none is.
@@ -221,8 +223,8 @@ public actor IPMIClient: IPMIRequester {
             consoleSessionID: id)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
         established.store(false, ordering: .releasing)
-        window = RequestWindow(maximum: options.maxOutstandingRequests)
-        retransmission = RetransmissionTimer(ceiling: options.requestTimeout, floor: options.minimumRetransmitTimeout)
+        // What the last sessions learnt of this BMC (its window, its round-trip time) holds for the next one.
+        window.sessionStarted()
         handshakeBacklog = []
         do {
             try await handshake(transport: transport, peer: peer)
@@ -482,6 +484,7 @@ public actor IPMIClient: IPMIRequester {
             return .failed
         }
         entry.rqSeq = encoded.rqSeq
+        entry.windowRound = window.sent()
         bySequence[encoded.rqSeq] = token
         if entry.attempts > 0 { transport.statistics.retransmitted() }
         let now = NIODeadline.now()
@@ -547,7 +550,7 @@ public actor IPMIClient: IPMIRequester {
         entry.rqSeq = nil
         entry.attemptDeadline = nil
         entry.attempts += 1
-        window.timedOut()
+        window.timedOut(entry.windowRound)
         if entry.attempts > options.retries {
             return complete(token, with: .failure(timeoutError(entry)))
         }
@@ -571,7 +574,7 @@ public actor IPMIClient: IPMIRequester {
             case .failure:
                 giveUp(rqSeq, sentAt: entry.sentAt)
             case .success:
-                window.answered()
+                window.answered(entry.windowRound)
                 let now = NIODeadline.now()
                 if entry.attempts == 0 { retransmission.measured(Duration(now - entry.sentAt)) }
                 if let end = strays.answered(now: now.uptimeNanoseconds) { machine?.hold(rqSeq: rqSeq, until: end) }

@@ -237,6 +237,41 @@ struct ClientTests {
         }
     }
 
+    @Test(
+        "on a BMC that takes one request at a time, only the first scrape waits for a retransmission, also after the session is re-opened"
+    )
+    func aSingleBufferBMCCostsRetransmissionsInTheFirstScrapeOnly() async throws {
+        var faults = BMCFaults(latency: .milliseconds(2))
+        faults.handlesOneRequestAtATime = true
+        try await withSimulatedBMC(faults: faults) { fleet in
+            let transport = try await IPMITransport.bind(host: "127.0.0.1")
+            // Retransmission timeouts as long as the request timeout: a loaded machine's slow answer is then no
+            // retransmission, only a lost one is.
+            let client = try await Self.connectedClient(
+                fleet, window: 16, transport: transport, requestTimeout: .milliseconds(300),
+                minimumRetransmitTimeout: .milliseconds(300))
+            // About as many requests as a warm scrape of a server sends.
+            let scrape = (0..<50).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
+            var retransmittedPerScrape: [UInt64] = []
+            for round in 0..<6 {
+                if round == 3 {
+                    // The BMC forgot the session (a reboot, say): the client opens a new one.
+                    await client.reset()
+                    try await client.connect()
+                }
+                let before = transport.statistics.snapshot.retransmissions
+                let results = await client.requests(scrape)
+                #expect(results.allSatisfy { (try? $0.get())?.completionCode == .normal })
+                retransmittedPerScrape.append(transport.statistics.snapshot.retransmissions - before)
+            }
+            await client.close()
+            await transport.close()
+            // The first scrape loses most of its first round, then one probe of a wider window.
+            #expect(retransmittedPerScrape[0] > 0)
+            #expect(retransmittedPerScrape.dropFirst().allSatisfy { $0 == 0 }, "\(retransmittedPerScrape)")
+        }
+    }
+
     @Test("a batch past its deadline or cancelled fails every request and leaves the session usable")
     func batchDeadlineAndCancellation() async throws {
         try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(50))) { fleet in
@@ -272,11 +307,12 @@ struct ClientTests {
 
     static func connectedClient(
         _ fleet: SimulatedBMCFleet, window: Int, transport: IPMITransport? = nil,
-        requestTimeout: Duration = .seconds(1)
+        requestTimeout: Duration = .seconds(1), minimumRetransmitTimeout: Duration? = nil
     ) async throws -> IPMIClient {
         var options = ClientOptions()
         options.maxOutstandingRequests = window
         options.requestTimeout = requestTimeout
+        if let minimumRetransmitTimeout { options.minimumRetransmitTimeout = minimumRetransmitTimeout }
         let client = try IPMIClient(
             host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
             cipherSuite: .suite17, options: options, transport: transport, logger: logger)

@@ -2,70 +2,153 @@ import Testing
 
 @testable import IPMI
 
+extension RequestWindow {
+    /// Sends `answered + timedOut` requests, tagged as they go out, then reports that many answers and timeouts.
+    mutating func round(answered: Int, timedOut: Int) {
+        let tags = (0..<(answered + timedOut)).map { _ in sent() }
+        for tag in tags.prefix(answered) { self.answered(tag) }
+        for tag in tags.suffix(timedOut) { self.timedOut(tag) }
+    }
+}
+
 @Suite("Request window")
 struct RequestWindowTests {
+    /// Answers rounds in full until the window is at its maximum, and then one more round (the first at a new
+    /// width is judged strictly).
+    static func warmed(maximum: Int) -> RequestWindow {
+        var window = RequestWindow(maximum: maximum)
+        while window.width < maximum { window.round(answered: window.width, timedOut: 0) }
+        window.round(answered: window.width, timedOut: 0)
+        return window
+    }
+
+    @Test("starts at a few requests and doubles after every round answered in full, up to the maximum")
+    func slowStart() {
+        var window = RequestWindow(maximum: 16)
+        #expect(window.width == RequestWindow.initialWidth)
+        var widths: [Int] = []
+        for _ in 0..<3 {
+            window.round(answered: window.width, timedOut: 0)
+            widths.append(window.width)
+        }
+        #expect(widths == [8, 16, 16])
+        #expect(RequestWindow(maximum: 2).width == 2)
+    }
+
     @Test("a BMC that answers one request of a burst and drops the rest is down to one at a time in one round")
     func singleBufferBMC() {
         var window = RequestWindow(maximum: 16)
-        window.answered()
-        for _ in 0..<15 { window.timedOut() }
+        window.round(answered: 1, timedOut: 3)
+        #expect(window.width == 1)
+        var warm = Self.warmed(maximum: 16)
+        warm.round(answered: 1, timedOut: 15)
+        #expect(warm.width == 1)
+    }
+
+    @Test("answers to requests sent outside the round say nothing of it: the losses of the round still count")
+    func onlyTheRoundsOwnRequestsCount() {
+        var window = RequestWindow(maximum: 16)
+        let round = (0..<4).map { _ in window.sent() }
+        window.answered(round[0])
+        // The slot freed by the answer carries requests one at a time, answered before the others' timeouts.
+        for _ in 0..<10 {
+            let outside = window.sent()
+            #expect(outside == nil)
+            window.answered(outside)
+        }
+        #expect(window.width == 4)
+        for tag in round.dropFirst() { window.timedOut(tag) }
         #expect(window.width == 1)
     }
 
     @Test("a lost half of a round halves the window at most; less than half leaves it")
     func heavyLossHalves() {
-        var window = RequestWindow(maximum: 16)
-        for _ in 0..<9 { window.answered() }
-        for _ in 0..<7 { window.timedOut() }
+        var window = Self.warmed(maximum: 16)
+        window.round(answered: 9, timedOut: 7)
         #expect(window.width == 16)
-        for _ in 0..<8 { window.answered() }
-        for _ in 0..<8 { window.timedOut() }
+        window.round(answered: 8, timedOut: 8)
         #expect(window.width == 8)
     }
 
     @Test("a lossy link that loses a few requests of every round keeps the full window")
     func lightLossKeepsTheWindow() {
-        var window = RequestWindow(maximum: 16)
-        for _ in 0..<100 {
-            for _ in 0..<13 { window.answered() }
-            for _ in 0..<3 { window.timedOut() }
-        }
+        var window = Self.warmed(maximum: 16)
+        for _ in 0..<100 { window.round(answered: 13, timedOut: 3) }
         #expect(window.width == 16)
     }
 
     @Test("grows back by one per run of answers, up to the maximum, through occasional losses")
     func growsBack() {
-        var window = RequestWindow(maximum: 4)
-        window.answered()
-        for _ in 0..<3 { window.timedOut() }
+        var window = Self.warmed(maximum: 4)
+        window.round(answered: 1, timedOut: 3)
         #expect(window.width == 1)
-        for _ in 0..<(RequestWindow.initialGrowthRun - 2) { window.answered() }
+        for _ in 0..<(RequestWindow.initialGrowthRun - 2) { window.round(answered: 1, timedOut: 0) }
         // A loss at width 1 cannot be the window's fault: it does not reset the run.
-        window.timedOut()
-        window.answered()
+        window.round(answered: 0, timedOut: 1)
+        window.round(answered: 1, timedOut: 0)
         #expect(window.width == 1)
-        window.answered()
+        window.round(answered: 1, timedOut: 0)
         #expect(window.width == 2)
-        for _ in 0..<(RequestWindow.initialGrowthRun * 10) { window.answered() }
+        for _ in 0..<(RequestWindow.initialGrowthRun * 10) { window.round(answered: 1, timedOut: 0) }
         #expect(window.width == 4)
     }
 
-    @Test("a lost round right after a widening doubles the run needed for the next one")
-    func backsOffOnABMCThatCannotTakeMore() {
-        var window = RequestWindow(maximum: 2)
-        window.answered()
-        window.timedOut()
+    @Test("a loss right after a widening goes back to the width the BMC took and stops widening for a long run")
+    func aWideningTheBMCCannotTakeIsNotRetried() {
+        var window = Self.warmed(maximum: 4)
+        window.round(answered: 1, timedOut: 3)
         #expect(window.width == 1)
-        var run = RequestWindow.initialGrowthRun
-        for _ in 0..<4 {
-            for _ in 0..<run { window.answered() }
-            #expect(window.width == 2)
-            // The BMC answers one of the two and drops the other.
-            window.answered()
-            window.timedOut()
-            #expect(window.width == 1)
-            run *= 2
-            #expect(window.growthRun == run)
-        }
+        for _ in 0..<RequestWindow.initialGrowthRun { window.round(answered: 1, timedOut: 0) }
+        #expect(window.width == 2)
+        // The BMC answers one of the two and drops the other.
+        window.round(answered: 1, timedOut: 1)
+        #expect(window.width == 1)
+        #expect(window.growthRun == RequestWindow.maximumGrowthRun)
+        for _ in 0..<(RequestWindow.maximumGrowthRun - 1) { window.round(answered: 1, timedOut: 0) }
+        #expect(window.width == 1)
+        window.round(answered: 1, timedOut: 0)
+        #expect(window.width == 2)
+    }
+
+    @Test("a BMC that takes fewer requests than the first round's is at what it answered after that round")
+    func firstRoundSetsTheWidth() {
+        var window = RequestWindow(maximum: 16)
+        window.round(answered: 3, timedOut: 1)
+        #expect(window.width == 3)
+        #expect(window.growthRun == RequestWindow.maximumGrowthRun)
+    }
+
+    @Test("a BMC that queues only a few requests settles at what it answered when slow start overshoots")
+    func queueLimitedBMC() {
+        var window = RequestWindow(maximum: 16)
+        window.round(answered: 4, timedOut: 0)
+        #expect(window.width == 8)
+        // Room for 6 requests: a burst of 8 loses 2.
+        window.round(answered: 6, timedOut: 2)
+        #expect(window.width == 6)
+        #expect(window.growthRun == RequestWindow.maximumGrowthRun)
+        for _ in 0..<100 { window.round(answered: 1, timedOut: 0) }
+        #expect(window.width == 6)
+    }
+
+    @Test("a new session keeps the width learnt and judges its first round strictly")
+    func keptAcrossSessions() {
+        var window = RequestWindow(maximum: 16)
+        window.round(answered: 1, timedOut: 3)
+        #expect(window.width == 1)
+        window.sessionStarted()
+        #expect(window.width == 1)
+        var warm = Self.warmed(maximum: 16)
+        warm.sessionStarted()
+        #expect(warm.width == 16)
+        // A single loss in a round of two: a lossy link's later in a session, the width's in its first round.
+        var later = Self.warmed(maximum: 2)
+        later.round(answered: 1, timedOut: 1)
+        #expect(later.width == 2)
+        var first = Self.warmed(maximum: 2)
+        first.sessionStarted()
+        first.round(answered: 1, timedOut: 1)
+        #expect(first.width == 1)
     }
 }
+
