@@ -216,27 +216,6 @@ struct ClientTests {
         #expect(transport.statistics.snapshot.droppedTotal == 0)
     }
 
-    @Test("a BMC that drops a second outstanding request narrows the window to one and still answers all")
-    func windowFallsBackOnABMCWithOneBuffer() async throws {
-        var faults = BMCFaults(latency: .milliseconds(5))
-        faults.handlesOneRequestAtATime = true
-        try await withSimulatedBMC(faults: faults) { fleet in
-            let transport = try await IPMITransport.bind(host: "127.0.0.1")
-            let client = try await Self.connectedClient(
-                fleet, window: 4, transport: transport, requestTimeout: .milliseconds(200))
-            let before = transport.statistics.snapshot.retransmissions
-            let batch = (0..<20).map { _ in IPMIRequest(netFn: .app, command: 0x01) }
-            let results = await client.requests(batch)
-            let retransmitted = transport.statistics.snapshot.retransmissions - before
-            await client.close()
-            await transport.close()
-            #expect(results.allSatisfy { (try? $0.get())?.completionCode == .normal })
-            // Three of the first four are dropped; after two halvings every request goes alone, so those
-            // three are sent again once each and nothing else is lost.
-            #expect(retransmitted == 3)
-        }
-    }
-
     @Test(
         "on a BMC that takes one request at a time, only the first scrape waits for a retransmission, also after the session is re-opened"
     )
