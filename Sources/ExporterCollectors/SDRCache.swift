@@ -113,6 +113,9 @@ package actor SDRCache {
                 let repository: SDRRepository
                 do {
                     repository = try await reader.read(from: session, resuming: &progress)
+                } catch let error as IPMICommandError where error.completionCode.isRefusal {
+                    // A BMC that lists its SDRs and then refuses to hand one over does so again: remembered.
+                    throw await self.refused(SDRUnavailable(readRefused: error))
                 } catch {
                     await self.keep(progress)
                     throw error
@@ -171,6 +174,11 @@ package actor SDRCache {
         }
     }
 
+    private func refused(_ failure: SDRUnavailable) -> SDRUnavailable {
+        unavailable = failure
+        return failure
+    }
+
     private func takeProgress() -> SDRDownloadProgress {
         defer { progress = SDRDownloadProgress() }
         return progress
@@ -207,16 +215,28 @@ package actor SDRCache {
     }
 }
 
-/// The BMC refused both Get SDR Repository Info and Get Device SDR Info: it has no sensors to read (in this session).
+/// The BMC has no sensors to read in this session: it refused both Get SDR Repository Info and Get Device SDR Info,
+/// or it refused a Get SDR of the repository it listed.
 package struct SDRUnavailable: Error, Hashable, CustomStringConvertible, Sendable {
-    package var repository: IPMICommandError
-    package var device: IPMICommandError
+    package var repository: IPMICommandError?
+    package var device: IPMICommandError?
+    package var readRefused: IPMICommandError?
     /// Thrown again from memory, without asking the BMC: not a new error to count.
     package var remembered = false
 
+    package init(repository: IPMICommandError, device: IPMICommandError) {
+        self.repository = repository
+        self.device = device
+    }
+
+    package init(readRefused: IPMICommandError) {
+        self.readRefused = readRefused
+    }
+
     package var description: String {
-        "the BMC has no SDR repository (Get SDR Repository Info: \(repository)) and no device SDRs "
-            + "(Get Device SDR Info: \(device))"
+        if let readRefused { return "the BMC refuses to hand over its SDRs (Get SDR: \(readRefused))" }
+        return "the BMC has no SDR repository (Get SDR Repository Info: \(repository.map { "\($0)" } ?? "?")) and no "
+            + "device SDRs (Get Device SDR Info: \(device.map { "\($0)" } ?? "?"))"
     }
 }
 
