@@ -23,6 +23,7 @@ package actor SDRCache {
         var eraseTimestamp: UInt32
         var recordCount: Int
         var sensors: [SensorDefinition]
+        var entityNames: EntitySensorNames
 
         func matches(_ info: SDRRepositoryInfo, from source: SDRSource) -> Bool {
             self.source == source && additionTimestamp == info.additionTimestamp
@@ -60,6 +61,9 @@ package actor SDRCache {
     /// finds out with one Get SDR Repository Info).
     /// Also true when the BMC is known to have no SDRs in this session: there is nothing to download then.
     package var isLoaded: Bool { entry != nil || unavailable != nil }
+
+    /// How the sensors read last are named with their entities (``EntitySensorNames``).
+    package var entityNames: EntitySensorNames? { entry?.entityNames }
 
     /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
     /// The sensors read stay, checked with one info request as usual.
@@ -127,7 +131,7 @@ package actor SDRCache {
                 return Entry(
                     source: reader.source, additionTimestamp: repository.info.additionTimestamp,
                     eraseTimestamp: repository.info.eraseTimestamp, recordCount: repository.info.recordCount,
-                    sensors: sensors)
+                    sensors: sensors, entityNames: EntitySensorNames(records: repository.records))
             }
         }
         let task = Task { () throws -> Entry in

@@ -8,8 +8,15 @@ struct SensorCollector: Collector {
     var name: CollectorName { .ipmi }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let sensors = try await context.sdr.sensors(from: context.session, logger: context.logger)
+        var sensors = try await context.sdr.sensors(from: context.session, logger: context.logger)
             .filter { !context.module.excludeSensorIDs.contains(Int($0.recordID)) }
+        if context.module.entitySensorNames, let names = await context.sdr.entityNames {
+            sensors = sensors.map { sensor in
+                var named = sensor
+                named.name = names.name(of: sensor)
+                return named
+            }
+        }
         // One batch: the session keeps as many reads on the wire as its window allows.
         let readings = try await SensorReader(logger: context.logger).readAll(sensors, from: context.session)
         return SensorMetrics.families(for: readings)

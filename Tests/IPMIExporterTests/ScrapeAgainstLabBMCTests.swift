@@ -66,6 +66,21 @@ struct ScrapeAgainstLabBMCTests {
         value(metrics.families(), name, labels) ?? 0
     }
 
+    /// FreeIPMI's `ipmi-sensors` on `bmc`, every shared sensor on its own line, as CSV without a header.
+    static func freeIPMISensors(_ bmc: IPMISim, _ options: [String]) async throws -> String {
+        let cacheDirectory = NSTemporaryDirectory() + "sdrcache-\(bmc.port)-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(
+            atPath: cacheDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
+        return try await ExternalCommand.output(
+            "ipmi-sensors",
+            [
+                "-D", "LAN_2_0", "-I", "3", "-W", "opensesspriv", "-h", bmc.address, "-u", "admin", "-p", "password",
+                "--comma-separated-output", "--no-header-output", "--shared-sensors", "--quiet-cache",
+                "--sdr-cache-directory", cacheDirectory,
+            ] + options)
+    }
+
     // MARK: -
 
     @Test func everySensorMatchesFreeIPMIOnTheSameBMC() async throws {
@@ -75,17 +90,7 @@ struct ScrapeAgainstLabBMCTests {
         let families = await harness.scrape(bmc)
         #expect(Self.value(families, "ipmi_up", ["collector": "ipmi"]) == 1)
 
-        let cacheDirectory = NSTemporaryDirectory() + "sdrcache-\(bmc.port)"
-        try FileManager.default.createDirectory(
-            atPath: cacheDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
-        let csv = try await ExternalCommand.output(
-            "ipmi-sensors",
-            [
-                "-D", "LAN_2_0", "-I", "3", "-W", "opensesspriv", "-h", bmc.address, "-u", "admin", "-p", "password",
-                "--comma-separated-output", "--no-header-output", "--output-sensor-state", "--shared-sensors",
-                "--quiet-cache", "--sdr-cache-directory", cacheDirectory,
-            ])
+        let csv = try await Self.freeIPMISensors(bmc, ["--output-sensor-state"])
         // ipmitool's threshold status tells where FreeIPMI's "Nominal" is really past a non-critical threshold.
         let ipmitoolStatus = Dictionary(
             try bmc.ipmitool(["sensor"]).split(separator: "\n").compactMap { line -> (String, String)? in
@@ -136,6 +141,36 @@ struct ScrapeAgainstLabBMCTests {
             compared += 1
         }
         #expect(compared >= 30)
+    }
+
+    @Test func entitySensorNamesAreFreeIPMIs() async throws {
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        var module = Self.module(collectors: [.ipmi])
+        module.entitySensorNames = true
+        let families = await harness.scrape(bmc, module: module)
+        #expect(Self.value(families, "ipmi_up", ["collector": "ipmi"]) == 1)
+        var ours: [String: Set<String>] = [:]
+        for family in families where family.name.hasSuffix("_state") {
+            for sample in family.samples {
+                let labels = Dictionary(sample.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+                if let id = labels["id"], let name = labels["name"] { ours[id, default: []].insert(name) }
+            }
+        }
+
+        let csv = try await Self.freeIPMISensors(bmc, ["--entity-sensor-names"])
+        var theirs: [String: Set<String>] = [:]
+        for line in csv.split(separator: "\n") {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 2, ours[fields[0]] != nil else { continue }  // not available: no series of ours
+            theirs[fields[0], default: []].insert(fields[1])
+        }
+        // Entity names of all kinds: an instance shown (several processors), none (one fan entity), shared records
+        // whose instances increment, device-relative numbering aside.
+        #expect(theirs.count >= 40)
+        #expect(theirs["4"] == ["Processor 1 CPU1 Temp"])
+        for (id, names) in theirs { #expect(ours[id] == names, "record \(id)") }
     }
 
     static func familyNames(unit: String, type: String) -> (String, String, Double) {

@@ -217,6 +217,8 @@ private struct Parser {
                 module.workaroundFlags = flags
             case "sel_events":
                 module.selEvents = try selEvents(value)
+            case "entity_sensor_names":
+                module.entitySensorNames = try reader.boolean(value, "entity_sensor_names")
             case "collector_cmd", "default_args", "custom_args":
                 try checkFreeIPMIKey(key, value)
                 warn(keyNode, "\(key) has no effect: this exporter speaks IPMI itself and runs no FreeIPMI commands")

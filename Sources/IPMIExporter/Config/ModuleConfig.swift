@@ -116,6 +116,8 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     /// BMC key K_g (IPMI v2.0 section 13.31) from `kg_file`; nil means K_g = the user key.
     public var kg: Secret?
     public var bridge: BridgeConfig?
+    /// Sensor names prefixed with their entity (`entity_sensor_names`, FreeIPMI's `--entity-sensor-names`).
+    public var entitySensorNames = false
     /// `driver: OPENIPMI`, `KCS`, `SSIF` or `SUNBMC` (upper-cased): the module reads this machine's own BMC through
     /// the kernel's IPMI device whatever the target, as FreeIPMI's in-band drivers do for ipmi_exporter. Nil for
     /// `LAN_2_0` (RMCP+ to the target).
