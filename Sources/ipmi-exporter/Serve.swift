@@ -163,7 +163,11 @@ func runExporter(
     }
     if let configFile {
         logger.info(
-            "Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
+            "Loaded config file",
+            metadata: [
+                "path": "\(configFile)", "modules": "\(config.modules.count)",
+                "credentials": "\(config.credentials.count)",
+            ])
     }
 
     let metrics = ExporterMetrics()
