@@ -123,7 +123,7 @@ check "no Swift runtime in the root after the install" \
 check "ldd finds every library of /usr/bin/ipmi-exporter" \
   bash -c "in_out=\$($SUDO chroot '$root' /usr/bin/ldd /usr/bin/ipmi-exporter) && ! grep -q 'not found' <<<\"\$in_out\""
 check "ipmi-exporter --version says $version" \
-  bash -c "$SUDO chroot '$root' /usr/bin/ipmi-exporter --version | grep -q '^$version (revision '"
+  bash -c "$SUDO chroot '$root' /usr/bin/ipmi-exporter --version | grep -q '^ipmi-exporter, version $version (revision: '"
 check "system user ipmi-exporter made by postinst" bash -c "$SUDO chroot '$root' getent passwd ipmi-exporter >/dev/null"
 check "/etc/ipmi_exporter/credentials is root-only" \
   bash -c "[ \"\$($SUDO stat -c %a '$root/etc/ipmi_exporter/credentials')\" = 700 ]"

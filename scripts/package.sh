@@ -42,7 +42,7 @@ bin="$(swift build -c release --show-bin-path)/ipmi-exporter"
 # The binary must say what it is: a stale build of another commit would be packed under the wrong name.
 says=$("$bin" --version)
 case "$says" in
-  "$version (revision $revision,"*) ;;
+  "ipmi-exporter, version $version (revision: $revision)"*) ;;
   *) echo "package: $bin says '$says', expected version $version revision $revision" >&2; exit 1 ;;
 esac
 

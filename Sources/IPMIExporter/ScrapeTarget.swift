@@ -16,26 +16,9 @@ public struct ScrapeTarget: Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(TargetParseError) {
         guard !text.isEmpty else { throw TargetParseError("target is empty") }
         guard text.utf8.count <= 255 + 8 else { throw TargetParseError("target is too long") }
-        var host: Substring
-        var portText: Substring?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { throw TargetParseError("missing ] in IPv6 target") }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { throw TargetParseError("unexpected text after ]") }
-                portText = rest.dropFirst()
-            }
-            guard host.utf8.contains(colonByte) else { throw TargetParseError("brackets are only for IPv6 addresses") }
-        } else if let colon = text.firstIndex(of: ":") {
-            if text[text.index(after: colon)...].utf8.contains(colonByte) {
-                host = Substring(text)  // a bare IPv6 address; the port can only be given with brackets
-            } else {
-                host = text[..<colon]
-                portText = text[text.index(after: colon)...]
-            }
-        } else {
-            host = Substring(text)
+        let (host, portText, bracketed) = try Self.split(text, what: "target")
+        if bracketed, !host.utf8.contains(colonByte) {
+            throw TargetParseError("brackets are only for IPv6 addresses")
         }
         guard !host.isEmpty else { throw TargetParseError("target has no host") }
         let isIPv6 = host.utf8.contains(colonByte)
@@ -48,15 +31,40 @@ public struct ScrapeTarget: Hashable, Sendable, CustomStringConvertible {
             }
             guard ok else { throw TargetParseError("invalid character in target host") }
         }
-        var port = Self.defaultPort
-        if let portText {
-            guard !portText.isEmpty, portText.utf8.count <= 5, portText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                let value = Int(portText), (1...65535).contains(value)
-            else { throw TargetParseError("invalid port in target") }
-            port = value
-        }
         self.host = String(host)
-        self.port = port
+        if let portText {
+            self.port = try Self.port(portText, what: "target")
+        } else {
+            self.port = Self.defaultPort
+        }
+    }
+
+    /// `text` cut into host and port text: `[HOST]` and `[HOST]:PORT` (bracketed), `HOST:PORT`, or `HOST`, where a
+    /// host with two colons or more is a bare IPv6 address (the port can only be given with brackets). `what`
+    /// ("target", "pattern") names the text in errors.
+    package static func split(
+        _ text: String, what: String
+    ) throws(TargetParseError) -> (host: Substring, port: Substring?, bracketed: Bool) {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw TargetParseError("missing ] in IPv6 \(what)") }
+            let host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard !rest.isEmpty else { return (host, nil, true) }
+            guard rest.hasPrefix(":") else { throw TargetParseError("unexpected text after ]") }
+            return (host, rest.dropFirst(), true)
+        }
+        if let colon = text.firstIndex(of: ":"), !text[text.index(after: colon)...].utf8.contains(colonByte) {
+            return (text[..<colon], text[text.index(after: colon)...], false)
+        }
+        return (Substring(text), nil, false)
+    }
+
+    /// A port number 1-65535 in decimal digits only.
+    package static func port(_ text: Substring, what: String) throws(TargetParseError) -> Int {
+        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+            let value = Int(text), (1...65535).contains(value)
+        else { throw TargetParseError("invalid port in \(what)") }
+        return value
     }
 
     /// `host:port`, with brackets around IPv6 addresses; the form used in labels and logs.

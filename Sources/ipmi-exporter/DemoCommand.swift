@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExporterHTTP
 import Foundation
 import IPMIExporter
 import IPMISimulator
@@ -76,7 +77,8 @@ struct DemoCommand: AsyncParsableCommand {
             """)
         fflush(nil)  // the banner must show before the first log line, also when stdout is a file
         try await runExporter(
-            configFile: configFile.path, web: web, listenAddress: listenAddress, logger: logger,
+            configFile: configFile.path, web: web, listeners: [.address(try ListenAddress(parsing: listenAddress))],
+            logger: logger,
             extraServices: [FleetService(fleet: fleet)])
     }
 

@@ -51,14 +51,15 @@ struct CollectorBatchScraper: BatchScraper {
     let cache: SessionCache
 
     func scrape(target: String, module: String, timeout: Duration?) async -> BatchScrapeResult {
-        guard let moduleConfig = config.module(named: module) else {
-            return Self.down("unknown module '\(module)'")
-        }
         let parsed: ScrapeTarget
         do {
             parsed = try ScrapeTarget(parsing: target)
         } catch {
             return Self.down("invalid target '\(target)': \(error)")
+        }
+        // With the credentials of the first `credentials:` rule matching the target, as `serve` scrapes it.
+        guard let moduleConfig = config.module(named: module, for: parsed) else {
+            return Self.down("unknown module '\(module)'")
         }
         // The module's timeout caps the command line's.
         let deadline = ContinuousClock.now + min(timeout ?? moduleConfig.timeout, moduleConfig.timeout)

@@ -23,8 +23,18 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("web.listen-address"),
-        help: ArgumentHelp("Address to listen on for the web interface and telemetry.", valueName: "address"))
-    var listenAddress: String = ":9290"
+        help: ArgumentHelp(
+            "Address to listen on for the web interface and telemetry: HOST:PORT, [IPV6]:PORT or :PORT (every "
+                + "interface). Repeat the flag to listen on several addresses, each serving the same routes.",
+            valueName: "address"))
+    var listenAddresses: [String] = [":9290"]
+
+    @Flag(
+        name: .customLong("web.systemd-socket"),
+        help: ArgumentHelp(
+            "Use the listening sockets systemd passes by socket activation (LISTEN_FDS) instead of "
+                + "--web.listen-address. See deploy/systemd/ipmi-exporter.socket."))
+    var systemdSocket = false
 
     @Option(
         name: .customLong("config.file"),
@@ -77,10 +87,40 @@ struct Serve: AsyncParsableCommand {
         guard LogFormat(rawValue: logFormat) != nil else {
             throw ValidationError("--log.format must be logfmt or json (got \"\(logFormat)\")")
         }
+        _ = try Self.parseListenAddresses(listenAddresses)
+    }
+
+    /// Each `--web.listen-address`, parsed; the same address twice is refused, as it could not be bound twice.
+    static func parseListenAddresses(_ texts: [String]) throws -> [ListenAddress] {
+        var addresses: [ListenAddress] = []
+        for text in texts {
+            let address: ListenAddress
+            do {
+                address = try ListenAddress(parsing: text)
+            } catch {
+                throw ValidationError("--web.listen-address: \(error.reason)")
+            }
+            guard !addresses.contains(address) else {
+                throw ValidationError("--web.listen-address \(text) is given twice")
+            }
+            addresses.append(address)
+        }
+        return addresses
+    }
+
+    /// The sockets to serve on: systemd's with `--web.systemd-socket`, else the listen addresses.
+    func listeners(logger: Logger) throws -> [HTTPListener] {
+        guard systemdSocket else { return try Self.parseListenAddresses(listenAddresses).map { .address($0) } }
         do {
-            _ = try ListenAddress(parsing: listenAddress)
+            let descriptors = try SystemdSockets.take()
+            // As exporter-toolkit: with socket activation the listen addresses are the socket unit's business.
+            if listenAddresses != [":9290"] {
+                logger.warning("--web.listen-address is ignored with --web.systemd-socket")
+            }
+            return descriptors.map { .inherited(descriptor: $0) }
         } catch {
-            throw ValidationError("--web.listen-address: \(error.reason)")
+            logger.error("Cannot use systemd socket activation", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
         }
     }
 
@@ -94,9 +134,10 @@ struct Serve: AsyncParsableCommand {
             logger.warning("--freeipmi.path and --native-ipmi have no effect: this exporter always speaks IPMI itself")
         }
 
+        let listeners = try listeners(logger: logger)
         let web = try loadWebConfig(webConfigFile, logger: logger)
         try await runExporter(
-            configFile: configFile, web: web, listenAddress: listenAddress,
+            configFile: configFile, web: web, listeners: listeners,
             local: LocalCollection(forced: local, device: localDevice), logger: logger)
         logger.info("Stopped")
     }
@@ -105,7 +146,8 @@ struct Serve: AsyncParsableCommand {
 /// Loads the config and runs the HTTP server (with `web`'s TLS, basic auth and headers), the collectors and their session janitor until SIGTERM or
 /// SIGINT. `extraServices` run beside them (the demo's simulated BMCs) and are shut down with them.
 func runExporter(
-    configFile: String?, web: WebConfigStore = WebConfigStore(path: nil, initial: WebConfig()), listenAddress: String,
+    configFile: String?, web: WebConfigStore = WebConfigStore(path: nil, initial: WebConfig()),
+    listeners: [HTTPListener],
     local: LocalCollection = LocalCollection(forced: false, device: nil), logger: Logger,
     extraServices: [any Service] = []
 ) async throws {
@@ -121,7 +163,11 @@ func runExporter(
     }
     if let configFile {
         logger.info(
-            "Loaded config file", metadata: ["path": "\(configFile)", "modules": "\(config.modules.count)"])
+            "Loaded config file",
+            metadata: [
+                "path": "\(configFile)", "modules": "\(config.modules.count)",
+                "credentials": "\(config.credentials.count)",
+            ])
     }
 
     let metrics = ExporterMetrics()
@@ -135,7 +181,7 @@ func runExporter(
         configStore: store, coordinator: coordinator, metrics: metrics, logger: logger, web: web,
         localCollection: scraper.local != nil)
     let server = ExporterHTTPServer(
-        address: try ListenAddress(parsing: listenAddress), settings: config.settings, router: router,
+        listeners: listeners, settings: config.settings, router: router,
         web: web, logger: logger)
     let reloader = ReloadOnHangup(store: store, web: web, metrics: metrics, logger: logger)
     // A graceful shutdown stops the services one after another, last listed first: the HTTP server stops taking

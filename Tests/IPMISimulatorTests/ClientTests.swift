@@ -3,6 +3,7 @@ import IPMI
 import IPMIClient
 import IPMISensors
 import IPMISimulator
+import IPMITestSupport
 import Logging
 import Testing
 
@@ -186,7 +187,7 @@ struct ClientTests {
 
     @Test(
         "an IPv4 and an IPv6 BMC share one transport, each answered over its own socket",
-        .enabled(if: hasIPv6Loopback, "::1 is not configured"))
+        .enabled(if: FreePort.hasIPv6Loopback, "::1 is not configured"))
     func bothAddressFamiliesOnOneTransport() async throws {
         let logger = Logger(label: "simulator-test")
         let v4 = try await SimulatedBMCFleet.start(count: 1, basePort: 0, host: "127.0.0.1", logger: logger)
@@ -299,18 +300,3 @@ struct ClientTests {
         return client
     }
 }
-
-/// Whether a UDP socket can be bound to ::1 (containers may run without IPv6).
-let hasIPv6Loopback: Bool = {
-    let descriptor = socket(AF_INET6, CInt(SOCK_DGRAM.rawValue), 0)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    var address = sockaddr_in6()
-    address.sin6_family = sa_family_t(AF_INET6)
-    address.sin6_addr = in6addr_loopback
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
-        }
-    }
-}()

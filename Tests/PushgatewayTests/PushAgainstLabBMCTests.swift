@@ -137,4 +137,56 @@ struct PushAgainstLabBMCTests {
         #expect(!temperatures.contains { $0.labels["id"] == sensor })
         #expect(temperatures.count == (groupA.metrics["ipmi_temperature_celsius"]?.count ?? 0) - 1)
     }
+
+    /// Two BMCs that each know only their own user and password, one module whose own credentials fit neither: push
+    /// logs in to each with the credentials of the first `credentials:` rule matching it, as `serve` does.
+    @Test func eachBMCLogsInWithItsCredentialsRule() async throws {
+        let executable = try #require(PushCommandTests.executable, "build the ipmi-exporter product first")
+        func bmc(_ name: String, user: String, password: String) -> IPMISim.Configuration {
+            var configuration = IPMISim.Configuration()
+            configuration.name = name
+            configuration.users = [IPMISim.User(number: 2, name: user, password: password, privilege: "operator")]
+            return configuration
+        }
+        let bmcA = try await IPMISim.start(bmc("push-creds-a", user: "alice", password: "alice-Secret-1"))
+        let bmcB = try await IPMISim.start(bmc("push-creds-b", user: "bob", password: "bob-Secret-2"))
+        defer {
+            bmcA.stop()
+            bmcB.stop()
+        }
+        let gateway = try await PushgatewayProcess.start()
+        defer { gateway.stop() }
+        let scratch = try PushCommandTests.Scratch(targets: [])
+        defer { scratch.remove() }
+        let passA = try scratch.file("a.pass", "alice-Secret-1\n")
+        let passB = try scratch.file("b.pass", "bob-Secret-2\n")
+        let config = try scratch.file(
+            "creds.yml",
+            """
+            modules:
+              default:
+                user: nobody
+                pass: nobody-Secret-0
+                privilege: operator
+                collectors: [bmc]
+            credentials:
+              - {targets: ["\(bmcA.address)"], user: alice, password_file: "\(passA)"}
+              - {targets: ["127.0.0.*"], user: bob, password_file: "\(passB)"}
+            targets:
+              - target: \(bmcA.address)
+              - target: \(bmcB.address)
+
+            """)
+        let result = try await runProgramDetached(
+            executable, ["push", "--config.file", config, "--push.url", gateway.url, "--timeout", "5s"])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        let groups = try gateway.groups()
+        for address in [bmcA.address, bmcB.address] {
+            let group = try #require(groups.first { $0.labels["instance"] == address }, "\(address)")
+            #expect(group.metrics["ipmi_up"]?.map(\.value) == [1], "\(address)")
+        }
+        for secret in ["alice-Secret-1", "bob-Secret-2", "nobody-Secret-0"] {
+            #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret))
+        }
+    }
 }

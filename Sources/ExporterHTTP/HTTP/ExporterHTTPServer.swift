@@ -49,11 +49,26 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The HTTP listener as a swift-service-lifecycle `Service`. On graceful shutdown it stops accepting, lets
-/// every connection finish the request it is serving (idle ones close at once), and returns when all are
-/// closed or `drainTimeout` has passed.
+/// One socket the server accepts connections on: an address from `--web.listen-address`, or a listening socket the
+/// exporter inherited (`--web.systemd-socket`, see ``SystemdSockets``).
+public enum HTTPListener: Hashable, Sendable, CustomStringConvertible {
+    case address(ListenAddress)
+    /// A socket already bound and listening, by file descriptor; the server takes it over and closes it at the end.
+    case inherited(descriptor: Int32)
+
+    public var description: String {
+        switch self {
+        case .address(let address): address.description
+        case .inherited(let descriptor): "inherited socket \(descriptor)"
+        }
+    }
+}
+
+/// The HTTP listeners as a swift-service-lifecycle `Service`: every listener serves the same routes, and all share
+/// the connection limit. On graceful shutdown it stops accepting on all of them, lets every connection finish the
+/// request it is serving (idle ones close at once), and returns when all are closed or `drainTimeout` has passed.
 public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertible {
-    private let address: ListenAddress
+    private let listeners: [HTTPListener]
     private let settings: ExporterSettings
     private let router: ExporterRouter
     private let group: any EventLoopGroup
@@ -65,14 +80,15 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
     private let web: WebConfigStore?
 
     /// With TLS in `web` (the web config file) every connection speaks TLS, with the certificate in force when it
-    /// was accepted; plain HTTP otherwise.
+    /// was accepted; plain HTTP otherwise. `onBound` is called with the local address of each listener once it
+    /// accepts connections.
     public init(
-        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter, web: WebConfigStore? = nil,
+        listeners: [HTTPListener], settings: ExporterSettings, router: ExporterRouter, web: WebConfigStore? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         drainTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(10),
         onBound: @escaping @Sendable (SocketAddress) -> Void = { _ in }
     ) {
-        self.address = address
+        self.listeners = listeners
         self.settings = settings
         self.router = router
         self.group = group
@@ -84,22 +100,41 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         self.web = web
     }
 
-    public var description: String { "ExporterHTTPServer(\(address))" }
+    /// One listener on `address`.
+    public convenience init(
+        address: ListenAddress, settings: ExporterSettings, router: ExporterRouter, web: WebConfigStore? = nil,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
+        drainTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(10),
+        onBound: @escaping @Sendable (SocketAddress) -> Void = { _ in }
+    ) {
+        self.init(
+            listeners: [.address(address)], settings: settings, router: router, web: web, group: group,
+            logger: logger, drainTimeout: drainTimeout, headerTimeout: headerTimeout, onBound: onBound)
+    }
+
+    public var description: String {
+        "ExporterHTTPServer(\(listeners.map(\.description).joined(separator: ", ")))"
+    }
 
     public func run() async throws {
-        let quiesce = ServerQuiescingHelper(group: group)
-        let channel = try await bind(quiesce: quiesce)
-        if let local = channel.localAddress { onBound(local) }
-        let bound = channel.localAddress.flatMap { local in
-            local.ipAddress.map { ListenAddress(host: $0, port: local.port ?? address.port).description }
+        // Each server channel needs a quiescing helper of its own: one helper tracks a single server channel.
+        var bound: [(channel: any Channel, quiesce: ServerQuiescingHelper)] = []
+        do {
+            for listener in listeners {
+                let quiesce = ServerQuiescingHelper(group: group)
+                let channel = try await bind(listener, quiesce: quiesce)
+                bound.append((channel, quiesce))
+                logListening(listener, channel: channel)
+            }
+        } catch {
+            // One address that cannot be bound stops the start-up, as in exporter-toolkit: a half-listening
+            // exporter would look healthy to the one scraper that reaches it.
+            for (channel, _) in bound { try? await channel.close() }
+            throw error
         }
-        let tls = web?.current.tls
-        logger.info(
-            "Listening on",
-            metadata: [
-                "address": "\(bound ?? address.description)", "tls": "\(tls != nil)",
-                "client_auth": "\(tls?.clientAuth.rawValue ?? ClientAuthType.noClientCert.rawValue)",
-            ])
+        for (channel, _) in bound {
+            if let local = channel.localAddress { onBound(local) }
+        }
 
         do {
             try await gracefulShutdown()
@@ -107,9 +142,15 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         } catch {
             logger.info("Cancelled: closing the listener and all connections")
         }
-        let drained = group.any().makePromise(of: Void.self)
-        quiesce.initiateShutdown(promise: drained)
-        let timeout = group.any().scheduleTask(in: .nanoseconds(TimeBounds.nanoseconds(drainTimeout))) {
+        let loop = group.any()
+        let drained = loop.makePromise(of: Void.self)
+        let each = bound.map { listener in
+            let promise = loop.makePromise(of: Void.self)
+            listener.quiesce.initiateShutdown(promise: promise)
+            return promise.futureResult
+        }
+        EventLoopFuture.andAllSucceed(each, on: loop).cascade(to: drained)
+        let timeout = loop.scheduleTask(in: .nanoseconds(TimeBounds.nanoseconds(drainTimeout))) {
             drained.fail(ChannelError.ioOnClosedChannel)
         }
         do {
@@ -118,7 +159,26 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
             logger.warning("Connections still open after the drain timeout; leaving them")
         }
         timeout.cancel()
-        try? await channel.close()
+        for (channel, _) in bound { try? await channel.close() }
+    }
+
+    private func logListening(_ listener: HTTPListener, channel: any Channel) {
+        let local = channel.localAddress
+        let shown: String
+        if let local, let ip = local.ipAddress {
+            shown = ListenAddress(host: ip, port: local.port ?? 0).description
+        } else if let local, let path = local.pathname {
+            shown = "unix:" + path
+        } else {
+            shown = listener.description
+        }
+        let tls = web?.current.tls
+        var metadata: Logger.Metadata = [
+            "address": "\(shown)", "tls": "\(tls != nil)",
+            "client_auth": "\(tls?.clientAuth.rawValue ?? ClientAuthType.noClientCert.rawValue)",
+        ]
+        if case .inherited(let descriptor) = listener { metadata["systemd_socket_fd"] = "\(descriptor)" }
+        logger.info("Listening on", metadata: metadata)
     }
 
     /// The handlers of one HTTP connection, in order from the socket inwards.
@@ -142,7 +202,7 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
         try sync.addHandler(ExporterHTTPHandler(router: router, logger: logger))
     }
 
-    private func bind(quiesce: ServerQuiescingHelper) async throws -> any Channel {
+    private func bind(_ listener: HTTPListener, quiesce: ServerQuiescingHelper) async throws -> any Channel {
         let settings = self.settings
         let router = self.router
         let logger = self.logger
@@ -180,6 +240,14 @@ public final class ExporterHTTPServer: Service, Sendable, CustomStringConvertibl
                         })
                 }
             }
+        let address: ListenAddress
+        switch listener {
+        case .inherited(let descriptor):
+            // The socket is bound and listening already (systemd did both); NIO takes it over as it is.
+            return try await bootstrap.withBoundSocket(descriptor).get()
+        case .address(let listenAddress):
+            address = listenAddress
+        }
         if let host = address.host {
             return try await bootstrap.bind(host: host, port: address.port).get()
         }

@@ -136,13 +136,19 @@ public final class ExporterRouter: Sendable {
             return .text(.badRequest, "Bad request: invalid target: \(error.reason)")
         }
         let moduleName = request.parameter("module").flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        guard let module = config.modules[moduleName] else {
+        // The module with the credentials of the first `credentials:` rule matching the target, if any.
+        guard let module = config.module(named: moduleName, for: target) else {
             return .text(.badRequest, "Bad request: unknown module \"\(Self.printable(moduleName))\"")
         }
         let deadline = ScrapeCoordinator.deadline(
             now: now, scrapeTimeoutHeader: timeoutHeader, offset: config.settings.scrapeTimeoutOffset,
             moduleTimeout: module.timeout)
-        logger.debug("Scraping target", metadata: ["target": "\(target)", "module": "\(moduleName)"])
+        logger.debug(
+            "Scraping target",
+            metadata: [
+                "target": "\(target)", "module": "\(moduleName)",
+                "credentials": "\(Self.credentialSource(config, target: target, module: module))",
+            ])
         let result = await coordinator.scrape(target: target, module: module, deadline: deadline)
         if result.outcome == .cancelled {
             return .text(.serviceUnavailable, "Service unavailable: the scrape was cancelled")
@@ -167,7 +173,7 @@ public final class ExporterRouter: Sendable {
         var families: [MetricFamily] = []
         if !config.targets.isEmpty {
             let entries = config.targets.compactMap { entry -> (TargetConfig, ModuleConfig, ContinuousClock.Instant)? in
-                guard let module = config.modules[entry.module] else { return nil }
+                guard let module = config.module(named: entry.module, for: entry.target) else { return nil }
                 let deadline = ScrapeCoordinator.deadline(
                     now: now, scrapeTimeoutHeader: timeoutHeader, offset: config.settings.scrapeTimeoutOffset,
                     moduleTimeout: module.timeout)
@@ -179,6 +185,14 @@ public final class ExporterRouter: Sendable {
         // Self-metrics last, read after the scrapes so they include them.
         families += metrics.families()
         return metricsResponse(families)
+    }
+
+    /// Which credentials a scrape uses, for the debug log: the rule's place in the config file, or the module.
+    static func credentialSource(_ config: ExporterConfig, target: ScrapeTarget, module: ModuleConfig) -> String {
+        guard !module.isLocal, let rule = config.credentialRule(for: target, module: module.name) else {
+            return "module"
+        }
+        return "\(rule.location)"
     }
 
     private func metricsResponse(_ families: [MetricFamily]) -> ExporterResponse {

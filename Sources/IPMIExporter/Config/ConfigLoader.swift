@@ -7,7 +7,7 @@ import Yams
 /// modules:
 ///   default:
 ///     user: monitor
-///     pass: secret            # or password_file: /etc/ipmi-exporter/bmc.pass (our addition)
+///     pass: secret            # or password_file: /etc/ipmi-exporter/bmc.pass, or password_env: VAR (our additions)
 ///     privilege: user         # user | operator | admin; default operator, as FreeIPMI
 ///     driver: LAN_2_0         # LAN_2_0 or absent; LAN is accepted with a warning and spoken as LAN_2_0;
 ///                             # OPENIPMI, KCS, SSIF, SUNBMC: this machine's BMC through /dev/ipmi0 (local)
@@ -22,6 +22,10 @@ import Yams
 ///     # collector_cmd, default_args, custom_args: accepted, warned about, no effect (no FreeIPMI here)
 /// targets:                    # our addition: scraped by /metrics without a target
 ///   - {target: "10.0.0.5", module: default}
+/// credentials:                # our addition: user and password per target; first match wins (see CredentialRule)
+///   - targets: ["10.1.*", "bmc-*.example"]
+///     user: monitor
+///     password_file: /etc/ipmi-exporter/rack1.pass   # or password_env: RACK1_PASS
 /// exporter:                   # our addition; defaults shown
 ///   session_idle_timeout: 10m
 ///   session_keepalive_interval: 20s   # 0s: no keep-alives
@@ -40,18 +44,25 @@ import Yams
 ///
 /// Every duration under `exporter:` is at most 24h (``YAMLReader/longestDuration``).
 public enum ConfigLoader {
-    /// Reads and validates the file at `path`; secret files named in it are read relative to its directory.
-    public static func load(file path: String) throws(ConfigError) -> ExporterConfig {
+    /// Reads and validates the file at `path`; secret files named in it are read relative to its directory, and
+    /// `password_env` variables from `environment` (the process's).
+    public static func load(
+        file path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> ExporterConfig {
         let text = try readText(file: path, what: "config file")
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(yaml: text, file: path, baseDirectory: directory)
+        return try parse(yaml: text, file: path, baseDirectory: directory, environment: environment)
     }
 
-    /// Validates YAML text; `file` names it in messages and `baseDirectory` resolves relative secret files.
-    public static func parse(yaml: String, file: String, baseDirectory: String) throws(ConfigError) -> ExporterConfig {
+    /// Validates YAML text; `file` names it in messages, `baseDirectory` resolves relative secret files and
+    /// `environment` holds the variables `password_env` may name.
+    public static func parse(
+        yaml: String, file: String, baseDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> ExporterConfig {
         let reader = YAMLReader(file: file)
         let root = try compose(yaml: yaml, file: file)
-        var parser = Parser(reader: reader, baseDirectory: baseDirectory)
+        var parser = Parser(reader: reader, baseDirectory: baseDirectory, environment: environment)
         // An empty file (or one of only comments) is most likely a deployment that went wrong: loading it would
         // leave no module, so every scrape would fail with "unknown module" while the exporter looks healthy.
         guard let root else {
@@ -123,21 +134,26 @@ public enum ConfigLoader {
     }
 }
 
-/// One pass over the composed tree.
-private struct Parser {
+/// One pass over the composed tree. Internal so that sections kept in their own files (the `credentials:`
+/// rules, ConfigLoader+Credentials.swift) extend it.
+struct Parser {
     let reader: YAMLReader
     let baseDirectory: String
+    /// Where `password_env` names are looked up: the process environment, or a test's.
+    let environment: [String: String]
     var warnings: [ConfigWarning] = []
 
-    init(reader: YAMLReader, baseDirectory: String) {
+    init(reader: YAMLReader, baseDirectory: String, environment: [String: String]) {
         self.reader = reader
         self.baseDirectory = baseDirectory
+        self.environment = environment
     }
 
     mutating func config(_ root: Node) throws(ConfigError) -> ExporterConfig {
         var config = ExporterConfig()
         var targetsNode: Node?
         var modulesNode: Node?
+        var credentialsNode: Node?
         for (key, keyNode, value) in try reader.mapping(root, "the config file") {
             switch key {
             case "modules":
@@ -150,9 +166,12 @@ private struct Parser {
                 targetsNode = value  // checked after modules, which may come later in the file
             case "exporter":
                 config.settings = try settings(value)
+            case "credentials":
+                credentialsNode = value  // checked after modules, which its rules may name
             default:
                 throw reader.error(
-                    keyNode, "unknown key \"\(key)\" at the top level (expected modules, targets or exporter)")
+                    keyNode,
+                    "unknown key \"\(key)\" at the top level (expected modules, targets, credentials or exporter)")
             }
         }
         // ipmi_exporter falls back to FreeIPMI's defaults without a module, which only work in-band on the local
@@ -164,6 +183,9 @@ private struct Parser {
                     ? "no modules: the config file must define at least one module under modules:"
                     : "modules is empty: define at least one module (e.g. default) with its credentials")
         }
+        if let credentialsNode {
+            config.credentials = try credentialRules(credentialsNode, modules: config.modules)
+        }
         if let targetsNode {
             config.targets = try targets(targetsNode, modules: config.modules)
         }
@@ -174,7 +196,7 @@ private struct Parser {
     private mutating func module(name: String, _ node: Node) throws(ConfigError) -> ModuleConfig {
         var module = ModuleConfig(name: name)
         var passwordNode: Node?
-        var passwordFileNode: Node?
+        var passwordSources: [Node] = []
         let what = "module \"\(name)\""
         for (key, keyNode, value) in try reader.mapping(node, what) {
             switch key {
@@ -182,10 +204,14 @@ private struct Parser {
                 module.user = try reader.string(value, "user")
             case "pass":
                 passwordNode = value
+                passwordSources.append(keyNode)
                 module.password = Secret(try reader.string(value, "pass"))
             case "password_file":
-                passwordFileNode = value
+                passwordSources.append(keyNode)
                 module.password = try secretFile(value, key: "password_file", maxBytes: 20)
+            case "password_env":
+                passwordSources.append(keyNode)
+                module.password = try secretVariable(value)
             case "privilege":
                 let text = try reader.string(value, "privilege")
                 guard let level = PrivilegeLevel(rawValue: text.lowercased()) else {
@@ -239,8 +265,9 @@ private struct Parser {
                 throw reader.error(keyNode, "unknown key \"\(key)\" in \(what)")
             }
         }
-        if let passwordNode, passwordFileNode != nil {
-            throw reader.error(passwordNode, "give either pass or password_file in \(what), not both")
+        if passwordSources.count > 1 {
+            throw reader.error(
+                passwordSources[1], "give one of pass, password_file or password_env in \(what), not several")
         }
         if module.password.bytes.count > 20 {
             // RAKP uses the first 20 bytes of the password as the user key (IPMI v2.0 section 13.31);
@@ -341,7 +368,7 @@ private struct Parser {
         }
     }
 
-    private func secretFile(_ node: Node, key: String, maxBytes: Int) throws(ConfigError) -> Secret {
+    func secretFile(_ node: Node, key: String, maxBytes: Int) throws(ConfigError) -> Secret {
         let path = try reader.string(node, key)
         guard !path.isEmpty else { throw reader.error(node, "\(key) is empty") }
         let url =
@@ -472,7 +499,7 @@ private struct Parser {
         return settings
     }
 
-    private mutating func warn(_ node: Node, _ message: String) {
+    mutating func warn(_ node: Node, _ message: String) {
         warnings.append(ConfigWarning(location: reader.location(node), message: message))
     }
 }

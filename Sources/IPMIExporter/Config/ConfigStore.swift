@@ -53,6 +53,7 @@ public final class ConfigStore: Sendable {
                 "Loaded config file",
                 metadata: [
                     "path": "\(path)", "modules": "\(config.modules.count)", "targets": "\(config.targets.count)",
+                    "credentials": "\(config.credentials.count)",
                 ])
             metrics?.configReloaded(successfully: true, at: Date().timeIntervalSince1970)
             return .success(config)

@@ -100,7 +100,8 @@ public struct BridgeConfig: Hashable, Sendable {
 public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var user: String
-    /// From `pass` or `password_file`; empty for a BMC user without password.
+    /// From `pass`, `password_file` or `password_env`; empty for a BMC user without password. A `credentials:` rule
+    /// matching the target replaces it and ``user`` (``ExporterConfig/module(named:for:)``).
     public var password: Secret
     public var privilege: PrivilegeLevel
     /// Cap on one scrape of a target (`timeout`, milliseconds in the file).
@@ -233,16 +234,19 @@ public struct ExporterSettings: Hashable, Sendable {
 public struct ExporterConfig: Hashable, Sendable {
     public var modules: [String: ModuleConfig]
     public var targets: [TargetConfig]
+    /// The `credentials:` rules in file order; see ``CredentialRule`` and ``module(named:for:)``.
+    public var credentials: [CredentialRule]
     public var settings: ExporterSettings
     /// Accepted but noteworthy things found while reading; log them once.
     public var warnings: [ConfigWarning]
 
     public init(
-        modules: [String: ModuleConfig] = [:], targets: [TargetConfig] = [], settings: ExporterSettings = .init(),
-        warnings: [ConfigWarning] = []
+        modules: [String: ModuleConfig] = [:], targets: [TargetConfig] = [], credentials: [CredentialRule] = [],
+        settings: ExporterSettings = .init(), warnings: [ConfigWarning] = []
     ) {
         self.modules = modules
         self.targets = targets
+        self.credentials = credentials
         self.settings = settings
         self.warnings = warnings
     }

@@ -9,8 +9,35 @@ public enum ExporterVersion {
     /// The git commit this binary was built from ("unknown" outside `make package`).
     public static let revision = String(cString: ipmi_exporter_build_revision())
 
-    /// What `--version` prints.
-    public static var description: String { "\(current) (revision \(revision), Swift \(swift))" }
+    /// What `--version` prints, in the layout of the Prometheus exporters' `--version` (prometheus/common's
+    /// version.Print): the program, version and revision on the first line, then the build's facts. Build user and date
+    /// are left out: a build records neither (so that it is reproducible).
+    public static var description: String {
+        """
+        ipmi-exporter, version \(current) (revision: \(revision))
+          swift version:    \(swift)
+          platform:         \(platform)
+        """
+    }
+
+    /// Operating system and architecture with Go's names (`linux/amd64`), as the Prometheus exporters print them.
+    public static let platform: String = {
+        #if os(Linux)
+            let system = "linux"
+        #elseif os(macOS)
+            let system = "darwin"
+        #else
+            let system = "unknown"
+        #endif
+        #if arch(x86_64)
+            let architecture = "amd64"
+        #elseif arch(arm64)
+            let architecture = "arm64"
+        #else
+            let architecture = "unknown"
+        #endif
+        return "\(system)/\(architecture)"
+    }()
 
     /// The Swift compiler version this binary was built with, from the compiler's own conditionals.
     public static let swift: String = {
