@@ -11,7 +11,6 @@ extension SimulatedBMC {
         static let getChassisCapabilities: UInt8 = 0x00
         static let chassisControl: UInt8 = 0x02
         static let getSensorHysteresis: UInt8 = 0x25
-        static let getSensorThresholds: UInt8 = 0x27
         static let getSensorReading: UInt8 = 0x2D
         static let getSDRRepositoryInfo: UInt8 = 0x20
         static let reserveSDRRepository: UInt8 = 0x22
@@ -116,7 +115,7 @@ extension SimulatedBMC {
             }
             return (.normal, [])
         case (.sensorEvent, Command.getSensorReading): return sensorReading(data, now: now)
-        case (.sensorEvent, Command.getSensorThresholds): return sensorThresholds(data)
+        case (GetSensorThresholdsRequest.netFn, GetSensorThresholdsRequest.command): return sensorThresholds(data)
         case (.sensorEvent, Command.getSensorHysteresis):
             guard let number = data.first, profile.sensor(number: number) != nil else {
                 return (.requestedDataNotPresent, [])
