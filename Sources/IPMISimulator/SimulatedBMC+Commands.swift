@@ -104,8 +104,11 @@ extension SimulatedBMC {
         case (GetSystemInfoParametersRequest.netFn, GetSystemInfoParametersRequest.command):
             return systemInfoParameter(data)
         case (GetChassisStatusRequest.netFn, GetChassisStatusRequest.command):
-            // No faults, front panel not reported.
-            return (.normal, GetChassisStatusResponse(powerOn: powerOn, restorePolicy: .previous).encode())
+            // The faults and policy as configured (none, "previous" by default); front panel buttons not reported.
+            let status = GetChassisStatusResponse(
+                currentPowerState: (powerOn ? 0x01 : 0x00) | chassisPowerFlags & 0x7E,
+                miscChassisState: chassisMiscState)
+            return (.normal, status.encode())
         case (.chassis, Command.chassisControl):
             guard let action = data.first else { return (.requestDataLengthInvalid, []) }
             switch action & 0x0F {
