@@ -312,6 +312,34 @@ struct ThresholdsAgainstToolsTests {
         #expect(compared >= 20)
     }
 
+    /// A BMC without Get Sensor Thresholds (C1h, an optional command): the thresholds come from the SDR, as
+    /// FreeIPMI takes them; ipmitool shows none there.
+    @Test func aBMCWithoutTheCommandHasTheRecordsThresholdsAsFreeIPMIShows() async throws {
+        var faults = BMCFaults()
+        faults.refusedCommands = [GetSensorThresholdsRequest.netFn.rawValue: [GetSensorThresholdsRequest.command]]
+        let fleet = try await Self.startSimulator(faults)
+        defer { Task { await fleet.stop() } }
+        let port = fleet.ports[0]
+        let ours = Self.thresholds(try await Self.collect(ThresholdsCollector(), port: port))
+        let output = try await IPMISim.freeIPMI(
+            "ipmi-sensors", address: "127.0.0.1:\(port)", cipherSuite: 17,
+            ["--output-sensor-thresholds", "--comma-separated-output", "--no-header-output", "--shared-sensors"])
+        var compared = 0
+        for row in output.split(separator: "\n").map({ $0.split(separator: ",", omittingEmptySubsequences: false) })
+        where row.count >= 11 {
+            for (index, level) in Self.levels.enumerated() {
+                let theirs = String(row[5 + index])
+                let value = ours[String(row[0])]?[level]
+                #expect(value.map(formatTwoDecimals) ?? "N/A" == theirs, "\(row[1]) \(level)")
+                if value != nil { compared += 1 }
+            }
+        }
+        #expect(compared >= 20)
+        let ipmitool = try await Self.ipmitool(port, ["sensor"])
+        #expect(ipmitool.contains("CPU1 Temp"))
+        #expect(!ipmitool.contains("85.000"))
+    }
+
     /// ipmi_sim has no DCMI: our simulator answers it, ipmitool reads it.
     @Test func dcmiStatisticsEqualIpmitool() async throws {
         let fleet = try await Self.startSimulator(BMCFaults())
