@@ -52,6 +52,12 @@ struct SensorThresholdsCodecTests {
         #expect(response.encode() == [0x07, 20, 10, 5, 0, 0, 0])
     }
 
+    @Test func aShortValueListReadsAsNotReadable() {
+        var response = GetSensorThresholdsResponse(values: [.upperNonRecoverable: 0x69])
+        response.rawValues = [1, 2]
+        #expect(response.value(.upperNonRecoverable) == nil)
+    }
+
     @Test func shortAnswersAreMalformed() {
         for length in 0..<7 {
             #expect(throws: IPMIError.self) {

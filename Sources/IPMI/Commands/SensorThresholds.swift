@@ -58,6 +58,7 @@ public struct GetSensorThresholdsResponse: IPMICommandResponse {
 
     /// The raw threshold when the BMC marks it readable.
     public func value(_ level: SensorThresholdLevel) -> UInt8? {
-        readableMask & level.maskBit != 0 ? rawValues[level.rawValue] : nil
+        // rawValues is public: one set by hand may be short, which reads as "not readable" rather than trapping.
+        readableMask & level.maskBit != 0 && level.rawValue < rawValues.count ? rawValues[level.rawValue] : nil
     }
 }
