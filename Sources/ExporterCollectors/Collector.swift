@@ -37,6 +37,9 @@ package enum Collectors {
         case .sel: SELCollector()
         case .selEvents: SELEventsCollector()
         case .smLANMode: SMLANModeCollector()
+        case .thresholds: ThresholdsCollector()
+        case .chassisDetails: SingleRequestCollector.chassisDetails
+        case .dcmiStatistics: SingleRequestCollector.dcmiStatistics
         }
     }
 }

@@ -16,6 +16,8 @@ import Logging
 /// device SDRs read instead (IPMI v2.0 §35.2–35.4); one that refuses both makes only the `ipmi` collector fail, with
 /// ``SDRUnavailable``. Which of the two a BMC has, or that it has neither, is remembered until ``sessionOpened()``
 /// (a new session, perhaps after a reboot or a firmware update), so a refused command is not asked again each scrape.
+///
+/// The `thresholds` collector keeps the thresholds it read here too, for the sensors they were read for.
 package actor SDRCache {
     private struct Entry: Sendable {
         var source: SDRSource
@@ -50,6 +52,11 @@ package actor SDRCache {
     private let coldStarts: ColdStartQueue?
     /// Records and sensors one repository may have (`max_sdr_records`, `max_sensors`); beyond, the read fails.
     private let limits: SDRLimits
+    /// The `thresholds` collector's values and the sensors they belong to (SDRCache+Thresholds.swift).
+    var thresholds: CachedThresholds?
+
+    /// The sensors last read, without asking the BMC whether they changed.
+    var cachedSensors: [SensorDefinition]? { entry?.sensors }
 
     package init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
         self.metrics = metrics
@@ -70,6 +77,8 @@ package actor SDRCache {
     package func sessionOpened() {
         source = nil
         unavailable = nil
+        // Thresholds can be set at run time without a change to the SDRs: a new session reads them again.
+        thresholds = nil
     }
 
     /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that

@@ -14,8 +14,6 @@ enum SensorCommand {
     static let getDeviceSDR: UInt8 = 0x21
     /// Sensor/Event: Reserve Device SDR Repository (§35.4).
     static let reserveDeviceSDRRepository: UInt8 = 0x22
-    /// Sensor/Event: Get Sensor Thresholds (§35.9).
-    static let getSensorThresholds: UInt8 = 0x27
     /// Sensor/Event: Get Sensor Reading (§35.14).
     static let getSensorReading: UInt8 = 0x2D
 }
@@ -59,18 +57,6 @@ public struct SensorReadingResponse: Sendable, Hashable {
 
     /// Whether the reading and states can be used: scanning enabled and the reading available.
     public var isUsable: Bool { scanningEnabled && !readingUnavailable }
-}
-
-/// The response to Get Sensor Thresholds (IPMI v2.0 §35.9): raw threshold bytes for the readable ones.
-public struct SensorThresholdsResponse: Sendable, Hashable {
-    public var thresholds: RawThresholds
-
-    public init(data: [UInt8]) throws(SDRDecodingError) {
-        try requireLength(data, atLeast: 7, of: "Get Sensor Thresholds")
-        // Byte 1 readable mask, then LNC, LC, LNR, UNC, UC, UNR.
-        thresholds = RawThresholds(
-            readable: data[0], lnc: data[1], lc: data[2], lnr: data[3], unc: data[4], uc: data[5], unr: data[6])
-    }
 }
 
 /// The response to Get SDR Repository Info (IPMI v2.0 §33.9).

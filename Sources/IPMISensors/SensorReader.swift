@@ -96,11 +96,13 @@ public struct SensorReader: Sendable {
         -> SensorThresholds?
     {
         guard sensor.isThreshold, let conversion = sensor.conversion else { return nil }
+        let request = GetSensorThresholdsRequest(sensorNumber: sensor.key.sensorNumber)
         let response = try await requester.request(
-            netFn: .sensorEvent, command: SensorCommand.getSensorThresholds, data: [sensor.key.sensorNumber],
-            lun: sensor.key.ownerLUN)
-        guard response.completionCode == .normal, let decoded = try? SensorThresholdsResponse(data: response.data)
+            netFn: GetSensorThresholdsRequest.netFn, command: GetSensorThresholdsRequest.command,
+            data: request.encode(), lun: sensor.key.ownerLUN)
+        guard response.completionCode == .normal,
+            let decoded = try? GetSensorThresholdsResponse(decoding: response.data)
         else { return nil }
-        return SensorThresholds(raw: decoded.thresholds, conversion: conversion)
+        return SensorThresholds(raw: RawThresholds(decoded), conversion: conversion)
     }
 }

@@ -16,11 +16,14 @@ public struct SensorDefinition: Sendable, Hashable {
     public var conversion: SensorConversion?
     /// Thresholds stored in a full record.
     public var recordThresholds: RawThresholds?
+    /// A full record's threshold access support (byte 12 bits 3:2, ``FullSensorRecord/thresholdAccess``); 0 (no
+    /// thresholds) for compact records, which carry no threshold values.
+    public var thresholdAccess: UInt8
 
     public init(
         recordID: UInt16, name: String, key: SensorKey, entityID: UInt8 = 0, entityInstance: UInt8 = 0,
         sensorType: UInt8, eventReadingType: UInt8, units: SensorUnits, conversion: SensorConversion? = nil,
-        recordThresholds: RawThresholds? = nil
+        recordThresholds: RawThresholds? = nil, thresholdAccess: UInt8 = 0
     ) {
         self.recordID = recordID
         self.name = name
@@ -32,6 +35,7 @@ public struct SensorDefinition: Sendable, Hashable {
         self.units = units
         self.conversion = conversion
         self.recordThresholds = recordThresholds
+        self.thresholdAccess = thresholdAccess
     }
 
     public var isThreshold: Bool { eventReadingType == 0x01 }
@@ -61,7 +65,7 @@ public struct SensorDefinition: Sendable, Hashable {
                         recordID: r.recordID, name: r.name, key: r.key, entityID: r.entityID,
                         entityInstance: r.entityInstance, sensorType: r.sensorType,
                         eventReadingType: r.eventReadingType, units: r.units, conversion: r.conversion,
-                        recordThresholds: r.thresholds))
+                        recordThresholds: r.thresholds, thresholdAccess: r.thresholdAccess))
             case .compactSensor(let r):
                 let count = max(1, r.sharing.shareCount)
                 for index in 0..<count {

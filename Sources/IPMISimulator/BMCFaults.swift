@@ -41,6 +41,12 @@ public struct BMCFaults: Sendable, Hashable {
     /// In-session commands answered C1h (invalid command), by net function (its raw value) and command: a BMC
     /// without DCMI, say, is `[0x2C: [0x02]]`.
     public var refusedCommands: [UInt8: Set<UInt8>] = [:]
+    /// What Get Chassis Status reports besides power on or off (IPMI v2.0 §28.2, table 28-3), byte 1 bits 6:1:
+    /// power overload (bit 1), interlock (2), main power fault (3), power control fault (4), the power restore
+    /// policy (6:5). The default: no fault, policy "previous".
+    public var chassisPowerFlags: UInt8 = 0x20
+    /// Get Chassis Status byte 3: intrusion (bit 0), front panel lockout (1), drive fault (2), cooling/fan fault (3).
+    public var chassisMiscState: UInt8 = 0
 
     public init(
         lossRate: Double = 0, answerLossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0,

@@ -11,7 +11,6 @@ extension SimulatedBMC {
         static let getChassisCapabilities: UInt8 = 0x00
         static let chassisControl: UInt8 = 0x02
         static let getSensorHysteresis: UInt8 = 0x25
-        static let getSensorThresholds: UInt8 = 0x27
         static let getSensorReading: UInt8 = 0x2D
         static let getSDRRepositoryInfo: UInt8 = 0x20
         static let reserveSDRRepository: UInt8 = 0x22
@@ -105,8 +104,11 @@ extension SimulatedBMC {
         case (GetSystemInfoParametersRequest.netFn, GetSystemInfoParametersRequest.command):
             return systemInfoParameter(data)
         case (GetChassisStatusRequest.netFn, GetChassisStatusRequest.command):
-            // No faults, front panel not reported.
-            return (.normal, GetChassisStatusResponse(powerOn: powerOn, restorePolicy: .previous).encode())
+            // The faults and policy as configured (none, "previous" by default); front panel buttons not reported.
+            let status = GetChassisStatusResponse(
+                currentPowerState: (powerOn ? 0x01 : 0x00) | chassisPowerFlags & 0x7E,
+                miscChassisState: chassisMiscState)
+            return (.normal, status.encode())
         case (.chassis, Command.chassisControl):
             guard let action = data.first else { return (.requestDataLengthInvalid, []) }
             switch action & 0x0F {
@@ -116,7 +118,7 @@ extension SimulatedBMC {
             }
             return (.normal, [])
         case (.sensorEvent, Command.getSensorReading): return sensorReading(data, now: now)
-        case (.sensorEvent, Command.getSensorThresholds): return sensorThresholds(data)
+        case (GetSensorThresholdsRequest.netFn, GetSensorThresholdsRequest.command): return sensorThresholds(data)
         case (.sensorEvent, Command.getSensorHysteresis):
             guard let number = data.first, profile.sensor(number: number) != nil else {
                 return (.requestedDataNotPresent, [])

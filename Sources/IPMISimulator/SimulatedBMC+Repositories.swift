@@ -20,10 +20,14 @@ extension SimulatedBMC {
 
     /// Get Sensor Thresholds (IPMI v2.0 section 35.9): readable mask, then LNC, LC, LNR, UNC, UC, UNR.
     func sensorThresholds(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
-        guard let number = data.first else { return (.requestDataLengthInvalid, []) }
-        guard let sensor = profile.sensor(number: number) else { return (.requestedDataNotPresent, []) }
+        guard let request = try? GetSensorThresholdsRequest(decoding: data) else {
+            return (.requestDataLengthInvalid, [])
+        }
+        guard let sensor = profile.sensor(number: request.sensorNumber) else { return (.requestedDataNotPresent, []) }
         guard sensor.isThreshold else { return (.commandIllegalForSensor, []) }
-        return (.normal, [sensor.thresholdMask] + sensor.rawThresholds.map { $0 ?? 0 })
+        var values: [SensorThresholdLevel: UInt8] = [:]
+        for (level, raw) in zip(SensorThresholdLevel.allCases, sensor.rawThresholds) { values[level] = raw }
+        return (.normal, GetSensorThresholdsResponse(values: values).encode())
     }
 
     /// The SDR repository's timestamps move with every (simulated) boot.

@@ -27,6 +27,10 @@ public struct SimulatedBMC: Sendable {
     public var deviceSDRs = false
     /// Fault: commands answered C1h (see ``BMCFaults/refusedCommands``).
     public var refusedCommands: [UInt8: Set<UInt8>] = [:]
+    /// Get Chassis Status byte 1 bits 6:1 (see ``BMCFaults/chassisPowerFlags``).
+    public var chassisPowerFlags: UInt8 = 0x20
+    /// Get Chassis Status byte 3 (see ``BMCFaults/chassisMiscState``).
+    public var chassisMiscState: UInt8 = 0
     /// Get SDR requests answered so far, whatever the answer.
     public internal(set) var getSDRRequests = 0
     /// In-session requests answered with C1h (invalid command) so far: what a client asks again of a BMC that

@@ -43,22 +43,9 @@ struct LabSensorsIntegrationTests {
 
     /// `ipmi-sensors` in the ipmimonitoring CSV layout, with the password in a private configuration file.
     static func freeIPMILines(_ bmc: IPMISim) async throws -> [[String]] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freeipmi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(
-            at: directory.appendingPathComponent("cache"), withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("freeipmi.conf")
-        try "username admin\npassword password\ndriver-type LAN_2_0\ncipher-suite-id 3\nworkaround-flags opensesspriv\n"
-            .write(to: config, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)
-        let output = try await ExternalCommand.output(
+        let output = try await bmc.freeIPMI(
             "ipmi-sensors",
-            [
-                "--config-file", config.path, "-h", bmc.address, "--comma-separated-output", "--no-header-output",
-                "--output-sensor-state", "--shared-sensors", "--quiet-cache", "--sdr-cache-recreate",
-                "--sdr-cache-directory", directory.appendingPathComponent("cache").path,
-            ])
+            ["--comma-separated-output", "--no-header-output", "--output-sensor-state", "--shared-sensors"])
         return output.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 6).map(String.init) }
     }
 

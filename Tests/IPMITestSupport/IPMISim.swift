@@ -263,4 +263,29 @@ public final class IPMISim: @unchecked Sendable {
             ["-I", "lanplus", "-C", String(cipherSuite), "-H", host, "-p", String(port), "-U", user, "-E"] + arguments,
             environment: ["IPMI_PASSWORD": password])
     }
+
+    /// Runs a FreeIPMI program (`ipmi-sensors` …) against this BMC as `admin` over LAN_2_0, cipher suite 3.
+    public func freeIPMI(_ program: String, _ arguments: [String]) async throws -> String {
+        try await Self.freeIPMI(program, address: address, cipherSuite: 3, arguments)
+    }
+
+    /// Runs a FreeIPMI program against the BMC at `address` as `admin` (password "password") over LAN_2_0, with the
+    /// password in a private configuration file (not on the command line) and a fresh SDR cache of its own.
+    public static func freeIPMI(
+        _ program: String, address: String, cipherSuite: Int, _ arguments: [String]
+    ) async throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freeipmi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("cache"), withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("freeipmi.conf")
+        try "username admin\npassword password\ndriver-type LAN_2_0\ncipher-suite-id \(cipherSuite)\n"
+            .appending("workaround-flags opensesspriv\n").write(to: config, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)
+        return try await ExternalCommand.output(
+            program,
+            ["--config-file", config.path, "-h", address, "--quiet-cache", "--sdr-cache-recreate"]
+                + ["--sdr-cache-directory", directory.appendingPathComponent("cache").path] + arguments)
+    }
 }

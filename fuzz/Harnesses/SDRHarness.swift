@@ -37,6 +37,11 @@ public enum SDRFuzzHarness {
         }
         // The other storage answers the repository walk decodes.
         _ = try? SDRRepositoryInfo(data: bytes)
-        _ = try? SensorThresholdsResponse(data: bytes)
+        // Get Sensor Thresholds as the thresholds collector takes it, against every sensor read above.
+        let answer = IPMIResponse(completionCode: .normal, data: bytes)
+        for sensor in sensors {
+            _ = sensor.thresholdSource()
+            if let thresholds = sensor.thresholds(answer: answer) { _ = sensor.convert(thresholds) }
+        }
     }
 }

@@ -56,6 +56,18 @@ public struct GetChassisStatusResponse: IPMICommandResponse {
 
     public var powerOn: Bool { currentPowerState & 0x01 != 0 }
     public var restorePolicy: RestorePolicy { RestorePolicy(rawValue: currentPowerState >> 5 & 0x03) ?? .unknown }
+    /// Byte 1 bit 1: the system was shut down because of a power overload.
+    public var powerOverload: Bool { currentPowerState & 0x02 != 0 }
+    /// Byte 1 bit 2: a chassis interlock switch is active.
+    public var powerInterlock: Bool { currentPowerState & 0x04 != 0 }
+    /// Byte 1 bit 3: a fault in the main power subsystem.
+    public var mainPowerFault: Bool { currentPowerState & 0x08 != 0 }
+    /// Byte 1 bit 4: the power controller could not switch power on or off.
+    public var powerControlFault: Bool { currentPowerState & 0x10 != 0 }
+    /// Byte 3 bit 0: chassis intrusion active.
+    public var intrusion: Bool { miscChassisState & 0x01 != 0 }
+    /// Byte 3 bit 1: the front panel buttons are locked out.
+    public var frontPanelLockout: Bool { miscChassisState & 0x02 != 0 }
     public var driveFault: Bool { miscChassisState & 0x04 != 0 }
     public var coolingFault: Bool { miscChassisState & 0x08 != 0 }
 }

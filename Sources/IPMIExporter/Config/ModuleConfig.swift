@@ -11,6 +11,13 @@ public enum CollectorName: String, Sendable, Hashable, CaseIterable, CustomStrin
     case sel
     case selEvents = "sel-events"
     case smLANMode = "sm-lan-mode"
+    // Our own, opt-in: ipmi_exporter has no such collectors, so its default exposition stays as it is.
+    /// `ipmi_sensor_threshold`: the thresholds of every threshold sensor (docs/exporter.md).
+    case thresholds
+    /// The rest of Get Chassis Status: intrusion, front panel lockout, power faults, restore policy.
+    case chassisDetails = "chassis-details"
+    /// The rest of DCMI Get Power Reading: minimum, maximum and average power over the reporting period.
+    case dcmiStatistics = "dcmi-statistics"
 
     /// Collectors used when a module lists none, in ipmi_exporter's order.
     public static let defaults: [CollectorName] = [.ipmi, .dcmi, .bmc, .chassis]
