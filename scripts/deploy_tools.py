@@ -328,7 +328,7 @@ MODULE_KEYS = {
     "collectors", "exclude_sensor_ids", "workaround_flags", "sel_events",
     "cipher_suite", "bridge", "collector_cmd", "default_args", "custom_args",
 }
-COLLECTORS = {"ipmi", "bmc", "bmc-watchdog", "chassis", "dcmi", "sel", "sel-events", "sm-lan-mode"}
+COLLECTORS = {"ipmi", "bmc", "bmc-watchdog", "chassis", "dcmi", "sel", "sel-events", "sm-lan-mode", "fru", "lan"}
 
 
 def cmd_example_config():

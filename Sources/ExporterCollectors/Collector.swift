@@ -37,6 +37,8 @@ package enum Collectors {
         case .sel: SELCollector()
         case .selEvents: SELEventsCollector()
         case .smLANMode: SMLANModeCollector()
+        case .fru: FRUCollector()
+        case .lan: LANCollector()
         }
     }
 }

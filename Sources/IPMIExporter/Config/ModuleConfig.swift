@@ -11,6 +11,9 @@ public enum CollectorName: String, Sendable, Hashable, CaseIterable, CustomStrin
     case sel
     case selEvents = "sel-events"
     case smLANMode = "sm-lan-mode"
+    /// Opt-in: the FRU inventory and the BMC's LAN addresses (not in ``defaults``, which are ipmi_exporter's).
+    case fru
+    case lan
 
     /// Collectors used when a module lists none, in ipmi_exporter's order.
     public static let defaults: [CollectorName] = [.ipmi, .dcmi, .bmc, .chassis]
