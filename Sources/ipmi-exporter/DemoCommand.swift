@@ -91,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
                 privilege: admin
                 driver: LAN_2_0
                 timeout: 10000
-                collectors: [ipmi, bmc, bmc-watchdog, chassis, dcmi, sel, sel-events]
+                collectors: [ipmi, bmc, bmc-watchdog, chassis, dcmi, sel, sel-events, fru, lan]
                 sel_events:
                   - name: correctable_memory_error
                     regex: Correctable memory error.*
