@@ -101,4 +101,19 @@ struct FRUReaderTests {
         #expect(devices.map(\.id) == [0])
         #expect(devices.map(\.name) == [FRUReader.defaultName])
     }
+
+    /// The inventory and the LAN channels are kept per session: a new session (``SDRCache/sessionOpened()``, as the
+    /// session cache and the local device call it) forgets them, so they are read again.
+    @Test func aNewSessionForgetsTheInventory() async throws {
+        let sdr = SDRCache(metrics: nil)
+        let device = FRUDevice(id: 0, name: "Board", inventory: try FRUInventory(decoding: Self.image))
+        await sdr.inventory.keep(fruDevices: [device], chunk: 8)
+        await sdr.inventory.keep(lanChannels: [1])
+        #expect(await sdr.inventory.fruDevices == [device])
+        #expect(await sdr.inventory.lanChannels == [1])
+        await sdr.sessionOpened()
+        #expect(await sdr.inventory.fruDevices == nil)
+        #expect(await sdr.inventory.lanChannels == nil)
+        #expect(await sdr.inventory.fruChunk == FRUReader.initialChunk)
+    }
 }
