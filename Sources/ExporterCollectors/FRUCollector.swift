@@ -9,6 +9,10 @@ import PrometheusText
 /// forgets both; ``SDRCache`` holds one per target and clears it in ``SDRCache/sessionOpened()``.
 package actor InventoryCache {
     private(set) var fruDevices: [FRUDevice]?
+    /// What a read of the inventory that did not finish (the scrape's deadline, a lost answer) learnt, device by
+    /// device: the next scrape goes on from there instead of starting over, so a slow BMC with many FRU devices
+    /// is read across scrapes.
+    private(set) var fruProgress: [UInt8: FRUOutcome] = [:]
     private(set) var lanChannels: [UInt8]?
     /// The Read FRU Data count this BMC accepts (shrunk from ``FRUReader/initialChunk`` on C7h/C8h/CAh).
     private(set) var fruChunk = FRUReader.initialChunk
@@ -17,6 +21,12 @@ package actor InventoryCache {
 
     func keep(fruDevices: [FRUDevice], chunk: Int) {
         self.fruDevices = fruDevices
+        fruProgress = [:]
+        fruChunk = chunk
+    }
+
+    func record(_ outcome: FRUOutcome, of device: UInt8, chunk: Int) {
+        fruProgress[device] = outcome
         fruChunk = chunk
     }
 
@@ -26,9 +36,19 @@ package actor InventoryCache {
 
     func sessionOpened() {
         fruDevices = nil
+        fruProgress = [:]
         lanChannels = nil
         fruChunk = FRUReader.initialChunk
     }
+}
+
+/// How reading one FRU device ended.
+enum FRUOutcome: Hashable, Sendable {
+    case read(FRUDevice)
+    /// No data, not present, busy, a corrupt header: left out.
+    case absent
+    /// The BMC refused the command outright (C1h …).
+    case refused(IPMICommandError)
 }
 
 /// One FRU device of a BMC: its ID, its name (the locator's, or FreeIPMI's for device 0 without one) and what it
@@ -48,8 +68,12 @@ struct FRUCollector: Collector {
         let cache = context.sdr.inventory
         if let devices = await cache.fruDevices { return FRUMetrics.families(devices) }
         var reader = FRUReader(chunk: await cache.fruChunk, logger: context.logger)
+        let locators = try await Self.locators(context)
         let devices = try await reader.readAll(
-            context.session, locators: try await Self.locators(context), logger: context.logger)
+            context.session, locators: locators, known: await cache.fruProgress, logger: context.logger
+        ) { outcome, device, chunk in
+            await cache.record(outcome, of: device, chunk: chunk)
+        }
         await cache.keep(fruDevices: devices, chunk: reader.chunk)
         return FRUMetrics.families(devices)
     }
@@ -101,39 +125,59 @@ struct FRUReader {
     /// Every device of ``devices(locators:)`` the BMC has data for. A device the BMC answers with a completion code
     /// for (not present, busy …) or whose header is corrupt is left out with a log line; if that is every device and
     /// device 0 was refused outright (C1h …), the refusal is thrown, so the collector reports the BMC has no FRU
-    /// support. Transport errors are thrown.
+    /// support. Transport errors are thrown. `known` holds the outcomes of an earlier read that did not finish,
+    /// which are not read again; `record` is told each new outcome as soon as it is known.
     mutating func readAll(
-        _ session: any IPMIRequester, locators: [FRUDeviceLocatorRecord], logger: Logger
+        _ session: any IPMIRequester, locators: [FRUDeviceLocatorRecord], known: [UInt8: FRUOutcome] = [:],
+        logger: Logger, record: (FRUOutcome, UInt8, Int) async -> Void = { _, _, _ in }
     ) async throws -> [FRUDevice] {
         var devices: [FRUDevice] = []
         var refusal: IPMICommandError?
         for (id, name) in Self.devices(locators: locators) {
-            do {
-                guard let inventory = try await read(device: id, from: session) else {
-                    logger.debug("FRU device has no data", metadata: ["fru_id": "\(id)", "name": "\(name)"])
-                    continue
-                }
-                for skipped in inventory.skippedAreas {
-                    logger.warning(
-                        "FRU area corrupt; skipped",
-                        metadata: [
-                            "fru_id": "\(id)", "name": "\(name)", "area": "\(skipped.area.rawValue)",
-                            "reason": "\(skipped.reason)",
-                        ])
-                }
-                devices.append(FRUDevice(id: id, name: name, inventory: inventory))
-            } catch let error as IPMICommandError {
-                if id == 0, error.completionCode.isRefusal { refusal = error }
-                logger.info(
-                    "FRU device not read", metadata: ["fru_id": "\(id)", "name": "\(name)", "error": "\(error)"])
-            } catch let error as FRUDecodingError {
-                logger.warning(
-                    "FRU device data corrupt; skipped",
-                    metadata: ["fru_id": "\(id)", "name": "\(name)", "reason": "\(error)"])
+            var outcome: FRUOutcome
+            if let earlier = known[id] {
+                outcome = earlier
+            } else {
+                outcome = try await read(device: id, name: name, from: session, logger: logger)
+                await record(outcome, id, chunk)
+            }
+            switch outcome {
+            case .read(let device): devices.append(device)
+            case .refused(let error) where id == 0: refusal = error
+            case .refused, .absent: break
             }
         }
         if devices.isEmpty, let refusal { throw refusal }
         return devices
+    }
+
+    /// One device's outcome, logged: its inventory (with a warning per corrupt area), or why it is left out.
+    mutating func read(
+        device id: UInt8, name: String, from session: any IPMIRequester, logger: Logger
+    ) async throws -> FRUOutcome {
+        do {
+            guard let inventory = try await read(device: id, from: session) else {
+                logger.debug("FRU device has no data", metadata: ["fru_id": "\(id)", "name": "\(name)"])
+                return .absent
+            }
+            for skipped in inventory.skippedAreas {
+                logger.warning(
+                    "FRU area corrupt; skipped",
+                    metadata: [
+                        "fru_id": "\(id)", "name": "\(name)", "area": "\(skipped.area.rawValue)",
+                        "reason": "\(skipped.reason)",
+                    ])
+            }
+            return .read(FRUDevice(id: id, name: name, inventory: inventory))
+        } catch let error as IPMICommandError {
+            logger.info("FRU device not read", metadata: ["fru_id": "\(id)", "name": "\(name)", "error": "\(error)"])
+            return error.completionCode.isRefusal ? .refused(error) : .absent
+        } catch let error as FRUDecodingError {
+            logger.warning(
+                "FRU device data corrupt; skipped",
+                metadata: ["fru_id": "\(id)", "name": "\(name)", "reason": "\(error)"])
+            return .absent
+        }
     }
 
     /// One device's inventory; nil when its inventory area is empty. Only the header and the areas it points at

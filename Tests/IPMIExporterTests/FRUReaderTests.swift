@@ -116,4 +116,44 @@ struct FRUReaderTests {
         #expect(await sdr.inventory.lanChannels == nil)
         #expect(await sdr.inventory.fruChunk == FRUReader.initialChunk)
     }
+
+    /// A read cut short (here: device 1's first answer lost) keeps what it learnt: the next read goes on with
+    /// device 1 and does not ask for device 0 again.
+    @Test func aReadCutShortGoesOnFromWhereItStopped() async throws {
+        final class LosesOneAnswer: IPMIRequester {
+            let inner = FRULimitedBMC(image: FRUReaderTests.image, limit: 32, refusal: .cannotReturnRequestedBytes)
+            let infoRequests = NIOLockedValueBox<[UInt8]>([])
+
+            func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
+                // Both devices hold the same data; device 1's first area info request goes unanswered.
+                if GetFRUInventoryAreaInfoRequest.matches(netFn: netFn, command: command), let device = data.first {
+                    let earlier = infoRequests.withLockedValue { requests in
+                        defer { requests.append(device) }
+                        return requests
+                    }
+                    if device == 1, !earlier.contains(1) { throw CancellationError() }
+                }
+                var data = data
+                if !data.isEmpty { data[0] = 0 }
+                return try await inner.request(netFn: netFn, command: command, data: data, lun: lun)
+            }
+        }
+        let bmc = LosesOneAnswer()
+        let locator = FRUDeviceLocatorRecord(
+            recordID: 1, deviceAccessAddress: 0x20, fruDeviceID: 1, isLogical: true, accessLUN: 0, channel: 0,
+            deviceType: 0x10, deviceTypeModifier: 0, entityID: 0x0A, entityInstance: 1, name: "PSU")
+        let progress = NIOLockedValueBox<[UInt8: FRUOutcome]>([:])
+        var reader = FRUReader(logger: quietLogger)
+        await #expect(throws: CancellationError.self) {
+            try await reader.readAll(bmc, locators: [locator], logger: quietLogger) { outcome, device, _ in
+                progress.withLockedValue { $0[device] = outcome }
+            }
+        }
+        let known = progress.withLockedValue { $0 }
+        #expect(known.keys.sorted() == [0])
+        let devices = try await reader.readAll(bmc, locators: [locator], known: known, logger: quietLogger)
+        #expect(devices.map(\.id) == [0, 1])
+        #expect(devices.map(\.name) == [FRUReader.defaultName, "PSU"])
+        #expect(bmc.infoRequests.withLockedValue { $0 } == [0, 1, 1])
+    }
 }
