@@ -182,6 +182,35 @@ struct FRULANAgainstToolsTests {
         }
     }
 
+    /// LAN parameters need Operator (IPMI v2.0 appendix G): a user-level module has `lan` down with D4h, counted as
+    /// unsupported and remembered for the session, while `fru` (User) is up.
+    @Test func aUserLevelModuleHasTheLANCollectorDownAndFRUUp() async throws {
+        let fleet = try await SimulatedBMCFleet.start(count: 1, basePort: 0, logger: quietLogger)
+        let harness = try await ScrapeAgainstLabBMCTests.Harness.make()
+        defer {
+            Task {
+                await harness.shutdown()
+                await fleet.stop()
+            }
+        }
+        let parts = try #require(fleet.addresses.first).split(separator: ":")
+        var module = ScrapeAgainstLabBMCTests.module(collectors: [.fru, .lan], password: "reader")
+        module.user = "reader"
+        module.privilege = .user
+        for _ in 0..<2 {
+            let families = await harness.scraper.scrape(
+                ScrapeRequest(
+                    target: ScrapeTarget(host: String(parts[0]), port: try #require(Int(parts[1]))), module: module,
+                    deadline: .now + .seconds(60)))
+            #expect(ScrapeAgainstLabBMCTests.value(families, "ipmi_up", ["collector": "fru"]) == 1)
+            #expect(ScrapeAgainstLabBMCTests.value(families, "ipmi_up", ["collector": "lan"]) == 0)
+            #expect(Self.fruInfo(families)[0]?["board_manufacturer"] == "Simulated")
+        }
+        #expect(
+            FaultToleranceTests.counter(
+                harness.metrics, "ipmi_exporter_errors_total", label: Label("reason", "unsupported")) == 1)
+    }
+
     // MARK: - Comparing with the tools
 
     struct Device {
