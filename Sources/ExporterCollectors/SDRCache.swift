@@ -66,7 +66,8 @@ package actor SDRCache {
     package var isLoaded: Bool { entry != nil || unavailable != nil }
 
     /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
-    /// The sensors read stay, checked with one info request as usual.
+    /// The sensors read stay, checked with one info request as usual; the FRU inventory and LAN channels of
+    /// ``inventory`` are forgotten.
     package func sessionOpened() async {
         source = nil
         unavailable = nil
@@ -146,8 +147,10 @@ package actor SDRCache {
         return try await adopt(Self.wait(for: task), from: task)
     }
 
-    /// The FRU device locators of the repository (read, or checked, as for ``sensors(from:logger:admitted:)``).
+    /// The FRU device locators of the repository (read, or checked, as for ``sensors(from:logger:admitted:)``). A
+    /// failure a cold start holds is thrown but left for the `ipmi` collector of the scrape, which reports it.
     package func fruLocators(from session: any IPMIRequester, logger: Logger) async throws -> [FRUDeviceLocatorRecord] {
+        if let heldFailure { throw heldFailure }
         _ = try await sensors(from: session, logger: logger)
         return entry?.fruLocators ?? []
     }
