@@ -119,6 +119,9 @@ struct FRULANAgainstToolsTests {
         let directory = try ServeCommandTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let bmc = try await Self.labBMC(directory: directory)
+        // ipmi_sim keeps the VLAN ID it is given (the other LAN parameters come from the lan_config_program).
+        _ = try await ExternalCommand.output(
+            "ipmitool", Self.ipmitool(bmc.host, bmc.port) + ["lan", "set", "1", "vlan", "id", "100"])
         let harness = try await ScrapeAgainstLabBMCTests.Harness.make()
         defer { Task { await harness.shutdown() } }
         let module = ScrapeAgainstLabBMCTests.module(collectors: [.fru, .lan])
@@ -142,6 +145,7 @@ struct FRULANAgainstToolsTests {
             "ipmitool", Self.ipmitool(bmc.host, bmc.port) + ["lan", "print", "1"])
         try Self.compareLAN(families, ipmitool: lan)
         #expect(Self.lanLabels(families)?["ip_address"] == "127.0.42.7")
+        #expect(Self.lanLabels(families)?["vlan_id"] == "100")
 
         // The inventory is kept with the session: a second scrape sends no FRU request at all.
         let before = ScrapeAgainstLabBMCTests.selfMetric(harness.metrics, "ipmi_exporter_packets_sent_total")

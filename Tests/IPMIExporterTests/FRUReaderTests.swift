@@ -156,4 +156,21 @@ struct FRUReaderTests {
         #expect(devices.map(\.name) == [FRUReader.defaultName, "PSU"])
         #expect(bmc.infoRequests.withLockedValue { $0 } == [0, 1, 1])
     }
+
+    /// An SDR download that failed in a cold start is held for the `ipmi` collector of the next scrape; the `fru`
+    /// collector fails with it too but leaves it there.
+    @Test func aHeldSDRFailureIsLeftForTheIPMICollector() async throws {
+        struct Held: Error {}
+        final class Refuses: IPMIRequester {
+            func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
+                IPMIResponse(completionCode: .invalidCommand, data: [])
+            }
+        }
+        let sdr = SDRCache(metrics: nil)
+        await sdr.hold(Held())
+        await #expect(throws: Held.self) { try await sdr.fruLocators(from: Refuses(), logger: quietLogger) }
+        await #expect(throws: Held.self) { try await sdr.sensors(from: Refuses(), logger: quietLogger) }
+        // Taken by the ipmi collector: now the BMC is asked, and it has no SDRs at all.
+        await #expect(throws: SDRUnavailable.self) { try await sdr.fruLocators(from: Refuses(), logger: quietLogger) }
+    }
 }
