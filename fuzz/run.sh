@@ -4,7 +4,7 @@
 #   fuzz/run.sh [LIMIT] [HARNESS...]
 #
 # LIMIT is seconds per harness (e.g. 60, the default) or a number of runs per harness with an "r" suffix
-# (e.g. 250000r). HARNESS is any of: packet session sdr reading simulator (default: all). New corpus entries are merged
+# (e.g. 250000r). HARNESS is any of: packet session sdr reading simulator fru (default: all). New corpus entries are merged
 # (minimised) into fuzz/corpus/NAME; crashes are written to fuzz/.build/artifacts/NAME/ and make the script fail.
 # Environment: FUZZ_JOBS (parallel workers per harness, default 1), FUZZ_BUILD_ONLY=1 (just build),
 # FUZZ_SKIP_BUILD=1 (reuse binaries already built).
@@ -16,7 +16,7 @@ root=$PWD
 limit=${1:-60}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(packet session sdr reading simulator)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(packet session sdr reading simulator fru)
 build=$root/fuzz/.build
 mkdir -p "$build"
 

@@ -16,6 +16,7 @@
 #   ipmi_chassis_*_fault_state   newer than Debian's prometheus-ipmi-exporter 1.6.1
 #   ipmi_exporter_*              our exporter's own metrics
 #   ipmi_sensor_threshold        our opt-in thresholds collector (the reference has none)
+#   ipmi_fru_*, ipmi_bmc_lan_*   our opt-in fru and lan collectors, which the reference does not have
 # Needs: openipmi (ipmi_sim), freeipmi-tools, prometheus-ipmi-exporter, prometheus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -133,5 +134,5 @@ prometheus-ipmi-exporter --config.file="$tmp/ipmi.yml" --web.listen-address="127
 pids+=($!)
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$eport/" >/dev/null 2>&1 && break; sleep 0.1; done
 
-ALLOW_EMPTY=${ALLOW_EMPTY:-'ipmi_dcmi_|ipmi_fan_speed_ratio|ipmi_chassis_(cooling|drive)_fault_state|ipmi_exporter_|ipmi_sensor_threshold'} \
+ALLOW_EMPTY=${ALLOW_EMPTY:-'ipmi_dcmi_|ipmi_fan_speed_ratio|ipmi_chassis_(cooling|drive)_fault_state|ipmi_exporter_|ipmi_sensor_threshold|ipmi_fru_|ipmi_bmc_lan_'} \
   bash scripts/check-dashboards-live.sh "http://127.0.0.1:$eport" "${bmcs[@]}"

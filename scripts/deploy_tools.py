@@ -329,7 +329,7 @@ MODULE_KEYS = {
     "cipher_suite", "bridge", "collector_cmd", "default_args", "custom_args",
 }
 COLLECTORS = {"ipmi", "bmc", "bmc-watchdog", "chassis", "dcmi", "sel", "sel-events", "sm-lan-mode", "thresholds",
-              "chassis-details", "dcmi-statistics"}
+              "chassis-details", "dcmi-statistics", "fru", "lan"}
 
 
 def cmd_example_config():

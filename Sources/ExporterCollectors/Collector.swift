@@ -40,6 +40,8 @@ package enum Collectors {
         case .thresholds: ThresholdsCollector()
         case .chassisDetails: SingleRequestCollector.chassisDetails
         case .dcmiStatistics: SingleRequestCollector.dcmiStatistics
+        case .fru: FRUCollector()
+        case .lan: LANCollector()
         }
     }
 }

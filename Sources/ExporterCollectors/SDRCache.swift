@@ -26,6 +26,8 @@ package actor SDRCache {
         var recordCount: Int
         var sensors: [SensorDefinition]
         var entityNames: EntitySensorNames
+        /// The repository's FRU device locators, for the `fru` collector.
+        var fruLocators: [FRUDeviceLocatorRecord] = []
 
         func matches(_ info: SDRRepositoryInfo, from source: SDRSource) -> Bool {
             self.source == source && additionTimestamp == info.additionTimestamp
@@ -35,6 +37,8 @@ package actor SDRCache {
     }
 
     private var entry: Entry?
+    /// What the `fru` and `lan` collectors read once per session, kept beside the SDRs of the same BMC.
+    package nonisolated let inventory = InventoryCache()
     /// Where this BMC's SDRs are, once known in this session.
     private var source: SDRSource?
     /// The BMC refused both SDR sources in this session.
@@ -73,12 +77,14 @@ package actor SDRCache {
     package var entityNames: EntitySensorNames? { entry?.entityNames }
 
     /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
-    /// The sensors read stay, checked with one info request as usual.
-    package func sessionOpened() {
+    /// The sensors read stay, checked with one info request as usual; the FRU inventory and LAN channels of
+    /// ``inventory`` are forgotten.
+    package func sessionOpened() async {
         source = nil
         unavailable = nil
         // Thresholds can be set at run time without a change to the SDRs: a new session reads them again.
         thresholds = nil
+        await inventory.sessionOpened()
     }
 
     /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that
@@ -140,7 +146,11 @@ package actor SDRCache {
                 return Entry(
                     source: reader.source, additionTimestamp: repository.info.additionTimestamp,
                     eraseTimestamp: repository.info.eraseTimestamp, recordCount: repository.info.recordCount,
-                    sensors: sensors, entityNames: EntitySensorNames(records: repository.records))
+                    sensors: sensors, entityNames: EntitySensorNames(records: repository.records),
+                    fruLocators: repository.records.compactMap {
+                        if case .fruDeviceLocator(let locator) = $0 { return locator }
+                        return nil
+                    })
             }
         }
         let task = Task { () throws -> Entry in
@@ -151,6 +161,14 @@ package actor SDRCache {
         loading = task
         Task { await self.finished(task) }
         return try await adopt(Self.wait(for: task), from: task)
+    }
+
+    /// The FRU device locators of the repository (read, or checked, as for ``sensors(from:logger:admitted:)``). A
+    /// failure a cold start holds is thrown but left for the `ipmi` collector of the scrape, which reports it.
+    package func fruLocators(from session: any IPMIRequester, logger: Logger) async throws -> [FRUDeviceLocatorRecord] {
+        if let heldFailure { throw heldFailure }
+        _ = try await sensors(from: session, logger: logger)
+        return entry?.fruLocators ?? []
     }
 
     /// A reader for where the BMC keeps its SDRs, and their info: the source found earlier in this session, else

@@ -163,14 +163,15 @@ extension SimulatedBMC {
 
     func littleEndian(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
 
-    /// Get Device ID (IPMI v2.0 section 20.1): IPMI 2.0; additional device support chassis, bridge, SEL, SDR
-    /// repository, sensor device (C7h; C5h without a repository); device revision bit 7 when it provides device
-    /// SDRs; no auxiliary firmware information (four zero bytes).
+    /// Get Device ID (IPMI v2.0 section 20.1): IPMI 2.0; additional device support chassis, bridge, FRU inventory,
+    /// SEL, SDR repository, sensor device (CFh; CDh without a repository; ipmitool's `fru print` reads device 0 only
+    /// from a BMC with the FRU inventory bit); device revision bit 7 when it provides device SDRs; no auxiliary
+    /// firmware information (four zero bytes).
     var deviceID: GetDeviceIDResponse {
         GetDeviceIDResponse(
             deviceID: profile.deviceID, providesDeviceSDRs: deviceSDRs, deviceRevision: 1,
             firmwareMajor: profile.firmwareMajor, firmwareMinor: GetDeviceIDResponse.bcd(profile.firmwareMinor),
-            additionalDeviceSupport: noSDRRepository ? 0xC5 : 0xC7,
+            additionalDeviceSupport: noSDRRepository ? 0xCD : 0xCF,
             manufacturerID: profile.manufacturerID, productID: profile.productID,
             auxiliaryFirmwareRevision: [0, 0, 0, 0])
     }

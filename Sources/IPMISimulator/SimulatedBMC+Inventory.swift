@@ -42,24 +42,38 @@ extension SimulatedBMC {
         return (.normal, GetLANConfigurationParametersResponse(parameterData: value).encode())
     }
 
-    /// FRU device 0 (Platform Management FRU Information Storage Definition v1.0): the common header (§8) and a
-    /// board info area (§11): English, no manufacturing date, manufacturer "Simulated", product "BMC <index>",
-    /// serial "SIM<index>", part number "SIM-1", no FRU file ID.
+    /// FRU device 0 (Platform Management FRU Information Storage Definition v1.0): the common header (§8), a
+    /// chassis info area (§10: rack mount, part "SIM-CH-1", serial "SIMCH<index>"), a board info area (§11:
+    /// English, made 2024-01-01 00:00 UTC, manufacturer "Simulated", product "BMC <index>", serial "SIM<index>", part
+    /// number "SIM-1", no FRU file ID) and a product info area (§12: "Simulated", "Simulated Server", part
+    /// "SIM-SRV-1", version "1.0", serial "SIMSRV<index>", asset tag "ASSET-<index>").
     var fruInventory: [UInt8] {
         func field(_ text: String) -> [UInt8] {
             let bytes = Array(text.utf8.prefix(63))
             return [0xC0 | UInt8(bytes.count)] + bytes
         }
-        var board: [UInt8] = [0x01, 0x00, 0x00, 0x00, 0x00, 0x00]
-        board += field("Simulated") + field("BMC \(index)") + field("SIM\(index)") + field("SIM-1") + field("")
-        board.append(0xC1)
-        // Padded so that the area with its checksum is a multiple of 8 bytes; byte 2 is that length / 8.
-        while (board.count + 1) % 8 != 0 { board.append(0x00) }
-        board[1] = UInt8((board.count + 1) / 8)
-        board.append(ipmiChecksum(board))
-        var header: [UInt8] = [0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00]
+        /// Ends the fields, pads the area to a multiple of 8 bytes with its checksum and sets byte 1 to that
+        /// length / 8.
+        func area(_ body: [UInt8]) -> [UInt8] {
+            var area = body + [0xC1]
+            while (area.count + 1) % 8 != 0 { area.append(0x00) }
+            area[1] = UInt8((area.count + 1) / 8)
+            return area + [ipmiChecksum(area)]
+        }
+        // 2024-01-01 00:00 UTC is 14,726,880 minutes after 1996-01-01 00:00 UTC, little-endian.
+        let made: UInt32 = 14_726_880
+        let chassis = area([0x01, 0x00, 0x17] + field("SIM-CH-1") + field("SIMCH\(index)"))
+        let board = area(
+            [0x01, 0x00, 0x00, UInt8(made & 0xFF), UInt8(made >> 8 & 0xFF), UInt8(made >> 16)] + field("Simulated")
+                + field("BMC \(index)") + field("SIM\(index)") + field("SIM-1") + field(""))
+        let product = area(
+            [0x01, 0x00, 0x00] + field("Simulated") + field("Simulated Server") + field("SIM-SRV-1") + field("1.0")
+                + field("SIMSRV\(index)") + field("ASSET-\(index)") + field(""))
+        var header: [UInt8] = [
+            0x01, 0x00, 0x01, UInt8(1 + chassis.count / 8), UInt8(1 + (chassis.count + board.count) / 8), 0x00, 0x00,
+        ]
         header.append(ipmiChecksum(header))
-        return header + board
+        return header + chassis + board + product
     }
 
     /// Get FRU Inventory Area Info (IPMI v2.0 §34.1): only FRU device 0, accessed by bytes.

@@ -94,7 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
                 driver: LAN_2_0
                 timeout: 10000
                 collectors: [ipmi, bmc, bmc-watchdog, chassis, dcmi, sel, sel-events, thresholds, chassis-details,
-                  dcmi-statistics]
+                  dcmi-statistics, fru, lan]
                 sel_events:
                   - name: correctable_memory_error
                     regex: Correctable memory error.*

@@ -37,6 +37,8 @@ public final class IPMISim: @unchecked Sendable {
         /// firmware major and minor revision, IPMI version, additional device support, manufacturer ID,
         /// product ID. Get Device ID answers with these.
         public var device: String = "0x20 no-device-sdrs 0x03 9 8 0x9f 0x1291 0xf02"
+        /// More ipmi_lan(5) lines inside the LAN channel's `startlan` block (`lan_config_program …`).
+        public var lanLines: [String] = []
 
         public init() {}
     }
@@ -108,6 +110,7 @@ public final class IPMISim: @unchecked Sendable {
                 allowed_auths_admin none md2 md5 straight
                 guid a123456789abcdefa123456789abcdef
             \(configuration.bmcKey.map { "    bmc_key \"\($0)\"" } ?? "")
+            \(configuration.lanLines.map { "    " + $0 }.joined(separator: "\n"))
               endlan
 
             """

@@ -19,6 +19,9 @@
 #elseif FUZZ_HARNESS_READING
     let fuzzOne: ([UInt8]) -> Void = ReadingFuzzHarness.run
     let builtInSeeds: () -> [[UInt8]] = { [] }
+#elseif FUZZ_HARNESS_FRU
+    let fuzzOne: ([UInt8]) -> Void = FRUFuzzHarness.run
+    let builtInSeeds: () -> [[UInt8]] = { [] }
 #endif
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -14,6 +14,7 @@ struct CorpusReplayTests {
         "sdr": SDRFuzzHarness.run,
         "reading": ReadingFuzzHarness.run,
         "simulator": SimulatorFuzzHarness.run,
+        "fru": FRUFuzzHarness.run,
     ]
 
     static func corpus(_ name: String) throws -> [(String, [UInt8])] {
@@ -22,7 +23,7 @@ struct CorpusReplayTests {
         return try files.map { ($0, Array(try Data(contentsOf: base.appendingPathComponent($0)))) }
     }
 
-    @Test(arguments: ["packet", "session", "sdr", "reading", "simulator"])
+    @Test(arguments: ["packet", "session", "sdr", "reading", "simulator", "fru"])
     func replay(_ name: String) throws {
         let inputs = try Self.corpus(name)
         // A harness whose corpus went missing would pass vacuously.

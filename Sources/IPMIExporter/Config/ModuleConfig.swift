@@ -18,6 +18,9 @@ public enum CollectorName: String, Sendable, Hashable, CaseIterable, CustomStrin
     case chassisDetails = "chassis-details"
     /// The rest of DCMI Get Power Reading: minimum, maximum and average power over the reporting period.
     case dcmiStatistics = "dcmi-statistics"
+    /// The FRU inventory and the BMC's LAN addresses.
+    case fru
+    case lan
 
     /// Collectors used when a module lists none, in ipmi_exporter's order.
     public static let defaults: [CollectorName] = [.ipmi, .dcmi, .bmc, .chassis]
