@@ -218,7 +218,7 @@ public actor IPMIClient: IPMIRequester {
             cipherSuite: cipherSuite ?? rememberedSuite,
             allowUnauthenticated: allowUnauthenticated,
             bridge: bridge,
-            consoleSessionID: id)
+            consoleSessionID: id, workarounds: options.workarounds)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
         established.store(false, ordering: .releasing)
         window = RequestWindow(maximum: options.maxOutstandingRequests)

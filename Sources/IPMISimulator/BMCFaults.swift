@@ -41,6 +41,8 @@ public struct BMCFaults: Sendable, Hashable {
     /// In-session commands answered C1h (invalid command), by net function (its raw value) and command: a BMC
     /// without DCMI, say, is `[0x2C: [0x02]]`.
     public var refusedCommands: [UInt8: Set<UInt8>] = [:]
+    /// Protocol faults FreeIPMI's workaround flags cope with (``BMCQuirks``).
+    public var quirks: BMCQuirks = []
 
     public init(
         lossRate: Double = 0, answerLossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0,

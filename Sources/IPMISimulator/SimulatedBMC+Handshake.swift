@@ -80,7 +80,13 @@ extension SimulatedBMC {
         guard let requested = PrivilegeLevel(rawValue: message.role & 0x0F) else {
             return refuse(RMCPPlusStatus.invalidRole)
         }
-        guard let userIndex = profile.users.firstIndex(where: { Array($0.name.utf8) == message.username }) else {
+        // The `intel20` quirk: only a name NUL-padded to 16 bytes is looked up (its NULs stripped).
+        var name = message.username
+        if quirks.contains(.intel20) {
+            guard name.count == 16 else { return refuse(RMCPPlusStatus.unauthorizedName) }
+            name = Array(name.prefix { $0 != 0 })
+        }
+        guard let userIndex = profile.users.firstIndex(where: { Array($0.name.utf8) == name }) else {
             return refuse(RMCPPlusStatus.unauthorizedName)
         }
         let user = profile.users[userIndex]
@@ -88,13 +94,19 @@ extension SimulatedBMC {
             return refuse(RMCPPlusStatus.unauthorizedRole)
         }
         let managedRandom = random.bytes(16)
+        // The `opensesspriv` quirk: the key exchange codes hash the privilege asked for in Open Session (0,
+        // "highest", from FreeIPMI by default) in place of the one in RAKP 1's role byte.
+        let role = quirks.contains(.opensesspriv) ? message.role & 0xF0 | session.requestedPrivilege : message.role
         let exchange = RAKPExchange(
             authentication: session.suite.authentication, consoleSessionID: session.consoleSessionID,
             managedSessionID: session.managedSessionID, consoleRandom: message.consoleRandom,
-            managedRandom: managedRandom, managedGUID: guid, role: message.role, username: message.username)
+            managedRandom: managedRandom, managedGUID: guid, role: role, username: message.username)
+        var authCode = exchange.rakp2AuthCode(userKey: user.userKey)
+        // The `supermicro20` quirk: RAKP 2 carries one byte more than its contents.
+        if quirks.contains(.supermicro20) { authCode.append(0) }
         let response = RAKPMessage2(
             messageTag: message.messageTag, status: RMCPPlusStatus.noError, consoleSessionID: session.consoleSessionID,
-            managedRandom: managedRandom, managedGUID: guid, authCode: exchange.rakp2AuthCode(userKey: user.userKey)
+            managedRandom: managedRandom, managedGUID: guid, authCode: authCode
         ).encode()
         session.phase = .rakp2Sent
         session.exchange = exchange
@@ -129,7 +141,13 @@ extension SimulatedBMC {
             return []
         }
         let user = profile.users[session.userIndex]
-        guard macEqual(exchange.rakp3AuthCode(userKey: user.userKey), message.authCode) else {
+        // The `intel20` quirk checks RAKP 3 against the unpadded name and the role without its name-only lookup bit.
+        var rakp3Exchange = exchange
+        if quirks.contains(.intel20) {
+            rakp3Exchange.role &= ~RAKPMessage1.nameOnlyLookup
+            rakp3Exchange.username = Array(exchange.username.prefix { $0 != 0 })
+        }
+        guard macEqual(rakp3Exchange.rakp3AuthCode(userKey: user.userKey), message.authCode) else {
             sessions[session.managedSessionID] = nil
             let refusal = RAKPMessage4(
                 messageTag: message.messageTag, status: RMCPPlusStatus.invalidIntegrityCheckValue,

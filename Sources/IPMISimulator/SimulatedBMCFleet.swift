@@ -189,6 +189,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         self.bmc.noSDRRepository = faults.noSDRRepository
         self.bmc.deviceSDRs = faults.deviceSDRs
         self.bmc.refusedCommands = faults.refusedCommands
+        self.bmc.quirks = faults.quirks
     }
 
     private func chance(_ rate: Double) -> Bool {
@@ -230,6 +231,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         bmc.noSDRRepository = faults.noSDRRepository
         bmc.deviceSDRs = faults.deviceSDRs
         bmc.refusedCommands = faults.refusedCommands
+        bmc.quirks = faults.quirks
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
         guard !answers.isEmpty else { return }
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []
