@@ -395,16 +395,18 @@ public struct SessionStateMachine: Sendable {
         let (password, userKey, generatingKey) = keys(for: suite)
         let expected = exchange.rakp2AuthCode(userKey: userKey)
         var received = message.authCode
-        // Some BMCs send RAKP 2 one byte longer than its contents (FreeIPMI's supermicro20): the code is still
-        // checked in full, only the stray last byte is left out.
-        if configuration.workarounds.contains(.supermicro20), received.count == expected.count + 1 {
-            received.removeLast()
-        }
+        // Some BMCs send RAKP 2 one byte longer than its contents (FreeIPMI's supermicro20; sun20 for HMAC-SHA1
+        // only): the code is still checked in full, only the stray last byte is left out.
+        let trims =
+            configuration.workarounds.contains(.supermicro20)
+            || (configuration.workarounds.contains(.sun20) && suite.authentication == .hmacSHA1)
+        if trims, received.count == expected.count + 1 { received.removeLast() }
         guard constantTimeEqual(expected, received) else {
             return fail(
                 .authenticationFailed(
                     "the BMC's RAKP 2 key exchange code does not match (wrong password?)"
-                        + SessionWorkarounds.hint([.intel20, .supermicro20], unless: configuration.workarounds)))
+                        + SessionWorkarounds.hint([.intel20, .supermicro20, .sun20], unless: configuration.workarounds))
+            )
         }
         self.exchange = exchange
         let sik = exchange.sessionIntegrityKey(generatingKey: generatingKey)

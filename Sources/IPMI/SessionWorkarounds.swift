@@ -17,6 +17,10 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     /// read without that byte; the key exchange code is checked in full all the same.
     public static let supermicro20 = SessionWorkarounds(rawValue: 1 << 2)
 
+    /// `sun20`: with HMAC-SHA1 authentication, a RAKP 2 one byte longer than its contents is read without that byte
+    /// (Sun Fire 4100/4200/4500 ILOM); it includes `opensesspriv`, which this client always does.
+    public static let sun20 = SessionWorkarounds(rawValue: 1 << 3)
+
     /// `opensesspriv`: Open Session asks for the configured privilege level rather than "highest". This client
     /// always does so (as ipmitool does), so the flag is accepted and changes nothing.
     public static let openSessionPrivilege = SessionWorkarounds(rawValue: 1 << 4)
@@ -24,7 +28,7 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     /// Each flag and its FreeIPMI name.
     public static let names: [(name: String, flag: SessionWorkarounds)] = [
         ("authcap", .authenticationCapabilities), ("intel20", .intel20), ("supermicro20", .supermicro20),
-        ("opensesspriv", .openSessionPrivilege),
+        ("sun20", .sun20), ("opensesspriv", .openSessionPrivilege),
     ]
 
     /// The text a failure adds when one of `flags` not already in `active` might help: the log line names the flags

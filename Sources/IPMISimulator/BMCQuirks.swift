@@ -36,10 +36,14 @@ public struct BMCQuirks: NamedFlags, Hashable {
     /// their readings stay analog (HP ProLiant DL380 G7).
     public static let discretereading = BMCQuirks(rawValue: 1 << 6)
 
+    /// `sun20`: with HMAC-SHA1 authentication RAKP 2 is one byte longer than its contents, and the key exchange
+    /// codes hash the Open Session privilege as with `opensesspriv` (Sun Fire 4100 ILOM).
+    public static let sun20 = BMCQuirks(rawValue: 1 << 7)
+
     /// Each quirk by the flag name `simulate --quirk` takes.
     public static let names: [(name: String, flag: BMCQuirks)] = [
         ("authcap", .authcap), ("intel20", .intel20), ("supermicro20", .supermicro20), ("opensesspriv", .opensesspriv),
         ("ignorescanningdisabled", .ignorescanningdisabled), ("assumebmcowner", .assumebmcowner),
-        ("discretereading", .discretereading),
+        ("discretereading", .discretereading), ("sun20", .sun20),
     ]
 }

@@ -96,14 +96,18 @@ extension SimulatedBMC {
         let managedRandom = random.bytes(16)
         // The `opensesspriv` quirk: the key exchange codes hash the privilege asked for in Open Session (0,
         // "highest", from FreeIPMI by default) in place of the one in RAKP 1's role byte.
-        let role = quirks.contains(.opensesspriv) ? message.role & 0xF0 | session.requestedPrivilege : message.role
+        let hashesOpenSessionPrivilege = quirks.contains(.opensesspriv) || quirks.contains(.sun20)
+        let role = hashesOpenSessionPrivilege ? message.role & 0xF0 | session.requestedPrivilege : message.role
         let exchange = RAKPExchange(
             authentication: session.suite.authentication, consoleSessionID: session.consoleSessionID,
             managedSessionID: session.managedSessionID, consoleRandom: message.consoleRandom,
             managedRandom: managedRandom, managedGUID: guid, role: role, username: message.username)
         var authCode = exchange.rakp2AuthCode(userKey: user.userKey)
         // The `supermicro20` quirk: RAKP 2 carries one byte more than its contents.
-        if quirks.contains(.supermicro20) { authCode.append(0) }
+        // The `sun20` quirk does the same with HMAC-SHA1.
+        if quirks.contains(.supermicro20) || (quirks.contains(.sun20) && session.suite.authentication == .hmacSHA1) {
+            authCode.append(0)
+        }
         let response = RAKPMessage2(
             messageTag: message.messageTag, status: RMCPPlusStatus.noError, consoleSessionID: session.consoleSessionID,
             managedRandom: managedRandom, managedGUID: guid, authCode: authCode

@@ -34,7 +34,7 @@ struct WorkaroundFlagTests {
     }
 
     /// One scrape of a simulated BMC with `quirks`, by a module with `flags`.
-    static func scrape(quirks: BMCQuirks, flags: Set<String>) async throws -> Outcome {
+    static func scrape(quirks: BMCQuirks, flags: Set<String>, suite: UInt8? = nil) async throws -> Outcome {
         let log = CapturedLog()
         var faults = BMCFaults()
         faults.quirks = quirks
@@ -43,6 +43,7 @@ struct WorkaroundFlagTests {
             configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
             logger: log.logger(level: .info))
         setup.module.workaroundFlags = flags
+        setup.module.cipherSuite = suite
         let families = await setup.prepareAndScrape(0, deadline: .seconds(5))
         let sensors = try #require(try await setup.fleet.truth().bmcs.values.first).sensors.values
         await setup.shutdown()
@@ -57,11 +58,11 @@ struct WorkaroundFlagTests {
 
     /// A session quirk: without the flag no collector is up and the log names the flag; with it all are, at the
     /// simulator's readings.
-    static func checkSession(_ quirk: BMCQuirks, flag: String) async throws {
-        let failed = try await scrape(quirks: quirk, flags: [])
+    static func checkSession(_ quirk: BMCQuirks, flag: String, suite: UInt8? = nil) async throws {
+        let failed = try await scrape(quirks: quirk, flags: [], suite: suite)
         for collector in collectors { #expect(failed.up(collector) == 0, "\(collector) is down without \(flag)") }
         #expect(!failed.hints(flag).isEmpty, "a log line names \(flag):\n\(failed.log)")
-        let fixed = try await scrape(quirks: quirk, flags: [flag])
+        let fixed = try await scrape(quirks: quirk, flags: [flag], suite: suite)
         for collector in collectors { #expect(fixed.up(collector) == 1, "\(collector) is up with \(flag)") }
         #expect(fixed.readsTruth)
         #expect(fixed.hints(flag).isEmpty)
@@ -93,6 +94,11 @@ struct WorkaroundFlagTests {
 
     @Test func supermicro20ReadsARAKP2OneByteTooLong() async throws {
         try await Self.checkSession(.supermicro20, flag: "supermicro20")
+    }
+
+    /// Sun's RAKP 2 is too long with HMAC-SHA1 only: cipher suite 3.
+    @Test func sun20ReadsASHA1RAKP2OneByteTooLong() async throws {
+        try await Self.checkSession(.sun20, flag: "sun20", suite: 3)
     }
 
     /// Two quirks this client copes with by itself: it does not act on the login status of Get Channel
