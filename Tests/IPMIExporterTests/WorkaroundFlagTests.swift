@@ -39,7 +39,7 @@ struct WorkaroundFlagTests {
         var faults = BMCFaults()
         faults.quirks = quirks
         var setup = try await FaultToleranceTests.Setup.make(
-            bmcs: 1, requestTimeout: .milliseconds(300), retries: 1,
+            bmcs: 1, requestTimeout: .milliseconds(1000), retries: 2,
             configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
             logger: log.logger(level: .info))
         setup.module.workaroundFlags = flags
