@@ -443,8 +443,16 @@ public struct SessionStateMachine: Sendable {
         guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 4")) }
         guard let exchange, let crypto else { return .dropped(.notExpected) }
         let expected = exchange.rakp4IntegrityCheckValue(sik: crypto.keys.sik)
-        guard constantTimeEqual(expected, message.integrityCheckValue) else {
-            return fail(.authenticationFailed("the BMC's RAKP 4 integrity check value does not match"))
+        var received = message.integrityCheckValue
+        // With RAKP-none (cipher suite 0) the value is empty (IPMI v2.0 §13.28); some BMCs send one all the same,
+        // which `integritycheckvalue` ignores. Nothing is authenticated in such a session anyway.
+        let unauthenticated = exchange.authentication == .none
+        if unauthenticated, configuration.workarounds.contains(.integrityCheckValue) { received = [] }
+        guard constantTimeEqual(expected, received) else {
+            let hint =
+                unauthenticated
+                ? SessionWorkarounds.hint([.integrityCheckValue], unless: configuration.workarounds) : ""
+            return fail(.authenticationFailed("the BMC's RAKP 4 integrity check value does not match" + hint))
         }
         phase = .privilege
         guard let seq = allocateRqSeq() else { return fail(.tooManyOutstandingRequests) }

@@ -21,6 +21,10 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     /// (Sun Fire 4100/4200/4500 ILOM); it includes `opensesspriv`, which this client always does.
     public static let sun20 = SessionWorkarounds(rawValue: 1 << 3)
 
+    /// `integritycheckvalue`: with cipher suite 0 a RAKP 4 that carries an integrity check value, which should be
+    /// empty, is accepted (Supermicro X8DTG, Intel S5500WBV).
+    public static let integrityCheckValue = SessionWorkarounds(rawValue: 1 << 5)
+
     /// `opensesspriv`: Open Session asks for the configured privilege level rather than "highest". This client
     /// always does so (as ipmitool does), so the flag is accepted and changes nothing.
     public static let openSessionPrivilege = SessionWorkarounds(rawValue: 1 << 4)
@@ -28,7 +32,7 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     /// Each flag and its FreeIPMI name.
     public static let names: [(name: String, flag: SessionWorkarounds)] = [
         ("authcap", .authenticationCapabilities), ("intel20", .intel20), ("supermicro20", .supermicro20),
-        ("sun20", .sun20), ("opensesspriv", .openSessionPrivilege),
+        ("sun20", .sun20), ("opensesspriv", .openSessionPrivilege), ("integritycheckvalue", .integrityCheckValue),
     ]
 
     /// The text a failure adds when one of `flags` not already in `active` might help: the log line names the flags

@@ -40,10 +40,15 @@ public struct BMCQuirks: NamedFlags, Hashable {
     /// codes hash the Open Session privilege as with `opensesspriv` (Sun Fire 4100 ILOM).
     public static let sun20 = BMCQuirks(rawValue: 1 << 7)
 
+    /// `integritycheckvalue`: with cipher suite 0 (RAKP-none) RAKP 4 carries a 12-byte integrity check value where
+    /// IPMI v2.0 §13.28 has none (Supermicro X8DTG).
+    public static let integritycheckvalue = BMCQuirks(rawValue: 1 << 8)
+
     /// Each quirk by the flag name `simulate --quirk` takes.
     public static let names: [(name: String, flag: BMCQuirks)] = [
         ("authcap", .authcap), ("intel20", .intel20), ("supermicro20", .supermicro20), ("opensesspriv", .opensesspriv),
         ("ignorescanningdisabled", .ignorescanningdisabled), ("assumebmcowner", .assumebmcowner),
         ("discretereading", .discretereading), ("sun20", .sun20),
+        ("integritycheckvalue", .integritycheckvalue),
     ]
 }

@@ -162,9 +162,14 @@ extension SimulatedBMC {
         session.crypto = SessionCrypto(
             suite: session.suite, keys: SessionKeys(authentication: session.suite.authentication, sik: sik),
             password: user.password)
+        var icv = exchange.rakp4IntegrityCheckValue(sik: sik)
+        // The `integritycheckvalue` quirk: 12 bytes where RAKP-none has none.
+        if quirks.contains(.integritycheckvalue), session.suite.authentication == .none {
+            icv = [UInt8](repeating: 0xA5, count: 12)
+        }
         let response = RAKPMessage4(
             messageTag: message.messageTag, status: RMCPPlusStatus.noError, consoleSessionID: session.consoleSessionID,
-            integrityCheckValue: exchange.rakp4IntegrityCheckValue(sik: sik)
+            integrityCheckValue: icv
         ).encode()
         session.phase = .active
         session.lastActivity = now

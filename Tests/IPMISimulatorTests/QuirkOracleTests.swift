@@ -1,4 +1,6 @@
 import Foundation
+import IPMI
+import IPMIClient
 import IPMISimulator
 import IPMITestSupport
 import Testing
@@ -89,6 +91,63 @@ struct QuirkOracleTests {
                     "ipmitool", ipmitoolArguments(port: fleet.ports[0]) + ["mc", "info"])
                 #expect((info.status == 0) == works, "\(quirk): \(info.stderr)")
             }
+        }
+    }
+}
+
+/// `integritycheckvalue` needs cipher suite 0, which the exporter never allows (its modules pass no
+/// `allowUnauthenticated`), so it is checked with the client directly, and with FreeIPMI's `-I 0 -W` as the oracle.
+@Suite("integritycheckvalue over cipher suite 0", .serialized)
+struct IntegrityCheckValueQuirkTests {
+    static var configuration: SimulatorConfiguration {
+        var configuration = SimulatorConfiguration.defaultServer.steady
+        configuration.cipherSuites = [0, 3, 17]
+        return configuration
+    }
+
+    static func connect(port: Int, workarounds: SessionWorkarounds) async throws {
+        var options = ClientOptions()
+        options.workarounds = workarounds
+        let client = try IPMIClient(
+            host: "127.0.0.1", port: port, username: "admin", password: "password", cipherSuite: CipherSuite(id: 0),
+            allowUnauthenticated: true, options: options, logger: ClientTests.logger)
+        try await client.connect()
+        let response = try await client.request(netFn: .app, command: AppCommand.getDeviceID)
+        #expect(response.completionCode == .normal)
+        await client.close()
+    }
+
+    @Test func withoutTheFlagRAKP4FailsAndNamesIt() async throws {
+        var faults = BMCFaults()
+        faults.quirks = .integritycheckvalue
+        try await withSimulatedBMC(configuration: Self.configuration, faults: faults) { fleet in
+            do {
+                try await Self.connect(port: fleet.ports[0], workarounds: [])
+                Issue.record("the session opened although RAKP 4 carried an integrity check value")
+            } catch {
+                #expect("\(error)".contains("workaround_flags: [integritycheckvalue]"), "\(error)")
+            }
+            try await Self.connect(port: fleet.ports[0], workarounds: .integrityCheckValue)
+        }
+        // The quirk-free BMC works without the flag.
+        try await withSimulatedBMC(configuration: Self.configuration) { fleet in
+            try await Self.connect(port: fleet.ports[0], workarounds: [])
+        }
+    }
+
+    @Test func freeIPMIAgrees() async throws {
+        guard ExternalCommand.isAvailable("ipmi-sensors") else { return }
+        var faults = BMCFaults()
+        faults.quirks = .integritycheckvalue
+        let cache = try FreeIPMITests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        try await withSimulatedBMC(configuration: Self.configuration, faults: faults) { fleet in
+            let arguments = FreeIPMITests.arguments(port: fleet.ports[0], suite: 0, cache: cache)
+            let broken = try await ExternalCommand.run("ipmi-sensors", arguments)
+            #expect(broken.status != 0, "\(broken.stdout)")
+            let fixed = try await ExternalCommand.run("ipmi-sensors", arguments + ["-W", "integritycheckvalue"])
+            #expect(fixed.status == 0, "\(fixed.stderr)")
+            #expect(fixed.stdout.split(separator: "\n").count == 51)
         }
     }
 }
