@@ -141,8 +141,13 @@ import Testing
         #expect(config.warnings[4].message.contains("assumeio"))
     }
 
-    /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`.
+    /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`; one not
+    /// acted on yet draws a warning.
     @Test func unknownWorkaroundFlagIsAnErrorWithItsLine() throws {
+        let pending = try Self.parse("modules:\n  m:\n    workaround_flags: [intel20, idzero]\n")
+        #expect(pending.modules["m"]?.workaroundFlags == ["intel20", "idzero"])
+        #expect(pending.warnings.map(\.location.line) == [3])
+        #expect(pending.warnings.first?.message.contains("idzero") == true)
         let listed = try #require(
             Self.error("modules:\n  m:\n    workaround_flags:\n      - authcap\n      - madeup\n"))
         #expect(listed.location.file == "test.yml")

@@ -333,6 +333,9 @@ private struct Parser {
             let valid = WorkaroundFlags.implemented.sorted().joined(separator: ", ")
             throw reader.error(node, "unknown workaround flag \"\(text)\" (FreeIPMI's flags acted on here: \(valid))")
         }
+        if WorkaroundFlags.pending.contains(flag) {
+            warn(node, "workaround flag \"\(flag)\" is not acted on yet")
+        }
         if WorkaroundFlags.inapplicable.contains(flag) {
             warn(node, "workaround flag \"\(flag)\" has no effect: it concerns FreeIPMI's in-band, SOL or other tools")
         }
