@@ -73,7 +73,13 @@ public struct SessionStateMachine: Sendable {
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
         self.configuration = configuration
         self.random = random
+        checksChecksums = !configuration.workarounds.contains(.noChecksumCheck)
     }
+
+    /// False with `nochecksumcheck`: read once here, not per packet.
+    private let checksChecksums: Bool
+    /// In-session answers that were authentic but failed their IPMI checksums: a BMC for `nochecksumcheck`.
+    private var checksumFailures = 0
 
     /// True from ``SessionAction/established(_:)`` until ``encodeClose()``.
     public var isEstablished: Bool {
@@ -282,6 +288,12 @@ public struct SessionStateMachine: Sendable {
     /// A handshake step that went unanswered through every retransmission: while the cipher suites are asked for,
     /// the handshake goes on without them (``fallBackToCommonSuites(because:)``); nil in any other step.
     public mutating func stepTimedOut() -> SessionAction? {
+        if case .privilege = phase, checksumFailures > 0 {
+            return fail(
+                .malformed(
+                    "the BMC's answers inside the session fail their IPMI checksums (\(checksumFailures) dropped)"
+                        + SessionWorkarounds.hint([.noChecksumCheck], unless: configuration.workarounds)))
+        }
         guard case .cipherSuites = phase else { return nil }
         return fallBackToCommonSuites(because: "Get Channel Cipher Suites went unanswered")
     }
@@ -644,13 +656,20 @@ public struct SessionStateMachine: Sendable {
         let opened: Result<(IPMIResponseMessage, RMCPPlusLayout), DropReason>
         do {
             // The response is decoded from the plaintext in place; only its data bytes become an array.
-            opened = try crypto.open(datagram) { layout, payload in
+            var badChecksum = false
+            opened = try crypto.open(datagram) { [checksChecksums] layout, payload in
                 guard layout.payloadType == .ipmi else { return .failure(.unexpectedPayload) }
-                guard let message = try? IPMIResponseMessage.decode(bytes: payload), message.isResponse else {
+                guard
+                    let message = try? IPMIResponseMessage.decode(bytes: payload, checkingChecksums: checksChecksums),
+                    message.isResponse
+                else {
+                    // Only on the way to a drop: was it the checksums alone?
+                    badChecksum = (try? IPMIResponseMessage.decode(bytes: payload, checkingChecksums: false)) != nil
                     return .failure(.malformed)
                 }
                 return .success((message, layout))
             }
+            if badChecksum { checksumFailures += 1 }
         } catch {
             return .failure(error)
         }

@@ -25,6 +25,10 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     /// empty, is accepted (Supermicro X8DTG, Intel S5500WBV).
     public static let integrityCheckValue = SessionWorkarounds(rawValue: 1 << 5)
 
+    /// `nochecksumcheck`: the two IPMI message checksums of answers inside the session are not verified (Supermicro
+    /// X9 boards). The session's integrity check (HMAC) still authenticates every answer of a suite that has one.
+    public static let noChecksumCheck = SessionWorkarounds(rawValue: 1 << 6)
+
     /// `opensesspriv`: Open Session asks for the configured privilege level rather than "highest". This client
     /// always does so (as ipmitool does), so the flag is accepted and changes nothing.
     public static let openSessionPrivilege = SessionWorkarounds(rawValue: 1 << 4)
@@ -33,6 +37,7 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     public static let names: [(name: String, flag: SessionWorkarounds)] = [
         ("authcap", .authenticationCapabilities), ("intel20", .intel20), ("supermicro20", .supermicro20),
         ("sun20", .sun20), ("opensesspriv", .openSessionPrivilege), ("integritycheckvalue", .integrityCheckValue),
+        ("nochecksumcheck", .noChecksumCheck),
     ]
 
     /// The text a failure adds when one of `flags` not already in `active` might help: the log line names the flags

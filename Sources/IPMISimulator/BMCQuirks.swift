@@ -44,11 +44,15 @@ public struct BMCQuirks: NamedFlags, Hashable {
     /// IPMI v2.0 §13.28 has none (Supermicro X8DTG).
     public static let integritycheckvalue = BMCQuirks(rawValue: 1 << 8)
 
+    /// `nochecksumcheck`: answers inside a session carry a wrong data checksum (the last byte of the IPMI message,
+    /// IPMI v2.0 §13.8), authenticated all the same (Supermicro X9SCM-iiF).
+    public static let nochecksumcheck = BMCQuirks(rawValue: 1 << 9)
+
     /// Each quirk by the flag name `simulate --quirk` takes.
     public static let names: [(name: String, flag: BMCQuirks)] = [
         ("authcap", .authcap), ("intel20", .intel20), ("supermicro20", .supermicro20), ("opensesspriv", .opensesspriv),
         ("ignorescanningdisabled", .ignorescanningdisabled), ("assumebmcowner", .assumebmcowner),
         ("discretereading", .discretereading), ("sun20", .sun20),
-        ("integritycheckvalue", .integritycheckvalue),
+        ("integritycheckvalue", .integritycheckvalue), ("nochecksumcheck", .nochecksumcheck),
     ]
 }

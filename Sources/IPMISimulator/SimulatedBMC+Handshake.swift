@@ -189,9 +189,12 @@ extension SimulatedBMC {
         var datagrams: [[UInt8]] = []
         for message in messages {
             let iv = crypto.suite.confidentiality == .aesCBC128 ? random.bytes(16) : []
+            var payload = message.encode()
+            // The `nochecksumcheck` quirk: a wrong data checksum under a good integrity check.
+            if quirks.contains(.nochecksumcheck), !payload.isEmpty { payload[payload.count - 1] ^= 0x01 }
             if let sealed = try? crypto.seal(
                 sessionID: session.consoleSessionID, sequenceNumber: session.nextSequenceNumber(),
-                payload: message.encode(), iv: iv)
+                payload: payload, iv: iv)
             {
                 datagrams.append(sealed)
             }

@@ -96,6 +96,10 @@ struct WorkaroundFlagTests {
         try await Self.checkSession(.supermicro20, flag: "supermicro20")
     }
 
+    @Test func nochecksumcheckReadsAnswersWithWrongChecksums() async throws {
+        try await Self.checkSession(.nochecksumcheck, flag: "nochecksumcheck")
+    }
+
     /// Sun's RAKP 2 is too long with HMAC-SHA1 only: cipher suite 3.
     @Test func sun20ReadsASHA1RAKP2OneByteTooLong() async throws {
         try await Self.checkSession(.sun20, flag: "sun20", suite: 3)

@@ -52,7 +52,7 @@ struct QuirkOracleTests {
         "a session quirk makes ipmi-sensors fail, and its -W flag makes it read as on the healthy BMC",
         arguments: [
             (BMCQuirks.intel20, "intel20"), (.supermicro20, "supermicro20"), (.opensesspriv, "opensesspriv"),
-            (.authcap, "authcap"), (.sun20, "sun20"),
+            (.authcap, "authcap"), (.sun20, "sun20"), (.nochecksumcheck, "nochecksumcheck"),
         ])
     func sessionQuirk(quirk: BMCQuirks, flag: String) async throws {
         guard ExternalCommand.isAvailable("ipmi-sensors") else { return }
