@@ -18,8 +18,37 @@ struct SensorCollector: Collector {
             }
         }
         // One batch: the session keeps as many reads on the wire as its window allows.
-        let readings = try await SensorReader(logger: context.logger).readAll(sensors, from: context.session)
+        let reader = SensorReader(
+            logger: context.logger, workarounds: SensorWorkarounds(names: context.module.workaroundFlags))
+        let readings = try await reader.readAll(sensors, from: context.session)
+        if let hint = SensorHints.hint(readings, workarounds: reader.workarounds) {
+            context.logger.info("\(hint)")
+        }
         return SensorMetrics.families(for: readings)
+    }
+}
+
+/// What a sensor read that looks like a known BMC fault says: the FreeIPMI workaround flag to try.
+enum SensorHints {
+    /// A log message when every sensor read came back in a way only a broken BMC answers (all scanning disabled, all
+    /// owned by other controllers, or every full record discrete), naming the flag that copes with it; nil otherwise.
+    static func hint(_ readings: [SensorReading], workarounds: SensorWorkarounds) -> String? {
+        guard !readings.isEmpty else { return nil }
+        func all(_ test: (SensorReading) -> Bool) -> Bool { readings.allSatisfy(test) }
+        let flag: String
+        if !workarounds.contains(.ignoreScanningDisabled), all({ $0.availability == .scanningDisabled }) {
+            flag = "ignorescanningdisabled"
+        } else if !workarounds.contains(.assumeBMCOwner), all({ $0.availability == .notOwnedByBMC }) {
+            flag = "assumebmcowner"
+        } else if !workarounds.contains(.discreteReading), all({ !$0.isThreshold }),
+            readings.contains(where: { $0.hasConversion && $0.units.baseUnit != 0 })
+        {
+            flag = "discretereading"
+        } else {
+            return nil
+        }
+        return "every sensor of the BMC reads as a known BMC fault; if FreeIPMI needs -W \(flag) for it, "
+            + "try workaround_flags: [\(flag)]"
     }
 }
 

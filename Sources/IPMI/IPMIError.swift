@@ -110,7 +110,11 @@ public struct IPMIError: Error, Hashable, Sendable, CustomStringConvertible {
     }
     /// `step` names the message that carried the status, e.g. "RAKP 2".
     public static func rakpStatus(_ code: UInt8, step: String) -> IPMIError {
-        .init(.rakpStatus(code: code, name: RAKPStatus.name(of: code), step: step))
+        rakpStatus(code, step: step, hint: "")
+    }
+    /// As ``rakpStatus(_:step:)``, with `hint` (a workaround flag to try) after the status name.
+    public static func rakpStatus(_ code: UInt8, step: String, hint: String) -> IPMIError {
+        .init(.rakpStatus(code: code, name: RAKPStatus.name(of: code) + hint, step: step))
     }
     public static func privilegeRejected(_ reason: String) -> IPMIError { .init(.privilegeRejected(reason)) }
     /// E.g. `.timeout("after 5 s")` → "timeout after 5 s".

@@ -135,14 +135,19 @@ public struct IPMIResponseMessage: Hashable, Sendable {
         return try decoded.get()
     }
 
-    /// ``decode(_:)`` from bytes in place (a decrypted payload that lives only in a temporary buffer).
-    static func decode(bytes: UnsafeRawBufferPointer) throws(IPMIError) -> IPMIResponseMessage {
+    /// ``decode(_:)`` from bytes in place (a decrypted payload that lives only in a temporary buffer). Without
+    /// `checkingChecksums` (FreeIPMI's `nochecksumcheck`) the two checksums are not verified.
+    static func decode(
+        bytes: UnsafeRawBufferPointer, checkingChecksums: Bool = true
+    ) throws(IPMIError)
+        -> IPMIResponseMessage
+    {
         guard bytes.count >= 8 else { throw .malformed("IPMI response shorter than 8 bytes") }
-        guard ipmiChecksum(bytes[0..<2]) == bytes[2] else { throw .malformed("IPMI header checksum mismatch") }
-        // Rebased buffers rather than slices: they iterate and copy as plain memory.
-        guard ipmiChecksum(UnsafeRawBufferPointer(rebasing: bytes[3..<(bytes.count - 1)])) == bytes[bytes.count - 1]
-        else {
-            throw .malformed("IPMI data checksum mismatch")
+        if checkingChecksums {
+            guard ipmiChecksum(bytes[0..<2]) == bytes[2] else { throw .malformed("IPMI header checksum mismatch") }
+            // Rebased buffers rather than slices: they iterate and copy as plain memory.
+            let data = UnsafeRawBufferPointer(rebasing: bytes[3..<(bytes.count - 1)])
+            guard ipmiChecksum(data) == bytes[bytes.count - 1] else { throw .malformed("IPMI data checksum mismatch") }
         }
         return IPMIResponseMessage(
             requesterAddress: bytes[0], netFnCode: bytes[1] >> 2, requesterLUN: bytes[1] & 0x03,

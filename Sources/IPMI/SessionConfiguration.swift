@@ -64,11 +64,15 @@ public struct SessionConfiguration: Sendable {
     public var bridge: BridgeTarget?
     /// The remote console session ID (SIDm); chosen by the transport, unique per peer, non-zero.
     public var consoleSessionID: UInt32
+    /// FreeIPMI workaround flags for BMCs that break the handshake; see ``SessionWorkarounds``.
+    public var workarounds: SessionWorkarounds
 
     public init(
         credentials: SessionCredentials, privilege: PrivilegeLevel = .administrator, cipherSuite: CipherSuite? = nil,
-        allowUnauthenticated: Bool = false, bridge: BridgeTarget? = nil, consoleSessionID: UInt32
+        allowUnauthenticated: Bool = false, bridge: BridgeTarget? = nil, consoleSessionID: UInt32,
+        workarounds: SessionWorkarounds = []
     ) {
+        self.workarounds = workarounds
         self.credentials = credentials
         self.privilege = privilege
         self.cipherSuite = cipherSuite

@@ -73,7 +73,13 @@ public struct SessionStateMachine: Sendable {
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
         self.configuration = configuration
         self.random = random
+        checksChecksums = !configuration.workarounds.contains(.noChecksumCheck)
     }
+
+    /// False with `nochecksumcheck`: read once here, not per packet.
+    private let checksChecksums: Bool
+    /// In-session answers that were authentic but failed their IPMI checksums: a BMC for `nochecksumcheck`.
+    private var checksumFailures = 0
 
     /// True from ``SessionAction/established(_:)`` until ``encodeClose()``.
     public var isEstablished: Bool {
@@ -219,12 +225,16 @@ public struct SessionStateMachine: Sendable {
         case .failure(let reason): return .dropped(reason)
         case .success(let m): message = m
         }
-        // A BMC that answers with an error or short data may still speak RMCP+; Open Session will tell.
-        if message.completionCode == .normal,
+        // A BMC that answers with an error or short data may still speak RMCP+; Open Session will tell. With
+        // `authcap` the answer is advisory altogether: some BMCs misreport their capabilities (ipmi-sensors(8)).
+        if !configuration.workarounds.contains(.authenticationCapabilities), message.completionCode == .normal,
             let capabilities = try? GetChannelAuthenticationCapabilitiesResponse(data: message.data),
             !capabilities.supportsIPMIv2
         {
-            return fail(.unsupportedCipherSuite("the BMC does not support IPMI v2.0 (RMCP+) sessions"))
+            return fail(
+                .unsupportedCipherSuite(
+                    "Get Channel Authentication Capabilities says the BMC does not support IPMI v2.0 (RMCP+) sessions"
+                        + SessionWorkarounds.hint([.authenticationCapabilities], unless: [])))
         }
         if configuration.cipherSuite != nil { return sendOpenSession() }
         return requestCipherSuitePage(0, records: [])
@@ -278,6 +288,12 @@ public struct SessionStateMachine: Sendable {
     /// A handshake step that went unanswered through every retransmission: while the cipher suites are asked for,
     /// the handshake goes on without them (``fallBackToCommonSuites(because:)``); nil in any other step.
     public mutating func stepTimedOut() -> SessionAction? {
+        if case .privilege = phase, checksumFailures > 0 {
+            return fail(
+                .malformed(
+                    "the BMC's answers inside the session fail their IPMI checksums (\(checksumFailures) dropped)"
+                        + SessionWorkarounds.hint([.noChecksumCheck], unless: configuration.workarounds)))
+        }
         guard case .cipherSuites = phase else { return nil }
         return fallBackToCommonSuites(because: "Get Channel Cipher Suites went unanswered")
     }
@@ -353,13 +369,14 @@ public struct SessionStateMachine: Sendable {
         managedSessionID = response.managedSessionID
         let consoleRandom = random.bytes(16)
         let role = configuration.privilege.rawValue | RAKPMessage1.nameOnlyLookup
+        let username = rakpUsername
         exchange = RAKPExchange(
             authentication: suite.authentication, consoleSessionID: configuration.consoleSessionID,
             managedSessionID: managedSessionID, consoleRandom: consoleRandom, managedRandom: [], managedGUID: [],
-            role: role, username: configuration.credentials.usernameBytes)
+            role: role, username: username)
         let rakp1 = RAKPMessage1(
             messageTag: messageTag, managedSessionID: managedSessionID, consoleRandom: consoleRandom, role: role,
-            username: configuration.credentials.usernameBytes)
+            username: username)
         phase = .rakp2
         return sendHandshake(RMCPPlusPacket(payloadType: .rakp1, payload: rakp1.encode()).encode())
     }
@@ -378,22 +395,45 @@ public struct SessionStateMachine: Sendable {
             message.consoleSessionID == configuration.consoleSessionID
                 || (message.status != 0 && message.consoleSessionID == 0)
         else { return .dropped(.wrongSessionID) }
-        guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 2")) }
+        guard message.status == 0 else {
+            // 0Dh "unauthorized name": some BMCs look up only a name padded to 16 bytes (FreeIPMI's intel20).
+            let hint =
+                message.status == 0x0D ? SessionWorkarounds.hint([.intel20], unless: configuration.workarounds) : ""
+            return fail(.rakpStatus(message.status, step: "RAKP 2", hint: hint))
+        }
         guard var exchange, let suite else { return .dropped(.notExpected) }
         exchange.managedRandom = message.managedRandom
         exchange.managedGUID = message.managedGUID
-        let expected = exchange.rakp2AuthCode(userKey: configuration.credentials.userKey)
-        guard constantTimeEqual(expected, message.authCode) else {
-            return fail(.authenticationFailed("the BMC's RAKP 2 key exchange code does not match (wrong password?)"))
+        let (password, userKey, generatingKey) = keys(for: suite)
+        let expected = exchange.rakp2AuthCode(userKey: userKey)
+        var received = message.authCode
+        // Some BMCs send RAKP 2 one byte longer than its contents (FreeIPMI's supermicro20; sun20 for HMAC-SHA1
+        // only): the code is still checked in full, only the stray last byte is left out.
+        let trims =
+            configuration.workarounds.contains(.supermicro20)
+            || (configuration.workarounds.contains(.sun20) && suite.authentication == .hmacSHA1)
+        if trims, received.count == expected.count + 1 { received.removeLast() }
+        guard constantTimeEqual(expected, received) else {
+            return fail(
+                .authenticationFailed(
+                    "the BMC's RAKP 2 key exchange code does not match (wrong password?)"
+                        + SessionWorkarounds.hint([.intel20, .supermicro20, .sun20], unless: configuration.workarounds))
+            )
         }
         self.exchange = exchange
-        let sik = exchange.sessionIntegrityKey(generatingKey: configuration.credentials.generatingKey)
+        let sik = exchange.sessionIntegrityKey(generatingKey: generatingKey)
         crypto = SessionCrypto(
-            suite: suite, keys: SessionKeys(authentication: suite.authentication, sik: sik),
-            password: configuration.credentials.password)
+            suite: suite, keys: SessionKeys(authentication: suite.authentication, sik: sik), password: password)
+        // Intel's BMCs check RAKP 3 against the unpadded name and the role without the name-only lookup bit (as
+        // FreeIPMI's and ipmitool's Intel workarounds send it); the session integrity key keeps RAKP 1's.
+        var rakp3Exchange = exchange
+        if configuration.workarounds.contains(.intel20) {
+            rakp3Exchange.role &= ~RAKPMessage1.nameOnlyLookup
+            rakp3Exchange.username = configuration.credentials.usernameBytes
+        }
         let rakp3 = RAKPMessage3(
             messageTag: messageTag, status: 0, managedSessionID: managedSessionID,
-            authCode: exchange.rakp3AuthCode(userKey: configuration.credentials.userKey))
+            authCode: rakp3Exchange.rakp3AuthCode(userKey: userKey))
         phase = .rakp4
         return sendHandshake(RMCPPlusPacket(payloadType: .rakp3, payload: rakp3.encode()).encode())
     }
@@ -415,8 +455,16 @@ public struct SessionStateMachine: Sendable {
         guard message.status == 0 else { return fail(.rakpStatus(message.status, step: "RAKP 4")) }
         guard let exchange, let crypto else { return .dropped(.notExpected) }
         let expected = exchange.rakp4IntegrityCheckValue(sik: crypto.keys.sik)
-        guard constantTimeEqual(expected, message.integrityCheckValue) else {
-            return fail(.authenticationFailed("the BMC's RAKP 4 integrity check value does not match"))
+        var received = message.integrityCheckValue
+        // With RAKP-none (cipher suite 0) the value is empty (IPMI v2.0 §13.28); some BMCs send one all the same,
+        // which `integritycheckvalue` ignores. Nothing is authenticated in such a session anyway.
+        let unauthenticated = exchange.authentication == .none
+        if unauthenticated, configuration.workarounds.contains(.integrityCheckValue) { received = [] }
+        guard constantTimeEqual(expected, received) else {
+            let hint =
+                unauthenticated
+                ? SessionWorkarounds.hint([.integrityCheckValue], unless: configuration.workarounds) : ""
+            return fail(.authenticationFailed("the BMC's RAKP 4 integrity check value does not match" + hint))
         }
         phase = .privilege
         guard let seq = allocateRqSeq() else { return fail(.tooManyOutstandingRequests) }
@@ -455,6 +503,26 @@ public struct SessionStateMachine: Sendable {
         phase = .established
         lastHandshakePacket = nil
         return .established(session)
+    }
+
+    /// The user name as RAKP 1 carries it and the HMACs hash it: as configured, or NUL-padded to 16 bytes for BMCs
+    /// that look up only padded names although IPMI v2.0 table 13-11 forbids NULs in the name (`intel20`).
+    private var rakpUsername: [UInt8] {
+        let name = configuration.credentials.usernameBytes
+        guard configuration.workarounds.contains(.intel20) else { return name }
+        return SessionCrypto.padded(name, to: SessionCredentials.maximumUsernameLength)
+    }
+
+    /// The password and the keys K_uid and K_G derived from it (IPMI v2.0 section 13.31). With `intel20` and
+    /// HMAC-MD5 authentication, a password longer than 16 bytes is cut to 16, as those BMCs do.
+    private func keys(for suite: CipherSuite) -> (password: [UInt8], userKey: [UInt8], generatingKey: [UInt8]) {
+        let credentials = configuration.credentials
+        guard configuration.workarounds.contains(.intel20), suite.authentication == .hmacMD5,
+            credentials.password.count > 16
+        else { return (credentials.password, credentials.userKey, credentials.generatingKey) }
+        let password = Array(credentials.password.prefix(16))
+        let userKey = SessionCrypto.padded(password, to: 20)
+        return (password, userKey, credentials.hasKg ? credentials.generatingKey : userKey)
     }
 
     // MARK: in-session traffic
@@ -588,13 +656,20 @@ public struct SessionStateMachine: Sendable {
         let opened: Result<(IPMIResponseMessage, RMCPPlusLayout), DropReason>
         do {
             // The response is decoded from the plaintext in place; only its data bytes become an array.
-            opened = try crypto.open(datagram) { layout, payload in
+            var badChecksum = false
+            opened = try crypto.open(datagram) { [checksChecksums] layout, payload in
                 guard layout.payloadType == .ipmi else { return .failure(.unexpectedPayload) }
-                guard let message = try? IPMIResponseMessage.decode(bytes: payload), message.isResponse else {
+                guard
+                    let message = try? IPMIResponseMessage.decode(bytes: payload, checkingChecksums: checksChecksums),
+                    message.isResponse
+                else {
+                    // Only on the way to a drop: was it the checksums alone?
+                    badChecksum = (try? IPMIResponseMessage.decode(bytes: payload, checkingChecksums: false)) != nil
                     return .failure(.malformed)
                 }
                 return .success((message, layout))
             }
+            if badChecksum { checksumFailures += 1 }
         } catch {
             return .failure(error)
         }

@@ -18,6 +18,8 @@ public struct ClientOptions: Sendable {
     public var maxOutstandingRequests: Int = 4
     /// How long `close()` waits for the BMC to confirm Close Session.
     public var closeTimeout: Duration = .milliseconds(500)
+    /// FreeIPMI workaround flags for the handshake (``SessionWorkarounds``), read once per session set-up.
+    public var workarounds: SessionWorkarounds = []
 
     public init() {}
 }

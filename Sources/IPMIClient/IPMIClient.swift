@@ -220,7 +220,7 @@ public actor IPMIClient: IPMIRequester {
             cipherSuite: cipherSuite ?? rememberedSuite,
             allowUnauthenticated: allowUnauthenticated,
             bridge: bridge,
-            consoleSessionID: id)
+            consoleSessionID: id, workarounds: options.workarounds)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
         established.store(false, ordering: .releasing)
         // What the last sessions learnt of this BMC (its window, its round-trip time) holds for the next one.

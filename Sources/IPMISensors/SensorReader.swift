@@ -27,10 +27,13 @@ public struct SensorReader: Sendable {
     /// The BMC's IPMB address; sensors owned by other controllers would need bridging and are reported unreadable.
     public var bmcAddress: UInt8
     public var logger: Logger
+    /// FreeIPMI's sensor workaround flags.
+    public var workarounds: SensorWorkarounds
 
-    public init(logger: Logger, bmcAddress: UInt8 = 0x20) {
+    public init(logger: Logger, bmcAddress: UInt8 = 0x20, workarounds: SensorWorkarounds = []) {
         self.logger = logger
         self.bmcAddress = bmcAddress
+        self.workarounds = workarounds
     }
 
     /// Reads one sensor. Transport failures are thrown; completion codes and unavailable readings are reported in
@@ -67,7 +70,10 @@ public struct SensorReader: Sendable {
 
     /// Get Sensor Reading, sent to the sensor owner's LUN (IPMI v2.0 §35.14); nil for sensors this BMC does not own.
     private func readingRequest(for sensor: SensorDefinition) -> IPMIRequest? {
-        guard !sensor.key.isSoftwareOwned, sensor.key.ownerID == bmcAddress else { return nil }
+        // With `assumebmcowner` any controller owner is taken to be the BMC; software owners stay unread.
+        guard !sensor.key.isSoftwareOwned,
+            sensor.key.ownerID == bmcAddress || workarounds.contains(.assumeBMCOwner)
+        else { return nil }
         return IPMIRequest(
             netFn: .sensorEvent, command: SensorCommand.getSensorReading, data: [sensor.key.sensorNumber],
             lun: sensor.key.ownerLUN)
@@ -85,7 +91,7 @@ public struct SensorReader: Sendable {
                 "no sensor reading",
                 metadata: ["sensor": "\(sensor.name)", "completion": "\(response.completionCode)"])
         }
-        return sensor.reading(from: response)
+        return sensor.reading(from: response, workarounds: workarounds)
     }
 
     /// Get Sensor Thresholds for a threshold sensor with conversion factors; nil when the sensor has none or the

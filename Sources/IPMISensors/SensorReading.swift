@@ -90,8 +90,8 @@ public struct SensorDefinition: Sendable, Hashable {
         return result
     }
 
-    /// Interprets the answer to Get Sensor Reading for this sensor.
-    public func reading(from response: IPMIResponse) -> SensorReading {
+    /// Interprets the answer to Get Sensor Reading for this sensor, with FreeIPMI's sensor `workarounds`.
+    public func reading(from response: IPMIResponse, workarounds: SensorWorkarounds = []) -> SensorReading {
         var reading = SensorReading(definition: self)
         guard response.completionCode == .normal else {
             reading.availability = .failed(response.completionCode)
@@ -104,7 +104,7 @@ public struct SensorDefinition: Sendable, Hashable {
             reading.availability = .failed(.requestDataLengthInvalid)
             return reading
         }
-        guard decoded.scanningEnabled else {
+        guard decoded.scanningEnabled || workarounds.contains(.ignoreScanningDisabled) else {
             reading.availability = .scanningDisabled
             return reading
         }
@@ -115,7 +115,7 @@ public struct SensorDefinition: Sendable, Hashable {
         reading.availability = .available
         reading.raw = decoded.raw
         reading.stateMask = decoded.stateMask
-        if isThreshold, let conversion {
+        if isThreshold || workarounds.contains(.discreteReading), let conversion {
             reading.value = conversion.value(raw: decoded.raw)
         }
         reading.state = SensorInterpretation.state(
@@ -180,9 +180,10 @@ public struct SensorReading: Sendable, Hashable {
     /// The sensor type name FreeIPMI prints, e.g. "Temperature", "Drive Slot".
     public var typeName: String { SensorNames.sensorType(sensorType) }
 
-    /// The unit FreeIPMI prints: the abbreviated unit for threshold sensors with a full record, "N/A" for discrete
-    /// sensors and compact records (which cannot carry a reading).
-    public var unit: String { isThreshold && hasConversion ? units.abbreviation : "N/A" }
+    /// The unit FreeIPMI prints: the abbreviated unit for threshold sensors with a full record (and discrete ones
+    /// read as analog with `discretereading`), "N/A" for discrete sensors and compact records (which cannot carry a
+    /// reading).
+    public var unit: String { (isThreshold || value != nil) && hasConversion ? units.abbreviation : "N/A" }
 
     /// Whether FreeIPMI calls the sensor "not available" (reading, state and event all N/A): scanning disabled, reading
     /// unavailable, not owned by the BMC, or a completion code that says the sensor is not there. These are the

@@ -47,6 +47,8 @@ public struct BMCFaults: Sendable, Hashable {
     public var chassisPowerFlags: UInt8 = 0x20
     /// Get Chassis Status byte 3: intrusion (bit 0), front panel lockout (1), drive fault (2), cooling/fan fault (3).
     public var chassisMiscState: UInt8 = 0
+    /// Protocol faults FreeIPMI's workaround flags cope with (``BMCQuirks``).
+    public var quirks: BMCQuirks = []
 
     public init(
         lossRate: Double = 0, answerLossRate: Double = 0, latency: Duration = .zero, corruptionRate: Double = 0,

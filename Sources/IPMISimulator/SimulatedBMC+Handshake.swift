@@ -80,7 +80,13 @@ extension SimulatedBMC {
         guard let requested = PrivilegeLevel(rawValue: message.role & 0x0F) else {
             return refuse(RMCPPlusStatus.invalidRole)
         }
-        guard let userIndex = profile.users.firstIndex(where: { Array($0.name.utf8) == message.username }) else {
+        // The `intel20` quirk: only a name NUL-padded to 16 bytes is looked up (its NULs stripped).
+        var name = message.username
+        if quirks.contains(.intel20) {
+            guard name.count == 16 else { return refuse(RMCPPlusStatus.unauthorizedName) }
+            name = Array(name.prefix { $0 != 0 })
+        }
+        guard let userIndex = profile.users.firstIndex(where: { Array($0.name.utf8) == name }) else {
             return refuse(RMCPPlusStatus.unauthorizedName)
         }
         let user = profile.users[userIndex]
@@ -88,13 +94,23 @@ extension SimulatedBMC {
             return refuse(RMCPPlusStatus.unauthorizedRole)
         }
         let managedRandom = random.bytes(16)
+        // The `opensesspriv` quirk: the key exchange codes hash the privilege asked for in Open Session (0,
+        // "highest", from FreeIPMI by default) in place of the one in RAKP 1's role byte.
+        let hashesOpenSessionPrivilege = quirks.contains(.opensesspriv) || quirks.contains(.sun20)
+        let role = hashesOpenSessionPrivilege ? message.role & 0xF0 | session.requestedPrivilege : message.role
         let exchange = RAKPExchange(
             authentication: session.suite.authentication, consoleSessionID: session.consoleSessionID,
             managedSessionID: session.managedSessionID, consoleRandom: message.consoleRandom,
-            managedRandom: managedRandom, managedGUID: guid, role: message.role, username: message.username)
+            managedRandom: managedRandom, managedGUID: guid, role: role, username: message.username)
+        var authCode = exchange.rakp2AuthCode(userKey: user.userKey)
+        // The `supermicro20` quirk: RAKP 2 carries one byte more than its contents.
+        // The `sun20` quirk does the same with HMAC-SHA1.
+        if quirks.contains(.supermicro20) || (quirks.contains(.sun20) && session.suite.authentication == .hmacSHA1) {
+            authCode.append(0)
+        }
         let response = RAKPMessage2(
             messageTag: message.messageTag, status: RMCPPlusStatus.noError, consoleSessionID: session.consoleSessionID,
-            managedRandom: managedRandom, managedGUID: guid, authCode: exchange.rakp2AuthCode(userKey: user.userKey)
+            managedRandom: managedRandom, managedGUID: guid, authCode: authCode
         ).encode()
         session.phase = .rakp2Sent
         session.exchange = exchange
@@ -129,7 +145,13 @@ extension SimulatedBMC {
             return []
         }
         let user = profile.users[session.userIndex]
-        guard macEqual(exchange.rakp3AuthCode(userKey: user.userKey), message.authCode) else {
+        // The `intel20` quirk checks RAKP 3 against the unpadded name and the role without its name-only lookup bit.
+        var rakp3Exchange = exchange
+        if quirks.contains(.intel20) {
+            rakp3Exchange.role &= ~RAKPMessage1.nameOnlyLookup
+            rakp3Exchange.username = Array(exchange.username.prefix { $0 != 0 })
+        }
+        guard macEqual(rakp3Exchange.rakp3AuthCode(userKey: user.userKey), message.authCode) else {
             sessions[session.managedSessionID] = nil
             let refusal = RAKPMessage4(
                 messageTag: message.messageTag, status: RMCPPlusStatus.invalidIntegrityCheckValue,
@@ -140,9 +162,14 @@ extension SimulatedBMC {
         session.crypto = SessionCrypto(
             suite: session.suite, keys: SessionKeys(authentication: session.suite.authentication, sik: sik),
             password: user.password)
+        var icv = exchange.rakp4IntegrityCheckValue(sik: sik)
+        // The `integritycheckvalue` quirk: 12 bytes where RAKP-none has none.
+        if quirks.contains(.integritycheckvalue), session.suite.authentication == .none {
+            icv = [UInt8](repeating: 0xA5, count: 12)
+        }
         let response = RAKPMessage4(
             messageTag: message.messageTag, status: RMCPPlusStatus.noError, consoleSessionID: session.consoleSessionID,
-            integrityCheckValue: exchange.rakp4IntegrityCheckValue(sik: sik)
+            integrityCheckValue: icv
         ).encode()
         session.phase = .active
         session.lastActivity = now
@@ -162,9 +189,12 @@ extension SimulatedBMC {
         var datagrams: [[UInt8]] = []
         for message in messages {
             let iv = crypto.suite.confidentiality == .aesCBC128 ? random.bytes(16) : []
+            var payload = message.encode()
+            // The `nochecksumcheck` quirk: a wrong data checksum under a good integrity check.
+            if quirks.contains(.nochecksumcheck), !payload.isEmpty { payload[payload.count - 1] ^= 0x01 }
             if let sealed = try? crypto.seal(
                 sessionID: session.consoleSessionID, sequenceNumber: session.nextSequenceNumber(),
-                payload: message.encode(), iv: iv)
+                payload: payload, iv: iv)
             {
                 datagrams.append(sealed)
             }

@@ -11,11 +11,14 @@ extension SimulatedBMC {
     func sensorReading(_ data: [UInt8], now: Double) -> (CompletionCode, [UInt8]) {
         guard let number = data.first else { return (.requestDataLengthInvalid, []) }
         guard let sensor = profile.sensor(number: number) else { return (.requestedDataNotPresent, []) }
+        // Byte 2: event messages enabled (bit 7), scanning enabled (bit 6), which the `ignorescanningdisabled`
+        // quirk clears although the reading is good (IPMI v2.0 §35.14).
+        let flags: UInt8 = quirks.contains(.ignorescanningdisabled) ? 0x80 : 0xC0
         if sensor.isThreshold {
             let raw = sensor.rawReading(at: now, bmcSeed: readingSeed)
-            return (.normal, [raw, 0xC0, 0xC0 | sensor.thresholdStatus(raw: raw)])
+            return (.normal, [raw, flags, 0xC0 | sensor.thresholdStatus(raw: raw)])
         }
-        return (.normal, [0x00, 0xC0, UInt8(sensor.states & 0xFF), 0x80 | UInt8(sensor.states >> 8 & 0x7F)])
+        return (.normal, [0x00, flags, UInt8(sensor.states & 0xFF), 0x80 | UInt8(sensor.states >> 8 & 0x7F)])
     }
 
     /// Get Sensor Thresholds (IPMI v2.0 section 35.9): readable mask, then LNC, LC, LNR, UNC, UC, UNR.
@@ -63,11 +66,26 @@ extension SimulatedBMC {
         default: index = Int(requested) - 1
         }
         guard index >= 0, index < records.count else { return (.requestedDataNotPresent, []) }
-        let record = records[index]
+        let record = served(records[index])
         guard offset <= record.count else { return (.parameterOutOfRange, []) }
         let count = data[5] == 0xFF ? record.count - offset : min(Int(data[5]), record.count - offset)
         let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : 0xFFFF
         return (.normal, littleEndian(next) + record[offset..<(offset + count)])
+    }
+
+    /// A record as the BMC hands it out: the sensor quirks rewrite fields of full (01h) and compact (02h) sensor
+    /// records (IPMI v2.0 §43.1, §43.2; byte 6 is the owner ID, byte 14 the event/reading type).
+    func served(_ record: [UInt8]) -> [UInt8] {
+        guard quirks.contains(.assumebmcowner) || quirks.contains(.discretereading), record.count > 13,
+            record[3] == 0x01 || record[3] == 0x02
+        else { return record }
+        var record = record
+        // `assumebmcowner`: the owner is said to be a management engine (2Ch), yet the BMC answers for the sensor.
+        if quirks.contains(.assumebmcowner) { record[5] = 0x2C }
+        // `discretereading`: threshold sensors of full records are described as generic discrete (07h) while
+        // Get Sensor Reading still gives their analog reading.
+        if quirks.contains(.discretereading), record[3] == 0x01, record[13] == 0x01 { record[13] = 0x07 }
+        return record
     }
 
     /// The device SDR commands (IPMI v2.0 sections 35.2-35.4) over the same records as the repository: Get Device

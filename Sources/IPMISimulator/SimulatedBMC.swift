@@ -31,6 +31,8 @@ public struct SimulatedBMC: Sendable {
     public var chassisPowerFlags: UInt8 = 0x20
     /// Get Chassis Status byte 3 (see ``BMCFaults/chassisMiscState``).
     public var chassisMiscState: UInt8 = 0
+    /// Protocol faults of real BMCs (see ``BMCFaults/quirks``).
+    public var quirks: BMCQuirks = []
     /// Get SDR requests answered so far, whatever the answer.
     public internal(set) var getSDRRequests = 0
     /// In-session requests answered with C1h (invalid command) so far: what a client asks again of a BMC that
@@ -175,7 +177,10 @@ public struct SimulatedBMC: Sendable {
         guard data.count >= 2 else { return (.requestDataLengthInvalid, []) }
         let channel = data[0] & 0x0F
         guard channel == 0x0E || channel == 0x01 else { return (.invalidDataField, []) }
-        return (.normal, [0x01, 0x80, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00])
+        // Byte 3 (IPMI v2.0 §22.13): non-null user names enabled (bit 2). The `authcap` quirk misreports it: no kind
+        // of user name enabled, and K_g set (bit 5), though the BMC logs in "admin" with the user key all the same.
+        let loginStatus: UInt8 = quirks.contains(.authcap) ? 0x20 : 0x04
+        return (.normal, [0x01, 0x80, loginStatus, 0x02, 0x00, 0x00, 0x00, 0x00])
     }
 
     /// Get Channel Cipher Suites (IPMI v2.0 section 22.15): the channel, then up to 16 bytes of the record

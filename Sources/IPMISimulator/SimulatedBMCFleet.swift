@@ -191,6 +191,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         self.bmc.refusedCommands = faults.refusedCommands
         self.bmc.chassisPowerFlags = faults.chassisPowerFlags
         self.bmc.chassisMiscState = faults.chassisMiscState
+        self.bmc.quirks = faults.quirks
     }
 
     private func chance(_ rate: Double) -> Bool {
@@ -234,6 +235,7 @@ final class BMCChannelHandler: ChannelInboundHandler {
         bmc.refusedCommands = faults.refusedCommands
         bmc.chassisPowerFlags = faults.chassisPowerFlags
         bmc.chassisMiscState = faults.chassisMiscState
+        bmc.quirks = faults.quirks
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
         guard !answers.isEmpty else { return }
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []

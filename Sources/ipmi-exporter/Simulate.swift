@@ -65,6 +65,13 @@ struct Simulate: AsyncParsableCommand {
         help: "Offer the SDRs as device SDRs too (Get Device SDR Info, Get Device SDR; IPMI v2.0 §35).")
     var deviceSDRs = false
 
+    @Option(
+        name: .customLong("quirk"),
+        help:
+            "Behave as a BMC that needs this FreeIPMI workaround flag (repeatable): \(BMCQuirks.names.map(\.name).joined(separator: ", "))."
+    )
+    var quirks: [String] = []
+
     @Option(help: "Every SECONDS, reboot one BMC picked at random (sessions wiped, SDR timestamps moved); 0: never.")
     var rebootEvery: Double = 0
 
@@ -138,6 +145,10 @@ struct Simulate: AsyncParsableCommand {
             maxDelay: .milliseconds(maxDelay))
         faults.noSDRRepository = noSDRRepository
         faults.deviceSDRs = deviceSDRs
+        for name in quirks {
+            guard let quirk = BMCQuirks(name: name) else { throw ValidationError("unknown --quirk \(name)") }
+            faults.quirks.insert(quirk)
+        }
         let fleet = try await SimulatedBMCFleet.start(
             count: count, basePort: port, host: host, configuration: steady ? configuration.steady : configuration,
             faults: faults, logger: logger)

@@ -130,13 +130,67 @@ import Testing
                   - "--bridge-sensors"
                 default_args:
                   sel: ["-Q"]
-                workaround_flags: [madeupflag]
+                workaround_flags: [assumeio]
             """)
-        #expect(config.modules["special"] != nil)
+        #expect(config.modules["special"]?.bridgeSensors == true)
         let lines = config.warnings.map(\.location.line)
-        #expect(lines == [3, 4, 6, 9, 11])
+        #expect(lines == [3, 4, 8, 9, 11])
         #expect(config.warnings[0].message.contains("LAN_2_0"))
         #expect(config.warnings[1].message.contains("no effect"))
+        #expect(config.warnings[2].message.contains("not acted on yet"))
+        #expect(config.warnings[4].message.contains("assumeio"))
+    }
+
+    /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`; one not
+    /// acted on yet draws a warning.
+    @Test func unknownWorkaroundFlagIsAnErrorWithItsLine() throws {
+        let pending = try Self.parse("modules:\n  m:\n    workaround_flags: [intel20, idzero]\n")
+        #expect(pending.modules["m"]?.workaroundFlags == ["intel20", "idzero"])
+        #expect(pending.warnings.map(\.location.line) == [3])
+        #expect(pending.warnings.first?.message.contains("idzero") == true)
+        let listed = try #require(
+            Self.error("modules:\n  m:\n    workaround_flags:\n      - authcap\n      - madeup\n"))
+        #expect(listed.location.file == "test.yml")
+        #expect(listed.location.line == 5, "\(listed)")
+        #expect(listed.message.contains("madeup") && listed.message.contains("authcap"), "\(listed)")
+        let inArgs = try #require(
+            Self.error("modules:\n  m:\n    custom_args:\n      ipmi:\n        - -W\n        - intel20,bogus\n"))
+        #expect(inArgs.location.line == 6, "\(inArgs)")
+        #expect(inArgs.message.contains("bogus"), "\(inArgs)")
+    }
+
+    /// `custom_args` options with a native equivalent are applied to the module; the others warn at their line.
+    @Test func customArgsWithNativeEquivalentsAreHonoured() throws {
+        let config = try Self.parse(
+            """
+            modules:
+              m:
+                workaround_flags: [authcap]
+                custom_args:
+                  ipmi:
+                    - -W
+                    - Intel20,opensesspriv
+                    - --workaround-flags=discretereading
+                    - -I3
+                    - --entity-sensor-names
+                    - --quiet-cache
+                  bmc: ["-Wsun20", "--cipher-suite-id", "3"]
+            """)
+        let module = try #require(config.modules["m"])
+        #expect(module.workaroundFlags == ["authcap", "intel20", "opensesspriv", "discretereading", "sun20"])
+        #expect(module.cipherSuite == 3)
+        #expect(module.entitySensorNames)
+        #expect(!module.bridgeSensors)
+        #expect(config.warnings.map(\.location.line) == [10, 11], "\(config.warnings)")
+        #expect(config.warnings[1].message.contains("--quiet-cache"))
+        // -I and cipher_suite must agree; -I with no value and an unknown suite are errors at their line.
+        let clash = try #require(
+            Self.error("modules:\n  m:\n    cipher_suite: 17\n    custom_args:\n      ipmi: [-I, \"3\"]\n"))
+        #expect(clash.location.line == 5 && clash.message.contains("17"), "\(clash)")
+        let missing = try #require(Self.error("modules:\n  m:\n    custom_args:\n      ipmi:\n        - -I\n"))
+        #expect(missing.location.line == 5 && missing.message.contains("needs a value"), "\(missing)")
+        let bad = try #require(Self.error("modules:\n  m:\n    custom_args:\n      ipmi: [-I4]\n"))
+        #expect(bad.location.line == 4 && bad.message.contains("cipher suite 4"), "\(bad)")
     }
 
     /// ipmi_exporter's ipmi_local.yml loads as it is; an in-band driver makes a module local.

@@ -25,6 +25,8 @@ struct FaultToleranceTests {
         let metrics: ExporterMetrics
         let cache: SessionCache
         let scraper: IPMIScraper
+        /// The module every scrape uses.
+        var module = FaultToleranceTests.module
 
         static func make(
             bmcs: Int, requestTimeout: Duration = .milliseconds(100), retries: Int = 5,
@@ -66,7 +68,7 @@ struct FaultToleranceTests {
             let parts = fleet.addresses[index].split(separator: ":")
             return ScrapeRequest(
                 target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
-                module: FaultToleranceTests.module, deadline: .now + deadline)
+                module: module, deadline: .now + deadline)
         }
 
         func shutdown() async {

@@ -38,6 +38,7 @@ public actor SessionCache {
         var privilege: UInt8
         var cipherSuite: UInt8?
         var bridge: BridgeConfig?
+        var workarounds: Set<String>
     }
 
     final class Entry: Sendable {
@@ -178,13 +179,16 @@ public actor SessionCache {
     func entry(host: String, port: Int, module: ModuleConfig) throws -> Entry {
         let key = Key(
             host: host, port: port, user: module.user, password: module.password.bytes, kg: module.kg?.bytes,
-            privilege: module.privilege.ipmiValue, cipherSuite: module.cipherSuite, bridge: module.bridge)
+            privilege: module.privilege.ipmiValue, cipherSuite: module.cipherSuite, bridge: module.bridge,
+            workarounds: module.workaroundFlags)
         if let entry = entries[key] {
             entry.touch()
             return entry
         }
         var logger = self.logger
         logger[metadataKey: "target"] = "\(host):\(port)"
+        var options = settings.clientOptions
+        options.workarounds = SessionWorkarounds(names: module.workaroundFlags)
         let client = try IPMIClient(
             host: host, port: port, username: module.user,
             password: String(decoding: module.password.bytes, as: UTF8.self),
@@ -192,7 +196,7 @@ public actor SessionCache {
             cipherSuite: module.cipherSuite.flatMap { CipherSuite(id: $0) },
             privilege: IPMI.PrivilegeLevel(rawValue: module.privilege.ipmiValue) ?? .operator,
             bridge: module.bridge.map { BridgeTarget(channel: $0.channel, address: $0.targetAddress) },
-            options: settings.clientOptions, transport: transport, logger: logger)
+            options: options, transport: transport, logger: logger)
         let entry = Entry(
             client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts, limits: settings.sdrLimits),
             target: "\(host):\(port)")

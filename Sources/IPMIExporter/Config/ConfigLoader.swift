@@ -197,6 +197,7 @@ struct Parser {
         var module = ModuleConfig(name: name)
         var passwordNode: Node?
         var passwordSources: [Node] = []
+        var customArgsSuite: (suite: UInt8, node: Node)?
         let what = "module \"\(name)\""
         for (key, keyNode, value) in try reader.mapping(node, what) {
             switch key {
@@ -232,31 +233,21 @@ struct Parser {
                 }
                 module.excludeSensorIDs = ids
             case "workaround_flags":
-                var flags: Set<String> = []
                 for item in try reader.sequence(value, "workaround_flags") {
-                    let flag = try reader.string(item, "workaround flag").lowercased()
-                    if !WorkaroundFlags.known.contains(flag) {
-                        warn(item, "unknown workaround flag \"\(flag)\" is ignored")
-                    }
-                    flags.insert(flag)
+                    module.workaroundFlags.insert(try workaroundFlag(try reader.string(item, "workaround flag"), item))
                 }
-                module.workaroundFlags = flags
             case "sel_events":
                 module.selEvents = try selEvents(value)
             case "entity_sensor_names":
                 module.entitySensorNames = try reader.boolean(value, "entity_sensor_names")
-            case "collector_cmd", "default_args", "custom_args":
+            case "collector_cmd", "default_args":
                 try checkFreeIPMIKey(key, value)
                 warn(keyNode, "\(key) has no effect: this exporter speaks IPMI itself and runs no FreeIPMI commands")
+            case "custom_args":
+                try checkFreeIPMIKey(key, value)
+                customArgsSuite = try customArgs(value, into: &module)
             case "cipher_suite":
-                let suite = try reader.integer(value, "cipher_suite", in: 0...255)
-                guard [0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17].contains(suite) else {
-                    throw reader.error(
-                        value,
-                        "cipher_suite \(suite) is not an IPMI v2.0 cipher suite (0-3, 6-8, 11, 12, 15-17)")
-                }
-                if suite == 0 { warn(value, "cipher_suite 0 sends the password check and data unauthenticated") }
-                module.cipherSuite = UInt8(suite)
+                module.cipherSuite = try cipherSuite(try reader.integer(value, "cipher_suite", in: 0...255), value)
             case "kg_file":
                 module.kg = try secretFile(value, key: "kg_file", maxBytes: 20)
             case "bridge":
@@ -268,6 +259,14 @@ struct Parser {
         if passwordSources.count > 1 {
             throw reader.error(
                 passwordSources[1], "give one of pass, password_file or password_env in \(what), not several")
+        }
+        if let customArgsSuite {
+            if let configured = module.cipherSuite, configured != customArgsSuite.suite {
+                throw reader.error(
+                    customArgsSuite.node,
+                    "custom_args asks for cipher suite \(customArgsSuite.suite), cipher_suite for \(configured)")
+            }
+            module.cipherSuite = customArgsSuite.suite
         }
         if module.password.bytes.count > 20 {
             // RAKP uses the first 20 bytes of the password as the user key (IPMI v2.0 section 13.31);
@@ -355,6 +354,80 @@ struct Parser {
     }
 
     /// `collector_cmd: {ipmi: sudo}` and `*_args: {ipmi: [...]}` must still be well-formed and name collectors.
+    /// A `workaround_flags` name (or one from `-W` in `custom_args`), lower-cased: FreeIPMI's flags for LAN sessions
+    /// and sensors are acted on, its others draw a warning, anything else stops the load.
+    private mutating func workaroundFlag(_ text: String, _ node: Node) throws(ConfigError) -> String {
+        let flag = text.lowercased()
+        guard WorkaroundFlags.known.contains(flag) else {
+            let valid = WorkaroundFlags.implemented.sorted().joined(separator: ", ")
+            throw reader.error(node, "unknown workaround flag \"\(text)\" (FreeIPMI's flags acted on here: \(valid))")
+        }
+        if WorkaroundFlags.pending.contains(flag) {
+            warn(node, "workaround flag \"\(flag)\" is not acted on yet")
+        }
+        if WorkaroundFlags.inapplicable.contains(flag) {
+            warn(node, "workaround flag \"\(flag)\" has no effect: it concerns FreeIPMI's in-band, SOL or other tools")
+        }
+        return flag
+    }
+
+    /// A cipher suite ID from `cipher_suite` or from `-I` in `custom_args`.
+    private mutating func cipherSuite(_ suite: Int, _ node: Node) throws(ConfigError) -> UInt8 {
+        guard [0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17].contains(suite) else {
+            throw reader.error(
+                node, "cipher suite \(suite) is not an IPMI v2.0 cipher suite (0-3, 6-8, 11, 12, 15-17)")
+        }
+        if suite == 0 { warn(node, "cipher suite 0 sends the password check and data unauthenticated") }
+        return UInt8(suite)
+    }
+
+    /// ipmi_exporter's `custom_args` (FreeIPMI arguments per collector): those with a native equivalent are applied
+    /// to the module, since one session serves all its collectors (`-W`, `-I`, `--entity-sensor-names`;
+    /// `--bridge-sensors` is stored), the rest draw a warning. Returns the cipher suite `-I` asked for, which
+    /// the caller checks against `cipher_suite` once the whole module is read.
+    private mutating func customArgs(
+        _ node: Node, into module: inout ModuleConfig
+    ) throws(ConfigError) -> (suite: UInt8, node: Node)? {
+        var suite: (suite: UInt8, node: Node)?
+        for (name, _, value) in try reader.mapping(node, "custom_args") {
+            let nodes = try reader.sequence(value, "custom_args.\(name)")
+            var arguments: [String] = []
+            for item in nodes { arguments.append(try reader.string(item, "argument")) }
+            let items: [FreeIPMIArguments.Item]
+            switch FreeIPMIArguments.parse(arguments) {
+            case .failure(let failure): throw reader.error(nodes[failure.index], "custom_args: \(failure.message)")
+            case .success(let parsed): items = parsed
+            }
+            for item in items {
+                let at = nodes[item.index]
+                switch item.option {
+                case .workaroundFlags(let flags):
+                    for flag in flags { module.workaroundFlags.insert(try workaroundFlag(flag, at)) }
+                case .cipherSuite(let text):
+                    guard let id = Int(text) else {
+                        throw reader.error(at, "custom_args: cipher suite \"\(text)\" is not a number")
+                    }
+                    let parsed = try cipherSuite(id, at)
+                    if let earlier = suite, earlier.suite != parsed {
+                        throw reader.error(at, "custom_args asks for cipher suites \(earlier.suite) and \(parsed)")
+                    }
+                    suite = (parsed, at)
+                case .bridgeSensors:
+                    module.bridgeSensors = true
+                    warn(
+                        at,
+                        "--bridge-sensors is stored but not acted on yet: sensors owned by other controllers stay unread"
+                    )
+                case .entitySensorNames:
+                    module.entitySensorNames = true
+                case .other(let argument):
+                    warn(at, "custom_args \"\(argument)\" has no effect: this exporter runs no FreeIPMI commands")
+                }
+            }
+        }
+        return suite
+    }
+
     private func checkFreeIPMIKey(_ key: String, _ node: Node) throws(ConfigError) {
         for (name, nameNode, value) in try reader.mapping(node, key) {
             guard CollectorName(rawValue: name) != nil else {

@@ -119,16 +119,19 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     public var collectors: [CollectorName]
     /// SDR record IDs left out of the `ipmi` collector.
     public var excludeSensorIDs: Set<Int>
-    /// FreeIPMI workaround flag names, lower-cased; see ``WorkaroundFlags``.
+    /// FreeIPMI workaround flag names, lower-cased; see ``WorkaroundFlags``. Also filled from `-W` in `custom_args`.
     public var workaroundFlags: Set<String>
+    /// FreeIPMI's `--bridge-sensors`, from `custom_args`: stored, not acted on yet (the load warns).
+    public var bridgeSensors = false
+    /// Sensor names prefixed with their entity (`entity_sensor_names`, or FreeIPMI's `--entity-sensor-names` in
+    /// `custom_args`).
+    public var entitySensorNames = false
     public var selEvents: [SELEventRule]
     /// RMCP+ cipher suite ID; nil lets the client choose.
     public var cipherSuite: UInt8?
     /// BMC key K_g (IPMI v2.0 section 13.31) from `kg_file`; nil means K_g = the user key.
     public var kg: Secret?
     public var bridge: BridgeConfig?
-    /// Sensor names prefixed with their entity (`entity_sensor_names`, FreeIPMI's `--entity-sensor-names`).
-    public var entitySensorNames = false
     /// `driver: OPENIPMI`, `KCS`, `SSIF` or `SUNBMC` (upper-cased): the module reads this machine's own BMC through
     /// the kernel's IPMI device whatever the target, as FreeIPMI's in-band drivers do for ipmi_exporter. Nil for
     /// `LAN_2_0` (RMCP+ to the target).
@@ -173,17 +176,29 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// FreeIPMI's workaround flag names (ipmi-sensors(8), ipmimonitoring(8), freeipmi.conf(5)). Names outside this
-/// list draw a warning; which ones change behaviour is up to the client and collectors.
+/// FreeIPMI's workaround flag names (ipmi-sensors(8), bmc-info(8), freeipmi.conf(5), section WORKAROUNDS).
 public enum WorkaroundFlags {
-    public static let known: Set<String> = [
-        "authcap", "nochecksumcheck", "idzero", "unexpectedauth", "forcepermsg", "endianseq", "noauthcodecheck",
-        "intel20", "supermicro20", "sun20", "opensesspriv", "integritycheckvalue", "assumeio",
-        "assumemaxsdrrecordcount", "discretereading", "ignorescanningdisabled", "assumebmcowner",
-        "ignoreauthcode", "nosensorsdronly", "solpayloadsize", "solport", "solstatus", "solchannelassumelan",
-        "serialalertsdeferred", "incorrectendianess", "slowcommit", "veryslowcommit", "malformedack",
-        "skipchecks", "ipmiping",
+    /// The flags FreeIPMI documents for IPMI 2.0 LAN sessions and for sensor reading: this exporter acts on these
+    /// (docs/exporter.md lists what each does here).
+    public static let implemented: Set<String> = [
+        "authcap", "nochecksumcheck", "idzero", "forcepermsg", "intel20", "supermicro20", "sun20", "opensesspriv",
+        "integritycheckvalue", "unexpectedauth", "endianseq", "noauthcodecheck", "discretereading",
+        "ignorescanningdisabled", "assumebmcowner", "assumemaxsdrrecordcount",
     ]
+    /// Those of ``implemented`` not acted on yet: accepted with a warning saying so. The first five concern IPMI 1.5
+    /// sessions, which are not spoken yet.
+    public static let pending: Set<String> = [
+        "idzero", "forcepermsg", "unexpectedauth", "endianseq", "noauthcodecheck", "assumemaxsdrrecordcount",
+    ]
+    /// FreeIPMI flags for in-band drivers, Serial over LAN, configuration tools and ipmiping: accepted (a config
+    /// written for FreeIPMI keeps loading) with a warning that they change nothing here.
+    public static let inapplicable: Set<String> = [
+        "assumeio", "spinpoll", "ignoreauthcode", "nosensorsdronly", "solpayloadsize", "solport", "solstatus",
+        "solpacketseq", "solchannelassumelan", "serialalertsdeferred", "incorrectendianess", "slowcommit",
+        "veryslowcommit", "malformedack", "skipchecks", "ipmiping", "nodiscovery", "nosdrsupport",
+    ]
+    /// Every name a config may give; any other is a config error.
+    public static let known = implemented.union(inapplicable)
 }
 
 /// One entry of the top-level `targets:` list, scraped when `/metrics` is requested without a target.

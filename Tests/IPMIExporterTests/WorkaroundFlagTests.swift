@@ -1,0 +1,132 @@
+import ExporterScrape
+import IPMIExporter
+import IPMISimulator
+import PrometheusText
+import Testing
+
+/// FreeIPMI's workaround flags (`workaround_flags`, or `-W` in `custom_args`) against the simulator's quirks, each a BMC
+/// broken as ipmi-sensors(8) describes: without the flag the scrape fails (or reads wrong) and the log names the flag
+/// to try; with it every collector is up and the threshold sensors read what the simulator holds.
+@Suite(.serialized)
+struct WorkaroundFlagTests {
+    struct Outcome {
+        var families: [MetricFamily]
+        var log: String
+        /// The simulator's readings of its threshold sensors, by record ID.
+        var truth: [String: Double]
+
+        func up(_ collector: String) -> Double? { FaultToleranceTests.up(families, collector) }
+
+        /// Log lines that tell the user to try `flag`.
+        func hints(_ flag: String) -> [Substring] {
+            log.split(separator: "\n").filter { $0.contains("workaround_flags: [\(flag)]") }
+        }
+
+        /// Whether every threshold sensor is exported at the simulator's reading (a fan in percent as a ratio).
+        var readsTruth: Bool {
+            let values = DegradationTests.values(families)
+            return truth.count > 30
+                && truth.allSatisfy { id, reading in
+                    guard let value = values[id] else { return false }
+                    return abs(value - reading) < 1e-6 || abs(value - reading / 100) < 1e-6
+                }
+        }
+    }
+
+    /// One scrape of a simulated BMC with `quirks`, by a module with `flags`.
+    static func scrape(quirks: BMCQuirks, flags: Set<String>, suite: UInt8? = nil) async throws -> Outcome {
+        let log = CapturedLog()
+        var faults = BMCFaults()
+        faults.quirks = quirks
+        var setup = try await FaultToleranceTests.Setup.make(
+            bmcs: 1, requestTimeout: .milliseconds(1000), retries: 2,
+            configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+            logger: log.logger(level: .info))
+        setup.module.workaroundFlags = flags
+        setup.module.cipherSuite = suite
+        let families = await setup.prepareAndScrape(0, deadline: .seconds(5))
+        let sensors = try #require(try await setup.fleet.truth().bmcs.values.first).sensors.values
+        await setup.shutdown()
+        var truth: [String: Double] = [:]
+        for sensor in sensors where sensor.threshold {
+            if let reading = sensor.reading { truth[String(sensor.recordID)] = reading }
+        }
+        return Outcome(families: families, log: log.text, truth: truth)
+    }
+
+    static let collectors = ["ipmi", "bmc", "chassis", "sel"]
+
+    /// A session quirk: without the flag no collector is up and the log names the flag; with it all are, at the
+    /// simulator's readings.
+    static func checkSession(_ quirk: BMCQuirks, flag: String, suite: UInt8? = nil) async throws {
+        let failed = try await scrape(quirks: quirk, flags: [], suite: suite)
+        for collector in collectors { #expect(failed.up(collector) == 0, "\(collector) is down without \(flag)") }
+        #expect(!failed.hints(flag).isEmpty, "a log line names \(flag):\n\(failed.log)")
+        let fixed = try await scrape(quirks: quirk, flags: [flag], suite: suite)
+        for collector in collectors { #expect(fixed.up(collector) == 1, "\(collector) is up with \(flag)") }
+        #expect(fixed.readsTruth)
+        #expect(fixed.hints(flag).isEmpty)
+    }
+
+    /// A sensor quirk: without the flag the sensors do not read what the simulator holds and the log names the
+    /// flag; with it they do.
+    static func checkSensors(_ quirk: BMCQuirks, flag: String) async throws {
+        let wrong = try await scrape(quirks: quirk, flags: [])
+        #expect(wrong.up("ipmi") == 1)
+        #expect(!wrong.readsTruth, "without \(flag) the sensors read wrong")
+        #expect(!wrong.hints(flag).isEmpty, "a log line names \(flag):\n\(wrong.log)")
+        let fixed = try await scrape(quirks: quirk, flags: [flag])
+        #expect(fixed.up("ipmi") == 1)
+        #expect(fixed.readsTruth, "with \(flag) every threshold sensor reads the simulator's value")
+        #expect(fixed.hints(flag).isEmpty)
+    }
+
+    @Test func theQuirkFreeSimulatorReadsTruthWithoutFlags() async throws {
+        let plain = try await Self.scrape(quirks: [], flags: [])
+        for collector in Self.collectors { #expect(plain.up(collector) == 1) }
+        #expect(plain.readsTruth)
+        #expect(!plain.log.contains("workaround_flags: ["))
+    }
+
+    @Test func intel20PadsTheUserNameForABMCThatLooksUpOnlyPaddedNames() async throws {
+        try await Self.checkSession(.intel20, flag: "intel20")
+    }
+
+    @Test func supermicro20ReadsARAKP2OneByteTooLong() async throws {
+        try await Self.checkSession(.supermicro20, flag: "supermicro20")
+    }
+
+    @Test func nochecksumcheckReadsAnswersWithWrongChecksums() async throws {
+        try await Self.checkSession(.nochecksumcheck, flag: "nochecksumcheck")
+    }
+
+    /// Sun's RAKP 2 is too long with HMAC-SHA1 only: cipher suite 3.
+    @Test func sun20ReadsASHA1RAKP2OneByteTooLong() async throws {
+        try await Self.checkSession(.sun20, flag: "sun20", suite: 3)
+    }
+
+    /// Two quirks this client copes with by itself: it does not act on the login status of Get Channel
+    /// Authentication Capabilities (`authcap`: FreeIPMI refuses such a BMC without the flag, ipmitool does not), and
+    /// it always asks for its privilege level in Open Session (`opensesspriv`: FreeIPMI asks for "highest" without
+    /// the flag). Both work with and without their flag; the pure state machine tests show what `authcap` changes.
+    @Test(arguments: [(BMCQuirks.authcap, "authcap"), (.opensesspriv, "opensesspriv")])
+    func quirksThisClientNeedsNoFlagFor(quirk: BMCQuirks, flag: String) async throws {
+        for flags: Set<String> in [[], [flag]] {
+            let outcome = try await Self.scrape(quirks: quirk, flags: flags)
+            for collector in Self.collectors { #expect(outcome.up(collector) == 1, "\(collector) with \(flags)") }
+            #expect(outcome.readsTruth)
+        }
+    }
+
+    @Test func ignorescanningdisabledReadsSensorsThatClaimScanningIsOff() async throws {
+        try await Self.checkSensors(.ignorescanningdisabled, flag: "ignorescanningdisabled")
+    }
+
+    @Test func assumebmcownerReadsSensorsWhoseRecordsNameAnotherOwner() async throws {
+        try await Self.checkSensors(.assumebmcowner, flag: "assumebmcowner")
+    }
+
+    @Test func discretereadingReadsAnalogValuesOfSensorsDescribedAsDiscrete() async throws {
+        try await Self.checkSensors(.discretereading, flag: "discretereading")
+    }
+}
