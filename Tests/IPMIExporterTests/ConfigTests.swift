@@ -181,8 +181,9 @@ import Testing
         #expect(module.cipherSuite == 3)
         #expect(module.entitySensorNames)
         #expect(!module.bridgeSensors)
-        #expect(config.warnings.map(\.location.line) == [10, 11], "\(config.warnings)")
-        #expect(config.warnings[1].message.contains("--quiet-cache"))
+        // --entity-sensor-names is acted on: only --quiet-cache draws a warning.
+        #expect(config.warnings.map(\.location.line) == [11], "\(config.warnings)")
+        #expect(config.warnings[0].message.contains("--quiet-cache"))
         // -I and cipher_suite must agree; -I with no value and an unknown suite are errors at their line.
         let clash = try #require(
             Self.error("modules:\n  m:\n    cipher_suite: 17\n    custom_args:\n      ipmi: [-I, \"3\"]\n"))
