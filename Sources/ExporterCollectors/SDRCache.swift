@@ -49,6 +49,8 @@ package actor SDRCache {
     private let coldStarts: ColdStartQueue?
     /// Records and sensors one repository may have (`max_sdr_records`, `max_sensors`); beyond, the read fails.
     private let limits: SDRLimits
+    /// The target's System Event Log, kept as long as its SDRs are (with the target's session entry).
+    package nonisolated let sel = SELCache()
 
     package init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
         self.metrics = metrics

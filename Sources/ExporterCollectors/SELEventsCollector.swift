@@ -10,8 +10,8 @@ struct SELEventsCollector: Collector {
     var name: CollectorName { .selEvents }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let count = try await context.session.call(GetSELInfoRequest()).entries
-        let entries = count == 0 ? [] : try await Self.readSEL(context.session, logger: context.logger)
+        // Read as far as the log changed since the last scrape of this target (``SELCache``).
+        let entries = try await context.sel.entries(from: context.session, logger: context.logger)
         // Threshold entries' text carries the reading and threshold in the sensor's unit, converted with its SDR
         // (the cached repository); without it the text stops after the event.
         let hasThresholdEntries = entries.contains { $0.oemData == nil && $0.eventReadingType == 0x01 }
@@ -20,34 +20,6 @@ struct SELEventsCollector: Collector {
             ? (try? await context.sdr.sensors(from: context.session, logger: context.logger)) ?? [] : []
         return SELEventMetrics.families(
             entries: entries, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
-    }
-
-    /// More entries than a SEL can hold: its free space is a 16-bit byte count (§31.2) and entries take 16 bytes.
-    static let maximumEntries = 4096
-
-    /// Get SEL Entry (IPMI v2.0 §31.5) from the first record (0000h) until the last (FFFFh). A chain whose "next
-    /// record ID" leads back to any record already read (A→B→A as well as A→A) is a BMC fault: like the SDR reader,
-    /// the collector logs it and stops there, so every entry is counted once.
-    static func readSEL(_ session: any IPMIRequester, logger: Logger) async throws -> [SELEntry] {
-        var entries: [SELEntry] = []
-        var seen: Set<UInt16> = []
-        var recordID = GetSELEntryRequest.firstRecord
-        var reads = 0
-        while recordID != GetSELEntryRequest.lastRecord, reads < maximumEntries {
-            reads += 1
-            guard seen.insert(recordID).inserted else {
-                logger.warning("SEL record chain loops; stopping", metadata: ["record": "\(recordID)"])
-                break
-            }
-            let answer = try await session.call(GetSELEntryRequest(recordID: recordID))
-            let record = try answer.record()
-            // The first entry is asked for as 0000h; its own ID (bytes 1-2 of the record, §32.1) is what a later
-            // "next" points back to.
-            if let own = answer.recordID { seen.insert(own) }
-            if let entry = SELEntry(record: record) { entries.append(entry) }
-            recordID = answer.nextRecordID
-        }
-        return entries
     }
 }
 
