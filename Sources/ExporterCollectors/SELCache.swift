@@ -1,5 +1,8 @@
 import IPMI
+import IPMIExporter
+import IPMISensors
 import Logging
+import PrometheusText
 
 /// One BMC's System Event Log, kept between scrapes with the target's session entry (it lives beside the SDR cache,
 /// ``SDRCache/sel``), so that the `sel` and `sel-events` collectors do not read the whole log on every scrape.
@@ -14,6 +17,11 @@ import Logging
 /// collectors costs one request.
 package actor SELCache {
     private var snapshot: SELSnapshot?
+    /// Moves on whenever the entries read change, so what was made of them can be kept (``families(for:)``).
+    private var generation = 0
+    /// The `sel-events` families last made, and of what: a warm scrape of an unchanged log with the same rules and
+    /// SDRs gives the same families, without matching every entry's text against every rule again.
+    private var made: (key: SELFamiliesKey, families: [MetricFamily])?
     private var infoRequest: Task<GetSELInfoResponse, any Error>?
     private var refresh: Task<SELSnapshot, any Error>?
 
@@ -31,8 +39,10 @@ package actor SELCache {
 
     /// The log's entries, read as far as they changed since the last read. A read that fails leaves what was known
     /// before, and the next scrape plans again from there.
-    func entries(from session: any IPMIRequester, logger: Logger) async throws -> [SELEntry] {
-        if let refresh { return try await refresh.value.entries }
+    func entries(
+        from session: any IPMIRequester, logger: Logger
+    ) async throws -> (entries: [SELEntry], generation: Int) {
+        if let refresh { return (try await refresh.value.entries, generation) }
         let cached = snapshot
         let task = Task { () async throws -> SELSnapshot in
             let info = try await self.info(from: session)
@@ -42,10 +52,30 @@ package actor SELCache {
         let result = await task.result
         if refresh == task {
             refresh = nil
-            if case .success(let read) = result { snapshot = read }
+            if case .success(let read) = result, read != snapshot {
+                snapshot = read
+                generation += 1
+            }
         }
-        return try result.get().entries
+        return (try result.get().entries, generation)
     }
+
+    /// The families kept for `key`, if the last ones made were for it.
+    func families(for key: SELFamiliesKey) -> [MetricFamily]? {
+        made?.key == key ? made?.families : nil
+    }
+
+    func keep(_ families: [MetricFamily], for key: SELFamiliesKey) {
+        made = (key, families)
+    }
+}
+
+/// What the `sel-events` families are made of: the entries (by their generation), the rules and the sensors whose
+/// SDRs convert threshold readings.
+struct SELFamiliesKey: Equatable, Sendable {
+    var generation: Int
+    var rules: [SELEventRule]
+    var sensors: [SensorKey: SensorDefinition]
 }
 
 /// What a read of the SEL found, and the Get SEL Info it was read for.

@@ -11,15 +11,19 @@ struct SELEventsCollector: Collector {
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
         // Read as far as the log changed since the last scrape of this target (``SELCache``).
-        let entries = try await context.sel.entries(from: context.session, logger: context.logger)
+        let (entries, generation) = try await context.sel.entries(from: context.session, logger: context.logger)
         // Threshold entries' text carries the reading and threshold in the sensor's unit, converted with its SDR
         // (the cached repository); without it the text stops after the event.
         let hasThresholdEntries = entries.contains { $0.oemData == nil && $0.eventReadingType == 0x01 }
         let sensors =
             hasThresholdEntries
             ? (try? await context.sdr.sensors(from: context.session, logger: context.logger)) ?? [] : []
-        return SELEventMetrics.families(
-            entries: entries, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
+        let key = SELFamiliesKey(
+            generation: generation, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
+        if let families = await context.sel.families(for: key) { return families }
+        let families = SELEventMetrics.families(entries: entries, rules: key.rules, sensors: key.sensors)
+        await context.sel.keep(families, for: key)
+        return families
     }
 }
 
