@@ -37,6 +37,8 @@ FUZZ_BUILD_ONLY=1 bash fuzz/run.sh 1 simulator
 
 # The manufacturer names are generated from the installed FreeIPMI: the committed table must still be its.
 python3 scripts/generate-iana-names.py --check
+# So are the SEL states of the `sel-events` collector (FreeIPMI's default SEL interpretation).
+python3 scripts/generate-sel-states.py --check
 
 bash scripts/check-deploy.sh
 # Local mode on a real /dev/ipmi0: a QEMU guest whose KCS interface is backed by ipmi_sim runs our binary, ipmitool

@@ -10,6 +10,8 @@ package struct CollectorContext: Sendable {
     package var module: ModuleConfig
     package var sdr: SDRCache
     package var logger: Logger
+    /// The target's SEL, kept with its SDRs (``SDRCache/sel``).
+    package var sel: SELCache { sdr.sel }
 
     package init(session: any IPMIRequester, module: ModuleConfig, sdr: SDRCache, logger: Logger) {
         self.session = session
@@ -102,7 +104,8 @@ struct SELCollector: Collector {
     var name: CollectorName { .sel }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        BMCMetrics.sel(try await context.session.call(GetSELInfoRequest()))
+        // Through the SEL cache: a `sel-events` collector of the same scrape shares the request.
+        BMCMetrics.sel(try await context.sel.info(from: context.session))
     }
 }
 

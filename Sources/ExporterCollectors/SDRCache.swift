@@ -61,6 +61,8 @@ package actor SDRCache {
 
     /// The sensors last read, without asking the BMC whether they changed.
     var cachedSensors: [SensorDefinition]? { entry?.sensors }
+    /// The target's System Event Log, kept as long as its SDRs are (with the target's session entry).
+    package nonisolated let sel = SELCache()
 
     package init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
         self.metrics = metrics

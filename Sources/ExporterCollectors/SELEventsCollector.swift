@@ -10,44 +10,20 @@ struct SELEventsCollector: Collector {
     var name: CollectorName { .selEvents }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        let count = try await context.session.call(GetSELInfoRequest()).entries
-        let entries = count == 0 ? [] : try await Self.readSEL(context.session, logger: context.logger)
+        // Read as far as the log changed since the last scrape of this target (``SELCache``).
+        let (entries, generation) = try await context.sel.entries(from: context.session, logger: context.logger)
         // Threshold entries' text carries the reading and threshold in the sensor's unit, converted with its SDR
         // (the cached repository); without it the text stops after the event.
         let hasThresholdEntries = entries.contains { $0.oemData == nil && $0.eventReadingType == 0x01 }
         let sensors =
             hasThresholdEntries
             ? (try? await context.sdr.sensors(from: context.session, logger: context.logger)) ?? [] : []
-        return SELEventMetrics.families(
-            entries: entries, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
-    }
-
-    /// More entries than a SEL can hold: its free space is a 16-bit byte count (§31.2) and entries take 16 bytes.
-    static let maximumEntries = 4096
-
-    /// Get SEL Entry (IPMI v2.0 §31.5) from the first record (0000h) until the last (FFFFh). A chain whose "next
-    /// record ID" leads back to any record already read (A→B→A as well as A→A) is a BMC fault: like the SDR reader,
-    /// the collector logs it and stops there, so every entry is counted once.
-    static func readSEL(_ session: any IPMIRequester, logger: Logger) async throws -> [SELEntry] {
-        var entries: [SELEntry] = []
-        var seen: Set<UInt16> = []
-        var recordID = GetSELEntryRequest.firstRecord
-        var reads = 0
-        while recordID != GetSELEntryRequest.lastRecord, reads < maximumEntries {
-            reads += 1
-            guard seen.insert(recordID).inserted else {
-                logger.warning("SEL record chain loops; stopping", metadata: ["record": "\(recordID)"])
-                break
-            }
-            let answer = try await session.call(GetSELEntryRequest(recordID: recordID))
-            let record = try answer.record()
-            // The first entry is asked for as 0000h; its own ID (bytes 1-2 of the record, §32.1) is what a later
-            // "next" points back to.
-            if let own = answer.recordID { seen.insert(own) }
-            if let entry = SELEntry(record: record) { entries.append(entry) }
-            recordID = answer.nextRecordID
-        }
-        return entries
+        let key = SELFamiliesKey(
+            generation: generation, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
+        if let families = await context.sel.families(for: key) { return families }
+        let families = SELEventMetrics.families(entries: entries, rules: key.rules, sensors: key.sensors)
+        await context.sel.keep(families, for: key)
+        return families
     }
 }
 
@@ -96,18 +72,26 @@ struct SELEntry: Equatable, Sendable {
         timestamp <= 0x2000_0000 || timestamp == 0xFFFF_FFFF ? 0 : timestamp
     }
 
+    /// The State column of `ipmi-sel --output-event-state`: FreeIPMI's default SEL interpretation
+    /// (``freeIPMIThresholdStates``, ``freeIPMIDiscreteStates``, generated from the installed libfreeipmi), which
+    /// differs by direction: a deasserted "Lower Critical - going low" is Warning, a deasserted "Lower Non-critical -
+    /// going low" Nominal, a deasserted "Uncorrectable memory error" still Critical.
     var state: SensorState {
         // ipmi-sel has no state for OEM records ("N/A"), and ipmi_exporter counts them under it.
         if oemData != nil { return .unknown }
-        if eventReadingType == 0x01 {
-            // Threshold events: offsets 0-5 go low, 6-11 go high; critical and non-recoverable are critical.
-            switch offset {
-            case 0, 1, 6, 7: return .warning
-            default: return .critical
-            }
+        let letters =
+            eventReadingType == 0x01
+            ? Self.freeIPMIThresholdStates
+            : Self.freeIPMIDiscreteStates[UInt16(eventReadingType) << 8 | UInt16(sensorType)]
+        guard let letters else { return .unknown }
+        // 16 letters for the offsets asserted, then 16 deasserted; ASCII, so a UTF-8 index is a letter.
+        let index = Int(offset) + (isAssertion ? 0 : 16)
+        switch letters.utf8.dropFirst(index).first {
+        case UInt8(ascii: "n"): return .nominal
+        case UInt8(ascii: "w"): return .warning
+        case UInt8(ascii: "c"): return .critical
+        default: return .unknown
         }
-        return SensorInterpretation.state(
-            eventReadingType: eventReadingType, sensorType: sensorType, stateMask: 1 << UInt16(offset))
     }
 
     /// Sensors by owner, LUN and number, for ``text(sensor:)``; the first of a key wins.
@@ -136,33 +120,99 @@ struct SELEntry: Equatable, Sendable {
         "Upper Critical - going high", "Upper Non-recoverable - going low", "Upper Non-recoverable - going high",
     ]
 
-    /// The Event column of `ipmi-sel --output-event-state`, which `sel_events` regexes are written against. A
-    /// threshold entry whose event data 2 and 3 hold the trigger reading and the threshold (event data 1 bits 7:6
-    /// and 5:4 both 01b, §29.7) adds both, converted with the sensor's SDR: "Lower Critical - going low ; Sensor
-    /// Reading = 240.00 RPM ; Threshold = 720.00 RPM".
+    /// The Event column of `ipmi-sel --output-event-state`, which `sel_events` regexes are written against: the
+    /// event, then what event data 2 and 3 hold, each after " ; " (``eventDataTexts(sensor:)``), e.g. "Lower Critical
+    /// - going low ; Sensor Reading = 240.00 RPM ; Threshold = 720.00 RPM".
     func text(sensor: SensorDefinition?) -> String {
-        guard oemData == nil, eventReadingType == 0x01, Int(offset) < Self.thresholdEvents.count else { return text }
-        var text = Self.thresholdEvents[Int(offset)]
-        if eventData[0] >> 6 == 0b01, eventData[0] >> 4 & 0b11 == 0b01, let sensor,
-            let reading = sensor.convert(eventData[1]), let threshold = sensor.convert(eventData[2])
-        {
-            let unit = sensor.units.abbreviation
-            text += " ; Sensor Reading = \(formatTwoDecimals(reading)) \(unit)"
-            text += " ; Threshold = \(formatTwoDecimals(threshold)) \(unit)"
-        }
-        return text
+        guard oemData == nil else { return text }
+        return ([text] + eventDataTexts(sensor: sensor)).joined(separator: " ; ")
     }
 
+    /// The event alone: an OEM record's bytes, or the text of the event's offset.
     var text: String {
         if let oemData {
             // As ipmi-sel prints an OEM record it does not interpret: each byte as two upper-case hex digits and "h".
-            let digits = Array("0123456789ABCDEF")
-            return "OEM defined = "
-                + oemData.map { String([digits[Int($0 >> 4)], digits[Int($0 & 0x0F)], "h"]) }.joined(separator: " ")
+            return "OEM defined = " + oemData.map(Self.hexByte).joined(separator: " ")
         }
-        return SensorInterpretation.events(
-            eventReadingType: eventReadingType, sensorType: sensorType, stateMask: 1 << UInt16(offset)
-        ).first ?? "Unknown event"
+        switch eventReadingType {
+        case 0x01:
+            if Int(offset) < Self.thresholdEvents.count { return Self.thresholdEvents[Int(offset)] }
+        // OEM event/reading types (70h-7Fh, §42.1): ipmi-sel names only the offset.
+        case 0x70...0x7F:
+            return "OEM Event Offset = " + Self.hexByte(offset)
+        default:
+            if eventReadingType == 0x6F && sensorType >= 0xC0 { break }
+            if let text = SensorInterpretation.events(
+                eventReadingType: eventReadingType, sensorType: sensorType, stateMask: 1 << UInt16(offset)
+            ).first, !text.hasPrefix("Unrecognized Event"), !text.hasPrefix("OEM Event") {
+                return text
+            }
+        }
+        // An offset the tables do not name (or an OEM sensor type's), as ipmi-sel prints it.
+        return "Event Offset = " + Self.hexByte(offset)
+    }
+
+    /// What ipmi-sel adds after the event for event data 2 and 3, as event data 1 bits 7:6 and 5:4 say what they
+    /// hold (IPMI v2.0 §29.7, table 29-6). Threshold events: 01b the trigger reading and the threshold, converted
+    /// with the sensor's SDR; discrete events: 01b in bits 7:6 the severity (as generic type 07h names its offsets);
+    /// 10b an OEM code; 11b a sensor-specific extension code, shown as a byte. An unspecified byte (FFh) of a
+    /// discrete event is left out, as is everything of an offset the tables do not name.
+    func eventDataTexts(sensor: SensorDefinition?) -> [String] {
+        let codes = (data2: eventData[0] >> 6, data3: eventData[0] >> 4 & 0b11)
+        let (data2, data3) = (eventData[1], eventData[2])
+        let isOEMType = (0x70...0x7F).contains(eventReadingType)
+        if text.hasPrefix("Event Offset = ") { return [] }
+        var texts: [String] = []
+        if eventReadingType == 0x01 {
+            let unit = sensor.map { " " + $0.units.abbreviation } ?? ""
+            func reading(_ label: String, _ byte: UInt8) {
+                if let value = sensor?.convert(byte) { texts.append("\(label) = \(formatTwoDecimals(value))\(unit)") }
+            }
+            switch codes.data2 {
+            case 0b01: reading("Sensor Reading", data2)
+            case 0b10 where data2 != 0xFF: texts.append("OEM Event Data2 code = " + Self.hexByte(data2))
+            case 0b11 where data2 != 0xFF: texts.append("Event Data2 = " + Self.hexByte(data2))
+            default: break
+            }
+            switch codes.data3 {
+            case 0b01: reading("Threshold", data3)
+            case 0b10 where data3 != 0xFF: texts.append("OEM Event Data3 code = " + Self.hexByte(data3))
+            case 0b11 where data3 != 0xFF: texts.append("Event Data3 = " + Self.hexByte(data3))
+            default: break
+            }
+            return texts
+        }
+        if data2 != 0xFF {
+            switch codes.data2 {
+            case 0b01 where !isOEMType:
+                // Bits 7:4 the severity as an offset of generic type 07h (0Fh: unspecified), 3:0 the previous state.
+                let severity = SensorInterpretation.events(
+                    eventReadingType: 0x07, sensorType: 0, stateMask: 1 << UInt16(data2 >> 4))
+                if data2 >> 4 != 0x0F, let name = severity.first, !name.hasPrefix("Unrecognized") {
+                    texts.append("Severity State = " + name)
+                } else {
+                    texts.append("Event Data2 = " + Self.hexByte(data2))
+                }
+            // An OEM event type's bytes are all OEM codes.
+            case 0b10: texts.append("OEM Event Data2 code = " + Self.hexByte(data2))
+            case 0b11: texts.append((isOEMType ? "OEM Event Data2 code = " : "Event Data2 = ") + Self.hexByte(data2))
+            default: break
+            }
+        }
+        if data3 != 0xFF {
+            switch codes.data3 {
+            case 0b10: texts.append("OEM Event Data3 code = " + Self.hexByte(data3))
+            case 0b11: texts.append((isOEMType ? "OEM Event Data3 code = " : "Event Data3 = ") + Self.hexByte(data3))
+            default: break
+            }
+        }
+        return texts
+    }
+
+    /// A byte as ipmi-sel prints it: two upper-case hex digits and "h".
+    static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)], "h"])
     }
 }
 

@@ -107,29 +107,29 @@ extension SimulatedBMC {
         }
     }
 
-    /// SEL records (IPMI v2.0 section 32.1, type 02h system event): record ID, type, timestamp, generator ID
-    /// (BMC 20h, LUN 0), EvM revision 04h, sensor type and number, event direction/type, event data 1-3.
-    var selRecords: [[UInt8]] {
-        guard !selCleared else { return [] }
-        return profile.selEvents.enumerated().map { position, event in
-            let sensor = profile.sensors[event.sensorIndex]
-            let timestamp = bootTime &- event.age
-            let direction: UInt8 = event.deassertion ? 0x80 : 0x00
-            return littleEndian(UInt16(position + 1)) + [0x02] + littleEndian(timestamp)
-                + [0x20, 0x00, 0x04, sensor.sensorType, sensor.number, direction | sensor.eventReadingType]
-                + [event.offset, 0xFF, 0xFF]
-        }
+    /// Entries in the SEL.
+    var selCount: Int { selCleared ? 0 : profile.selEvents.count }
+
+    /// SEL record `position` (IPMI v2.0 section 32.1, type 02h system event): record ID, type, timestamp, generator
+    /// ID (BMC 20h, LUN 0), EvM revision 04h, sensor type and number, event direction/type, event data 1-3. Built
+    /// when asked for, so that a read of a SEL of thousands of entries costs one record per request.
+    func selRecord(at position: Int) -> [UInt8] {
+        let event = profile.selEvents[position]
+        let sensor = profile.sensors[event.sensorIndex]
+        let timestamp = bootTime &- event.age
+        let direction: UInt8 = event.deassertion ? 0x80 : 0x00
+        return littleEndian(UInt16(position + 1)) + [0x02] + littleEndian(timestamp)
+            + [0x20, 0x00, 0x04, sensor.sensorType, sensor.number, direction | sensor.eventReadingType]
+            + [event.offset, 0xFF, 0xFF]
     }
 
     /// Get SEL Info (IPMI v2.0 section 31.2).
     func selInfo() -> (CompletionCode, [UInt8]) {
-        let records = selRecords
-        let lastAdd = records.last.map {
-            UInt32($0[3]) | UInt32($0[4]) << 8 | UInt32($0[5]) << 16 | UInt32($0[6]) << 24
-        }
+        let count = selCount
+        let lastAdd = count == 0 ? nil : bootTime &- profile.selEvents[count - 1].age
         // Operation support: Reserve SEL.
         let info = GetSELInfoResponse(
-            entries: UInt16(records.count), freeSpaceBytes: 0x0FF0,
+            entries: UInt16(clamping: count), freeSpaceBytes: 0x0FF0,
             mostRecentAddition: lastAdd ?? GetSELInfoResponse.noTimestamp,
             mostRecentErase: selCleared ? selEraseTime : GetSELInfoResponse.noTimestamp, operationSupport: 0x02)
         return (.normal, info.encode())
@@ -145,21 +145,21 @@ extension SimulatedBMC {
                 return (.reservationCancelled, [])
             }
         }
-        let records = selRecords
-        guard !records.isEmpty else { return (.requestedDataNotPresent, []) }
+        let count = selCount
+        guard count > 0 else { return (.requestedDataNotPresent, []) }
         let index: Int
         switch requested {
         case GetSELEntryRequest.firstRecord: index = 0
-        case GetSELEntryRequest.lastRecord: index = records.count - 1
+        case GetSELEntryRequest.lastRecord: index = count - 1
         default: index = Int(requested) - 1
         }
         let length = GetSELEntryResponse.recordLength
-        guard index >= 0, index < records.count, offset < length else { return (.requestedDataNotPresent, []) }
-        let count =
+        guard index >= 0, index < count, offset < length else { return (.requestedDataNotPresent, []) }
+        let size =
             request.count == GetSELEntryRequest.wholeRecord ? length - offset : min(Int(request.count), length - offset)
-        let next = index + 1 < records.count ? UInt16(index + 2) : GetSELEntryRequest.lastRecord
+        let next = index + 1 < count ? UInt16(index + 2) : GetSELEntryRequest.lastRecord
         let entry = GetSELEntryResponse(
-            nextRecordID: next, recordData: Array(records[index][offset..<(offset + count)]))
+            nextRecordID: next, recordData: Array(selRecord(at: index)[offset..<(offset + size)]))
         return (.normal, entry.encode())
     }
 

@@ -87,6 +87,21 @@ public struct SimulatorConfiguration: Sendable, Codable, Hashable {
         case sensors, sel
     }
 
+    /// The most SEL entries ``addSELEntries(_:)`` adds: what a SEL of 65,535 bytes (Get SEL Info's free space is a
+    /// 16-bit count, IPMI v2.0 §31.2) holds, 16 bytes each.
+    public static let maximumSELEntries = 4095
+
+    /// Appends `count` SEL events, one per sensor in turn, each offset 0 asserted (a threshold sensor's lower
+    /// non-critical going low, a discrete sensor's first state), a second apart and the newest at boot time: a full
+    /// SEL for benchmarks (`simulate --sel-entries`).
+    public mutating func addSELEntries(_ count: Int) {
+        guard count > 0, !sensors.isEmpty else { return }
+        let events = (0..<count).map { index in
+            SELEvent(sensor: sensors[index % sensors.count].name, offset: 0, deassertion: nil, age: count - 1 - index)
+        }
+        sel = (sel ?? []) + events
+    }
+
     /// Parses YAML text.
     public static func parse(yaml: String) throws -> SimulatorConfiguration {
         try YAMLDecoder().decode(SimulatorConfiguration.self, from: yaml)

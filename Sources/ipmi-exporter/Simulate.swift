@@ -72,6 +72,10 @@ struct Simulate: AsyncParsableCommand {
     )
     var quirks: [String] = []
 
+    @Option(
+        help: "Add N entries to every BMC's SEL (after those of --config), one per sensor in turn, oldest first.")
+    var selEntries: Int = 0
+
     @Option(help: "Every SECONDS, reboot one BMC picked at random (sessions wiped, SDR timestamps moved); 0: never.")
     var rebootEvery: Double = 0
 
@@ -101,6 +105,9 @@ struct Simulate: AsyncParsableCommand {
         // A minute is far beyond any real network's reordering, and keeps the delay within what NIO schedules.
         guard (0...Self.longestLatencyMilliseconds).contains(maxDelay) else {
             throw ValidationError("--max-delay must be between 0 and \(Self.longestLatencyMilliseconds) milliseconds")
+        }
+        guard (0...SimulatorConfiguration.maximumSELEntries).contains(selEntries) else {
+            throw ValidationError("--sel-entries must be between 0 and \(SimulatorConfiguration.maximumSELEntries)")
         }
         _ = try Self.period("--reboot-every", rebootEvery)
         _ = try Self.period("--status-every", statusEvery)
@@ -132,13 +139,14 @@ struct Simulate: AsyncParsableCommand {
         else { throw ValidationError("--listen must be HOST:PORT with room for \(count) ports") }
         var host = String(listen[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let configuration: SimulatorConfiguration
+        var configuration: SimulatorConfiguration
         if let config {
             let text = try String(contentsOfFile: config, encoding: .utf8)
             configuration = try SimulatorConfiguration.parse(yaml: text)
         } else {
             configuration = .defaultServer
         }
+        configuration.addSELEntries(selEntries)
         var faults = BMCFaults(
             lossRate: loss, latency: .milliseconds(latency), corruptionRate: corrupt, truncationRate: truncate,
             sessionSlotsExhausted: slotsExhausted, duplicationRate: duplicate, delayRate: delayRate,

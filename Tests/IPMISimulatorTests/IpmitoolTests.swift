@@ -90,6 +90,24 @@ struct IpmitoolTests {
         }
     }
 
+    @Test("a SEL filled with addSELEntries (simulate --sel-entries) lists every entry, oldest first")
+    func filledSEL() async throws {
+        var configuration = SimulatorConfiguration.defaultServer
+        let configured = configuration.sel?.count ?? 0
+        configuration.addSELEntries(300)
+        try await withSimulatedBMC(configuration: configuration) { fleet in
+            let arguments = ipmitoolArguments(port: fleet.ports[0])
+            let info = try await ExternalCommand.output("ipmitool", arguments + ["sel", "info"])
+            #expect(info.contains("Entries          : \(configured + 300)"))
+            let events = try await ExternalCommand.output("ipmitool", arguments + ["sel", "elist"])
+                .split(separator: "\n")
+            #expect(events.count == configured + 300)
+            // One sensor after another in the order configured: the first added is the first sensor's.
+            let first = try #require(configuration.sensors.first?.name)
+            #expect(events.count > configured && events[configured].contains(first))
+        }
+    }
+
     @Test("chassis status, sel elist, dcmi power reading, system firmware, bridged mc info")
     func otherCommands() async throws {
         try await withSimulatedBMC { fleet in

@@ -1,0 +1,223 @@
+import IPMI
+import IPMIExporter
+import IPMISensors
+import Logging
+import PrometheusText
+
+/// One BMC's System Event Log, kept between scrapes with the target's session entry (it lives beside the SDR cache,
+/// ``SDRCache/sel``), so that the `sel` and `sel-events` collectors do not read the whole log on every scrape.
+///
+/// Each scrape asks Get SEL Info (IPMI v2.0 §31.2), whose most-recent-addition and most-recent-erase timestamps the
+/// BMC updates on every change. What to read then is ``SELSnapshot/plan(for:)``: nothing when both timestamps and
+/// the entry count are as before, the records after the last one known when only entries were added, the whole log
+/// when it was cleared or lost entries.
+///
+/// The collectors of one scrape run concurrently: a Get SEL Info in flight is shared by the collectors that ask
+/// for it at the same time, and so is a read of the entries, so a warm scrape of an unchanged log with both
+/// collectors costs one request.
+package actor SELCache {
+    private var snapshot: SELSnapshot?
+    /// Moves on whenever the entries read change, so what was made of them can be kept (``families(for:)``).
+    private var generation = 0
+    /// The `sel-events` families last made, and of what: a warm scrape of an unchanged log with the same rules and
+    /// SDRs gives the same families, without matching every entry's text against every rule again.
+    private var made: (key: SELFamiliesKey, families: [MetricFamily])?
+    private var infoRequest: Task<GetSELInfoResponse, any Error>?
+    private var refresh: Task<SELSnapshot, any Error>?
+
+    package init() {}
+
+    /// Get SEL Info, sent once for the callers that ask while it is in flight.
+    package func info(from session: any IPMIRequester) async throws -> GetSELInfoResponse {
+        if let infoRequest { return try await infoRequest.value }
+        let task = Task { try await session.call(GetSELInfoRequest()) }
+        infoRequest = task
+        let result = await task.result
+        if infoRequest == task { infoRequest = nil }
+        return try result.get()
+    }
+
+    /// The log's entries, read as far as they changed since the last read. A read that fails leaves what was known
+    /// before, and the next scrape plans again from there.
+    func entries(
+        from session: any IPMIRequester, logger: Logger
+    ) async throws -> (entries: [SELEntry], generation: Int) {
+        if let refresh { return (try await refresh.value.entries, generation) }
+        let cached = snapshot
+        let task = Task { () async throws -> SELSnapshot in
+            let info = try await self.info(from: session)
+            return try await SELReader.refresh(cached, info: info, session: session, logger: logger)
+        }
+        refresh = task
+        let result = await task.result
+        if refresh == task {
+            refresh = nil
+            if case .success(let read) = result, read != snapshot {
+                snapshot = read
+                generation += 1
+            }
+        }
+        return (try result.get().entries, generation)
+    }
+
+    /// The families kept for `key`, if the last ones made were for it.
+    func families(for key: SELFamiliesKey) -> [MetricFamily]? {
+        made?.key == key ? made?.families : nil
+    }
+
+    func keep(_ families: [MetricFamily], for key: SELFamiliesKey) {
+        made = (key, families)
+    }
+}
+
+/// What the `sel-events` families are made of: the entries (by their generation), the rules and the sensors whose
+/// SDRs convert threshold readings.
+struct SELFamiliesKey: Equatable, Sendable {
+    var generation: Int
+    var rules: [SELEventRule]
+    var sensors: [SensorKey: SensorDefinition]
+}
+
+/// What a read of the SEL found, and the Get SEL Info it was read for.
+struct SELSnapshot: Equatable, Sendable {
+    /// The last record of the chain (its "next record ID" was FFFFh): entries added later follow it.
+    struct Record: Equatable, Sendable {
+        var id: UInt16
+        var bytes: [UInt8]
+    }
+
+    var additionTimestamp: UInt32
+    var eraseTimestamp: UInt32
+    /// Records read, of every type (``entries`` leaves out those of unknown types), to compare with the count Get SEL
+    /// Info gives.
+    var recordCount: Int
+    var lastRecord: Record?
+    var entries: [SELEntry]
+
+    /// What to read, given the log's info now.
+    enum Plan: Equatable {
+        /// Nothing changed: the entries read before stand.
+        case unchanged
+        /// The log is empty: nothing to read.
+        case empty
+        /// Entries were only added: read the last record known again (for its new "next record ID") and the ones
+        /// after it.
+        case after(Record)
+        /// Read every record from the first.
+        case full
+    }
+
+    /// The read that brings `cached` (nil: nothing read yet) up to the log that `info` describes.
+    static func plan(_ cached: SELSnapshot?, for info: GetSELInfoResponse) -> Plan {
+        if info.entries == 0 { return .empty }
+        // A BMC that keeps no addition timestamp while it holds entries gives nothing to key the log on.
+        guard let cached, info.mostRecentAddition != GetSELInfoResponse.noTimestamp else { return .full }
+        // Cleared since (§31.9 updates the erase timestamp), or entries deleted one by one (Delete SEL Entry, §31.8).
+        if info.mostRecentErase != cached.eraseTimestamp || Int(info.entries) < cached.recordCount { return .full }
+        // Timestamps are whole seconds: an entry added in the same second as the last one shows only in the count.
+        if info.mostRecentAddition == cached.additionTimestamp && Int(info.entries) == cached.recordCount {
+            return .unchanged
+        }
+        guard let last = cached.lastRecord else { return .full }
+        return .after(last)
+    }
+}
+
+/// Reads SEL records with Get SEL Entry (IPMI v2.0 §31.5).
+enum SELReader {
+    /// More records than a SEL can hold: its free space is a 16-bit byte count (§31.2) and entries take 16 bytes.
+    static let maximumRecords = 4096
+
+    /// The snapshot for `info`: `cached` as it is, extended, or read again, as ``SELSnapshot/plan(_:for:)`` says.
+    static func refresh(
+        _ cached: SELSnapshot?, info: GetSELInfoResponse, session: any IPMIRequester, logger: Logger
+    ) async throws -> SELSnapshot {
+        var snapshot = SELSnapshot(
+            additionTimestamp: info.mostRecentAddition, eraseTimestamp: info.mostRecentErase, recordCount: 0,
+            lastRecord: nil, entries: [])
+        switch SELSnapshot.plan(cached, for: info) {
+        case .empty:
+            return snapshot
+        case .unchanged:
+            // The cached snapshot came from a plan that compared equal; keep its timestamps.
+            return cached ?? snapshot
+        case .after(let last):
+            if let cached, let added = try await readAfter(last, cached: cached, session: session, logger: logger) {
+                snapshot.recordCount = cached.recordCount + added.count
+                snapshot.lastRecord = added.last ?? cached.lastRecord
+                snapshot.entries = cached.entries + added.entries
+                // Fewer records than the BMC counts: the chain is not what was cached (records inserted before the
+                // last one, or renumbered); read it all.
+                if snapshot.recordCount >= Int(info.entries) { return snapshot }
+                logger.debug(
+                    "SEL has more entries than its chain after the last one read; reading it again",
+                    metadata: ["entries": "\(info.entries)", "read": "\(snapshot.recordCount)"])
+            }
+        case .full:
+            break
+        }
+        let all = try await read(from: GetSELEntryRequest.firstRecord, seen: [], session: session, logger: logger)
+        snapshot.recordCount = all.count
+        snapshot.lastRecord = all.last
+        snapshot.entries = all.entries
+        return snapshot
+    }
+
+    /// The records after `last`, nil if `last` is gone or changed (the log was cleared and refilled, or wrapped).
+    private static func readAfter(
+        _ last: SELSnapshot.Record, cached: SELSnapshot, session: any IPMIRequester, logger: Logger
+    ) async throws -> Records? {
+        let answer: GetSELEntryResponse
+        do {
+            answer = try await session.call(GetSELEntryRequest(recordID: last.id))
+        } catch let error as IPMICommandError where error.completionCode == .requestedDataNotPresent {
+            logger.debug("last SEL entry read is gone; reading the SEL again", metadata: ["record": "\(last.id)"])
+            return nil
+        }
+        guard try answer.record() == last.bytes else {
+            logger.debug("last SEL entry read changed; reading the SEL again", metadata: ["record": "\(last.id)"])
+            return nil
+        }
+        var seen = Set(cached.entries.map(\.recordID))
+        seen.insert(last.id)
+        guard answer.nextRecordID != GetSELEntryRequest.lastRecord else { return Records() }
+        return try await read(from: answer.nextRecordID, seen: seen, session: session, logger: logger)
+    }
+
+    /// What one walk of the chain read.
+    struct Records {
+        var count = 0
+        var last: SELSnapshot.Record?
+        var entries: [SELEntry] = []
+    }
+
+    /// Get SEL Entry from `first` until the last record (FFFFh). A chain whose "next record ID" leads back to any
+    /// record already read (A→B→A as well as A→A, or to one of `seen`) is a BMC fault: like the SDR reader, the
+    /// reader logs it and stops there, so every entry is counted once.
+    static func read(
+        from first: UInt16, seen: Set<UInt16>, session: any IPMIRequester, logger: Logger
+    ) async throws -> Records {
+        var records = Records()
+        var seen = seen
+        var recordID = first
+        var reads = 0
+        while recordID != GetSELEntryRequest.lastRecord, reads < maximumRecords {
+            reads += 1
+            guard seen.insert(recordID).inserted else {
+                logger.warning("SEL record chain loops; stopping", metadata: ["record": "\(recordID)"])
+                break
+            }
+            let answer = try await session.call(GetSELEntryRequest(recordID: recordID))
+            let record = try answer.record()
+            // The first entry is asked for as 0000h; its own ID (bytes 1-2 of the record, §32.1) is what a later
+            // "next" points back to, and what a later read asks for.
+            let own = answer.recordID ?? recordID
+            seen.insert(own)
+            records.count += 1
+            records.last = SELSnapshot.Record(id: own, bytes: record)
+            if let entry = SELEntry(record: record) { records.entries.append(entry) }
+            recordID = answer.nextRecordID
+        }
+        return records
+    }
+}
