@@ -101,6 +101,30 @@ import Testing
         #expect(await eventually { PrometheusText.render(metrics.families()).contains(timeoutLine) })
     }
 
+    /// The deadline is a timer of the coordinator's clock: nothing times out until that clock reaches it.
+    @Test func theDeadlineIsOnTheCoordinatorsClock() async {
+        let clock = ManualClock()
+        let scraper = FakeScraper()
+        scraper.hold()
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger,
+            clock: clock)
+        let answer = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "held"), module: module(), deadline: clock.now + .seconds(10))
+        }
+        #expect(await eventually { scraper.calls.count == 1 && clock.pending == 1 })
+        clock.advance(by: .milliseconds(9_999))
+        #expect(clock.pending == 1)
+        clock.advance(by: .milliseconds(1))
+        let result = await answer.value
+        #expect(result.outcome == .timeout)
+        let text = PrometheusText.render(result.families)
+        #expect(text.contains("ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"), "\(text)")
+        #expect(text.hasSuffix("ipmi_scrape_duration_seconds 10\n"), "\(text)")
+        scraper.release()
+    }
+
     @Test func fiftyTargetsAreCollectedConcurrently() async {
         let scraper = FakeScraper(delay: .milliseconds(500))
         let coordinator = ScrapeCoordinator(

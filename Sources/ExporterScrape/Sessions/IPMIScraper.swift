@@ -160,8 +160,8 @@ public struct IPMIScraper: Scraper {
                 freshSession = true
             } catch {
                 if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
-                let reason = Self.downReason(error)
-                return ([], collectors.map { CollectorStatus($0, up: false, reason: reason) })
+                let down = ScrapeReport.allDown(collectors, reason: Self.downReason(error), duration: .zero)
+                return (down.families, down.collectors)
             }
         }
         // The collectors run at once: their requests share the session's window, so the short ones (device
