@@ -40,12 +40,19 @@ public struct IPMIScraper: Scraper {
         let route: Route
     }
 
+    /// The logger with the request's target, made only when there is something to say or a collection to run.
+    private func targetLogger(for request: ScrapeRequest) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "target"] = "\(request.target)"
+        return logger
+    }
+
     static func isLocal(_ request: ScrapeRequest) -> Bool {
         request.module.isLocal || request.target == .localBMC
     }
 
     /// The request's session entry (the one lookup of a scrape), or the answer when the module cannot make one.
-    private func find(_ request: ScrapeRequest, logger: Logger) async -> Preparation<PreparedTarget> {
+    private func find(_ request: ScrapeRequest) async -> Preparation<PreparedTarget> {
         if Self.isLocal(request) { return .collect(PreparedTarget(route: .local)) }
         let start = clock.now
         do {
@@ -53,7 +60,7 @@ public struct IPMIScraper: Scraper {
                 host: request.target.host, port: request.target.port, module: request.module)
             return .collect(PreparedTarget(route: .session(entry)))
         } catch {
-            logger.error("cannot scrape target", metadata: ["error": "\(error)"])
+            targetLogger(for: request).error("cannot scrape target", metadata: ["error": "\(error)"])
             metrics?.error(reason: "configuration")
             return .answered(.allDown(request.module.collectors, reason: "configuration", duration: clock.now - start))
         }
@@ -66,12 +73,11 @@ public struct IPMIScraper: Scraper {
     public func prepare(_ request: ScrapeRequest) async -> Preparation<PreparedTarget> {
         // The local device needs no session; its SDR download is bounded by the scrape's deadline and goes on after.
         let start = clock.now
-        var logger = self.logger
-        logger[metadataKey: "target"] = "\(request.target)"
-        let found = await find(request, logger: logger)
+        let found = await find(request)
         guard case .collect(let prepared) = found, case .session(let entry) = prepared.route,
             await !cache.admission.isWarm(entry, module: request.module)
         else { return found }
+        let logger = targetLogger(for: request)
         // A little before the deadline, so this answer, with its reason, beats the coordinator's generic one.
         let margin = min(Duration.milliseconds(50), (request.deadline - start) / 10)
         do {
@@ -87,9 +93,7 @@ public struct IPMIScraper: Scraper {
     /// Scrapes without the coordinator (the push mode, tests): finds the session, then collects, opening it first if
     /// needed.
     public func scrape(_ request: ScrapeRequest) async -> ScrapeReport {
-        var logger = self.logger
-        logger[metadataKey: "target"] = "\(request.target)"
-        switch await find(request, logger: logger) {
+        switch await find(request) {
         case .answered(let report): return report
         case .collect(let prepared): return await scrape(request, prepared: prepared)
         }
@@ -130,8 +134,7 @@ public struct IPMIScraper: Scraper {
     public func scrape(_ request: ScrapeRequest, prepared: PreparedTarget) async -> ScrapeReport {
         guard case .session(let entry) = prepared.route else { return await scrapeLocal(request) }
         let start = clock.now
-        var logger = self.logger
-        logger[metadataKey: "target"] = "\(request.target)"
+        let logger = targetLogger(for: request)
         // One collection at a time per session: a collection abandoned at its deadline may still be resetting
         // or reopening the session when the next one for the target starts; sharing it then fails both.
         guard await entry.gate.acquire() else {
