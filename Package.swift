@@ -109,7 +109,7 @@ let package = Package(
         ),
         // The exporter, in layers; each depends only on those above it.
         // IPMIExporter: what the layers share: config (exporter and module YAML, reload), the exporter's own
-        // metrics, the logfmt log handler, scrape targets and the cold-start queue.
+        // metrics, the logfmt log handler, scrape targets, the cold-start queue and the clock.
         .target(
             name: "IPMIExporter",
             dependencies: [
@@ -119,6 +119,8 @@ let package = Package(
                 "PrometheusText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // The real clock's deadline timers are event-loop timers (ExporterClock.swift).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

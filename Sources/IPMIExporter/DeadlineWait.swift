@@ -3,16 +3,15 @@ import NIOConcurrencyHelpers
 /// Waits for `task` until `deadline` (none: until it ends). Returns its value, or nil if the deadline came first;
 /// throws its error, or `CancellationError` if the caller is cancelled. The task itself runs on either way,
 /// unless `cancelTaskOnCancel` and the caller is cancelled before its deadline (shutdown rather than lateness).
+/// The deadline is a timer of `clock`, as every wait for a scrape's deadline is.
 package func value<T: Sendable>(
-    of task: Task<T, any Error>, until deadline: ContinuousClock.Instant?, cancelTaskOnCancel: Bool
+    of task: Task<T, any Error>, until deadline: ContinuousClock.Instant?, cancelTaskOnCancel: Bool,
+    clock: any ExporterClock = RealClock()
 ) async throws -> T? {
     let outcome = OneShot<T?>()
     return try await withTaskCancellationHandler {
         let timer = deadline.map { deadline in
-            Task {
-                try await Task.sleep(until: deadline)
-                outcome.resume(with: .success(nil))
-            }
+            clock.schedule(at: deadline) { outcome.resume(with: .success(nil)) }
         }
         defer { timer?.cancel() }
         Task {
@@ -21,7 +20,7 @@ package func value<T: Sendable>(
         }
         return try await outcome.value()
     } onCancel: {
-        if cancelTaskOnCancel, deadline.map({ ContinuousClock.now < $0 }) ?? true { task.cancel() }
+        if cancelTaskOnCancel, deadline.map({ clock.now < $0 }) ?? true { task.cancel() }
         outcome.resume(with: .failure(CancellationError()))
     }
 }

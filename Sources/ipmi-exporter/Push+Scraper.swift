@@ -63,11 +63,10 @@ struct CollectorBatchScraper: BatchScraper {
         }
         // The module's timeout caps the command line's.
         let deadline = ContinuousClock.now + min(timeout ?? moduleConfig.timeout, moduleConfig.timeout)
-        let families = await scraper.scrape(ScrapeRequest(target: parsed, module: moduleConfig, deadline: deadline))
-        let up = families.first { $0.name == "ipmi_up" }?.samples ?? []
-        let down = up.filter { $0.value != 1 }.compactMap { $0.labels.first { $0.name == "collector" }?.value }
+        let report = await scraper.scrape(ScrapeRequest(target: parsed, module: moduleConfig, deadline: deadline))
+        let down = report.down.map(\.rawValue)
         return BatchScrapeResult(
-            body: PrometheusText.render(families), up: !up.isEmpty && down.isEmpty,
+            body: PrometheusText.render(report.exposition), up: !report.collectors.isEmpty && down.isEmpty,
             error: down.isEmpty ? nil : "collectors down: " + down.joined(separator: ", "))
     }
 

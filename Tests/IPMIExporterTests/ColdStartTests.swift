@@ -14,15 +14,16 @@ import Testing
         let queue = ColdStartQueue(limit: 2, metrics: nil)
         let started = NIOLockedValueBox<[Int]>([])
         let running = NIOLockedValueBox((now: 0, most: 0))
-        let go = NIOLockedValueBox(false)
+        let go = OneShotSignal()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<8 {
                 group.addTask {
                     try await queue.run {
                         started.withLockedValue { $0.append(index) }
                         running.withLockedValue { $0 = ($0.now + 1, max($0.most, $0.now + 1)) }
-                        while !go.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
-                        try await Task.sleep(for: .milliseconds(20))
+                        await go.wait()
+                        // Another task's turn before this one ends, so a queue that let a third in would be seen.
+                        await Task.yield()
                         running.withLockedValue { $0.now -= 1 }
                     }
                 }
@@ -30,7 +31,7 @@ import Testing
                 #expect(await eventually { queue.waiting + queue.running == index + 1 })
             }
             #expect(queue.running == 2 && queue.waiting == 6)
-            go.withLockedValue { $0 = true }
+            go.fire()
             try await group.waitForAll()
         }
         #expect(running.withLockedValue { $0.most } == 2)
@@ -42,17 +43,15 @@ import Testing
     @Test func aWaiterCancelledBeforeItsTurnRunsNothing() async throws {
         let queue = ColdStartQueue(limit: 1, metrics: nil)
         let ran = NIOLockedValueBox(false)
-        let go = NIOLockedValueBox(false)
-        let holder = Task {
-            try await queue.run { while !go.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) } }
-        }
+        let go = OneShotSignal()
+        let holder = Task { try await queue.run { await go.wait() } }
         #expect(await eventually { queue.running == 1 })
         let waiter = Task { try await queue.run { ran.withLockedValue { $0 = true } } }
         #expect(await eventually { queue.waiting == 1 })
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(queue.waiting == 0)
-        go.withLockedValue { $0 = true }
+        go.fire()
         try await holder.value
         #expect(!ran.withLockedValue { $0 })
     }
@@ -60,17 +59,15 @@ import Testing
     @Test func theGaugesAreExported() async throws {
         let metrics = ExporterMetrics(processMetrics: { [] })
         let queue = ColdStartQueue(limit: 1, metrics: metrics)
-        let go = NIOLockedValueBox(false)
-        let holder = Task {
-            try await queue.run { while !go.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(5)) } }
-        }
+        let go = OneShotSignal()
+        let holder = Task { try await queue.run { await go.wait() } }
         #expect(await eventually { queue.running == 1 })
         let waiter = Task { try await queue.run {} }
         #expect(await eventually { queue.waiting == 1 })
         let text = PrometheusText.render(metrics.families())
         #expect(text.contains("ipmi_exporter_cold_starts_waiting 1\n"))
         #expect(text.contains("ipmi_exporter_cold_starts_running 1\n"))
-        go.withLockedValue { $0 = true }
+        go.fire()
         try await holder.value
         try await waiter.value
         let after = PrometheusText.render(metrics.families())
@@ -79,64 +76,97 @@ import Testing
     }
 }
 
-/// A scraper whose targets need a slow cold start (through a real ``ColdStartQueue``) until they are warm.
+/// A scraper whose targets need a cold start (through a real ``ColdStartQueue``) until they are warm; each cold start
+/// holds its slot until the test lets it end (``finishColdStart()``), and the wait for it ends at the deadline of the
+/// test's clock.
 private final class ColdStartingScraper: Scraper {
     let queue: ColdStartQueue
-    let coldWork: Duration
+    let clock: ManualClock
     private let warm: NIOLockedValueBox<Set<String>>
+    /// Opened by the test, one per cold start to end.
+    private let gates = NIOLockedValueBox<[OneShotSignal]>([])
 
-    init(queue: ColdStartQueue, coldWork: Duration, warm: Set<String>) {
+    init(queue: ColdStartQueue, clock: ManualClock, warm: Set<String>) {
         self.queue = queue
-        self.coldWork = coldWork
+        self.clock = clock
         self.warm = NIOLockedValueBox(warm)
     }
 
-    func prepare(_ request: ScrapeRequest) async -> [MetricFamily]? {
-        let host = request.target.host
-        if warm.withLockedValue({ $0.contains(host) }) { return nil }
-        let job = Task {
-            try await queue.run { try await Task.sleep(for: coldWork) }
-            warm.withLockedValue { _ = $0.insert(host) }
-        }
-        if (try? await value(of: job, until: request.deadline, cancelTaskOnCancel: false)) != nil { return nil }
-        return [ScrapeMetricNames.upFamily(request.module.collectors.map { ($0, false) })]
+    /// Cold starts holding a slot until the test lets them end.
+    var held: Int { gates.withLockedValue { $0.count } }
+
+    /// Lets the cold start that has run longest end.
+    func finishColdStart() {
+        gates.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }?.fire()
     }
 
-    func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
-        [ScrapeMetricNames.upFamily(request.module.collectors.map { ($0, true) })]
+    func prepare(_ request: ScrapeRequest) async -> Preparation<Void> {
+        let host = request.target.host
+        if warm.withLockedValue({ $0.contains(host) }) { return .collect(()) }
+        let gate = OneShotSignal()
+        let job = Task {
+            try await queue.run {
+                self.gates.withLockedValue { $0.append(gate) }
+                await gate.wait()
+            }
+            warm.withLockedValue { _ = $0.insert(host) }
+        }
+        if (try? await value(of: job, until: request.deadline, cancelTaskOnCancel: false, clock: clock)) != nil {
+            return .collect(())
+        }
+        return .answered(.allDown(request.module.collectors, reason: "cold_start", duration: .zero))
+    }
+
+    func scrape(_ request: ScrapeRequest, prepared: Void) async -> ScrapeReport {
+        ScrapeReport(
+            families: [], collectors: request.module.collectors.map { CollectorStatus($0, up: true) },
+            duration: .zero)
     }
 }
 
 @Suite struct ColdStartCoordinatorTests {
     @Test func warmScrapesDoNotWaitBehindQueuedColdStarts() async throws {
         let queue = ColdStartQueue(limit: 1, metrics: nil)
-        let scraper = ColdStartingScraper(queue: queue, coldWork: .seconds(1), warm: ["warm"])
+        let clock = ManualClock()
+        let scraper = ColdStartingScraper(queue: queue, clock: clock, warm: ["warm"])
         // Fewer collection slots than cold targets: cold targets waiting for their turn must not hold them.
         let coordinator = ScrapeCoordinator(
-            scraper: scraper, maxConcurrent: 2, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
+            scraper: scraper, maxConcurrent: 2, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger,
+            clock: clock)
+        let deadline = clock.now + .seconds(15)
+        let cold = NIOLockedValueBox<[ScrapeOutcome]>([])
         let coldScrapes = Task {
-            await withTaskGroup(of: ScrapeResult.self) { group in
+            await withTaskGroup(of: Void.self) { group in
                 for index in 0..<6 {
                     group.addTask {
-                        await coordinator.scrape(
-                            target: ScrapeTarget(host: "cold\(index)"), module: module(),
-                            deadline: .now + .milliseconds(1500))
+                        let result = await coordinator.scrape(
+                            target: ScrapeTarget(host: "cold\(index)"), module: module(), deadline: deadline)
+                        cold.withLockedValue { $0.append(result.outcome) }
                     }
                 }
-                return await group.reduce(into: []) { $0.append($1) }
             }
         }
         #expect(await eventually { queue.waiting == 5 && queue.running == 1 })
-        let clock = ContinuousClock()
-        let start = clock.now
+        // The clock stands still: a warm scrape that waited behind the cold starts would never be answered.
         let warm = await coordinator.scrape(
-            target: ScrapeTarget(host: "warm"), module: module(), deadline: .now + .seconds(10))
-        #expect(clock.now - start < .milliseconds(300), "\(clock.now - start)")
+            target: ScrapeTarget(host: "warm"), module: module(), deadline: clock.now + .seconds(10))
         #expect(warm.outcome == .success)
-        let cold = await coldScrapes.value
-        // One cold start fits in the 1.5 s deadline; the others are answered down at it, still queued.
-        #expect(cold.filter { $0.outcome == .success }.count == 1)
-        #expect(cold.filter { $0.outcome != .success }.count == 5)
+        #expect(queue.waiting == 5 && queue.running == 1)
+        // One cold start ends before the deadline; the others are answered down at it, still queued.
+        scraper.finishColdStart()
+        #expect(await eventually { cold.withLockedValue { $0 } == [.success] })
+        #expect(await eventually { queue.running == 1 && queue.waiting == 4 })
+        clock.advance(by: .seconds(15))
+        await coldScrapes.value
+        #expect(cold.withLockedValue { $0 }.filter { $0 == .success }.count == 1)
+        #expect(cold.withLockedValue { $0 }.filter { $0 != .success }.count == 5)
+        // The cold starts go on after their scrapes gave up, one at a time, for the next scrape.
+        for _ in 0..<5 {
+            #expect(await eventually { scraper.held == 1 })
+            #expect(queue.running == 1)
+            scraper.finishColdStart()
+        }
+        #expect(await eventually { queue.running == 0 && queue.waiting == 0 })
         #expect(queue.peakRunning == 1)
     }
 }

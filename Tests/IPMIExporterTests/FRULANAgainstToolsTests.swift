@@ -213,7 +213,8 @@ struct FRULANAgainstToolsTests {
         _ harness: ScrapeAgainstLabBMCTests.Harness, _ host: String, _ port: Int, module: ModuleConfig
     ) async -> [MetricFamily] {
         await harness.scraper.scrape(
-            ScrapeRequest(target: ScrapeTarget(host: host, port: port), module: module, deadline: .now + .seconds(60)))
+            ScrapeRequest(target: ScrapeTarget(host: host, port: port), module: module, deadline: .now + .seconds(60))
+        ).exposition
     }
 
     // MARK: - Comparing with the tools

@@ -30,9 +30,9 @@ struct FaultToleranceTests {
 
         static func make(
             bmcs: Int, requestTimeout: Duration = .milliseconds(100), retries: Int = 5,
-            keepaliveInterval: Duration = .seconds(20), window: Int? = nil,
+            keepaliveInterval: Duration = .seconds(20), idleTimeout: Duration = .seconds(600), window: Int? = nil,
             configuration: SimulatorConfiguration = .defaultServer, faults: BMCFaults = .none,
-            logger: Logger = FaultToleranceTests.logger
+            logger: Logger = FaultToleranceTests.logger, clock: any ExporterClock = RealClock()
         ) async throws
             -> Setup
         {
@@ -47,28 +47,33 @@ struct FaultToleranceTests {
             settings.clientOptions.retries = retries
             if let window { settings.clientOptions.maxOutstandingRequests = window }
             settings.keepaliveInterval = keepaliveInterval
-            let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
+            settings.idleTimeout = idleTimeout
+            let cache = SessionCache(
+                transport: transport, settings: settings, metrics: metrics, logger: logger, clock: clock)
             return Setup(
                 fleet: fleet, transport: transport, metrics: metrics, cache: cache,
                 scraper: IPMIScraper(cache: cache, metrics: metrics, logger: logger))
         }
 
         func scrape(_ index: Int, deadline: Duration = .seconds(10)) async -> [MetricFamily] {
-            await scraper.scrape(request(index, deadline: deadline))
+            await scraper.scrape(request(index, deadline: deadline)).exposition
         }
 
         /// As the coordinator scrapes: a cold start first if the target needs one, then the collection.
         func prepareAndScrape(_ index: Int, deadline: Duration) async -> [MetricFamily] {
             let request = request(index, deadline: deadline)
-            if let refused = await scraper.prepare(request) { return refused }
-            return await scraper.scrape(request)
+            switch await scraper.prepare(request) {
+            case .answered(let report): return report.exposition
+            case .collect(let prepared): return await scraper.scrape(request, prepared: prepared).exposition
+            }
         }
 
+        /// The deadline on the cache's clock, which waits for it (a test's clock may be ahead of the real one).
         private func request(_ index: Int, deadline: Duration) -> ScrapeRequest {
             let parts = fleet.addresses[index].split(separator: ":")
             return ScrapeRequest(
                 target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!),
-                module: module, deadline: .now + deadline)
+                module: module, deadline: cache.clock.now + deadline)
         }
 
         func shutdown() async {
@@ -209,31 +214,65 @@ struct FaultToleranceTests {
     }
 
     @Test func anIdleSessionGetsOneKeepaliveEachIntervalNotOneEachJanitorPass() async throws {
-        let setup = try await Setup.make(bmcs: 1, keepaliveInterval: .seconds(1))
+        let clock = ManualClock()
+        let setup = try await Setup.make(bmcs: 1, keepaliveInterval: .seconds(20), clock: clock)
         #expect(Self.allUp(await setup.scrape(0)))
         func sent() -> UInt64 { setup.transport.statistics.snapshot.packetsSent }
-        try await Task.sleep(for: .milliseconds(1100))
         var before = sent()
+        clock.advance(by: .seconds(19))
+        await setup.cache.maintain()  // not silent for long enough yet
+        #expect(sent() - before == 0)
+        clock.advance(by: .seconds(1))
         await setup.cache.maintain()
         #expect(sent() - before == 1)  // one Get Device ID
         before = sent()
+        clock.advance(by: .seconds(5))
         await setup.cache.maintain()  // the next pass, soon after: the session was just heard
         #expect(sent() - before == 0)
-        try await Task.sleep(for: .milliseconds(1100))
+        clock.advance(by: .seconds(15))
         before = sent()
         await setup.cache.maintain()
         #expect(sent() - before == 1)
+        #expect(await setup.cache.count == 1)
         await setup.shutdown()
     }
 
     @Test func aZeroKeepaliveIntervalSendsNoKeepalives() async throws {
-        let setup = try await Setup.make(bmcs: 1, keepaliveInterval: .zero)
+        let clock = ManualClock()
+        let setup = try await Setup.make(bmcs: 1, keepaliveInterval: .zero, clock: clock)
         #expect(Self.allUp(await setup.scrape(0)))
         let before = setup.transport.statistics.snapshot.packetsSent
-        try await Task.sleep(for: .milliseconds(200))
+        clock.advance(by: .seconds(300))
         await setup.cache.maintain()
         #expect(setup.transport.statistics.snapshot.packetsSent == before)
         #expect(Self.allUp(await setup.scrape(0)))  // the session is still there for the next scrape
+        await setup.shutdown()
+    }
+
+    @Test func aSessionNobodyScrapesForTheIdleTimeoutIsClosedAndTheNextScrapeOpensANewOne() async throws {
+        let clock = ManualClock()
+        let setup = try await Setup.make(
+            bmcs: 1, keepaliveInterval: .seconds(20), idleTimeout: .seconds(600), clock: clock)
+        #expect(Self.allUp(await setup.scrape(0)))
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        // Kept alive while idle (the keep-alive does not count as use)…
+        for _ in 0..<29 {
+            clock.advance(by: .seconds(20))
+            await setup.cache.maintain()
+        }
+        #expect(await setup.cache.count == 1)
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
+        // …until nobody asked for it for the idle timeout: closed politely (Close Session), so the BMC forgets it.
+        clock.advance(by: .seconds(20))
+        await setup.cache.maintain()
+        #expect(await setup.cache.count == 0)
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 0)
+        let text = PrometheusText.render(setup.metrics.families())
+        #expect(text.contains("ipmi_exporter_sessions_open 0\n"), "\(text)")
+        // A scrape after that opens a new session.
+        #expect(Self.allUp(await setup.scrape(0)))
+        #expect(await setup.cache.count == 1)
+        #expect(try await setup.fleet.sessionCount(bmc: 0) == 1)
         await setup.shutdown()
     }
 

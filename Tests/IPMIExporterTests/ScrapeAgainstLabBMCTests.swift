@@ -47,7 +47,8 @@ struct ScrapeAgainstLabBMCTests {
             await scraper.scrape(
                 ScrapeRequest(
                     target: ScrapeTarget(host: bmc.host, port: bmc.port), module: module,
-                    deadline: .now + .seconds(seconds)))
+                    deadline: .now + .seconds(seconds))
+            ).exposition
         }
 
         func shutdown() async {

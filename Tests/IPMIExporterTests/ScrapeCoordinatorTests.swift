@@ -101,6 +101,30 @@ import Testing
         #expect(await eventually { PrometheusText.render(metrics.families()).contains(timeoutLine) })
     }
 
+    /// The deadline is a timer of the coordinator's clock: nothing times out until that clock reaches it.
+    @Test func theDeadlineIsOnTheCoordinatorsClock() async {
+        let clock = ManualClock()
+        let scraper = FakeScraper()
+        scraper.hold()
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger,
+            clock: clock)
+        let answer = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "held"), module: module(), deadline: clock.now + .seconds(10))
+        }
+        #expect(await eventually { scraper.calls.count == 1 && clock.pending == 1 })
+        clock.advance(by: .milliseconds(9_999))
+        #expect(clock.pending == 1)
+        clock.advance(by: .milliseconds(1))
+        let result = await answer.value
+        #expect(result.outcome == .timeout)
+        let text = PrometheusText.render(result.families)
+        #expect(text.contains("ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"), "\(text)")
+        #expect(text.hasSuffix("ipmi_scrape_duration_seconds 10\n"), "\(text)")
+        scraper.release()
+    }
+
     @Test func fiftyTargetsAreCollectedConcurrently() async {
         let scraper = FakeScraper(delay: .milliseconds(500))
         let coordinator = ScrapeCoordinator(
@@ -176,14 +200,18 @@ import Testing
         ]
         let text = PrometheusText.render(await coordinator.scrapeAll(entries))
         let expected = """
-            # HELP ipmi_up \(ScrapeMetricNames.upHelp)
-            # TYPE ipmi_up gauge
-            ipmi_up{target="b:700",collector="ipmi"} 1
-            ipmi_up{target="a",collector="ipmi"} 1
             # HELP ipmi_temperature_celsius Temperature.
             # TYPE ipmi_temperature_celsius gauge
             ipmi_temperature_celsius{target="b:700"} 700
             ipmi_temperature_celsius{target="a"} 623
+            # HELP ipmi_up \(ScrapeMetricNames.upHelp)
+            # TYPE ipmi_up gauge
+            ipmi_up{target="b:700",collector="ipmi"} 1
+            ipmi_up{target="a",collector="ipmi"} 1
+            # HELP ipmi_scrape_duration_seconds \(ScrapeMetricNames.durationHelp)
+            # TYPE ipmi_scrape_duration_seconds gauge
+            ipmi_scrape_duration_seconds{target="b:700"} 0
+            ipmi_scrape_duration_seconds{target="a"} 0
 
             """
         #expect(text == expected)
@@ -196,7 +224,7 @@ import Testing
         let scraper = ClosureScraper { request in
             let onHTTPLoop = MultiThreadedEventLoopGroup.currentEventLoop === httpLoop
             seen.withLockedValue { $0[request.target.host] = onHTTPLoop }
-            return [ScrapeMetricNames.upFamily([(.ipmi, true)])]
+            return ScrapeReport(families: [], collectors: [CollectorStatus(.ipmi, up: true)], duration: .zero)
         }
         let coordinator = ScrapeCoordinator(
             scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
@@ -235,13 +263,40 @@ import Testing
         #expect(deadline - now == .milliseconds(expectedMs))
     }
 
-    @Test func outcomeFollowsIPMIUp() {
-        func up(_ values: [Bool]) -> [MetricFamily] {
-            [ScrapeMetricNames.upFamily(zip(CollectorName.allCases, values).map { ($0, $1) })]
+    @Test func outcomeFollowsTheCollectors() {
+        func report(_ values: [Bool]) -> ScrapeReport {
+            ScrapeReport(
+                families: [], collectors: zip(CollectorName.allCases, values).map { CollectorStatus($0, up: $1) },
+                duration: .zero)
         }
-        #expect(ScrapeCoordinator.outcome(of: up([true, true])) == .success)
-        #expect(ScrapeCoordinator.outcome(of: up([true, false])) == .partial)
-        #expect(ScrapeCoordinator.outcome(of: up([false, false])) == .failure)
-        #expect(ScrapeCoordinator.outcome(of: []) == .failure)
+        #expect(report([true, true]).outcome == .success)
+        #expect(report([true, false]).outcome == .partial)
+        #expect(report([false, false]).outcome == .failure)
+        #expect(report([]).outcome == .success)  // nothing asked, nothing failed
+        #expect(ScrapeReport.allDown([.ipmi, .bmc], reason: "timeout", duration: .zero).outcome == .failure)
+    }
+
+    /// The exposition of a report: the collectors' families, then `ipmi_up` in the module's order, then the duration.
+    @Test func aReportRendersAsIPMIExporterDoes() {
+        let report = ScrapeReport(
+            families: [.gauge("ipmi_chassis_power_state", help: "Power.", value: 1)],
+            collectors: [CollectorStatus(.chassis, up: true), CollectorStatus(.ipmi, up: false, reason: "timeout")],
+            duration: .milliseconds(1500))
+        #expect(report.down == [.ipmi])
+        #expect(report.collectors[0].reason == nil)
+        #expect(
+            PrometheusText.render(report.exposition) == """
+                # HELP ipmi_chassis_power_state Power.
+                # TYPE ipmi_chassis_power_state gauge
+                ipmi_chassis_power_state 1
+                # HELP ipmi_up \(ScrapeMetricNames.upHelp)
+                # TYPE ipmi_up gauge
+                ipmi_up{collector="chassis"} 1
+                ipmi_up{collector="ipmi"} 0
+                # HELP ipmi_scrape_duration_seconds \(ScrapeMetricNames.durationHelp)
+                # TYPE ipmi_scrape_duration_seconds gauge
+                ipmi_scrape_duration_seconds 1.5
+
+                """)
     }
 }

@@ -32,7 +32,7 @@ final class FakeScraper: Scraper, Sendable {
     var maxRunning: Int { state.withLockedValue { $0.maxRunning } }
     var cancelled: Int { state.withLockedValue { $0.cancelled } }
 
-    func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
+    func scrape(_ request: ScrapeRequest, prepared: Void) async -> ScrapeReport {
         state.withLockedValue { state in
             state.calls.append(request)
             state.running += 1
@@ -49,14 +49,13 @@ final class FakeScraper: Scraper, Sendable {
                     try await Task.sleep(for: delay)
                 } catch {
                     state.withLockedValue { $0.cancelled += 1 }
-                    return []
+                    return .allDown(request.module.collectors, reason: "cancelled", duration: .zero)
                 }
             }
         }
-        return [
-            ScrapeMetricNames.upFamily(request.module.collectors.map { ($0, true) }),
-            .gauge("ipmi_temperature_celsius", help: "Temperature.", value: Double(request.target.port)),
-        ]
+        return ScrapeReport(
+            families: [.gauge("ipmi_temperature_celsius", help: "Temperature.", value: Double(request.target.port))],
+            collectors: request.module.collectors.map { CollectorStatus($0, up: true) }, duration: .zero)
     }
 }
 

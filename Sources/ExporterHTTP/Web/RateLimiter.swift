@@ -1,3 +1,4 @@
+import IPMIExporter
 import NIOConcurrencyHelpers
 
 /// exporter-toolkit's `rate_limit`: a token bucket over all requests together. It holds up to `burst` tokens,
@@ -5,22 +6,20 @@ import NIOConcurrencyHelpers
 public final class RateLimiter: Sendable {
     public let interval: Duration
     public let burst: Int
-    private let now: @Sendable () -> ContinuousClock.Instant
+    private let clock: any ExporterClock
     private let state: NIOLockedValueBox<(tokens: Double, at: ContinuousClock.Instant)>
 
-    public init(
-        interval: Duration, burst: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
-    ) {
+    public init(interval: Duration, burst: Int, clock: any ExporterClock = RealClock()) {
         precondition(interval > .zero && burst > 0)
         self.interval = interval
         self.burst = burst
-        self.now = now
-        self.state = NIOLockedValueBox((Double(burst), now()))
+        self.clock = clock
+        self.state = NIOLockedValueBox((Double(burst), clock.now))
     }
 
     /// Takes a token if there is one.
     public func allow() -> Bool {
-        let now = self.now()
+        let now = clock.now
         return state.withLockedValue { state in
             let gained = (now - state.at) / interval
             state.tokens = min(Double(burst), state.tokens + gained)

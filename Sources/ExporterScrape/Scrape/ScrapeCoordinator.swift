@@ -31,9 +31,10 @@ public struct ScrapeResult: Sendable {
 ///   that needs a cold start first waits for it in ``Scraper/prepare(_:)``, before taking a slot (the cold starts
 ///   have their own bound, ``ColdStartQueue``), so warm targets never queue behind cold ones.
 /// - **Deadline.** Every caller is answered by its deadline (see ``deadline(now:scrapeTimeoutHeader:offset:moduleTimeout:)``).
-///   If the collection has not returned by then, the caller gets `ipmi_up{collector} 0` for each of the
-///   module's collectors and `ipmi_scrape_duration_seconds`; when the last caller has gone, the collection is cancelled. Its slot is freed only
-///   when it really ends, so the bound holds even for a scraper that ignores cancellation.
+///   If the collection has not returned by then, the caller gets ``ScrapeReport/allDown(_:reason:duration:)``
+///   (`ipmi_up{collector} 0` for each of the module's collectors); when the last caller has gone, the collection is
+///   cancelled. Its slot is freed only when it really ends, so the bound holds even for a scraper that ignores
+///   cancellation. The deadline is a timer of the coordinator's ``ExporterClock``.
 public actor ScrapeCoordinator {
     private struct Key: Hashable {
         var target: ScrapeTarget
@@ -61,6 +62,11 @@ public actor ScrapeCoordinator {
 
         private let state = NIOLockedValueBox(State())
         private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        private let clock: any ExporterClock
+
+        init(clock: any ExporterClock) {
+            self.clock = clock
+        }
 
         func attach(_ task: Task<Void, Never>) {
             self.task.withLockedValue { $0 = task }
@@ -99,12 +105,7 @@ public actor ScrapeCoordinator {
                 state.nextWaiter += 1
                 return state.nextWaiter
             }
-            // An event-loop timer, on this thread when it is a loop's: a sleeping task would cost a task, a timer
-            // of the global executor and two thread switches for every scrape, though it almost never fires.
-            let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
-            let timer = loop.scheduleTask(in: TimeAmount(ContinuousClock.now.duration(to: deadline))) {
-                self.giveUp(id, atDeadline: true)
-            }
+            let timer = clock.schedule(at: deadline) { self.giveUp(id, atDeadline: true) }
             defer { timer.cancel() }
             let families = await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Collected?, Never>) in
@@ -141,13 +142,18 @@ public actor ScrapeCoordinator {
     private let slots: AsyncSlots
     private let metrics: ExporterMetrics
     private let logger: Logger
+    private let clock: any ExporterClock
     private var flights: [Key: Flight] = [:]
 
-    public init(scraper: any Scraper, maxConcurrent: Int, metrics: ExporterMetrics, logger: Logger) {
+    public init(
+        scraper: any Scraper, maxConcurrent: Int, metrics: ExporterMetrics, logger: Logger,
+        clock: any ExporterClock = RealClock()
+    ) {
         self.scraper = scraper
         self.slots = AsyncSlots(limit: maxConcurrent)
         self.metrics = metrics
         self.logger = logger
+        self.clock = clock
     }
 
     /// The instant a scrape must be answered by: `X-Prometheus-Scrape-Timeout-Seconds` less `offset` (so the
@@ -176,7 +182,7 @@ public actor ScrapeCoordinator {
     public func scrape(
         target: ScrapeTarget, module: ModuleConfig, deadline: ContinuousClock.Instant
     ) async -> ScrapeResult {
-        let started = ContinuousClock.now
+        let started = clock.now
         let key = Key(target: target, module: module)
         let flight: Flight
         let shared: Bool
@@ -198,12 +204,8 @@ public actor ScrapeCoordinator {
         if flight.isAbandoned, flights[key] === flight { flights[key] = nil }
         logger.warning(
             "Collection missed its deadline", metadata: ["target": "\(target)", "module": "\(module.name)"])
-        return ScrapeResult(
-            families: [
-                ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) }),
-                ScrapeMetricNames.durationFamily(ContinuousClock.now - started),
-            ], outcome: .timeout,
-            shared: shared)
+        let late = ScrapeReport.allDown(module.collectors, reason: "timeout", duration: clock.now - started)
+        return ScrapeResult(families: late.exposition, outcome: .timeout, shared: shared)
     }
 
     /// Scrapes every listed target at once; each series gets a first label `target` with the configured name.
@@ -230,16 +232,17 @@ public actor ScrapeCoordinator {
 
     private func start(key: Key, deadline: ContinuousClock.Instant) -> Flight {
         let request = ScrapeRequest(target: key.target, module: key.module, deadline: deadline)
-        let flight = Flight()
+        let flight = Flight(clock: clock)
         flights[key] = flight
         let scraper = self.scraper
         let slots = self.slots
         let metrics = self.metrics
+        let clock = self.clock
         // When the request is handled on an event loop (the HTTP server's), the collection stays on that loop too.
         flight.attach(
             Task(executorPreference: EventLoopTaskExecutor.current) {
                 let collected = await Self.collect(
-                    request, scraper: scraper, slots: slots, metrics: metrics,
+                    request, scraper: scraper, slots: slots, metrics: metrics, clock: clock,
                     abandonedAtDeadline: { flight.abandonedAtDeadline })
                 await self.finished(key: key, flight: flight)
                 flight.deliver(collected)
@@ -255,11 +258,10 @@ public actor ScrapeCoordinator {
         }
     }
 
-    private static func collect(
-        _ request: ScrapeRequest, scraper: any Scraper, slots: AsyncSlots, metrics: ExporterMetrics,
+    private static func collect<S: Scraper>(
+        _ request: ScrapeRequest, scraper: S, slots: AsyncSlots, metrics: ExporterMetrics, clock: any ExporterClock,
         abandonedAtDeadline: @Sendable () -> Bool
     ) async -> Collected {
-        let clock = ContinuousClock()
         let start = clock.now
         let module = request.module
         // Every collection asked for is counted once, however it ends.
@@ -268,9 +270,13 @@ public actor ScrapeCoordinator {
             return Collected(families: families, outcome: outcome)
         }
         func cancelledOutcome() -> ScrapeOutcome { abandonedAtDeadline() ? .timeout : .cancelled }
-        if let refused = await scraper.prepare(request) {
+        let prepared: S.Prepared
+        switch await scraper.prepare(request) {
+        case .answered(let report):
             metrics.scrapeStarted()
-            return finished(refused, Task.isCancelled ? cancelledOutcome() : .failure)
+            return finished(report.exposition, Task.isCancelled ? cancelledOutcome() : .failure)
+        case .collect(let found):
+            prepared = found
         }
         guard await slots.acquire() else {
             // Given up while waiting for a slot: still a scrape that was asked for, counted like one that started.
@@ -281,24 +287,11 @@ public actor ScrapeCoordinator {
         metrics.scrapeStarted()
         guard clock.now < request.deadline else {
             // The deadline passed while waiting for a slot: do not start work on the BMC.
-            return finished(
-                [
-                    ScrapeMetricNames.upFamily(module.collectors.map { ($0, false) }),
-                    ScrapeMetricNames.durationFamily(clock.now - start),
-                ], .timeout)
+            let late = ScrapeReport.allDown(module.collectors, reason: "timeout", duration: clock.now - start)
+            return finished(late.exposition, .timeout)
         }
-        let families = await scraper.scrape(request)
-        return finished(families, Task.isCancelled ? cancelledOutcome() : Self.outcome(of: families))
-    }
-
-    /// Success if every `ipmi_up` sample is 1, failure if all are 0, partial otherwise; a result without
-    /// `ipmi_up` counts as success if it has any samples at all.
-    static func outcome(of families: [MetricFamily]) -> ScrapeOutcome {
-        let up = families.filter { $0.name == ScrapeMetricNames.up }.flatMap(\.samples).map(\.value)
-        if up.isEmpty { return families.contains { !$0.samples.isEmpty } ? .success : .failure }
-        if up.allSatisfy({ $0 == 1 }) { return .success }
-        if up.allSatisfy({ $0 != 1 }) { return .failure }
-        return .partial
+        let report = await scraper.scrape(request, prepared: prepared)
+        return finished(report.exposition, Task.isCancelled ? cancelledOutcome() : report.outcome)
     }
 }
 

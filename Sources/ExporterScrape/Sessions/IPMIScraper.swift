@@ -5,7 +5,6 @@ import IPMIExporter
 import IPMILocalDevice
 import Logging
 import PrometheusText
-import ServiceLifecycle
 
 /// The real ``Scraper``: runs the module's collectors over the target's cached session.
 ///
@@ -22,6 +21,7 @@ public struct IPMIScraper: Scraper {
     public let local: LocalBMC?
     private let metrics: ExporterMetrics?
     private let logger: Logger
+    private var clock: any ExporterClock { cache.clock }
 
     public init(cache: SessionCache, local: LocalBMC? = nil, metrics: ExporterMetrics?, logger: Logger) {
         self.cache = cache
@@ -30,53 +30,92 @@ public struct IPMIScraper: Scraper {
         self.logger = logger
     }
 
+    /// Where a request is collected from, found once per scrape: this machine's BMC or the target's session.
+    public struct PreparedTarget: Sendable {
+        enum Route: Sendable {
+            case local
+            case session(SessionEntry)
+        }
+
+        let route: Route
+    }
+
+    /// The logger with the request's target, made only when there is something to say or a collection to run.
+    private func targetLogger(for request: ScrapeRequest) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "target"] = "\(request.target)"
+        return logger
+    }
+
     static func isLocal(_ request: ScrapeRequest) -> Bool {
         request.module.isLocal || request.target == .localBMC
     }
 
-    /// A target that needs cold work (no live session, or no SDR repository read yet) waits here for its cold
-    /// start, outside the coordinator's bound on collections, so it holds no slot a warm target could use. If the
-    /// deadline comes first, or the cold start fails, the answer is `ipmi_up 0` for every collector; a cold start
-    /// still queued or running goes on, and the next scrape finds the target warm or joins it.
-    public func prepare(_ request: ScrapeRequest) async -> [MetricFamily]? {
+    /// The request's session entry (the one lookup of a scrape), or the answer when the module cannot make one.
+    private func find(_ request: ScrapeRequest) async -> Preparation<PreparedTarget> {
+        if Self.isLocal(request) { return .collect(PreparedTarget(route: .local)) }
+        let start = clock.now
+        do {
+            let entry = try await cache.sessions.entry(
+                host: request.target.host, port: request.target.port, module: request.module)
+            return .collect(PreparedTarget(route: .session(entry)))
+        } catch {
+            targetLogger(for: request).error("cannot scrape target", metadata: ["error": "\(error)"])
+            metrics?.error(reason: "configuration")
+            return .answered(.allDown(request.module.collectors, reason: "configuration", duration: clock.now - start))
+        }
+    }
+
+    /// Finds the target's session. One that needs cold work (no live session, or no SDR repository read yet) waits
+    /// here for its cold start, outside the coordinator's bound on collections, so it holds no slot a warm target
+    /// could use. If the deadline comes first, or the cold start fails, the answer is every collector down; a cold
+    /// start still queued or running goes on, and the next scrape finds the target warm or joins it.
+    public func prepare(_ request: ScrapeRequest) async -> Preparation<PreparedTarget> {
         // The local device needs no session; its SDR download is bounded by the scrape's deadline and goes on after.
-        if Self.isLocal(request) { return nil }
-        let start = ContinuousClock.now
-        guard
-            let entry = try? await cache.entry(
-                host: request.target.host, port: request.target.port, module: request.module),
-            await !cache.isWarm(entry, module: request.module)
-        else { return nil }  // a module that cannot make a session reports that in scrape()
-        var logger = self.logger
-        logger[metadataKey: "target"] = "\(request.target)"
+        let start = clock.now
+        let found = await find(request)
+        guard case .collect(let prepared) = found, case .session(let entry) = prepared.route,
+            await !cache.admission.isWarm(entry, module: request.module)
+        else { return found }
+        let logger = targetLogger(for: request)
         // A little before the deadline, so this answer, with its reason, beats the coordinator's generic one.
         let margin = min(Duration.milliseconds(50), (request.deadline - start) / 10)
         do {
             try await waitForColdStart(entry, request: request, until: request.deadline - margin, logger: logger)
-            return nil
+            return found
         } catch {
             if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
-            return Self.answer([], up: request.module.collectors.map { ($0, false) }, since: start)
+            return .answered(
+                .allDown(request.module.collectors, reason: Self.downReason(error), duration: clock.now - start))
+        }
+    }
+
+    /// Scrapes without the coordinator (the push mode, tests): finds the session, then collects, opening it first if
+    /// needed.
+    public func scrape(_ request: ScrapeRequest) async -> ScrapeReport {
+        switch await find(request) {
+        case .answered(let report): return report
+        case .collect(let prepared): return await scrape(request, prepared: prepared)
         }
     }
 
     /// Waits until the target's cold start has run (joining or queueing it); throws its error, or
     /// ``ColdStartPending`` if `deadline` comes first.
     private func waitForColdStart(
-        _ entry: SessionCache.Entry, request: ScrapeRequest, until deadline: ContinuousClock.Instant, logger: Logger
+        _ entry: SessionEntry, request: ScrapeRequest, until deadline: ContinuousClock.Instant, logger: Logger
     ) async throws {
-        let job = cache.coldStart(entry, module: request.module, logger: logger)
+        let job = cache.admission.coldStart(entry, module: request.module, logger: logger)
         // A cold start still queued when its last scrape stops waiting leaves the queue.
         defer { job.leave() }
+        let queue = cache.coldStarts
         let pending = {
-            ColdStartPending(
-                admitted: job.admitted, waiting: cache.coldStarts.waiting, running: cache.coldStarts.running)
+            ColdStartPending(admitted: job.admitted, waiting: queue.waiting, running: queue.running)
         }
         do {
-            guard try await value(of: job.task, until: deadline, cancelTaskOnCancel: false) != nil else {
+            guard try await value(of: job.task, until: deadline, cancelTaskOnCancel: false, clock: clock) != nil else {
                 throw pending()
             }
-        } catch is CancellationError where ContinuousClock.now >= deadline - .milliseconds(100) && !job.isFinished {
+        } catch is CancellationError where clock.now >= deadline - .milliseconds(100) && !job.isFinished {
             // Cancelled because the coordinator gave up at the deadline: the cold start is what made it late.
             throw pending()
         }
@@ -92,41 +131,29 @@ public struct IPMIScraper: Scraper {
         }
     }
 
-    public func scrape(_ request: ScrapeRequest) async -> [MetricFamily] {
-        if Self.isLocal(request) { return await scrapeLocal(request) }
-        let start = ContinuousClock.now
-        var logger = self.logger
-        logger[metadataKey: "target"] = "\(request.target)"
-        let down = request.module.collectors.map { ($0, false) }
-        let results: (families: [MetricFamily], up: [(CollectorName, Bool)])
-        do {
-            let entry = try await cache.entry(
-                host: request.target.host, port: request.target.port, module: request.module)
-            // One collection at a time per session: a collection abandoned at its deadline may still be resetting
-            // or reopening the session when the next one for the target starts; sharing it then fails both.
-            if await entry.gate.acquire() {
-                // On the session's event loop for the whole collection: its collectors, their requests and the
-                // answers all run on that one thread, and this task comes back to the caller's once, at the end.
-                results = await withTaskExecutorPreference(entry.client.taskExecutor) {
-                    await IPMIDeadline.$current.withValue(request.deadline) {
-                        await collect(request, entry: entry, logger: logger)
-                    }
-                }
-                entry.gate.release()
-            } else {
-                results = ([], down)  // cancelled while waiting
-            }
-        } catch {
-            logger.error("cannot scrape target", metadata: ["error": "\(error)"])
-            metrics?.error(reason: "configuration")
-            results = ([], down)
+    public func scrape(_ request: ScrapeRequest, prepared: PreparedTarget) async -> ScrapeReport {
+        guard case .session(let entry) = prepared.route else { return await scrapeLocal(request) }
+        let start = clock.now
+        let logger = targetLogger(for: request)
+        // One collection at a time per session: a collection abandoned at its deadline may still be resetting
+        // or reopening the session when the next one for the target starts; sharing it then fails both.
+        guard await entry.gate.acquire() else {
+            return .allDown(request.module.collectors, reason: "cancelled", duration: clock.now - start)
         }
-        return Self.answer(results.families, up: results.up, since: start)
+        // On the session's event loop for the whole collection: its collectors, their requests and the
+        // answers all run on that one thread, and this task comes back to the caller's once, at the end.
+        let results = await withTaskExecutorPreference(entry.client.taskExecutor) {
+            await IPMIDeadline.$current.withValue(request.deadline) {
+                await collect(request, entry: entry, logger: logger)
+            }
+        }
+        entry.gate.release()
+        return ScrapeReport(families: results.families, collectors: results.collectors, duration: clock.now - start)
     }
 
     private func collect(
-        _ request: ScrapeRequest, entry: SessionCache.Entry, logger: Logger
-    ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
+        _ request: ScrapeRequest, entry: SessionEntry, logger: Logger
+    ) async -> (families: [MetricFamily], collectors: [CollectorStatus]) {
         let collectors = request.module.collectors
         var freshSession = false
         if !entry.client.isConnected {
@@ -136,7 +163,8 @@ public struct IPMIScraper: Scraper {
                 freshSession = true
             } catch {
                 if !(error is CancellationError) { report(error, logger: logger, message: "cannot open IPMI session") }
-                return ([], collectors.map { ($0, false) })
+                let down = ScrapeReport.allDown(collectors, reason: Self.downReason(error), duration: .zero)
+                return (down.families, down.collectors)
             }
         }
         // The collectors run at once: their requests share the session's window, so the short ones (device
@@ -158,15 +186,15 @@ public struct IPMIScraper: Scraper {
         // Once per scrape: a session that no longer answers is replaced, and every collector that did not finish
         // on it (lost it, or was stopped because of it) is run again. The SDR repository is kept: Get SDR
         // Repository Info on the new session tells whether it changed (it does when the BMC rebooted).
-        if !lost.isEmpty, mayReopen, !Task.isCancelled, ContinuousClock.now < request.deadline {
+        if !lost.isEmpty, mayReopen, !Task.isCancelled, clock.now < request.deadline {
             let again = collectors.filter { name in
                 if case .success = outcomes[name] { return false }
                 return true
             }
-            let probeDeadline = min(request.deadline, .now + cache.probeTimeout)
-            if await SessionCache.sessionAnswers(entry, until: probeDeadline) {
+            let probeDeadline = min(request.deadline, ContinuousClock.now + cache.admission.probeTimeout)
+            if await entry.answersProbe(until: probeDeadline) {
                 logger.debug("an answer was lost on a live session; running again", metadata: ["collectors": "\(lost)"])
-                if !Task.isCancelled, ContinuousClock.now < request.deadline {
+                if !Task.isCancelled, clock.now < request.deadline {
                     outcomes.merge(
                         await run(again, entry: entry, module: request.module, logger: logger, stopOnSessionLoss: false)
                     ) { $1 }
@@ -199,23 +227,24 @@ public struct IPMIScraper: Scraper {
         return await summarize(outcomes, of: collectors, logger: logger) { entry.recordOutcome(of: $0, failure: $1) }
     }
 
-    /// The families of the collectors that succeeded and `ipmi_up` of each; failures counted and logged (at warning
-    /// when `isNews` says the collector did not fail that way last time, else at debug).
+    /// The families of the collectors that succeeded and how each collector ended; failures counted and logged (at
+    /// warning when `isNews` says the collector did not fail that way last time, else at debug).
     private func summarize(
         _ outcomes: [CollectorName: Result<[MetricFamily], any Error>], of collectors: [CollectorName],
         logger: Logger, isNews: (CollectorName, String?) async -> Bool
-    ) async -> (families: [MetricFamily], up: [(CollectorName, Bool)]) {
+    ) async -> (families: [MetricFamily], collectors: [CollectorStatus]) {
         var families: [MetricFamily] = []
-        var up: [(CollectorName, Bool)] = []
+        var statuses: [CollectorStatus] = []
+        statuses.reserveCapacity(collectors.count)
         for name in collectors {
             switch outcomes[name] {
             case .success(let collected):
                 families += collected
-                up.append((name, true))
+                statuses.append(CollectorStatus(name, up: true))
                 _ = await isNews(name, nil)
             case .failure(let error) where error is CancellationError:
                 // Shutdown or an interrupted batch, not a BMC failure: nothing to log or count.
-                up.append((name, false))
+                statuses.append(CollectorStatus(name, up: false, reason: "cancelled"))
             case .failure(let error):
                 // A refusal remembered from earlier in the session asked nothing of the BMC: nothing new to count.
                 if !Self.isRemembered(error) { metrics?.error(reason: Self.reason(error)) }
@@ -225,35 +254,37 @@ public struct IPMIScraper: Scraper {
                 let news = await isNews(name, message)
                 let level: Logger.Level = news ? (Self.reason(error) == "unsupported" ? .info : .warning) : .debug
                 logger.log(level: level, "collector failed", metadata: ["collector": "\(name)", "error": "\(message)"])
-                up.append((name, false))
+                statuses.append(CollectorStatus(name, up: false, reason: Self.reason(error)))
             case nil:
-                up.append((name, false))
+                statuses.append(CollectorStatus(name, up: false, reason: "cancelled"))
             }
         }
-        return (families, up)
+        return (families, statuses)
     }
 
     /// Collects from this machine's BMC through the kernel's device: the module's collectors at once, as for a
     /// session, until the deadline. Without local collection, or without a device, every collector is down.
-    private func scrapeLocal(_ request: ScrapeRequest) async -> [MetricFamily] {
-        let start = ContinuousClock.now
+    private func scrapeLocal(_ request: ScrapeRequest) async -> ScrapeReport {
+        let start = clock.now
         var logger = self.logger
         logger[metadataKey: "target"] = "local"
         let collectors = request.module.collectors
-        let down = collectors.map { ($0, false) }
+        func allDown(_ reason: String) -> ScrapeReport {
+            .allDown(collectors, reason: reason, duration: clock.now - start)
+        }
         guard let local else {
             logger.debug("local collection is off (no IPMI device at start-up, or --no-local)")
             metrics?.error(reason: "local_device")
-            return Self.answer([], up: down, since: start)
+            return allDown("local_device")
         }
-        guard await local.gate.acquire() else { return Self.answer([], up: down, since: start) }
+        guard await local.gate.acquire() else { return allDown("cancelled") }
         defer { local.gate.release() }
         let device: OpenIPMIDevice
         do {
             device = try await local.open()
         } catch {
             metrics?.error(reason: "local_device")
-            return Self.answer([], up: down, since: start)
+            return allDown("local_device")
         }
         let outcomes = await IPMIDeadline.$current.withValue(request.deadline) {
             await Self.run(
@@ -264,13 +295,13 @@ public struct IPMIScraper: Scraper {
         let results = await summarize(outcomes, of: collectors, logger: logger) {
             await local.recordOutcome(of: $0, failure: $1)
         }
-        return Self.answer(results.families, up: results.up, since: start)
+        return ScrapeReport(families: results.families, collectors: results.collectors, duration: clock.now - start)
     }
 
     /// Runs the collectors concurrently over the entry's session; every outcome, keyed by collector. With
     /// `stopOnSessionLoss`, the first collector that finds the session lost cancels the rest.
     private func run(
-        _ names: [CollectorName], entry: SessionCache.Entry, module: ModuleConfig, logger: Logger,
+        _ names: [CollectorName], entry: SessionEntry, module: ModuleConfig, logger: Logger,
         stopOnSessionLoss: Bool
     ) async -> [CollectorName: Result<[MetricFamily], any Error>] {
         await Self.run(
@@ -305,11 +336,9 @@ public struct IPMIScraper: Scraper {
         }
     }
 
-    /// The scrape's answer: the families, `ipmi_up` per collector and the scrape's duration.
-    private static func answer(
-        _ families: [MetricFamily], up: [(CollectorName, Bool)], since start: ContinuousClock.Instant
-    ) -> [MetricFamily] {
-        families + [ScrapeMetricNames.upFamily(up), ScrapeMetricNames.durationFamily(ContinuousClock.now - start)]
+    /// Why every collector is down when the session could not be had: the error's reason, or `cancelled`.
+    static func downReason(_ error: any Error) -> String {
+        error is CancellationError ? "cancelled" : reason(error)
     }
 
     static func isRemembered(_ error: any Error) -> Bool {
@@ -336,34 +365,10 @@ public struct IPMIScraper: Scraper {
     }
 }
 
-/// A collector not run because the BMC refused its command earlier in this session (``SessionCache/Entry``).
+/// A collector not run because the BMC refused its command earlier in this session (``SessionEntry``).
 struct RememberedRefusal: Error, CustomStringConvertible {
     var refusal: IPMICommandError
     var description: String { refusal.description }
-}
-
-/// Runs the session cache's janitor until shutdown, then closes every session.
-public struct SessionJanitor: Service {
-    let cache: SessionCache
-    let interval: Duration
-
-    public init(cache: SessionCache, interval: Duration = .seconds(5)) {
-        self.cache = cache
-        self.interval = interval
-    }
-
-    public func run() async throws {
-        // Sleeping is cancelled by a graceful shutdown, so SIGTERM closes the sessions at once.
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                break
-            }
-            await cache.maintain()
-        }
-        await cache.closeAll()
-    }
 }
 
 /// A cold start that was queued or running when a scrape's deadline came.
