@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of swift-ipmi-exporter and Debian's prometheus-ipmi-exporter on ipmi_sim BMCs.
-#   bench/exporter.sh [--scrapes 50] [--our-scrapes 1000] [--targets 50] [--window N] [--only-ours] …   (see bench/exporter.py -h)
+# Side-by-side benchmark of swift-ipmi-exporter and Debian's prometheus-ipmi-exporter on ipmi_sim BMCs, or on
+# simulated BMCs with --bmc-profile realistic (one request at a time, a BMC's service times, a round trip).
+#   bench/exporter.sh [--bmc-profile realistic] [--scrapes 50] [--our-scrapes 1000] [--targets 50] [--window N]
+#                     [--only-ours] [--simulator BIN] …   (see bench/exporter.py -h)
 # Builds the release binary, then runs bench/exporter.py, which starts the BMCs and both exporters on free
 # 127.0.0.1 ports and stops all of them when it ends, also on failure. BENCH_SKIP_BUILD=1 skips the build.
 set -euo pipefail

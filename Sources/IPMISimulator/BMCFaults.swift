@@ -5,7 +5,8 @@ public struct BMCFaults: Sendable, Hashable {
     public var lossRate: Double
     /// Fraction (0...1) of answers lost on the way back.
     public var answerLossRate: Double = 0
-    /// Added to every answer (a slow BMC).
+    /// The BMC's own time for every request, on top of its ``serviceTimes`` (a slow BMC); with a ``queueDepth``
+    /// it keeps the BMC busy.
     public var latency: Duration
     /// Fraction of answers with one byte flipped (integrity or checksum failures at the console).
     public var corruptionRate: Double
@@ -13,10 +14,23 @@ public struct BMCFaults: Sendable, Hashable {
     public var truncationRate: Double
     /// Open Session answers "insufficient resources" as if every session slot were in use.
     public var sessionSlotsExhausted: Bool
+    /// How the BMC takes requests. nil (the default): each on its own, answered after ``latency`` plus its
+    /// service time however many arrive at once, as the loopback simulator always did. N: one request at a time;
+    /// a request that arrives while N others wait behind the one being served is silently dropped (the
+    /// drop-beyond-N fault), any other waits its turn. 0 is a single receive buffer (``handlesOneRequestAtATime``).
+    public var queueDepth: Int?
+    /// The BMC's time per request by kind (a sensor reading, a step of the key exchange, …), added to ``latency``.
+    public var serviceTimes: BMCServiceTimes = .zero
+    /// Added to every answer after the BMC is done with it: the network's round trip, which, unlike the service
+    /// time, does not keep the BMC busy.
+    public var roundTripTime: Duration = .zero
     /// A BMC with a single receive buffer: a request that arrives while the previous one is still being
-    /// answered (within ``latency``) is silently dropped, as some firmware does with a second outstanding
-    /// request.
-    public var handlesOneRequestAtATime = false
+    /// answered (within ``latency`` plus its service time) is silently dropped, as some firmware does with a
+    /// second outstanding request. The same as a ``queueDepth`` of 0.
+    public var handlesOneRequestAtATime: Bool {
+        get { queueDepth == 0 }
+        set { queueDepth = newValue ? 0 : nil }
+    }
     /// Fraction (0...1) of datagrams duplicated in each direction, as a faulty switch or a bonding
     /// misconfiguration does: such a request is handled twice (each answer with its own session sequence number,
     /// as a BMC answers a repeated request), such an answer is sent twice. The copy comes up to ``maxDelay``
@@ -68,4 +82,18 @@ public struct BMCFaults: Sendable, Hashable {
     }
 
     public static let none = BMCFaults()
+
+    /// A BMC as on a real network (see docs/simulator.md, "The realistic profile"): one request at a time with
+    /// ``BMCServiceTimes/realistic``, at most 4 more waiting, and 1 ms of round trip.
+    public static let realistic: BMCFaults = {
+        var faults = BMCFaults()
+        faults.queueDepth = 4
+        faults.serviceTimes = .realistic
+        faults.roundTripTime = .milliseconds(1)
+        return faults
+    }()
+
+    /// The profiles `ipmi-exporter simulate --bmc-profile` knows: `loopback` (no faults; the default) and
+    /// `realistic`.
+    public static let profiles: [(name: String, faults: BMCFaults)] = [("loopback", .none), ("realistic", .realistic)]
 }

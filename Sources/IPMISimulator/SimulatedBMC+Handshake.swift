@@ -185,6 +185,7 @@ extension SimulatedBMC {
             let request = try? IPMIRequestMessage.decode(packet.payload)
         else { return [] }
         session.lastActivity = now
+        lastRequestKind = BMCRequestKind(netFn: request.netFn, command: request.command)
         let (messages, closing) = execute(request, in: &session, now: now)
         var datagrams: [[UInt8]] = []
         for message in messages {

@@ -38,6 +38,8 @@ public struct SimulatedBMC: Sendable {
     /// In-session requests answered with C1h (invalid command) so far: what a client asks again of a BMC that
     /// does not support it.
     public internal(set) var refusedRequests = 0
+    /// What the datagram last handled asked for, by the time a BMC would spend on it (see ``BMCServiceTimes``).
+    public internal(set) var lastRequestKind = BMCRequestKind.other
     let random: any RandomSource
 
     public init(profile: BMCProfile, index: Int, bootTime: Double, random: any RandomSource = OpenSSLRandom()) {
@@ -84,11 +86,13 @@ public struct SimulatedBMC: Sendable {
     /// anything malformed, unauthenticated or unknown, two for a tracked Send Message).
     public mutating func handle(_ datagram: [UInt8], at now: Double) -> [[UInt8]] {
         expireIdleSessions(now: now)
+        lastRequestKind = .other
         guard datagram.count >= 5, datagram[0] == RMCPHeader.version, datagram[3] & 0x1F == RMCPHeader.classIPMI,
             datagram[3] & 0x80 == 0
         else { return [] }
         switch datagram[4] {
         case AuthType.none:
+            lastRequestKind = .sessionless
             guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0,
                 let request = try? IPMIRequestMessage.decode(packet.message),
                 let response = preSessionResponse(to: request)
@@ -97,6 +101,9 @@ public struct SimulatedBMC: Sendable {
         case AuthType.rmcpPlus:
             guard datagram.count >= RMCPPlusPacket.payloadOffset else { return [] }
             let payloadType = PayloadType(rawValue: datagram[5])
+            if payloadType == .openSessionRequest || payloadType == .rakp1 || payloadType == .rakp3 {
+                lastRequestKind = .sessionSetup
+            }
             switch payloadType {
             case .openSessionRequest: return handleOpenSession(datagram, now: now)
             case .rakp1: return handleRAKP1(datagram, now: now)
@@ -105,7 +112,10 @@ public struct SimulatedBMC: Sendable {
                 let sessionID =
                     UInt32(datagram[6]) | UInt32(datagram[7]) << 8 | UInt32(datagram[8]) << 16
                     | UInt32(datagram[9]) << 24
-                if sessionID == 0 { return handlePreSessionRMCPPlus(datagram) }
+                if sessionID == 0 {
+                    lastRequestKind = .sessionless
+                    return handlePreSessionRMCPPlus(datagram)
+                }
                 return handleInSession(datagram, sessionID: sessionID, now: now)
             default: return []
             }

@@ -135,6 +135,11 @@ public final class SimulatedBMCFleet: Sendable {
         try await withHandler(index) { $0.bmc.refusedRequests }
     }
 
+    /// Requests one BMC dropped since it started because its queue was full (``BMCFaults/queueDepth``).
+    public func queueDrops(bmc index: Int) async throws -> Int {
+        try await withHandler(index) { $0.queueDrops }
+    }
+
     /// Number of sessions (including handshakes in progress) one BMC holds.
     public func sessionCount(bmc index: Int) async throws -> Int {
         try await withHandler(index) { $0.bmc.sessionCount }
@@ -177,8 +182,11 @@ final class BMCChannelHandler: ChannelInboundHandler {
     var faults: BMCFaults
     /// Datagrams still to drop (see ``SimulatedBMCFleet/dropNextDatagrams(_:bmc:)``).
     var dropNext = 0
+    /// Requests dropped because the BMC's queue was full (see ``BMCFaults/queueDepth``).
+    var queueDrops = 0
     private var random: SplitMix64
-    private var busyUntil = NIODeadline.uptimeNanoseconds(0)
+    /// The requests being served and waiting, when ``BMCFaults/queueDepth`` is set; rebuilt when it changes.
+    private var queue: ServiceQueue?
 
     init(bmc: SimulatedBMC, faults: BMCFaults, seed: UInt64) {
         self.bmc = bmc
@@ -223,10 +231,15 @@ final class BMCChannelHandler: ChannelInboundHandler {
     }
 
     private func handle(_ datagram: [UInt8], from peer: SocketAddress, channel: any Channel) {
-        if faults.handlesOneRequestAtATime {
-            let now = NIODeadline.now()
-            if now < busyUntil { return }
-            busyUntil = now + TimeAmount(faults.latency)
+        let arrival = NIODeadline.now().uptimeNanoseconds
+        if let depth = faults.queueDepth {
+            if queue?.depth != max(0, depth) { queue = ServiceQueue(depth: depth) }
+            if queue?.hasRoom(at: arrival) == false {
+                queueDrops += 1
+                return
+            }
+        } else {
+            queue = nil
         }
         bmc.sessionSlotsExhausted = faults.sessionSlotsExhausted
         bmc.emptySDRAnswers = faults.emptySDRAnswers
@@ -237,7 +250,12 @@ final class BMCChannelHandler: ChannelInboundHandler {
         bmc.chassisMiscState = faults.chassisMiscState
         bmc.quirks = faults.quirks
         let answers = bmc.handle(datagram, at: Date().timeIntervalSince1970)
+        // The BMC is busy with the request for its service time, after those ahead of it in the queue (a request
+        // it ignores takes its time too); the answer then spends the round trip on the network.
+        let service = UInt64(TimeAmount(faults.latency + faults.serviceTimes[bmc.lastRequestKind]).nanoseconds)
+        let done = queue?.admit(at: arrival, service: service) ?? arrival &+ service
         guard !answers.isEmpty else { return }
+        let answerDelay = TimeAmount.nanoseconds(Int64(done - arrival)) + TimeAmount(faults.roundTripTime)
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []
         for var answer in answers {
             if chance(faults.answerLossRate) { continue }
@@ -249,10 +267,9 @@ final class BMCChannelHandler: ChannelInboundHandler {
                 answer.removeLast(1 + Int(random.next() % 4))
             }
             let envelope = AddressedEnvelope(remoteAddress: peer, data: channel.allocator.buffer(bytes: answer))
-            // The network's faults on the way out, after the BMC's own latency.
-            let latency = TimeAmount(faults.latency)
-            outgoing.append((chance(faults.delayRate) ? latency + randomDelay() : latency, envelope))
-            if chance(faults.duplicationRate) { outgoing.append((latency + randomDelay(), envelope)) }
+            // The network's faults on the way out, after the BMC's own time and the round trip.
+            outgoing.append((chance(faults.delayRate) ? answerDelay + randomDelay() : answerDelay, envelope))
+            if chance(faults.duplicationRate) { outgoing.append((answerDelay + randomDelay(), envelope)) }
         }
         let now = outgoing.filter { $0.delay == .zero }
         for (_, envelope) in now { channel.write(envelope, promise: nil) }

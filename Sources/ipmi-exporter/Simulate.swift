@@ -30,8 +30,34 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Fraction of received datagrams to drop, e.g. 0.05.")
     var loss: Double = 0
 
-    @Option(help: "Milliseconds added to every answer.")
+    @Option(
+        help: """
+            loopback (answers at once, any number at a time; the default) or realistic (one request at a time, a \
+            few ms per sensor reading, 30 ms per key-exchange step, 4 waiting at most, 1 ms round trip). The \
+            options below change the profile's figures.
+            """)
+    var bmcProfile: String = "loopback"
+
+    @Option(help: "Milliseconds the BMC spends on every request, on top of its service times.")
     var latency: Int = 0
+
+    @Option(
+        help:
+            "Serve one request at a time with at most N waiting; more are dropped (0: a single receive buffer).")
+    var queueDepth: Int?
+
+    @Flag(help: "Serve one request at a time and take none while busy (the same as --queue-depth 0).")
+    var oneRequestAtATime = false
+
+    @Option(
+        help: """
+            KIND=MS, repeatable: the BMC's time per request of a kind (sessionless, session-setup, sensor, sdr, \
+            sel, other).
+            """)
+    var serviceTime: [String] = []
+
+    @Option(help: "Milliseconds of network round trip added to every answer (fractions allowed).")
+    var roundTripTime: Double?
 
     @Option(help: "Fraction of answers with a corrupted byte.")
     var corrupt: Double = 0
@@ -111,6 +137,52 @@ struct Simulate: AsyncParsableCommand {
         }
         _ = try Self.period("--reboot-every", rebootEvery)
         _ = try Self.period("--status-every", statusEvery)
+        _ = try serviceModel()
+    }
+
+    /// The `--bmc-profile` with the service options applied over it.
+    func serviceModel() throws -> BMCFaults {
+        guard var faults = BMCFaults.profiles.first(where: { $0.name == bmcProfile })?.faults else {
+            let names = BMCFaults.profiles.map(\.name).joined(separator: ", ")
+            throw ValidationError("--bmc-profile must be one of \(names)")
+        }
+        if let queueDepth {
+            guard (0...Self.longestQueue).contains(queueDepth) else {
+                throw ValidationError("--queue-depth must be between 0 and \(Self.longestQueue)")
+            }
+            faults.queueDepth = queueDepth
+        }
+        if oneRequestAtATime { faults.queueDepth = 0 }
+        for entry in serviceTime {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = BMCServiceTimes.kindNames.first(where: { $0.name == parts[0] })?.kind,
+                let time = Double(parts[1]).flatMap(Self.milliseconds)
+            else {
+                let names = BMCServiceTimes.kindNames.map(\.name).joined(separator: ", ")
+                throw ValidationError(
+                    "--service-time takes KIND=MS, KIND one of \(names), MS from 0 to \(Self.longestLatencyMilliseconds)"
+                )
+            }
+            faults.serviceTimes[kind] = time
+        }
+        if let roundTripTime {
+            guard let time = Self.milliseconds(roundTripTime) else {
+                throw ValidationError(
+                    "--round-trip-time must be between 0 and \(Self.longestLatencyMilliseconds) milliseconds")
+            }
+            faults.roundTripTime = time
+        }
+        return faults
+    }
+
+    /// More waiting requests than any BMC holds; the queue's bookkeeping stays small.
+    static let longestQueue = 1024
+
+    /// Milliseconds (fractions allowed) within 0…``longestLatencyMilliseconds``, or nil.
+    static func milliseconds(_ value: Double) -> Duration? {
+        guard value.isFinite, (0...Double(longestLatencyMilliseconds)).contains(value)
+        else { return nil }
+        return .nanoseconds(Int64((value * 1_000_000).rounded()))
     }
 
     /// A minute per answer is far past any client's timeout.
@@ -147,10 +219,15 @@ struct Simulate: AsyncParsableCommand {
             configuration = .defaultServer
         }
         configuration.addSELEntries(selEntries)
-        var faults = BMCFaults(
-            lossRate: loss, latency: .milliseconds(latency), corruptionRate: corrupt, truncationRate: truncate,
-            sessionSlotsExhausted: slotsExhausted, duplicationRate: duplicate, delayRate: delayRate,
-            maxDelay: .milliseconds(maxDelay))
+        var faults = try serviceModel()
+        faults.lossRate = loss
+        faults.latency = .milliseconds(latency)
+        faults.corruptionRate = corrupt
+        faults.truncationRate = truncate
+        faults.sessionSlotsExhausted = slotsExhausted
+        faults.duplicationRate = duplicate
+        faults.delayRate = delayRate
+        faults.maxDelay = .milliseconds(maxDelay)
         faults.noSDRRepository = noSDRRepository
         faults.deviceSDRs = deviceSDRs
         for name in quirks {

@@ -17,6 +17,12 @@ import Testing
         (["--log.level", "verbose"], "Error: --log.level must be one of debug, info, warn, error", "serve"),
         (["serve", "--web.listen-address", "nowhere"], "Error: --web.listen-address", "serve"),
         (["simulate", "--count", "0"], "Error: --count must be between 1 and 60000", "simulate"),
+        (
+            ["simulate", "--bmc-profile", "idrac"], "Error: --bmc-profile must be one of loopback, realistic",
+            "simulate"
+        ),
+        (["simulate", "--service-time", "rakp=30"], "Error: --service-time takes KIND=MS", "simulate"),
+        (["simulate", "--queue-depth", "5000"], "Error: --queue-depth must be between 0 and 1024", "simulate"),
         (["raw", "-U", "admin", "0x06", "0x01"], "Error: -U is for a BMC on the network (-H)", "raw"),
         (["sensors", "-H", "127.0.0.1"], "Error: Missing expected argument '-U <user>' (with -H)", "sensors"),
         (["raw", "-H", "127.0.0.1", "--device", "/dev/ipmi0", "6", "1"], "Error: --device is for the local", "raw"),
