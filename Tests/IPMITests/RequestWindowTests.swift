@@ -121,6 +121,14 @@ struct RequestWindowTests {
         #expect(window.growthRun == RequestWindow.maximumGrowthRun)
         for _ in 0..<100 { window.round(answered: 1, timedOut: 0) }
         #expect(window.width == 6)
+        // Rounds answered one request at a time (an SDR walk) widen to 16 without ever having 16 in flight: the first
+        // burst finds room for 5 and settles there, not at 8.
+        var walked = RequestWindow(maximum: 16)
+        walked.round(answered: 4, timedOut: 0)
+        walked.round(answered: 8, timedOut: 0)
+        #expect(walked.width == 16)
+        walked.round(answered: 5, timedOut: 11)
+        #expect(walked.width == 5)
         // Room for 3: already the first round tells.
         var small = RequestWindow(maximum: 16)
         small.round(answered: 3, timedOut: 1)

@@ -12,8 +12,8 @@
 /// - It starts at ``initialWidth`` (or the maximum, if lower) and doubles after every round answered in full, until
 ///   the first loss or the maximum: a BMC that takes the configured window reaches it within a few dozen answers.
 /// - A loss in a round judged strictly (the first of a session, or the first at a new width) means the BMC cannot
-///   take the width: the window goes back to what that round had answered (not below the width before a widening),
-///   and does not try to widen again for ``maximumGrowthRun`` answers. A single-buffer BMC is at one request at a
+///   take the width: the window goes back to what that round had answered, and does not try to widen again for
+///   ``maximumGrowthRun`` answers. A single-buffer BMC is at one request at a
 ///   time after one round, a BMC that queues only a few at what it answered.
 /// - Later, when half or more of a round timed out (and more than one request), it narrows to what was answered
 ///   (at most half). Fewer losses leave it as it is, so a lossy link keeps its window and every lost answer delays
@@ -37,8 +37,6 @@ package struct RequestWindow: Sendable, Equatable {
     private var roundTimedOut = 0
     /// Answers since the width last changed.
     private var answeredSinceChange = 0
-    /// The width before the last widening, during the first round at the new width.
-    private var widenedFrom: Int?
     /// True in the first round of a session and of a new width.
     private var strict = true
     /// Doubling after every round answered in full, until the first loss.
@@ -66,7 +64,6 @@ package struct RequestWindow: Sendable, Equatable {
 
     /// A new session with the same BMC: the width learnt so far stays, and the first round is judged strictly.
     package mutating func sessionStarted() {
-        widenedFrom = nil
         strict = true
         startRound()
     }
@@ -90,7 +87,6 @@ package struct RequestWindow: Sendable, Equatable {
     }
 
     private mutating func widen(to newWidth: Int) {
-        widenedFrom = width
         width = newWidth
         answeredSinceChange = 0
         strict = true
@@ -106,8 +102,9 @@ package struct RequestWindow: Sendable, Equatable {
             if slowStart, width < maximum { return widen(to: min(maximum, width * 2)) }
         } else if strict {
             // The first round of a session or of a new width lost requests: the BMC cannot take the width. Back to
-            // what it answered (not below the width before a widening), and no new try for a long run.
-            width = max(widenedFrom ?? 1, min(width - 1, roundAnswered))
+            // what it answered, and no new try for a long run. Not to the width before a widening: requests sent
+            // one after another (an SDR walk) widen the window without ever having been in flight together.
+            width = max(1, min(width - 1, roundAnswered))
             growthRun = Self.maximumGrowthRun
             answeredSinceChange = 0
             slowStart = false
@@ -120,7 +117,6 @@ package struct RequestWindow: Sendable, Equatable {
                 answeredSinceChange = 0
             }
         }
-        widenedFrom = nil
         strict = false
         startRound()
     }
