@@ -104,8 +104,12 @@ struct SELCollector: Collector {
     var name: CollectorName { .sel }
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
-        // Through the SEL cache: a `sel-events` collector of the same scrape shares the request.
-        BMCMetrics.sel(try await context.sel.info(from: context.session))
+        // With `sel-events` in the module, through the SEL cache, so that both share the request; alone, straight
+        // to the session: the cache is an actor, and the hops to it and back cost more than the request itself.
+        if context.module.collectors.contains(.selEvents) {
+            return BMCMetrics.sel(try await context.sel.info(from: context.session))
+        }
+        return BMCMetrics.sel(try await context.session.call(GetSELInfoRequest()))
     }
 }
 
