@@ -572,6 +572,8 @@ public actor IPMIClient: IPMIRequester {
             bySequence[rqSeq] = nil
             switch result {
             case .failure:
+                // Given up before its answer or timeout (cancelled, session gone): it tells nothing of the width.
+                window.abandoned(entry.windowRound)
                 giveUp(rqSeq, sentAt: entry.sentAt)
             case .success:
                 window.answered(entry.windowRound)

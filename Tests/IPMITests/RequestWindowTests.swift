@@ -35,6 +35,15 @@ struct RequestWindowTests {
         #expect(RequestWindow(maximum: 2).width == 2)
     }
 
+    @Test("a request of the round cancelled before its outcome leaves the round to be judged on the others")
+    func cancelledRequestDoesNotHoldTheRound() {
+        var window = RequestWindow(maximum: 16)
+        let round = (0..<4).map { _ in window.sent() }
+        window.abandoned(round[0])
+        for tag in round.dropFirst() { window.answered(tag) }
+        #expect(window.width == 8)
+    }
+
     @Test("a BMC that answers one request of a burst and drops the rest is down to one at a time in one round")
     func singleBufferBMC() {
         var window = RequestWindow(maximum: 16)

@@ -75,6 +75,14 @@ package struct RequestWindow: Sendable, Equatable {
         endRoundIfComplete()
     }
 
+    /// A request of the round ended without an outcome (cancelled, or its session closed): the round is judged on
+    /// the others, instead of waiting for it for ever.
+    package mutating func abandoned(_ tag: UInt32?) {
+        guard tag == round, roundOutstanding > 0 else { return }
+        roundOutstanding -= 1
+        endRoundIfComplete()
+    }
+
     package mutating func answered(_ tag: UInt32?) {
         answeredSinceChange += 1
         if tag == round, roundOutstanding > 0 {
