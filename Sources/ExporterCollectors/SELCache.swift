@@ -22,18 +22,28 @@ package actor SELCache {
     /// The `sel-events` families last made, and of what: a warm scrape of an unchanged log with the same rules and
     /// SDRs gives the same families, without matching every entry's text against every rule again.
     private var made: (key: SELFamiliesKey, families: [MetricFamily])?
-    private var infoRequest: Task<GetSELInfoResponse, any Error>?
+    /// Callers waiting for the Get SEL Info in flight; nil when none is.
+    private var infoWaiters: [CheckedContinuation<GetSELInfoResponse, any Error>]?
     private var refresh: Task<SELSnapshot, any Error>?
 
     package init() {}
 
     /// Get SEL Info, sent once for the callers that ask while it is in flight.
     package func info(from session: any IPMIRequester) async throws -> GetSELInfoResponse {
-        if let infoRequest { return try await infoRequest.value }
-        let task = Task { try await session.call(GetSELInfoRequest()) }
-        infoRequest = task
-        let result = await task.result
-        if infoRequest == task { infoRequest = nil }
+        if infoWaiters != nil {
+            return try await withCheckedThrowingContinuation { infoWaiters?.append($0) }
+        }
+        // Sent from the caller's task (no task of its own: that would take the request off the session's loop).
+        infoWaiters = []
+        let result: Result<GetSELInfoResponse, any Error>
+        do {
+            result = .success(try await session.call(GetSELInfoRequest()))
+        } catch {
+            result = .failure(error)
+        }
+        let waiters = infoWaiters ?? []
+        infoWaiters = nil
+        for waiter in waiters { waiter.resume(with: result) }
         return try result.get()
     }
 
