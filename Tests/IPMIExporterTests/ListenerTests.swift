@@ -182,7 +182,8 @@ import Testing
         #expect(result.stderr.contains("--web.listen-address 127.0.0.1:9 is given twice"), "\(result.stderr)")
     }
 
-    /// Socket activation as systemd does it, by a small python3 launcher: it binds and listens, moves the socket to
+    /// Socket activation as systemd does it, by a small python3 launcher: it binds a port of the kernel's choosing
+    /// (so no other test can take it in between) and listens, writes the port to a file, moves the socket to
     /// descriptor 3, sets LISTEN_FDS and LISTEN_PID (its own PID, which exec keeps) and execs the exporter.
     @Test(.enabled(if: ExternalCommand.isAvailable("python3"), "python3 is not installed"))
     func servesOnTheSocketSystemdPasses() async throws {
@@ -192,11 +193,12 @@ import Testing
         let launcher = directory.appendingPathComponent("activate.py")
         try """
         import os, socket, sys
-        port = int(sys.argv[1])
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", port))
+        listener.bind(("127.0.0.1", 0))
         listener.listen(16)
+        with open(sys.argv[1] + ".tmp", "w") as f:
+            f.write(str(listener.getsockname()[1]))
+        os.rename(sys.argv[1] + ".tmp", sys.argv[1])
         fd = listener.detach()
         if fd != 3:
             os.dup2(fd, 3)
@@ -207,17 +209,23 @@ import Testing
         os.execv(sys.argv[2], sys.argv[2:])
 
         """.write(to: launcher, atomically: true, encoding: .utf8)
-        let port = FreePort.tcp()
+        let portFile = directory.appendingPathComponent("port")
         let unused = FreePort.tcp()
         let stderr = directory.appendingPathComponent("stderr")
         let python = try #require(ExternalCommand.locate("python3"))
         let process = try ExporterProcess.start(
             URL(fileURLWithPath: python),
             [
-                launcher.path, String(port), executable.path, "--web.systemd-socket", "--web.listen-address",
+                launcher.path, portFile.path, executable.path, "--web.systemd-socket", "--web.listen-address",
                 "127.0.0.1:\(unused)", "--no-local",
             ], stderr: stderr)
         defer { process.terminateIfRunning() }
+        var written: String?
+        for _ in 0..<100 where written == nil {
+            written = try? String(contentsOf: portFile, encoding: .utf8)
+            if written == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let port = try #require(written.flatMap { Int($0) }, "the launcher wrote no port")
         #expect(try await ExporterProcess.waitUntilHealthy(port: port))
         let metrics = try await Self.get(host: "127.0.0.1", port: port, path: "/metrics")
         #expect(metrics.contains("\nipmi_exporter_build_info{"))
