@@ -154,16 +154,23 @@ struct SELEntry: Equatable, Sendable {
 
     /// What ipmi-sel adds after the event for event data 2 and 3, as event data 1 bits 7:6 and 5:4 say what they
     /// hold (IPMI v2.0 §29.7, table 29-6). Threshold events: 01b the trigger reading and the threshold, converted
-    /// with the sensor's SDR; discrete events: 01b in bits 7:6 the severity (as generic type 07h names its offsets);
-    /// 10b an OEM code; 11b a sensor-specific extension code, shown as a byte. An unspecified byte (FFh) of a
-    /// discrete event is left out, as is everything of an offset the tables do not name.
+    /// with the sensor's SDR; discrete events: 01b in bits 7:6 the previous state and severity; 10b an OEM code; 11b a
+    /// sensor-specific extension code, named as table 42-3 gives it for the sensor type (``SELEventData``) or shown
+    /// as a byte. An OEM event/reading type's bytes are all OEM codes. An unspecified byte (FFh) is left out.
     func eventDataTexts(sensor: SensorDefinition?) -> [String] {
         let codes = (data2: eventData[0] >> 6, data3: eventData[0] >> 4 & 0b11)
         let (data2, data3) = (eventData[1], eventData[2])
-        let isOEMType = (0x70...0x7F).contains(eventReadingType)
-        if text.hasPrefix("Event Offset = ") { return [] }
+        let extension2 = {
+            SELEventData.data2Text(sensorType: sensorType, offset: offset, data2: data2)
+                ?? "Event Data2 = " + Self.hexByte(data2)
+        }
+        let extension3 = {
+            SELEventData.data3Text(sensorType: sensorType, offset: offset, data2: data2, data3: data3)
+                ?? "Event Data3 = " + Self.hexByte(data3)
+        }
         var texts: [String] = []
-        if eventReadingType == 0x01 {
+        switch eventReadingType {
+        case 0x01:
             let unit = sensor.map { " " + $0.units.abbreviation } ?? ""
             func reading(_ label: String, _ byte: UInt8) {
                 if let value = sensor?.convert(byte) { texts.append("\(label) = \(formatTwoDecimals(value))\(unit)") }
@@ -171,42 +178,65 @@ struct SELEntry: Equatable, Sendable {
             switch codes.data2 {
             case 0b01: reading("Sensor Reading", data2)
             case 0b10 where data2 != 0xFF: texts.append("OEM Event Data2 code = " + Self.hexByte(data2))
-            case 0b11 where data2 != 0xFF: texts.append("Event Data2 = " + Self.hexByte(data2))
+            case 0b11 where data2 != 0xFF: texts.append(extension2())
             default: break
             }
             switch codes.data3 {
             case 0b01: reading("Threshold", data3)
             case 0b10 where data3 != 0xFF: texts.append("OEM Event Data3 code = " + Self.hexByte(data3))
-            case 0b11 where data3 != 0xFF: texts.append("Event Data3 = " + Self.hexByte(data3))
+            case 0b11 where data3 != 0xFF: texts.append(extension3())
             default: break
             }
             return texts
+        // OEM event/reading types (70h-7Fh): any byte said to be specified is an OEM code.
+        case 0x70...0x7F:
+            if codes.data2 != 0, data2 != 0xFF { texts.append("OEM Event Data2 code = " + Self.hexByte(data2)) }
+            if codes.data3 != 0, data3 != 0xFF { texts.append("OEM Event Data3 code = " + Self.hexByte(data3)) }
+            return texts
+        // Generic (02h-0Ch) and sensor-specific (6Fh) types below.
+        case 0x02...0x0C, 0x6F: break
+        // A type §42.1 does not define: ipmi-sel prints both bytes, whatever event data 1 says (FFh too).
+        default:
+            return ["Event Data2 = " + Self.hexByte(data2), "Event Data3 = " + Self.hexByte(data3)]
+        }
+        // Event logging disabled, correctable machine check error logging disabled: event data 3 says what event
+        // data 2 numbers, and ipmi-sel prints only event data 3's text, which names both.
+        if sensorType == 0x10, offset == 0x06, eventReadingType == 0x6F, codes.data2 == 0b11, codes.data3 == 0b11 {
+            return data3 == 0xFF ? [] : [extension3()]
+        }
+        // A Linux kernel panic (with --interpret-oem-data, not a manufacturer's): the panic string's first bytes.
+        if let panic = SELEventData.linuxKernelPanicText(
+            generator: sensorKey.ownerID, eventReadingType: eventReadingType, sensorType: sensorType,
+            eventData: eventData, sensorNumber: sensorKey.sensorNumber)
+        {
+            return panic.isEmpty ? [] : [panic]
         }
         if data2 != 0xFF {
             switch codes.data2 {
-            case 0b01 where !isOEMType:
-                // Bits 7:4 the severity as an offset of generic type 07h (0Fh: unspecified), 3:0 the previous state.
-                let severity = SensorInterpretation.events(
-                    eventReadingType: 0x07, sensorType: 0, stateMask: 1 << UInt16(data2 >> 4))
-                if data2 >> 4 != 0x0F, let name = severity.first, !name.hasPrefix("Unrecognized") {
-                    texts.append("Severity State = " + name)
-                } else {
-                    texts.append("Event Data2 = " + Self.hexByte(data2))
-                }
-            // An OEM event type's bytes are all OEM codes.
+            case 0b01:
+                texts.append(
+                    SELEventData.previousStateAndSeverity(
+                        sensorType: sensorType, offset: offset, data2: data2, severityName: Self.severityName)
+                        ?? "Event Data2 = " + Self.hexByte(data2))
             case 0b10: texts.append("OEM Event Data2 code = " + Self.hexByte(data2))
-            case 0b11: texts.append((isOEMType ? "OEM Event Data2 code = " : "Event Data2 = ") + Self.hexByte(data2))
+            case 0b11: texts.append(extension2())
             default: break
             }
         }
         if data3 != 0xFF {
             switch codes.data3 {
             case 0b10: texts.append("OEM Event Data3 code = " + Self.hexByte(data3))
-            case 0b11: texts.append((isOEMType ? "OEM Event Data3 code = " : "Event Data3 = ") + Self.hexByte(data3))
+            case 0b11: texts.append(extension3())
             default: break
             }
         }
         return texts
+    }
+
+    /// Generic type 07h's (severity, IPMI v2.0 table 42-2) short name of an offset, as ipmi-sel names a severity.
+    static func severityName(_ offset: UInt8) -> String? {
+        let names = SensorInterpretation.events(eventReadingType: 0x07, sensorType: 0, stateMask: 1 << UInt16(offset))
+        return names.first.flatMap { $0.hasPrefix("Unrecognized") ? nil : $0 }
     }
 
     /// A byte as ipmi-sel prints it: two upper-case hex digits and "h".

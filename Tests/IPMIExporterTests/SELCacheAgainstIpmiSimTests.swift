@@ -15,20 +15,28 @@ enum SELOracle {
     /// The rows of `ipmi-sel`, run with ipmi_exporter 1.10's arguments: ID, Date, Time, Name, Type, State, Event (the
     /// Event column may hold commas of its own).
     static func ipmiSelRows(_ bmc: IPMISim) async throws -> [[String]] {
+        let csv = try await ipmiSel(
+            bmc,
+            [
+                "--comma-separated-output", "--no-header-output", "--sdr-cache-recreate", "--output-event-state",
+                "--interpret-oem-data", "--entity-sensor-names",
+            ])
+        return csv.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 6).map(String.init) }
+            .filter { $0.count == 7 }
+    }
+
+    /// What `ipmi-sel` with `arguments` prints for `bmc`, its SDR cache in a directory of its own.
+    static func ipmiSel(_ bmc: IPMISim, _ arguments: [String]) async throws -> String {
         let cache = NSTemporaryDirectory() + "sel-sdrcache-\(bmc.port)-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(
             atPath: cache, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: cache) }
-        let csv = try await ExternalCommand.output(
+        return try await ExternalCommand.output(
             "ipmi-sel",
             [
                 "-D", "LAN_2_0", "-W", "opensesspriv", "-l", "admin", "-h", bmc.address, "-u", "admin", "-p",
-                "password", "--quiet-cache", "--comma-separated-output", "--no-header-output",
-                "--sdr-cache-recreate", "--output-event-state", "--interpret-oem-data", "--entity-sensor-names",
-                "--sdr-cache-directory", cache,
-            ])
-        return csv.split(separator: "\n").map { $0.split(separator: ",", maxSplits: 6).map(String.init) }
-            .filter { $0.count == 7 }
+                "password", "--quiet-cache", "--sdr-cache-directory", cache,
+            ] + arguments)
     }
 
     /// The count of entries of `ipmitool sel info`.
