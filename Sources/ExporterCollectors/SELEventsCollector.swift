@@ -172,8 +172,14 @@ struct SELEntry: Equatable, Sendable {
         switch eventReadingType {
         case 0x01:
             let unit = sensor.map { " " + $0.units.abbreviation } ?? ""
+            // In the sensor's unit when its SDR is a threshold sensor's with conversion factors; otherwise (no SDR
+            // for it, a compact or discrete sensor's) ipmi-sel prints the raw byte.
             func reading(_ label: String, _ byte: UInt8) {
-                if let value = sensor?.convert(byte) { texts.append("\(label) = \(formatTwoDecimals(value))\(unit)") }
+                if let sensor, sensor.isThreshold, let value = sensor.convert(byte) {
+                    texts.append("\(label) = \(formatTwoDecimals(value))\(unit)")
+                } else {
+                    texts.append("\(label) = " + Self.hexByte(byte))
+                }
             }
             switch codes.data2 {
             case 0b01: reading("Sensor Reading", data2)
