@@ -22,6 +22,9 @@ package actor SELCache {
     /// The `sel-events` families last made, and of what: a warm scrape of an unchanged log with the same rules and
     /// SDRs gives the same families, without matching every entry's text against every rule again.
     private var made: (key: SELFamiliesKey, families: [MetricFamily])?
+    /// The Event texts last rendered, by record ID with the entry each was rendered from, and the sensors they were
+    /// rendered with: when the log grew, only the new entries are rendered (``texts(of:sensors:)``).
+    private var rendered: (sensors: [SensorKey: SensorDefinition], byRecord: [UInt16: (entry: SELEntry, text: String)])?
     /// Callers waiting for the Get SEL Info in flight; nil when none is.
     private var infoWaiters: [CheckedContinuation<GetSELInfoResponse, any Error>]?
     private var refresh: Task<SELSnapshot, any Error>?
@@ -77,6 +80,25 @@ package actor SELCache {
 
     func keep(_ families: [MetricFamily], for key: SELFamiliesKey) {
         made = (key, families)
+    }
+
+    /// The Event text of each entry (``SELEntry/text(sensor:)``), taken from the last rendering where the same record
+    /// is still there with the same sensors, rendered otherwise; what is no longer in the log is dropped.
+    func texts(of entries: [SELEntry], sensors: [SensorKey: SensorDefinition]) -> [String] {
+        let known = rendered?.sensors == sensors ? rendered?.byRecord ?? [:] : [:]
+        var byRecord: [UInt16: (entry: SELEntry, text: String)] = [:]
+        byRecord.reserveCapacity(entries.count)
+        let texts = entries.map { entry in
+            if let kept = known[entry.recordID], kept.entry == entry {
+                byRecord[entry.recordID] = kept
+                return kept.text
+            }
+            let text = entry.text(sensor: entry.sensor(in: sensors))
+            byRecord[entry.recordID] = (entry, text)
+            return text
+        }
+        rendered = (sensors, byRecord)
+        return texts
     }
 }
 

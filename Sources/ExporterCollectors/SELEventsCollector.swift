@@ -21,7 +21,9 @@ struct SELEventsCollector: Collector {
         let key = SELFamiliesKey(
             generation: generation, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
         if let families = await context.sel.families(for: key) { return families }
-        let families = SELEventMetrics.families(entries: entries, rules: key.rules, sensors: key.sensors)
+        // Texts of entries rendered for an earlier scrape are kept: a log that grew renders only its new entries.
+        let texts = await context.sel.texts(of: entries, sensors: key.sensors)
+        let families = SELEventMetrics.families(entries: entries, texts: texts, rules: key.rules)
         await context.sel.keep(families, for: key)
         return families
     }
@@ -257,7 +259,11 @@ enum SELEventMetrics {
     static func families(
         entries: [SELEntry], rules: [SELEventRule], sensors: [SensorKey: SensorDefinition] = [:]
     ) -> [MetricFamily] {
-        let texts = entries.map { $0.text(sensor: $0.sensor(in: sensors)) }
+        families(entries: entries, texts: entries.map { $0.text(sensor: $0.sensor(in: sensors)) }, rules: rules)
+    }
+
+    /// The families of `entries` whose Event texts are `texts` (one each, in order).
+    static func families(entries: [SELEntry], texts: [String], rules: [SELEventRule]) -> [MetricFamily] {
         // A state appears only when some entry has it, "N/A" (no interpretation) included, as ipmi_exporter counts
         // the State column.
         var byState: [SensorState: Int] = [:]

@@ -1,4 +1,5 @@
 import Foundation
+import IPMISensors
 import IPMITestSupport
 import Testing
 
@@ -185,5 +186,47 @@ struct SELEventDataAgainstFreeIPMITests {
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) differ, first: \(mismatches.prefix(10))")
+    }
+}
+
+/// The Event texts ``SELCache`` keeps between renderings: always what rendering the entries now gives, when the log
+/// grew, when a record ID came back with other bytes, when the SDRs changed and when records went away.
+@Suite struct SELTextCacheTests {
+    static func entry(_ id: UInt16, _ bytes: [UInt8]) -> SELEntry {
+        SELEntry(record: [UInt8(id & 0xFF), UInt8(id >> 8), 0x02, 1, 2, 3, 0x60, 0x20, 0x00, 0x04] + bytes)!
+    }
+
+    @Test func keptTextsAreTheTextsOfTheEntriesNow() async {
+        // Fan3 (sensor 42h) in RPM (unit 18), reading = raw × 60: its threshold entry's text depends on the SDR.
+        let fan = SensorDefinition(
+            recordID: 1, name: "Fan3", key: SensorKey(ownerID: 0x20, ownerLUN: 0, sensorNumber: 0x42), sensorType: 0x04,
+            eventReadingType: 0x01, units: SensorUnits(baseUnit: 18),
+            conversion: SensorConversion(
+                m: 60, b: 0, bExponent: 0, rExponent: 0, format: .unsigned, linearization: .linear))
+        let sensors = SELEntry.sensorsByKey([fan])
+        let first = [
+            Self.entry(1, [0x0C, 0x08, 0x6F, 0x01, 0xFF, 0xFF]), Self.entry(2, [0x04, 0x42, 0x01, 0x52, 0x04, 0x0C]),
+            Self.entry(3, [0x23, 0x67, 0x6F, 0xC8, 0x14, 0xFF]),
+        ]
+        let cache = SELCache()
+        func expectFresh(_ entries: [SELEntry], _ sensors: [SensorKey: SensorDefinition]) async {
+            let kept = await cache.texts(of: entries, sensors: sensors)
+            #expect(kept == entries.map { $0.text(sensor: $0.sensor(in: sensors)) })
+        }
+        await expectFresh(first, [:])
+        #expect(await cache.texts(of: first, sensors: [:])[1].hasSuffix("Sensor Reading = 04h ; Threshold = 0Ch"))
+        // The SDRs arrive: the threshold entry's reading is converted.
+        await expectFresh(first, sensors)
+        #expect(
+            await cache.texts(of: first, sensors: sensors)[1].hasSuffix(
+                "Sensor Reading = 240.00 RPM ; Threshold = 720.00 RPM"))
+        // Grown by one; then cleared and refilled, record 2 now another event; then shrunk.
+        let grown = first + [Self.entry(4, [0x2A, 0x69, 0x6F, 0xF1, 0x02, 0x11])]
+        await expectFresh(grown, sensors)
+        let refilled = [first[0], Self.entry(2, [0x05, 0x60, 0x6F, 0xC4, 0x02, 0xFF])]
+        await expectFresh(refilled, sensors)
+        #expect(await cache.texts(of: refilled, sensors: sensors)[1] == "LAN Leash Lost ; Network controller #2")
+        await expectFresh([first[2]], sensors)
+        await expectFresh([], sensors)
     }
 }
