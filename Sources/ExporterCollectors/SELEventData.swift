@@ -4,7 +4,7 @@
 /// whatever the event/reading type, so a generic or threshold event of such a sensor type is read the same way. Where
 /// FreeIPMI has no text (nil here), ipmi-sel prints the byte as "Event Data2 = XXh" / "Event Data3 = XXh".
 ///
-/// Pure and allocation-light: the collector renders texts only when the SEL changed (``SELEventsCollector``).
+/// Pure (no I/O, no clock); the collector renders a text once per entry and keeps it (``SELCache/texts(of:sensors:)``).
 enum SELEventData {
     /// ipmi-sel's separator between the parts of one event's text.
     static let separator = " ; "
