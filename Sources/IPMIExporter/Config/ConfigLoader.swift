@@ -240,6 +240,8 @@ struct Parser {
                 module.selEvents = try selEvents(value)
             case "entity_sensor_names":
                 module.entitySensorNames = try reader.boolean(value, "entity_sensor_names")
+            case "bridge_sensors":
+                module.bridgeSensors = try reader.boolean(value, "bridge_sensors")
             case "collector_cmd", "default_args":
                 try checkFreeIPMIKey(key, value)
                 warn(keyNode, "\(key) has no effect: this exporter speaks IPMI itself and runs no FreeIPMI commands")
@@ -382,8 +384,8 @@ struct Parser {
     }
 
     /// ipmi_exporter's `custom_args` (FreeIPMI arguments per collector): those with a native equivalent are applied
-    /// to the module, since one session serves all its collectors (`-W`, `-I`, `--entity-sensor-names`;
-    /// `--bridge-sensors` is stored), the rest draw a warning. Returns the cipher suite `-I` asked for, which
+    /// to the module, since one session serves all its collectors (`-W`, `-I`, `--entity-sensor-names`,
+    /// `--bridge-sensors`), the rest draw a warning. Returns the cipher suite `-I` asked for, which
     /// the caller checks against `cipher_suite` once the whole module is read.
     private mutating func customArgs(
         _ node: Node, into module: inout ModuleConfig
@@ -414,10 +416,6 @@ struct Parser {
                     suite = (parsed, at)
                 case .bridgeSensors:
                     module.bridgeSensors = true
-                    warn(
-                        at,
-                        "--bridge-sensors is stored but not acted on yet: sensors owned by other controllers stay unread"
-                    )
                 case .entitySensorNames:
                     module.entitySensorNames = true
                 case .other(let argument):
