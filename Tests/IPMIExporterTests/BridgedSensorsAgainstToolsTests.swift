@@ -98,6 +98,31 @@ struct BridgedSensorsAgainstToolsTests {
         }
     }
 
+    /// ipmitool's `sdr elist` bridges to the owners of the sensors on its own: the satellite's readings agree.
+    @Test func theSatellitesReadingsAreIpmitools() async throws {
+        let bmc = try await IPMISim.start(IPMISim.bridgedLabConfiguration())
+        let harness = try await Lab.Harness.make()
+        defer { Task { await harness.shutdown() } }
+        let families = await harness.scrape(bmc, module: Self.module(bridgeSensors: true))
+        var compared = 0
+        for line in try bmc.ipmitool(["sdr", "elist"]).split(separator: "\n") {
+            // "Sat CPU Temp     | 10h | unc |  3.1 | 88 degrees C"
+            let columns = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard columns.count == 5, columns[0].hasPrefix("Sat "),
+                let reading = columns[4].split(separator: " ").first.flatMap({ Double($0) })
+            else { continue }
+            let family = [
+                "degrees C": "ipmi_temperature_celsius", "Volts": "ipmi_voltage_volts", "RPM": "ipmi_fan_speed_rpm",
+            ]
+            let unit = columns[4].split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            let name = try #require(family[unit], "unit \(unit) of \(columns[0])")
+            let ours = Lab.value(families, name, ["name": columns[0]])
+            #expect(ours.map { abs($0 - reading) <= 0.0051 } == true, "\(columns[0]): \(ours as Any) vs \(reading)")
+            compared += 1
+        }
+        #expect(compared >= 6)
+    }
+
     /// A controller the BMC cannot reach (40h: Send Message answered 83h) is logged once at info and counted once;
     /// its sensors are not asked for again in the session, while the satellite's are read on every scrape.
     @Test func aRefusingControllerIsRememberedForTheSession() async throws {
