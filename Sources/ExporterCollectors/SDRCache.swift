@@ -59,6 +59,10 @@ package actor SDRCache {
     /// The `thresholds` collector's values and the sensors they belong to (SDRCache+Thresholds.swift).
     var thresholds: CachedThresholds?
 
+    /// Controllers behind the BMC that refused bridged sensor reads in this session
+    /// (``SensorReader/isBridgeRefusal(_:)``): their sensors are not asked for again until a new session.
+    private(set) var refusedBridges: [BridgeTarget: CompletionCode] = [:]
+
     /// The sensors last read, without asking the BMC whether they changed.
     var cachedSensors: [SensorDefinition]? { entry?.sensors }
     /// The target's System Event Log, kept as long as its SDRs are (with the target's session entry).
@@ -86,7 +90,22 @@ package actor SDRCache {
         unavailable = nil
         // Thresholds can be set at run time without a change to the SDRs: a new session reads them again.
         thresholds = nil
+        refusedBridges = [:]
         await inventory.sessionOpened()
+    }
+
+    /// Remembers controllers that refused bridged reads for the rest of the session; each is logged once at info and
+    /// counted in `ipmi_exporter_errors_total{reason="unsupported"}`.
+    func rememberRefusedBridges(_ refused: [BridgeTarget: CompletionCode], logger: Logger) {
+        for (bridge, code) in refused.sorted(by: { ($0.key.channel, $0.key.address) < ($1.key.channel, $1.key.address) }
+        )
+        where refusedBridges[bridge] == nil {
+            refusedBridges[bridge] = code
+            metrics?.error(reason: "unsupported")
+            logger.info(
+                "bridged sensor reads refused; the sensors of this controller are not read again in this session",
+                metadata: ["controller": "\(bridge)", "reason": "\(code)"])
+        }
     }
 
     /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that

@@ -19,8 +19,20 @@ struct SensorCollector: Collector {
         }
         // One batch: the session keeps as many reads on the wire as its window allows.
         let reader = SensorReader(
-            logger: context.logger, workarounds: SensorWorkarounds(names: context.module.workaroundFlags))
-        let readings = try await reader.readAll(sensors, from: context.session)
+            logger: context.logger, workarounds: SensorWorkarounds(names: context.module.workaroundFlags),
+            bridgeSensors: context.module.bridgeSensors)
+        let readings: [SensorReading]
+        if reader.bridgeSensors {
+            // Sensors of other controllers go in the same batch, but not to those that refused in this session.
+            let batch = try await reader.readAll(
+                sensors, from: context.session, skipping: Set(await context.sdr.refusedBridges.keys))
+            if !batch.refusedControllers.isEmpty {
+                await context.sdr.rememberRefusedBridges(batch.refusedControllers, logger: context.logger)
+            }
+            readings = batch.readings
+        } else {
+            readings = try await reader.readAll(sensors, from: context.session)
+        }
         if let hint = SensorHints.hint(readings, workarounds: reader.workarounds) {
             context.logger.info("\(hint)")
         }

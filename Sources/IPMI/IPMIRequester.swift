@@ -52,12 +52,17 @@ public struct IPMIRequest: Hashable, Sendable {
     public var command: UInt8
     public var data: [UInt8]
     public var lun: UInt8
+    /// The controller behind the BMC that this one request is for, carried in Send Message (IPMI v2.0 §6.13, §22.7),
+    /// e.g. Get Sensor Reading for a sensor whose SDR names another owner (§43.1); `lun` is then that
+    /// controller's LUN. Nil: the BMC (or the session's own bridge target).
+    public var bridge: BridgeTarget?
 
-    public init(netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0) {
+    public init(netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0, bridge: BridgeTarget? = nil) {
         self.netFn = netFn
         self.command = command
         self.data = data
         self.lun = lun
+        self.bridge = bridge
     }
 }
 
@@ -66,6 +71,11 @@ extension IPMIRequester {
         var results: [Result<IPMIResponse, any Error>] = []
         results.reserveCapacity(batch.count)
         for request in batch {
+            // `request(netFn:command:data:lun:)` has no way to name another controller.
+            if request.bridge != nil {
+                results.append(.failure(BridgingUnsupported()))
+                continue
+            }
             do {
                 results.append(
                     .success(

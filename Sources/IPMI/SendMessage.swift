@@ -39,3 +39,9 @@ public enum SendMessage {
         return try IPMIResponseMessage.decode(data)
     }
 }
+
+/// A request for a controller behind the BMC (``IPMIRequest/bridge``) given to a requester that cannot bridge it.
+public struct BridgingUnsupported: Error, Hashable, Sendable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "this connection cannot bridge requests to other controllers" }
+}

@@ -98,9 +98,9 @@ public struct SessionStateMachine: Sendable {
     /// Number of requests sent and not yet answered.
     public var outstandingRequestCount: Int { outstanding.count }
 
-    /// When the earliest hold still running at `now` ends (the scale of ``encodeRequest(netFn:command:data:lun:now:)``);
-    /// nil when none is. A request refused for want of a free rqSeq can be tried again then; with none, what blocks
-    /// it is requests on the wire, whose ends free their rqSeqs.
+    /// When the earliest hold still running at `now` ends (the scale of
+    /// ``encodeRequest(netFn:command:data:lun:bridge:now:)``); nil when none is. A request refused for want of a free
+    /// rqSeq can be tried again then; with none, what blocks it is requests on the wire, whose ends free their rqSeqs.
     public func earliestHoldEnd(after now: UInt64) -> UInt64? {
         holds.lazy.map(\.until).filter { $0 > now }.min()
     }
@@ -472,7 +472,7 @@ public struct SessionStateMachine: Sendable {
         do {
             let packet = try sealRequest(
                 netFn: .app, command: AppCommand.setSessionPrivilegeLevel,
-                data: SetSessionPrivilegeLevel.data(configuration.privilege), lun: 0, rqSeq: seq, bridged: false)
+                data: SetSessionPrivilegeLevel.data(configuration.privilege), lun: 0, rqSeq: seq, bridge: nil)
             return sendHandshake(packet)
         } catch {
             return fail(error)
@@ -533,11 +533,11 @@ public struct SessionStateMachine: Sendable {
     }
 
     private mutating func sealRequest(
-        netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8, rqSeq: UInt8, bridged: Bool
+        netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8, rqSeq: UInt8, bridge: BridgeTarget?
     ) throws(IPMIError) -> [UInt8] {
         guard let crypto else { throw .notEstablished }
         let message: IPMIRequestMessage
-        if bridged, let bridge = configuration.bridge {
+        if let bridge {
             message = IPMIRequestMessage(
                 netFn: .app, rqSeq: rqSeq, command: AppCommand.sendMessage,
                 data: SendMessage.encapsulate(
@@ -567,9 +567,10 @@ public struct SessionStateMachine: Sendable {
     /// Encodes one request in the established session. Up to 64 requests may be outstanding at once (the rqSeq
     /// space), fewer while rqSeqs are held for the same command (``hold(rqSeq:until:)``); then this throws
     /// ``IPMIError/tooManyOutstandingRequests``. `now` is on the caller's monotonic clock, in nanoseconds, the
-    /// scale of the holds' ends.
+    /// scale of the holds' ends. `bridge` sends this one request through Send Message to that controller (its LUN
+    /// `lun`), whatever the session's own ``SessionConfiguration/bridge``.
     public mutating func encodeRequest(
-        netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0, now: UInt64 = 0
+        netFn: NetFn, command: UInt8, data: [UInt8] = [], lun: UInt8 = 0, bridge: BridgeTarget? = nil, now: UInt64 = 0
     )
         throws(IPMIError) -> (rqSeq: UInt8, packet: [UInt8])
     {
@@ -580,10 +581,10 @@ public struct SessionStateMachine: Sendable {
         }
         let use = RqSeqHold.Use(netFn: netFn, command: command)
         guard let rqSeq = allocateRqSeq(for: use, now: now) else { throw .tooManyOutstandingRequests }
-        let bridged = configuration.bridge != nil
+        let target = bridge ?? configuration.bridge
         let packet = try sealRequest(
-            netFn: netFn, command: command, data: data, lun: lun, rqSeq: rqSeq, bridged: bridged)
-        outstanding[rqSeq] = Outstanding(netFn: netFn, command: command, bridged: bridged)
+            netFn: netFn, command: command, data: data, lun: lun, rqSeq: rqSeq, bridge: target)
+        outstanding[rqSeq] = Outstanding(netFn: netFn, command: command, bridged: target != nil)
         lastUse[rqSeq] = use
         return (rqSeq, packet)
     }
@@ -637,7 +638,7 @@ public struct SessionStateMachine: Sendable {
         guard let rqSeq = allocateRqSeq() else { throw .tooManyOutstandingRequests }
         let packet = try sealRequest(
             netFn: .app, command: AppCommand.closeSession, data: CloseSession.data(managedSessionID: managedSessionID),
-            lun: 0, rqSeq: rqSeq, bridged: false)
+            lun: 0, rqSeq: rqSeq, bridge: nil)
         outstanding[rqSeq] = Outstanding(netFn: .app, command: AppCommand.closeSession, bridged: false)
         phase = .closed
         return packet

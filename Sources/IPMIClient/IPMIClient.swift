@@ -463,7 +463,7 @@ public actor IPMIClient: IPMIRequester {
             guard
                 let sealed = try machine?.encodeRequest(
                     netFn: request.netFn, command: request.command, data: request.data, lun: request.lun,
-                    now: NIODeadline.now().uptimeNanoseconds)
+                    bridge: request.bridge, now: NIODeadline.now().uptimeNanoseconds)
             else {
                 complete(token, with: .failure(IPMIClientError.sessionClosed))
                 return .failed

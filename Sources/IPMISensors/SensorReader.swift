@@ -24,22 +24,41 @@ public struct SensorThresholds: Sendable, Hashable {
 /// Reads sensors through any ``IPMIRequester``: Get Sensor Reading (sent to the sensor owner's LUN) and, on request,
 /// Get Sensor Thresholds.
 public struct SensorReader: Sendable {
-    /// The BMC's IPMB address; sensors owned by other controllers would need bridging and are reported unreadable.
+    /// The BMC's IPMB address; sensors owned by other controllers need bridging.
     public var bmcAddress: UInt8
     public var logger: Logger
     /// FreeIPMI's sensor workaround flags.
     public var workarounds: SensorWorkarounds
+    /// FreeIPMI's `--bridge-sensors`: a sensor whose SDR names another controller on the IPMB as its owner (§43.1
+    /// bytes 6–7: slave address, channel, LUN) is read through Send Message to that controller (§6.13, §22.7).
+    /// Without it such a sensor is reported ``SensorReading/Availability/notOwnedByBMC``, as FreeIPMI does.
+    public var bridgeSensors: Bool
 
-    public init(logger: Logger, bmcAddress: UInt8 = 0x20, workarounds: SensorWorkarounds = []) {
+    public init(
+        logger: Logger, bmcAddress: UInt8 = 0x20, workarounds: SensorWorkarounds = [], bridgeSensors: Bool = false
+    ) {
         self.logger = logger
         self.bmcAddress = bmcAddress
         self.workarounds = workarounds
+        self.bridgeSensors = bridgeSensors
     }
 
-    /// Reads one sensor. Transport failures are thrown; completion codes and unavailable readings are reported in
-    /// the result's ``SensorReading/availability`` with no value.
+    /// Readings of a batch, and the controllers behind the BMC that refused bridged requests in it.
+    public struct BatchReadings: Sendable {
+        public var readings: [SensorReading]
+        /// Controllers whose bridged Get Sensor Reading came back with a completion code that refuses bridging to
+        /// them as a whole (``isBridgeRefusal(_:)``), with that code.
+        public var refusedControllers: [BridgeTarget: CompletionCode]
+    }
+
+    /// Reads one sensor. Transport failures are thrown (for a bridged read they make it
+    /// ``SensorReading/Availability/bridgeFailed``); completion codes and unavailable readings are reported in the
+    /// result's ``SensorReading/availability`` with no value.
     public func read(_ sensor: SensorDefinition, from requester: some IPMIRequester) async throws -> SensorReading {
         guard let request = readingRequest(for: sensor) else { return notOwned(sensor) }
+        if request.bridge != nil {
+            return try await readAll([sensor], from: requester, skipping: []).readings[0]
+        }
         let response = try await requester.request(
             netFn: request.netFn, command: request.command, data: request.data, lun: request.lun)
         return reading(of: sensor, from: response)
@@ -51,32 +70,84 @@ public struct SensorReader: Sendable {
     public func readAll(
         _ sensors: [SensorDefinition], from requester: some IPMIRequester
     ) async throws -> [SensorReading] {
+        try await readAll(sensors, from: requester, skipping: []).readings
+    }
+
+    /// Reads every sensor as one batch, as ``readAll(_:from:)``; with ``bridgeSensors`` the sensors of other
+    /// controllers go in the same batch through Send Message, except those of the controllers in `skipping` (known to
+    /// refuse), which are ``SensorReading/Availability/bridgeFailed`` without a request. A bridged read that fails in
+    /// any way fails only its own sensor; the first transport failure of a request to the BMC itself is thrown.
+    public func readAll(
+        _ sensors: [SensorDefinition], from requester: some IPMIRequester, skipping: Set<BridgeTarget>
+    ) async throws -> BatchReadings {
         var requests: [IPMIRequest] = []
         var requested: [Int] = []
         requests.reserveCapacity(sensors.count)
         requested.reserveCapacity(sensors.count)
+        var readings = sensors.map(notOwned)
         for (index, sensor) in sensors.enumerated() {
             guard let request = readingRequest(for: sensor) else { continue }
+            if let bridge = request.bridge, skipping.contains(bridge) {
+                readings[index].availability = .bridgeFailed
+                continue
+            }
             requests.append(request)
             requested.append(index)
         }
         let results = await requester.requests(requests)
-        var readings = sensors.map(notOwned)
-        for (index, result) in zip(requested, results) {
-            readings[index] = reading(of: sensors[index], from: try result.get())
+        var refused: [BridgeTarget: CompletionCode] = [:]
+        for (position, (index, result)) in zip(requested, results).enumerated() {
+            guard let bridge = requests[position].bridge else {
+                readings[index] = reading(of: sensors[index], from: try result.get())
+                continue
+            }
+            switch result {
+            case .success(let response) where response.completionCode == .normal:
+                readings[index] = reading(of: sensors[index], from: response)
+            case .success(let response):
+                logger.debug(
+                    "no bridged sensor reading",
+                    metadata: [
+                        "sensor": "\(sensors[index].name)", "controller": "\(bridge)",
+                        "completion": "\(response.completionCode)",
+                    ])
+                readings[index].availability = .bridgeFailed
+                if Self.isBridgeRefusal(response.completionCode) { refused[bridge] = response.completionCode }
+            case .failure(let error):
+                logger.debug(
+                    "no bridged sensor reading",
+                    metadata: ["sensor": "\(sensors[index].name)", "controller": "\(bridge)", "error": "\(error)"])
+                readings[index].availability = .bridgeFailed
+            }
         }
-        return readings
+        return BatchReadings(readings: readings, refusedControllers: refused)
     }
 
-    /// Get Sensor Reading, sent to the sensor owner's LUN (IPMI v2.0 §35.14); nil for sensors this BMC does not own.
+    /// Completion codes of a bridged request that say no request will get through to that controller, rather than
+    /// that one sensor has no reading: Send Message's own failures (80h–83h: invalid session handle, lost
+    /// arbitration, bus error, NAK on write — the controller is not there; IPMI v2.0 §22.7), and the command refused
+    /// outright (C1h invalid command, D4h insufficient privilege, D5h not supported in the present state).
+    public static func isBridgeRefusal(_ code: CompletionCode) -> Bool {
+        switch code.rawValue {
+        case 0x80...0x83, 0xC1, 0xD4, 0xD5: true
+        default: false
+        }
+    }
+
+    /// Get Sensor Reading, sent to the sensor owner's LUN (IPMI v2.0 §35.14), through Send Message when another
+    /// controller owns the sensor and ``bridgeSensors`` is set; nil for sensors that are not read.
     private func readingRequest(for sensor: SensorDefinition) -> IPMIRequest? {
-        // With `assumebmcowner` any controller owner is taken to be the BMC; software owners stay unread.
-        guard !sensor.key.isSoftwareOwned,
-            sensor.key.ownerID == bmcAddress || workarounds.contains(.assumeBMCOwner)
-        else { return nil }
+        // Software owners (a system software ID, not an IPMB slave address) have no controller to ask.
+        guard !sensor.key.isSoftwareOwned else { return nil }
+        var bridge: BridgeTarget?
+        // With `assumebmcowner` any controller owner is taken to be the BMC.
+        if sensor.key.ownerID != bmcAddress, !workarounds.contains(.assumeBMCOwner) {
+            guard bridgeSensors else { return nil }
+            bridge = BridgeTarget(channel: sensor.key.channel, address: sensor.key.ownerID)
+        }
         return IPMIRequest(
             netFn: .sensorEvent, command: SensorCommand.getSensorReading, data: [sensor.key.sensorNumber],
-            lun: sensor.key.ownerLUN)
+            lun: sensor.key.ownerLUN, bridge: bridge)
     }
 
     private func notOwned(_ sensor: SensorDefinition) -> SensorReading {

@@ -146,6 +146,10 @@ public struct SensorReading: Sendable, Hashable {
         case failed(CompletionCode)
         /// The request itself failed (timeout, session lost); the reading is not known.
         case requestFailed
+        /// A sensor of another controller, read through Send Message (``SensorReader/bridgeSensors``), that gave no
+        /// reading: the BMC refused or could not deliver the request, the controller answered with an error
+        /// completion code, or nothing came back. FreeIPMI's `--bridge-sensors` leaves such a sensor out.
+        case bridgeFailed
     }
 
     public var recordID: UInt16
@@ -191,7 +195,7 @@ public struct SensorReading: Sendable, Hashable {
     /// another reason is shown with an `Unknown` event instead.
     public var isNotAvailable: Bool {
         switch availability {
-        case .scanningDisabled, .readingUnavailable, .notOwnedByBMC: true
+        case .scanningDisabled, .readingUnavailable, .notOwnedByBMC, .bridgeFailed: true
         case .failed(let code): SensorReading.notPresentCodes.contains(code)
         case .available, .requestFailed: false
         }

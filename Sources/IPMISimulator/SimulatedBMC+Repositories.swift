@@ -208,6 +208,9 @@ extension SimulatedBMC {
 
     /// The satellite controller on IPMB 30h.
     static let satelliteAddress: UInt8 = 0x30
+    /// A controller on IPMB 32h that takes requests and never answers: the BMC accepts the Send Message, and no
+    /// response follows (a hung satellite; the requester's timeout is all that ends the request).
+    static let silentAddress: UInt8 = 0x32
 
     /// Send Message (IPMI v2.0 section 22.7) to the primary IPMB (channel 0): the satellite controller at 30h
     /// answers Get Device ID. The BMC answers the Send Message, then (tracking mode) routes the satellite's
@@ -215,6 +218,9 @@ extension SimulatedBMC {
     func sendMessage(_ request: IPMIRequestMessage) -> [IPMIResponseMessage] {
         guard request.data.count >= 8, let inner = try? IPMIRequestMessage.decode(Array(request.data.dropFirst()))
         else { return [response(to: request, code: .requestDataLengthInvalid, data: [])] }
+        if request.data[0] & 0x0F == 0x00, inner.responderAddress == Self.silentAddress {
+            return [response(to: request, code: .normal, data: [])]
+        }
         guard request.data[0] & 0x0F == 0x00, inner.responderAddress == Self.satelliteAddress else {
             // Completion code 83h: NAK on write, nobody at that address (table 22-10).
             return [response(to: request, code: CompletionCode(rawValue: 0x83), data: [])]

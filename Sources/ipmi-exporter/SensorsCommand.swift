@@ -46,6 +46,11 @@ struct SensorsCommand: AsyncParsableCommand {
         help: "Refuse an SDR repository that describes more sensors than this (1 to 983025).")
     var maxSensors = SDRLimits.defaultMaximumSensors
 
+    @Flag(
+        name: .customLong("bridge-sensors"),
+        help: "Read sensors owned by other controllers through Send Message, as FreeIPMI's --bridge-sensors.")
+    var bridgeSensors = false
+
     /// A run takes a few seconds on a real BMC; an hour is far past any that is answering.
     static let deadlines: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
 
@@ -79,7 +84,7 @@ struct SensorsCommand: AsyncParsableCommand {
                     try await bmc.withBMC(logger: logger) { requester in
                         let reader = SDRRepositoryReader(logger: logger, limits: limits)
                         let (repository, _) = try await reader.readRepositoryOrDeviceSDRs(from: requester)
-                        return try await SensorReader(logger: logger).readAll(
+                        return try await SensorReader(logger: logger, bridgeSensors: bridgeSensors).readAll(
                             reader.sensors(in: repository), from: requester)
                     }
                 }

@@ -42,6 +42,19 @@ struct RawCommandTests {
         #expect(!result.stderr.contains("hunter22"))
     }
 
+    /// ipmi_sim with a satellite controller at 30h (the bridging lab): a bridged Get Sensor Reading of its sensor 10h
+    /// is the satellite's (not the BMC's own sensor 10h), as ipmitool's `-b 0 -t 0x30` reads it.
+    @Test func bridgedRequestsReachTheSatellite() async throws {
+        let bmc = try await IPMISim.start(IPMISim.bridgedLabConfiguration())
+        let normalize = { (text: String) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let expected = normalize(try bmc.ipmitool(["-b", "0", "-t", "0x30", "raw", "0x04", "0x2d", "0x10"]))
+        let own = normalize(try bmc.ipmitool(["raw", "0x04", "0x2d", "0x10"]))
+        #expect(expected != own)
+        let result = try await raw(bmc, ["-I", "3", "-b", "0", "-t", "0x30", "4", "0x2d", "0x10"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(normalize(result.stdout) == expected)
+    }
+
     @Test func bridgedRequestsReportTheBMCsRefusal() async throws {
         let bmc = try await IPMISim.start()
         let result = try await raw(bmc, ["-I", "3", "-b", "0", "-t", "0x30", "6", "1"])

@@ -134,11 +134,26 @@ import Testing
             """)
         #expect(config.modules["special"]?.bridgeSensors == true)
         let lines = config.warnings.map(\.location.line)
-        #expect(lines == [3, 4, 8, 9, 11])
+        // `--bridge-sensors` (line 8) is honoured: no warning.
+        #expect(lines == [3, 4, 9, 11])
         #expect(config.warnings[0].message.contains("LAN_2_0"))
         #expect(config.warnings[1].message.contains("no effect"))
-        #expect(config.warnings[2].message.contains("not acted on yet"))
-        #expect(config.warnings[4].message.contains("assumeio"))
+        #expect(config.warnings[3].message.contains("assumeio"))
+    }
+
+    @Test func bridgeSensorsIsAModuleFieldAndACustomArgument() throws {
+        let field = try Self.parse("modules:\n  m:\n    bridge_sensors: true\n  n: {}\n")
+        #expect(field.modules["m"]?.bridgeSensors == true)
+        #expect(field.modules["n"]?.bridgeSensors == false)
+        #expect(field.warnings.isEmpty)
+        let short = try Self.parse("modules:\n  m:\n    custom_args:\n      ipmi: [\"-b\"]\n")
+        #expect(short.modules["m"]?.bridgeSensors == true)
+        #expect(short.warnings.isEmpty)
+        let local = try Self.parse("modules:\n  m:\n    driver: KCS\n    bridge_sensors: true\n")
+        #expect(local.warnings.map(\.location.line) == [4])
+        #expect(local.warnings.first?.message.contains("no effect with driver KCS") == true)
+        let error = try #require(Self.error("modules:\n  m:\n    bridge_sensors: maybe\n"))
+        #expect(error.location.line == 3, "\(error)")
     }
 
     /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`; one not

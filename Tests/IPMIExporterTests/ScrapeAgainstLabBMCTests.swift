@@ -69,11 +69,18 @@ struct ScrapeAgainstLabBMCTests {
 
     /// FreeIPMI's `ipmi-sensors` on `bmc`, every shared sensor on its own line, as CSV without a header.
     static func freeIPMISensors(_ bmc: IPMISim, _ options: [String]) async throws -> String {
+        let result = try runFreeIPMISensors(bmc, options)
+        guard result.status == 0 else { throw ExternalCommand.Failure(command: "ipmi-sensors", result: result) }
+        return result.stdout
+    }
+
+    /// `ipmi-sensors` on `bmc` with its own SDR cache, whatever its exit status.
+    static func runFreeIPMISensors(_ bmc: IPMISim, _ options: [String]) throws -> ExternalCommand.Result {
         let cacheDirectory = NSTemporaryDirectory() + "sdrcache-\(bmc.port)-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(
             atPath: cacheDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
-        return try await ExternalCommand.output(
+        return try ExternalCommand.run(
             "ipmi-sensors",
             [
                 "-D", "LAN_2_0", "-I", "3", "-W", "opensesspriv", "-h", bmc.address, "-u", "admin", "-p", "password",

@@ -80,6 +80,36 @@ struct ClientTests {
         }
     }
 
+    @Test("a bridged request that is never answered times out alone; the session and the batch go on")
+    func bridgedTimeout() async throws {
+        try await withSimulatedBMC { fleet in
+            // The default 1 s per attempt, one retry: the silent request ends after about 2 s; the others have that
+            // much margin on a loaded machine.
+            var options = ClientOptions()
+            options.retries = 1
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: .suite17, options: options, logger: Self.logger)
+            try await client.connect()
+            let getDeviceID = IPMIRequest(netFn: .app, command: 0x01)
+            var silent = getDeviceID
+            silent.bridge = BridgeTarget(channel: 0, address: 0x32)
+            var satellite = getDeviceID
+            satellite.bridge = BridgeTarget(channel: 0, address: 0x30)
+            let own = try await client.request(netFn: .app, command: 0x01, data: [], lun: 0).data
+            #expect(own.first != 0x30)
+            let results = await client.requests([silent, getDeviceID, satellite, getDeviceID])
+            #expect(throws: (any Error).self) { try results[0].get() }
+            // The BMC's own answer and the satellite's (device ID 30h), each from the controller asked.
+            #expect((try? results[1].get())?.data == own)
+            #expect((try? results[2].get())?.data.first == 0x30)
+            #expect((try? results[3].get())?.data == own)
+            let after = try await client.request(netFn: .app, command: 0x01, data: [], lun: 0)
+            #expect(after.completionCode == .normal)
+            await client.close()
+        }
+    }
+
     @Test("commands above the session privilege answer D4h")
     func privilege() async throws {
         try await withSimulatedBMC { fleet in

@@ -11,6 +11,12 @@ public struct ExternalCommand: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var command: String
         public var result: Result
+
+        public init(command: String, result: Result) {
+            self.command = command
+            self.result = result
+        }
+
         public var description: String {
             "\(command) exited \(result.status): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
         }

@@ -87,11 +87,23 @@ public final class IPMISim: @unchecked Sendable {
 
     /// The lab BMC of `Tests/Lab`: 58 sensors of every kind, compiled from `sdrs/main.sdrs`.
     public static func labConfiguration(name: String = "lab") -> Configuration {
+        lab(name: name, sdrs: "sdrs/main.sdrs", emu: "sensors.emu")
+    }
+
+    /// The bridging lab of `Tests/Lab`: a few sensors of the BMC, sensors of a satellite controller at 30h on its IPMB
+    /// (LUN 0 and 1) and of controllers that are not there, all in the BMC's SDR repository (`sdrs/bridged.sdrs`,
+    /// `bridged.emu`).
+    public static func bridgedLabConfiguration(name: String = "bridged") -> Configuration {
+        lab(name: name, sdrs: "sdrs/bridged.sdrs", emu: "bridged.emu")
+    }
+
+    /// A BMC of `Tests/Lab`: its SDR source and emulator commands, relative to that directory.
+    private static func lab(name: String, sdrs: String, emu: String) -> Configuration {
         let lab = testsDirectory().appendingPathComponent("Lab")
         var configuration = Configuration()
         configuration.name = name
-        configuration.sdrSource = lab.appendingPathComponent("sdrs/main.sdrs").path
-        configuration.emuFiles = [lab.appendingPathComponent("sensors.emu").path]
+        configuration.sdrSource = lab.appendingPathComponent(sdrs).path
+        configuration.emuFiles = [lab.appendingPathComponent(emu).path]
         return configuration
     }
 

@@ -198,6 +198,7 @@ struct Parser {
         var passwordNode: Node?
         var passwordSources: [Node] = []
         var customArgsSuite: (suite: UInt8, node: Node)?
+        var bridgeSensorsNode: Node?
         let what = "module \"\(name)\""
         for (key, keyNode, value) in try reader.mapping(node, what) {
             switch key {
@@ -240,6 +241,9 @@ struct Parser {
                 module.selEvents = try selEvents(value)
             case "entity_sensor_names":
                 module.entitySensorNames = try reader.boolean(value, "entity_sensor_names")
+            case "bridge_sensors":
+                module.bridgeSensors = try reader.boolean(value, "bridge_sensors")
+                bridgeSensorsNode = value
             case "collector_cmd", "default_args":
                 try checkFreeIPMIKey(key, value)
                 warn(keyNode, "\(key) has no effect: this exporter speaks IPMI itself and runs no FreeIPMI commands")
@@ -267,6 +271,12 @@ struct Parser {
                     "custom_args asks for cipher suite \(customArgsSuite.suite), cipher_suite for \(configured)")
             }
             module.cipherSuite = customArgsSuite.suite
+        }
+        if module.bridgeSensors, let driver = module.localDriver {
+            // The local device reaches the BMC only; its sensors' reads are unchanged, the others have no series.
+            warn(
+                bridgeSensorsNode ?? node,
+                "bridge_sensors has no effect with driver \(driver) yet: sensors of other controllers stay unread")
         }
         if module.password.bytes.count > 20 {
             // RAKP uses the first 20 bytes of the password as the user key (IPMI v2.0 section 13.31);
@@ -382,8 +392,8 @@ struct Parser {
     }
 
     /// ipmi_exporter's `custom_args` (FreeIPMI arguments per collector): those with a native equivalent are applied
-    /// to the module, since one session serves all its collectors (`-W`, `-I`, `--entity-sensor-names`;
-    /// `--bridge-sensors` is stored), the rest draw a warning. Returns the cipher suite `-I` asked for, which
+    /// to the module, since one session serves all its collectors (`-W`, `-I`, `--entity-sensor-names`,
+    /// `--bridge-sensors`), the rest draw a warning. Returns the cipher suite `-I` asked for, which
     /// the caller checks against `cipher_suite` once the whole module is read.
     private mutating func customArgs(
         _ node: Node, into module: inout ModuleConfig
@@ -414,10 +424,6 @@ struct Parser {
                     suite = (parsed, at)
                 case .bridgeSensors:
                     module.bridgeSensors = true
-                    warn(
-                        at,
-                        "--bridge-sensors is stored but not acted on yet: sensors owned by other controllers stay unread"
-                    )
                 case .entitySensorNames:
                     module.entitySensorNames = true
                 case .other(let argument):

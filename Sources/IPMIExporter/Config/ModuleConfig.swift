@@ -121,7 +121,8 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     public var excludeSensorIDs: Set<Int>
     /// FreeIPMI workaround flag names, lower-cased; see ``WorkaroundFlags``. Also filled from `-W` in `custom_args`.
     public var workaroundFlags: Set<String>
-    /// FreeIPMI's `--bridge-sensors`, from `custom_args`: stored, not acted on yet (the load warns).
+    /// `bridge_sensors`, or FreeIPMI's `--bridge-sensors` in `custom_args`: sensors owned by other controllers are
+    /// read through Send Message instead of being left out.
     public var bridgeSensors = false
     /// Sensor names prefixed with their entity (`entity_sensor_names`, or FreeIPMI's `--entity-sensor-names` in
     /// `custom_args`).
