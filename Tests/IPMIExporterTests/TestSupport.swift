@@ -6,7 +6,8 @@ import PrometheusText
 @testable import ExporterScrape
 @testable import IPMIExporter
 
-/// A scraper double: records calls, tracks how many run at once, and answers after `delay`.
+/// A scraper double: records calls, tracks how many run at once, and answers after `delay` (on the real clock; the
+/// tests of ordering and deadlines hold the scraper instead and let it go when they choose).
 final class FakeScraper: Scraper, Sendable {
     private struct State {
         var calls: [ScrapeRequest] = []
@@ -16,8 +17,8 @@ final class FakeScraper: Scraper, Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    /// While true, every scrape waits (after being counted) until it is released.
-    private let held = NIOLockedValueBox(false)
+    /// Set while held: every scrape waits (after being counted) until it is released.
+    private let gate = NIOLockedValueBox<OneShotSignal?>(nil)
     let delay: Duration
     let ignoresCancellation: Bool
 
@@ -27,10 +28,22 @@ final class FakeScraper: Scraper, Sendable {
     }
 
     var calls: [ScrapeRequest] { state.withLockedValue { $0.calls } }
-    func hold() { held.withLockedValue { $0 = true } }
-    func release() { held.withLockedValue { $0 = false } }
+    /// Scrapes that have entered and not yet returned.
+    var running: Int { state.withLockedValue { $0.running } }
     var maxRunning: Int { state.withLockedValue { $0.maxRunning } }
+    /// Scrapes that saw their cancellation (never counted with `ignoresCancellation`).
     var cancelled: Int { state.withLockedValue { $0.cancelled } }
+
+    /// From now on every scrape waits until ``release()``; a cancelled one goes on at once (counted in
+    /// ``cancelled``), unless the scraper ignores cancellation.
+    func hold() { gate.withLockedValue { $0 = $0 ?? OneShotSignal() } }
+    /// Lets every held scrape go on, and later ones run without waiting.
+    func release() {
+        gate.withLockedValue { gate in
+            defer { gate = nil }
+            return gate
+        }?.fire()
+    }
 
     func scrape(_ request: ScrapeRequest, prepared: Void) async -> ScrapeReport {
         state.withLockedValue { state in
@@ -39,19 +52,24 @@ final class FakeScraper: Scraper, Sendable {
             state.maxRunning = max(state.maxRunning, state.running)
         }
         defer { state.withLockedValue { $0.running -= 1 } }
-        while held.withLockedValue({ $0 }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+        if let gate = gate.withLockedValue({ $0 }) {
+            if ignoresCancellation {
+                await gate.wait()
+            } else {
+                await gate.waitUnlessCancelled()
+            }
+        }
         if delay > .zero {
             if ignoresCancellation {
-                let end = ContinuousClock.now + delay
-                while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(5)) }
+                // A task of its own does not inherit the cancellation.
+                await Task { try? await Task.sleep(for: delay) }.value
             } else {
-                do {
-                    try await Task.sleep(for: delay)
-                } catch {
-                    state.withLockedValue { $0.cancelled += 1 }
-                    return .allDown(request.module.collectors, reason: "cancelled", duration: .zero)
-                }
+                try? await Task.sleep(for: delay)
             }
+        }
+        if Task.isCancelled && !ignoresCancellation {
+            state.withLockedValue { $0.cancelled += 1 }
+            return .allDown(request.module.collectors, reason: "cancelled", duration: .zero)
         }
         return ScrapeReport(
             families: [.gauge("ipmi_temperature_celsius", help: "Temperature.", value: Double(request.target.port))],
