@@ -6,8 +6,8 @@ import PrometheusText
 @testable import ExporterScrape
 @testable import IPMIExporter
 
-/// A scraper double: records calls, tracks how many run at once, and answers after `delay` (on the real clock; the
-/// tests of ordering and deadlines hold the scraper instead and let it go when they choose).
+/// A scraper double: records calls, tracks how many run at once, and answers at once, or when the test lets it go
+/// (``hold()``, ``release()``): no test waits for time to pass on it.
 final class FakeScraper: Scraper, Sendable {
     private struct State {
         var calls: [ScrapeRequest] = []
@@ -19,11 +19,9 @@ final class FakeScraper: Scraper, Sendable {
     private let state = NIOLockedValueBox(State())
     /// Set while held: every scrape waits (after being counted) until it is released.
     private let gate = NIOLockedValueBox<OneShotSignal?>(nil)
-    let delay: Duration
     let ignoresCancellation: Bool
 
-    init(delay: Duration = .zero, ignoresCancellation: Bool = false) {
-        self.delay = delay
+    init(ignoresCancellation: Bool = false) {
         self.ignoresCancellation = ignoresCancellation
     }
 
@@ -57,14 +55,6 @@ final class FakeScraper: Scraper, Sendable {
                 await gate.wait()
             } else {
                 await gate.waitUnlessCancelled()
-            }
-        }
-        if delay > .zero {
-            if ignoresCancellation {
-                // A task of its own does not inherit the cancellation.
-                await Task { try? await Task.sleep(for: delay) }.value
-            } else {
-                try? await Task.sleep(for: delay)
             }
         }
         if Task.isCancelled && !ignoresCancellation {
