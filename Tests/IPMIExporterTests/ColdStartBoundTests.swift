@@ -69,7 +69,13 @@ import Testing
         let cache: SessionCache
         let coordinator: ScrapeCoordinator
 
-        static func make(bmcs: Int, settings change: (inout SessionCache.Settings) -> Void) async throws -> Setup {
+        let clock: any ExporterClock
+
+        /// `clock` is the coordinator's and the session cache's (the scrapes' deadlines, the waits for cold starts);
+        /// the handshakes' retransmissions are on the real clock.
+        static func make(
+            bmcs: Int, clock: any ExporterClock = RealClock(), settings change: (inout SessionCache.Settings) -> Void
+        ) async throws -> Setup {
             let fleet = try await SimulatedBMCFleet.start(count: bmcs, basePort: 0, logger: quietLogger)
             let transport = try await IPMITransport.bind()
             let metrics = ExporterMetrics(processMetrics: { [] })
@@ -77,21 +83,26 @@ import Testing
             settings.clientOptions.requestTimeout = .milliseconds(200)
             settings.clientOptions.retries = 1
             change(&settings)
-            let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: quietLogger)
+            let cache = SessionCache(
+                transport: transport, settings: settings, metrics: metrics, logger: quietLogger, clock: clock)
             let scraper = IPMIScraper(cache: cache, metrics: metrics, logger: quietLogger)
             let coordinator = ScrapeCoordinator(
-                scraper: scraper, maxConcurrent: 64, metrics: metrics, logger: quietLogger)
-            return Setup(fleet: fleet, transport: transport, metrics: metrics, cache: cache, coordinator: coordinator)
+                scraper: scraper, maxConcurrent: 64, metrics: metrics, logger: quietLogger, clock: clock)
+            return Setup(
+                fleet: fleet, transport: transport, metrics: metrics, cache: cache, coordinator: coordinator,
+                clock: clock)
         }
 
-        func scrape(_ index: Int, deadline: Duration) async -> ScrapeResult {
+        /// A scrape answered by `deadline` from now on the setup's clock; `timeout` (the module's) bounds the
+        /// handshake.
+        func scrape(_ index: Int, deadline: Duration, timeout: Duration = .seconds(1)) async -> ScrapeResult {
             let parts = fleet.addresses[index].split(separator: ":")
             let module = ModuleConfig(
                 name: "default", user: "admin", password: Secret("password"), privilege: .admin,
-                timeout: .seconds(1), collectors: [.ipmi, .bmc, .chassis])
+                timeout: timeout, collectors: [.ipmi, .bmc, .chassis])
             return await coordinator.scrape(
                 target: ScrapeTarget(host: String(parts[0]), port: Int(parts[1])!), module: module,
-                deadline: .now + deadline)
+                deadline: clock.now + deadline)
         }
 
         func shutdown() async {
@@ -101,19 +112,40 @@ import Testing
         }
     }
 
-    /// BMCs that never answer: a cold start holds a slot for its handshake's retransmissions.
+    /// BMCs that never answer.
     static func silence(_ fleet: SimulatedBMCFleet, _ indices: ClosedRange<Int>) async throws {
         for index in indices { try await fleet.setFaults(BMCFaults(lossRate: 1), bmc: index) }
     }
 
+    /// BMCs that never answer, one cold-start slot: the cold start admitted first holds it for its handshake's
+    /// retransmissions (longer than the test, on the real clock) while the other 19 wait. When their scrapes give up
+    /// at the deadline (on the test's clock), the 19 leave the queue without ever being admitted.
     @Test func aColdStartWhoseScrapesGaveUpLeavesTheQueue() async throws {
-        let setup = try await Setup.make(bmcs: 20) { $0.maxConcurrentColdStarts = 1 }
-        try await Self.silence(setup.fleet, 0...19)
-        await withTaskGroup(of: Void.self) { group in
-            for index in 0..<20 { group.addTask { _ = await setup.scrape(index, deadline: .milliseconds(300)) } }
+        let clock = ManualClock()
+        let setup = try await Setup.make(bmcs: 20, clock: clock) {
+            $0.maxConcurrentColdStarts = 1
+            $0.clientOptions.requestTimeout = .seconds(60)
         }
+        try await Self.silence(setup.fleet, 0...19)
+        let queue = setup.cache.coldStarts
+        let scrapes = Task {
+            await withTaskGroup(of: ScrapeResult.self) { group in
+                for index in 0..<20 {
+                    group.addTask { await setup.scrape(index, deadline: .milliseconds(300), timeout: .seconds(120)) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        #expect(await eventually { queue.running == 1 && queue.waiting == 19 })
+        clock.advance(by: .milliseconds(300))
+        let results = await scrapes.value
+        #expect(results.count == 20)
+        #expect(results.allSatisfy { $0.outcome != .success })
         // Nobody waits for them any more: only the one already running goes on.
-        #expect(await eventually(timeout: .seconds(1)) { setup.cache.coldStarts.waiting == 0 })
+        #expect(await eventually { queue.waiting == 0 })
+        #expect(queue.running == 1)
+        let text = PrometheusText.render(setup.metrics.families())
+        #expect(text.contains("ipmi_exporter_cold_starts_total 1\n"), "\(text)")
         await setup.shutdown()
     }
 
@@ -126,17 +158,27 @@ import Testing
         try await Self.silence(setup.fleet, 1...dead)
         // The dead targets, all scraped at once every second (each scrape gives up after 1 s), as Prometheus would.
         let stop = NIOLockedValueBox(false)
+        let rounds = NIOLockedValueBox(0)
         let flood = Task {
             while !stop.withLockedValue({ $0 }) {
                 await withTaskGroup(of: Void.self) { group in
                     for index in 1...dead { group.addTask { _ = await setup.scrape(index, deadline: .seconds(1)) } }
                 }
+                rounds.withLockedValue { $0 += 1 }
             }
         }
-        // The dead ones have each been tried once by now.
-        try await Task.sleep(for: .milliseconds(1500))
+        // A whole round has been answered, so the dead ones that got a turn in it failed their cold starts (and are
+        // now behind a target never tried), however long the round took on this machine.
+        #expect(await eventually { rounds.withLockedValue { $0 } >= 1 })
+        let afterRound = PrometheusText.render(setup.metrics.families())
+        #expect(afterRound.contains("ipmi_exporter_handshakes_total{result=\"failure\"}"), "\(afterRound)")
+        // Each attempt once the queue has room, as a scrape a few seconds later would find it: at the start of a round
+        // the dead targets never tried fill it and one more never tried is refused; once some of them have been
+        // admitted, the live target takes a place ahead of those that never answered.
+        let queue = setup.cache.coldStarts
         var upAfter: Int?
         for attempt in 1...3 {
+            #expect(await eventually { queue.waiting < queue.maxWaiting })
             if case .success = await setup.scrape(0, deadline: .seconds(2)).outcome {
                 upAfter = attempt
                 break

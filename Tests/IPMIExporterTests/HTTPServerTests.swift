@@ -80,17 +80,19 @@ import Testing
 
     @Test func aSlowClientDoesNotHoldUpOthersAndIsCutOff() async throws {
         try await Self.withServer(headerTimeout: .seconds(10)) { port, _ in
-            async let slow = Self.exchange(
-                port: port, "GET /ipmi?target=h HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(20))
+            let slowDone = OneShotSignal()
+            let slow = Task {
+                defer { slowDone.fire() }
+                return try await Self.exchange(
+                    port: port, "GET /ipmi?target=h HTTP/1.1\r\nHost: x\r\nX-Slow: ", timeout: .seconds(20))
+            }
             try await Task.sleep(for: .milliseconds(50))
-            let start = ContinuousClock.now
             let fast = try await Self.exchange(
                 port: port, "GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(fast.hasSuffix("Healthy\n"))
-            // Answered while the slow client still holds its connection (it is cut off after 10 s; the margin is
-            // for a test run that keeps every thread busy).
-            #expect(ContinuousClock.now - start < .seconds(8))
-            let slowResponse = try await slow
+            // Answered while the slow client still holds its connection: before the slow one has been cut off.
+            #expect(!slowDone.isOpen)
+            let slowResponse = try await slow.value
             #expect(slowResponse.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(slowResponse)")
         }
     }
@@ -107,7 +109,9 @@ import Testing
     @Test func refusesConnectionsBeyondTheLimit() async throws {
         var settings = ExporterSettings()
         settings.maxConnections = 1
-        let scraper = FakeScraper(delay: .milliseconds(500))
+        let scraper = FakeScraper()
+        // The first connection stays open, its scrape held, until the second has been refused.
+        scraper.hold()
         try await Self.withServer(settings: settings, scraper: scraper) { port, _ in
             async let first = Self.exchange(
                 port: port, "GET /ipmi?target=h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -115,6 +119,7 @@ import Testing
             // Closed without an answer; the write itself may already fail on the closed socket.
             let second = (try? await Self.exchange(port: port, "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")) ?? ""
             #expect(second == "")
+            scraper.release()
             #expect(try await first.hasPrefix("HTTP/1.1 200 OK"))
             // The slot is free again once the first connection closed.
             var third = ""
@@ -129,7 +134,9 @@ import Testing
     }
 
     @Test func gracefulShutdownFinishesTheRequestInFlight() async throws {
-        let scraper = FakeScraper(delay: .milliseconds(600))
+        let scraper = FakeScraper()
+        // The scrape in flight is held until the shutdown has begun.
+        scraper.hold()
         let port = AsyncStream<Int>.makeStream()
         let server = ExporterHTTPServer(
             address: ListenAddress(host: "127.0.0.1", port: 0), settings: ExporterSettings(),
@@ -148,12 +155,14 @@ import Testing
             #expect(await eventually { scraper.calls.count == 1 })
             let stoppingAt = ContinuousClock.now
             await group.triggerGracefulShutdown()
+            scraper.release()
             try await tasks.waitForAll()
             let stoppedAfter = ContinuousClock.now - stoppingAt
             let response = try await inFlight
             #expect(response.hasPrefix("HTTP/1.1 200 OK"))
             #expect(response.contains("ipmi_up{collector=\"ipmi\"} 1\n"))
-            // The 200 above shows the server waited for the scrape; it did not wait for the drain timeout.
+            // The 200 above shows the server waited for the scrape, let go only after the shutdown began; it did not
+            // wait for the drain timeout.
             #expect(stoppedAfter < .seconds(20))
             await #expect(throws: (any Error).self) {
                 _ = try await Self.exchange(port: bound, "GET / HTTP/1.1\r\n\r\n")

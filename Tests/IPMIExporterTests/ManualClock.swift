@@ -70,7 +70,15 @@ final class ManualClock: ExporterClock {
 
 /// A gate that opens once: every waiter, before or after, goes on once it is open.
 final class OneShotSignal: Sendable {
-    private let state = NIOLockedValueBox<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private struct State {
+        var fired = false
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextID: UInt64 = 0
+        /// Waiters cancelled before they got to wait.
+        var cancelledEarly: Set<UInt64> = []
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     var isOpen: Bool { state.withLockedValue { $0.fired } }
 
@@ -78,19 +86,50 @@ final class OneShotSignal: Sendable {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             guard !state.fired else { return [] }
             state.fired = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Returns once the gate is open, whether or not the task is cancelled.
     func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLockedValue { state in
-                if !state.fired { state.waiters.append(continuation) }
-                return state.fired
+        await wait(id: nextID())
+    }
+
+    /// Returns once the gate is open, or at once when the task is cancelled (as a collection that honours
+    /// cancellation would).
+    func waitUnlessCancelled() async {
+        let id = nextID()
+        await withTaskCancellationHandler {
+            await wait(id: id)
+        } onCancel: {
+            let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                guard let waiter = state.waiters.removeValue(forKey: id) else {
+                    state.cancelledEarly.insert(id)
+                    return nil
+                }
+                return waiter
             }
-            if fired { continuation.resume() }
+            waiter?.resume()
+        }
+    }
+
+    private func nextID() -> UInt64 {
+        state.withLockedValue { state in
+            state.nextID += 1
+            return state.nextID
+        }
+    }
+
+    private func wait(id: UInt64) async {
+        await withCheckedContinuation { continuation in
+            let goOn = state.withLockedValue { state in
+                if state.fired || state.cancelledEarly.remove(id) != nil { return true }
+                state.waiters[id] = continuation
+                return false
+            }
+            if goOn { continuation.resume() }
         }
     }
 }

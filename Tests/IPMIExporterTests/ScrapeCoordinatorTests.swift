@@ -8,29 +8,62 @@ import Testing
 @testable import IPMIExporter
 
 @Suite struct ScrapeCoordinatorTests {
-    @Test func concurrentScrapesOfOneTargetShareOneCollection() async {
-        let scraper = FakeScraper(delay: .milliseconds(200))
+    /// A coordinator on a clock that only the test moves, with a scraper that holds every collection until released:
+    /// what a test asserts about order and deadlines then follows from what it lets happen, not from how fast the
+    /// machine runs.
+    private static func held(
+        maxConcurrent: Int, ignoresCancellation: Bool = false
+    ) -> (clock: ManualClock, scraper: FakeScraper, metrics: ExporterMetrics, coordinator: ScrapeCoordinator) {
+        let clock = ManualClock()
+        let scraper = FakeScraper(ignoresCancellation: ignoresCancellation)
+        scraper.hold()
         let metrics = ExporterMetrics(processMetrics: { [] })
-        let coordinator = ScrapeCoordinator(scraper: scraper, maxConcurrent: 8, metrics: metrics, logger: quietLogger)
-        let target = ScrapeTarget(host: "10.0.0.1", port: 623)
-        let deadline = ContinuousClock.now + .seconds(120)
-        let results = await withTaskGroup(of: ScrapeResult.self) { group in
-            for _ in 0..<5 {
-                group.addTask { await coordinator.scrape(target: target, module: module(), deadline: deadline) }
+        let coordinator = ScrapeCoordinator(
+            scraper: scraper, maxConcurrent: maxConcurrent, metrics: metrics, logger: quietLogger, clock: clock)
+        return (clock, scraper, metrics, coordinator)
+    }
+
+    /// Scrapes of `targets`, all at once, in a task of their own; its value is their results as they came back.
+    private static func atOnce(
+        _ coordinator: ScrapeCoordinator, _ targets: [ScrapeTarget], deadline: ContinuousClock.Instant
+    ) -> Task<[ScrapeResult], Never> {
+        Task {
+            await withTaskGroup(of: ScrapeResult.self) { group in
+                for target in targets {
+                    group.addTask { await coordinator.scrape(target: target, module: module(), deadline: deadline) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
             }
-            return await group.reduce(into: []) { $0.append($1) }
         }
+    }
+
+    /// Four requests arrive while the first one's collection is held in the scraper: they join it, and the one
+    /// collection answers all five.
+    @Test func concurrentScrapesOfOneTargetShareOneCollection() async {
+        let (clock, scraper, metrics, coordinator) = Self.held(maxConcurrent: 8)
+        let target = ScrapeTarget(host: "10.0.0.1", port: 623)
+        let deadline = clock.now + .seconds(120)
+        let scrapes = Self.atOnce(coordinator, Array(repeating: target, count: 5), deadline: deadline)
+        let sharedLine = "ipmi_exporter_scrapes_shared_total 4\n"
+        // The first request's collection has entered the scraper (its task may start after the others joined).
+        #expect(
+            await eventually {
+                PrometheusText.render(metrics.families()).contains(sharedLine) && !scraper.calls.isEmpty
+            })
+        #expect(scraper.calls.count == 1 && scraper.running == 1)
+        scraper.release()
+        let results = await scrapes.value
         #expect(scraper.calls.count == 1)
         #expect(results.count == 5)
         #expect(results.filter(\.shared).count == 4)
         #expect(results.allSatisfy { $0.outcome == .success })
         #expect(results.allSatisfy { PrometheusText.render($0.families).contains("ipmi_temperature_celsius 623") })
         let text = PrometheusText.render(metrics.families())
-        #expect(text.contains("ipmi_exporter_scrapes_shared_total 4\n"))
+        #expect(text.contains(sharedLine))
         #expect(text.contains("ipmi_exporter_scrapes_total{module=\"default\",outcome=\"success\"} 1\n"))
 
         // Once finished, the next scrape collects again.
-        _ = await coordinator.scrape(target: target, module: module(), deadline: ContinuousClock.now + .seconds(120))
+        _ = await coordinator.scrape(target: target, module: module(), deadline: clock.now + .seconds(120))
         #expect(scraper.calls.count == 2)
     }
 
@@ -52,37 +85,36 @@ import Testing
         #expect(results.allSatisfy { !$0.shared })
     }
 
+    /// Six collections with two slots: two run while the other four wait for a slot, and never more than two at once.
     @Test func boundsConcurrentCollections() async {
-        let scraper = FakeScraper(delay: .milliseconds(100))
-        let coordinator = ScrapeCoordinator(
-            scraper: scraper, maxConcurrent: 2, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
-        let deadline = ContinuousClock.now + .seconds(120)
-        let start = ContinuousClock.now
-        await withTaskGroup(of: Void.self) { group in
-            for index in 0..<6 {
-                group.addTask {
-                    let result = await coordinator.scrape(
-                        target: ScrapeTarget(host: "h\(index)"), module: module(), deadline: deadline)
-                    #expect(result.outcome == .success)
-                }
-            }
-        }
-        let elapsed = ContinuousClock.now - start
+        let (clock, scraper, _, coordinator) = Self.held(maxConcurrent: 2)
+        let deadline = clock.now + .seconds(120)
+        let scrapes = Self.atOnce(coordinator, (0..<6).map { ScrapeTarget(host: "h\($0)") }, deadline: deadline)
+        #expect(await eventually { scraper.calls.count == 2 && coordinator.slots.waiting == 4 })
+        #expect(scraper.running == 2)
+        scraper.release()
+        #expect(await scrapes.value.allSatisfy { $0.outcome == .success })
         #expect(scraper.calls.count == 6)
         #expect(scraper.maxRunning == 2)
-        #expect(elapsed >= .milliseconds(290), "6 collections of 100 ms two at a time take at least 300 ms")
+        #expect(coordinator.slots.waiting == 0)
     }
 
+    /// The deadline is a timer of the coordinator's clock. A collection still running at the deadline: the caller is
+    /// answered when that clock reaches the deadline, not before, with every collector down, and the abandoned collection is cancelled and counted as a timeout.
     @Test func answersAtTheDeadlineWithCollectorsDown() async {
-        let scraper = FakeScraper(delay: .seconds(60))
-        let metrics = ExporterMetrics(processMetrics: { [] })
-        let coordinator = ScrapeCoordinator(scraper: scraper, maxConcurrent: 4, metrics: metrics, logger: quietLogger)
-        let start = ContinuousClock.now
-        let result = await coordinator.scrape(
-            target: ScrapeTarget(host: "slow"), module: module(), deadline: start + .milliseconds(200))
-        let elapsed = ContinuousClock.now - start
+        let (clock, scraper, metrics, coordinator) = Self.held(maxConcurrent: 4)
+        let answer = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "slow"), module: module(), deadline: clock.now + .milliseconds(200))
+        }
+        // The collection has started and the caller waits on its deadline timer.
+        #expect(await eventually { scraper.calls.count == 1 && clock.pending == 1 })
+        clock.advance(by: .milliseconds(199))
+        // Still waiting: an answered caller cancels its timer.
+        #expect(clock.pending == 1)
+        clock.advance(by: .milliseconds(1))
+        let result = await answer.value
         #expect(result.outcome == .timeout)
-        #expect(elapsed >= .milliseconds(190) && elapsed < .seconds(30))
         let text = PrometheusText.render(result.families)
         #expect(
             text.hasPrefix(
@@ -90,95 +122,128 @@ import Testing
                     + "ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"
                     + "# HELP ipmi_scrape_duration_seconds \(ScrapeMetricNames.durationHelp)\n"
                     + "# TYPE ipmi_scrape_duration_seconds gauge\nipmi_scrape_duration_seconds "), "\(text)")
-        let duration = text.split(separator: "\n").last.flatMap { Double($0.split(separator: " ")[1]) }
-        #expect(duration != nil)
-        // The abandoned collection is cancelled and counted as a timeout.
-        _ = await eventually { scraper.cancelled == scraper.calls.count }
-        // (On a loaded machine the collection may not even have started before its deadline.)
-        #expect(scraper.cancelled == scraper.calls.count)
-        // Counted when the cancelled collection has returned, a moment after the scraper saw the cancellation.
+        // The time on the coordinator's clock from the request to its answer.
+        #expect(text.hasSuffix("\nipmi_scrape_duration_seconds 0.2\n"), "\(text)")
+        // The abandoned collection is cancelled (the held scrape sees it) ...
+        #expect(await eventually { scraper.cancelled == 1 })
+        #expect(scraper.calls.count == 1)
+        // ... and counted when it has returned, a moment after the scraper saw the cancellation.
         let timeoutLine = "ipmi_exporter_scrapes_total{module=\"default\",outcome=\"timeout\"} 1"
         #expect(await eventually { PrometheusText.render(metrics.families()).contains(timeoutLine) })
-    }
-
-    /// The deadline is a timer of the coordinator's clock: nothing times out until that clock reaches it.
-    @Test func theDeadlineIsOnTheCoordinatorsClock() async {
-        let clock = ManualClock()
-        let scraper = FakeScraper()
-        scraper.hold()
-        let coordinator = ScrapeCoordinator(
-            scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger,
-            clock: clock)
-        let answer = Task {
-            await coordinator.scrape(
-                target: ScrapeTarget(host: "held"), module: module(), deadline: clock.now + .seconds(10))
-        }
-        #expect(await eventually { scraper.calls.count == 1 && clock.pending == 1 })
-        clock.advance(by: .milliseconds(9_999))
-        #expect(clock.pending == 1)
-        clock.advance(by: .milliseconds(1))
-        let result = await answer.value
-        #expect(result.outcome == .timeout)
-        let text = PrometheusText.render(result.families)
-        #expect(text.contains("ipmi_up{collector=\"ipmi\"} 0\nipmi_up{collector=\"bmc\"} 0\n"), "\(text)")
-        #expect(text.hasSuffix("ipmi_scrape_duration_seconds 10\n"), "\(text)")
         scraper.release()
     }
 
+    /// A targets list of fifty: all fifty collections are in the scraper at once before any of them returns.
     @Test func fiftyTargetsAreCollectedConcurrently() async {
-        let scraper = FakeScraper(delay: .milliseconds(500))
-        let coordinator = ScrapeCoordinator(
-            scraper: scraper, maxConcurrent: 64, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
-        let deadline = ContinuousClock.now + .seconds(120)
+        let (clock, scraper, _, coordinator) = Self.held(maxConcurrent: 64)
+        let deadline = clock.now + .seconds(120)
         let entries = (0..<50).map { index in
             (
                 config: TargetConfig(name: "bmc\(index)", target: ScrapeTarget(host: "bmc\(index)"), module: "default"),
                 module: module(collectors: [.ipmi]), deadline: deadline
             )
         }
-        let start = ContinuousClock.now
-        let families = await coordinator.scrapeAll(entries)
-        let elapsed = ContinuousClock.now - start
+        let collecting = Task { await coordinator.scrapeAll(entries) }
+        // One after the other, the first held collection would keep the other 49 out of the scraper.
+        #expect(await eventually { scraper.calls.count == 50 })
+        #expect(scraper.running == 50)
+        scraper.release()
+        let families = await collecting.value
         #expect(scraper.calls.count == 50)
-        // One after the other they would take 25 s.
-        #expect(elapsed < .seconds(20), "50 collections of 500 ms at once took \(elapsed)")
-        #expect(scraper.maxRunning > 1)
+        #expect(scraper.maxRunning == 50)
         let up = families.filter { $0.name == "ipmi_up" }.flatMap(\.samples)
         #expect(up.count == 50)
         #expect(up.allSatisfy { $0.value == 1 })
         #expect(Set(up.compactMap { $0.labels.first { $0.name == "target" }?.value }).count == 50)
     }
 
+    /// One slot, held by a collection that ignores cancellation: a second request waits for the slot, is answered
+    /// at its deadline, and its collection leaves the queue without reaching the scraper.
     @Test func aRequestWhoseDeadlinePassesWhileQueuedNeverReachesTheBMC() async {
-        let scraper = FakeScraper(delay: .milliseconds(800), ignoresCancellation: true)
-        let coordinator = ScrapeCoordinator(
-            scraper: scraper, maxConcurrent: 1, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
-        let now = ContinuousClock.now
-        async let first = coordinator.scrape(
-            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(120))
+        let (clock, scraper, metrics, coordinator) = Self.held(maxConcurrent: 1, ignoresCancellation: true)
+        let first = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "a"), module: module(), deadline: clock.now + .seconds(120))
+        }
         #expect(await eventually { scraper.calls.count == 1 })
-        let second = await coordinator.scrape(
-            target: ScrapeTarget(host: "b"), module: module(), deadline: ContinuousClock.now + .milliseconds(100))
-        #expect(second.outcome == .timeout)
-        #expect(await first.outcome == .success)
-        try? await Task.sleep(for: .milliseconds(100))
+        let second = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "b"), module: module(), deadline: clock.now + .milliseconds(100))
+        }
+        // Queued for the slot, both callers waiting on their deadline timers.
+        #expect(await eventually { coordinator.slots.waiting == 1 && clock.pending == 2 })
+        clock.advance(by: .milliseconds(100))
+        #expect(await second.value.outcome == .timeout)
+        // Its collection has ended (counted) while the slot is still held, so it can no longer reach the scraper.
+        let timeoutLine = "ipmi_exporter_scrapes_total{module=\"default\",outcome=\"timeout\"} 1\n"
+        #expect(await eventually { PrometheusText.render(metrics.families()).contains(timeoutLine) })
+        #expect(coordinator.slots.waiting == 0)
+        scraper.release()
+        #expect(await first.value.outcome == .success)
         #expect(scraper.calls.map(\.target.host) == ["a"])
     }
 
-    @Test func aJoinerWithAnEarlierDeadlineIsAnsweredOnTime() async {
-        let scraper = FakeScraper(delay: .seconds(5))
-        let coordinator = ScrapeCoordinator(
-            scraper: scraper, maxConcurrent: 4, metrics: ExporterMetrics(processMetrics: { [] }), logger: quietLogger)
-        let now = ContinuousClock.now
-        async let patient = coordinator.scrape(
-            target: ScrapeTarget(host: "a"), module: module(), deadline: now + .seconds(120))
+    /// A queued collection that a later joiner still waits for gets its slot after its deadline (the first caller's):
+    /// it is answered down without being started.
+    @Test func aCollectionThatGetsItsSlotAfterItsDeadlineIsNotStarted() async {
+        let (clock, scraper, metrics, coordinator) = Self.held(maxConcurrent: 1)
+        let first = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "a"), module: module(), deadline: clock.now + .seconds(120))
+        }
         #expect(await eventually { scraper.calls.count == 1 })
-        let hasty = await coordinator.scrape(
-            target: ScrapeTarget(host: "a"), module: module(), deadline: ContinuousClock.now + .milliseconds(100))
-        #expect(hasty.outcome == .timeout)
-        #expect(hasty.shared)
+        let start = clock.now
+        let early = Task {
+            await coordinator.scrape(target: ScrapeTarget(host: "b"), module: module(), deadline: start + .seconds(1))
+        }
+        #expect(await eventually { coordinator.slots.waiting == 1 && clock.pending == 2 })
+        let late = Task {
+            await coordinator.scrape(target: ScrapeTarget(host: "b"), module: module(), deadline: start + .seconds(5))
+        }
+        #expect(await eventually { clock.pending == 3 })
+        clock.advance(by: .seconds(1))
+        #expect(await early.value.outcome == .timeout)
+        // The joiner still waits, so the collection stays queued.
+        #expect(coordinator.slots.waiting == 1)
+        scraper.release()
+        let joined = await late.value
+        #expect(joined.shared)
+        #expect(joined.outcome == .timeout)
+        #expect(PrometheusText.render(joined.families).contains("ipmi_up{collector=\"ipmi\"} 0\n"))
+        #expect(await first.value.outcome == .success)
+        #expect(scraper.calls.map(\.target.host) == ["a"])
+        let text = PrometheusText.render(metrics.families())
+        #expect(text.contains("ipmi_exporter_scrapes_total{module=\"default\",outcome=\"timeout\"} 1\n"), "\(text)")
+    }
+
+    /// A joiner with an earlier deadline than the first caller's is answered when the clock reaches its deadline,
+    /// not before, and the shared collection runs on, once, for the first caller.
+    @Test func aJoinerWithAnEarlierDeadlineIsAnsweredOnTime() async {
+        let (clock, scraper, metrics, coordinator) = Self.held(maxConcurrent: 4)
+        let patient = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "a"), module: module(), deadline: clock.now + .seconds(120))
+        }
+        #expect(await eventually { scraper.calls.count == 1 && clock.pending == 1 })
+        let hasty = Task {
+            await coordinator.scrape(
+                target: ScrapeTarget(host: "a"), module: module(), deadline: clock.now + .milliseconds(100))
+        }
+        // Joined: a deadline timer of its own beside the first caller's, and no second collection.
+        #expect(await eventually { clock.pending == 2 })
+        #expect(PrometheusText.render(metrics.families()).contains("ipmi_exporter_scrapes_shared_total 1\n"))
+        #expect(scraper.calls.count == 1)
+        clock.advance(by: .milliseconds(99))
+        #expect(clock.pending == 2)
+        clock.advance(by: .milliseconds(1))
+        let answer = await hasty.value
+        #expect(answer.outcome == .timeout)
+        #expect(answer.shared)
         // The first caller still waits, so the shared collection is not cancelled.
-        #expect(await patient.outcome == .success)
+        #expect(clock.pending == 1)
+        #expect(scraper.running == 1)
+        scraper.release()
+        #expect(await patient.value.outcome == .success)
         #expect(scraper.cancelled == 0)
         #expect(scraper.calls.count == 1)
     }

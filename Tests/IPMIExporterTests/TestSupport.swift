@@ -6,7 +6,8 @@ import PrometheusText
 @testable import ExporterScrape
 @testable import IPMIExporter
 
-/// A scraper double: records calls, tracks how many run at once, and answers after `delay`.
+/// A scraper double: records calls, tracks how many run at once, and answers at once, or when the test lets it go
+/// (``hold()``, ``release()``): no test waits for time to pass on it.
 final class FakeScraper: Scraper, Sendable {
     private struct State {
         var calls: [ScrapeRequest] = []
@@ -16,21 +17,31 @@ final class FakeScraper: Scraper, Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    /// While true, every scrape waits (after being counted) until it is released.
-    private let held = NIOLockedValueBox(false)
-    let delay: Duration
+    /// Set while held: every scrape waits (after being counted) until it is released.
+    private let gate = NIOLockedValueBox<OneShotSignal?>(nil)
     let ignoresCancellation: Bool
 
-    init(delay: Duration = .zero, ignoresCancellation: Bool = false) {
-        self.delay = delay
+    init(ignoresCancellation: Bool = false) {
         self.ignoresCancellation = ignoresCancellation
     }
 
     var calls: [ScrapeRequest] { state.withLockedValue { $0.calls } }
-    func hold() { held.withLockedValue { $0 = true } }
-    func release() { held.withLockedValue { $0 = false } }
+    /// Scrapes that have entered and not yet returned.
+    var running: Int { state.withLockedValue { $0.running } }
     var maxRunning: Int { state.withLockedValue { $0.maxRunning } }
+    /// Scrapes that saw their cancellation (never counted with `ignoresCancellation`).
     var cancelled: Int { state.withLockedValue { $0.cancelled } }
+
+    /// From now on every scrape waits until ``release()``; a cancelled one goes on at once (counted in
+    /// ``cancelled``), unless the scraper ignores cancellation.
+    func hold() { gate.withLockedValue { $0 = $0 ?? OneShotSignal() } }
+    /// Lets every held scrape go on, and later ones run without waiting.
+    func release() {
+        gate.withLockedValue { gate in
+            defer { gate = nil }
+            return gate
+        }?.fire()
+    }
 
     func scrape(_ request: ScrapeRequest, prepared: Void) async -> ScrapeReport {
         state.withLockedValue { state in
@@ -39,19 +50,16 @@ final class FakeScraper: Scraper, Sendable {
             state.maxRunning = max(state.maxRunning, state.running)
         }
         defer { state.withLockedValue { $0.running -= 1 } }
-        while held.withLockedValue({ $0 }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
-        if delay > .zero {
+        if let gate = gate.withLockedValue({ $0 }) {
             if ignoresCancellation {
-                let end = ContinuousClock.now + delay
-                while ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(5)) }
+                await gate.wait()
             } else {
-                do {
-                    try await Task.sleep(for: delay)
-                } catch {
-                    state.withLockedValue { $0.cancelled += 1 }
-                    return .allDown(request.module.collectors, reason: "cancelled", duration: .zero)
-                }
+                await gate.waitUnlessCancelled()
             }
+        }
+        if Task.isCancelled && !ignoresCancellation {
+            state.withLockedValue { $0.cancelled += 1 }
+            return .allDown(request.module.collectors, reason: "cancelled", duration: .zero)
         }
         return ScrapeReport(
             families: [.gauge("ipmi_temperature_celsius", help: "Temperature.", value: Double(request.target.port))],

@@ -23,6 +23,9 @@ final class AsyncSlots: Sendable {
         state = NIOLockedValueBox(State(available: max(1, limit)))
     }
 
+    /// Tasks waiting for a slot now.
+    var waiting: Int { state.withLockedValue { $0.waiters.count } }
+
     /// Waits for a slot; false if the task was cancelled first (then no slot is held).
     func acquire() async -> Bool {
         let id = state.withLockedValue { state in

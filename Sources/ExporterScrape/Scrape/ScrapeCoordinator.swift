@@ -139,7 +139,8 @@ public actor ScrapeCoordinator {
     }
 
     private let scraper: any Scraper
-    private let slots: AsyncSlots
+    /// Not private: tests see how many collections wait for a slot.
+    nonisolated let slots: AsyncSlots
     private let metrics: ExporterMetrics
     private let logger: Logger
     private let clock: any ExporterClock
