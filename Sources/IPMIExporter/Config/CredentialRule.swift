@@ -96,6 +96,12 @@ public struct TargetPattern: Hashable, Sendable, CustomStringConvertible {
     /// the last `*`: linear in practice, at worst pattern length × text length, and no recursion a crafted target
     /// could make deep.
     static func glob(_ pattern: [UInt8], matches text: [UInt8]) -> Bool {
+        var steps = 0
+        return glob(pattern, matches: text, steps: &steps)
+    }
+
+    /// ``glob(_:matches:)`` that also counts the loop's steps, so a test can show the bound without timing it.
+    static func glob(_ pattern: [UInt8], matches text: [UInt8], steps: inout Int) -> Bool {
         let star = UInt8(ascii: "*")
         let question = UInt8(ascii: "?")
         var p = 0
@@ -103,6 +109,7 @@ public struct TargetPattern: Hashable, Sendable, CustomStringConvertible {
         var lastStar: Int?
         var resume = 0
         while t < text.count {
+            steps += 1
             if p < pattern.count, pattern[p] == question || pattern[p] == lower(text[t]) {
                 p += 1
                 t += 1
