@@ -80,13 +80,14 @@ package actor SDRCache {
 
     /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
     /// The sensors read stay, checked with one info request as usual; the FRU inventory and LAN channels of
-    /// ``inventory`` are forgotten.
+    /// ``inventory`` are forgotten, and so is the manufacturer and product the SEL is interpreted for.
     package func sessionOpened() async {
         source = nil
         unavailable = nil
         // Thresholds can be set at run time without a change to the SDRs: a new session reads them again.
         thresholds = nil
         await inventory.sessionOpened()
+        await sel.sessionOpened()
     }
 
     /// Keeps the failure of a download that a cold start made, so the next ``sensors(from:logger:admitted:)`` that

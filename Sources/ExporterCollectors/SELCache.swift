@@ -25,6 +25,11 @@ package actor SELCache {
     /// Callers waiting for the Get SEL Info in flight; nil when none is.
     private var infoWaiters: [CheckedContinuation<GetSELInfoResponse, any Error>]?
     private var refresh: Task<SELSnapshot, any Error>?
+    /// The BMC's manufacturer and product, which choose FreeIPMI's OEM interpretations of the entries
+    /// (``SELOEMInterpretation``): asked once per session, with the first read that finds entries.
+    private var device: SELDeviceIdentity?
+    /// The BMC refused Get Device ID in this session: not asked again until the next one.
+    private var deviceRefused = false
 
     package init() {}
 
@@ -51,8 +56,8 @@ package actor SELCache {
     /// before, and the next scrape plans again from there.
     func entries(
         from session: any IPMIRequester, logger: Logger
-    ) async throws -> (entries: [SELEntry], generation: Int) {
-        if let refresh { return (try await refresh.value.entries, generation) }
+    ) async throws -> (entries: [SELEntry], generation: Int, device: SELDeviceIdentity?) {
+        if let refresh { return (try await refresh.value.entries, generation, device) }
         let cached = snapshot
         let task = Task { () async throws -> SELSnapshot in
             let info = try await self.info(from: session)
@@ -67,7 +72,31 @@ package actor SELCache {
                 generation += 1
             }
         }
-        return (try result.get().entries, generation)
+        let entries = try result.get().entries
+        if device == nil, !deviceRefused, !entries.isEmpty { await identify(from: session, logger: logger) }
+        return (entries, generation, device)
+    }
+
+    /// Get Device ID (IPMI v2.0 §20.1), for the manufacturer and product. Without an answer the entries keep their
+    /// generic texts: for this scrape when it was lost (the next one asks again), for the session when the BMC
+    /// refused it (a completion code), as it would refuse it again.
+    private func identify(from session: any IPMIRequester, logger: Logger) async {
+        do {
+            let answer = try await session.call(GetDeviceIDRequest())
+            device = SELDeviceIdentity(manufacturerID: answer.manufacturerID, productID: answer.productID)
+        } catch let error as IPMICommandError {
+            deviceRefused = true
+            logger.debug(
+                "Get Device ID refused; SEL entries read without OEM interpretation", metadata: ["error": "\(error)"])
+        } catch {
+            logger.debug("Get Device ID for the SEL's OEM interpretation failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A new session: the BMC may have had its firmware (and with it the IDs it reports) changed.
+    package func sessionOpened() {
+        device = nil
+        deviceRefused = false
     }
 
     /// The families kept for `key`, if the last ones made were for it.
@@ -86,6 +115,7 @@ struct SELFamiliesKey: Equatable, Sendable {
     var generation: Int
     var rules: [SELEventRule]
     var sensors: [SensorKey: SensorDefinition]
+    var device: SELDeviceIdentity?
 }
 
 /// What a read of the SEL found, and the Get SEL Info it was read for.
