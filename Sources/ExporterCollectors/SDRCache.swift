@@ -84,7 +84,7 @@ package actor SDRCache {
 
     /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
     /// The sensors read stay, checked with one info request as usual; the FRU inventory and LAN channels of
-    /// ``inventory`` are forgotten.
+    /// ``inventory`` are forgotten, and so is the manufacturer and product the SEL is interpreted for.
     package func sessionOpened() async {
         source = nil
         unavailable = nil
@@ -92,6 +92,7 @@ package actor SDRCache {
         thresholds = nil
         refusedBridges = [:]
         await inventory.sessionOpened()
+        await sel.sessionOpened()
     }
 
     /// Remembers controllers that refused bridged reads for the rest of the session; each is logged once at info and

@@ -23,11 +23,20 @@ package actor SELCache {
     /// SDRs gives the same families, without matching every entry's text against every rule again.
     private var made: (key: SELFamiliesKey, families: [MetricFamily])?
     /// The Event texts last rendered, by record ID with the entry each was rendered from, and the sensors they were
-    /// rendered with: when the log grew, only the new entries are rendered (``texts(of:sensors:)``).
-    private var rendered: (sensors: [SensorKey: SensorDefinition], byRecord: [UInt16: (entry: SELEntry, text: String)])?
+    /// rendered with: when the log grew, only the new entries are rendered (``texts(of:sensors:device:)``).
+    private var rendered:
+        (
+            sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity?,
+            byRecord: [UInt16: (entry: SELEntry, text: String)]
+        )?
     /// Callers waiting for the Get SEL Info in flight; nil when none is.
     private var infoWaiters: [CheckedContinuation<GetSELInfoResponse, any Error>]?
     private var refresh: Task<SELSnapshot, any Error>?
+    /// The BMC's manufacturer and product, which choose FreeIPMI's OEM interpretations of the entries
+    /// (``SELOEMInterpretation``): asked once per session, with the first read that finds entries.
+    private var device: SELDeviceIdentity?
+    /// The BMC refused Get Device ID in this session: not asked again until the next one.
+    private var deviceRefused = false
 
     package init() {}
 
@@ -54,8 +63,8 @@ package actor SELCache {
     /// before, and the next scrape plans again from there.
     func entries(
         from session: any IPMIRequester, logger: Logger
-    ) async throws -> (entries: [SELEntry], generation: Int) {
-        if let refresh { return (try await refresh.value.entries, generation) }
+    ) async throws -> (entries: [SELEntry], generation: Int, device: SELDeviceIdentity?) {
+        if let refresh { return (try await refresh.value.entries, generation, device) }
         let cached = snapshot
         let task = Task { () async throws -> SELSnapshot in
             let info = try await self.info(from: session)
@@ -70,7 +79,31 @@ package actor SELCache {
                 generation += 1
             }
         }
-        return (try result.get().entries, generation)
+        let entries = try result.get().entries
+        if device == nil, !deviceRefused, !entries.isEmpty { await identify(from: session, logger: logger) }
+        return (entries, generation, device)
+    }
+
+    /// Get Device ID (IPMI v2.0 §20.1), for the manufacturer and product. Without an answer the entries keep their
+    /// generic texts: for this scrape when it was lost (the next one asks again), for the session when the BMC
+    /// refused it (a completion code), as it would refuse it again.
+    private func identify(from session: any IPMIRequester, logger: Logger) async {
+        do {
+            let answer = try await session.call(GetDeviceIDRequest())
+            device = SELDeviceIdentity(manufacturerID: answer.manufacturerID, productID: answer.productID)
+        } catch let error as IPMICommandError {
+            deviceRefused = true
+            logger.debug(
+                "Get Device ID refused; SEL entries read without OEM interpretation", metadata: ["error": "\(error)"])
+        } catch {
+            logger.debug("Get Device ID for the SEL's OEM interpretation failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A new session: the BMC may have had its firmware (and with it the IDs it reports) changed.
+    package func sessionOpened() {
+        device = nil
+        deviceRefused = false
     }
 
     /// The families kept for `key`, if the last ones made were for it.
@@ -84,8 +117,11 @@ package actor SELCache {
 
     /// The Event text of each entry (``SELEntry/text(sensor:)``), taken from the last rendering where the same record
     /// is still there with the same sensors, rendered otherwise; what is no longer in the log is dropped.
-    func texts(of entries: [SELEntry], sensors: [SensorKey: SensorDefinition]) -> [String] {
-        let known = rendered?.sensors == sensors ? rendered?.byRecord ?? [:] : [:]
+    func texts(
+        of entries: [SELEntry], sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity? = nil
+    ) -> [String] {
+        let known =
+            rendered.map { $0.sensors == sensors && $0.device == device } == true ? rendered?.byRecord ?? [:] : [:]
         var byRecord: [UInt16: (entry: SELEntry, text: String)] = [:]
         byRecord.reserveCapacity(entries.count)
         let texts = entries.map { entry in
@@ -93,11 +129,11 @@ package actor SELCache {
                 byRecord[entry.recordID] = kept
                 return kept.text
             }
-            let text = entry.text(sensor: entry.sensor(in: sensors))
+            let text = entry.text(sensor: entry.sensor(in: sensors), device: device)
             byRecord[entry.recordID] = (entry, text)
             return text
         }
-        rendered = (sensors, byRecord)
+        rendered = (sensors, device, byRecord)
         return texts
     }
 }
@@ -108,6 +144,7 @@ struct SELFamiliesKey: Equatable, Sendable {
     var generation: Int
     var rules: [SELEventRule]
     var sensors: [SensorKey: SensorDefinition]
+    var device: SELDeviceIdentity?
 }
 
 /// What a read of the SEL found, and the Get SEL Info it was read for.

@@ -4,7 +4,7 @@
 /// whatever the event/reading type, so a generic or threshold event of such a sensor type is read the same way. Where
 /// FreeIPMI has no text (nil here), ipmi-sel prints the byte as "Event Data2 = XXh" / "Event Data3 = XXh".
 ///
-/// Pure (no I/O, no clock); the collector renders a text once per entry and keeps it (``SELCache/texts(of:sensors:)``).
+/// Pure (no I/O, no clock); the collector renders a text once per entry and keeps it (``SELCache/texts(of:sensors:device:)``).
 enum SELEventData {
     /// ipmi-sel's separator between the parts of one event's text.
     static let separator = " ; "

@@ -11,7 +11,8 @@ struct SELEventsCollector: Collector {
 
     func collect(_ context: CollectorContext) async throws -> [MetricFamily] {
         // Read as far as the log changed since the last scrape of this target (``SELCache``).
-        let (entries, generation) = try await context.sel.entries(from: context.session, logger: context.logger)
+        let (entries, generation, device) = try await context.sel.entries(
+            from: context.session, logger: context.logger)
         // Threshold entries' text carries the reading and threshold in the sensor's unit, converted with its SDR
         // (the cached repository); without it the text stops after the event.
         let hasThresholdEntries = entries.contains { $0.oemData == nil && $0.eventReadingType == 0x01 }
@@ -19,11 +20,12 @@ struct SELEventsCollector: Collector {
             hasThresholdEntries
             ? (try? await context.sdr.sensors(from: context.session, logger: context.logger)) ?? [] : []
         let key = SELFamiliesKey(
-            generation: generation, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors))
+            generation: generation, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors),
+            device: device)
         if let families = await context.sel.families(for: key) { return families }
         // Texts of entries rendered for an earlier scrape are kept: a log that grew renders only its new entries.
-        let texts = await context.sel.texts(of: entries, sensors: key.sensors)
-        let families = SELEventMetrics.families(entries: entries, texts: texts, rules: key.rules)
+        let texts = await context.sel.texts(of: entries, sensors: key.sensors, device: device)
+        let families = SELEventMetrics.families(entries: entries, texts: texts, rules: key.rules, device: device)
         await context.sel.keep(families, for: key)
         return families
     }
@@ -32,6 +34,8 @@ struct SELEventsCollector: Collector {
 /// One SEL record (IPMI v2.0 §32.1): system event records carry a sensor type and event offset.
 struct SELEntry: Equatable, Sendable {
     var recordID: UInt16
+    /// Record type (byte 3): 02h system event, C0h-DFh timestamped OEM, E0h-FFh non-timestamped OEM (§32).
+    var recordType: UInt8
     var timestamp: UInt32
     var sensorType: UInt8
     var eventReadingType: UInt8
@@ -47,6 +51,7 @@ struct SELEntry: Equatable, Sendable {
     init?(record: [UInt8]) {
         guard record.count >= 16 else { return nil }
         recordID = UInt16(record[0]) | UInt16(record[1]) << 8
+        recordType = record[2]
         timestamp = UInt32(record[3]) | UInt32(record[4]) << 8 | UInt32(record[5]) << 16 | UInt32(record[6]) << 24
         sensorType = record[10]
         eventReadingType = record[12] & 0x7F
@@ -257,17 +262,24 @@ struct SELEntry: Equatable, Sendable {
 /// The families of ipmi_exporter's `sel-events` collector (FreeIPMI mode), which counts the rows of `ipmi-sel`.
 enum SELEventMetrics {
     static func families(
-        entries: [SELEntry], rules: [SELEventRule], sensors: [SensorKey: SensorDefinition] = [:]
+        entries: [SELEntry], rules: [SELEventRule], sensors: [SensorKey: SensorDefinition] = [:],
+        device: SELDeviceIdentity? = nil
     ) -> [MetricFamily] {
-        families(entries: entries, texts: entries.map { $0.text(sensor: $0.sensor(in: sensors)) }, rules: rules)
+        // As ipmi-sel prints them with --interpret-oem-data for this BMC (SELOEMInterpretation.swift).
+        families(
+            entries: entries, texts: entries.map { $0.text(sensor: $0.sensor(in: sensors), device: device) },
+            rules: rules, device: device)
     }
 
-    /// The families of `entries` whose Event texts are `texts` (one each, in order).
-    static func families(entries: [SELEntry], texts: [String], rules: [SELEventRule]) -> [MetricFamily] {
+    /// The families of `entries` whose Event texts are `texts` (one each, in order); states as ipmi-sel gives them
+    /// for `device`.
+    static func families(
+        entries: [SELEntry], texts: [String], rules: [SELEventRule], device: SELDeviceIdentity? = nil
+    ) -> [MetricFamily] {
         // A state appears only when some entry has it, "N/A" (no interpretation) included, as ipmi_exporter counts
         // the State column.
         var byState: [SensorState: Int] = [:]
-        for entry in entries { byState[entry.state, default: 0] += 1 }
+        for entry in entries { byState[entry.state(device: device), default: 0] += 1 }
         let stateFamily = MetricFamily(
             name: "ipmi_sel_events_count_by_state", help: "Number of SEL entries by their state.", type: .gauge,
             samples: SensorState.allCases.compactMap { state in

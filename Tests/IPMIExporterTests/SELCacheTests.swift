@@ -17,10 +17,16 @@ final class InMemorySEL: IPMIRequester {
         var addition = GetSELInfoResponse.noTimestamp
         var erase = GetSELInfoResponse.noTimestamp
         var requests: [UInt8] = []
+        /// Get Device ID (NetFn App, 01h) answered with Invalid Command instead of a Supermicro X9SCL's IDs.
+        var refusesDeviceID = false
     }
     private let state = NIOLockedValueBox(State())
 
-    /// Commands asked since the last call, in order (40h Get SEL Info, 43h Get SEL Entry).
+    func refuseDeviceID() {
+        state.withLockedValue { $0.refusesDeviceID = true }
+    }
+
+    /// Commands asked since the last call, in order (40h Get SEL Info, 43h Get SEL Entry, 01h Get Device ID).
     func takeRequests() -> [UInt8] {
         state.withLockedValue { state in
             defer { state.requests = [] }
@@ -80,6 +86,11 @@ final class InMemorySEL: IPMIRequester {
                 let next = index + 1 < state.records.count ? state.records[index + 1].id : GetSELEntryRequest.lastRecord
                 let answer = GetSELEntryResponse(nextRecordID: next, recordData: state.records[index].bytes)
                 return IPMIResponse(completionCode: .normal, data: answer.encode())
+            case (.app, 0x01) where !state.refusesDeviceID:
+                let device = GetDeviceIDResponse(
+                    deviceID: 0x20, deviceRevision: 1, firmwareMajor: 1, firmwareMinor: 0, ipmiVersion: 0x02,
+                    additionalDeviceSupport: 0, manufacturerID: 10876, productID: 1572)
+                return IPMIResponse(completionCode: .normal, data: device.encode())
             default:
                 return IPMIResponse(completionCode: .invalidCommand, data: [])
             }
@@ -91,18 +102,41 @@ final class InMemorySEL: IPMIRequester {
     static let info: UInt8 = 0x40
     static let entry: UInt8 = 0x43
 
-    /// One read through the cache: it gives the entries `ids`, after one Get SEL Info and `entryReads` Get SEL Entry;
-    /// returns their generation.
+    static let deviceID: UInt8 = 0x01
+
+    /// One read through the cache: it gives the entries `ids`, after one Get SEL Info, `entryReads` Get SEL Entry
+    /// and, when `identifies` (the first read of the session that finds entries), one Get Device ID; returns their
+    /// generation.
     @discardableResult
     static func expectRead(
-        _ cache: SELCache, _ sel: InMemorySEL, ids: [UInt16], entryReads: Int,
+        _ cache: SELCache, _ sel: InMemorySEL, ids: [UInt16], entryReads: Int, identifies: Bool = false,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> Int {
-        let (entries, generation) = try await cache.entries(from: sel, logger: quietLogger)
+        let (entries, generation, _) = try await cache.entries(from: sel, logger: quietLogger)
         #expect(entries.map(\.recordID) == ids, sourceLocation: sourceLocation)
-        #expect(
-            sel.takeRequests() == [info] + Array(repeating: entry, count: entryReads), sourceLocation: sourceLocation)
+        let expected = [info] + Array(repeating: entry, count: entryReads) + (identifies ? [deviceID] : [])
+        #expect(sel.takeRequests() == expected, sourceLocation: sourceLocation)
         return generation
+    }
+
+    /// The BMC's IDs are asked once per session, with the first read that finds entries; a refusal is not asked
+    /// again until a new session.
+    @Test func theDeviceIsIdentifiedOncePerSession() async throws {
+        let (sel, cache) = (InMemorySEL(), SELCache())
+        try await Self.expectRead(cache, sel, ids: [], entryReads: 0)
+        sel.add(1)
+        try await Self.expectRead(cache, sel, ids: [1], entryReads: 1, identifies: true)
+        let (_, _, device) = try await cache.entries(from: sel, logger: quietLogger)
+        #expect(device == SELDeviceIdentity(manufacturerID: 10876, productID: 1572))
+        _ = sel.takeRequests()
+        sel.add(1)
+        try await Self.expectRead(cache, sel, ids: [1, 2], entryReads: 2)
+        await cache.sessionOpened()
+        sel.refuseDeviceID()
+        try await Self.expectRead(cache, sel, ids: [1, 2], entryReads: 0, identifies: true)
+        try await Self.expectRead(cache, sel, ids: [1, 2], entryReads: 0)
+        let (_, _, unknown) = try await cache.entries(from: sel, logger: quietLogger)
+        #expect(unknown == nil)
     }
 
     @Test func anUnchangedSELCostsOneRequestAndAdditionsAreReadIncrementally() async throws {
@@ -110,7 +144,7 @@ final class InMemorySEL: IPMIRequester {
         sel.add(5)
         // Cold: every record. Then warm and unchanged: the info alone, twice over, and the same generation (what
         // the collector made of the entries stands).
-        let cold = try await Self.expectRead(cache, sel, ids: [1, 2, 3, 4, 5], entryReads: 5)
+        let cold = try await Self.expectRead(cache, sel, ids: [1, 2, 3, 4, 5], entryReads: 5, identifies: true)
         #expect(try await Self.expectRead(cache, sel, ids: [1, 2, 3, 4, 5], entryReads: 0) == cold)
         #expect(try await Self.expectRead(cache, sel, ids: [1, 2, 3, 4, 5], entryReads: 0) == cold)
         // Three added: the last record known again (for its next ID), then the three; a new generation.
@@ -124,7 +158,7 @@ final class InMemorySEL: IPMIRequester {
     @Test func aClearedSELIsReadAgain() async throws {
         let (sel, cache) = (InMemorySEL(), SELCache())
         sel.add(4)
-        try await Self.expectRead(cache, sel, ids: [1, 2, 3, 4], entryReads: 4)
+        try await Self.expectRead(cache, sel, ids: [1, 2, 3, 4], entryReads: 4, identifies: true)
         // Cleared and refilled with as many entries: the erase timestamp says so.
         sel.clear()
         sel.add(4)
@@ -139,7 +173,7 @@ final class InMemorySEL: IPMIRequester {
     @Test func aDeletedLastEntryMakesTheSELReadAgain() async throws {
         let (sel, cache) = (InMemorySEL(), SELCache())
         sel.add(3)
-        try await Self.expectRead(cache, sel, ids: [1, 2, 3], entryReads: 3)
+        try await Self.expectRead(cache, sel, ids: [1, 2, 3], entryReads: 3, identifies: true)
         // The last known record deleted and two added: asking for it finds it gone (CBh), so all is read.
         sel.deleteLast()
         sel.add(2)

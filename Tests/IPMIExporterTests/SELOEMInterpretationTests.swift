@@ -1,0 +1,195 @@
+import IPMISensors
+import Testing
+
+@testable import ExporterCollectors
+
+/// FreeIPMI's `--interpret-oem-data` texts and states, byte for byte, for the manufacturers and products it
+/// interprets (libfreeipmi sel/ipmi-sel-string-supermicro-*.c, -linux-kernel.c, interpret-config-sel.c).
+@Suite struct SELOEMInterpretationTests {
+    /// A system event record (IPMI v2.0 §32.1) from generator `generator`: sensor type, sensor number, event
+    /// direction and type, event data 1-3.
+    static func event(_ tail: [UInt8], from generator: UInt8 = 0x20) -> SELEntry {
+        SELEntry(record: [0x01, 0x00, 0x02, 0, 0, 0, 0, generator, 0x00, 0x04] + tail)!
+    }
+
+    static func device(_ manufacturer: UInt32, _ product: UInt16) -> SELDeviceIdentity {
+        SELDeviceIdentity(manufacturerID: manufacturer, productID: product)
+    }
+
+    static let x9scl = device(10876, 1572)
+    static let x10slm = device(10876, 2051)
+
+    @Test func supermicroOverheatIsNamedOnTheBoardsThatLogIt() {
+        let overheat = Self.event([0xC0, 0x10, 0x70, 0x02, 0xFF, 0xFF])
+        #expect(overheat.text(sensor: nil, device: Self.x9scl) == "Overheat")
+        #expect(overheat.state(device: Self.x9scl) == .critical)
+        // Peppercon and Magnum Technologies (rebranded Supermicro), and the non-IANA workaround ID.
+        for device in [Self.device(10437, 4), Self.device(5593, 6), Self.device(47488, 43707)] {
+            #expect(overheat.text(sensor: nil, device: device) == "Overheat")
+            #expect(overheat.state(device: device) == .critical)
+        }
+        // Deasserted: still Overheat and Critical (the interpretation matches either direction).
+        let deasserted = Self.event([0xC0, 0x10, 0xF0, 0x02, 0xFF, 0xFF])
+        #expect(deasserted.text(sensor: nil, device: Self.x9scl) == "Overheat")
+        #expect(deasserted.state(device: Self.x9scl) == .critical)
+        // OEM codes in event data 2 and 3: named, then the codes; the state needs event data 1 to be exactly 02h.
+        let withCodes = Self.event([0xC0, 0x10, 0x70, 0xA2, 0x11, 0x22])
+        #expect(
+            withCodes.text(sensor: nil, device: Self.x9scl)
+                == "Overheat ; OEM Event Data2 code = 11h ; OEM Event Data3 code = 22h")
+        #expect(withCodes.state(device: Self.x9scl) == .unknown)
+        // Another offset of the sensor: the generic text.
+        let other = Self.event([0xC0, 0x10, 0x70, 0x01, 0xFF, 0xFF])
+        #expect(other.text(sensor: nil, device: Self.x9scl) == "OEM Event Offset = 01h")
+        #expect(other.state(device: Self.x9scl) == .unknown)
+    }
+
+    @Test func overheatTextAndStateHaveTheirOwnProductLists() {
+        let overheat = Self.event([0xC0, 0x10, 0x70, 0x02, 0xFF, 0xFF])
+        // X8DTH (43707) under Supermicro's IANA number: named, but FreeIPMI registers its state only under 47488.
+        #expect(overheat.text(sensor: nil, device: Self.device(10876, 43707)) == "Overheat")
+        #expect(overheat.state(device: Self.device(10876, 43707)) == .unknown)
+        // X10 boards, other products and other manufacturers: not named.
+        for device in [Self.x10slm, Self.device(10876, 9999), Self.device(674, 256), Self.device(10437, 6)] {
+            #expect(overheat.text(sensor: nil, device: device) == "OEM Event Offset = 02h")
+            #expect(overheat.state(device: device) == .unknown)
+        }
+        #expect(overheat.text(sensor: nil, device: nil) == "OEM Event Offset = 02h")
+    }
+
+    @Test func supermicroX10MemoryEventsNameTheirDIMM() {
+        // Event data 2 2Ah: pair 2, DIMM 0Ah; event data 3 01h: CPU 1 (from 0), three pairs on per CPU.
+        let correctable = Self.event([0x0C, 0x08, 0x6F, 0xA0, 0x2A, 0x01])
+        #expect(correctable.text(sensor: nil, device: Self.x10slm) == "Correctable memory error ; DIMME1(CPU2)")
+        #expect(correctable.state(device: Self.x10slm) == .warning)
+        // A pair of 8 or more: FreeIPMI's signed char makes 9h count back from "@" (9 - 16 = -7, + 9 for CPU 3).
+        let uncorrectable = Self.event([0x0C, 0x08, 0x6F, 0xA1, 0x9B, 0x03])
+        #expect(
+            uncorrectable.text(sensor: nil, device: Self.device(10876, 2201))
+                == "Uncorrectable memory error ; DIMMB2(CPU4)")
+        #expect(
+            uncorrectable.text(sensor: nil, device: Self.device(47488, 2115))
+                == "Uncorrectable memory error ; DIMMB2(CPU4)")
+        // Not OEM codes in both bytes, another offset, another board: the generic event data texts.
+        #expect(
+            Self.event([0x0C, 0x08, 0x6F, 0xA2, 0x2A, 0x01]).text(sensor: nil, device: Self.x10slm).hasSuffix(
+                "OEM Event Data2 code = 2Ah ; OEM Event Data3 code = 01h"))
+        #expect(
+            Self.event([0x0C, 0x08, 0x6F, 0x80, 0x2A, 0xFF]).text(sensor: nil, device: Self.x10slm)
+                == "Correctable memory error ; OEM Event Data2 code = 2Ah")
+        #expect(
+            correctable.text(sensor: nil, device: Self.x9scl)
+                == "Correctable memory error ; OEM Event Data2 code = 2Ah ; OEM Event Data3 code = 01h")
+    }
+
+    @Test func linuxKernelPanicsWhateverTheBMC() {
+        // OS critical stop (20h) from the kernel (generator 21h) with OEM codes: sensor number and event data 2-3
+        // are the panic string's first characters ("ABC"); a NUL ends it, and an empty one adds nothing.
+        let panic = Self.event([0x20, 0x41, 0x6F, 0xA0, 0x42, 0x43], from: 0x21)
+        for device in [nil, Self.x9scl, Self.device(674, 256)] {
+            #expect(panic.text(sensor: nil, device: device) == "Critical stop during OS load ; ABC")
+        }
+        #expect(
+            Self.event([0x20, 0x41, 0x6F, 0xA0, 0x00, 0x43], from: 0x21).text(sensor: nil, device: nil)
+                == "Critical stop during OS load ; A")
+        #expect(
+            Self.event([0x20, 0x00, 0x6F, 0xA0, 0x42, 0x43], from: 0x21).text(sensor: nil, device: nil)
+                == "Critical stop during OS load")
+        // From another generator: the generic codes.
+        #expect(
+            Self.event([0x20, 0x41, 0x6F, 0xA0, 0x42, 0x43], from: 0x20).text(sensor: nil, device: nil)
+                == "Critical stop during OS load ; OEM Event Data2 code = 42h ; OEM Event Data3 code = 43h")
+        // Record type F0h: bytes 6-16 are the panic string; empty, ipmi-sel prints N/A.
+        let record = SELEntry(record: [0x02, 0x00, 0xF0, 0x20, 0x01] + Array("oops".utf8) + [0, 0, 0, 0, 0, 0, 0])!
+        #expect(record.text(sensor: nil, device: nil) == "oops")
+        #expect(record.state(device: Self.x9scl) == .unknown)
+        let empty = SELEntry(record: [0x02, 0x00, 0xF0, 0x20, 0x01] + Array(repeating: 0, count: 11))!
+        #expect(empty.text(sensor: nil, device: nil) == "N/A")
+        // Other non-timestamped OEM types keep their bytes.
+        let other = SELEntry(record: [0x02, 0x00, 0xE0] + Array(1...13))!
+        #expect(
+            other.text(sensor: nil, device: nil) == "OEM defined = 01h 02h 03h 04h 05h 06h 07h 08h 09h 0Ah 0Bh 0Ch 0Dh")
+    }
+
+    /// Wistron C6220 entries (generator, sensor type, number, event direction and type, event data 1-3) and
+    /// their text: processor, PCI and IOH core errors with OEM codes (event data 1 8xh/Axh), boot events (with a
+    /// comma inside, as ipmi-sel prints it), entries whose two bytes are read together whatever event data 1 says,
+    /// and the same processor entry from the BMC instead of the BIOS.
+    static let wistronTexts: [(UInt8, [UInt8], String)] = [
+        (0x01, [0x07, 0x04, 0x6F, 0x80, 0x01, 0xFF], "IERR ; Processor 2"),
+        (0x01, [0x07, 0x04, 0x6F, 0x8A, 0x03, 0xFF], "Processor Automatically Throttled ; Unspecified Processor"),
+        (0x01, [0x13, 0x73, 0x6F, 0xA4, 0x2B, 0x05], "PCI PERR ; Device 5, Function 3 ; Bus 5"),
+        (0x01, [0xC0, 0x71, 0x6F, 0xA7, 0x11, 0x02], "core ; Local Error Bit = 11h ; QPI[2] Error"),
+        (0x01, [0xC0, 0x72, 0x6F, 0xAA, 0x00, 0x05], "fatal ; Local Error Bit = 00h ; QPI[1] Protocol Error"),
+        (
+            0x01, [0xC0, 0x72, 0x6F, 0xA9, 0x01, 0x23],
+            "reserved ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 23h"
+        ),
+        (0x01, [0xC0, 0x72, 0x6F, 0x0C, 0x01, 0x23], "Event Offset = 0Ch"),
+        (0x01, [0x13, 0x77, 0x6F, 0x87, 0x05, 0xFF], "Bus Correctable Error ; HT Retry Counter Error"),
+        (
+            0x01, [0x12, 0x85, 0x6F, 0x81, 0x83, 0xFF],
+            "OEM System Boot Event ; Boot Type = uEFI Boot, Boot Device = Hard Disk Boot"
+        ),
+        (0x01, [0x12, 0x8A, 0x6F, 0x81, 0x01, 0xFF], "OEM System Boot Event ; ME Fail"),
+        (0x01, [0x12, 0x8A, 0x6F, 0x81, 0x02, 0xFF], "OEM System Boot Event ; OEM Event Data2 code = 02h"),
+        (
+            0x01, [0x0C, 0x60, 0x6F, 0x00, 0x12, 0x04],
+            "Correctable memory error ; Threshold = SBE critical threshold, CPU3 DIMM C3 error event"
+        ),
+        (
+            0x01, [0x0C, 0x60, 0x6F, 0xA1, 0x57, 0x03],
+            "Uncorrectable memory error ; Threshold = Unknown, Unknown CPU DIMM (null)"
+        ),
+        (0x01, [0x12, 0x81, 0x6F, 0x01, 0x27, 0xC5], "OEM System Boot Event ; BIOS Version = 2.31.5"),
+        (0x01, [0x0F, 0x86, 0x6F, 0x00, 0x13, 0x80], "System Firmware Error ; SATA 1 Device not Found"),
+        (0x01, [0x0F, 0x86, 0x6F, 0x00, 0x99, 0x00], "System Firmware Error ; Undefined Post Error"),
+        (0x20, [0x07, 0x04, 0x6F, 0x80, 0x01, 0xFF], "IERR ; OEM Event Data2 code = 01h"),
+    ]
+
+    @Test func wistronC6220BIOSEntries() {
+        for (generator, tail, expected) in Self.wistronTexts {
+            #expect(Self.event(tail, from: generator).text(sensor: nil, device: Self.device(11161, 131)) == expected)
+        }
+        // On another board: generic.
+        #expect(
+            Self.event([0x07, 0x04, 0x6F, 0x80, 0x01, 0xFF], from: 0x01).text(sensor: nil, device: Self.x9scl)
+                == "IERR ; OEM Event Data2 code = 01h")
+    }
+
+    /// Gigabyte entries and their text: PCI PERR/SERR with the bus and device/function, another PCI offset, memory
+    /// errors with the channel and DIMM or that it is unknown.
+    static let gigabyteTexts: [([UInt8], String)] = [
+        ([0x13, 0x30, 0x6F, 0xA4, 0x03, 0x2B], "PCI PERR ; Bus 3 ; Device 5, Function 3"),
+        ([0x13, 0x30, 0x6F, 0x85, 0x03, 0x2B], "PCI SERR ; Bus 3"),
+        (
+            [0x13, 0x30, 0x6F, 0xA7, 0x03, 0x2B],
+            "Bus Correctable Error ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 2Bh"
+        ),
+        (
+            [0x0C, 0x08, 0x6F, 0xA0, 0x03, 0x21],
+            "Correctable memory error ; OEM Event Data2 code = 03h ; Channel C, DIMM 1"
+        ),
+        (
+            [0x0C, 0x08, 0x6F, 0x21, 0x03, 0xFF],
+            "Uncorrectable memory error ; Cannot determine which DIMM error occurred on"
+        ),
+        (
+            [0x0C, 0x08, 0x6F, 0xA5, 0xFF, 0x95],
+            "Correctable memory error logging limit reached ; Channel Unknown, DIMM Unknown"
+        ),
+    ]
+
+    @Test func gigabytePCIAndMemoryErrors() {
+        for device in [Self.device(15370, 266), Self.device(15370, 280)] {
+            for (tail, expected) in Self.gigabyteTexts {
+                #expect(Self.event(tail).text(sensor: nil, device: device) == expected)
+            }
+        }
+        // Another Gigabyte product: generic.
+        #expect(
+            Self.event([0x13, 0x30, 0x6F, 0x85, 0x03, 0x2B], from: 0x20).text(
+                sensor: nil, device: Self.device(15370, 1))
+                == "PCI SERR ; OEM Event Data2 code = 03h")
+    }
+}
