@@ -38,9 +38,12 @@ struct WorkaroundFlagTests {
         let log = CapturedLog()
         var faults = BMCFaults()
         faults.quirks = quirks
+        var configuration = SimulatorConfiguration.defaultServer.steady
+        // The simulator offers cipher suite 0 only when told to, as a BMC should.
+        if suite == 0 { configuration.cipherSuites = [0, 3, 17] }
         var setup = try await FaultToleranceTests.Setup.make(
             bmcs: 1, requestTimeout: .milliseconds(1000), retries: 2,
-            configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+            configuration: configuration, faults: faults,
             logger: log.logger(level: .info))
         setup.module.workaroundFlags = flags
         setup.module.cipherSuite = suite
@@ -103,6 +106,12 @@ struct WorkaroundFlagTests {
     /// Sun's RAKP 2 is too long with HMAC-SHA1 only: cipher suite 3.
     @Test func sun20ReadsASHA1RAKP2OneByteTooLong() async throws {
         try await Self.checkSession(.sun20, flag: "sun20", suite: 3)
+    }
+
+    /// RAKP-none's RAKP 4 with an integrity check value: a module with `cipher_suite: 0`, which the exporter allows
+    /// when a module names it.
+    @Test func integritycheckvalueReadsARAKP4WithAnIntegrityCheckValueOverCipherSuite0() async throws {
+        try await Self.checkSession(.integritycheckvalue, flag: "integritycheckvalue", suite: 0)
     }
 
     /// Two quirks this client copes with by itself: it does not act on the login status of Get Channel

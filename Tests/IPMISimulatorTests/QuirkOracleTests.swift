@@ -95,8 +95,8 @@ struct QuirkOracleTests {
     }
 }
 
-/// `integritycheckvalue` needs cipher suite 0, which the exporter never allows (its modules pass no
-/// `allowUnauthenticated`), so it is checked with the client directly, and with FreeIPMI's `-I 0 -W` as the oracle.
+/// `integritycheckvalue` needs cipher suite 0: checked with the client directly, and with FreeIPMI's `-I 0 -W` as the
+/// oracle (WorkaroundFlagTests has the exporter's side, a module with `cipher_suite: 0`).
 @Suite("integritycheckvalue over cipher suite 0", .serialized)
 struct IntegrityCheckValueQuirkTests {
     static var configuration: SimulatorConfiguration {
