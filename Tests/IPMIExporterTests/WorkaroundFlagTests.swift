@@ -114,6 +114,21 @@ struct WorkaroundFlagTests {
         try await Self.checkSession(.integritycheckvalue, flag: "integritycheckvalue", suite: 0)
     }
 
+    /// The last SDR points back to the first instead of to FFFFh: without the flag the walk stops where the chain
+    /// comes back, the `ipmi` collector is down and names the flag, the others are up; with it the walk stops at the
+    /// record count and every sensor reads.
+    @Test func assumemaxsdrrecordcountStopsAtTheRecordCountOfAChainWithoutEnd() async throws {
+        let flag = "assumemaxsdrrecordcount"
+        let failed = try await Self.scrape(quirks: .assumemaxsdrrecordcount, flags: [])
+        #expect(failed.up("ipmi") == 0)
+        for collector in ["bmc", "chassis", "sel"] { #expect(failed.up(collector) == 1, "\(collector)") }
+        #expect(!failed.hints(flag).isEmpty, "a log line names \(flag):\n\(failed.log)")
+        let fixed = try await Self.scrape(quirks: .assumemaxsdrrecordcount, flags: [flag])
+        for collector in Self.collectors { #expect(fixed.up(collector) == 1, "\(collector) is up with \(flag)") }
+        #expect(fixed.readsTruth)
+        #expect(fixed.hints(flag).isEmpty)
+    }
+
     /// Two quirks this client copes with by itself: it does not act on the login status of Get Channel
     /// Authentication Capabilities (`authcap`: FreeIPMI refuses such a BMC without the flag, ipmitool does not), and
     /// it always asks for its privilege level in Open Session (`opensesspriv`: FreeIPMI asks for "highest" without

@@ -78,7 +78,11 @@ public actor SessionMap {
             allowUnauthenticated: module.cipherSuite == 0,
             options: options, transport: transport, logger: logger)
         let entry = SessionEntry(
-            client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts, limits: sdrLimits),
+            client: client,
+            sdr: SDRCache(
+                metrics: metrics, coldStarts: coldStarts, limits: sdrLimits,
+                assumeMaxRecordCount: SensorWorkarounds(names: module.workaroundFlags).contains(
+                    .assumeMaxSDRRecordCount)),
             target: "\(host):\(port)", clock: clock)
         entries[key] = entry
         return entry
