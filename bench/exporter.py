@@ -237,6 +237,26 @@ def measure_sequential(exporters, counts, target, warmup, rounds):
             for name, times in durations.items()}
 
 
+def retransmitted(exporter):
+    """The exporter's own count of requests sent again (all targets)."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in exporter.get("/metrics").splitlines()
+               if line.startswith("ipmi_exporter_packets_retransmitted_total"))
+
+
+def measure_retransmissions(exporter, target, scrapes):
+    """Requests ours sent again in each of `scrapes` further warm scrapes of `target`, read from its counter between
+    scrapes (a phase of its own, so that the /metrics reads do not weigh on the timed scrapes): whether a warm scrape
+    waits for a lost request."""
+    counts = []
+    before = retransmitted(exporter)
+    for _ in range(scrapes):
+        exporter.scrape(target)
+        after = retransmitted(exporter)
+        counts.append(after - before)
+        before = after
+    return counts
+
+
 def pcap_packets(path):
     """Counts records in a classic pcap file (24-byte global header, 16-byte record headers)."""
     with open(path, "rb") as f:
@@ -328,6 +348,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the concurrent scrape (ours)")
     parser.add_argument("--reference-rounds", type=int, default=1)
     parser.add_argument("--packet-scrapes", type=int, default=10)
+    parser.add_argument("--retransmission-scrapes", type=int, default=None,
+                        help="further warm scrapes of ours counting retransmissions per scrape (default 50 with a "
+                             "--bmc-profile, else 0)")
     parser.add_argument("--window", type=int, default=None,
                         help="exporter.max_outstanding_requests for ours (default: the exporter's default)")
     parser.add_argument("--only-ours", action="store_true", help="skip the reference exporter")
@@ -375,6 +398,13 @@ def main():
         log(f"sensor states: {sensors}; measuring sequential scrapes {counts} in {args.sequential_rounds} "
             f"alternating rounds …")
         results = measure_sequential(exporters, counts, lab.target(0), args.warmup, args.sequential_rounds)
+        retransmission_scrapes = args.retransmission_scrapes
+        if retransmission_scrapes is None:
+            retransmission_scrapes = 50 if args.bmc_profile else 0
+        if "ours" in results and retransmission_scrapes > 0:
+            log(f"ours: retransmissions in {retransmission_scrapes} warm scrapes …")
+            results["ours"]["per_scrape"] = measure_retransmissions(exporters[0], lab.target(0),
+                                                                    retransmission_scrapes)
         for exporter in exporters:
             result = results[exporter.name]
             result["sensors"] = sensors[exporter.name]
@@ -451,6 +481,11 @@ def print_table(results, args):
     if ours and "handshakes" in ours:
         print(f"ours: {int(ours['handshakes'])} RMCP+ handshakes in the whole run ({args.targets} BMCs), "
               f"{int(ours.get('retransmissions', 0))} requests retransmitted")
+    if ours and ours.get("per_scrape"):
+        counts = ours["per_scrape"]
+        print(f"ours: requests retransmitted per warm scrape ({len(counts)} scrapes of one BMC): median "
+              f"{statistics.median(counts):.0f}, p95 {percentile(counts, 0.95):.0f}, max {max(counts):.0f}, "
+              f"{sum(1 for count in counts if count)} scrapes with any, {sum(counts):.0f} in all")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ package actor SDRCache {
     private let coldStarts: ColdStartQueue?
     /// Records and sensors one repository may have (`max_sdr_records`, `max_sensors`); beyond, the read fails.
     private let limits: SDRLimits
+    /// `workaround_flags: [assumemaxsdrrecordcount]`: walks stop at the record count the info gives.
+    private let assumeMaxRecordCount: Bool
     /// The `thresholds` collector's values and the sensors they belong to (SDRCache+Thresholds.swift).
     var thresholds: CachedThresholds?
 
@@ -68,10 +70,14 @@ package actor SDRCache {
     /// The target's System Event Log, kept as long as its SDRs are (with the target's session entry).
     package nonisolated let sel = SELCache()
 
-    package init(metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits()) {
+    package init(
+        metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits(),
+        assumeMaxRecordCount: Bool = false
+    ) {
         self.metrics = metrics
         self.coldStarts = coldStarts
         self.limits = limits
+        self.assumeMaxRecordCount = assumeMaxRecordCount
     }
 
     /// True when a repository has been read (it may since have changed; the next ``sensors(from:logger:admitted:)``
@@ -199,10 +205,12 @@ package actor SDRCache {
         from session: any IPMIRequester, logger: Logger
     ) async throws -> (SDRRepositoryReader, SDRRepositoryInfo) {
         if let source {
-            let reader = SDRRepositoryReader(logger: logger, limits: limits, source: source)
+            let reader = SDRRepositoryReader(
+                logger: logger, limits: limits, source: source, assumeMaxRecordCount: assumeMaxRecordCount)
             return (reader, try await reader.readInfo(from: session))
         }
-        let repository = SDRRepositoryReader(logger: logger, limits: limits, source: .repository)
+        let repository = SDRRepositoryReader(
+            logger: logger, limits: limits, source: .repository, assumeMaxRecordCount: assumeMaxRecordCount)
         let repositoryRefusal: IPMICommandError
         do {
             let info = try await repository.readInfo(from: session)
@@ -211,7 +219,8 @@ package actor SDRCache {
         } catch let error as IPMICommandError where error.completionCode.isRefusal {
             repositoryRefusal = error
         }
-        let device = SDRRepositoryReader(logger: logger, limits: limits, source: .device)
+        let device = SDRRepositoryReader(
+            logger: logger, limits: limits, source: .device, assumeMaxRecordCount: assumeMaxRecordCount)
         do {
             let info = try await device.readInfo(from: session)
             source = .device

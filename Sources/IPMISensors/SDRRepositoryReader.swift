@@ -75,14 +75,19 @@ public struct SDRRepositoryReader: Sendable {
     /// The most records read from one repository (a walk that would go past it stops with an error) and the most
     /// sensors ``sensors(in:)`` builds from them.
     public var limits: SDRLimits
+    /// FreeIPMI's `assumemaxsdrrecordcount`: stop once as many records were read as the info counts, whatever the
+    /// last one's "next record ID" says. Without it a chain that comes back to a record read before, after that
+    /// many records, is an error that names the flag.
+    public var assumeMaxRecordCount: Bool
     public var logger: Logger
 
     public init(
         logger: Logger, readSize: Int = 32, minimumReadSize: Int = 4, maximumReservationRetries: Int = 8,
         wholeRecordReads: Bool = true, firstReadSize: Int = Self.defaultFirstReadSize,
-        limits: SDRLimits = SDRLimits(), source: SDRSource = .repository
+        limits: SDRLimits = SDRLimits(), source: SDRSource = .repository, assumeMaxRecordCount: Bool = false
     ) {
         self.source = source
+        self.assumeMaxRecordCount = assumeMaxRecordCount
         self.logger = logger
         self.limits = limits
         self.wholeRecordReads = wholeRecordReads
@@ -194,8 +199,18 @@ public struct SDRRepositoryReader: Sendable {
         }
         while progress.nextRecordID != 0xFFFF {
             let recordID = progress.nextRecordID
+            let counted = progress.info.map { Int($0.recordCount) }
+            if assumeMaxRecordCount, let counted, progress.records.count >= counted { break }
             // A repository whose "next record ID" chain loops would otherwise be read forever.
             guard !progress.seen.contains(recordID) else {
+                if let counted, progress.records.count >= counted {
+                    // All the records the info counts were read, and the chain goes on: the last one's "next
+                    // record ID" is not FFFFh (§33.12). FreeIPMI fails such a BMC unless told to stop at the count.
+                    throw SDRRepositoryError(
+                        "the \(source)'s last record points on to record \(recordID), read before, instead of "
+                            + "FFFFh after the \(counted) records its info counts; if FreeIPMI needs -W "
+                            + "assumemaxsdrrecordcount for this BMC, try workaround_flags: [assumemaxsdrrecordcount]")
+                }
                 logger.warning("SDR record chain loops; stopping", metadata: ["record": "\(recordID)"])
                 break
             }

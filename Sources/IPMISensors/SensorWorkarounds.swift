@@ -1,7 +1,7 @@
 import IPMI
 
 /// FreeIPMI's workaround flags for reading sensors (ipmi-sensors(8), section WORKAROUNDS), by the name a config gives
-/// them. They change how readings are interpreted, never what is sent over the session.
+/// them. They change how readings are interpreted and where an SDR walk ends, never how the session is spoken.
 public struct SensorWorkarounds: NamedFlags, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
@@ -15,10 +15,13 @@ public struct SensorWorkarounds: NamedFlags, Hashable {
     /// `assumebmcowner`: a sensor whose SDR names another controller as owner is read from the BMC, for BMCs that
     /// report a wrong owner (Fujitsu RX300).
     public static let assumeBMCOwner = SensorWorkarounds(rawValue: 1 << 2)
+    /// `assumemaxsdrrecordcount`: an SDR walk stops once it has read as many records as Get SDR Repository Info
+    /// (IPMI v2.0 §33.9) counts, for BMCs whose last record's "next record ID" is not FFFFh (an Inspur board).
+    public static let assumeMaxSDRRecordCount = SensorWorkarounds(rawValue: 1 << 3)
 
     /// Each flag and its FreeIPMI name.
     public static let names: [(name: String, flag: SensorWorkarounds)] = [
         ("discretereading", .discreteReading), ("ignorescanningdisabled", .ignoreScanningDisabled),
-        ("assumebmcowner", .assumeBMCOwner),
+        ("assumebmcowner", .assumeBMCOwner), ("assumemaxsdrrecordcount", .assumeMaxSDRRecordCount),
     ]
 }

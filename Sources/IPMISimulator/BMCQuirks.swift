@@ -48,11 +48,17 @@ public struct BMCQuirks: NamedFlags, Hashable {
     /// IPMI v2.0 §13.8), authenticated all the same (Supermicro X9SCM-iiF).
     public static let nochecksumcheck = BMCQuirks(rawValue: 1 << 9)
 
+    /// `assumemaxsdrrecordcount`: the last SDR's "next record ID" is not FFFFh (IPMI v2.0 §33.12) but points back to
+    /// the first record, so a walk that follows the chain never ends; only the record count of Get SDR Repository
+    /// Info (§33.9) tells where it does (an Inspur board).
+    public static let assumemaxsdrrecordcount = BMCQuirks(rawValue: 1 << 10)
+
     /// Each quirk by the flag name `simulate --quirk` takes.
     public static let names: [(name: String, flag: BMCQuirks)] = [
         ("authcap", .authcap), ("intel20", .intel20), ("supermicro20", .supermicro20), ("opensesspriv", .opensesspriv),
         ("ignorescanningdisabled", .ignorescanningdisabled), ("assumebmcowner", .assumebmcowner),
         ("discretereading", .discretereading), ("sun20", .sun20),
         ("integritycheckvalue", .integritycheckvalue), ("nochecksumcheck", .nochecksumcheck),
+        ("assumemaxsdrrecordcount", .assumemaxsdrrecordcount),
     ]
 }

@@ -69,7 +69,9 @@ extension SimulatedBMC {
         let record = served(records[index])
         guard offset <= record.count else { return (.parameterOutOfRange, []) }
         let count = data[5] == 0xFF ? record.count - offset : min(Int(data[5]), record.count - offset)
-        let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : 0xFFFF
+        // Record IDs are 1-based indices; the `assumemaxsdrrecordcount` quirk chains the last back to the first.
+        let last: UInt16 = quirks.contains(.assumemaxsdrrecordcount) ? 0x0001 : 0xFFFF
+        let next: UInt16 = index + 1 < records.count ? UInt16(index + 2) : last
         return (.normal, littleEndian(next) + record[offset..<(offset + count)])
     }
 

@@ -174,13 +174,18 @@ struct BMCOptions: ParsableArguments {
                 throw ValidationError("unsupported cipher suite \(cipherSuite)")
             }
             suite = known
+            if cipherSuite == 0 {
+                logger.warning(
+                    "cipher suite 0: the session is unauthenticated (no authentication, integrity or confidentiality)")
+            }
         }
         var options = ClientOptions()
         if let timeout = try requestTimeout() { options.requestTimeout = timeout }
         if let retries { options.retries = max(0, retries) }
         return try IPMIClient(
             host: hostName, port: port, username: user, password: try readPassword(), cipherSuite: suite,
-            privilege: level, bridge: try bridge(), options: options, logger: logger)
+            privilege: level, bridge: try bridge(), allowUnauthenticated: suite?.id == 0, options: options,
+            logger: logger)
     }
 
     private func readPassword() throws -> String {

@@ -255,6 +255,37 @@ struct ScrapeAgainstLabBMCTests {
         #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_errors_total", ["reason": "completion_code"]) == 0)
     }
 
+    /// `cipher_suite: 0` (no authentication, integrity or confidentiality) logs in when a module names it, and reads
+    /// what cipher suite 3 reads; ipmitool `-C 0` logs into the same BMC and reads the same firmware revision.
+    @Test func aModuleWithCipherSuite0LogsInUnauthenticated() async throws {
+        let bmc = try await IPMISim.start(IPMISim.labConfiguration())
+        let harness = try await Harness.make()
+        defer { Task { await harness.shutdown() } }
+        var zero = Self.module()
+        zero.cipherSuite = 0
+        let unauthenticated = await harness.scrape(bmc, module: zero)
+        for collector in ["ipmi", "bmc", "chassis", "sel"] {
+            #expect(Self.value(unauthenticated, "ipmi_up", ["collector": collector]) == 1, "\(collector)")
+        }
+        var three = Self.module()
+        three.cipherSuite = 3
+        let authenticated = await harness.scrape(bmc, module: three)
+        // Readings, without the unreadable sensors (NaN, which equals nothing).
+        func readings(_ families: [MetricFamily]) -> [String: Double] {
+            DegradationTests.values(families).filter { !$0.value.isNaN }
+        }
+        #expect(readings(unauthenticated).count >= 30)
+        #expect(readings(unauthenticated) == readings(authenticated))
+        let info = try bmc.ipmitool(["mc", "info"], cipherSuite: 0)
+        let line = try #require(info.split(separator: "\n").first { $0.hasPrefix("Firmware Revision") })
+        let theirs = line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
+        let ours = unauthenticated.first { $0.name == "ipmi_bmc_info" }?.samples.first?.labels.first {
+            $0.name == "firmware_revision"
+        }?.value
+        #expect(ours == theirs)
+        #expect(Self.selfMetric(harness.metrics, "ipmi_exporter_handshakes_total", ["result": "success"]) == 2)
+    }
+
     @Test func aWrongPasswordReportsDownAndLeaksNoSession() async throws {
         let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let harness = try await Harness.make()

@@ -38,9 +38,12 @@ struct WorkaroundFlagTests {
         let log = CapturedLog()
         var faults = BMCFaults()
         faults.quirks = quirks
+        var configuration = SimulatorConfiguration.defaultServer.steady
+        // The simulator offers cipher suite 0 only when told to, as a BMC should.
+        if suite == 0 { configuration.cipherSuites = [0, 3, 17] }
         var setup = try await FaultToleranceTests.Setup.make(
             bmcs: 1, requestTimeout: .milliseconds(1000), retries: 2,
-            configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+            configuration: configuration, faults: faults,
             logger: log.logger(level: .info))
         setup.module.workaroundFlags = flags
         setup.module.cipherSuite = suite
@@ -103,6 +106,27 @@ struct WorkaroundFlagTests {
     /// Sun's RAKP 2 is too long with HMAC-SHA1 only: cipher suite 3.
     @Test func sun20ReadsASHA1RAKP2OneByteTooLong() async throws {
         try await Self.checkSession(.sun20, flag: "sun20", suite: 3)
+    }
+
+    /// RAKP-none's RAKP 4 with an integrity check value: a module with `cipher_suite: 0`, which the exporter allows
+    /// when a module names it.
+    @Test func integritycheckvalueReadsARAKP4WithAnIntegrityCheckValueOverCipherSuite0() async throws {
+        try await Self.checkSession(.integritycheckvalue, flag: "integritycheckvalue", suite: 0)
+    }
+
+    /// The last SDR points back to the first instead of to FFFFh: without the flag the walk stops where the chain
+    /// comes back, the `ipmi` collector is down and names the flag, the others are up; with it the walk stops at the
+    /// record count and every sensor reads.
+    @Test func assumemaxsdrrecordcountStopsAtTheRecordCountOfAChainWithoutEnd() async throws {
+        let flag = "assumemaxsdrrecordcount"
+        let failed = try await Self.scrape(quirks: .assumemaxsdrrecordcount, flags: [])
+        #expect(failed.up("ipmi") == 0)
+        for collector in ["bmc", "chassis", "sel"] { #expect(failed.up(collector) == 1, "\(collector)") }
+        #expect(!failed.hints(flag).isEmpty, "a log line names \(flag):\n\(failed.log)")
+        let fixed = try await Self.scrape(quirks: .assumemaxsdrrecordcount, flags: [flag])
+        for collector in Self.collectors { #expect(fixed.up(collector) == 1, "\(collector) is up with \(flag)") }
+        #expect(fixed.readsTruth)
+        #expect(fixed.hints(flag).isEmpty)
     }
 
     /// Two quirks this client copes with by itself: it does not act on the login status of Get Channel

@@ -81,6 +81,19 @@ struct QuirkOracleTests {
         for (name, reading) in numeric { #expect(fixed[name] == reading, "\(name) with -W \(flag)") }
     }
 
+    /// FreeIPMI reads as many records as Get SDR Repository Info counts and then fails ("SDR record count invalid")
+    /// when the last one does not end the chain, unless told to stop there.
+    @Test("an SDR chain without end makes ipmi-sensors fail, and -W assumemaxsdrrecordcount reads the healthy BMC's")
+    func sdrChainWithoutEnd() async throws {
+        guard ExternalCommand.isAvailable("ipmi-sensors") else { return }
+        let healthy = try await Self.healthy
+        let broken = try await Self.ipmiSensors(.assumemaxsdrrecordcount, flag: nil)
+        #expect(broken.status != 0, "ipmi-sensors without -W: \(broken.stdout)")
+        let fixed = try await Self.ipmiSensors(.assumemaxsdrrecordcount, flag: "assumemaxsdrrecordcount")
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(fixed.stdout == healthy)
+    }
+
     /// ipmitool has no workaround flags for these; it logs in where it ignores what the quirk breaks.
     @Test("ipmitool logs in despite the authcap and supermicro20 quirks and fails on opensesspriv's")
     func ipmitool() async throws {
@@ -95,8 +108,8 @@ struct QuirkOracleTests {
     }
 }
 
-/// `integritycheckvalue` needs cipher suite 0, which the exporter never allows (its modules pass no
-/// `allowUnauthenticated`), so it is checked with the client directly, and with FreeIPMI's `-I 0 -W` as the oracle.
+/// `integritycheckvalue` needs cipher suite 0: checked with the client directly, and with FreeIPMI's `-I 0 -W` as the
+/// oracle (WorkaroundFlagTests has the exporter's side, a module with `cipher_suite: 0`).
 @Suite("integritycheckvalue over cipher suite 0", .serialized)
 struct IntegrityCheckValueQuirkTests {
     static var configuration: SimulatorConfiguration {

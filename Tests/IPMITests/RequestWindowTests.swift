@@ -144,6 +144,85 @@ struct RequestWindowTests {
         #expect(small.width == 3)
     }
 
+    /// Sends `count` requests one after another, each answered before the next goes out.
+    static func oneAtATime(_ window: inout RequestWindow, _ count: Int) {
+        for _ in 0..<count {
+            let tag = window.sent()
+            window.answered(tag)
+        }
+    }
+
+    /// A window at 8 that no round proved: a burst of 4 proved 4 and doubled it, and the (strict) first round at 8
+    /// passed one request at a time.
+    static func unprovenAtEight() -> RequestWindow {
+        var window = RequestWindow(maximum: 16)
+        window.round(answered: 4, timedOut: 0)
+        oneAtATime(&window, 8)
+        return window
+    }
+
+    @Test("rounds answered one request at a time prove no width: slow start doubles only on rounds in flight together")
+    func trickleProvesNothing() {
+        var window = RequestWindow(maximum: 16)
+        Self.oneAtATime(&window, 40)
+        #expect(window.width == RequestWindow.initialWidth)
+        #expect(window.proven == 0)
+        window.round(answered: 4, timedOut: 0)
+        #expect(window.width == 8)
+        #expect(window.proven == 4)
+        let unproven = Self.unprovenAtEight()
+        #expect(unproven.width == 8)
+        #expect(unproven.proven == 4)
+    }
+
+    /// The realistic profile's BMC (one in service, 4 waiting): a width passed while requests trickled is judged
+    /// strictly at its first loss, however small a part of the round, because no round proved it.
+    @Test("a loss of less than half a round at a width never proven narrows to what the round answered")
+    func smallLossAtAnUnprovenWidthNarrows() {
+        // The next burst of 8 finds room for 5.
+        var window = Self.unprovenAtEight()
+        window.round(answered: 5, timedOut: 3)
+        #expect(window.width == 5)
+        #expect(window.growthRun == RequestWindow.maximumGrowthRun)
+        // At a proven width the same loss is a lossy link's (lightLossKeepsTheWindow).
+        var proven = Self.warmed(maximum: 16)
+        proven.round(answered: 13, timedOut: 3)
+        #expect(proven.width == 16)
+    }
+
+    @Test("a request lost outside any round at a width never proven takes the window down by one")
+    func lossOutsideRoundsAtAnUnprovenWidth() {
+        var window = Self.unprovenAtEight()
+        // Steady flow: the round's 8 are out, and the slot an answer frees carries a request of no round.
+        let round = (0..<8).map { _ in window.sent() }
+        window.answered(round[0])
+        let outside = window.sent()
+        #expect(outside == nil)
+        window.timedOut(outside)
+        #expect(window.width == 7)
+        #expect(window.growthRun == RequestWindow.maximumGrowthRun)
+        // The outcomes of the round cut short count no more.
+        for tag in round.dropFirst() { window.timedOut(tag) }
+        #expect(window.width == 7)
+        // At a proven width it changes nothing.
+        var proven = Self.warmed(maximum: 16)
+        let full = (0..<16).map { _ in proven.sent() }
+        proven.answered(full[0])
+        proven.timedOut(proven.sent())
+        #expect(proven.width == 16)
+    }
+
+    @Test("a request lost while sent alone marks the link lossy: a small loss then leaves a width never proven")
+    func lossOfALoneRequestMarksTheLinkLossy() {
+        var window = Self.unprovenAtEight()
+        // One request, alone on the wire, is lost: no queue was full. The round it was in ends with it.
+        window.timedOut(window.sent())
+        Self.oneAtATime(&window, 7)
+        #expect(window.width == 8)
+        window.round(answered: 5, timedOut: 3)
+        #expect(window.width == 8)
+    }
+
     @Test("a new session keeps the width learnt and judges its first round strictly")
     func keptAcrossSessions() {
         var window = RequestWindow(maximum: 16)

@@ -73,9 +73,16 @@ public actor SessionMap {
             cipherSuite: module.cipherSuite.flatMap { CipherSuite(id: $0) },
             privilege: IPMI.PrivilegeLevel(rawValue: module.privilege.ipmiValue) ?? .operator,
             bridge: module.bridge.map { BridgeTarget(channel: $0.channel, address: $0.targetAddress) },
+            // Cipher suite 0 only when the module names it (the config loader warned at start-up); negotiation
+            // never picks it, since this is false for every other module.
+            allowUnauthenticated: module.cipherSuite == 0,
             options: options, transport: transport, logger: logger)
         let entry = SessionEntry(
-            client: client, sdr: SDRCache(metrics: metrics, coldStarts: coldStarts, limits: sdrLimits),
+            client: client,
+            sdr: SDRCache(
+                metrics: metrics, coldStarts: coldStarts, limits: sdrLimits,
+                assumeMaxRecordCount: SensorWorkarounds(names: module.workaroundFlags).contains(
+                    .assumeMaxSDRRecordCount)),
             target: "\(host):\(port)", clock: clock)
         entries[key] = entry
         return entry

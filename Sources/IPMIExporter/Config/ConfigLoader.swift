@@ -387,7 +387,12 @@ struct Parser {
             throw reader.error(
                 node, "cipher suite \(suite) is not an IPMI v2.0 cipher suite (0-3, 6-8, 11, 12, 15-17)")
         }
-        if suite == 0 { warn(node, "cipher suite 0 sends the password check and data unauthenticated") }
+        if suite == 0 {
+            warn(
+                node,
+                "cipher suite 0: the session is unauthenticated (no authentication, integrity or confidentiality); "
+                    + "anyone on the path can read and forge its messages")
+        }
         return UInt8(suite)
     }
 

@@ -186,10 +186,10 @@ public enum WorkaroundFlags {
         "integritycheckvalue", "unexpectedauth", "endianseq", "noauthcodecheck", "discretereading",
         "ignorescanningdisabled", "assumebmcowner", "assumemaxsdrrecordcount",
     ]
-    /// Those of ``implemented`` not acted on yet: accepted with a warning saying so. The first five concern IPMI 1.5
-    /// sessions, which are not spoken yet.
+    /// Those of ``implemented`` not acted on yet: accepted with a warning saying so. They concern IPMI 1.5 sessions,
+    /// which are not spoken yet.
     public static let pending: Set<String> = [
-        "idzero", "forcepermsg", "unexpectedauth", "endianseq", "noauthcodecheck", "assumemaxsdrrecordcount",
+        "idzero", "forcepermsg", "unexpectedauth", "endianseq", "noauthcodecheck",
     ]
     /// FreeIPMI flags for in-band drivers, Serial over LAN, configuration tools and ipmiping: accepted (a config
     /// written for FreeIPMI keeps loading) with a warning that they change nothing here.
