@@ -329,12 +329,7 @@ public final class DatagramLoop: EventLoop, NIOSerialEventLoopExecutor, @uncheck
             watched[index].armed = true
         }
         pauseEnded.removeAll(keepingCapacity: true)
-        var next: NIODeadline?
-        for socket in watched {
-            guard let resume = socket.pausedUntil else { continue }
-            next = next.map { min($0, resume) } ?? resume
-        }
-        return next
+        return watched.lazy.compactMap(\.pausedUntil).min()
     }
 
     /// Has `outbox` send what it holds once the work running now is done, before the loop waits. Only on the loop.

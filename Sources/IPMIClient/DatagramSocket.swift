@@ -4,8 +4,6 @@ import NIOCore
     import Glibc
 #elseif canImport(Musl)
     import Musl
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
 /// A bound, non-blocking UDP socket whose descriptor the transport knows, so that it can send on it directly.
@@ -28,19 +26,10 @@ struct DatagramSocket: Sendable {
     static func bound(
         to address: SocketAddress, v6Only: Bool = false, receiveBufferSize: CInt? = nil
     ) throws -> DatagramSocket {
-        #if canImport(Darwin)
-            let type = SOCK_DGRAM
-        #else
-            let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
-        #endif
+        let type = CInt(SOCK_DGRAM.rawValue) | CInt(SOCK_NONBLOCK.rawValue) | CInt(SOCK_CLOEXEC.rawValue)
         let descriptor = socket(CInt(address.protocol.rawValue), type, 0)
         guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         do {
-            #if canImport(Darwin)
-                guard fcntl(descriptor, F_SETFL, O_NONBLOCK) == 0 else {
-                    throw IOError(errnoCode: errno, reason: "fcntl")
-                }
-            #endif
             try setOption(descriptor, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR")
             if v6Only { try setOption(descriptor, CInt(IPPROTO_IPV6), IPV6_V6ONLY, 1, "IPV6_V6ONLY") }
             if let receiveBufferSize {

@@ -65,18 +65,13 @@ public actor IPMIClient: IPMIRequester {
 
     // Requests: every request has a token; queued until the window has room, then on the wire until its
     // response, its final timeout, a cancellation or the end of the session completes it.
-    private var nextToken = 0
-    private var pending: [Int: PendingRequest] = [:]
-    private var queued = CircularBuffer<Int>()
-    /// The token of the request on the wire under each rqSeq.
-    private var bySequence = RqSeqTable<Int>()
-    private var onWire = 0
+    private var book: RequestBook
+    /// The caller waiting for each request of the book.
+    private var completions: [Int: (Result<IPMIResponse, any Error>) -> Void] = [:]
     private var startingQueued = false
     /// True while an answer read from the socket is handled: requests it lets onto the wire are flushed by the
     /// transport when the read burst ends, so the answers of one burst release their followers in one write.
     private var delivering = false
-    private var window: RequestWindow
-    private var retransmission: RetransmissionTimer
     /// One timer for all requests on the wire, armed for the earliest attempt deadline: a timer per request
     /// would be scheduled and cancelled for every packet, which costs more than the packet itself.
     private var sweep: (at: NIODeadline, timer: Scheduled<Void>)?
@@ -85,34 +80,6 @@ public actor IPMIClient: IPMIRequester {
     /// When an rqSeq is held back after its request ended, so a stray answer cannot complete a newer request.
     private var strays: StrayAnswerPolicy
     private var holdWake: Scheduled<Void>?
-
-    /// A class, so that the several updates a request goes through change it in place instead of copying it out of
-    /// `pending` and back.
-    private final class PendingRequest {
-        let request: IPMIRequest
-        let deadline: ContinuousClock.Instant?
-        let start: ContinuousClock.Instant
-        var attempts = 0
-        /// The window's round the attempt on the wire counts in (``RequestWindow/sent()``).
-        var windowRound: UInt32?
-        var rqSeq: UInt8?
-        var isOnWire = false
-        /// When the attempt on the wire times out; nil when none is.
-        var attemptDeadline: NIODeadline?
-        /// When the attempt on the wire was sent.
-        var sentAt = NIODeadline.uptimeNanoseconds(0)
-        let completion: (Result<IPMIResponse, any Error>) -> Void
-
-        init(
-            request: IPMIRequest, deadline: ContinuousClock.Instant?, start: ContinuousClock.Instant,
-            completion: @escaping (Result<IPMIResponse, any Error>) -> Void
-        ) {
-            self.request = request
-            self.deadline = deadline
-            self.start = start
-            self.completion = completion
-        }
-    }
 
     /// Creates a client. Credentials are checked here (user name ≤ 16 bytes, password ≤ 20 bytes,
     /// K_g ≤ 20 bytes); nothing is sent until ``connect()``.
@@ -144,9 +111,9 @@ public actor IPMIClient: IPMIRequester {
         self.bridge = bridge
         self.allowUnauthenticated = allowUnauthenticated
         self.options = options
-        self.window = RequestWindow(maximum: options.maxOutstandingRequests)
-        self.retransmission = RetransmissionTimer(
-            ceiling: options.requestTimeout, floor: options.minimumRetransmitTimeout)
+        self.book = RequestBook(
+            maximumOutstanding: options.maxOutstandingRequests, retries: options.retries,
+            requestTimeout: options.requestTimeout, minimumRetransmitTimeout: options.minimumRetransmitTimeout)
         self.strays = StrayAnswerPolicy(requestTimeout: options.requestTimeout)
         self.sharedTransport = transport
         if let transport {
@@ -224,7 +191,7 @@ public actor IPMIClient: IPMIRequester {
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
         established.store(false, ordering: .releasing)
         // What the last sessions learnt of this BMC (its window, its round-trip time) holds for the next one.
-        window.sessionStarted()
+        book.sessionStarted()
         handshakeBacklog = []
         do {
             try await handshake(transport: transport, peer: peer)
@@ -320,16 +287,20 @@ public actor IPMIClient: IPMIRequester {
         return await withCheckedContinuation { continuation in
             let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [weak self] in
                 guard let self else { return }
-                self.assumeIsolated { $0.handshakeTimedOut() }
+                self.assumeIsolated { _ = $0.resumeHandshake(with: nil) }
             }
             handshakeWait = (continuation, timer)
         }
     }
 
-    private func handshakeTimedOut() {
-        guard let wait = handshakeWait else { return }
+    /// Hands the handshake step waiting for an event this one (nil: its time is up); false when no step waits.
+    @discardableResult
+    private func resumeHandshake(with event: SessionAction?) -> Bool {
+        guard let wait = handshakeWait else { return false }
         handshakeWait = nil
-        wait.continuation.resume(returning: nil)
+        wait.timer.cancel()
+        wait.continuation.resume(returning: event)
+        return true
     }
 
     // MARK: - Requests
@@ -339,7 +310,7 @@ public actor IPMIClient: IPMIRequester {
     /// ``IPMIDeadline/current``. A non-zero completion code is returned in the response.
     public func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
         guard isConnected else { throw IPMIClientError.notConnected }
-        let token = makeToken()
+        let token = book.makeToken()
         let request = IPMIRequest(netFn: netFn, command: command, data: data, lun: lun)
         let deadline = IPMIDeadline.current
         return try await withTaskCancellationHandler {
@@ -359,7 +330,7 @@ public actor IPMIClient: IPMIRequester {
         guard isConnected else {
             return batch.map { _ in .failure(IPMIClientError.notConnected) }
         }
-        let tokens = batch.map { _ in makeToken() }
+        let tokens = batch.map { _ in book.makeToken() }
         let deadline = IPMIDeadline.current
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -367,7 +338,8 @@ public actor IPMIClient: IPMIRequester {
                     return continuation.resume(returning: batch.map { _ in .failure(CancellationError()) })
                 }
                 let collected = BatchResults(count: batch.count, continuation: continuation)
-                pending.reserveCapacity(pending.count + batch.count)
+                book.reserveCapacity(batch.count)
+                completions.reserveCapacity(completions.count + batch.count)
                 for (index, request) in batch.enumerated() {
                     submit(tokens[index], request, deadline: deadline) { collected.set(index, $0) }
                 }
@@ -410,8 +382,8 @@ public actor IPMIClient: IPMIRequester {
         _ token: Int, _ request: IPMIRequest, deadline: ContinuousClock.Instant?,
         completion: @escaping (Result<IPMIResponse, any Error>) -> Void
     ) {
-        pending[token] = PendingRequest(request: request, deadline: deadline, start: .now, completion: completion)
-        queued.append(token)
+        book.submit(token, request, deadline: deadline, start: .now)
+        completions[token] = completion
         startQueuedRequests()
     }
 
@@ -422,16 +394,11 @@ public actor IPMIClient: IPMIRequester {
         startingQueued = true
         defer { startingQueued = false }
         var sent = 0
-        while onWire < window.width, let token = queued.popFirst() {
-            guard let entry = pending[token] else { continue }
-            entry.isOnWire = true
-            onWire += 1
+        starting: while case let (token, entry)? = book.startNext() {
             switch transmit(token, entry, flush: false) {
             case .sent: sent += 1
             case .failed: break
-            case .waitingForRqSeq:
-                if sent > 0, !delivering { transport?.flush(lane: lane) }
-                return
+            case .waitingForRqSeq: break starting
             }
         }
         if sent > 0, !delivering { transport?.flush(lane: lane) }
@@ -447,13 +414,12 @@ public actor IPMIClient: IPMIRequester {
 
     /// Sends (or sends again) one request and arms its timer.
     @discardableResult
-    private func transmit(_ token: Int, _ entry: PendingRequest, flush: Bool = true) -> TransmitOutcome {
+    private func transmit(_ token: Int, _ entry: RequestBook.Entry, flush: Bool = true) -> TransmitOutcome {
         guard let transport, let peer, isConnected else {
             complete(token, with: .failure(IPMIClientError.sessionClosed))
             return .failed
         }
-        let wait = retransmission.timeout(attempt: entry.attempts, isLast: entry.attempts >= options.retries)
-        guard let timeout = attemptTimeout(wait, before: entry.deadline) else {
+        guard let timeout = attemptTimeout(book.attemptWait(entry), before: entry.deadline) else {
             complete(token, with: .failure(timeoutError(entry)))
             return .failed
         }
@@ -470,9 +436,7 @@ public actor IPMIClient: IPMIRequester {
             }
             encoded = sealed
         } catch let error where error.code == .tooManyOutstandingRequests {
-            entry.isOnWire = false
-            onWire -= 1
-            queued.prepend(token)
+            book.requeue(token)
             // A hold that ends frees an rqSeq; otherwise requests on the wire hold them all, and the end of each
             // starts the queue again.
             if let end = machine?.earliestHoldEnd(after: NIODeadline.now().uptimeNanoseconds) {
@@ -483,14 +447,11 @@ public actor IPMIClient: IPMIRequester {
             complete(token, with: .failure(error))
             return .failed
         }
-        entry.rqSeq = encoded.rqSeq
-        entry.windowRound = window.sent()
-        bySequence[encoded.rqSeq] = token
-        if entry.attempts > 0 { transport.statistics.retransmitted() }
         let now = NIODeadline.now()
         let attemptDeadline = now + TimeAmount(timeout)
-        entry.sentAt = now
-        entry.attemptDeadline = attemptDeadline
+        let isRetransmission = book.sent(
+            token, rqSeq: encoded.rqSeq, now: now.uptimeNanoseconds, deadline: attemptDeadline.uptimeNanoseconds)
+        if isRetransmission { transport.statistics.retransmitted() }
         armSweep(for: attemptDeadline)
         transport.send(encoded.packet, to: peer, lane: lane, flush: flush)
         return .sent
@@ -509,10 +470,9 @@ public actor IPMIClient: IPMIRequester {
 
     /// Frees `rqSeq` from an attempt given up on, held back from new requests with the same command while its
     /// answer may still come.
-    private func giveUp(_ rqSeq: UInt8, sentAt: NIODeadline) {
+    private func giveUp(_ rqSeq: UInt8, sentAt: UInt64, now: UInt64 = NIODeadline.now().uptimeNanoseconds) {
         machine?.cancel(rqSeq: rqSeq)
-        let now = NIODeadline.now().uptimeNanoseconds
-        machine?.hold(rqSeq: rqSeq, until: strays.holdEnd(givenUpAttemptSentAt: sentAt.uptimeNanoseconds, now: now))
+        machine?.hold(rqSeq: rqSeq, until: strays.holdEnd(givenUpAttemptSentAt: sentAt, now: now))
     }
 
     /// A stray answer came; `afterItsHold` when its rqSeq's hold had already ended.
@@ -535,65 +495,39 @@ public actor IPMIClient: IPMIRequester {
     /// Times out every attempt whose deadline has passed, oldest request first, and re-arms for the next one.
     private func sweepExpiredAttempts() {
         sweep = nil
-        let now = NIODeadline.now()
-        let expired = pending.compactMap { token, entry in
-            entry.attemptDeadline.flatMap { $0 <= now ? token : nil }
-        }
-        for token in expired.sorted() { requestTimedOut(token) }
-        if let next = pending.values.compactMap(\.attemptDeadline).min() { armSweep(for: next) }
+        for token in book.dueAttempts(now: NIODeadline.now().uptimeNanoseconds) { requestTimedOut(token) }
+        if let next = book.nextAttemptDeadline { armSweep(for: .uptimeNanoseconds(next)) }
     }
 
     private func requestTimedOut(_ token: Int) {
-        guard let entry = pending[token], let rqSeq = entry.rqSeq else { return }
+        guard case let (entry, rqSeq, then)? = book.attemptTimedOut(token) else { return }
         giveUp(rqSeq, sentAt: entry.sentAt)
-        bySequence[rqSeq] = nil
-        entry.rqSeq = nil
-        entry.attemptDeadline = nil
-        entry.attempts += 1
-        window.timedOut(entry.windowRound)
-        if entry.attempts > options.retries {
-            return complete(token, with: .failure(timeoutError(entry)))
-        }
+        if then == .expired { return complete(token, with: .failure(timeoutError(entry))) }
         logger.debug("retransmitting", metadata: ["request": "\(describe(entry.request.netFn, entry.request.command))"])
-        if onWire > window.width {
-            // The window just narrowed: this request waits for a free slot like a new one, ahead of them.
-            entry.isOnWire = false
-            onWire -= 1
-            queued.prepend(token)
-        } else {
-            transmit(token, entry)
-        }
+        if then == .retransmit { transmit(token, entry) }
     }
 
     /// Finishes a request with its outcome, frees its window slot and starts the next queued one.
     private func complete(_ token: Int, with result: Result<IPMIResponse, any Error>) {
-        guard let entry = pending.removeValue(forKey: token) else { return }
+        let now = NIODeadline.now().uptimeNanoseconds
+        let answered = if case .success = result { true } else { false }
+        guard let entry = book.finish(token, answered: answered, now: now) else { return }
         if let rqSeq = entry.rqSeq {
-            bySequence[rqSeq] = nil
-            switch result {
-            case .failure:
-                // Given up before its answer or timeout (cancelled, session gone): it tells nothing of the width.
-                window.abandoned(entry.windowRound)
-                giveUp(rqSeq, sentAt: entry.sentAt)
-            case .success:
-                window.answered(entry.windowRound)
-                let now = NIODeadline.now()
-                if entry.attempts == 0 { retransmission.measured(Duration(now - entry.sentAt)) }
-                if let end = strays.answered(now: now.uptimeNanoseconds) { machine?.hold(rqSeq: rqSeq, until: end) }
+            if !answered {
+                giveUp(rqSeq, sentAt: entry.sentAt, now: now)
+            } else if let end = strays.answered(now: now) {
+                machine?.hold(rqSeq: rqSeq, until: end)
             }
         }
-        if entry.isOnWire { onWire -= 1 }
-        entry.completion(result)
-        if !queued.isEmpty {
+        completions.removeValue(forKey: token)?(result)
+        if book.hasQueued {
             startQueuedRequests()
-        } else if pending.isEmpty {
-            // A batch grows both tables to its size; between scrapes an exporter keeps thousands of idle clients.
-            pending = [:]
-            if queued.capacity > 16 { queued = CircularBuffer() }
+        } else if book.isEmpty {
+            completions = [:]
         }
     }
 
-    private func timeoutError(_ entry: PendingRequest) -> IPMIClientError {
+    private func timeoutError(_ entry: RequestBook.Entry) -> IPMIClientError {
         .timeout(
             after: .now - entry.start,
             during: "a response to \(describe(entry.request.netFn, entry.request.command))")
@@ -628,15 +562,8 @@ public actor IPMIClient: IPMIRequester {
         defer { delivering = false }
         switch action {
         case .response(let rqSeq, let netFn, let command, let response):
-            if command == AppCommand.closeSession, netFn == .app, let wait = closeWait {
-                closeWait = nil
-                wait.timer.cancel()
-                wait.continuation.resume()
-                return
-            }
-            guard let token = bySequence[rqSeq], let entry = pending[token],
-                entry.request.netFn == netFn, entry.request.command == command
-            else {
+            if command == AppCommand.closeSession, netFn == .app, endCloseWait() { return }
+            guard let token = book.match(rqSeq: rqSeq, netFn: netFn, command: command) else {
                 strayArrived()
                 return
             }
@@ -661,41 +588,28 @@ public actor IPMIClient: IPMIRequester {
         case .none:
             break
         case .send, .established, .failed:
-            if let wait = handshakeWait {
-                handshakeWait = nil
-                wait.timer.cancel()
-                wait.continuation.resume(returning: action)
-            } else {
-                handshakeBacklog.append(action)
-            }
+            if !resumeHandshake(with: action) { handshakeBacklog.append(action) }
         }
     }
 
     private func transportClosed() {
         transport = nil
+        endSession()
+    }
+
+    /// Forgets the session's state and fails everything that waits on it.
+    private func endSession() {
         machine = nil
         established.store(false, ordering: .releasing)
         session = nil
-        failAllWaits()
-    }
-
-    private func failAllWaits() {
-        queued.removeAll()
+        book.dropQueue()
         sweep?.timer.cancel()
         sweep = nil
         holdWake?.cancel()
         holdWake = nil
-        for token in Array(pending.keys) { complete(token, with: .failure(IPMIClientError.sessionClosed)) }
-        if let wait = handshakeWait {
-            handshakeWait = nil
-            wait.timer.cancel()
-            wait.continuation.resume(returning: .failed(IPMIError.sessionClosed()))
-        }
-        if let wait = closeWait {
-            closeWait = nil
-            wait.timer.cancel()
-            wait.continuation.resume()
-        }
+        for token in book.tokens { complete(token, with: .failure(IPMIClientError.sessionClosed)) }
+        resumeHandshake(with: .failed(IPMIError.sessionClosed()))
+        endCloseWait()
     }
 
     // MARK: - Close
@@ -710,16 +624,23 @@ public actor IPMIClient: IPMIRequester {
             await withCheckedContinuation { continuation in
                 let timer = eventLoop.scheduleTask(in: TimeAmount(options.closeTimeout)) { [weak self] in
                     guard let self else { return }
-                    self.assumeIsolated { client in
-                        guard let wait = client.closeWait else { return }
-                        client.closeWait = nil
-                        wait.continuation.resume()
-                    }
+                    self.assumeIsolated { _ = $0.endCloseWait() }
                 }
                 closeWait = (continuation, timer)
             }
         }
         await teardown()
+    }
+
+    /// Stops waiting for the answer to Close Session (it came, its time is up, or the session is gone); false when
+    /// nothing waits for it.
+    @discardableResult
+    private func endCloseWait() -> Bool {
+        guard let wait = closeWait else { return false }
+        closeWait = nil
+        wait.timer.cancel()
+        wait.continuation.resume()
+        return true
     }
 
     /// Forgets the session without telling the BMC, for when the BMC has already dropped it (it stopped
@@ -732,10 +653,7 @@ public actor IPMIClient: IPMIRequester {
         if let transport, let peer, consoleSessionID != 0 {
             transport.unregister(peer: peer, consoleSessionID: consoleSessionID)
         }
-        machine = nil
-        established.store(false, ordering: .releasing)
-        session = nil
-        failAllWaits()
+        endSession()
         consoleSessionID = 0
         if sharedTransport == nil, let transport {
             await transport.close()
@@ -745,14 +663,8 @@ public actor IPMIClient: IPMIRequester {
 
     // MARK: - Helpers
 
-    private func makeToken() -> Int {
-        nextToken &+= 1
-        return nextToken
-    }
-
     /// How long to wait for one attempt: `wait` (the request timeout unless given), shortened to what is left before
-    /// `deadline`;
-    /// nil once the deadline has passed.
+    /// `deadline`; nil once the deadline has passed.
     private func attemptTimeout(
         _ wait: Duration? = nil, before deadline: ContinuousClock.Instant?
     ) -> Duration? {

@@ -52,14 +52,9 @@ public final class IPMITransport: Sendable {
         }
     }
 
-    /// The routing table, shared by the transport (registering sessions) and its inbound handler.
-    final class SharedRegistry: Sendable {
-        private let state = NIOLockedValueBox(Registry())
-
-        func withLock<T>(_ body: (inout Registry) -> T) -> T {
-            state.withLockedValue { body(&$0) }
-        }
-    }
+    /// The routing table, shared by the transport (registering sessions) and its inbound handler (the box's copies
+    /// share one lock and one table).
+    typealias SharedRegistry = NIOLockedValueBox<Registry>
 
     /// A socket of a lane, and its address family.
     struct BoundSocket: Sendable {
@@ -103,7 +98,7 @@ public final class IPMITransport: Sendable {
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let router = Router(registry: SharedRegistry(), statistics: statistics, logger: logger)
+        let router = Router(registry: SharedRegistry(Registry()), statistics: statistics, logger: logger)
         let outbox = LaneOutbox(logger: logger, loop: loop)
         let socket = try await makeSocket(host: host, port: port, lane: 0, loop: loop, outbox: outbox, router: router)
         return IPMITransport(lanes: [Lane(eventLoop: loop, sockets: [socket], outbox: outbox)], router: router)
@@ -123,7 +118,7 @@ public final class IPMITransport: Sendable {
         statistics: TransportStatistics = TransportStatistics(),
         logger: Logger = Logger(label: "ipmi.transport")
     ) async throws -> IPMITransport {
-        let router = Router(registry: SharedRegistry(), statistics: statistics, logger: logger)
+        let router = Router(registry: SharedRegistry(Registry()), statistics: statistics, logger: logger)
         var lanes: [Lane] = []
         for index in 0..<max(1, laneCount) {
             let loop = group.nextLoop()
@@ -159,7 +154,7 @@ public final class IPMITransport: Sendable {
             // Once per lane (it may have two sockets): its sessions end rather than wait for answers.
             guard outbox.isOpen else { return }
             outbox.isOpen = false
-            for inbox in registry.withLock({ $0.stop(lane: lane) }) { inbox.finish() }
+            for inbox in registry.withLockedValue({ $0.stop(lane: lane) }) { inbox.finish() }
         }
         do {
             try await loop.run {
@@ -193,12 +188,12 @@ public final class IPMITransport: Sendable {
     func eventLoop(ofLane lane: Int) -> DatagramLoop { lanes[lane].eventLoop }
 
     /// How many sessions are registered (open or in their handshake).
-    public var sessionCount: Int { registry.withLock { $0.count } }
+    public var sessionCount: Int { registry.withLockedValue { $0.count } }
 
     /// Closes the sockets. Sessions still registered see their inbox finish. Safe to call more than once, and while or
     /// after the loops stop.
     public func close() async {
-        let endpoints = registry.withLock { registry -> [Endpoint]? in
+        let endpoints = registry.withLockedValue { registry -> [Endpoint]? in
             guard !registry.closed else { return nil }
             registry.closed = true
             defer { registry.endpoints.removeAll() }
@@ -226,7 +221,7 @@ public final class IPMITransport: Sendable {
     /// Picks a console session ID not in use for this peer and registers the session's inbox under it; nil when the
     /// transport is closed or the session's lane has stopped (nothing would be sent or read).
     func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32? {
-        registry.withLock { registry -> UInt32? in
+        registry.withLockedValue { registry -> UInt32? in
             guard !registry.closed, !registry.stoppedLanes.contains(inbox.lane) else { return nil }
             var id: UInt32
             repeat {
@@ -239,12 +234,12 @@ public final class IPMITransport: Sendable {
 
     /// Once a session has its ID on the BMC it no longer listens for pre-session messages.
     func sessionEstablished(peer: SocketAddress, consoleSessionID: UInt32) {
-        registry.withLock { $0.endpoints[peer]?[consoleSessionID]?.acceptsPreSession = false }
+        registry.withLockedValue { $0.endpoints[peer]?[consoleSessionID]?.acceptsPreSession = false }
     }
 
     /// Removes a session's inbox; the session itself asked for it, so its `finish` is not called.
     func unregister(peer: SocketAddress, consoleSessionID: UInt32) {
-        registry.withLock { registry in
+        registry.withLockedValue { registry in
             registry.endpoints[peer]?.removeValue(forKey: consoleSessionID)
             if registry.endpoints[peer]?.isEmpty == true { registry.endpoints[peer] = nil }
         }
@@ -288,11 +283,11 @@ public final class IPMITransport: Sendable {
             switch key {
             case .session(let id):
                 // The common case, once per answer: one lookup, no array.
-                let inbox = registry.withLock { $0.endpoints[peer]?[id]?.inbox }
+                let inbox = registry.withLockedValue { $0.endpoints[peer]?[id]?.inbox }
                 guard let inbox else { return unroutable(from: peer) }
                 inbox.receive(bytes)
             case .preSession:
-                let targets = registry.withLock { registry in
+                let targets = registry.withLockedValue { registry in
                     registry.endpoints[peer]?.values.filter(\.acceptsPreSession).map(\.inbox) ?? []
                 }
                 guard !targets.isEmpty else { return unroutable(from: peer) }
