@@ -117,7 +117,7 @@ import Testing
         #expect(try Self.parse(module + "exporter:\n  read_coalescing: 0s\n").settings.readCoalescing == .zero)
     }
 
-    @Test func freeIPMIKeysAndDriverLANAreAcceptedWithWarnings() throws {
+    @Test func freeIPMIKeysAreAcceptedWithWarningsAndDriverLANSpeaksIPMI15() throws {
         let config = try Self.parse(
             """
             modules:
@@ -133,21 +133,41 @@ import Testing
                 workaround_flags: [assumeio]
             """)
         #expect(config.modules["special"]?.bridgeSensors == true)
+        #expect(config.modules["special"]?.ipmi15 == true)
+        #expect(config.modules["special"]?.isLocal == false)
         let lines = config.warnings.map(\.location.line)
-        #expect(lines == [3, 4, 8, 9, 11])
-        #expect(config.warnings[0].message.contains("LAN_2_0"))
-        #expect(config.warnings[1].message.contains("no effect"))
-        #expect(config.warnings[2].message.contains("not acted on yet"))
-        #expect(config.warnings[4].message.contains("assumeio"))
+        #expect(lines == [4, 8, 9, 11])
+        #expect(config.warnings[0].message.contains("no effect"))
+        #expect(config.warnings[1].message.contains("not acted on yet"))
+        #expect(config.warnings[3].message.contains("assumeio"))
+    }
+
+    /// ipmi_exporter users select IPMI 1.5 with `-D LAN` in `custom_args` as often as with `driver: LAN`; `-a` picks
+    /// the authentication type. Neither draws a warning; MD2 and unknown types stop the load at their line.
+    @Test func customArgsDriverLANAndAuthenticationType() throws {
+        let config = try Self.parse(
+            "modules:\n  m:\n    custom_args:\n      ipmi: [\"-D\", \"LAN\", \"--authentication-type=md5\"]\n"
+                + "  n:\n    driver: LAN_2_0\n")
+        #expect(config.modules["m"]?.ipmi15 == true)
+        #expect(config.modules["m"]?.ipmi15AuthenticationType == "MD5")
+        #expect(config.modules["n"]?.ipmi15 == false)
+        #expect(config.warnings.isEmpty, "\(config.warnings)")
+        let md2 = try #require(Self.error("modules:\n  m:\n    custom_args:\n      ipmi:\n        - -aMD2\n"))
+        #expect(md2.location.line == 5, "\(md2)")
+        #expect(md2.message.contains("MD2"), "\(md2)")
+        let bogus = try #require(Self.error("modules:\n  m:\n    custom_args:\n      ipmi: [-a, sha1]\n"))
+        #expect(bogus.message.contains("sha1"), "\(bogus)")
     }
 
     /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`; one not
     /// acted on yet draws a warning.
     @Test func unknownWorkaroundFlagIsAnErrorWithItsLine() throws {
-        let pending = try Self.parse("modules:\n  m:\n    workaround_flags: [intel20, idzero]\n")
-        #expect(pending.modules["m"]?.workaroundFlags == ["intel20", "idzero"])
+        let pending = try Self.parse("modules:\n  m:\n    workaround_flags: [intel20, assumemaxsdrrecordcount]\n")
+        #expect(pending.modules["m"]?.workaroundFlags == ["intel20", "assumemaxsdrrecordcount"])
         #expect(pending.warnings.map(\.location.line) == [3])
-        #expect(pending.warnings.first?.message.contains("idzero") == true)
+        #expect(pending.warnings.first?.message.contains("assumemaxsdrrecordcount") == true)
+        let ipmi15 = try Self.parse("modules:\n  m:\n    workaround_flags: [idzero, forcepermsg, endianseq]\n")
+        #expect(ipmi15.warnings.isEmpty, "\(ipmi15.warnings)")
         let listed = try #require(
             Self.error("modules:\n  m:\n    workaround_flags:\n      - authcap\n      - madeup\n"))
         #expect(listed.location.file == "test.yml")
