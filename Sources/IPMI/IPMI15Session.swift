@@ -185,6 +185,7 @@ struct IPMI15Session: Sendable {
         var zeroSessionID = 0
         var unexpectedAuthCode = 0
         var badAuthCode = 0
+        /// Out of the window, but in it byte-swapped.
         var outOfWindow = 0
     }
 
@@ -265,7 +266,9 @@ struct IPMI15Session: Sendable {
             let sequence =
                 workarounds.contains(.bigEndianSequence) ? packet.sessionSequence.byteSwapped : packet.sessionSequence
             guard inbound?.accept(sequence) == true else {
-                drops.outOfWindow += 1
+                // Only a number that would fit byte-swapped suggests `endianseq`; a duplicate is just dropped.
+                var probe = inbound
+                if probe?.accept(sequence.byteSwapped) == true { drops.outOfWindow += 1 }
                 return .failure(.replayed)
             }
         }

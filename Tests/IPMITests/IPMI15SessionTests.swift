@@ -197,4 +197,46 @@ struct IPMI15SessionTests {
             return
         }
     }
+
+    /// An answer in a v1.5 session 0x82 whose BMC numbers its answers from 100: MD5 unless `type` says otherwise.
+    static func answer(id: UInt32 = 0x82, sequence: UInt32 = 100, type: UInt8 = 2, badCode: Bool = false) -> [UInt8] {
+        let message = IPMIResponseMessage(netFnCode: 0x07, rqSeq: 5, command: 0x01, completionCode: .normal).encode()
+        var code =
+            IPMI15AuthenticationType(rawValue: type)?.authCode(
+                password: Array("password".utf8), sessionID: id, message: message, sequence: sequence) ?? []
+        if badCode { code[3] ^= 0x10 }
+        return IPMI15Packet(authType: type, sessionSequence: sequence, sessionID: id, authCode: code, message: message)
+            .encode()
+    }
+
+    /// Each 1.5 workaround flag: without it the answer of the broken BMC is dropped and the stall names the flag;
+    /// with it the answer is taken.
+    @Test func ipmi15WorkaroundsTakeTheBrokenBMCsAnswers() {
+        let cases: [(SessionWorkarounds, String, [UInt8], Bool)] = [
+            (.acceptSessionIDZero, "idzero", Self.answer(id: 0), false),
+            (.bigEndianSequence, "endianseq", Self.answer(sequence: UInt32(100).byteSwapped), false),
+            (.noAuthCodeCheck, "noauthcodecheck", Self.answer(badCode: true), false),
+            (.checkUnexpectedAuthCode, "unexpectedauth", Self.answer(), true),
+        ]
+        for (flag, name, datagram, unauthenticatedRequests) in cases {
+            for workarounds in [SessionWorkarounds(), flag] {
+                var session = IPMI15Session(
+                    authType: .md5, password: Array("password".utf8), workarounds: workarounds, sessionID: 0x82)
+                session.inbound = IPMI15SequenceWindow(first: 100)
+                if unauthenticatedRequests { session.outboundAuthType = .none }
+                let taken = (try? session.open(datagram).get()) != nil
+                #expect(taken == !workarounds.isEmpty, "\(name) with \(workarounds)")
+                let reason = session.stallReason(perMessageAuthenticationDisabled: unauthenticatedRequests) ?? ""
+                #expect(reason.contains("workaround_flags: [\(name)]") == workarounds.isEmpty, "\(name): \(reason)")
+            }
+        }
+        var plain = IPMI15Session(authType: .md5, password: Array("password".utf8), workarounds: [], sessionID: 0x82)
+        plain.inbound = IPMI15SequenceWindow(first: 100)
+        #expect((try? plain.open(Self.answer()).get()) != nil)
+        #expect((try? plain.open(Self.answer()).get()) == nil, "a replayed answer")
+        #expect((try? plain.open(Self.answer(sequence: 101, type: 0)).get()) == nil, "an answer without AuthCode")
+        #expect(plain.stallReason(perMessageAuthenticationDisabled: true) == nil)
+        plain.outboundAuthType = .none
+        #expect(plain.stallReason(perMessageAuthenticationDisabled: true)?.contains("[forcepermsg]") == true)
+    }
 }
