@@ -5,7 +5,7 @@
 set -eu
 port=${PORT:-19631}
 work=$(mktemp -d /tmp/lan15cap.XXXXXX)
-Tests/Lab/start-bmc.sh "$port" "$work/bmc" >/dev/null
+bmc=$(Tests/Lab/start-bmc.sh "$port" "$work/bmc" | sed 's/^ipmi_sim pid \([0-9]*\).*/\1/')
 sleep 1
 capture() {  # name, ipmitool arguments...
     name=$1; shift
@@ -33,4 +33,4 @@ PY
 capture md5 -A MD5 -L ADMINISTRATOR raw 6 1
 capture password -A PASSWORD -L ADMINISTRATOR raw 6 1
 capture none -A NONE -L USER raw 6 1 || true
-kill "$(pgrep -f "ipmi_sim -n -c $work/bmc/lan.conf")" || true
+kill "$bmc" || true
