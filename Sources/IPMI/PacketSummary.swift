@@ -18,15 +18,25 @@ public enum PacketSummary {
             return "RMCP+ \(type)\(flags) session=0x\(hex32(packet, 6)) seq=\(le32(packet, 10)) "
                 + "length=\(Int(packet[14]) | Int(packet[15]) << 8)"
         }
-        guard packet.count >= 14 else { return "IPMI v1.5 truncated, \(packet.count) bytes" }
-        return "IPMI v1.5 auth=\(authType) seq=\(le32(packet, 5)) session=0x\(hex32(packet, 9)) length=\(packet[13])"
+        // The message length follows the 16-byte AuthCode when there is one.
+        let lengthAt = authType == 0 ? 13 : 13 + IPMI15Packet.authCodeLength
+        guard packet.count > lengthAt else { return "IPMI v1.5 truncated, \(packet.count) bytes" }
+        return
+            "IPMI v1.5 auth=\(authType) seq=\(le32(packet, 5)) session=0x\(hex32(packet, 9)) length=\(packet[lengthAt])"
     }
 
     /// The packet's bytes in hex, except for RAKP messages 2 and 3 (RMCP+ payload types 13h and 14h, IPMI v2.0
-    /// §13.27): they carry HMACs keyed with the password, which would allow an offline guess of it from a log.
+    /// §13.27): they carry HMACs keyed with the password, which would allow an offline guess of it from a log. The
+    /// AuthCode of an IPMI v1.5 packet (§13.6) is left out too: it is the password itself (straight password) or a
+    /// digest of it.
     public static func loggableHex(_ packet: [UInt8]) -> String {
         if packet.count > 5, packet[4] == 0x06, [0x13, 0x14].contains(packet[5] & 0x3F) {
             return "(key exchange message, not logged)"
+        }
+        if packet.count > 4, packet[4] != 0x00, packet[4] != 0x06 {
+            let codeEnd = min(packet.count, 13 + IPMI15Packet.authCodeLength)
+            return CommandName.hex(Array(packet.prefix(13))) + " (AuthCode not logged) "
+                + CommandName.hex(Array(packet[codeEnd...]))
         }
         return CommandName.hex(packet)
     }

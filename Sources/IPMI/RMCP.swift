@@ -31,28 +31,44 @@ public enum AuthType {
     public static let rmcpPlus: UInt8 = 0x06
 }
 
-/// An IPMI v1.5 session packet with authentication type "none" (IPMI v2.0 section 13.6, table 13-8,
-/// first layout): used before an RMCP+ session exists, for Get Channel Authentication Capabilities and
-/// Get Channel Cipher Suites. Layout after the RMCP header: auth type (0x00), session sequence (4, LE),
-/// session ID (4, LE), message length (1), IPMI message. With auth type none there is no AuthCode.
+/// An IPMI v1.5 session packet (IPMI v2.0 section 13.6, table 13-8, first layout): used before an RMCP+ session
+/// exists, for Get Channel Authentication Capabilities and Get Channel Cipher Suites, and for whole IPMI v1.5
+/// sessions (``IPMI15Session``). Layout after the RMCP header: auth type, session sequence (4, LE), session ID
+/// (4, LE), the 16-byte AuthCode unless the auth type is none, message length (1), IPMI message. Bytes after the
+/// message (the legacy pad byte some implementations add) are ignored.
 public struct IPMI15Packet: Hashable, Sendable {
+    public static let authCodeLength = 16
+
+    public var authType: UInt8
     public var sessionSequence: UInt32
     public var sessionID: UInt32
+    /// Empty for auth type none, else 16 bytes (shorter ones are zero-padded when encoded).
+    public var authCode: [UInt8]
     public var message: [UInt8]
 
-    public init(sessionSequence: UInt32 = 0, sessionID: UInt32 = 0, message: [UInt8]) {
+    public init(
+        authType: UInt8 = AuthType.none, sessionSequence: UInt32 = 0, sessionID: UInt32 = 0, authCode: [UInt8] = [],
+        message: [UInt8]
+    ) {
+        self.authType = authType
         self.sessionSequence = sessionSequence
         self.sessionID = sessionID
+        self.authCode = authCode
         self.message = message
     }
 
     /// The whole datagram, RMCP header included.
     public func encode() -> [UInt8] {
-        var writer = ByteWriter(capacity: 14 + message.count)
+        var writer = ByteWriter(capacity: 30 + message.count)
         RMCPHeader().encode(into: &writer)
-        writer.write(AuthType.none)
+        writer.write(authType)
         writer.write(littleEndian: sessionSequence)
         writer.write(littleEndian: sessionID)
+        if authType != AuthType.none {
+            let code = authCode.prefix(Self.authCodeLength)
+            writer.write(Array(code))
+            writer.write(repeating: 0, count: Self.authCodeLength - code.count)
+        }
         writer.write(UInt8(truncatingIfNeeded: message.count))
         writer.write(message)
         return writer.bytes
@@ -63,14 +79,14 @@ public struct IPMI15Packet: Hashable, Sendable {
         let rmcp = try RMCPHeader.decode(from: &reader)
         guard rmcp.messageClass == RMCPHeader.classIPMI else { throw .malformed("not an IPMI RMCP class") }
         let authType = try reader.readByte()
-        guard authType == AuthType.none else {
-            throw .malformed("IPMI v1.5 authentication type 0x" + hex2(authType) + " is not supported")
-        }
+        guard authType != AuthType.rmcpPlus else { throw .malformed("an RMCP+ packet, not IPMI v1.5") }
         let sequence = try reader.readUInt32LE()
         let sessionID = try reader.readUInt32LE()
+        let authCode = authType == AuthType.none ? [] : try reader.readBytes(authCodeLength)
         let length = Int(try reader.readByte())
         let message = try reader.readBytes(length)
-        return IPMI15Packet(sessionSequence: sequence, sessionID: sessionID, message: message)
+        return IPMI15Packet(
+            authType: authType, sessionSequence: sequence, sessionID: sessionID, authCode: authCode, message: message)
     }
 }
 

@@ -9,6 +9,10 @@ public enum RoutingKey: Hashable, Sendable {
     /// session of that peer that is not yet established (they match rqSeq or the message tag and drop
     /// the rest).
     case preSession
+    /// An IPMI v1.5 packet with a session ID: the BMC's ID of a v1.5 session (temporary or activated), which the
+    /// transport maps to the session that Activate Session introduced it to. A v1.5 packet with session ID 0 and
+    /// an AuthCode is ``preSession`` (offered to v1.5 sessions too: FreeIPMI's `idzero` BMCs send their answers so).
+    case ipmi15Session(bmcSessionID: UInt32)
 }
 
 /// The routing key of a datagram received from a BMC; nil when it is not an IPMI RMCP packet (e.g. an
@@ -41,5 +45,5 @@ public func routingKey(ofDatagramFromBMC datagram: [UInt8]) -> RoutingKey? {
     }
     // IPMI v1.5 layout: auth type, sequence (4), session ID (4).
     guard let id = readUInt32LE(datagram, at: 9) else { return nil }
-    return id == 0 ? .preSession : .session(consoleSessionID: id)
+    return id == 0 ? .preSession : .ipmi15Session(bmcSessionID: id)
 }

@@ -66,13 +66,17 @@ public struct SessionConfiguration: Sendable {
     public var consoleSessionID: UInt32
     /// FreeIPMI workaround flags for BMCs that break the handshake; see ``SessionWorkarounds``.
     public var workarounds: SessionWorkarounds
+    /// Set: an IPMI v1.5 session (FreeIPMI's `-D LAN`, ipmitool's `-I lan`) instead of RMCP+; ``cipherSuite`` is
+    /// then not used.
+    public var ipmi15: IPMI15Options?
 
     public init(
         credentials: SessionCredentials, privilege: PrivilegeLevel = .administrator, cipherSuite: CipherSuite? = nil,
         allowUnauthenticated: Bool = false, bridge: BridgeTarget? = nil, consoleSessionID: UInt32,
-        workarounds: SessionWorkarounds = []
+        workarounds: SessionWorkarounds = [], ipmi15: IPMI15Options? = nil
     ) {
         self.workarounds = workarounds
+        self.ipmi15 = ipmi15
         self.credentials = credentials
         self.privilege = privilege
         self.cipherSuite = cipherSuite
@@ -95,9 +99,17 @@ public struct NegotiatedSession: Hashable, Sendable, CustomStringConvertible {
     public var managedGUID: [UInt8]
     /// The suites the BMC listed when negotiation ran; empty when the suite was configured.
     public var offeredCipherSuites: [CipherSuite]
+    /// Set for an IPMI v1.5 session: its authentication type (``cipherSuite`` is then suite 0, which means
+    /// nothing for it).
+    public var ipmi15AuthenticationType: IPMI15AuthenticationType? = nil
 
     public var description: String {
-        "\(cipherSuite), privilege \(privilege), session 0x" + String(managedSessionID, radix: 16)
+        if let ipmi15AuthenticationType {
+            return
+                "IPMI v1.5 session with \(ipmi15AuthenticationType) authentication, privilege \(privilege), session 0x"
+                + String(managedSessionID, radix: 16)
+        }
+        return "\(cipherSuite), privilege \(privilege), session 0x" + String(managedSessionID, radix: 16)
     }
 }
 

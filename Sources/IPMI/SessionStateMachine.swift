@@ -23,10 +23,17 @@ public enum SessionAction: Sendable {
 ///
 /// Random bytes are drawn in this order: 1 (first rqSeq) and 1 (message tag) in ``start()``, 16 (Rm)
 /// when RAKP 1 is built, then 16 (AES IV) for each encrypted packet.
+///
+/// With ``SessionConfiguration/ipmi15`` the session is an IPMI v1.5 one instead (see `SessionStateMachine+IPMI15`):
+/// capabilities → Get Session Challenge → Activate Session → Set Session Privilege Level, then the same request
+/// bookkeeping in v1.5 framing.
 public struct SessionStateMachine: Sendable {
-    private enum Phase: Sendable {
+    enum Phase: Sendable {
         case idle
         case authenticationCapabilities
+        /// IPMI v1.5: Get Session Challenge, then Activate Session.
+        case challenge
+        case activate
         case cipherSuites(listIndex: UInt8, records: [UInt8])
         case openSession
         case rakp2
@@ -38,20 +45,24 @@ public struct SessionStateMachine: Sendable {
     }
 
     public let configuration: SessionConfiguration
-    private let random: any RandomSource
-    private var phase: Phase = .idle
-    private var lastHandshakePacket: [UInt8]?
+    let random: any RandomSource
+    var phase: Phase = .idle
+    var lastHandshakePacket: [UInt8]?
     private var messageTag: UInt8 = 0
     private var nextRqSeqValue: UInt8 = 0
-    private var handshakeRqSeq: UInt8 = 0
+    var handshakeRqSeq: UInt8 = 0
     private var suite: CipherSuite?
     private var offeredSuites: [CipherSuite] = []
     /// Suites to offer in turn when the BMC refuses the one in Open Session, after Get Channel Cipher Suites failed.
     private var fallbackSuites: [CipherSuite] = []
     /// Why the suite was not negotiated from the BMC's list, when it was not.
     public private(set) var negotiationFallback: String?
-    private var reportedMaximumPrivilege: UInt8 = 0
-    private var managedSessionID: UInt32 = 0
+    var reportedMaximumPrivilege: UInt8 = 0
+    var managedSessionID: UInt32 = 0
+    /// The IPMI v1.5 session's framing, from the Get Session Challenge answer on; nil for RMCP+.
+    var legacy: IPMI15Session?
+    /// IPMI v1.5: the BMC said per-message authentication is disabled, so requests go without AuthCode.
+    var perMessageAuthenticationDisabled = false
     private var exchange: RAKPExchange?
     private var crypto: SessionCrypto?
     private var outboundSequence: UInt32 = 0
@@ -68,7 +79,7 @@ public struct SessionStateMachine: Sendable {
     /// When the hold of the last answer dropped as ``DropReason/late`` ends (or ended): how close a late answer came
     /// to its hold's end tells the caller whether its holds are long enough.
     public private(set) var lastLateAnswerHoldEnd: UInt64?
-    public private(set) var negotiated: NegotiatedSession?
+    public internal(set) var negotiated: NegotiatedSession?
 
     public init(configuration: SessionConfiguration, random: any RandomSource = OpenSSLRandom()) {
         self.configuration = configuration
@@ -90,7 +101,9 @@ public struct SessionStateMachine: Sendable {
     /// True while the handshake is in progress (a retransmission timer should run).
     public var isHandshaking: Bool {
         switch phase {
-        case .authenticationCapabilities, .cipherSuites, .openSession, .rakp2, .rakp4, .privilege: true
+        case .authenticationCapabilities, .challenge, .activate, .cipherSuites, .openSession, .rakp2, .rakp4,
+            .privilege:
+            true
         default: false
         }
     }
@@ -127,7 +140,9 @@ public struct SessionStateMachine: Sendable {
         nextRqSeqValue = seeds[0] & 0x3F
         messageTag = seeds[1]
         phase = .authenticationCapabilities
-        let request = GetChannelAuthenticationCapabilitiesRequest(privilege: configuration.privilege)
+        // ipmitool -I lan and FreeIPMI -D LAN ask for the IPMI v1.5 form, without the v2.0 extended data.
+        let request = GetChannelAuthenticationCapabilitiesRequest(
+            privilege: configuration.privilege, requestExtended: configuration.ipmi15 == nil)
         return sendHandshake(
             preSessionPacket(command: AppCommand.getChannelAuthenticationCapabilities, data: request.data))
     }
@@ -143,10 +158,14 @@ public struct SessionStateMachine: Sendable {
         switch phase {
         case .idle, .closed, .failed:
             // A closed session still matches responses (e.g. to Close Session itself).
-            if case .closed = phase, crypto != nil { return receiveInSession(datagram) }
+            if case .closed = phase, crypto != nil || legacy != nil { return receiveInSession(datagram) }
             return .dropped(.notExpected)
         case .authenticationCapabilities:
             return receiveAuthenticationCapabilities(datagram)
+        case .challenge:
+            return receiveSessionChallenge(datagram)
+        case .activate:
+            return receiveActivateSession(datagram)
         case .cipherSuites(let index, let records):
             return receiveCipherSuites(datagram, listIndex: index, records: records)
         case .openSession:
@@ -162,13 +181,13 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    private mutating func fail(_ error: IPMIError) -> SessionAction {
+    mutating func fail(_ error: IPMIError) -> SessionAction {
         phase = .failed
         lastHandshakePacket = nil
         return .failed(error)
     }
 
-    private mutating func sendHandshake(_ packet: [UInt8]) -> SessionAction {
+    mutating func sendHandshake(_ packet: [UInt8]) -> SessionAction {
         lastHandshakePacket = packet
         return .send(packet)
     }
@@ -176,7 +195,7 @@ public struct SessionStateMachine: Sendable {
     /// The next rqSeq in turn that no request is waiting under and that is not held for `use` at `now` (a hold
     /// for another command does not matter: a late answer under it would not match the new request's command).
     /// Without `use`, holds are ignored.
-    private mutating func allocateRqSeq(for use: RqSeqHold.Use? = nil, now: UInt64 = 0) -> UInt8? {
+    mutating func allocateRqSeq(for use: RqSeqHold.Use? = nil, now: UInt64 = 0) -> UInt8? {
         for _ in 0..<64 {
             let candidate = nextRqSeqValue
             nextRqSeqValue = (nextRqSeqValue &+ 1) & 0x3F
@@ -188,7 +207,7 @@ public struct SessionStateMachine: Sendable {
         return nil
     }
 
-    private mutating func preSessionPacket(command: UInt8, data: [UInt8]) -> [UInt8] {
+    mutating func preSessionPacket(command: UInt8, data: [UInt8]) -> [UInt8] {
         handshakeRqSeq = allocateRqSeq() ?? 0
         let message = IPMIRequestMessage(netFn: .app, rqSeq: handshakeRqSeq, command: command, data: data)
         return IPMI15Packet(message: message.encode()).encode()
@@ -198,7 +217,7 @@ public struct SessionStateMachine: Sendable {
     /// no authentication; most BMCs answer in the same framing, some in RMCP+ framing (authentication type 06h,
     /// payload type IPMI, session ID 0, neither authenticated nor encrypted: IPMI v2.0 section 13.6 allows both
     /// outside a session). Either is accepted here, before a session exists only.
-    private func preSessionResponse(_ datagram: [UInt8], command: UInt8) -> Result<IPMIResponseMessage, DropReason> {
+    func preSessionResponse(_ datagram: [UInt8], command: UInt8) -> Result<IPMIResponseMessage, DropReason> {
         guard let bytes = Self.sessionlessMessage(datagram), let message = try? IPMIResponseMessage.decode(bytes)
         else { return .failure(.malformed) }
         guard message.netFnCode == NetFn.app.response, message.command == command, message.rqSeq == handshakeRqSeq
@@ -215,7 +234,8 @@ public struct SessionStateMachine: Sendable {
             else { return nil }
             return packet.payload
         }
-        guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0 else { return nil }
+        guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0, packet.authType == AuthType.none
+        else { return nil }
         return packet.message
     }
 
@@ -225,6 +245,7 @@ public struct SessionStateMachine: Sendable {
         case .failure(let reason): return .dropped(reason)
         case .success(let m): message = m
         }
+        if configuration.ipmi15 != nil { return receiveIPMI15Capabilities(message) }
         // A BMC that answers with an error or short data may still speak RMCP+; Open Session will tell. With
         // `authcap` the answer is advisory altogether: some BMCs misreport their capabilities (ipmi-sensors(8)).
         if !configuration.workarounds.contains(.authenticationCapabilities), message.completionCode == .normal,
@@ -288,6 +309,7 @@ public struct SessionStateMachine: Sendable {
     /// A handshake step that went unanswered through every retransmission: while the cipher suites are asked for,
     /// the handshake goes on without them (``fallBackToCommonSuites(because:)``); nil in any other step.
     public mutating func stepTimedOut() -> SessionAction? {
+        if let failure = ipmi15StepTimedOut() { return failure }
         if case .privilege = phase, checksumFailures > 0 {
             return fail(
                 .malformed(
@@ -466,6 +488,11 @@ public struct SessionStateMachine: Sendable {
                 ? SessionWorkarounds.hint([.integrityCheckValue], unless: configuration.workarounds) : ""
             return fail(.authenticationFailed("the BMC's RAKP 4 integrity check value does not match" + hint))
         }
+        return sendSessionPrivilege()
+    }
+
+    /// The first request inside the new session: Set Session Privilege Level (IPMI v2.0 section 22.18).
+    mutating func sendSessionPrivilege() -> SessionAction {
         phase = .privilege
         guard let seq = allocateRqSeq() else { return fail(.tooManyOutstandingRequests) }
         handshakeRqSeq = seq
@@ -493,8 +520,9 @@ public struct SessionStateMachine: Sendable {
                 .privilegeRejected(
                     "Set Session Privilege Level to \(configuration.privilege): \(message.completionCode)"))
         }
-        guard let suite, let exchange else { return .dropped(.notExpected) }
         let granted = message.data.first.flatMap { PrivilegeLevel(rawValue: $0 & 0x0F) } ?? configuration.privilege
+        if let legacy { return established(ipmi15: legacy, privilege: granted) }
+        guard let suite, let exchange else { return .dropped(.notExpected) }
         let session = NegotiatedSession(
             cipherSuite: suite, privilege: granted, reportedMaximumPrivilege: reportedMaximumPrivilege,
             consoleSessionID: configuration.consoleSessionID, managedSessionID: managedSessionID,
@@ -535,18 +563,13 @@ public struct SessionStateMachine: Sendable {
     private mutating func sealRequest(
         netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8, rqSeq: UInt8, bridge: BridgeTarget?
     ) throws(IPMIError) -> [UInt8] {
-        guard let crypto else { throw .notEstablished }
-        let message: IPMIRequestMessage
-        if let bridge {
-            message = IPMIRequestMessage(
-                netFn: .app, rqSeq: rqSeq, command: AppCommand.sendMessage,
-                data: SendMessage.encapsulate(
-                    channel: bridge.channel, targetAddress: bridge.address, targetLUN: lun & 0x03, netFn: netFn,
-                    command: command, data: data, rqSeq: rqSeq))
-        } else {
-            message = IPMIRequestMessage(
-                netFn: netFn, responderLUN: lun & 0x03, rqSeq: rqSeq, command: command, data: data)
+        let message = requestMessage(
+            netFn: netFn, command: command, data: data, lun: lun, rqSeq: rqSeq, bridge: bridge)
+        if legacy != nil {
+            guard let packet = legacy?.seal(message.encode()) else { throw .notEstablished }
+            return packet
         }
+        guard let crypto else { throw .notEstablished }
         let sequenceNumber = nextSequenceNumber()
         // The IV (16 random bytes, drawn only when encrypting) goes from the random source straight to the stack,
         // the message straight into its place in the packet.
@@ -562,6 +585,24 @@ public struct SessionStateMachine: Sendable {
             }
         }
         return try sealed.get()
+    }
+
+    /// The request message: as given, or wrapped in Send Message to the bridge target.
+    private func requestMessage(
+        netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8, rqSeq: UInt8, bridge: BridgeTarget?
+    ) -> IPMIRequestMessage {
+        let message: IPMIRequestMessage
+        if let bridge {
+            message = IPMIRequestMessage(
+                netFn: .app, rqSeq: rqSeq, command: AppCommand.sendMessage,
+                data: SendMessage.encapsulate(
+                    channel: bridge.channel, targetAddress: bridge.address, targetLUN: lun & 0x03, netFn: netFn,
+                    command: command, data: data, rqSeq: rqSeq))
+        } else {
+            message = IPMIRequestMessage(
+                netFn: netFn, responderLUN: lun & 0x03, rqSeq: rqSeq, command: command, data: data)
+        }
+        return message
     }
 
     /// Encodes one request in the established session. Up to 64 requests may be outstanding at once (the rqSeq
@@ -646,6 +687,7 @@ public struct SessionStateMachine: Sendable {
 
     /// Checks session ID, integrity and encryption, then decodes the IPMI response message.
     private mutating func openInSession(_ datagram: [UInt8]) -> Result<IPMIResponseMessage, DropReason> {
+        if legacy != nil { return openIPMI15(datagram, checkingChecksums: checksChecksums) }
         guard let crypto else { return .failure(.notExpected) }
         // The session ID is in the clear at a fixed offset: check it before spending an HMAC.
         guard datagram.count >= RMCPPlusPacket.payloadOffset, datagram[4] == AuthType.rmcpPlus else {

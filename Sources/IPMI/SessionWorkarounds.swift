@@ -1,6 +1,7 @@
-/// FreeIPMI's workaround flags for IPMI 2.0 LAN sessions (ipmi-sensors(8), section WORKAROUNDS), by the name a
-/// config gives them. They are read once when a session is set up; none changes how an established session checks
-/// what it receives, so none lets unauthenticated data into it.
+/// FreeIPMI's workaround flags for IPMI 2.0 and IPMI 1.5 LAN sessions (ipmi-sensors(8), bmc-info(8), section
+/// WORKAROUNDS), by the name a config gives them. They are read once when a session is set up; none lets
+/// unauthenticated data into a session except `noauthcodecheck`, which exists to do just that for a BMC whose
+/// IPMI 1.5 AuthCodes are wrong.
 public struct SessionWorkarounds: NamedFlags, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -33,11 +34,33 @@ public struct SessionWorkarounds: NamedFlags, Hashable {
     /// always does so (as ipmitool does), so the flag is accepted and changes nothing.
     public static let openSessionPrivilege = SessionWorkarounds(rawValue: 1 << 4)
 
+    /// `idzero`: IPMI 1.5 answers that carry session ID 0 instead of the session's are taken (Tyan S2882 with M3289
+    /// BMC). AuthCodes and sequence numbers are still checked.
+    public static let acceptSessionIDZero = SessionWorkarounds(rawValue: 1 << 7)
+
+    /// `forcepermsg`: IPMI 1.5 requests carry an AuthCode although Get Channel Authentication Capabilities says
+    /// per-message authentication is disabled (IBM eServer 325), which such a BMC then requires.
+    public static let forcePerMessageAuthentication = SessionWorkarounds(rawValue: 1 << 8)
+
+    /// `unexpectedauth`: an IPMI 1.5 answer with an AuthCode where none is expected (per-message authentication
+    /// disabled) is checked as though one were expected, instead of being dropped (Copper and Intel BMCs).
+    public static let checkUnexpectedAuthCode = SessionWorkarounds(rawValue: 1 << 9)
+
+    /// `endianseq`: the IPMI 1.5 session sequence numbers of answers are byte-swapped before they are checked (some
+    /// Sun ILOM 1.0/2.0 firmware writes them big-endian).
+    public static let bigEndianSequence = SessionWorkarounds(rawValue: 1 << 10)
+
+    /// `noauthcodecheck`: the AuthCodes of IPMI 1.5 answers are not verified (Xeon S5500BC). The only flag that
+    /// lets unauthenticated answers into a session: use it only for a BMC that needs it.
+    public static let noAuthCodeCheck = SessionWorkarounds(rawValue: 1 << 11)
+
     /// Each flag and its FreeIPMI name.
     public static let names: [(name: String, flag: SessionWorkarounds)] = [
         ("authcap", .authenticationCapabilities), ("intel20", .intel20), ("supermicro20", .supermicro20),
         ("sun20", .sun20), ("opensesspriv", .openSessionPrivilege), ("integritycheckvalue", .integrityCheckValue),
-        ("nochecksumcheck", .noChecksumCheck),
+        ("nochecksumcheck", .noChecksumCheck), ("idzero", .acceptSessionIDZero),
+        ("forcepermsg", .forcePerMessageAuthentication), ("unexpectedauth", .checkUnexpectedAuthCode),
+        ("endianseq", .bigEndianSequence), ("noauthcodecheck", .noAuthCodeCheck),
     ]
 
     /// The text a failure adds when one of `flags` not already in `active` might help: the log line names the flags

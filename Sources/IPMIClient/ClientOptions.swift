@@ -20,6 +20,8 @@ public struct ClientOptions: Sendable {
     public var closeTimeout: Duration = .milliseconds(500)
     /// FreeIPMI workaround flags for the handshake (``SessionWorkarounds``), read once per session set-up.
     public var workarounds: SessionWorkarounds = []
+    /// Set: IPMI v1.5 sessions (`driver: LAN`) instead of RMCP+.
+    public var ipmi15: IPMI15Options?
 
     public init() {}
 }

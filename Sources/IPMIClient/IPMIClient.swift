@@ -187,7 +187,7 @@ public actor IPMIClient: IPMIRequester {
             cipherSuite: cipherSuite ?? rememberedSuite,
             allowUnauthenticated: allowUnauthenticated,
             bridge: bridge,
-            consoleSessionID: id, workarounds: options.workarounds)
+            consoleSessionID: id, workarounds: options.workarounds, ipmi15: options.ipmi15)
         machine = SessionStateMachine(configuration: configuration, random: OpenSSLRandom())
         established.store(false, ordering: .releasing)
         // What the last sessions learnt of this BMC (its window, its round-trip time) holds for the next one.
@@ -222,6 +222,10 @@ public actor IPMIClient: IPMIRequester {
         while true {
             switch action {
             case .send(let packet):
+                // IPMI v1.5 answers carry the BMC's session ID, not ours: tell the transport which it is.
+                if let id = machine?.ipmi15RoutingID {
+                    transport.routeIPMI15(peer: peer, bmcSessionID: id, to: consoleSessionID)
+                }
                 transport.send(packet, to: peer, lane: lane)
                 action = try await awaitHandshakeStep(attempts: &attempts, transport: transport)
             case .established(let negotiated):

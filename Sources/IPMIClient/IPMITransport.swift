@@ -29,10 +29,15 @@ public final class IPMITransport: Sendable {
     struct Endpoint: Sendable {
         var inbox: SessionInbox
         var acceptsPreSession: Bool
+        /// An IPMI v1.5 session: its answers name the BMC's session ID (``Registry/ipmi15Routes``), and those of a
+        /// BMC that puts 0 there (FreeIPMI's `idzero`) come as pre-session packets, which it is offered too.
+        var isIPMI15 = false
     }
 
     struct Registry: Sendable {
         var endpoints: [SocketAddress: [UInt32: Endpoint]] = [:]
+        /// Per peer, the BMC's session IDs of IPMI v1.5 sessions and the console session ID each belongs to.
+        var ipmi15Routes: [SocketAddress: [UInt32: UInt32]] = [:]
         /// Lanes whose loop stopped: no session registers there any more.
         var stoppedLanes: Set<Int> = []
         /// The transport closed: no session registers at all.
@@ -196,7 +201,10 @@ public final class IPMITransport: Sendable {
         let endpoints = registry.withLockedValue { registry -> [Endpoint]? in
             guard !registry.closed else { return nil }
             registry.closed = true
-            defer { registry.endpoints.removeAll() }
+            defer {
+                registry.endpoints.removeAll()
+                registry.ipmi15Routes.removeAll()
+            }
             return registry.endpoints.values.flatMap { $0.values }
         }
         guard let endpoints else { return }
@@ -237,11 +245,26 @@ public final class IPMITransport: Sendable {
         registry.withLockedValue { $0.endpoints[peer]?[consoleSessionID]?.acceptsPreSession = false }
     }
 
+    /// Routes the IPMI v1.5 answers that carry `bmcSessionID` (the BMC's temporary or activated session ID) to the
+    /// session registered under `consoleSessionID`. The BMC gives an ID to one live session at a time, so a newer
+    /// claim replaces an older one (of a session that ended without Close Session).
+    func routeIPMI15(peer: SocketAddress, bmcSessionID: UInt32, to consoleSessionID: UInt32) {
+        registry.withLockedValue { registry in
+            guard registry.endpoints[peer]?[consoleSessionID] != nil else { return }
+            registry.ipmi15Routes[peer, default: [:]][bmcSessionID] = consoleSessionID
+            registry.endpoints[peer]?[consoleSessionID]?.isIPMI15 = true
+        }
+    }
+
     /// Removes a session's inbox; the session itself asked for it, so its `finish` is not called.
     func unregister(peer: SocketAddress, consoleSessionID: UInt32) {
         registry.withLockedValue { registry in
             registry.endpoints[peer]?.removeValue(forKey: consoleSessionID)
             if registry.endpoints[peer]?.isEmpty == true { registry.endpoints[peer] = nil }
+            if let routes = registry.ipmi15Routes[peer], routes.values.contains(consoleSessionID) {
+                let kept = routes.filter { $0.value != consoleSessionID }
+                registry.ipmi15Routes[peer] = kept.isEmpty ? nil : kept
+            }
         }
     }
 
@@ -286,9 +309,15 @@ public final class IPMITransport: Sendable {
                 let inbox = registry.withLockedValue { $0.endpoints[peer]?[id]?.inbox }
                 guard let inbox else { return unroutable(from: peer) }
                 inbox.receive(bytes)
+            case .ipmi15Session(let bmcID):
+                let inbox = registry.withLockedValue { registry in
+                    registry.ipmi15Routes[peer]?[bmcID].flatMap { registry.endpoints[peer]?[$0]?.inbox }
+                }
+                guard let inbox else { return unroutable(from: peer) }
+                inbox.receive(bytes)
             case .preSession:
                 let targets = registry.withLockedValue { registry in
-                    registry.endpoints[peer]?.values.filter(\.acceptsPreSession).map(\.inbox) ?? []
+                    registry.endpoints[peer]?.values.filter { $0.acceptsPreSession || $0.isIPMI15 }.map(\.inbox) ?? []
                 }
                 guard !targets.isEmpty else { return unroutable(from: peer) }
                 for inbox in targets { inbox.receive(bytes) }

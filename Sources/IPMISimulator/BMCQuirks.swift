@@ -53,12 +53,30 @@ public struct BMCQuirks: NamedFlags, Hashable {
     /// Info (§33.9) tells where it does (an Inspur board).
     public static let assumemaxsdrrecordcount = BMCQuirks(rawValue: 1 << 10)
 
+    /// `idzero`: IPMI 1.5 answers carry session ID 0 in place of the session's (Tyan S2882 with M3289 BMC).
+    public static let idzero = BMCQuirks(rawValue: 1 << 20)
+
+    /// `forcepermsg`: Get Channel Authentication Capabilities says per-message authentication is disabled (IPMI v2.0
+    /// §22.13 byte 3 bit 4), yet IPMI 1.5 requests without an AuthCode go unanswered (IBM eServer 325).
+    public static let forcepermsg = BMCQuirks(rawValue: 1 << 21)
+
+    /// `unexpectedauth`: says per-message authentication is disabled and takes requests without AuthCode, but
+    /// answers them with one (Copper and Intel BMCs).
+    public static let unexpectedauth = BMCQuirks(rawValue: 1 << 22)
+
+    /// `endianseq`: IPMI 1.5 answers carry their session sequence numbers big-endian (some Sun ILOM firmware).
+    public static let endianseq = BMCQuirks(rawValue: 1 << 23)
+
+    /// `noauthcodecheck`: the AuthCodes of IPMI 1.5 answers are wrong (Xeon S5500BC); the BMC checks the console's.
+    public static let noauthcodecheck = BMCQuirks(rawValue: 1 << 24)
+
     /// Each quirk by the flag name `simulate --quirk` takes.
     public static let names: [(name: String, flag: BMCQuirks)] = [
         ("authcap", .authcap), ("intel20", .intel20), ("supermicro20", .supermicro20), ("opensesspriv", .opensesspriv),
         ("ignorescanningdisabled", .ignorescanningdisabled), ("assumebmcowner", .assumebmcowner),
         ("discretereading", .discretereading), ("sun20", .sun20),
         ("integritycheckvalue", .integritycheckvalue), ("nochecksumcheck", .nochecksumcheck),
-        ("assumemaxsdrrecordcount", .assumemaxsdrrecordcount),
+        ("assumemaxsdrrecordcount", .assumemaxsdrrecordcount), ("idzero", .idzero), ("forcepermsg", .forcepermsg),
+        ("unexpectedauth", .unexpectedauth), ("endianseq", .endianseq), ("noauthcodecheck", .noauthcodecheck),
     ]
 }

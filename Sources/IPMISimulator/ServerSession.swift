@@ -30,6 +30,8 @@ struct ServerSession: Sendable {
     /// The last handshake answer, sent again when the console retransmits the same request.
     var lastHandshakeRequest: [UInt8] = []
     var lastHandshakeResponse: [UInt8] = []
+    /// Set for an IPMI v1.5 session (``SimulatedBMC/handleIPMI15(_:now:)``).
+    var legacy: LegacySession?
 
     mutating func nextSequenceNumber() -> UInt32 {
         outboundSequence = outboundSequence == UInt32.max ? 1 : outboundSequence + 1

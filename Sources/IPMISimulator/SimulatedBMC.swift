@@ -92,11 +92,14 @@ public struct SimulatedBMC: Sendable {
         else { return [] }
         switch datagram[4] {
         case AuthType.none:
+            guard let packet = try? IPMI15Packet.decode(datagram) else { return [] }
+            if packet.sessionID != 0 { return handleIPMI15(packet, now: now) }
             lastRequestKind = .sessionless
-            guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID == 0,
-                let request = try? IPMIRequestMessage.decode(packet.message),
-                let response = preSessionResponse(to: request)
-            else { return [] }
+            guard let request = try? IPMIRequestMessage.decode(packet.message) else { return [] }
+            if request.netFn == .app, request.command == AppCommand.getSessionChallenge {
+                return sessionChallenge(request, now: now)
+            }
+            guard let response = preSessionResponse(to: request) else { return [] }
             return [IPMI15Packet(message: response.encode()).encode()]
         case AuthType.rmcpPlus:
             guard datagram.count >= RMCPPlusPacket.payloadOffset else { return [] }
@@ -120,8 +123,9 @@ public struct SimulatedBMC: Sendable {
             default: return []
             }
         default:
-            // IPMI v1.5 sessions with MD2/MD5/password authentication are not simulated.
-            return []
+            // IPMI v1.5 session packets with an AuthCode (MD5, straight password).
+            guard let packet = try? IPMI15Packet.decode(datagram), packet.sessionID != 0 else { return [] }
+            return handleIPMI15(packet, now: now)
         }
     }
 
@@ -182,15 +186,19 @@ public struct SimulatedBMC: Sendable {
     }
 
     /// Get Channel Authentication Capabilities response (IPMI v2.0 section 22.13, table 22-15): channel 1,
-    /// extended capabilities present, non-null user names, IPMI v2.0 supported.
+    /// extended capabilities present, IPMI v1.5 MD5 and straight password authentication, non-null user names,
+    /// IPMI v1.5 and v2.0 supported.
     func authenticationCapabilities(_ data: [UInt8]) -> (CompletionCode, [UInt8]) {
         guard data.count >= 2 else { return (.requestDataLengthInvalid, []) }
         let channel = data[0] & 0x0F
         guard channel == 0x0E || channel == 0x01 else { return (.invalidDataField, []) }
         // Byte 3 (IPMI v2.0 §22.13): non-null user names enabled (bit 2). The `authcap` quirk misreports it: no kind
         // of user name enabled, and K_g set (bit 5), though the BMC logs in "admin" with the user key all the same.
-        let loginStatus: UInt8 = quirks.contains(.authcap) ? 0x20 : 0x04
-        return (.normal, [0x01, 0x80, loginStatus, 0x02, 0x00, 0x00, 0x00, 0x00])
+        var loginStatus: UInt8 = quirks.contains(.authcap) ? 0x20 : 0x04
+        // Bit 4: per-message authentication disabled, as the `forcepermsg` and `unexpectedauth` BMCs say.
+        if ipmi15PerMessageAuthenticationDisabled { loginStatus |= 0x10 }
+        let types = IPMI15AuthenticationType.md5.supportBit | IPMI15AuthenticationType.straightPassword.supportBit
+        return (.normal, [0x01, 0x80 | types, loginStatus, 0x03, 0x00, 0x00, 0x00, 0x00])
     }
 
     /// Get Channel Cipher Suites (IPMI v2.0 section 22.15): the channel, then up to 16 bytes of the record

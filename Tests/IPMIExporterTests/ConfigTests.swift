@@ -117,7 +117,7 @@ import Testing
         #expect(try Self.parse(module + "exporter:\n  read_coalescing: 0s\n").settings.readCoalescing == .zero)
     }
 
-    @Test func freeIPMIKeysAndDriverLANAreAcceptedWithWarnings() throws {
+    @Test func freeIPMIKeysAreAcceptedWithWarningsAndDriverLANSpeaksIPMI15() throws {
         let config = try Self.parse(
             """
             modules:
@@ -133,12 +133,13 @@ import Testing
                 workaround_flags: [assumeio]
             """)
         #expect(config.modules["special"]?.bridgeSensors == true)
+        #expect(config.modules["special"]?.ipmi15 == true)
+        #expect(config.modules["special"]?.isLocal == false)
         let lines = config.warnings.map(\.location.line)
-        // `--bridge-sensors` (line 8) is honoured: no warning.
-        #expect(lines == [3, 4, 9, 11])
-        #expect(config.warnings[0].message.contains("LAN_2_0"))
-        #expect(config.warnings[1].message.contains("no effect"))
-        #expect(config.warnings[3].message.contains("assumeio"))
+        // `driver: LAN` (line 3) speaks IPMI 1.5 and `--bridge-sensors` (line 8) is honoured: no warning for either.
+        #expect(lines == [4, 9, 11])
+        #expect(config.warnings[0].message.contains("no effect"))
+        #expect(config.warnings[2].message.contains("assumeio"))
     }
 
     @Test func bridgeSensorsIsAModuleFieldAndACustomArgument() throws {
@@ -156,13 +157,31 @@ import Testing
         #expect(error.location.line == 3, "\(error)")
     }
 
-    /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`; one not
-    /// acted on yet draws a warning.
+    /// ipmi_exporter users select IPMI 1.5 with `-D LAN` in `custom_args` as often as with `driver: LAN`; `-a` picks
+    /// the authentication type. Neither draws a warning; MD2 and unknown types stop the load at their line.
+    @Test func customArgsDriverLANAndAuthenticationType() throws {
+        let config = try Self.parse(
+            "modules:\n  m:\n    custom_args:\n      ipmi: [\"-D\", \"LAN\", \"--authentication-type=md5\"]\n"
+                + "  n:\n    driver: LAN_2_0\n")
+        #expect(config.modules["m"]?.ipmi15 == true)
+        #expect(config.modules["m"]?.ipmi15AuthenticationType == "MD5")
+        #expect(config.modules["n"]?.ipmi15 == false)
+        #expect(config.warnings.isEmpty, "\(config.warnings)")
+        let md2 = try #require(Self.error("modules:\n  m:\n    custom_args:\n      ipmi:\n        - -aMD2\n"))
+        #expect(md2.location.line == 5, "\(md2)")
+        #expect(md2.message.contains("MD2"), "\(md2)")
+        let bogus = try #require(Self.error("modules:\n  m:\n    custom_args:\n      ipmi: [-a, sha1]\n"))
+        #expect(bogus.message.contains("sha1"), "\(bogus)")
+    }
+
+    /// A workaround flag FreeIPMI does not know stops the load at its line, in `workaround_flags` as in `-W`; every
+    /// flag FreeIPMI documents for LAN sessions and sensors is acted on, so none of those draws a warning.
     @Test func unknownWorkaroundFlagIsAnErrorWithItsLine() throws {
-        let pending = try Self.parse("modules:\n  m:\n    workaround_flags: [intel20, idzero]\n")
-        #expect(pending.modules["m"]?.workaroundFlags == ["intel20", "idzero"])
-        #expect(pending.warnings.map(\.location.line) == [3])
-        #expect(pending.warnings.first?.message.contains("idzero") == true)
+        let acted = try Self.parse(
+            "modules:\n  m:\n    workaround_flags: [" + WorkaroundFlags.implemented.sorted().joined(separator: ", ")
+                + "]\n")
+        #expect(acted.modules["m"]?.workaroundFlags.count == 16)
+        #expect(acted.warnings.isEmpty, "\(acted.warnings)")
         let listed = try #require(
             Self.error("modules:\n  m:\n    workaround_flags:\n      - authcap\n      - madeup\n"))
         #expect(listed.location.file == "test.yml")

@@ -32,7 +32,7 @@ struct ScrapeAgainstLabBMCTests {
         static func make(
             settings: SessionCache.Settings = SessionCache.Settings(), logger: Logger = ScrapeAgainstLabBMCTests.logger
         ) async throws -> Harness {
-            let transport = try await IPMITransport.bind()
+            let transport = try await IPMITransport.bind(logger: logger)
             let metrics = ExporterMetrics()
             let cache = SessionCache(transport: transport, settings: settings, metrics: metrics, logger: logger)
             return Harness(

@@ -33,8 +33,10 @@ struct WorkaroundFlagTests {
         }
     }
 
-    /// One scrape of a simulated BMC with `quirks`, by a module with `flags`.
-    static func scrape(quirks: BMCQuirks, flags: Set<String>, suite: UInt8? = nil) async throws -> Outcome {
+    /// One scrape of a simulated BMC with `quirks`, by a module with `flags` (over IPMI 1.5 with `ipmi15`).
+    static func scrape(
+        quirks: BMCQuirks, flags: Set<String>, suite: UInt8? = nil, ipmi15: Bool = false
+    ) async throws -> Outcome {
         let log = CapturedLog()
         var faults = BMCFaults()
         faults.quirks = quirks
@@ -47,6 +49,7 @@ struct WorkaroundFlagTests {
             logger: log.logger(level: .info))
         setup.module.workaroundFlags = flags
         setup.module.cipherSuite = suite
+        setup.module.ipmi15 = ipmi15
         let families = await setup.prepareAndScrape(0, deadline: .seconds(5))
         let sensors = try #require(try await setup.fleet.truth().bmcs.values.first).sensors.values
         await setup.shutdown()
@@ -61,11 +64,11 @@ struct WorkaroundFlagTests {
 
     /// A session quirk: without the flag no collector is up and the log names the flag; with it all are, at the
     /// simulator's readings.
-    static func checkSession(_ quirk: BMCQuirks, flag: String, suite: UInt8? = nil) async throws {
-        let failed = try await scrape(quirks: quirk, flags: [], suite: suite)
+    static func checkSession(_ quirk: BMCQuirks, flag: String, suite: UInt8? = nil, ipmi15: Bool = false) async throws {
+        let failed = try await scrape(quirks: quirk, flags: [], suite: suite, ipmi15: ipmi15)
         for collector in collectors { #expect(failed.up(collector) == 0, "\(collector) is down without \(flag)") }
         #expect(!failed.hints(flag).isEmpty, "a log line names \(flag):\n\(failed.log)")
-        let fixed = try await scrape(quirks: quirk, flags: [flag], suite: suite)
+        let fixed = try await scrape(quirks: quirk, flags: [flag], suite: suite, ipmi15: ipmi15)
         for collector in collectors { #expect(fixed.up(collector) == 1, "\(collector) is up with \(flag)") }
         #expect(fixed.readsTruth)
         #expect(fixed.hints(flag).isEmpty)

@@ -21,6 +21,8 @@ public actor SessionMap {
         var cipherSuite: UInt8?
         var bridge: BridgeConfig?
         var workarounds: Set<String>
+        var ipmi15: Bool
+        var ipmi15AuthenticationType: String?
     }
 
     public nonisolated let transport: IPMITransport
@@ -57,7 +59,8 @@ public actor SessionMap {
         let key = Key(
             host: host, port: port, user: module.user, password: module.password.bytes, kg: module.kg?.bytes,
             privilege: module.privilege.ipmiValue, cipherSuite: module.cipherSuite, bridge: module.bridge,
-            workarounds: module.workaroundFlags)
+            workarounds: module.workaroundFlags, ipmi15: module.ipmi15,
+            ipmi15AuthenticationType: module.ipmi15AuthenticationType)
         if let entry = entries[key] {
             entry.touch()
             return entry
@@ -66,6 +69,10 @@ public actor SessionMap {
         logger[metadataKey: "target"] = "\(host):\(port)"
         var options = clientOptions
         options.workarounds = SessionWorkarounds(names: module.workaroundFlags)
+        if module.ipmi15 {
+            options.ipmi15 = IPMI15Options(
+                authenticationType: module.ipmi15AuthenticationType.flatMap(IPMI15AuthenticationType.init(name:)))
+        }
         let client = try IPMIClient(
             host: host, port: port, username: module.user,
             password: String(decoding: module.password.bytes, as: UTF8.self),

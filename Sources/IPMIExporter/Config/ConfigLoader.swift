@@ -9,7 +9,7 @@ import Yams
 ///     user: monitor
 ///     pass: secret            # or password_file: /etc/ipmi-exporter/bmc.pass, or password_env: VAR (our additions)
 ///     privilege: user         # user | operator | admin; default operator, as FreeIPMI
-///     driver: LAN_2_0         # LAN_2_0 or absent; LAN is accepted with a warning and spoken as LAN_2_0;
+///     driver: LAN_2_0         # LAN_2_0 or absent (RMCP+); LAN: IPMI 1.5 sessions (MD5, straight password);
 ///                             # OPENIPMI, KCS, SSIF, SUNBMC: this machine's BMC through /dev/ipmi0 (local)
 ///     timeout: 10000          # milliseconds; caps one scrape of a target (default 10000)
 ///     collectors: [ipmi, bmc, chassis]
@@ -222,6 +222,7 @@ struct Parser {
                 module.privilege = level
             case "driver":
                 module.localDriver = try driver(value)
+                module.ipmi15 = try reader.string(value, "driver").uppercased() == "LAN"
             case "timeout":
                 let milliseconds = try reader.integer(value, "timeout (milliseconds)", in: 1...3_600_000)
                 module.timeout = .milliseconds(milliseconds)
@@ -294,9 +295,6 @@ struct Parser {
         case "", "LAN_2_0":
             return nil
         case "LAN":
-            warn(
-                node,
-                "driver LAN (IPMI 1.5) is spoken as LAN_2_0 (RMCP+): IPMI 1.5 sessions are not supported")
             return nil
         case "OPENIPMI", "KCS", "SSIF", "SUNBMC":
             if text.uppercased() == "SUNBMC" {
@@ -306,7 +304,8 @@ struct Parser {
         default:
             throw reader.error(
                 node,
-                "driver \"\(text)\" is not supported: LAN_2_0 (remote RMCP+) or OPENIPMI, KCS, SSIF, SUNBMC (local)")
+                "driver \"\(text)\" is not supported: LAN_2_0 (remote RMCP+), LAN (remote IPMI 1.5) or OPENIPMI, KCS, SSIF,"
+                    + " SUNBMC (local)")
         }
     }
 
@@ -372,9 +371,6 @@ struct Parser {
             let valid = WorkaroundFlags.implemented.sorted().joined(separator: ", ")
             throw reader.error(node, "unknown workaround flag \"\(text)\" (FreeIPMI's flags acted on here: \(valid))")
         }
-        if WorkaroundFlags.pending.contains(flag) {
-            warn(node, "workaround flag \"\(flag)\" is not acted on yet")
-        }
         if WorkaroundFlags.inapplicable.contains(flag) {
             warn(node, "workaround flag \"\(flag)\" has no effect: it concerns FreeIPMI's in-band, SOL or other tools")
         }
@@ -431,6 +427,30 @@ struct Parser {
                     module.bridgeSensors = true
                 case .entitySensorNames:
                     module.entitySensorNames = true
+                case .driverType(let text):
+                    switch text.uppercased() {
+                    case "LAN": module.ipmi15 = true
+                    case "LAN_2_0": break
+                    default:
+                        warn(
+                            at,
+                            "custom_args driver \"\(text)\" has no effect: use driver: in the module for local drivers")
+                    }
+                case .authenticationType(let text):
+                    let name = text.uppercased()
+                    guard ["NONE", "STRAIGHT_PASSWORD_KEY", "MD2", "MD5"].contains(name) else {
+                        throw reader.error(
+                            at,
+                            "custom_args: authentication type \"\(text)\" is not NONE, STRAIGHT_PASSWORD_KEY, MD2 or MD5"
+                        )
+                    }
+                    guard name != "MD2" else {
+                        throw reader.error(at, "custom_args: IPMI 1.5 MD2 authentication is not supported; use MD5")
+                    }
+                    if name == "NONE" {
+                        warn(at, "authentication type NONE sends the password check and data unauthenticated")
+                    }
+                    module.ipmi15AuthenticationType = name
                 case .other(let argument):
                     warn(at, "custom_args \"\(argument)\" has no effect: this exporter runs no FreeIPMI commands")
                 }

@@ -11,6 +11,10 @@ struct FreeIPMIArguments {
         case entitySensorNames
         /// `-I N`, `-IN`, `--cipher-suite-id N`, `--cipher-suite-id=N`: the text after the option, unchecked.
         case cipherSuite(String)
+        /// `-D NAME`, `-DNAME`, `--driver-type NAME`, `--driver-type=NAME`: the text after the option, unchecked.
+        case driverType(String)
+        /// `-a TYPE`, `--authentication-type TYPE` (IPMI 1.5 only): the text after the option, unchecked.
+        case authenticationType(String)
         /// Anything else, left to FreeIPMI's tools which this exporter does not run.
         case other(String)
     }
@@ -48,6 +52,8 @@ struct FreeIPMIArguments {
                 ("--workaround-flags", { .workaroundFlags(Self.flagList($0)) }),
                 ("-W", { .workaroundFlags(Self.flagList($0)) }),
                 ("--cipher-suite-id", { .cipherSuite($0) }), ("-I", { .cipherSuite($0) }),
+                ("--driver-type", { .driverType($0) }), ("-D", { .driverType($0) }),
+                ("--authentication-type", { .authenticationType($0) }), ("-a", { .authenticationType($0) }),
             ]
             if let match = valued.first(where: { argument == $0.prefix || Self.glued(argument, to: $0.prefix) != nil })
             {

@@ -138,6 +138,12 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
     /// `LAN_2_0` (RMCP+ to the target).
     public var localDriver: String?
 
+    /// `driver: LAN` (or `-D LAN` in `custom_args`): IPMI v1.5 sessions instead of RMCP+, as FreeIPMI's `-D LAN`.
+    public var ipmi15 = false
+    /// The IPMI v1.5 authentication type from `-a` in `custom_args` (NONE, STRAIGHT_PASSWORD_KEY, MD2, MD5,
+    /// upper-cased); nil chooses the strongest the BMC offers.
+    public var ipmi15AuthenticationType: String?
+
     /// True for a module of an in-band driver (``localDriver``).
     public var isLocal: Bool { localDriver != nil }
 
@@ -172,6 +178,7 @@ public struct ModuleConfig: Hashable, Sendable, CustomStringConvertible {
         ]
         if let cipherSuite { parts.append("cipher_suite=\(cipherSuite)") }
         if let localDriver { parts.append("driver=\(localDriver)") }
+        if ipmi15 { parts.append("driver=LAN" + (ipmi15AuthenticationType.map { " authentication_type=\($0)" } ?? "")) }
         if let bridge { parts.append("bridge=\(bridge.channel)/0x\(String(bridge.targetAddress, radix: 16))") }
         return parts.joined(separator: " ")
     }
@@ -185,11 +192,6 @@ public enum WorkaroundFlags {
         "authcap", "nochecksumcheck", "idzero", "forcepermsg", "intel20", "supermicro20", "sun20", "opensesspriv",
         "integritycheckvalue", "unexpectedauth", "endianseq", "noauthcodecheck", "discretereading",
         "ignorescanningdisabled", "assumebmcowner", "assumemaxsdrrecordcount",
-    ]
-    /// Those of ``implemented`` not acted on yet: accepted with a warning saying so. They concern IPMI 1.5 sessions,
-    /// which are not spoken yet.
-    public static let pending: Set<String> = [
-        "idzero", "forcepermsg", "unexpectedauth", "endianseq", "noauthcodecheck",
     ]
     /// FreeIPMI flags for in-band drivers, Serial over LAN, configuration tools and ipmiping: accepted (a config
     /// written for FreeIPMI keeps loading) with a warning that they change nothing here.
