@@ -15,7 +15,7 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
 /// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
-/// (``SELOEMDell``, most of it), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes nothing. Other
+/// (``SELOEMDell``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes nothing. Other
 /// vendors' interpretations (Intel, Fujitsu, Quanta, Inventec) are not here yet: their entries get the generic text,
 /// as ipmi-sel without the option prints them.
 enum SELOEMInterpretation {

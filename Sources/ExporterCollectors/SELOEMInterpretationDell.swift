@@ -35,6 +35,7 @@ enum SELOEMDell {
     /// Sensor numbers Dell gives fixed meanings.
     enum Sensor: UInt8 {
         case cpuProtocolError = 0x0A, cpuMachineCheckError = 0x0D, chipsetError = 0x19, qpiLinkError = 0x29
+        case txtCommandError = 0x2A
     }
 
     /// Dell's OEM event/reading type 7Eh, OEM diagnostic event data, on a link tuning sensor (C1h).
@@ -73,20 +74,46 @@ enum SELOEMDell {
         guard entry.eventReadingType == 0x6F || (0x02...0x0C).contains(entry.eventReadingType) else { return nil }
         let oem = (data2: entry.eventData[0] >> 6 == 0b10, data3: entry.eventData[0] >> 4 & 0b11 == 0b10)
         if oem.data2, oem.data3, let text = bothBytes(entry) { return text }
+        // The R720's memory entries with event data 1 bits 7:4 all 0 (neither byte said to be specified) and event
+        // data 2 bits 7:4 Eh: the DIMM, 3 per node.
+        if entry.eventData[0] >> 4 == 0, data2 >> 4 == 0xE, namesDIMM(entry),
+            let dimm = dimm(index: dimmIndex(data2: data2, data3: data3), perNode: 3)
+        {
+            return dimm
+        }
         let data2Text = oem.data2 ? self.data2Text(entry) : nil
         let data3Text = oem.data3 ? self.data3Text(entry) : nil
         return SELOEMInterpretation.eventData(
             entry, data2: data2Text, data3: data3Text, eventNamed: event(entry) != nil)
     }
 
-    /// Event data 2 and 3 read together, when both hold OEM codes; nil when they are read one by one. Not here yet:
-    /// the power supply rating mismatch, version change and link tuning option ROM texts FreeIPMI also reads this
-    /// way.
+    /// Event data 2 and 3 read together, when both hold OEM codes; nil when they are read one by one.
     static func bothBytes(_ entry: SELEntry) -> String? {
         let (type, offset, data2, data3) = (entry.sensorType, entry.offset, entry.eventData[1], entry.eventData[2])
         if namesDIMM(entry), let dimm = dimm(data2: data2, data3: data3) { return dimm }
         guard entry.eventReadingType == 0x6F else { return nil }
         switch (type, offset) {
+        // Power supply (08h) configuration error: event data 3 bits 3:0 the error type, 3 a rating mismatch, with
+        // the supply's watts: event data 2 times 16, plus event data 3 bits 7:4.
+        case (0x08, 0x06) where data3 & 0x0F == 0x03:
+            return "Power Supply rating mismatch ; Power Supply \(Int(data2) << 4 + Int(data3 >> 4)) Watts"
+        // Version change (2Bh), hardware incompatibility, of the management controller's firmware revision (event
+        // data 2 = 02h): the hardware type in event data 3.
+        case (0x2B, 0x02) where data2 == 0x02:
+            return "Hardware Type = " + (data3 == 0 ? "Other" : data3 == 1 ? "CPU" : SELEntry.hexByte(data3))
+        // Link tuning, device option ROM failed to support link tuning or flex address: event data 3 bit 7 set, a
+        // slot (bits 6:0; odd: mezzanine B, even: C), placed by the blade format in event data 2 bits 7:6 (single
+        // height: 1 slot a node, double height: 2, double height and width: 4, 3: read one by one); clear, embedded.
+        case (0xC1, 0x02):
+            guard data3 & 0x80 != 0 else { return "Device Embedded" }
+            guard data2 >> 6 != 3 else { return nil }
+            let slotsPerNode = [1, 2, 4][Int(data2 >> 6)]
+            let slot = Int(data3 & 0x7F)
+            let mezzanine = slot % 2 == 1 ? "B" : "C"
+            // The position is printed as the character that many after "0" (from 10 on, not a digit); C's division
+            // truncates toward zero, so slot 0 is position 1 too.
+            let position = String(decoding: [UInt8(0x30 + (slot - 1) / slotsPerNode + 1)], as: UTF8.self)
+            return "Mezzanine " + mezzanine + (slotsPerNode >= 2 ? position : "")
         // PCI PERR on the PCI parity error sensor (04h), PCI SERR and bus fatal errors (critical interrupt, 13h),
         // Dell's PCIe non-fatal and fatal IO errors: event data 3 bit 7 set, a slot in bits 6:0; clear, a bus, with
         // the device (event data 2 bits 7:3) and function (2:0). Both bytes unspecified: read one by one.
@@ -116,25 +143,31 @@ enum SELOEMDell {
         }
     }
 
-    /// The DIMM of a memory entry, nil when event data 3 has no bit set. Event data 2 bits 7:4: the memory card,
-    /// or (8h-Dh) the DIMMs per node (4, 6, 8, 9, 12, 24); bits 3:0: which group of 8 DIMMs event data 3's bits
-    /// are. Only the lowest bit set counts (FreeIPMI stops at the first). With DIMMs per node, the DIMM is a node
-    /// letter from "A" and a number from 1; otherwise a number from 1, after the card (Fh: no card, printed as
-    /// "DIMM DIMM n", as FreeIPMI does).
+    /// The DIMM of a memory entry whose event data 2 and 3 are OEM codes, nil when event data 3 has no bit set.
+    /// Event data 2 bits 7:4: the memory card, or (8h-Dh) the DIMMs per node (4, 6, 8, 9, 12, 24). Without DIMMs
+    /// per node, the DIMM is a number from 1 after the card (Fh: no card, printed as "DIMM DIMM n", as FreeIPMI
+    /// does).
     static func dimm(data2: UInt8, data3: UInt8) -> String? {
-        guard data3 != 0 else { return nil }
-        let index = Int(data2 & 0x0F) * 8 + data3.trailingZeroBitCount
+        guard let index = dimmIndex(data2: data2, data3: data3) else { return nil }
         let card = data2 >> 4
         switch card {
-        case 0x08...0x0D:
-            let perNode = [4, 6, 8, 9, 12, 24][Int(card) - 8]
-            let node = String(decoding: [UInt8(0x41 + index / perNode)], as: UTF8.self)
-            return "DIMM \(node)\(index % perNode + 1)"
-        case 0x0F:
-            return "DIMM DIMM \(index + 1)"
-        default:
-            return "Memory Card \(card), DIMM \(index + 1)"
+        case 0x08...0x0D: return dimm(index: index, perNode: [4, 6, 8, 9, 12, 24][Int(card) - 8])
+        case 0x0F: return "DIMM DIMM \(index + 1)"
+        default: return "Memory Card \(card), DIMM \(index + 1)"
         }
+    }
+
+    /// Which DIMM, from 0: event data 2 bits 3:0 say which group of 8 DIMMs event data 3's bits are; only the lowest
+    /// bit set counts (FreeIPMI stops at the first). Nil when no bit is set.
+    static func dimmIndex(data2: UInt8, data3: UInt8) -> Int? {
+        data3 == 0 ? nil : Int(data2 & 0x0F) * 8 + data3.trailingZeroBitCount
+    }
+
+    /// DIMM `index` as a node letter from "A" and a number from 1, `perNode` DIMMs a node.
+    static func dimm(index: Int?, perNode: Int) -> String? {
+        guard let index else { return nil }
+        let node = String(decoding: [UInt8(truncatingIfNeeded: 0x41 + index / perNode)], as: UTF8.self)
+        return "DIMM \(node)\(index % perNode + 1)"
     }
 
     /// The lowest bit set in `byte`, counted from 1, nil for none.
@@ -181,6 +214,9 @@ enum SELOEMDell {
         case (0xC1, 0x01),
             (0x13, 0x04) where number == .chipsetError:
             return "Device \(data2 >> 3), Function \(data2 & 0x07)"
+        // OS critical stop during OS load (20h) on the TXT command error sensor: the TXT error code.
+        case (0x20, 0x00) where number == .txtCommandError:
+            return "TXT Error Code = " + (txtErrorCodes[data2] ?? "Unknown")
         // Non-fatal error, QPI link degrade, on the QPI link error sensor: the reporting and partner agents' IDs
         // and links, two bits each from bit 0.
         case (0xC2, 0x02) where number == .qpiLinkError:
@@ -203,6 +239,23 @@ enum SELOEMDell {
         }
         guard entry.eventReadingType == 0x6F else { return nil }
         switch (type, offset) {
+        // Version change (2Bh), hardware change detected and successful, deasserted: where the device with the
+        // option ROM is, bit 7 set a slot (bits 6:0), clear embedded.
+        case (0x2B, 0x06) where !entry.isAssertion:
+            return data3 & 0x80 != 0 ? "Device Slot \(data3 & 0x7F)" : "Device Embedded"
+        // OS critical stop during OS load on the TXT command error sensor: which TXT error it is.
+        case (0x20, 0x00) where number == .txtCommandError:
+            let types: [UInt8: String] = [
+                0x00: "BIOS TXT Error", 0x02: "Processor/FIT TXT Error", 0x03: "BIOS ACM TXT Error",
+                0x04: "SINI ACM TXT Error", 0xFF: "Unrecognized TXT Error",
+            ]
+            return "TXT Error Type = " + (types[data3] ?? "Unknown")
+        // QPI link degrade on the QPI link error sensor: the agents' types (bit 0 the reporting agent's, bit 1 the
+        // partner's: a CPU or an IOH) and the error type (bits 7:2, 0 the only one named).
+        case (0xC2, 0x02) where number == .qpiLinkError:
+            return "Reporting Agent Type = \(data3 & 0x01 == 0 ? "CPU" : "IOH"), "
+                + "Partner Agent Type = \(data3 & 0x02 == 0 ? "CPU" : "IOH"), "
+                + "Error Type = \(data3 >> 2 == 0 ? "Link Width Degraded" : "Unknown")"
         // The PCI bus of a device event data 2 names.
         case (0xC1, 0x01),
             (0x13, 0x04) where number == .chipsetError:

@@ -273,6 +273,105 @@ import Testing
             [0x0C, 0x05, 0x8A, 0xA3, 0x80, 0x01],
             "transition to On Line ; OEM Event Data2 code = 80h ; OEM Event Data3 code = 01h"
         ),
+        ([0x0C, 0x08, 0x6F, 0x00, 0xE1, 0x04], "Correctable memory error ; DIMM D2"),
+        ([0x0C, 0x08, 0x6F, 0x01, 0xE0, 0x00], "Uncorrectable memory error"),
+        ([0x0C, 0x08, 0x6F, 0x06, 0xE0, 0x01], "Presence detected ; DIMM A1"),
+        ([0x0C, 0x08, 0x6F, 0x80, 0xE1, 0x04], "Correctable memory error ; OEM Event Data2 code = E1h"),
+        ([0x0C, 0x08, 0x6F, 0x00, 0xD1, 0x04], "Correctable memory error"),
+        ([0x0C, 0x05, 0x0B, 0x01, 0xE2, 0x80], "Redundancy Lost ; DIMM H3"),
+        (
+            [0x08, 0x62, 0x6F, 0xA6, 0x2E, 0x53],
+            "Configuration error ; Power Supply rating mismatch ; Power Supply 741 Watts"
+        ),
+        (
+            [0x08, 0x62, 0x6F, 0xA6, 0x2E, 0x51],
+            "Configuration error ; OEM Event Data2 code = 2Eh ; OEM Event Data3 code = 51h"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0xA2, 0x02, 0x01],
+            "Hardware incompatibility detected with associated Entity ; Hardware Type = CPU"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0xA2, 0x02, 0x07],
+            "Hardware incompatibility detected with associated Entity ; Hardware Type = 07h"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0xA2, 0x03, 0x01],
+            "Hardware incompatibility detected with associated Entity ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 01h"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x40, 0x85],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine B3"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x00, 0x86],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine C"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x40, 0x05],
+            "Device option ROM failed to support link tuning or flex address ; Device Embedded"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0xC0, 0x85],
+            "Device option ROM failed to support link tuning or flex address ; OEM Event Data2 code = C0h ; OEM Event Data3 code = 85h"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x80, 0x80],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine C1"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x40, 0xFF],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine Bp"
+        ),
+        (
+            [0x2B, 0x40, 0xEF, 0x26, 0xFF, 0x83],
+            "Hardware Change detected with associated Entity was successful ; Device Slot 3"
+        ),
+        (
+            [0x2B, 0x40, 0xEF, 0x26, 0xFF, 0x03],
+            "Hardware Change detected with associated Entity was successful ; Device Embedded"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0x26, 0xFF, 0x83],
+            "Hardware Change detected with associated Entity was successful ; OEM Event Data3 code = 83h"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0x01, 0x00],
+            "Critical stop during OS load ; TXT Error Code = VT Configuration Invalid"
+                + " ; TXT Error Type = BIOS TXT Error"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0xC2, 0x04],
+            "Critical stop during OS load ; TXT Error Code = CPU not supported by this ACM"
+                + " ; TXT Error Type = SINI ACM TXT Error"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0x07, 0x01],
+            "Critical stop during OS load ; TXT Error Code = Unknown ; TXT Error Type = Unknown"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0x84, 0xFF],
+            "Critical stop during OS load ; TXT Error Code = OS Data PMR Low error"
+                + " ; TXT Error Type = Unrecognized TXT Error"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0x80, 0x5A, 0xFF],
+            "Critical stop during OS load ; TXT Error Code = Bad resource number specified when acquiring shared"
+        ),
+        (
+            [0x20, 0x2B, 0x6F, 0xA0, 0x01, 0x00],
+            "Critical stop during OS load ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 00h"
+        ),
+        (
+            [0xC2, 0x29, 0x6F, 0xA2, 0xE4, 0x01],
+            "QPI Link Degrade"
+                + " ; Reporting Agent ID 0, Reporting Agent Link ID 1, Partner Agent ID 2, Partner Link ID 3 ; Reporting Agent Type = IOH, Partner Agent Type = CPU, Error Type = Link Width Degraded"
+        ),
+        (
+            [0xC2, 0x29, 0x6F, 0xA2, 0xE4, 0x06],
+            "QPI Link Degrade"
+                + " ; Reporting Agent ID 0, Reporting Agent Link ID 1, Partner Agent ID 2, Partner Link ID 3 ; Reporting Agent Type = CPU, Partner Agent Type = IOH, Error Type = Unknown"
+        ),
     ]
 
     @Test func dellPowerEdgeEntries() {
