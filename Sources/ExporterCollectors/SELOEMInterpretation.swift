@@ -14,10 +14,10 @@ struct SELDeviceIdentity: Hashable, Sendable {
 ///
 /// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
-/// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), and the Sun X4140,
-/// whose interpretation in FreeIPMI 1.6 changes nothing. Other vendors' interpretations (Dell, Intel, Fujitsu,
-/// Quanta, Inventec) are not here yet: their entries get the generic text, as ipmi-sel without the option prints
-/// them.
+/// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
+/// (``SELOEMDell``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes nothing. Other
+/// vendors' interpretations (Intel, Fujitsu, Quanta, Inventec) are not here yet: their entries get the generic text,
+/// as ipmi-sel without the option prints them.
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -106,6 +106,7 @@ enum SELOEMInterpretation {
             return "Overheat"
         }
         if device == SELOEMWistron.device { return SELOEMWistron.event(entry) }
+        if device == SELOEMDell.device { return SELOEMDell.event(entry) }
         return nil
     }
 
@@ -123,6 +124,7 @@ enum SELOEMInterpretation {
             return cString([entry.sensorKey.sensorNumber, entry.eventData[1], entry.eventData[2]])
         }
         if device == SELOEMWistron.device { return SELOEMWistron.eventData(entry) }
+        if device == SELOEMDell.device { return SELOEMDell.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
         guard oemCodes, entry.eventReadingType == 0x6F else { return nil }
         // Supermicro X10: a correctable or uncorrectable memory error (sensor type 0Ch, offsets 0 and 1) names its

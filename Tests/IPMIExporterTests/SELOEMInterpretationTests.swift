@@ -49,8 +49,9 @@ import Testing
         // X8DTH (43707) under Supermicro's IANA number: named, but FreeIPMI registers its state only under 47488.
         #expect(overheat.text(sensor: nil, device: Self.device(10876, 43707)) == "Overheat")
         #expect(overheat.state(device: Self.device(10876, 43707)) == .unknown)
-        // X10 boards, other products and other manufacturers: not named.
-        for device in [Self.x10slm, Self.device(10876, 9999), Self.device(674, 256), Self.device(10437, 6)] {
+        // X10 boards, other products and other manufacturers: not named. (A Dell PowerEdge, product 256, names
+        // event type 70h's offsets its own way: ``dellPowerEdgeEntries``.)
+        for device in [Self.x10slm, Self.device(10876, 9999), Self.device(674, 257), Self.device(10437, 6)] {
             #expect(overheat.text(sensor: nil, device: device) == "OEM Event Offset = 02h")
             #expect(overheat.state(device: device) == .unknown)
         }
@@ -191,5 +192,201 @@ import Testing
             Self.event([0x13, 0x30, 0x6F, 0x85, 0x03, 0x2B], from: 0x20).text(
                 sensor: nil, device: Self.device(15370, 1))
                 == "PCI SERR ; OEM Event Data2 code = 03h")
+    }
+
+    /// Dell PowerEdge entries (sensor type, number, event direction and type, event data 1-3) and their text as
+    /// ipmi-sel 1.6 prints it on product 256: processor CPU/APIC ID/front side bus, intrusion, power supply faults,
+    /// memory mode, POST fatal errors, PCI device/bus/slot one byte at a time and together, Dell's OEM sensor types
+    /// and event/reading types.
+    static let dellTexts: [([UInt8], String)] = [
+        ([0x07, 0x0D, 0x6F, 0x80, 0x04, 0xFF], "IERR ; CPU 3"),
+        ([0x07, 0x0D, 0x6F, 0xA0, 0x00, 0x11], "IERR ; OEM Event Data2 code = 00h ; APIC ID 17"),
+        ([0x07, 0x0D, 0x6F, 0x80, 0xFF, 0xFF], "IERR ; CPU 1"),
+        ([0x07, 0x0D, 0x07, 0xA6, 0x02, 0x03], "transition to Non-recoverable ; CPU 2 ; APIC ID 3"),
+        ([0x07, 0x0A, 0x07, 0x86, 0x08, 0xFF], "transition to Non-recoverable ; Front Side Bus 4"),
+        ([0x07, 0x0B, 0x07, 0x86, 0x08, 0xFF], "transition to Non-recoverable ; OEM Event Data2 code = 08h"),
+        ([0x05, 0x73, 0x6F, 0x80, 0x01, 0xFF], "General Chassis Intrusion ; Intrusion while system On"),
+        ([0x05, 0x73, 0x6F, 0x80, 0x02, 0xFF], "General Chassis Intrusion ; Intrusion while system Off"),
+        ([0x05, 0x73, 0x6F, 0x80, 0x03, 0xFF], "General Chassis Intrusion ; OEM Event Data2 code = 03h"),
+        ([0x08, 0x62, 0x6F, 0x81, 0x03, 0xFF], "Power Supply Failure detected ; Over Temperature Fault"),
+        ([0x08, 0x62, 0x6F, 0x81, 0x07, 0xFF], "Power Supply Failure detected ; Fan Fault"),
+        ([0x08, 0x62, 0x6F, 0x81, 0x08, 0xFF], "Power Supply Failure detected ; OEM Event Data2 code = 08h"),
+        ([0x08, 0x62, 0x6F, 0x01, 0xFF, 0xFF], "Power Supply Failure detected"),
+        ([0x0C, 0x05, 0x0B, 0x80, 0x02, 0xFF], "Fully Redundant ; Memory is in RAID mode"),
+        ([0x0C, 0x05, 0x0B, 0x80, 0x00, 0xFF], "Fully Redundant ; Memory is in Mirror mode"),
+        ([0x0F, 0x0B, 0x6F, 0x8F, 0x81, 0xFF], "POST Fatal Error ; Memory detected but is not configurable"),
+        ([0x0F, 0x0B, 0x6F, 0x8F, 0x42, 0xFF], "POST Fatal Error ; BIOS Fatal Error code: 42h"),
+        ([0x0F, 0x0B, 0x6F, 0x0F, 0xFF, 0xFF], "POST Fatal Error"),
+        ([0x13, 0x19, 0x6F, 0xA4, 0x2B, 0x05], "PCI PERR ; Device 5, Function 3 ; Bus 5"),
+        ([0x13, 0x04, 0x6F, 0xA4, 0x2B, 0x05], "PCI PERR ; Bus 5, Device 5, Function 3"),
+        ([0x13, 0x04, 0x6F, 0xA5, 0x2B, 0x83], "PCI SERR ; Slot 3"),
+        ([0x13, 0x04, 0x6F, 0xAA, 0xFF, 0xFF], "Bus Fatal Error"),
+        ([0xC2, 0x30, 0x6F, 0xA0, 0x10, 0x02], "PCIe error ; Bus 2, Device 2, Function 0"),
+        ([0xC3, 0x30, 0x6F, 0xA1, 0x10, 0x81], "Fatal IO error ; Slot 1"),
+        (
+            [0xC2, 0x29, 0x6F, 0x82, 0xE4, 0xFF],
+            "QPI Link Degrade ; Reporting Agent ID 0, Reporting Agent Link ID 1, Partner Agent ID 2, Partner Link ID 3"
+        ),
+        ([0xC0, 0x30, 0x6F, 0x02, 0xFF, 0xFF], "Degraded, thermal protection"),
+        ([0xC0, 0x30, 0x6F, 0x08, 0xFF, 0xFF], "Event Offset = 08h"),
+        ([0xC1, 0x30, 0x6F, 0xA1, 0x2B, 0x05], "Failed to program virtual MAC address ; Device 5, Function 3 ; Bus 5"),
+        ([0xC4, 0x30, 0x6F, 0x01, 0xFF, 0xFF], "Failed"),
+        ([0xC2, 0x30, 0x6F, 0x01, 0xFF, 0xFF], "undocumented"),
+        ([0x2A, 0x30, 0x70, 0x05, 0xFF, 0xFF], "Failed"),
+        ([0x2A, 0x30, 0x70, 0x09, 0xFF, 0xFF], "OEM Event Offset = 09h"),
+        (
+            [0x2A, 0x30, 0x70, 0xA3, 0x01, 0x02],
+            "Fully ready ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 02h"
+        ),
+        (
+            [0xC1, 0x30, 0x7E, 0x01, 0x2C, 0x3D],
+            "OEM Diagnostic Data Event ; Register Offset = 12Ch ; Register Value = 3Dh"
+        ),
+        ([0xC0, 0x30, 0x7E, 0x01, 0x2C, 0x3D], "OEM Event Offset = 01h"),
+        ([0x2A, 0x30, 0x8A, 0x03, 0xFF, 0xFF], "transition to On Line"),
+        ([0x0C, 0x08, 0x6F, 0xA0, 0x81, 0x04], "Correctable memory error ; DIMM C3"),
+        ([0x0C, 0x08, 0x6F, 0xA1, 0xD2, 0x80], "Uncorrectable memory error ; DIMM A24"),
+        ([0x0C, 0x08, 0x6F, 0xA6, 0x9F, 0x06], "Presence detected ; DIMM U2"),
+        ([0x0C, 0x08, 0x6F, 0xA7, 0x31, 0x01], "Configuration error ; Memory Card 3, DIMM 9"),
+        ([0x0C, 0x08, 0x6F, 0xAA, 0xF0, 0x10], "Critical Overtemperature ; DIMM DIMM 5"),
+        (
+            [0x0C, 0x08, 0x6F, 0xA0, 0xE0, 0x00],
+            "Correctable memory error ; OEM Event Data2 code = E0h ; OEM Event Data3 code = 00h"
+        ),
+        ([0x0C, 0x08, 0x6F, 0xA0, 0x81, 0xFF], "Correctable memory error ; DIMM C1"),
+        (
+            [0x0C, 0x08, 0x6F, 0xA5, 0x81, 0x04],
+            "Correctable memory error logging limit reached ; OEM Event Data2 code = 81h ; OEM Event Data3 code = 04h"
+        ),
+        ([0x10, 0x08, 0x6F, 0xA0, 0x80, 0x02], "Correctable Memory Error Logging Disabled ; DIMM A2"),
+        ([0x0C, 0x05, 0x0B, 0xA1, 0x0A, 0x08], "Redundancy Lost ; Memory Card 0, DIMM 84"),
+        (
+            [0x0C, 0x05, 0x0B, 0xA0, 0x02, 0x00],
+            "Fully Redundant ; Memory is in RAID mode ; OEM Event Data3 code = 00h"
+        ),
+        ([0x0C, 0x05, 0x07, 0xA2, 0xBF, 0x01], "transition to Critical from less severe ; DIMM N4"),
+        (
+            [0x0C, 0x05, 0x07, 0xA3, 0xBF, 0x01],
+            "transition to Non-recoverable from less severe ; OEM Event Data2 code = BFh ; OEM Event Data3 code = 01h"
+        ),
+        (
+            [0x0C, 0x05, 0x8A, 0xA3, 0x80, 0x01],
+            "transition to On Line ; OEM Event Data2 code = 80h ; OEM Event Data3 code = 01h"
+        ),
+        ([0x0C, 0x08, 0x6F, 0x00, 0xE1, 0x04], "Correctable memory error ; DIMM D2"),
+        ([0x0C, 0x08, 0x6F, 0x01, 0xE0, 0x00], "Uncorrectable memory error"),
+        ([0x0C, 0x08, 0x6F, 0x06, 0xE0, 0x01], "Presence detected ; DIMM A1"),
+        ([0x0C, 0x08, 0x6F, 0x80, 0xE1, 0x04], "Correctable memory error ; OEM Event Data2 code = E1h"),
+        ([0x0C, 0x08, 0x6F, 0x00, 0xD1, 0x04], "Correctable memory error"),
+        ([0x0C, 0x05, 0x0B, 0x01, 0xE2, 0x80], "Redundancy Lost ; DIMM H3"),
+        (
+            [0x08, 0x62, 0x6F, 0xA6, 0x2E, 0x53],
+            "Configuration error ; Power Supply rating mismatch ; Power Supply 741 Watts"
+        ),
+        (
+            [0x08, 0x62, 0x6F, 0xA6, 0x2E, 0x51],
+            "Configuration error ; OEM Event Data2 code = 2Eh ; OEM Event Data3 code = 51h"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0xA2, 0x02, 0x01],
+            "Hardware incompatibility detected with associated Entity ; Hardware Type = CPU"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0xA2, 0x02, 0x07],
+            "Hardware incompatibility detected with associated Entity ; Hardware Type = 07h"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0xA2, 0x03, 0x01],
+            "Hardware incompatibility detected with associated Entity ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 01h"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x40, 0x85],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine B3"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x00, 0x86],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine C"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x40, 0x05],
+            "Device option ROM failed to support link tuning or flex address ; Device Embedded"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0xC0, 0x85],
+            "Device option ROM failed to support link tuning or flex address ; OEM Event Data2 code = C0h ; OEM Event Data3 code = 85h"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x80, 0x80],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine C1"
+        ),
+        (
+            [0xC1, 0x30, 0x6F, 0xA2, 0x40, 0xFF],
+            "Device option ROM failed to support link tuning or flex address ; Mezzanine Bp"
+        ),
+        (
+            [0x2B, 0x40, 0xEF, 0x26, 0xFF, 0x83],
+            "Hardware Change detected with associated Entity was successful ; Device Slot 3"
+        ),
+        (
+            [0x2B, 0x40, 0xEF, 0x26, 0xFF, 0x03],
+            "Hardware Change detected with associated Entity was successful ; Device Embedded"
+        ),
+        (
+            [0x2B, 0x40, 0x6F, 0x26, 0xFF, 0x83],
+            "Hardware Change detected with associated Entity was successful ; OEM Event Data3 code = 83h"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0x01, 0x00],
+            "Critical stop during OS load ; TXT Error Code = VT Configuration Invalid"
+                + " ; TXT Error Type = BIOS TXT Error"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0xC2, 0x04],
+            "Critical stop during OS load ; TXT Error Code = CPU not supported by this ACM"
+                + " ; TXT Error Type = SINI ACM TXT Error"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0x07, 0x01],
+            "Critical stop during OS load ; TXT Error Code = Unknown ; TXT Error Type = Unknown"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0xA0, 0x84, 0xFF],
+            "Critical stop during OS load ; TXT Error Code = OS Data PMR Low error"
+                + " ; TXT Error Type = Unrecognized TXT Error"
+        ),
+        (
+            [0x20, 0x2A, 0x6F, 0x80, 0x5A, 0xFF],
+            "Critical stop during OS load ; TXT Error Code = Bad resource number specified when acquiring shared"
+        ),
+        (
+            [0x20, 0x2B, 0x6F, 0xA0, 0x01, 0x00],
+            "Critical stop during OS load ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 00h"
+        ),
+        (
+            [0xC2, 0x29, 0x6F, 0xA2, 0xE4, 0x01],
+            "QPI Link Degrade"
+                + " ; Reporting Agent ID 0, Reporting Agent Link ID 1, Partner Agent ID 2, Partner Link ID 3 ; Reporting Agent Type = IOH, Partner Agent Type = CPU, Error Type = Link Width Degraded"
+        ),
+        (
+            [0xC2, 0x29, 0x6F, 0xA2, 0xE4, 0x06],
+            "QPI Link Degrade"
+                + " ; Reporting Agent ID 0, Reporting Agent Link ID 1, Partner Agent ID 2, Partner Link ID 3 ; Reporting Agent Type = CPU, Partner Agent Type = IOH, Error Type = Unknown"
+        ),
+    ]
+
+    @Test func dellPowerEdgeEntries() {
+        for (tail, expected) in Self.dellTexts {
+            #expect(Self.event(tail).text(sensor: nil, device: Self.device(674, 256)) == expected, "\(tail)")
+        }
+        // Dell's status type (70h), offset 02h, on which a Supermicro board logs its Overheat.
+        #expect(
+            Self.event([0xC0, 0x10, 0x70, 0x02, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(674, 256))
+                == "IPMI Function ready")
+        // Another Dell product (a later iDRAC): generic.
+        let ierr = Self.event([0x07, 0x0D, 0x6F, 0x80, 0x04, 0xFF])
+        #expect(ierr.text(sensor: nil, device: Self.device(674, 257)) == "IERR ; OEM Event Data2 code = 04h")
+        #expect(
+            Self.event([0xC0, 0x30, 0x6F, 0x02, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(674, 257))
+                == "Event Offset = 02h")
     }
 }
