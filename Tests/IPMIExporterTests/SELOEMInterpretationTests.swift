@@ -192,4 +192,82 @@ import Testing
                 sensor: nil, device: Self.device(15370, 1))
                 == "PCI SERR ; OEM Event Data2 code = 03h")
     }
+
+    static let allAvailable =
+        "CPU0/MC0 = Available, CPU0/MC1 = Available, CPU1/MC0 = Available, CPU1/MC1 = Available, "
+        + "CPU2/MC0 = Available, CPU2/MC1 = Available, CPU3/MC0 = Available, CPU3/MC1 = Available"
+    static let noneAvailable =
+        "CPU0/MC0 = Not Available, CPU0/MC1 = Not Available, CPU1/MC0 = Not Available, CPU1/MC1 = Not Available, "
+        + "CPU2/MC0 = Not Available, CPU2/MC1 = Not Available, CPU3/MC0 = Not Available, CPU3/MC1 = Not Available"
+
+    @Test func intelNodeManagerNamesItsDIMMThermalSensorsOnTheBoardsThatUseIt() {
+        // Sensor type 28h, number 6Eh, event type 76h: every controller from bit 0 of event data 1 alone.
+        let clear = Self.event([0x28, 0x6E, 0x76, 0x00, 0xFF, 0xFF], from: 0x2C)
+        let bit0 = Self.event([0x28, 0x6E, 0x76, 0x01, 0xFF, 0xFF], from: 0x2C)
+        let others = Self.event([0x28, 0x6E, 0x76, 0x0E, 0xFF, 0xFF], from: 0x2C)
+        let boards = [
+            Self.device(343, 77), Self.device(343, 78), Self.device(343, 111), Self.device(343, 73),
+            Self.device(343, 112), Self.device(343, 62), Self.device(343, 64), Self.device(20569, 51),
+            Self.device(20569, 52), Self.device(7244, 21401),
+        ]
+        for device in boards {
+            #expect(clear.text(sensor: nil, device: device) == Self.allAvailable)
+            #expect(bit0.text(sensor: nil, device: device) == Self.noneAvailable)
+            #expect(others.text(sensor: nil, device: device) == Self.allAvailable)
+            #expect(clear.state(device: device) == .unknown)
+        }
+        // Deasserted, with OEM codes: named, then the codes.
+        #expect(
+            Self.event([0x28, 0x6E, 0xF6, 0xA1, 0x12, 0x34], from: 0x2C).text(sensor: nil, device: Self.device(343, 77))
+                == Self.noneAvailable + " ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 34h")
+        // Another sensor number or event type; the Windmill, other products and manufacturers: generic.
+        #expect(
+            Self.event([0x28, 0x6F, 0x76, 0x00, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(343, 77))
+                == "OEM Event Offset = 00h")
+        #expect(
+            Self.event([0x28, 0x6E, 0x77, 0x00, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(343, 77))
+                == "OEM Event Offset = 00h")
+        for device in [Self.device(343, 2818), Self.device(343, 9999), Self.device(7244, 1), Self.x9scl] {
+            #expect(clear.text(sensor: nil, device: device) == "OEM Event Offset = 00h")
+        }
+    }
+
+    @Test func intelNodeManagerEventStates() {
+        // (event type, event data 1, state) of the Node Manager's sensor type DCh: exception / alert threshold
+        // (policy bit, thresholds 0-2, else N/A), health (offset 02h), capabilities (any), firmware health (00h).
+        let cases: [(UInt8, UInt8, SensorState)] = [
+            (0x72, 0xA8, .warning), (0x72, 0xA0, .warning), (0x72, 0xA1, .warning), (0x72, 0xA2, .warning),
+            (0x72, 0xA3, .unknown), (0x72, 0x08, .unknown), (0x73, 0xA2, .warning), (0x73, 0xA0, .unknown),
+            (0x74, 0x07, .warning), (0x74, 0xA0, .warning), (0x75, 0xA0, .warning), (0x75, 0xA1, .unknown),
+        ]
+        let boards = [
+            Self.device(343, 62), Self.device(343, 64), Self.device(20569, 51), Self.device(20569, 52),
+            Self.device(7244, 21401),
+        ]
+        for (type, data1, state) in cases {
+            for direction: UInt8 in [0x00, 0x80] {
+                let entry = Self.event([0xDC, 0x10, type | direction, data1, 0x01, 0x02], from: 0x2C)
+                for device in boards { #expect(entry.state(device: device) == state, "\(type) \(data1)") }
+                // S2600 boards name the thermal sensor but FreeIPMI gives them no Node Manager states.
+                #expect(entry.state(device: Self.device(343, 77)) == .unknown)
+            }
+        }
+    }
+
+    @Test func intelSMITimeoutAndNMIStateSensors() {
+        // Generic "state" events (03h) of OEM sensor types F3h (SMI timeout) and C0h (NMI state).
+        let asserted = Self.event([0xF3, 0x20, 0x03, 0x01, 0xFF, 0xFF])
+        let deasserted = Self.event([0xF3, 0x20, 0x83, 0x00, 0xFF, 0xFF])
+        let other = Self.event([0xF3, 0x20, 0x03, 0x02, 0xFF, 0xFF])
+        for device in [Self.device(343, 62), Self.device(343, 64), Self.device(343, 40)] {
+            #expect(asserted.state(device: device) == .critical)
+            #expect(deasserted.state(device: device) == .nominal)
+            #expect(other.state(device: device) == .unknown)
+        }
+        #expect(asserted.state(device: Self.device(343, 77)) == .unknown)
+        let nmi = Self.event([0xC0, 0x21, 0x03, 0x01, 0xFF, 0xFF])
+        #expect(nmi.state(device: Self.device(343, 40)) == .critical)
+        #expect(Self.event([0xC0, 0x21, 0x03, 0x00, 0xFF, 0xFF]).state(device: Self.device(343, 40)) == .nominal)
+        #expect(nmi.state(device: Self.device(343, 62)) == .unknown)
+    }
 }
