@@ -16,8 +16,8 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
 /// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), and the Sun X4140,
 /// whose interpretation in FreeIPMI 1.6 changes nothing; Intel's in part (``SELOEMIntel``). Other vendors'
-/// interpretations (Dell, Fujitsu, the rest of Intel, Quanta, Inventec) are not here yet: their entries get the generic text, as ipmi-sel without the option prints
-/// them.
+/// interpretations (Dell, Fujitsu, the rest of Intel, Quanta, Inventec) are not here yet: their entries get the
+/// generic text, as ipmi-sel without the option prints them.
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -125,6 +125,7 @@ enum SELOEMInterpretation {
         }
         if device == SELOEMWistron.device { return SELOEMWistron.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
+        if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
         guard oemCodes, entry.eventReadingType == 0x6F else { return nil }
         // Supermicro X10: a correctable or uncorrectable memory error (sensor type 0Ch, offsets 0 and 1) names its
         // DIMM, "DIMM" + pair letter + DIMM number + "(CPU" + n + ")". Event data 2 bits 7:4: the pair, counted from

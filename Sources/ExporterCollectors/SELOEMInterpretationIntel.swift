@@ -8,7 +8,7 @@ import IPMISensors
 /// Covered: the Node Manager's "thermal sensor on DIMM" SMBus status event, which FreeIPMI names without its SDR, and
 /// the states FreeIPMI gives the Node Manager's events, the SMI timeout and the NMI state, by product. Not covered:
 /// the Node Manager texts FreeIPMI gives only when the SDR holds Intel's Node Manager OEM record (their sensor
-/// numbers come from it), and the boards' own BIOS texts (S2600 family, S5500WB, QSSC-S4R, Windmill).
+/// numbers come from it), and of the boards' own texts all but the S2600 boards' OEM events (``SELOEMIntelBIOS``).
 enum SELOEMIntel {
     /// IANA enterprise numbers: Intel's, and Quanta's and Inventec's for their boards that FreeIPMI reads with the
     /// Node Manager's interpretation.
@@ -58,6 +58,12 @@ enum SELOEMIntel {
 
     /// The event (event data 1) of an OEM event type, nil when it is the generic one.
     static func event(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
+        if let text = nodeManagerEvent(entry, device: device) { return text }
+        return SELOEMIntelBIOS.event(entry, device: device)
+    }
+
+    /// The Node Manager's name for an event, which FreeIPMI tries before the board's own.
+    static func nodeManagerEvent(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
         guard nodeManagerTextDevices.contains(device), entry.sensorType == dimmThermalSensorType,
             entry.sensorKey.sensorNumber == dimmThermalSMBusSensor, entry.eventReadingType == dimmThermalEventType
         else { return nil }
