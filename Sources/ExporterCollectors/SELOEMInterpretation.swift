@@ -15,9 +15,9 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
 /// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
-/// (``SELOEMDell``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes nothing. Other
-/// vendors' interpretations (Intel, Fujitsu, Quanta, Inventec) are not here yet: their entries get the generic text,
-/// as ipmi-sel without the option prints them.
+/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
+/// nothing. Other vendors' interpretations (Fujitsu, the rest of Intel, Quanta, Inventec) are not here yet: their
+/// entries get the generic text, as ipmi-sel without the option prints them.
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -101,6 +101,7 @@ enum SELOEMInterpretation {
     /// generic one.
     static func event(_ entry: SELEntry, device: SELDeviceIdentity?) -> String? {
         guard let device, entry.oemData == nil else { return nil }
+        if let text = SELOEMIntel.event(entry, device: device) { return text }
         // Supermicro CPU temperature (OEM sensor type C0h, OEM event/reading type 70h), offset 02h.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.offset == 0x02, namesOverheat(device) {
             return "Overheat"
@@ -126,6 +127,7 @@ enum SELOEMInterpretation {
         if device == SELOEMWistron.device { return SELOEMWistron.eventData(entry) }
         if device == SELOEMDell.device { return SELOEMDell.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
+        if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
         guard oemCodes, entry.eventReadingType == 0x6F else { return nil }
         // Supermicro X10: a correctable or uncorrectable memory error (sensor type 0Ch, offsets 0 and 1) names its
         // DIMM, "DIMM" + pair letter + DIMM number + "(CPU" + n + ")". Event data 2 bits 7:4: the pair, counted from
@@ -168,6 +170,7 @@ enum SELOEMInterpretation {
     /// The State column when FreeIPMI's OEM interpretation gives one, nil when the generic one stands.
     static func state(_ entry: SELEntry, device: SELDeviceIdentity?) -> SensorState? {
         guard let device, entry.oemData == nil else { return nil }
+        if let state = SELOEMIntel.state(entry, device: device) { return state }
         // Supermicro CPU temperature: event data 1 exactly 02h ("Overheat", no OEM codes in the upper bits), either
         // direction. Other offsets of the sensor stay N/A, as without the option.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.eventData[0] == 0x02,

@@ -389,4 +389,173 @@ import Testing
             Self.event([0xC0, 0x30, 0x6F, 0x02, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(674, 257))
                 == "Event Offset = 02h")
     }
+
+    static let allAvailable =
+        "CPU0/MC0 = Available, CPU0/MC1 = Available, CPU1/MC0 = Available, CPU1/MC1 = Available, "
+        + "CPU2/MC0 = Available, CPU2/MC1 = Available, CPU3/MC0 = Available, CPU3/MC1 = Available"
+    static let noneAvailable =
+        "CPU0/MC0 = Not Available, CPU0/MC1 = Not Available, CPU1/MC0 = Not Available, CPU1/MC1 = Not Available, "
+        + "CPU2/MC0 = Not Available, CPU2/MC1 = Not Available, CPU3/MC0 = Not Available, CPU3/MC1 = Not Available"
+
+    @Test func intelNodeManagerNamesItsDIMMThermalSensorsOnTheBoardsThatUseIt() {
+        // Sensor type 28h, number 6Eh, event type 76h: every controller from bit 0 of event data 1 alone.
+        let clear = Self.event([0x28, 0x6E, 0x76, 0x00, 0xFF, 0xFF], from: 0x2C)
+        let bit0 = Self.event([0x28, 0x6E, 0x76, 0x01, 0xFF, 0xFF], from: 0x2C)
+        let others = Self.event([0x28, 0x6E, 0x76, 0x0E, 0xFF, 0xFF], from: 0x2C)
+        let boards = [
+            Self.device(343, 77), Self.device(343, 78), Self.device(343, 111), Self.device(343, 73),
+            Self.device(343, 112), Self.device(343, 62), Self.device(343, 64), Self.device(20569, 51),
+            Self.device(20569, 52), Self.device(7244, 21401),
+        ]
+        for device in boards {
+            #expect(clear.text(sensor: nil, device: device) == Self.allAvailable)
+            #expect(bit0.text(sensor: nil, device: device) == Self.noneAvailable)
+            #expect(others.text(sensor: nil, device: device) == Self.allAvailable)
+            #expect(clear.state(device: device) == .unknown)
+        }
+        // Deasserted, with OEM codes: named, then the codes.
+        #expect(
+            Self.event([0x28, 0x6E, 0xF6, 0xA1, 0x12, 0x34], from: 0x2C).text(sensor: nil, device: Self.device(343, 77))
+                == Self.noneAvailable + " ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 34h")
+        // Another sensor number or event type; the Windmill, other products and manufacturers: generic.
+        #expect(
+            Self.event([0x28, 0x6F, 0x76, 0x00, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(343, 77))
+                == "OEM Event Offset = 00h")
+        #expect(
+            Self.event([0x28, 0x6E, 0x77, 0x00, 0xFF, 0xFF]).text(sensor: nil, device: Self.device(343, 77))
+                == "OEM Event Offset = 00h")
+        for device in [Self.device(343, 2818), Self.device(343, 9999), Self.device(7244, 1), Self.x9scl] {
+            #expect(clear.text(sensor: nil, device: device) == "OEM Event Offset = 00h")
+        }
+    }
+
+    @Test func intelNodeManagerEventStates() {
+        // (event type, event data 1, state) of the Node Manager's sensor type DCh: exception / alert threshold
+        // (policy bit, thresholds 0-2, else N/A), health (offset 02h), capabilities (any), firmware health (00h).
+        let cases: [(UInt8, UInt8, SensorState)] = [
+            (0x72, 0xA8, .warning), (0x72, 0xA0, .warning), (0x72, 0xA1, .warning), (0x72, 0xA2, .warning),
+            (0x72, 0xA3, .unknown), (0x72, 0x08, .unknown), (0x73, 0xA2, .warning), (0x73, 0xA0, .unknown),
+            (0x74, 0x07, .warning), (0x74, 0xA0, .warning), (0x75, 0xA0, .warning), (0x75, 0xA1, .unknown),
+        ]
+        let boards = [
+            Self.device(343, 62), Self.device(343, 64), Self.device(20569, 51), Self.device(20569, 52),
+            Self.device(7244, 21401),
+        ]
+        for (type, data1, state) in cases {
+            for direction: UInt8 in [0x00, 0x80] {
+                let entry = Self.event([0xDC, 0x10, type | direction, data1, 0x01, 0x02], from: 0x2C)
+                for device in boards { #expect(entry.state(device: device) == state, "\(type) \(data1)") }
+                // S2600 boards name the thermal sensor but FreeIPMI gives them no Node Manager states.
+                #expect(entry.state(device: Self.device(343, 77)) == .unknown)
+            }
+        }
+    }
+
+    @Test func intelSMITimeoutAndNMIStateSensors() {
+        // Generic "state" events (03h) of OEM sensor types F3h (SMI timeout) and C0h (NMI state).
+        let asserted = Self.event([0xF3, 0x20, 0x03, 0x01, 0xFF, 0xFF])
+        let deasserted = Self.event([0xF3, 0x20, 0x83, 0x00, 0xFF, 0xFF])
+        let other = Self.event([0xF3, 0x20, 0x03, 0x02, 0xFF, 0xFF])
+        for device in [Self.device(343, 62), Self.device(343, 64), Self.device(343, 40)] {
+            #expect(asserted.state(device: device) == .critical)
+            #expect(deasserted.state(device: device) == .nominal)
+            #expect(other.state(device: device) == .unknown)
+        }
+        #expect(asserted.state(device: Self.device(343, 77)) == .unknown)
+        let nmi = Self.event([0xC0, 0x21, 0x03, 0x01, 0xFF, 0xFF])
+        #expect(nmi.state(device: Self.device(343, 40)) == .critical)
+        #expect(Self.event([0xC0, 0x21, 0x03, 0x00, 0xFF, 0xFF]).state(device: Self.device(343, 40)) == .nominal)
+        #expect(nmi.state(device: Self.device(343, 62)) == .unknown)
+    }
+
+    static let pciV3 = " ; PCI Bus Number 255 ; PCI_Device number 31, PCI Function number 7"
+    static let allRegisters =
+        "Uncore MSR register, Core MSR registers, IIO register, PCI config space, MCA error source register"
+
+    /// The S2600JF/WP's BIOS entries (generator, sensor type, number, event direction and type, event data 1-3) and
+    /// their text: their own names, three events named by their offset, the CPU and PCI location read from event
+    /// data 2 and 3 whatever event data 1 says, and no names for the E5-2600 v3 boards' other events.
+    static let intelS2600JFTexts: [(UInt8, [UInt8], String)] = [
+        (0x01, [0x13, 0x09, 0x77, 0x02, 0xFF, 0xFF], "Reduced to 1/4 width ; CPU = Unknown"),
+        (
+            0x33, [0x13, 0x07, 0x73, 0x06, 0x03, 0xFF],
+            "CSI Link Layer generic control error (buffer overflow/underflow, credit underflow and so on.) ; CPU = 4"
+        ),
+        (
+            0x33, [0x13, 0x07, 0x73, 0x0A, 0xFF, 0xFF],
+            "Protocol layer illegal packet field, target Node ID and so on. ; CPU = Unknown"
+        ),
+        (0x33, [0x13, 0x04, 0x70, 0x08, 0xFF, 0xFF], "ACS Violation Error ; Bus 255 ; Device 31, Function 7"),
+        (0x33, [0x13, 0x05, 0x71, 0xA2, 0x1A, 0x2B], "Bad TLP ; Bus 26 ; Device 5, Function 3"),
+        (0x33, [0x13, 0x06, 0x72, 0x0B, 0xFF, 0xFF], "QPI Correctable Errors Event = 0Bh"),
+        (0x33, [0x13, 0x08, 0x75, 0x03, 0xFF, 0xFF], "Chipset Proprietary Event = 03h"),
+        (0x33, [0x0C, 0x10, 0xFF, 0x0C, 0xFF, 0xFF], "Memory Error Extension Event = 0Ch"),
+        (0x33, [0x0F, 0x15, 0x70, 0x01, 0xFF, 0xFF], "OEM Event Offset = 01h"),
+        (0x20, [0x2B, 0x12, 0x70, 0x02, 0xFF, 0xFF], "OEM Event Offset = 02h"),
+    ]
+
+    @Test func intelS2600JFAndWPNameTheirBIOSEvents() {
+        for device in [Self.device(343, 77), Self.device(343, 78)] {
+            for (generator, tail, expected) in Self.intelS2600JFTexts {
+                #expect(Self.event(tail, from: generator).text(sensor: nil, device: device) == expected)
+            }
+        }
+        // The E5-2600 v3 boards' names of the same offsets, and no name for an S2600JF/WP-only event.
+        let v3 = Self.device(343, 111)
+        #expect(
+            Self.event([0x13, 0x07, 0x73, 0x06, 0xFF, 0xFF], from: 0x33).text(sensor: nil, device: v3)
+                == "Link Layer generic control error (buffer overflow/underflow, credit underflow, and so on.) ; "
+                + "CPU = Unknown")
+        #expect(
+            Self.event([0x13, 0x04, 0x70, 0x08, 0xFF, 0xFF], from: 0x33).text(sensor: nil, device: v3)
+                == "ACS Violation" + Self.pciV3)
+        #expect(
+            Self.event([0x13, 0x08, 0x75, 0x03, 0xFF, 0xFF], from: 0x33).text(sensor: nil, device: v3)
+                == "OEM Event Offset = 03h")
+    }
+
+    /// Intel E5-2600 v3 BIOS and BMC entries and their text: offsets within and past each table (event data 2 and 3
+    /// read all the same), deasserted, the firmware update's target and the registers an IERR dump failed on, from
+    /// another generator.
+    static let intelE52600v3Texts: [(UInt8, [UInt8], String)] = [
+        (0x01, [0x13, 0x09, 0x77, 0x01, 0xFF, 0xFF], "Reduced to 1/2 width ; CPU = Unknown"),
+        (0x01, [0x13, 0x09, 0x77, 0x03, 0x00, 0xFF], "OEM Event Offset = 03h ; CPU = 1"),
+        (0x33, [0x13, 0x07, 0x73, 0x0E, 0xFF, 0xFF], "Routing Table Error ; CPU = Unknown"),
+        (0x33, [0x13, 0x07, 0x73, 0x01, 0x01, 0xFF], "Protocol Layer Poisoned Packet Reception Error ; CPU = 2"),
+        (0x33, [0x13, 0x17, 0x74, 0x05, 0xFF, 0xFF], "IIO Write Cache Coherency Violation ; CPU = Unknown"),
+        (0x33, [0x13, 0x04, 0x70, 0x0F, 0xFF, 0xFF], "MC Blocked TLP" + pciV3),
+        (
+            0x33, [0x13, 0x04, 0x70, 0xA2, 0x1A, 0x2B],
+            "Completer Abort ; PCI Bus Number 26 ; PCI_Device number 5, PCI Function number 3"
+        ),
+        (0x33, [0x13, 0x14, 0x76, 0x0A, 0xFF, 0xFF], "reserved" + pciV3),
+        (0x33, [0x13, 0x14, 0xF6, 0x0F, 0xFF, 0xFF], "Unspecified Non-AER Fatal Error" + pciV3),
+        (0x33, [0x13, 0x05, 0x71, 0x08, 0xFF, 0xFF], "Header Log Overflow" + pciV3),
+        (0x33, [0x13, 0x05, 0x71, 0x09, 0xFF, 0xFF], "OEM Event Offset = 09h" + pciV3),
+        (0x33, [0x0F, 0x15, 0x70, 0x01, 0xFF, 0xFF], "BIOS Recovery Start"),
+        (0x20, [0x2B, 0x12, 0x70, 0x02, 0xFF, 0xFF], "Update failure ; Target of update = Unknown, Instance = 3"),
+        (0x20, [0x2B, 0x12, 0x70, 0x00, 0x14, 0xFF], "Update started ; Target of update = BIOS, Instance = 1"),
+        (0x20, [0xD1, 0x7D, 0x70, 0x01, 0xFF, 0xFF], "Dump failed ; Failed register = " + allRegisters),
+        (
+            0x20, [0xD1, 0x7D, 0x70, 0x01, 0x05, 0xFF],
+            "Dump failed ; Failed register = Uncore MSR register, IIO register"
+        ),
+        (0x20, [0xD1, 0x7D, 0x70, 0x00, 0x05, 0xFF], "reserved"),
+        (0x33, [0x13, 0x06, 0x72, 0x0B, 0xFF, 0xFF], "QPI Correctable Error Event = 0Bh ; CPU = Unknown"),
+        (0x20, [0x13, 0x07, 0x73, 0x00, 0xFF, 0xFF], "OEM Event Offset = 00h"),
+    ]
+
+    @Test func intelE52600v3BoardsNameTheirBIOSEvents() {
+        for device in [Self.device(343, 111), Self.device(343, 112), Self.device(343, 73)] {
+            for (generator, tail, expected) in Self.intelE52600v3Texts {
+                #expect(Self.event(tail, from: generator).text(sensor: nil, device: device) == expected)
+            }
+        }
+        // Another Intel product, another manufacturer: generic.
+        for device in [Self.device(343, 9999), Self.x9scl] {
+            #expect(
+                Self.event([0x13, 0x07, 0x73, 0x0E, 0xFF, 0xFF], from: 0x33).text(sensor: nil, device: device)
+                    == "OEM Event Offset = 0Eh")
+        }
+    }
 }
