@@ -6,9 +6,9 @@ public enum IPMI15AuthenticationType: UInt8, Sendable, Hashable, CaseIterable, C
     case md5 = 2
     case straightPassword = 4
 
-    /// The order a type is chosen in when none is configured: the strongest first, as ipmitool and FreeIPMI do.
-    /// MD2 is left out: OpenSSL 3 no longer provides it, and a BMC with MD2 also offers MD5 or the password.
-    public static let preference: [IPMI15AuthenticationType] = [.md5, .straightPassword, .none]
+    /// The order a type is chosen in when none is configured: MD5 first, as ipmitool and FreeIPMI do; MD2 only
+    /// after the straight password, being broken and rarely the only choice a BMC offers.
+    public static let preference: [IPMI15AuthenticationType] = [.md5, .straightPassword, .md2, .none]
 
     /// The bit of this type in Get Channel Authentication Capabilities byte 2.
     public var supportBit: UInt8 { 1 << rawValue }
@@ -34,23 +34,22 @@ public enum IPMI15AuthenticationType: UInt8, Sendable, Hashable, CaseIterable, C
     }
 
     /// The AuthCode of a v1.5 session packet (IPMI v2.0 section 22.17.1, "AuthCode Algorithms"): nothing for none,
-    /// the 16-byte password itself for straight password, and for MD5 the digest of password ‖ session ID ‖ IPMI
-    /// message ‖ session sequence number ‖ password, the numbers little-endian as they travel, the password
-    /// NUL-padded to 16 bytes. Nil for MD2, which this client does not compute.
+    /// the 16-byte password itself for straight password, and for MD5 and MD2 the digest of password ‖ session ID ‖
+    /// IPMI message ‖ session sequence number ‖ password, the numbers little-endian as they travel, the password
+    /// NUL-padded to 16 bytes.
     public func authCode(password: [UInt8], sessionID: UInt32, message: [UInt8], sequence: UInt32) -> [UInt8]? {
         let key = SessionCrypto.padded(Array(password.prefix(16)), to: 16)
         switch self {
         case .none: return []
         case .straightPassword: return key
-        case .md2: return nil
-        case .md5:
+        case .md2, .md5:
             var writer = ByteWriter(capacity: 40 + message.count)
             writer.write(key)
             writer.write(littleEndian: sessionID)
             writer.write(message)
             writer.write(littleEndian: sequence)
             writer.write(key)
-            return Crypto.digest(.md5, writer.bytes)
+            return self == .md5 ? Crypto.digest(.md5, writer.bytes) : MD2.digest(writer.bytes)
         }
     }
 }

@@ -45,11 +45,8 @@ extension SessionStateMachine {
             return fail(
                 .unsupportedCipherSuite(
                     "the BMC offers IPMI v1.5 authentication types \(listed), none of which this client accepts"
-                        + " (none only when unauthenticated sessions are allowed; MD2 not at all)"
+                        + " (none only when unauthenticated sessions are allowed)"
                         + SessionWorkarounds.hint([.authenticationCapabilities], unless: configuration.workarounds)))
-        }
-        guard chosen != .md2 else {
-            return fail(.unsupportedCipherSuite("IPMI v1.5 MD2 authentication is not supported; use MD5"))
         }
         // Asked for by name, none is the user's choice, as cipher suite 0 is.
         guard

@@ -5,7 +5,7 @@ import IPMITestSupport
 import PrometheusText
 import Testing
 
-/// `driver: LAN` (IPMI 1.5 sessions) against a real BMC, ipmi_sim with the lab SDRs and `md5 straight` enabled in its
+/// `driver: LAN` (IPMI 1.5 sessions) against a real BMC, ipmi_sim with the lab SDRs and `md2 md5 straight` enabled in its
 /// lan.conf, with ipmitool `-I lan` and FreeIPMI `-D LAN` run on the same BMC at test time as the oracles.
 @Suite(.enabled(if: IPMISim.isAvailable, "ipmi_sim is not installed"), .serialized)
 struct IPMI15AgainstLabBMCTests {
@@ -51,19 +51,25 @@ struct IPMI15AgainstLabBMCTests {
         return series
     }
 
+    /// Every collector of `scrape` is up, the debug log shows v1.5 packets of `authType` (IPMI v2.0 table 13-8) and
+    /// neither their AuthCodes nor the password.
+    static func expectUpOverIPMI15(_ scrape: [MetricFamily], log: CapturedLog, authType: Int) {
+        for collector in ["ipmi", "bmc", "chassis", "sel"] {
+            #expect(ScrapeAgainstLabBMCTests.value(scrape, "ipmi_up", ["collector": collector]) == 1, "\(collector)")
+        }
+        #expect(log.text.contains("IPMI v1.5 auth=\(authType)"))
+        #expect(log.text.contains("AuthCode not logged"))
+        #expect(!log.text.contains(passwordHex))
+    }
+
     @Test func driverLANExportsWhatRMCPPlusExportsAndSpeaksMD5() async throws {
         let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let log = CapturedLog()
         let harness = try await ScrapeAgainstLabBMCTests.Harness.make(logger: log.logger(level: .debug))
         defer { Task { await harness.shutdown() } }
         let overLAN = await harness.scrape(bmc, module: Self.lanModule())
-        for collector in ["ipmi", "bmc", "chassis", "sel"] {
-            #expect(ScrapeAgainstLabBMCTests.value(overLAN, "ipmi_up", ["collector": collector]) == 1, "\(collector)")
-        }
         // The session's packets went in IPMI v1.5 framing with MD5 AuthCodes (auth type 2), none of them logged.
-        #expect(log.text.contains("IPMI v1.5 auth=2"))
-        #expect(log.text.contains("AuthCode not logged"))
-        #expect(!log.text.contains(Self.passwordHex))
+        Self.expectUpOverIPMI15(overLAN, log: log, authType: 2)
         let overRMCPPlus = await harness.scrape(bmc, module: ScrapeAgainstLabBMCTests.module())
         let lan = Self.sensorSeries(overLAN)
         #expect(lan.count > 100)
@@ -97,35 +103,53 @@ struct IPMI15AgainstLabBMCTests {
         }
         #expect(comparedWithIpmitool >= 25)
 
+        #expect(try await Self.compareWithFreeIPMI(ours, bmc, authenticationType: "MD5") >= 25)
+    }
+
+    /// Compares `ours` with `ipmi-sensors -D LAN -a <type>` run on `bmc` now; the number of readings compared.
+    static func compareWithFreeIPMI(
+        _ ours: [String: Double], _ bmc: IPMISim, authenticationType: String
+    ) async throws -> Int {
         let cache = NSTemporaryDirectory() + "sdrcache-lan15-\(bmc.port)"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let csv = try await ExternalCommand.output(
             "ipmi-sensors",
             [
-                "-D", "LAN", "-a", "MD5", "-h", bmc.address, "-u", "admin", "-p", "password", "-l", "ADMIN",
+                "-D", "LAN", "-a", authenticationType, "-h", bmc.address, "-u", "admin", "-p", "password", "-l",
+                "ADMIN",
                 "--comma-separated-output", "--no-header-output", "--quiet-cache", "--sdr-cache-directory", cache,
             ])
-        var comparedWithFreeIPMI = 0
+        var compared = 0
         for line in csv.split(separator: "\n") {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count >= 5, let theirs = Double(fields[3]), let value = ours[fields[1]] else { continue }
-            #expect(Self.agree(value, theirs), "\(fields[1]): \(value) vs ipmi-sensors \(theirs)")
-            comparedWithFreeIPMI += 1
+            #expect(agree(value, theirs), "\(fields[1]): \(value) vs ipmi-sensors -a \(authenticationType) \(theirs)")
+            compared += 1
         }
-        #expect(comparedWithFreeIPMI >= 25)
+        return compared
     }
 
-    /// Straight password works too; a wrong password fails the scrape with a reason and never shows up in the log.
-    @Test func straightPasswordAndAWrongPassword() async throws {
+    /// Straight password and MD2 (`-a STRAIGHT_PASSWORD_KEY`, `-a MD2`; IPMI v2.0 section 22.17.1) work too:
+    /// ipmi_sim checks the AuthCodes of our requests and we check those of its answers. The MD2 readings are FreeIPMI's
+    /// `ipmi-sensors -D LAN -a MD2` on the same BMC (Debian's ipmitool 1.8.19 cannot be that oracle: it has no MD2).
+    /// A wrong password fails the scrape at Activate Session and never shows up in the log.
+    @Test(arguments: [("STRAIGHT_PASSWORD_KEY", 4), ("MD2", 1)])
+    func otherAuthenticationTypesAndAWrongPassword(type: String, authType: Int) async throws {
         let bmc = try await IPMISim.start(IPMISim.labConfiguration())
         let log = CapturedLog()
         let harness = try await ScrapeAgainstLabBMCTests.Harness.make(logger: log.logger(level: .debug))
         defer { Task { await harness.shutdown() } }
-        let straight = await harness.scrape(bmc, module: Self.lanModule(authenticationType: "STRAIGHT_PASSWORD_KEY"))
-        #expect(ScrapeAgainstLabBMCTests.value(straight, "ipmi_up", ["collector": "bmc"]) == 1)
-        #expect(log.text.contains("IPMI v1.5 auth=4"))
-        let wrong = await harness.scrape(bmc, module: Self.lanModule(password: "Wr0ngSecret"), seconds: 15)
+        let scrape = await harness.scrape(bmc, module: Self.lanModule(authenticationType: type))
+        Self.expectUpOverIPMI15(scrape, log: log, authType: authType)
+        #expect(!log.text.contains("IPMI v1.5 auth=2"), "MD5 was not asked for")
+        if type == "MD2" {
+            let ours = Self.readings(scrape)
+            #expect(ours.count >= 30)
+            #expect(try await Self.compareWithFreeIPMI(ours, bmc, authenticationType: type) >= 25)
+        }
+        let wrong = await harness.scrape(
+            bmc, module: Self.lanModule(authenticationType: type, password: "Wr0ngSecret"), seconds: 15)
         #expect(ScrapeAgainstLabBMCTests.value(wrong, "ipmi_up", ["collector": "bmc"]) == 0)
         #expect(log.text.contains("Activate Session"), "the failure says where the login stopped")
         #expect(!log.text.contains("Wr0ngSecret") && !log.text.contains(Self.passwordHex))

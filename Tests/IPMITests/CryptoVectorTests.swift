@@ -1,5 +1,6 @@
-import IPMI
 import Testing
+
+@testable import IPMI
 
 @Suite("Known-answer tests (vectors from generate_vectors.py)")
 struct CryptoVectorTests {
@@ -79,6 +80,25 @@ struct CryptoVectorTests {
             Crypto.hmac(.sha1, key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8))
                 == hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"))
         #expect(Crypto.hmac(.sha256, key: [], data: []).count == 32)
+    }
+
+    /// The seven test vectors of RFC 1319 appendix A.5.
+    @Test(arguments: [
+        ("", "8350e5a3e24c153df2275c9f80692773"),
+        ("a", "32ec01ec4a6dac72c0ab96fb34c0b5d1"),
+        ("abc", "da853b0d3f88d99b30283a69e6ded6bb"),
+        ("message digest", "ab4f496bfb2a530b219ff33031fe06b0"),
+        ("abcdefghijklmnopqrstuvwxyz", "4e8ddff3650292ab5a4108c3aa47940b"),
+        ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "da33def2a42df13975352846c30338cd"),
+        (String(repeating: "1234567890", count: 8), "d5976f79d83d3a0dc9806c3c66f3efd8"),
+    ])
+    func md2MatchesRFC1319(message: String, digest: String) {
+        #expect(MD2.digest(Array(message.utf8)) == hex(digest))
+    }
+
+    /// RFC 1319 section 3.2: the substitution table is a permutation of 0...255.
+    @Test func md2TableIsAPermutation() {
+        #expect(MD2.piSubstitution.count == 256 && Set(MD2.piSubstitution).count == 256)
     }
 
     @Test func randomBytesDiffer() {

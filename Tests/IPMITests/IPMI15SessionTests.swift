@@ -105,20 +105,37 @@ struct IPMI15SessionTests {
         #expect(packet.sessionSequence == (try IPMI15Packet.decode(capture.console[3])).sessionSequence)
     }
 
-    /// Without a configured type the strongest offered is taken; none only when asked for by name.
+    /// What a machine without a configured type does with a Get Channel Authentication Capabilities answer that
+    /// offers the types of bits `offered` (IPMI v2.0 table 22-15 byte 2).
+    static func answerCapabilities(offering offered: UInt8) throws -> SessionAction {
+        var machine = try machine(random: [1, 0])
+        guard case .send(let request) = machine.start() else { throw IPMIError.malformed("none") }
+        let answer = IPMIResponseMessage(
+            netFnCode: 0x07, rqSeq: try message(request).rqSeq, command: 0x38, completionCode: .normal,
+            data: [0x01, offered, 0x00, 0x00, 0, 0, 0, 0])
+        return machine.receive(IPMI15Packet(message: answer.encode()).encode())
+    }
+
+    /// Without a configured type the strongest offered is taken; none only when asked for by name, and a BMC that
+    /// offers only none (or only OEM, bit 5) fails with the hint.
     @Test func strongestOfferedTypeIsChosenAndNoneNeedsConsent() throws {
         let capture = Capture("ipmitool-lan-md5.txt")
         var machine = try Self.machine(random: try Self.randomOf(capture))
         _ = machine.start()
         guard case .send(let challenge) = machine.receive(capture.bmc[0]) else { throw IPMIError.malformed("none") }
         #expect(try Self.message(challenge).data.first == IPMI15AuthenticationType.md5.rawValue)
-        for offered: UInt8 in [0x01, 0x02] {
-            var strict = try Self.machine(random: [1, 0])
-            guard case .send(let request) = strict.start() else { throw IPMIError.malformed("none") }
-            let answer = IPMIResponseMessage(
-                netFnCode: 0x07, rqSeq: try Self.message(request).rqSeq, command: 0x38, completionCode: .normal,
-                data: [0x01, offered, 0x00, 0x00, 0, 0, 0, 0])
-            guard case .failed(let error) = strict.receive(IPMI15Packet(message: answer.encode()).encode()) else {
+        // Offered bits (table 22-15 byte 2) → the type chosen: MD5, then straight password, then MD2.
+        for (offered, expected): (UInt8, IPMI15AuthenticationType) in [
+            (0x17, .md5), (0x13, .straightPassword), (0x03, .md2), (0x06, .md5),
+        ] {
+            guard case .send(let challenge) = try Self.answerCapabilities(offering: offered) else {
+                Issue.record("offered \(offered) refused")
+                continue
+            }
+            #expect(try Self.message(challenge).data.first == expected.rawValue, "offered \(offered)")
+        }
+        for offered: UInt8 in [0x01, 0x20] {
+            guard case .failed(let error) = try Self.answerCapabilities(offering: offered) else {
                 Issue.record("offered \(offered) accepted")
                 continue
             }

@@ -444,9 +444,6 @@ struct Parser {
                             "custom_args: authentication type \"\(text)\" is not NONE, STRAIGHT_PASSWORD_KEY, MD2 or MD5"
                         )
                     }
-                    guard name != "MD2" else {
-                        throw reader.error(at, "custom_args: IPMI 1.5 MD2 authentication is not supported; use MD5")
-                    }
                     if name == "NONE" {
                         warn(at, "authentication type NONE sends the password check and data unauthenticated")
                     }
