@@ -6,9 +6,9 @@ public enum IPMI15AuthenticationType: UInt8, Sendable, Hashable, CaseIterable, C
     case md5 = 2
     case straightPassword = 4
 
-    /// The order a type is chosen in when none is configured: MD5 first, as ipmitool and FreeIPMI do; MD2 only
-    /// after the straight password, being broken and rarely the only choice a BMC offers.
-    public static let preference: [IPMI15AuthenticationType] = [.md5, .straightPassword, .md2, .none]
+    /// The order a type is chosen in when none is configured, ipmitool's: MD5, then MD2 (weak, but the password
+    /// still never crosses the wire), then the straight password (which does), and none only by consent.
+    public static let preference: [IPMI15AuthenticationType] = [.md5, .md2, .straightPassword, .none]
 
     /// The bit of this type in Get Channel Authentication Capabilities byte 2.
     public var supportBit: UInt8 { 1 << rawValue }

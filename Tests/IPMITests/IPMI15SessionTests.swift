@@ -124,9 +124,9 @@ struct IPMI15SessionTests {
         _ = machine.start()
         guard case .send(let challenge) = machine.receive(capture.bmc[0]) else { throw IPMIError.malformed("none") }
         #expect(try Self.message(challenge).data.first == IPMI15AuthenticationType.md5.rawValue)
-        // Offered bits (table 22-15 byte 2) → the type chosen: MD5, then straight password, then MD2.
+        // Offered bits (table 22-15 byte 2) → the type chosen: MD5, then MD2, then straight password (ipmitool's order).
         for (offered, expected): (UInt8, IPMI15AuthenticationType) in [
-            (0x17, .md5), (0x13, .straightPassword), (0x03, .md2), (0x06, .md5),
+            (0x17, .md5), (0x13, .md2), (0x11, .straightPassword), (0x03, .md2), (0x06, .md5),
         ] {
             guard case .send(let challenge) = try Self.answerCapabilities(offering: offered) else {
                 Issue.record("offered \(offered) refused")
