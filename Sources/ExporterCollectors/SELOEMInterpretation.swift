@@ -16,8 +16,9 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
 /// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
 /// (``SELOEMDell``), Intel's in part (``SELOEMIntel``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
-/// nothing. Other vendors' interpretations (Fujitsu, the rest of Intel, Quanta, Inventec) are not here yet: their
-/// entries get the generic text, as ipmi-sel without the option prints them.
+/// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
+/// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
+/// get the generic text, as ipmi-sel without the option prints them.
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -102,6 +103,7 @@ enum SELOEMInterpretation {
     static func event(_ entry: SELEntry, device: SELDeviceIdentity?) -> String? {
         guard let device, entry.oemData == nil else { return nil }
         if let text = SELOEMIntel.event(entry, device: device) { return text }
+        if let text = SELOEMInventec.event(entry, device: device) { return text }
         // Supermicro CPU temperature (OEM sensor type C0h, OEM event/reading type 70h), offset 02h.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.offset == 0x02, namesOverheat(device) {
             return "Overheat"
@@ -127,6 +129,9 @@ enum SELOEMInterpretation {
         if device == SELOEMWistron.device { return SELOEMWistron.eventData(entry) }
         if device == SELOEMDell.device { return SELOEMDell.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
+        if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
         guard oemCodes, entry.eventReadingType == 0x6F else { return nil }
         // Supermicro X10: a correctable or uncorrectable memory error (sensor type 0Ch, offsets 0 and 1) names its

@@ -558,4 +558,340 @@ import Testing
                     == "OEM Event Offset = 0Eh")
         }
     }
+
+    /// Memory events of the E5-2600 v3 boards' BIOS, with ipmi-sel's texts (FreeIPMI 1.6.10, BMC 343/111): RAS
+    /// configuration status and RAS mode select (POST), mirroring and sparing redundancy states, ECC errors, legacy PCI
+    /// errors and memory parity errors (SMI handler), with OEM codes in both bytes, in one of them, at offsets FreeIPMI
+    /// does not read, and from the BMC.
+    static let intelE52600v3MemoryTexts: [(UInt8, [UInt8], String)] = [
+        (
+            0x01, [0x0C, 0x02, 0x09, 0xA1, 0x03, 0x01],
+            "Device Enabled ; Config Error = Invalid DIMM Configuration for RAS Mode ; RAS Mode Configured = Mirroring Mode"
+        ),
+        (
+            0x01, [0x0C, 0x02, 0x09, 0xA0, 0x00, 0x04],
+            "Device Disabled ; Config Error = None ; RAS Mode Configured = Rank Sparing Mode"
+        ),
+        (
+            0x01, [0x0C, 0x02, 0x89, 0xA1, 0x05, 0x03],
+            "Device Enabled ; Config Error = Unknown ; RAS Mode Configured = Unknown"
+        ),
+        (
+            0x01, [0x0C, 0x12, 0x09, 0xA1, 0x01, 0x02],
+            "Device Enabled ; Prior RAS Mode = Mirroring Mode ; Selected RAS Mode = Lockstep Mode"
+        ),
+        (
+            0x01, [0x0C, 0x12, 0x09, 0x80, 0x00, 0xFF],
+            "Device Disabled ; Prior RAS Mode = None (Independent Channel Mode)"
+        ),
+        (0x01, [0x0C, 0x12, 0x09, 0x21, 0x04, 0x02], "Device Enabled ; Selected RAS Mode = Lockstep Mode"),
+        (
+            0x01, [0x0C, 0x12, 0x09, 0xA2, 0x01, 0x02],
+            "Event Offset = 02h ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 02h"
+        ),
+        (
+            0x33, [0x0C, 0x01, 0x0B, 0xA2, 0x13, 0x2A],
+            "Redundancy Degraded ; Mirroring Domain = 1, Rank on DIMM = 3 ; Socket CPU 2, Channel F, DIMM 3"
+        ),
+        (
+            0x33, [0x0C, 0x01, 0x0B, 0xA0, 0x22, 0x92],
+            "Fully Redundant ; Mirroring Domain = Unknown, Rank on DIMM = 2 ; Socket CPU Unknown, Channel Unknown, DIMM 3"
+        ),
+        (
+            0x33, [0x0C, 0x01, 0x0B, 0xA1, 0x13, 0x2A],
+            "Redundancy Lost ; OEM Event Data2 code = 13h ; OEM Event Data3 code = 2Ah"
+        ),
+        (
+            0x33, [0x0C, 0x11, 0x0B, 0xA2, 0x31, 0x7B],
+            "Redundancy Degraded ; Sparing Domain = D, Rank on DIMM = 1 ; Socket CPU 4, Channel T, DIMM Unknown"
+        ),
+        (
+            0x33, [0x0C, 0x11, 0x0B, 0xA0, 0x42, 0xE1],
+            "Fully Redundant ; Sparing Domain = Unknown, Rank on DIMM = 2 ; Socket CPU Unknown, Channel Unknown, DIMM 2"
+        ),
+        (
+            0x33, [0x0C, 0x02, 0x6F, 0xA0, 0x03, 0x45],
+            "Correctable memory error ; Rank on DIMM = 3 ; Socket CPU 3, Channel J, DIMM Unknown"
+        ),
+        (
+            0x33, [0x0C, 0x02, 0x6F, 0xA1, 0x01, 0x66],
+            "Uncorrectable memory error ; Rank on DIMM = 1 ; Socket CPU 4, Channel N, DIMM Unknown"
+        ),
+        (0x33, [0x0C, 0x02, 0x6F, 0x81, 0x02, 0xFF], "Uncorrectable memory error ; Rank on DIMM = 2"),
+        (
+            0x33, [0x0C, 0x02, 0x6F, 0xA4, 0x01, 0x66],
+            "Memory Device Disabled ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 66h"
+        ),
+        (
+            0x20, [0x0C, 0x02, 0x6F, 0xA0, 0x03, 0x45],
+            "Correctable memory error ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 45h"
+        ),
+        (
+            0x33, [0x13, 0x03, 0x6F, 0xA4, 0x1A, 0x2B],
+            "PCI PERR ; PCI Bus Number 26 ; PCI_Device number 5, PCI Function number 3"
+        ),
+        (
+            0x33, [0x13, 0x03, 0x6F, 0xA5, 0x00, 0xFF],
+            "PCI SERR ; PCI Bus Number 0 ; PCI_Device number 31, PCI Function number 7"
+        ),
+        (0x33, [0x13, 0x03, 0x6F, 0x85, 0x07, 0xFF], "PCI SERR ; PCI Bus Number 7"),
+        (
+            0x33, [0x13, 0x03, 0x6F, 0xA3, 0x1A, 0x2B],
+            "Software NMI ; OEM Event Data2 code = 1Ah ; OEM Event Data3 code = 2Bh"
+        ),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x11, 0x2A],
+            "Parity ; Error Type = Data Parity Error, Socket CPU 2, Channel F, DIMM 3"
+        ),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x1A, 0x45],
+            "Parity ; Error Type = Unknown, Socket CPU 3, Channel J, DIMM Unknown"
+        ),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x08, 0x2A],
+            "Parity ; Error Type = Parity Error Type not known, Socket CPU 2, Channel Indeterminate, DIMM Indeterminate"
+        ),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x03, 0x9F],
+            "Parity ; Error Type = Command and Address Parity Error, Socket CPU Unknown, Channel Unknown, DIMM Indeterminate"
+        ),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA3, 0x13, 0x66],
+            "Memory Scrub Failed ; Error Type = Command and Address Parity Error, Socket CPU 4, Channel N, DIMM Unknown"
+        ),
+        (0x33, [0x0C, 0x13, 0x6F, 0x82, 0x11, 0xFF], "Parity ; OEM Event Data2 code = 11h"),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA1, 0x11, 0x2A],
+            "Uncorrectable memory error ; OEM Event Data2 code = 11h ; OEM Event Data3 code = 2Ah"
+        ),
+    ]
+
+    @Test func intelE52600v3BoardsReadTheirMemoryEventData() {
+        for device in [Self.device(343, 111), Self.device(343, 112), Self.device(343, 73)] {
+            for (generator, tail, expected) in Self.intelE52600v3MemoryTexts {
+                #expect(Self.event(tail, from: generator).text(sensor: nil, device: device) == expected)
+            }
+        }
+        // Another Intel product, another manufacturer: the generic text.
+        for device in [Self.device(343, 9999), Self.x9scl] {
+            #expect(
+                Self.event([0x0C, 0x02, 0x6F, 0xA0, 0x03, 0x45], from: 0x33).text(sensor: nil, device: device)
+                    == "Correctable memory error ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 45h")
+        }
+    }
+
+    /// The same memory events with ipmi-sel's texts for the S2600JF and S2600WP (FreeIPMI 1.6.10, BMCs 343/77 and
+    /// 343/78 print them alike).
+    static let intelS2600JFMemoryTexts: [(UInt8, [UInt8], String)] = [
+        (0x01, [0x0C, 0x02, 0x09, 0xA1, 0x03, 0x01], "Device Enabled ; Config Error = Invalid ; RAS Mode = Mirroring"),
+        (
+            0x01, [0x0C, 0x02, 0x09, 0xA0, 0x00, 0x04],
+            "Device Disabled ; Config Error = None ; RAS Mode = Rank Sparing"
+        ),
+        (0x01, [0x0C, 0x02, 0x89, 0xA1, 0x05, 0x03], "Device Enabled ; Config Error = Unknown ; RAS Mode = Unknown"),
+        (
+            0x01, [0x0C, 0x12, 0x09, 0xA1, 0x01, 0x02],
+            "Device Enabled ; Previous RAS Mode = Mirroring ; Selected RAS Mode = Lockstep"
+        ),
+        (0x01, [0x0C, 0x12, 0x09, 0x80, 0x00, 0xFF], "Device Disabled ; Previous RAS Mode = None"),
+        (0x01, [0x0C, 0x12, 0x09, 0x21, 0x04, 0x02], "Device Enabled ; Selected RAS Mode = Lockstep"),
+        (
+            0x01, [0x0C, 0x12, 0x09, 0xA2, 0x01, 0x02],
+            "Event Offset = 02h ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 02h"
+        ),
+        (
+            0x33, [0x0C, 0x01, 0x0B, 0xA2, 0x13, 0x2A],
+            "Redundancy Degraded ; Mirroring Domain Channel Pair for Socket = 1, DIMM Rank Number = 3 ; CPU = 2, Channel = B, DIMM = 3"
+        ),
+        (
+            0x33, [0x0C, 0x01, 0x0B, 0xA0, 0x22, 0x92],
+            "Fully Redundant ; Mirroring Domain Channel Pair for Socket = 2, DIMM Rank Number = 2 ; CPU = Unknown, Channel = C, DIMM = 3"
+        ),
+        (
+            0x33, [0x0C, 0x01, 0x0B, 0xA1, 0x13, 0x2A],
+            "Redundancy Lost ; OEM Event Data2 code = 13h ; OEM Event Data3 code = 2Ah"
+        ),
+        (
+            0x33, [0x0C, 0x11, 0x0B, 0xA2, 0x31, 0x7B],
+            "Redundancy Degraded ; Sparing Domain Channel Pair for Socket = D, DIMM Rank Number = 1 ; CPU = 4, Channel = D, DIMM = Unknown"
+        ),
+        (
+            0x33, [0x0C, 0x11, 0x0B, 0xA0, 0x42, 0xE1],
+            "Fully Redundant ; Sparing Domain Channel Pair for Socket = Unknown, DIMM Rank Number = 2 ; CPU = Unknown, Channel = A, DIMM = 2"
+        ),
+        (
+            0x33, [0x0C, 0x02, 0x6F, 0xA0, 0x03, 0x45],
+            "Correctable memory error ; DIMM Rank Number = 3 ; CPU = 3, Channel = A, DIMM = Unknown"
+        ),
+        (
+            0x33, [0x0C, 0x02, 0x6F, 0xA1, 0x01, 0x66],
+            "Uncorrectable memory error ; DIMM Rank Number = 1 ; CPU = 4, Channel = A, DIMM = Unknown"
+        ),
+        (0x33, [0x0C, 0x02, 0x6F, 0x81, 0x02, 0xFF], "Uncorrectable memory error ; DIMM Rank Number = 2"),
+        (
+            0x33, [0x0C, 0x02, 0x6F, 0xA4, 0x01, 0x66],
+            "Memory Device Disabled ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 66h"
+        ),
+        (
+            0x20, [0x0C, 0x02, 0x6F, 0xA0, 0x03, 0x45],
+            "Correctable memory error ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 45h"
+        ),
+        (0x33, [0x13, 0x03, 0x6F, 0xA4, 0x1A, 0x2B], "PCI PERR ; Bus 26 ; Device 5, Function 3"),
+        (0x33, [0x13, 0x03, 0x6F, 0xA5, 0x00, 0xFF], "PCI SERR ; Bus 0 ; Device 31, Function 7"),
+        (0x33, [0x13, 0x03, 0x6F, 0x85, 0x07, 0xFF], "PCI SERR ; Bus 7"),
+        (
+            0x33, [0x13, 0x03, 0x6F, 0xA3, 0x1A, 0x2B],
+            "Software NMI ; OEM Event Data2 code = 1Ah ; OEM Event Data3 code = 2Bh"
+        ),
+        (0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x11, 0x2A], "Parity ; Error Type = Unknown, CPU = 2, Channel = B"),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x1A, 0x45],
+            "Parity ; Error Type = Address Parity Error, CPU = 3, Channel = A, DIMM = Unknown"
+        ),
+        (0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x08, 0x2A], "Parity ; Error Type = Not Known, CPU = 2, DIMM = 3"),
+        (0x33, [0x0C, 0x13, 0x6F, 0xA2, 0x03, 0x9F], "Parity ; Error Type = Unknown, CPU = Unknown"),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA3, 0x13, 0x66],
+            "Memory Scrub Failed ; OEM Event Data2 code = 13h ; OEM Event Data3 code = 66h"
+        ),
+        (0x33, [0x0C, 0x13, 0x6F, 0x82, 0x11, 0xFF], "Parity ; OEM Event Data2 code = 11h"),
+        (
+            0x33, [0x0C, 0x13, 0x6F, 0xA1, 0x11, 0x2A],
+            "Uncorrectable memory error ; OEM Event Data2 code = 11h ; OEM Event Data3 code = 2Ah"
+        ),
+    ]
+
+    @Test func intelS2600JFAndWPReadTheirMemoryEventData() {
+        for device in [Self.device(343, 77), Self.device(343, 78)] {
+            for (generator, tail, expected) in Self.intelS2600JFMemoryTexts {
+                #expect(Self.event(tail, from: generator).text(sensor: nil, device: device) == expected)
+            }
+        }
+    }
+
+    /// Quanta S99Q BIOS entries with ipmi-sel's texts (FreeIPMI 1.6.10, BMC 7244/21401): PCI errors (device and
+    /// function, bus), QPI and internal errors (local error bit, source), memory errors (the DIMM), with OEM codes in
+    /// both bytes, in one of them, at offsets FreeIPMI does not read, and from the BMC.
+    static let quantaS99QTexts: [(UInt8, [UInt8], String)] = [
+        (0x01, [0x13, 0x81, 0x6F, 0xA4, 0x2B, 0x05], "PCI PERR ; Device 5, Function 3 ; Bus Number 5"),
+        (0x01, [0x13, 0x81, 0x6F, 0xAA, 0xFF, 0x80], "Bus Fatal Error ; Device 31, Function 7 ; Bus Number 128"),
+        (0x01, [0x13, 0x81, 0x6F, 0x27, 0x2B, 0x05], "Bus Correctable Error ; Bus Number 5"),
+        (
+            0x01, [0x13, 0x81, 0x6F, 0xA0, 0x2B, 0x05],
+            "Front Panel NMI/Diagnostic Interrupt ; OEM Event Data2 code = 2Bh ; OEM Event Data3 code = 05h"
+        ),
+        (0x01, [0x13, 0x82, 0x6F, 0xA7, 0x05, 0x02], "Bus Correctable Error ; Local Error Bit 5 ; QPI[2] Error"),
+        (
+            0x01, [0x13, 0x83, 0x6F, 0xA8, 0x00, 0x17],
+            "Bus Uncorrectable Error ; Local Error Bit 0 ; Miscellaneous Error"
+        ),
+        (0x01, [0x13, 0x83, 0x6F, 0xAA, 0x01, 0x18], "Bus Fatal Error ; Local Error Bit 1 ; IOH Core Error"),
+        (0x01, [0x13, 0x82, 0x6F, 0xAA, 0x01, 0x04], "Bus Fatal Error ; Local Error Bit 1 ; Unknown Error"),
+        (
+            0x01, [0x13, 0x82, 0x6F, 0xA4, 0x01, 0x04],
+            "PCI PERR ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 04h"
+        ),
+        (
+            0x01, [0x0C, 0x60, 0x6F, 0xA0, 0x12, 0x01],
+            "Correctable memory error ; OEM Event Data2 code = 12h ; DIMM A0"
+        ),
+        (
+            0x01, [0x0C, 0x60, 0x6F, 0xA1, 0x12, 0x12],
+            "Uncorrectable memory error ; OEM Event Data2 code = 12h ; DIMM F2"
+        ),
+        (0x01, [0x0C, 0x60, 0x6F, 0xA8, 0x12, 0x08], "Spare ; OEM Event Data2 code = 12h ; DIMM C1"),
+        (0x01, [0x0C, 0x60, 0x6F, 0x20, 0x12, 0x13], "Correctable memory error ; Error DIMM 19"),
+        (
+            0x01, [0x0C, 0x60, 0x6F, 0xA0, 0x12, 0x00],
+            "Correctable memory error ; OEM Event Data2 code = 12h ; Error DIMM 0"
+        ),
+        (
+            0x01, [0x0C, 0x60, 0x6F, 0xA2, 0x12, 0x05],
+            "Parity ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 05h"
+        ),
+        (
+            0x20, [0x0C, 0x60, 0x6F, 0xA0, 0x12, 0x01],
+            "Correctable memory error ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 01h"
+        ),
+    ]
+
+    /// Inventec entries with ipmi-sel's texts (FreeIPMI 1.6.10, BMCs 20569/51 and 20569/52): the BIOS's POST start
+    /// ("BMC enabled by BIOS" and its version), memory errors' threshold and DIMM, the BMC's port 80 codes.
+    static let inventec5441Texts: [(UInt8, [UInt8], String)] = [
+        (0x01, [0xC1, 0x81, 0x70, 0xA0, 0x1B, 0x05], "BMC enabled by BIOS ; BIOS Version 1B.05"),
+        (0x01, [0xC1, 0x81, 0xF0, 0xA0, 0x02, 0x3C], "BMC enabled by BIOS ; BIOS Version 2.3C"),
+        (0x01, [0xC1, 0x81, 0x70, 0x80, 0x1B, 0x05], "OEM Event Offset = 00h ; OEM Event Data2 code = 1Bh"),
+        (
+            0x01, [0xC1, 0x81, 0x70, 0xA1, 0x1B, 0x05],
+            "OEM Event Offset = 01h ; OEM Event Data2 code = 1Bh ; OEM Event Data3 code = 05h"
+        ),
+        (
+            0x21, [0x0C, 0x60, 0x6F, 0xA0, 0x00, 0x01],
+            "Correctable memory error ; SBE warning threshold ; Dimm Number - CPU0/Ch0/DIM1"
+        ),
+        (
+            0x21, [0x0C, 0x60, 0x6F, 0xA1, 0x01, 0x06],
+            "Uncorrectable memory error ; SBE critical threshold ; Dimm Number - CPU0/Ch2/DIM0"
+        ),
+        (0x21, [0x0C, 0x60, 0x6F, 0xA2, 0xFF, 0x11], "Parity ; Dimm Number - CPU1/Ch0/DIM0"),
+        (
+            0x21, [0x0C, 0x60, 0x6F, 0xA5, 0x05, 0x13],
+            "Correctable memory error logging limit reached ; OEM Event Data2 code = 05h ; Dimm Number - CPU1/Ch2/DIM0"
+        ),
+        (
+            0x21, [0x0C, 0x60, 0x6F, 0xA0, 0x00, 0x16],
+            "Correctable memory error ; SBE warning threshold ; OEM Event Data3 code = 16h"
+        ),
+        (
+            0x21, [0x0C, 0x60, 0x6F, 0xA0, 0x01, 0x07],
+            "Correctable memory error ; SBE critical threshold ; OEM Event Data3 code = 07h"
+        ),
+        (0x21, [0x0C, 0x60, 0x6F, 0x20, 0x01, 0x02], "Correctable memory error ; Dimm Number - CPU0/Ch0/DIM0"),
+        (0x21, [0x0C, 0x60, 0x6F, 0x80, 0x00, 0xFF], "Correctable memory error ; SBE warning threshold"),
+        (
+            0x21, [0x0C, 0x60, 0x6F, 0xA3, 0x00, 0x01],
+            "Memory Scrub Failed ; OEM Event Data2 code = 00h ; OEM Event Data3 code = 01h"
+        ),
+        (
+            0x20, [0x0F, 0x55, 0x6F, 0xA0, 0x00, 0x3A],
+            "System Firmware Error ; OEM Event Data2 code = 00h ; PORT80 Code Event = Extended Memory Test"
+        ),
+        (0x20, [0x0F, 0x55, 0x6F, 0x22, 0x00, 0x87], "System Firmware Progress ; PORT80 Code Event = Setup Menu"),
+        (
+            0x20, [0x0F, 0x55, 0x6F, 0xA1, 0x05, 0x4C],
+            "System Firmware Hang ; OEM Event Data2 code = 05h ; PORT80 Code Event = 4Ch"
+        ),
+        (0x20, [0x0F, 0x55, 0x6F, 0x80, 0x05, 0x78], "System Firmware Error ; OEM Event Data2 code = 05h"),
+    ]
+    /// Where the 5442's texts differ from the 5441's, by row: its BIOS version in two parts, its second CPU's DIMMs.
+    static let inventec5442Differences: [Int: String] = [
+        0: "BMC enabled by BIOS ; BIOS Major Version 1B ; BIOS Minor Version 05",
+        1: "BMC enabled by BIOS ; BIOS Major Version 2 ; BIOS Minor Version 3C",
+        6: "Parity ; Dimm Number - CPU1/Ch0/DIM1",
+        7: "Correctable memory error logging limit reached ; OEM Event Data2 code = 05h ; Dimm Number - CPU1/Ch1/DIM1",
+        8: "Correctable memory error ; SBE warning threshold ; Dimm Number - CPU1/Ch2/DIM0",
+    ]
+    static let inventec5442Texts = inventec5441Texts.enumerated().map { index, row in
+        (row.0, row.1, inventec5442Differences[index] ?? row.2)
+    }
+
+    @Test func quantaAndInventecReadTheirEntries() {
+        let cases = [
+            (Self.device(7244, 21401), Self.quantaS99QTexts), (Self.device(20569, 51), Self.inventec5441Texts),
+            (Self.device(20569, 52), Self.inventec5442Texts),
+        ]
+        for (device, texts) in cases {
+            for (generator, tail, expected) in texts {
+                #expect(Self.event(tail, from: generator).text(sensor: nil, device: device) == expected)
+            }
+        }
+        // Another product of each: the generic text.
+        #expect(
+            Self.event([0xC1, 0x81, 0x70, 0xA0, 0x1B, 0x05], from: 0x01).text(
+                sensor: nil, device: Self.device(20569, 53))
+                == "OEM Event Offset = 00h ; OEM Event Data2 code = 1Bh ; OEM Event Data3 code = 05h")
+        #expect(
+            Self.event([0x0C, 0x60, 0x6F, 0xA0, 0x12, 0x01], from: 0x01).text(sensor: nil, device: Self.device(7244, 1))
+                == "Correctable memory error ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 01h")
+    }
 }
