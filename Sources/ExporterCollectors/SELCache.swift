@@ -27,7 +27,7 @@ package actor SELCache {
     private var rendered:
         (
             sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity?,
-            byRecord: [UInt16: (entry: SELEntry, text: String)]
+            byRecord: [UInt16: (entry: SELEntry, fujitsu: FujitsuSELText?, text: String)]
         )?
     /// Callers waiting for the Get SEL Info in flight; nil when none is.
     private var infoWaiters: [CheckedContinuation<GetSELInfoResponse, any Error>]?
@@ -37,6 +37,17 @@ package actor SELCache {
     private var device: SELDeviceIdentity?
     /// The BMC refused Get Device ID in this session: not asked again until the next one.
     private var deviceRefused = false
+    /// A Fujitsu iRMC's own texts of its entries (``SELOEMFujitsu``), by record ID with the entry each was asked
+    /// for: asked once, when the entry is first read.
+    private var fujitsuTexts: [UInt16: (entry: SELEntry, text: FujitsuSELText)] = [:]
+    /// The iRMC refused Get SEL Entry Long Text in this session (other than for privilege): not asked again until
+    /// the next one; its entries keep their generic texts.
+    private var fujitsuRefused = false
+    /// The iRMC answered D4h in this session: the session's privilege stays what it is, so later entries get the
+    /// same answer without asking.
+    private var fujitsuNeedsPrivilege = false
+    /// Callers waiting for the asking for texts in flight; nil when none is.
+    private var fujitsuWaiters: [CheckedContinuation<Void, Never>]?
 
     package init() {}
 
@@ -81,7 +92,66 @@ package actor SELCache {
         }
         let entries = try result.get().entries
         if device == nil, !deviceRefused, !entries.isEmpty { await identify(from: session, logger: logger) }
+        if SELOEMFujitsu.isIRMC(device) {
+            // Collectors reading concurrently wait for the asking in flight rather than ask again.
+            if fujitsuWaiters != nil {
+                await withCheckedContinuation { fujitsuWaiters?.append($0) }
+            } else {
+                fujitsuWaiters = []
+                await askFujitsuTexts(of: entries, from: session, logger: logger)
+                let waiters = fujitsuWaiters ?? []
+                fujitsuWaiters = nil
+                for waiter in waiters { waiter.resume() }
+            }
+        }
         return (entries, generation, device)
+    }
+
+    /// Get SEL Entry Long Text for each entry of a Fujitsu iRMC that FreeIPMI asks it for and whose text is not
+    /// known yet: an unchanged log costs nothing more. A refusal is kept for the session (``fujitsuRefused``); a
+    /// lost answer ends the asking for this scrape, the next one asks again.
+    private func askFujitsuTexts(of entries: [SELEntry], from session: any IPMIRequester, logger: Logger) async {
+        guard let device, !fujitsuRefused else { return }
+        var learned = false
+        defer { if learned { generation += 1 } }
+        for entry in entries where SELOEMFujitsu.asksText(entry) {
+            if let known = fujitsuTexts[entry.recordID], known.entry == entry { continue }
+            if fujitsuNeedsPrivilege {
+                fujitsuTexts[entry.recordID] = (entry, .privilegeRequired)
+                learned = true
+                continue
+            }
+            var reader = FujitsuSELTextReader(recordID: entry.recordID, productID: device.productID)
+            do {
+                while let request = reader.request { reader.take(try await session.call(request)) }
+                fujitsuTexts[entry.recordID] = (entry, reader.result)
+                learned = true
+            } catch let error as IPMICommandError where error.completionCode == .insufficientPrivilege {
+                fujitsuNeedsPrivilege = true
+                fujitsuTexts[entry.recordID] = (entry, .privilegeRequired)
+                learned = true
+            } catch let error as IPMICommandError {
+                fujitsuRefused = true
+                logger.debug(
+                    "Fujitsu Get SEL Entry Long Text refused; SEL entries keep their generic texts",
+                    metadata: ["error": "\(error)"])
+                return
+            } catch let error as IPMIError {
+                // A malformed answer: the iRMC would send it again.
+                fujitsuRefused = true
+                logger.debug("Fujitsu SEL entry text unreadable", metadata: ["error": "\(error)"])
+                return
+            } catch {
+                logger.debug("Fujitsu Get SEL Entry Long Text failed", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    /// The iRMC's text of `entry`, if it was asked for and answered.
+    private func fujitsuText(of entry: SELEntry) -> FujitsuSELText? {
+        guard let known = fujitsuTexts[entry.recordID], known.entry == entry else { return nil }
+        return known.text
     }
 
     /// Get Device ID (IPMI v2.0 §20.1), for the manufacturer and product. Without an answer the entries keep their
@@ -104,6 +174,10 @@ package actor SELCache {
     package func sessionOpened() {
         device = nil
         deviceRefused = false
+        fujitsuRefused = false
+        fujitsuNeedsPrivilege = false
+        // The new session may have another privilege.
+        fujitsuTexts = fujitsuTexts.filter { $0.value.text != .privilegeRequired }
     }
 
     /// The families kept for `key`, if the last ones made were for it.
@@ -122,15 +196,18 @@ package actor SELCache {
     ) -> [String] {
         let known =
             rendered.map { $0.sensors == sensors && $0.device == device } == true ? rendered?.byRecord ?? [:] : [:]
-        var byRecord: [UInt16: (entry: SELEntry, text: String)] = [:]
+        var byRecord: [UInt16: (entry: SELEntry, fujitsu: FujitsuSELText?, text: String)] = [:]
         byRecord.reserveCapacity(entries.count)
         let texts = entries.map { entry in
-            if let kept = known[entry.recordID], kept.entry == entry {
+            let fujitsu = SELOEMFujitsu.isIRMC(device) ? fujitsuText(of: entry) : nil
+            if let kept = known[entry.recordID], kept.entry == entry, kept.fujitsu == fujitsu {
                 byRecord[entry.recordID] = kept
                 return kept.text
             }
-            let text = entry.text(sensor: entry.sensor(in: sensors), device: device)
-            byRecord[entry.recordID] = (entry, text)
+            let text =
+                fujitsu.flatMap { SELOEMFujitsu.text(entry, answer: $0, device: device) }
+                ?? entry.text(sensor: entry.sensor(in: sensors), device: device)
+            byRecord[entry.recordID] = (entry, fujitsu, text)
             return text
         }
         rendered = (sensors, device, byRecord)

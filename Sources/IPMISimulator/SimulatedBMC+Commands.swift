@@ -35,6 +35,8 @@ extension SimulatedBMC {
             (GetLANConfigurationParametersRequest.netFn, GetLANConfigurationParametersRequest.command):
             .operator
         case (.app, Command.coldReset): .administrator
+        // A Fujitsu iRMC gives its SEL texts to administrators only (FreeIPMI's message for D4h says so).
+        case (FujitsuGetSELEntryTextRequest.netFn, FujitsuGetSELEntryTextRequest.command): .administrator
         default: .user
         }
     }
@@ -153,6 +155,8 @@ extension SimulatedBMC {
         case (DCMIGetPowerReadingRequest.netFn, DCMIGetPowerReadingRequest.command):
             return dcmiPowerReading(data, now: now)
         case (.groupExtension, Command.dcmiGetCapabilities): return dcmiCapabilities(data)
+        case (FujitsuGetSELEntryTextRequest.netFn, FujitsuGetSELEntryTextRequest.command):
+            return fujitsuSELEntryText(data)
         default: return (.invalidCommand, [])
         }
     }

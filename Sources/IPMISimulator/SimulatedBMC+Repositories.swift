@@ -120,9 +120,15 @@ extension SimulatedBMC {
         let sensor = profile.sensors[event.sensorIndex]
         let timestamp = bootTime &- event.age
         let direction: UInt8 = event.deassertion ? 0x80 : 0x00
+        if isFujitsuIRMC, position % 2 == 1 {
+            // A simulated iRMC logs every second entry as a timestamped OEM record (type C1h, §32.2): Fujitsu's
+            // IANA number, then the sensor number and offset as OEM data.
+            return littleEndian(UInt16(position + 1)) + [0xC1] + littleEndian(timestamp) + [0x80, 0x28, 0x00]
+                + [sensor.number, event.offset, 0, 0, 0, 0]
+        }
         return littleEndian(UInt16(position + 1)) + [0x02] + littleEndian(timestamp)
             + [0x20, 0x00, 0x04, sensor.sensorType, sensor.number, direction | sensor.eventReadingType]
-            + [event.offset, 0xFF, 0xFF]
+            + (isFujitsuIRMC ? [0xA0 | event.offset, sensor.number, event.offset] : [event.offset, 0xFF, 0xFF])
     }
 
     /// Get SEL Info (IPMI v2.0 section 31.2).
