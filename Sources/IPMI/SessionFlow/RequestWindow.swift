@@ -40,11 +40,11 @@
 /// A ceiling learnt while the BMC was busy (another console's requests in its queue, its own SEL or SDR work) is
 /// lower than what the idle BMC holds, and it is kept all the same, never retried. That is acceptable: a BMC
 /// serves its requests one (or a few) at a time whatever its queue holds, so a narrower window costs at most the
-/// round trips the BMC's queue would have hidden, whereas a retry costs a retransmission timeout in the scrape it falls in, and a
-/// BMC that was busy once will be busy again. A session re-opened is no cheaper time to retry: its first scrape
-/// must not pay the same lesson again either. Only a new client (the exporter restarted) starts afresh.
+/// round trips the BMC's queue would have hidden, whereas a retry costs a retransmission timeout in the scrape it
+/// falls in, and a BMC that was busy once will be busy again. A re-opened session is no cheaper time to retry: its
+/// first scrape must not pay the same lesson again either. Only a new client (the exporter restarted) starts afresh.
 package struct RequestWindow: Sendable, Equatable {
-    /// The configured ceiling.
+    /// The configured maximum (`max_outstanding_requests`).
     package let maximum: Int
     /// The current width, 1...maximum.
     package private(set) var width: Int
@@ -52,7 +52,8 @@ package struct RequestWindow: Sendable, Equatable {
     package private(set) var growthRun = Self.initialGrowthRun
     /// The widest round seen all outstanding together and all answered; 0 before the first.
     package private(set) var proven = 0
-    /// The narrowest width at which the BMC's queue overflowed: the window stays below it. nil while it never did.
+    /// One more than the width the window went back to when the BMC's queue overflowed (the lowest such): the window
+    /// stays below it. nil while the queue never overflowed.
     package private(set) var ceiling: Int?
     /// The round under way: its tag, the requests still to be tagged with it, those tagged and not yet over, the
     /// most of them outstanding at once, and the outcomes of those over.
