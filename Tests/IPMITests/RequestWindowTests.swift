@@ -102,9 +102,12 @@ struct RequestWindowTests {
         #expect(window.width == 4)
     }
 
-    @Test("a loss right after a widening goes back to the width the BMC took and stops widening for a long run")
+    @Test(
+        "a loss right after a widening on a link known as lossy goes back and stops widening for a long run, then tries again"
+    )
     func aWideningTheBMCCannotTakeIsNotRetried() {
         var window = Self.warmed(maximum: 4)
+        // Three of a proven width lost: the link is lossy, not the BMC's queue full.
         window.round(answered: 1, timedOut: 3)
         #expect(window.width == 1)
         for _ in 0..<RequestWindow.initialGrowthRun { window.round(answered: 1, timedOut: 0) }
@@ -115,8 +118,56 @@ struct RequestWindowTests {
         #expect(window.growthRun == RequestWindow.maximumGrowthRun)
         for _ in 0..<(RequestWindow.maximumGrowthRun - 1) { window.round(answered: 1, timedOut: 0) }
         #expect(window.width == 1)
+        // On a lossy link no loss tells an overflowing queue: no ceiling, and the width is tried again.
+        #expect(window.ceiling == nil)
         window.round(answered: 1, timedOut: 0)
         #expect(window.width == 2)
+    }
+
+    /// Scrapes of `requests` against a BMC that holds `holds` requests and silently drops what comes beyond, each
+    /// scrape in rounds of the window's width all outstanding together, and a new session every `sessionEvery`
+    /// scrapes: how many requests each scrape lost.
+    static func lossesPerScrape(
+        _ window: inout RequestWindow, holds: Int, scrapes: Int, requests: Int, sessionEvery: Int
+    ) -> [Int] {
+        (0..<scrapes).map { scrape in
+            if scrape > 0, scrape % sessionEvery == 0 { window.sessionStarted() }
+            var left = requests
+            var lost = 0
+            while left > 0 {
+                let burst = window.width
+                let answered = min(burst, holds)
+                window.round(answered: answered, timedOut: burst - answered)
+                // The lost ones are sent again, so they are still to do.
+                left -= answered
+                lost += burst - answered
+            }
+            return lost
+        }
+    }
+
+    @Test(
+        "a BMC whose queue overflowed loses requests in the first scrape only, over many growth runs and sessions",
+        arguments: [1, 2, 5])
+    func anOverflowedQueueIsNotProbedAgain(holds: Int) {
+        var window = RequestWindow(maximum: 16)
+        // 50 requests a scrape, a new session every 10: over 12,000 answers, three times the run after which the
+        // window used to widen by one to probe.
+        let losses = Self.lossesPerScrape(&window, holds: holds, scrapes: 250, requests: 50, sessionEvery: 10)
+        #expect(losses[0] > 0)
+        #expect(losses.dropFirst().allSatisfy { $0 == 0 }, "\(losses)")
+        #expect(window.width == holds)
+        #expect(window.ceiling == holds + 1)
+    }
+
+    @Test("a BMC that never overflowed keeps being probed: a lossy link's narrowing grows back to the maximum")
+    func noCeilingWithoutAnOverflow() {
+        var window = Self.warmed(maximum: 16)
+        window.round(answered: 4, timedOut: 12)
+        #expect(window.width == 4)
+        for _ in 0..<(RequestWindow.maximumGrowthRun * 4) { window.round(answered: window.width, timedOut: 0) }
+        #expect(window.ceiling == nil)
+        #expect(window.width == 16)
     }
 
     @Test("a BMC that queues only a few requests settles at what it answered when slow start overshoots")

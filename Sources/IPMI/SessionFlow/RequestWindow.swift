@@ -28,12 +28,23 @@
 ///   delays only its own request.
 /// - After ``growthRun`` answers without a change it widens by one, and that width is judged strictly until a round
 ///   proves it.
+/// - **Ceiling.** A strict loss at a width never proven on a link not known as lossy is the BMC's queue overflowing:
+///   the window goes back to what it answered, and never widens to one more than that again (``ceiling``), in this
+///   session or a later one. A BMC that never overflowed has none and is probed as above, so a lossy link that
+///   narrowed the window grows back to the maximum.
 ///
-/// So a BMC that takes only so many requests costs lost requests in its first scrape, one every
-/// ``maximumGrowthRun`` answers where the window tries one more, and none in the scrapes between: a burst or a
-/// steady flow at a width it never held together is caught by its first loss, however small a part of the round.
+/// So a BMC that takes only so many requests costs lost requests in its first scrape and none after: a burst or a
+/// steady flow at a width it never held together is caught by its first loss, however small a part of the round,
+/// and the window then stays below it.
+///
+/// A ceiling learnt while the BMC was busy (another console's requests in its queue, its own SEL or SDR work) is
+/// lower than what the idle BMC holds, and it is kept all the same, never retried. That is acceptable: a BMC
+/// serves its requests one (or a few) at a time whatever its queue holds, so a narrower window costs at most the
+/// round trips the BMC's queue would have hidden, whereas a retry costs a retransmission timeout in the scrape it
+/// falls in, and a BMC that was busy once will be busy again. A re-opened session is no cheaper time to retry: its
+/// first scrape must not pay the same lesson again either. Only a new client (the exporter restarted) starts afresh.
 package struct RequestWindow: Sendable, Equatable {
-    /// The configured ceiling.
+    /// The configured maximum (`max_outstanding_requests`).
     package let maximum: Int
     /// The current width, 1...maximum.
     package private(set) var width: Int
@@ -41,6 +52,9 @@ package struct RequestWindow: Sendable, Equatable {
     package private(set) var growthRun = Self.initialGrowthRun
     /// The widest round seen all outstanding together and all answered; 0 before the first.
     package private(set) var proven = 0
+    /// One more than the width the window went back to when the BMC's queue overflowed (the lowest such): the window
+    /// stays below it. nil while the queue never overflowed.
+    package private(set) var ceiling: Int?
     /// The round under way: its tag, the requests still to be tagged with it, those tagged and not yet over, the
     /// most of them outstanding at once, and the outcomes of those over.
     private var round: UInt32 = 0
@@ -120,9 +134,12 @@ package struct RequestWindow: Sendable, Equatable {
             roundAnswered += 1
             endRoundIfComplete()
         }
-        guard !slowStart, answeredSinceChange >= growthRun, width < maximum else { return }
+        guard !slowStart, answeredSinceChange >= growthRun, width < widest else { return }
         widen(to: width + 1)
     }
+
+    /// How wide the window may grow: the maximum, or below the width the BMC overflowed at.
+    private var widest: Int { min(maximum, (ceiling ?? Int.max) - 1) }
 
     private func inRound(_ tag: UInt32?) -> Bool { tag.map { $0 >> 8 == round } ?? false }
 
@@ -138,8 +155,10 @@ package struct RequestWindow: Sendable, Equatable {
         startRound()
     }
 
-    /// The BMC lost requests at this width: back to `newWidth`, and no widening for a long run.
+    /// The BMC lost requests at this width: back to `newWidth`, and no widening for a long run; never past it again
+    /// if the width was never proven on a link not known as lossy (its queue overflowed).
     private mutating func cannotTake(_ newWidth: Int) {
+        if unprovenWidth { ceiling = min(ceiling ?? Int.max, newWidth + 1) }
         width = newWidth
         proven = min(proven, width)
         growthRun = Self.maximumGrowthRun
