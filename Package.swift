@@ -237,6 +237,7 @@ let package = Package(
             name: "IPMISensorsTests",
             dependencies: [
                 "IPMISensors", "IPMIClient", "IPMITestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
@@ -284,6 +285,7 @@ let package = Package(
             dependencies: [
                 "IPMISimulator", "IPMIClient", "IPMISensors", "IPMITestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
     ],

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Runs libcurl transfers with the multi interface on one dedicated thread, so that any number of
 /// concurrent pushes cost one thread and never block a SwiftNIO event loop or the Swift concurrency
@@ -9,7 +10,7 @@ final class CurlTransferLoop: @unchecked Sendable {
     struct ShutDownError: Error, Sendable {}
 
     // Shared between submitting tasks and the loop thread, guarded by `lock`.
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var submitted: [CurlTransfer] = []
     private var stopRequested = false
     private var closed = false

@@ -1,6 +1,6 @@
 import IPMI
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import IPMISensors
@@ -9,11 +9,11 @@ import Testing
 /// fixtures under a new ID each time, 15 sensors each) until record `last`.
 final class EndlessRepository: IPMIRequester {
     let last: UInt16
-    private let served = Mutex(0)
+    private let served = NIOLockedValueBox(0)
 
     init(last: UInt16) { self.last = last }
 
-    var recordsServed: Int { served.withLock { $0 } }
+    var recordsServed: Int { served.withLockedValue { $0 } }
 
     func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
         switch command {
@@ -24,7 +24,7 @@ final class EndlessRepository: IPMIRequester {
         case 0x22:  // Reserve SDR Repository
             return IPMIResponse(completionCode: .normal, data: [0x07, 0x00])
         case 0x23:  // Get SDR, asked for the whole record (§33.12)
-            served.withLock { $0 += 1 }
+            served.withLockedValue { $0 += 1 }
             let id = max(1, UInt16(data[2]) | UInt16(data[3]) << 8)
             var record = Fixtures.dimmShared
             record[0] = UInt8(id & 0xFF)

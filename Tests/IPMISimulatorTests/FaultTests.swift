@@ -2,7 +2,7 @@ import IPMI
 import IPMIClient
 import IPMISimulator
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Fault injection through the fleet, observed by our client.
@@ -81,13 +81,13 @@ struct FaultTests {
                 clients.append(client)
             }
             #expect(try await fleet.totalSessionCount() == 3)
-            let picked = Mutex<[Int]>([])
+            let picked = NIOLockedValueBox<[Int]>([])
             let reboots = await fleet.rebootAtRandom(every: .milliseconds(5), seed: 7, limit: 4) { index in
-                picked.withLock { $0.append(index) }
+                picked.withLockedValue { $0.append(index) }
             }
             #expect(reboots == 4)
-            let rebooted = Set(picked.withLock { $0 })
-            #expect(picked.withLock { $0.count } == 4)
+            let rebooted = Set(picked.withLockedValue { $0 })
+            #expect(picked.withLockedValue { $0.count } == 4)
             #expect(!rebooted.isEmpty)
             for index in 0..<3 {
                 #expect(try await fleet.sessionCount(bmc: index) == (rebooted.contains(index) ? 0 : 1))

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -14,12 +14,12 @@ public enum FreePort {
     public static func tcp() -> Int { pick(type: Int32(SOCK_STREAM.rawValue)) }
 
     /// Ports already handed out in this process: tests running in parallel must not get the same one.
-    private static let handedOut = Mutex<Set<Int>>([])
+    private static let handedOut = NIOLockedValueBox<Set<Int>>([])
 
     private static func pick(type: Int32) -> Int {
         for _ in 0..<64 {
             let port = bind0(type: type)
-            let fresh = handedOut.withLock { $0.insert(port).inserted }
+            let fresh = handedOut.withLockedValue { $0.insert(port).inserted }
             if fresh { return port }
         }
         return bind0(type: type)
