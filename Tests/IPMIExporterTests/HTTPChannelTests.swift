@@ -26,12 +26,13 @@ import Testing
         return channel
     }
 
-    /// Collects outbound bytes until `complete` says the response is whole, or 5 s pass.
+    /// Collects outbound bytes until `complete` says the response is whole, or 60 s pass (a wait for the response, not a
+    /// bound on its speed: a loaded machine may take seconds).
     static func response(
         from channel: NIOAsyncTestingChannel, complete: (ByteBuffer) -> Bool
     ) async throws -> ByteBuffer {
         var collected = ByteBuffer()
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if var chunk = try await channel.readOutbound(as: ByteBuffer.self) {
                 collected.writeBuffer(&chunk)
