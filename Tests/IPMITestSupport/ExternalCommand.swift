@@ -1,7 +1,13 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Runs another program (ipmitool, FreeIPMI, promtool, sdrcomp …) and collects what it printed.
 public struct ExternalCommand: Sendable {
+    /// Held while a test starts a process: Foundation's `Process.run()` on Linux crashed (SIGSEGV in its memcpy)
+    /// when many test threads started processes at once, so starts are taken one at a time; the processes still run
+    /// side by side.
+    public static let launchLock = NIOLock()
+
     public struct Result: Sendable {
         public var status: Int32
         public var stdout: String
@@ -59,7 +65,7 @@ public struct ExternalCommand: Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try launchLock.withLock { try process.run() }
         // SIGKILL: children of test threads can inherit a mask that blocks SIGTERM.
         let watchdog = DispatchWorkItem { [process] in
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
