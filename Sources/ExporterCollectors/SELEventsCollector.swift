@@ -261,16 +261,6 @@ struct SELEntry: Equatable, Sendable {
 
 /// The families of ipmi_exporter's `sel-events` collector (FreeIPMI mode), which counts the rows of `ipmi-sel`.
 enum SELEventMetrics {
-    static func families(
-        entries: [SELEntry], rules: [SELEventRule], sensors: [SensorKey: SensorDefinition] = [:],
-        device: SELDeviceIdentity? = nil
-    ) -> [MetricFamily] {
-        // As ipmi-sel prints them with --interpret-oem-data for this BMC (SELOEMInterpretation.swift).
-        families(
-            entries: entries, texts: entries.map { $0.text(sensor: $0.sensor(in: sensors), device: device) },
-            rules: rules, device: device)
-    }
-
     /// The families of `entries` whose Event texts are `texts` (one each, in order); states as ipmi-sel gives them
     /// for `device`.
     static func families(
