@@ -70,12 +70,13 @@ package actor SELCache {
         return try result.get()
     }
 
-    /// The log's entries, read as far as they changed since the last read. A read that fails leaves what was known
-    /// before, and the next scrape plans again from there.
+    /// The log's entries, read as far as they changed since the last read. A read that fails partway keeps the
+    /// records it read (``SELReadInterrupted``): the next scrape continues after them, so a large log read under a
+    /// short scrape deadline is read over a few scrapes instead of started over on each.
     func entries(
         from session: any IPMIRequester, logger: Logger
     ) async throws -> (entries: [SELEntry], generation: Int, device: SELDeviceIdentity?) {
-        if let refresh { return (try await refresh.value.entries, generation, device) }
+        if let refresh { return (try await Self.value(of: refresh).entries, generation, device) }
         let cached = snapshot
         let task = Task { () async throws -> SELSnapshot in
             let info = try await self.info(from: session)
@@ -85,12 +86,21 @@ package actor SELCache {
         let result = await task.result
         if refresh == task {
             refresh = nil
-            if case .success(let read) = result, read != snapshot {
+            switch result {
+            case .success(let read) where read != snapshot:
                 snapshot = read
                 generation += 1
+            case .failure(let interrupted as SELReadInterrupted):
+                logger.debug(
+                    "SEL read interrupted; the next read continues after the records read",
+                    metadata: ["read": "\(interrupted.partial.recordCount)", "error": "\(interrupted.underlying)"])
+                snapshot = interrupted.partial
+                generation += 1
+            default:
+                break
             }
         }
-        let entries = try result.get().entries
+        let entries = try await Self.value(of: task).entries
         if device == nil, !deviceRefused, !entries.isEmpty { await identify(from: session, logger: logger) }
         if SELOEMFujitsu.isIRMC(device) {
             // Collectors reading concurrently wait for the asking in flight rather than ask again.
@@ -105,6 +115,15 @@ package actor SELCache {
             }
         }
         return (entries, generation, device)
+    }
+
+    /// The snapshot `task` read, or the error that stopped it (an interrupted read's own error).
+    private static func value(of task: Task<SELSnapshot, any Error>) async throws -> SELSnapshot {
+        do {
+            return try await task.value
+        } catch let interrupted as SELReadInterrupted {
+            throw interrupted.underlying
+        }
     }
 
     /// Get SEL Entry Long Text for each entry of a Fujitsu iRMC that FreeIPMI asks it for and whose text is not
@@ -239,6 +258,8 @@ struct SELSnapshot: Equatable, Sendable {
     var recordCount: Int
     var lastRecord: Record?
     var entries: [SELEntry]
+    /// False for the records a read got before it failed: not the whole log, whatever Get SEL Info says.
+    var complete = true
 
     /// What to read, given the log's info now.
     enum Plan: Equatable {
@@ -260,6 +281,8 @@ struct SELSnapshot: Equatable, Sendable {
         guard let cached, info.mostRecentAddition != GetSELInfoResponse.noTimestamp else { return .full }
         // Cleared since (§31.9 updates the erase timestamp), or entries deleted one by one (Delete SEL Entry, §31.8).
         if info.mostRecentErase != cached.eraseTimestamp || Int(info.entries) < cached.recordCount { return .full }
+        // A read that stopped partway goes on after its last record, which is read again to check it is still there.
+        if !cached.complete { return cached.lastRecord.map { .after($0) } ?? .full }
         // Timestamps are whole seconds: an entry added in the same second as the last one shows only in the count.
         if info.mostRecentAddition == cached.additionTimestamp && Int(info.entries) == cached.recordCount {
             return .unchanged
@@ -288,7 +311,21 @@ enum SELReader {
             // The cached snapshot came from a plan that compared equal; keep its timestamps.
             return cached ?? snapshot
         case .after(let last):
-            if let cached, let added = try await readAfter(last, cached: cached, session: session, logger: logger) {
+            guard let cached else { break }
+            var added = Records()
+            let chainHolds: Bool
+            do {
+                chainHolds = try await readAfter(last, cached: cached, into: &added, session: session, logger: logger)
+            } catch {
+                guard added.count > 0 else { throw error }
+                var partial = cached
+                partial.recordCount += added.count
+                partial.lastRecord = added.last
+                partial.entries += added.entries
+                partial.complete = false
+                throw SELReadInterrupted(partial: partial, underlying: error)
+            }
+            if chainHolds {
                 snapshot.recordCount = cached.recordCount + added.count
                 snapshot.lastRecord = added.last ?? cached.lastRecord
                 snapshot.entries = cached.entries + added.entries
@@ -302,32 +339,45 @@ enum SELReader {
         case .full:
             break
         }
-        let all = try await read(from: GetSELEntryRequest.firstRecord, seen: [], session: session, logger: logger)
+        var all = Records()
+        do {
+            try await read(from: GetSELEntryRequest.firstRecord, seen: [], into: &all, session: session, logger: logger)
+        } catch {
+            guard all.count > 0 else { throw error }
+            snapshot.recordCount = all.count
+            snapshot.lastRecord = all.last
+            snapshot.entries = all.entries
+            snapshot.complete = false
+            throw SELReadInterrupted(partial: snapshot, underlying: error)
+        }
         snapshot.recordCount = all.count
         snapshot.lastRecord = all.last
         snapshot.entries = all.entries
         return snapshot
     }
 
-    /// The records after `last`, nil if `last` is gone or changed (the log was cleared and refilled, or wrapped).
+    /// Reads the records after `last` into `records`; false if `last` is gone or changed (the log was cleared and
+    /// refilled, or wrapped).
     private static func readAfter(
-        _ last: SELSnapshot.Record, cached: SELSnapshot, session: any IPMIRequester, logger: Logger
-    ) async throws -> Records? {
+        _ last: SELSnapshot.Record, cached: SELSnapshot, into records: inout Records, session: any IPMIRequester,
+        logger: Logger
+    ) async throws -> Bool {
         let answer: GetSELEntryResponse
         do {
             answer = try await session.call(GetSELEntryRequest(recordID: last.id))
         } catch let error as IPMICommandError where error.completionCode == .requestedDataNotPresent {
             logger.debug("last SEL entry read is gone; reading the SEL again", metadata: ["record": "\(last.id)"])
-            return nil
+            return false
         }
         guard try answer.record() == last.bytes else {
             logger.debug("last SEL entry read changed; reading the SEL again", metadata: ["record": "\(last.id)"])
-            return nil
+            return false
         }
         var seen = Set(cached.entries.map(\.recordID))
         seen.insert(last.id)
-        guard answer.nextRecordID != GetSELEntryRequest.lastRecord else { return Records() }
-        return try await read(from: answer.nextRecordID, seen: seen, session: session, logger: logger)
+        guard answer.nextRecordID != GetSELEntryRequest.lastRecord else { return true }
+        try await read(from: answer.nextRecordID, seen: seen, into: &records, session: session, logger: logger)
+        return true
     }
 
     /// What one walk of the chain read.
@@ -337,13 +387,13 @@ enum SELReader {
         var entries: [SELEntry] = []
     }
 
-    /// Get SEL Entry from `first` until the last record (FFFFh). A chain whose "next record ID" leads back to any
-    /// record already read (A→B→A as well as A→A, or to one of `seen`) is a BMC fault: like the SDR reader, the
-    /// reader logs it and stops there, so every entry is counted once.
+    /// Get SEL Entry from `first` until the last record (FFFFh), into `records`, which keeps what was read when a
+    /// request fails. A chain whose "next record ID" leads back to any record already read (A→B→A as well as A→A,
+    /// or to one of `seen`) is a BMC fault: like the SDR reader, the reader logs it and stops there, so every entry
+    /// is counted once.
     static func read(
-        from first: UInt16, seen: Set<UInt16>, session: any IPMIRequester, logger: Logger
-    ) async throws -> Records {
-        var records = Records()
+        from first: UInt16, seen: Set<UInt16>, into records: inout Records, session: any IPMIRequester, logger: Logger
+    ) async throws {
         var seen = seen
         var recordID = first
         var reads = 0
@@ -364,6 +414,12 @@ enum SELReader {
             if let entry = SELEntry(record: record) { records.entries.append(entry) }
             recordID = answer.nextRecordID
         }
-        return records
     }
+}
+
+/// A read of the SEL that failed after reading some records: `partial` holds them (not ``SELSnapshot/complete``),
+/// `underlying` is why it stopped.
+struct SELReadInterrupted: Error {
+    var partial: SELSnapshot
+    var underlying: any Error
 }
