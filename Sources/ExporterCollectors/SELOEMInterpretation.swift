@@ -19,6 +19,7 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
 /// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
 /// get the generic text, as ipmi-sel without the option prints them.
+/// Also covered: the Open Compute Windmill (Intel's ID, product 2818; ``SELOEMIntelWindmill``).
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -110,6 +111,7 @@ enum SELOEMInterpretation {
         }
         if device == SELOEMWistron.device { return SELOEMWistron.event(entry) }
         if device == SELOEMDell.device { return SELOEMDell.event(entry) }
+        if device == SELOEMIntelWindmill.device { return SELOEMIntelWindmill.event(entry) }
         return nil
     }
 
@@ -128,6 +130,7 @@ enum SELOEMInterpretation {
         }
         if device == SELOEMWistron.device { return SELOEMWistron.eventData(entry) }
         if device == SELOEMDell.device { return SELOEMDell.eventData(entry) }
+        if device == SELOEMIntelWindmill.device { return SELOEMIntelWindmill.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
         if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
@@ -198,6 +201,7 @@ extension SELEntry {
     /// 2 and 3 hold after " ; " unless that is empty.
     func text(sensor: SensorDefinition?, device: SELDeviceIdentity?) -> String {
         if let text = SELOEMInterpretation.oemRecordText(self) { return text }
+        if let text = SELOEMIntelWindmill.oemRecordText(self, device: device) { return text }
         guard oemData == nil else { return text(sensor: sensor) }
         let event = SELOEMInterpretation.event(self, device: device) ?? text
         let data =
