@@ -223,9 +223,7 @@ package actor SELCache {
                 byRecord[entry.recordID] = kept
                 return kept.text
             }
-            let text =
-                fujitsu.flatMap { SELOEMFujitsu.text(entry, answer: $0, device: device) }
-                ?? entry.text(sensor: entry.sensor(in: sensors), device: device)
+            let text = entry.text(sensor: entry.sensor(in: sensors), device: device, irmcText: fujitsu)
             byRecord[entry.recordID] = (entry, fujitsu, text)
             return text
         }

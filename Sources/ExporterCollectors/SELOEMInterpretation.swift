@@ -12,14 +12,16 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// entry, by the BMC's manufacturer and product: facts from FreeIPMI 1.6's libfreeipmi (sel/ipmi-sel-string*.c for
 /// the Event column, interpret/ipmi-interpret-config-sel.c for the State column).
 ///
-/// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
-/// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
-/// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
-/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
-/// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
-/// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
-/// get the generic text, as ipmi-sel without the option prints them.
-/// Also covered: the Open Compute Windmill (Intel's ID, product 2818; ``SELOEMIntelWindmill``).
+/// Covered, each vendor in its own file:
+/// - whatever the BMC: the Linux kernel's panic entries;
+/// - Supermicro boards (with the manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of
+///   Magnum Technologies), here;
+/// - the Wistron C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell
+///   PowerEdge (``SELOEMDell``), the Sun X4140 (whose interpretation in FreeIPMI 1.6 changes nothing);
+/// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the Open Compute Windmill (Intel's ID,
+///   product 2818; ``SELOEMIntelWindmill``);
+/// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
+/// - Fujitsu's iRMC (``SELOEMFujitsu``).
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -112,6 +114,7 @@ enum SELOEMInterpretation {
         if device == SELOEMWistron.device { return SELOEMWistron.event(entry) }
         if device == SELOEMDell.device { return SELOEMDell.event(entry) }
         if device == SELOEMIntelWindmill.device { return SELOEMIntelWindmill.event(entry) }
+        if SELOEMFujitsu.isIRMC(device) { return SELOEMFujitsu.event(entry) }
         return nil
     }
 
