@@ -101,7 +101,9 @@ enum SELOEMIntelS5500WB {
     }
 
     /// The DIMM in event data 3: the processor socket in bits 7:5 (1 or 2), the channel in bits 4:3 (A-C, D-F on the
-    /// second socket), the slot in bits 2:0 (1 or 2). A channel letter only counts when `channelValid`.
+    /// second socket), the slot in bits 2:0 (1 or 2). The channel and the slot count only when `channelValid` and
+    /// `slotValid` (a parity error's validity bits); an unknown part reads "Unknown", and without all three the parts
+    /// are named one by one.
     static func dimm(_ byte: UInt8, channelValid: Bool = true, slotValid: Bool = true) -> String {
         let socket = byte >> 5, channel = byte >> 3 & 0x03, slot = byte & 0x07
         let socketKnown = socket < 2, channelKnown = channelValid && channel < 3, slotKnown = slotValid && slot < 2
