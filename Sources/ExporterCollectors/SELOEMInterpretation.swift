@@ -22,6 +22,14 @@ struct SELDeviceIdentity: Hashable, Sendable {
 ///   product 2818; ``SELOEMIntelWindmill``);
 /// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
 /// - Fujitsu's iRMC (``SELOEMFujitsu``).
+/// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
+/// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
+/// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
+/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
+/// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
+/// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
+/// get the generic text, as ipmi-sel without the option prints them.
+/// Also covered: the Intel S5500WB's own entries (``SELOEMIntelS5500WB``).
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -106,6 +114,7 @@ enum SELOEMInterpretation {
     static func event(_ entry: SELEntry, device: SELDeviceIdentity?) -> String? {
         guard let device, entry.oemData == nil else { return nil }
         if let text = SELOEMIntel.event(entry, device: device) { return text }
+        if let text = SELOEMIntelS5500WB.event(entry, device: device) { return text }
         if let text = SELOEMInventec.event(entry, device: device) { return text }
         // Supermicro CPU temperature (OEM sensor type C0h, OEM event/reading type 70h), offset 02h.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.offset == 0x02, namesOverheat(device) {
@@ -136,6 +145,7 @@ enum SELOEMInterpretation {
         if device == SELOEMIntelWindmill.device { return SELOEMIntelWindmill.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
         if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMIntelS5500WB.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }

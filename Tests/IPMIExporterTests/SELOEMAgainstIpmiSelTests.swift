@@ -237,6 +237,14 @@ struct SELOEMAgainstIpmiSelTests {
         "0x02 0 0 0 0 0x20 0x00 0x04 0xC0 0x21 0x03 0x00 0xFF 0xFF",
     ]
 
+    /// Entries the Intel S5500WB names (its BIOS's SMI handler, generator 33h): a PCI Express fatal error with its
+    /// bus, device and function; a correctable memory error's rank and DIMM; a POST error code.
+    static let intelS5500WBEntries = [
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x13 0x04 0x70 0x0A 0x05 0x1B",
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x0C 0x02 0x6F 0xA0 0x01 0x29",
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x43 0x85",
+    ]
+
     /// Entries the Intel S2600 boards name: the BIOS's and the BMC's OEM event types, offsets within and past their
     /// tables, from the expected generator and from another; some only the S2600JF/WP names, some only the E5-2600 v3
     /// boards (S2600KP, S2600WT, S2600GZ).
@@ -389,6 +397,7 @@ struct SELOEMAgainstIpmiSelTests {
                 ? Self.intelBIOSEntries + Self.intelMemoryEntries : [])
             + (manufacturer == 7244 ? Self.quantaEntries : []) + (manufacturer == 20569 ? Self.inventecEntries : [])
             + (manufacturer == 343 && product == 2818 ? Self.windmillEntries : [])
+            + (manufacturer == 343 && product == 62 ? Self.intelS5500WBEntries : [])
         configuration.emuCommands = entries.map { "sel_add 0x20 " + $0 }
         let bmc = try await IPMISim.start(configuration)
         let rows = try await SELOracle.ipmiSelRows(bmc)
