@@ -10,7 +10,8 @@ import Testing
 /// (S2600JF 77, S2600WP 78, S2600KP 111, S2600GZ 73, S2600WT2/WTT/KPR 112, all under Intel's number 343), every
 /// sensor the BIOS's POST and SMI handler and the BMC log that those files test, with every event data 1 and every
 /// value of event data 2 and of event data 3, the POST error codes (event data 2 and 3 together) with every low byte
-/// under each high byte Intel's tables use, and the same sensors from the wrong generator.
+/// under each high byte Intel's tables use, deassertions, another channel and LUN, and the same sensors from the
+/// wrong generator.
 @Suite(.enabled(if: ExternalCommand.isAvailable("python3"), "needs python3 and libfreeipmi"))
 struct SELOEMIntelS2600AgainstFreeIPMITests {
     /// (generator ID, sensor type, sensor number, event/reading type), as FreeIPMI's S2600 files test them.
@@ -73,6 +74,14 @@ struct SELOEMIntelS2600AgainstFreeIPMITests {
                     var moved = source
                     moved.generator = other
                     cases.append((product, record(moved, [0xA0 | UInt8(offset), 0x5A, 0xC3])))
+                    // Deasserted (event direction, bit 7 of byte 13), and from channel 1, LUN 3 (byte 9).
+                    for (data2, data3) in [(0x5A, 0xC3), (0x40, 0x85)] as [(UInt8, UInt8)] {
+                        var deasserted = record(source, [0xA0 | UInt8(offset), data2, data3])
+                        deasserted[12] |= 0x80
+                        var channel = record(source, [0xA0 | UInt8(offset), data2, data3])
+                        channel[8] = 0x13
+                        cases += [(product, deasserted), (product, channel)]
+                    }
                 }
                 guard sweep else { continue }
                 for offset in Self.sweptOffsets(source) {
