@@ -18,19 +18,11 @@ struct SELDeviceIdentity: Hashable, Sendable {
 ///   Magnum Technologies), here;
 /// - the Wistron C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell
 ///   PowerEdge (``SELOEMDell``), the Sun X4140 (whose interpretation in FreeIPMI 1.6 changes nothing);
-/// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the Open Compute Windmill (Intel's ID,
-///   product 2818; ``SELOEMIntelWindmill``);
+/// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the S2600 boards' POST error codes
+///   (``SELOEMIntelS2600``), the S5500WB (``SELOEMIntelS5500WB``), the Open Compute Windmill (Intel's ID, product
+///   2818; ``SELOEMIntelWindmill``);
 /// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
 /// - Fujitsu's iRMC (``SELOEMFujitsu``).
-/// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
-/// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
-/// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
-/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``; the S2600 boards' POST error codes: ``SELOEMIntelS2600``), and
-/// the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
-/// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
-/// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
-/// get the generic text, as ipmi-sel without the option prints them.
-/// Also covered: the Intel S5500WB's own entries (``SELOEMIntelS5500WB``).
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
