@@ -214,7 +214,7 @@ public enum SDRRecord: Sendable, Hashable {
     case managementControllerLocator(ManagementControllerLocatorRecord)
     /// Intel's Node Manager discovery record (OEM, C0h), which FreeIPMI's SEL texts of Node Manager events need.
     case intelNodeManager(IntelNodeManagerRecord)
-    /// A record type we do not decode (generic device locator, entity association, OEM C0h, ...).
+    /// A record type we do not decode (generic device locator, entity association, other OEM C0h records, ...).
     case other(recordID: UInt16, recordType: UInt8)
 
     public var recordID: UInt16 {

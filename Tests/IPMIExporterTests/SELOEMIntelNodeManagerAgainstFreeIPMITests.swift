@@ -209,3 +209,31 @@ struct SELOEMIntelNodeManagerAgainstFreeIPMITests {
             "without SDRs \(plain.mismatched) of \(sample.count) differ:\n\(plain.shown.joined(separator: "\n"))")
     }
 }
+
+/// The texts the SEL cache keeps follow the Node Manager record: an S2600JF's Node Manager health event read before
+/// the SDRs hold the record, then with it, then without it again. The texts are libfreeipmi's for this record
+/// (`scripts/freeipmi-sel-text.py`, without and with an SDR cache holding the record).
+@Suite struct SELOEMIntelNodeManagerCacheTests {
+    @Test func keptTextsFollowTheRecord() async throws {
+        let bytes: [UInt8] = [0x01, 0x00, 0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, 0xDC, 0x19, 0x73, 0xA2, 0xA5, 0x01]
+        let entry = try #require(SELEntry(record: bytes))
+        let record = try #require(IntelNodeManagerRecord(record: IntelNodeManagerRecordBytes.usual))
+        let device = SELDeviceIdentity(manufacturerID: 343, productID: 77)
+        let generic = "OEM Event Offset = 02h ; OEM Event Data2 code = A5h ; OEM Event Data3 code = 01h"
+        let named = "Sensor Node Manager ; Domain ID = 5, Error Type = Policy Misconfiguration ; Policy ID = 1"
+        let cache = SELCache()
+        #expect(await cache.texts(of: [entry], sensors: [:], device: device) == [generic])
+        #expect(await cache.texts(of: [entry], sensors: [:], device: device, nodeManager: record) == [named])
+        #expect(await cache.texts(of: [entry], sensors: [:], device: device) == [generic])
+        // Another board: no Node Manager texts, record or not.
+        let other = SELDeviceIdentity(manufacturerID: 343, productID: 40)
+        #expect(await cache.texts(of: [entry], sensors: [:], device: other, nodeManager: record) == [generic])
+    }
+}
+
+/// A discovery record with the usual sensor numbers: health 19h, exception 18h, capabilities 1Ah, threshold 1Bh.
+enum IntelNodeManagerRecordBytes {
+    static let usual: [UInt8] = [
+        0x00, 0x00, 0x51, 0xC0, 0x0B, 0x57, 0x01, 0x00, 0x0D, 0x01, 0x2C, 0x60, 0x19, 0x18, 0x1A, 0x1B,
+    ]
+}
