@@ -27,6 +27,7 @@ package actor SELCache {
     private var rendered:
         (
             sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity?,
+            nodeManager: IntelNodeManagerRecord?,
             byRecord: [UInt16: (entry: SELEntry, fujitsu: FujitsuSELText?, text: String)]
         )?
     /// Callers waiting for the Get SEL Info in flight; nil when none is.
@@ -211,10 +212,12 @@ package actor SELCache {
     /// The Event text of each entry (``SELEntry/text(sensor:)``), taken from the last rendering where the same record
     /// is still there with the same sensors, rendered otherwise; what is no longer in the log is dropped.
     func texts(
-        of entries: [SELEntry], sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity? = nil
+        of entries: [SELEntry], sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity? = nil,
+        nodeManager: IntelNodeManagerRecord? = nil
     ) -> [String] {
         let known =
-            rendered.map { $0.sensors == sensors && $0.device == device } == true ? rendered?.byRecord ?? [:] : [:]
+            rendered.map { $0.sensors == sensors && $0.device == device && $0.nodeManager == nodeManager } == true
+            ? rendered?.byRecord ?? [:] : [:]
         var byRecord: [UInt16: (entry: SELEntry, fujitsu: FujitsuSELText?, text: String)] = [:]
         byRecord.reserveCapacity(entries.count)
         let texts = entries.map { entry in
@@ -223,11 +226,15 @@ package actor SELCache {
                 byRecord[entry.recordID] = kept
                 return kept.text
             }
-            let text = entry.text(sensor: entry.sensor(in: sensors), device: device, irmcText: fujitsu)
+            let sensor = entry.sensor(in: sensors)
+            let text =
+                SELOEMFujitsu.isIRMC(device)
+                ? entry.text(sensor: sensor, device: device, irmcText: fujitsu)
+                : entry.text(sensor: sensor, device: device, nodeManager: nodeManager)
             byRecord[entry.recordID] = (entry, fujitsu, text)
             return text
         }
-        rendered = (sensors, device, byRecord)
+        rendered = (sensors, device, nodeManager, byRecord)
         return texts
     }
 }
@@ -239,6 +246,8 @@ struct SELFamiliesKey: Equatable, Sendable {
     var rules: [SELEventRule]
     var sensors: [SensorKey: SensorDefinition]
     var device: SELDeviceIdentity?
+    /// Intel's Node Manager discovery record of the SDRs, which some entries' texts depend on.
+    var nodeManager: IntelNodeManagerRecord? = nil
 }
 
 /// What a read of the SEL found, and the Get SEL Info it was read for.

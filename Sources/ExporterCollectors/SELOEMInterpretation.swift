@@ -20,7 +20,8 @@ struct SELDeviceIdentity: Hashable, Sendable {
 ///   PowerEdge (``SELOEMDell``), the Sun X4140 (whose interpretation in FreeIPMI 1.6 changes nothing);
 /// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the S2600 boards' POST error codes
 ///   (``SELOEMIntelS2600``), the S5500WB (``SELOEMIntelS5500WB``), the Open Compute Windmill (Intel's ID, product
-///   2818; ``SELOEMIntelWindmill``);
+///   2818; ``SELOEMIntelWindmill``), the Node Manager's texts, which need the SDRs' Node Manager record
+///   (``SELOEMIntelNodeManager``);
 /// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
 /// - Fujitsu's iRMC (``SELOEMFujitsu``).
 enum SELOEMInterpretation {
@@ -140,6 +141,7 @@ enum SELOEMInterpretation {
         if let device, let text = SELOEMIntelS2600.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelS5500WB.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMIntelNodeManager.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
