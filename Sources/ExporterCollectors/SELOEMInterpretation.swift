@@ -19,6 +19,7 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
 /// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
 /// get the generic text, as ipmi-sel without the option prints them.
+/// The Quanta QSSC-S4R (Intel's manufacturer ID, product 64) is covered whole: ``SELOEMQSSCS4R``.
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -103,6 +104,7 @@ enum SELOEMInterpretation {
     static func event(_ entry: SELEntry, device: SELDeviceIdentity?) -> String? {
         guard let device, entry.oemData == nil else { return nil }
         if let text = SELOEMIntel.event(entry, device: device) { return text }
+        if let text = SELOEMQSSCS4R.event(entry, device: device) { return text }
         if let text = SELOEMInventec.event(entry, device: device) { return text }
         // Supermicro CPU temperature (OEM sensor type C0h, OEM event/reading type 70h), offset 02h.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.offset == 0x02, namesOverheat(device) {
@@ -133,6 +135,7 @@ enum SELOEMInterpretation {
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMQSSCS4R.eventData(entry, device: device) { return text }
         guard oemCodes, entry.eventReadingType == 0x6F else { return nil }
         // Supermicro X10: a correctable or uncorrectable memory error (sensor type 0Ch, offsets 0 and 1) names its
         // DIMM, "DIMM" + pair letter + DIMM number + "(CPU" + n + ")". Event data 2 bits 7:4: the pair, counted from
