@@ -22,6 +22,7 @@ struct SELDeviceIdentity: Hashable, Sendable {
 ///   (``SELOEMIntelS2600``), the S5500WB (``SELOEMIntelS5500WB``), the Open Compute Windmill (Intel's ID, product
 ///   2818; ``SELOEMIntelWindmill``), the Node Manager's texts, which need the SDRs' Node Manager record
 ///   (``SELOEMIntelNodeManager``);
+/// - the Quanta QSSC-S4R (Intel's ID, product 64; ``SELOEMQSSCS4R``);
 /// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
 /// - Fujitsu's iRMC (``SELOEMFujitsu``).
 enum SELOEMInterpretation {
@@ -109,6 +110,7 @@ enum SELOEMInterpretation {
         guard let device, entry.oemData == nil else { return nil }
         if let text = SELOEMIntel.event(entry, device: device) { return text }
         if let text = SELOEMIntelS5500WB.event(entry, device: device) { return text }
+        if let text = SELOEMQSSCS4R.event(entry, device: device) { return text }
         if let text = SELOEMInventec.event(entry, device: device) { return text }
         // Supermicro CPU temperature (OEM sensor type C0h, OEM event/reading type 70h), offset 02h.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.offset == 0x02, namesOverheat(device) {
@@ -145,6 +147,7 @@ enum SELOEMInterpretation {
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMQSSCS4R.eventData(entry, device: device) { return text }
         guard oemCodes, entry.eventReadingType == 0x6F else { return nil }
         // Supermicro X10: a correctable or uncorrectable memory error (sensor type 0Ch, offsets 0 and 1) names its
         // DIMM, "DIMM" + pair letter + DIMM number + "(CPU" + n + ")". Event data 2 bits 7:4: the pair, counted from

@@ -7,10 +7,11 @@ import IPMISensors
 ///
 /// Covered: the Node Manager's "thermal sensor on DIMM" SMBus status event, which FreeIPMI names without its SDR, and
 /// the states FreeIPMI gives the Node Manager's events, the SMI timeout and the NMI state, by product; the Node Manager
-/// texts FreeIPMI gives only when the SDR holds Intel's Node Manager OEM record are ``SELOEMIntelNodeManager``'s. Not
-/// covered: of the boards' own texts all but the S2600 boards' OEM events (``SELOEMIntelBIOS``), what their BIOS logs
-/// in event data 2 and 3 of memory and legacy PCI events (``SELOEMIntelBoards``) and their POST error codes
-/// (``SELOEMIntelS2600``).
+/// texts FreeIPMI gives only when the SDR holds Intel's Node Manager OEM record are ``SELOEMIntelNodeManager``'s. The
+/// boards' own texts are in files of their own: the S2600 boards' OEM events (``SELOEMIntelBIOS``), what their BIOS
+/// logs in event data 2 and 3 of memory and legacy PCI events (``SELOEMIntelBoards``) and their POST error codes
+/// (``SELOEMIntelS2600``); the S5500WB's (``SELOEMIntelS5500WB``), the QSSC-S4R's (``SELOEMQSSCS4R``) and the
+/// Windmill's (``SELOEMIntelWindmill``).
 enum SELOEMIntel {
     /// IANA enterprise numbers: Intel's, and Quanta's and Inventec's for their boards that FreeIPMI reads with the
     /// Node Manager's interpretation.

@@ -355,6 +355,10 @@ struct SELOEMAgainstIpmiSelTests {
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0x22 0x00 0x87",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0xA1 0x05 0x4C",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0x80 0x05 0x78",
+        // The Quanta QSSC-S4R's POST error code (a memory error), memory board fault and configuration mismatch.
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x60 0xE6",
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x21 0x20 0x6F 0xA0 0x11 0xE0",
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x0C 0x03 0x6F 0xA7 0x13 0x41",
     ]
 
     /// Entries of an Open Compute Windmill (Intel 343, product 2818): SEL clear, AC lost and a hot swap controller
@@ -397,7 +401,7 @@ struct SELOEMAgainstIpmiSelTests {
             Self.entries + (manufacturer == 11161 ? Self.wistronEntries : [])
             + (manufacturer == 15370 ? Self.gigabyteEntries : []) + (manufacturer == 674 ? Self.dellEntries : [])
             + ([343, 7244, 20569].contains(manufacturer) ? Self.intelEntries : [])
-            + (manufacturer == 343 && [77, 78, 111, 112, 73, 9999].contains(product)
+            + (manufacturer == 343 && [77, 78, 111, 112, 73, 64, 9999].contains(product)
                 ? Self.intelBIOSEntries + Self.intelMemoryEntries : [])
             + (manufacturer == 7244 ? Self.quantaEntries : []) + (manufacturer == 20569 ? Self.inventecEntries : [])
             + (manufacturer == 343 && product == 2818 ? Self.windmillEntries : [])
