@@ -16,9 +16,9 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
 /// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
 /// (``SELOEMDell``), Intel's in part (``SELOEMIntel``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
-/// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
-/// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
-/// get the generic text, as ipmi-sel without the option prints them.
+/// nothing, the Quanta S99Q (``SELOEMQuanta``) and the Inventec 5441/5442 (``SELOEMInventec``). Other vendors'
+/// interpretations (Fujitsu, the rest of Intel's) are not here yet: their entries get the generic text, as ipmi-sel
+/// without the option prints them.
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
