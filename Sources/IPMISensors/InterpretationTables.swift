@@ -191,7 +191,8 @@ enum InterpretationTables {
             "Power Button pressed", "Sleep Button pressed", "Reset Button pressed", "FRU latch open",
             "FRU service request button",
         ],
-        // Chip set: FreeIPMI 1.6's short table names "Thermal Trip" (01h) but its maximum index stops at 00h.
+        // Chip set: FreeIPMI 1.6's short texts stop at offset 00h (its table's bound is 0 though it lists "Thermal
+        // Trip"), so ipmi-sel and ipmi-sensors print offset 01h as an offset without a text.
         0x19: ["Soft Power Control Failure"],
         0x1B: ["Cable/Interconnect is connected", "Configuration Error - Incorrect cable connected"],
         0x1D: [

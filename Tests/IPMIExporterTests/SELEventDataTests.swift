@@ -128,6 +128,9 @@ import Testing
         "21 | 20 4B 6F A1 65 72 | Run-time Critical Stop ; Ker",
         "21 | 20 4B 6F A1 00 72 | Run-time Critical Stop ; K",
         "20 | 20 4B 6F A1 65 72 | Run-time Critical Stop ; OEM Event Data2 code = 65h ; OEM Event Data3 code = 72h",
+        // Chip set: FreeIPMI 1.6's short texts end at offset 00h, so Thermal Trip (01h) reads as a bare offset.
+        "20 | 19 83 6F 00 FF FF | Soft Power Control Failure",
+        "20 | 19 83 6F 01 FF FF | Event Offset = 01h",
     ]
 
     @Test func entryTexts() {

@@ -318,7 +318,7 @@ struct SELOEMAgainstIpmiSelTests {
 
     /// Entries the Quanta S99Q's BIOS logs (PCI, QPI and internal errors, memory errors by DIMM) and the Inventec
     /// 5441's and 5442's (POST start with the BIOS version, memory errors' threshold and DIMM, the BMC's port 80
-    /// codes), with OEM codes in both bytes, in one of them, at offsets FreeIPMI does not read, and from the BMC.
+    /// codes, POST error codes), with OEM codes in both bytes, in one of them, at offsets FreeIPMI does not read, and from the BMC.
     static let quantaEntries = [
         "0x02 0 0 0 0 0x01 0x00 0x04 0x13 0x81 0x6F 0xA4 0x2B 0x05",
         "0x02 0 0 0 0 0x01 0x00 0x04 0x13 0x81 0x6F 0xAA 0xFF 0x80",
@@ -355,7 +355,13 @@ struct SELOEMAgainstIpmiSelTests {
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0x22 0x00 0x87",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0xA1 0x05 0x4C",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0x80 0x05 0x78",
-        // The Quanta QSSC-S4R's POST error code (a memory error), memory board fault and configuration mismatch.
+        "0x02 0 0 0 0 0x31 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x03 0x00",
+        "0x02 0 0 0 0 0x31 0x00 0x04 0x0F 0x06 0x6F 0xA2 0x01 0x81",
+    ]
+
+    /// Entries of the Quanta QSSC-S4R (Intel 343, product 64): a POST error code (a memory error), a memory board
+    /// fault and a configuration mismatch.
+    static let qsscEntries = [
         "0x02 0 0 0 0 0x33 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x60 0xE6",
         "0x02 0 0 0 0 0x33 0x00 0x04 0x21 0x20 0x6F 0xA0 0x11 0xE0",
         "0x02 0 0 0 0 0x33 0x00 0x04 0x0C 0x03 0x6F 0xA7 0x13 0x41",
@@ -406,6 +412,7 @@ struct SELOEMAgainstIpmiSelTests {
             + (manufacturer == 7244 ? Self.quantaEntries : []) + (manufacturer == 20569 ? Self.inventecEntries : [])
             + (manufacturer == 343 && product == 2818 ? Self.windmillEntries : [])
             + (manufacturer == 343 && product == 62 ? Self.intelS5500WBEntries : [])
+            + (manufacturer == 343 && product == 64 ? Self.qsscEntries : [])
         configuration.emuCommands = entries.map { "sel_add 0x20 " + $0 }
         let bmc = try await IPMISim.start(configuration)
         let rows = try await SELOracle.ipmiSelRows(bmc)

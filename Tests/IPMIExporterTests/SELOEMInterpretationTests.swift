@@ -816,7 +816,8 @@ import Testing
     ]
 
     /// Inventec entries with ipmi-sel's texts (FreeIPMI 1.6.10, BMCs 20569/51 and 20569/52): the BIOS's POST start
-    /// ("BMC enabled by BIOS" and its version), memory errors' threshold and DIMM, the BMC's port 80 codes.
+    /// ("BMC enabled by BIOS" and its version), memory errors' threshold and DIMM, the BMC's port 80 codes, the
+    /// BIOS's POST error codes (event data 2 and 3 together; a known code, an unknown one, OEM codes in one byte).
     static let inventec5441Texts: [(UInt8, [UInt8], String)] = [
         (0x01, [0xC1, 0x81, 0x70, 0xA0, 0x1B, 0x05], "BMC enabled by BIOS ; BIOS Version 1B.05"),
         (0x01, [0xC1, 0x81, 0xF0, 0xA0, 0x02, 0x3C], "BMC enabled by BIOS ; BIOS Version 2.3C"),
@@ -862,14 +863,22 @@ import Testing
             "System Firmware Hang ; OEM Event Data2 code = 05h ; PORT80 Code Event = 4Ch"
         ),
         (0x20, [0x0F, 0x55, 0x6F, 0x80, 0x05, 0x78], "System Firmware Error ; OEM Event Data2 code = 05h"),
+        (0x31, [0x0F, 0x06, 0x6F, 0xA0, 0x03, 0x00], "System Firmware Error ; CMOS Battery Error"),
+        (0x31, [0x0F, 0x06, 0x6F, 0xA2, 0x01, 0x81], "System Firmware Progress ; USB HC Not Found"),
+        (0x31, [0x0F, 0x06, 0x6F, 0x81, 0x03, 0x00], "System Firmware Hang ; OEM Event Data2 code = 03h"),
+        (0x31, [0x0F, 0x06, 0x6F, 0xA0, 0x77, 0x00], "System Firmware Error ; Undefined BIOS Error"),
     ]
-    /// Where the 5442's texts differ from the 5441's, by row: its BIOS version in two parts, its second CPU's DIMMs.
+    /// Where the 5442's texts differ from the 5441's, by row: its BIOS version in two parts, its second CPU's DIMMs,
+    /// POST error codes left as OEM codes.
     static let inventec5442Differences: [Int: String] = [
         0: "BMC enabled by BIOS ; BIOS Major Version 1B ; BIOS Minor Version 05",
         1: "BMC enabled by BIOS ; BIOS Major Version 2 ; BIOS Minor Version 3C",
         6: "Parity ; Dimm Number - CPU1/Ch0/DIM1",
         7: "Correctable memory error logging limit reached ; OEM Event Data2 code = 05h ; Dimm Number - CPU1/Ch1/DIM1",
         8: "Correctable memory error ; SBE warning threshold ; Dimm Number - CPU1/Ch2/DIM0",
+        17: "System Firmware Error ; OEM Event Data2 code = 03h ; OEM Event Data3 code = 00h",
+        18: "System Firmware Progress ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 81h",
+        20: "System Firmware Error ; OEM Event Data2 code = 77h ; OEM Event Data3 code = 00h",
     ]
     static let inventec5442Texts = inventec5441Texts.enumerated().map { index, row in
         (row.0, row.1, inventec5442Differences[index] ?? row.2)
