@@ -3,9 +3,11 @@ import NIOConcurrencyHelpers
 
 /// Runs another program (ipmitool, FreeIPMI, promtool, sdrcomp …) and collects what it printed.
 public struct ExternalCommand: Sendable {
-    /// Held while a test starts a process: Foundation's `Process.run()` on Linux crashed (SIGSEGV in its memcpy)
-    /// when many test threads started processes at once, so starts are taken one at a time; the processes still run
-    /// side by side.
+    /// Held while a test starts a process, so starts are taken one at a time (the processes still run side by side).
+    /// Foundation's `Process.run()` on Linux reads /proc/self/fd to find the descriptors to close in the child and
+    /// copies each entry's whole 256-byte name field: with ~1,360 descriptors open the last entry ends its buffer and
+    /// the copy faults (SIGSEGV in memcpy). Test support keeps descriptors few (``run(_:_:environment:timeout:)``
+    /// releases a program's pipes when it ends); the lock keeps the directory from changing under that read.
     public static let launchLock = NIOLock()
 
     /// Starts `process` under ``launchLock``: every test that starts a process of its own goes through here.
@@ -71,11 +73,18 @@ public struct ExternalCommand: Sendable {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         try launch(process)
-        // SIGKILL: children of test threads can inherit a mask that blocks SIGTERM.
-        let watchdog = DispatchWorkItem { [process] in
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // SIGKILL: children of test threads can inherit a mask that blocks SIGTERM. The timer holds the pid alone and
+        // is cancelled when the program ends: a work item kept by Dispatch until its deadline would keep the Process
+        // and its pipes' descriptors open that long, and a suite running hundreds of programs would pile up
+        // thousands (Foundation's Process.run crashes reading /proc/self/fd once there are ~1,360).
+        let pid = process.processIdentifier
+        let ended = NIOLockedValueBox(false)
+        let watchdog = DispatchSource.makeTimerSource(queue: .global())
+        watchdog.setEventHandler {
+            ended.withLockedValue { ended in if !ended { kill(pid, SIGKILL) } }
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        watchdog.schedule(deadline: .now() + timeout)
+        watchdog.resume()
         // Read both pipes before waiting so a chatty program cannot block on a full pipe.
         let group = DispatchGroup()
         nonisolated(unsafe) var out = Data()
@@ -92,7 +101,10 @@ public struct ExternalCommand: Sendable {
         }
         group.wait()
         process.waitUntilExit()
+        ended.withLockedValue { $0 = true }
         watchdog.cancel()
+        try? stdout.fileHandleForReading.close()
+        try? stderr.fileHandleForReading.close()
         return Result(
             status: process.terminationStatus,
             stdout: String(decoding: out, as: UTF8.self),
