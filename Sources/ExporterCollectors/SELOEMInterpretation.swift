@@ -15,7 +15,7 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
 /// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
 /// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
-/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``), and the Sun X4140, whose interpretation in FreeIPMI 1.6 changes
+/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``, ``SELOEMIntelE52600v3``), the Sun X4140, whose reading changes
 /// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
 /// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
 /// get the generic text, as ipmi-sel without the option prints them.
@@ -130,6 +130,7 @@ enum SELOEMInterpretation {
         if device == SELOEMDell.device { return SELOEMDell.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
         if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMIntelE52600v3.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
