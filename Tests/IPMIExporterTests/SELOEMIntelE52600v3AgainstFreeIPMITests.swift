@@ -64,14 +64,14 @@ struct SELOEMIntelE52600v3AgainstFreeIPMITests {
         return [otherGenerator, otherNumber]
     }
 
-    /// The system event record (IPMI v2.0 §32.1) of `sensor` with event direction `deasserted`, event data 1-3.
+    /// The system event record (IPMI v2.0 §32.1) of `sensor` with event direction `deasserted`, event data 1-3, and
+    /// the generator's channel and LUN (byte 9), which FreeIPMI does not look at.
     static func record(
-        _ sensor: Sensor, deasserted: Bool = false, _ data1: UInt8, _ data2: UInt8, _ data3: UInt8
-    )
-        -> [UInt8]
-    {
+        _ sensor: Sensor, deasserted: Bool = false, channelLUN: UInt8 = 0, _ data1: UInt8, _ data2: UInt8,
+        _ data3: UInt8
+    ) -> [UInt8] {
         [
-            0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, sensor.generator, 0x00, 0x04, sensor.sensorType,
+            0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, sensor.generator, channelLUN, 0x04, sensor.sensorType,
             sensor.sensorNumber, sensor.eventType | (deasserted ? 0x80 : 0), data1, data2, data3,
         ]
     }
@@ -79,12 +79,13 @@ struct SELOEMIntelE52600v3AgainstFreeIPMITests {
     static func records() -> [[UInt8]] {
         var records: [[UInt8]] = []
         for sensor in sensors {
-            // Every event data 1, both directions, with event data 2 and 3 varying along.
+            // Every event data 1, both directions, with event data 2 and 3 (and, deasserted, the channel and LUN)
+            // varying along.
             for data1 in 0...255 {
                 let data = UInt8(truncatingIfNeeded: data1 &* 37 &+ 11)
-                for deasserted in [false, true] {
-                    records.append(record(sensor, deasserted: deasserted, UInt8(data1), data, data &+ 0x55))
-                }
+                records.append(record(sensor, UInt8(data1), data, data &+ 0x55))
+                records.append(
+                    record(sensor, deasserted: true, channelLUN: data & 0xF3, UInt8(data1), data, data &+ 0x55))
             }
             // Both bytes OEM codes (bits 7:6 and 5:4 10b): every event data 2, then every event data 3 beside event
             // data 2 values that select texts (01h a CATERR; 13h a valid channel and DIMM and error type 3).
