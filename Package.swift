@@ -240,7 +240,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText"]),
+        .testTarget(name: "PrometheusTextTests", dependencies: ["PrometheusText", "IPMITestSupport"]),
         .testTarget(
             name: "IPMIClientTests",
             dependencies: [

@@ -7,10 +7,10 @@ every combination of a manufacturer's interpretation instead of the few entries 
 
 Each input line is `<manufacturer ID> <product ID> <record>`: the IDs in decimal (as Get Device ID gives them), the
 16-byte SEL record (IPMI v2.0 §32.1) in hex. Each output line, in the same order, is `<event>\t<state>`: the Event
-column (ipmi-sel's "%E" with its flags, separator " ; ", "N/A" when empty) and the State column (Nominal, Warning,
-Critical or N/A). Without --sdr-cache there are no SDRs, as for an entry whose sensor has none; with it, the SDR cache
-file ipmi-sel/ipmi-sensors wrote (`--sdr-cache-file`) is used, for interpretations that need an SDR (Intel Node
-Manager's OEM record).
+column (ipmi-sel's "%E" with its flags, "%o" for an OEM record, separator " ; ", "N/A" when empty) and the State
+column (Nominal, Warning, Critical or N/A). Without --sdr-cache there are no SDRs, as for an entry whose sensor has
+none; with it, the SDR cache file ipmi-sel/ipmi-sensors wrote (`--sdr-cache-file`) is used, for interpretations that
+need an SDR (Intel Node Manager's OEM record).
 
 ipmi-sel calls the same library functions: ipmi_sel_parse_read_record_string for the Event column and
 ipmi_interpret_sel for the State column, both told the BMC's manufacturer and product.
@@ -87,7 +87,10 @@ def main():
             lib.ipmi_interpret_ctx_set_manufacturer_id(interpret, manufacturer)
             lib.ipmi_interpret_ctx_set_product_id(interpret, product)
         ctypes.memset(buf, 0, len(buf))
-        n = lib.ipmi_sel_parse_read_record_string(sel, b"%E", record, len(record), buf, 4096, SEL_STRING_FLAGS)
+        # ipmi-sel's Event column of an OEM record (types C0h-FFh) is its OEM data ("%o"), with the manufacturer's
+        # interpretation when there is one.
+        fmt = b"%o" if len(record) > 2 and record[2] >= 0xC0 else b"%E"
+        n = lib.ipmi_sel_parse_read_record_string(sel, fmt, record, len(record), buf, 4096, SEL_STRING_FLAGS)
         event = buf.value.decode("latin-1") if n > 0 else "N/A"
         if lib.ipmi_interpret_sel(interpret, record, len(record), ctypes.byref(state)) < 0:
             text_state = "error"

@@ -28,6 +28,9 @@ package actor SDRCache {
         var entityNames: EntitySensorNames
         /// The repository's FRU device locators, for the `fru` collector.
         var fruLocators: [FRUDeviceLocatorRecord] = []
+        /// Intel's Node Manager discovery record, the first one (as FreeIPMI takes it), for the SEL's Node Manager
+        /// texts.
+        var nodeManager: IntelNodeManagerRecord?
 
         func matches(_ info: SDRRepositoryInfo, from source: SDRSource) -> Bool {
             self.source == source && additionTimestamp == info.additionTimestamp
@@ -87,6 +90,8 @@ package actor SDRCache {
 
     /// How the sensors read last are named with their entities (``EntitySensorNames``).
     package var entityNames: EntitySensorNames? { entry?.entityNames }
+    /// Intel's Node Manager discovery record of the repository last read, if it has one.
+    var nodeManager: IntelNodeManagerRecord? { entry?.nodeManager }
 
     /// A new session: what the BMC supports is asked again (a reboot or a firmware update may have changed it).
     /// The sensors read stay, checked with one info request as usual; the FRU inventory and LAN channels of
@@ -178,7 +183,11 @@ package actor SDRCache {
                     fruLocators: repository.records.compactMap {
                         if case .fruDeviceLocator(let locator) = $0 { return locator }
                         return nil
-                    })
+                    },
+                    nodeManager: repository.records.lazy.compactMap {
+                        if case .intelNodeManager(let record) = $0 { return record }
+                        return nil
+                    }.first)
             }
         }
         let task = Task { () throws -> Entry in

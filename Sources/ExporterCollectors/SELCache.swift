@@ -27,6 +27,7 @@ package actor SELCache {
     private var rendered:
         (
             sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity?,
+            nodeManager: IntelNodeManagerRecord?,
             byRecord: [UInt16: (entry: SELEntry, fujitsu: FujitsuSELText?, text: String)]
         )?
     /// Callers waiting for the Get SEL Info in flight; nil when none is.
@@ -70,12 +71,13 @@ package actor SELCache {
         return try result.get()
     }
 
-    /// The log's entries, read as far as they changed since the last read. A read that fails leaves what was known
-    /// before, and the next scrape plans again from there.
+    /// The log's entries, read as far as they changed since the last read. A read that fails partway keeps the
+    /// records it read (``SELReadInterrupted``): the next scrape continues after them, so a large log read under a
+    /// short scrape deadline is read over a few scrapes instead of started over on each.
     func entries(
         from session: any IPMIRequester, logger: Logger
     ) async throws -> (entries: [SELEntry], generation: Int, device: SELDeviceIdentity?) {
-        if let refresh { return (try await refresh.value.entries, generation, device) }
+        if let refresh { return (try await Self.value(of: refresh).entries, generation, device) }
         let cached = snapshot
         let task = Task { () async throws -> SELSnapshot in
             let info = try await self.info(from: session)
@@ -85,12 +87,21 @@ package actor SELCache {
         let result = await task.result
         if refresh == task {
             refresh = nil
-            if case .success(let read) = result, read != snapshot {
+            switch result {
+            case .success(let read) where read != snapshot:
                 snapshot = read
                 generation += 1
+            case .failure(let interrupted as SELReadInterrupted):
+                logger.debug(
+                    "SEL read interrupted; the next read continues after the records read",
+                    metadata: ["read": "\(interrupted.partial.recordCount)", "error": "\(interrupted.underlying)"])
+                snapshot = interrupted.partial
+                generation += 1
+            default:
+                break
             }
         }
-        let entries = try result.get().entries
+        let entries = try await Self.value(of: task).entries
         if device == nil, !deviceRefused, !entries.isEmpty { await identify(from: session, logger: logger) }
         if SELOEMFujitsu.isIRMC(device) {
             // Collectors reading concurrently wait for the asking in flight rather than ask again.
@@ -105,6 +116,15 @@ package actor SELCache {
             }
         }
         return (entries, generation, device)
+    }
+
+    /// The snapshot `task` read, or the error that stopped it (an interrupted read's own error).
+    private static func value(of task: Task<SELSnapshot, any Error>) async throws -> SELSnapshot {
+        do {
+            return try await task.value
+        } catch let interrupted as SELReadInterrupted {
+            throw interrupted.underlying
+        }
     }
 
     /// Get SEL Entry Long Text for each entry of a Fujitsu iRMC that FreeIPMI asks it for and whose text is not
@@ -192,10 +212,12 @@ package actor SELCache {
     /// The Event text of each entry (``SELEntry/text(sensor:)``), taken from the last rendering where the same record
     /// is still there with the same sensors, rendered otherwise; what is no longer in the log is dropped.
     func texts(
-        of entries: [SELEntry], sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity? = nil
+        of entries: [SELEntry], sensors: [SensorKey: SensorDefinition], device: SELDeviceIdentity? = nil,
+        nodeManager: IntelNodeManagerRecord? = nil
     ) -> [String] {
         let known =
-            rendered.map { $0.sensors == sensors && $0.device == device } == true ? rendered?.byRecord ?? [:] : [:]
+            rendered.map { $0.sensors == sensors && $0.device == device && $0.nodeManager == nodeManager } == true
+            ? rendered?.byRecord ?? [:] : [:]
         var byRecord: [UInt16: (entry: SELEntry, fujitsu: FujitsuSELText?, text: String)] = [:]
         byRecord.reserveCapacity(entries.count)
         let texts = entries.map { entry in
@@ -204,13 +226,15 @@ package actor SELCache {
                 byRecord[entry.recordID] = kept
                 return kept.text
             }
+            let sensor = entry.sensor(in: sensors)
             let text =
-                fujitsu.flatMap { SELOEMFujitsu.text(entry, answer: $0, device: device) }
-                ?? entry.text(sensor: entry.sensor(in: sensors), device: device)
+                SELOEMFujitsu.isIRMC(device)
+                ? entry.text(sensor: sensor, device: device, irmcText: fujitsu)
+                : entry.text(sensor: sensor, device: device, nodeManager: nodeManager)
             byRecord[entry.recordID] = (entry, fujitsu, text)
             return text
         }
-        rendered = (sensors, device, byRecord)
+        rendered = (sensors, device, nodeManager, byRecord)
         return texts
     }
 }
@@ -222,6 +246,8 @@ struct SELFamiliesKey: Equatable, Sendable {
     var rules: [SELEventRule]
     var sensors: [SensorKey: SensorDefinition]
     var device: SELDeviceIdentity?
+    /// Intel's Node Manager discovery record of the SDRs, which some entries' texts depend on.
+    var nodeManager: IntelNodeManagerRecord? = nil
 }
 
 /// What a read of the SEL found, and the Get SEL Info it was read for.
@@ -239,6 +265,8 @@ struct SELSnapshot: Equatable, Sendable {
     var recordCount: Int
     var lastRecord: Record?
     var entries: [SELEntry]
+    /// False for the records a read got before it failed: not the whole log, whatever Get SEL Info says.
+    var complete = true
 
     /// What to read, given the log's info now.
     enum Plan: Equatable {
@@ -260,6 +288,8 @@ struct SELSnapshot: Equatable, Sendable {
         guard let cached, info.mostRecentAddition != GetSELInfoResponse.noTimestamp else { return .full }
         // Cleared since (§31.9 updates the erase timestamp), or entries deleted one by one (Delete SEL Entry, §31.8).
         if info.mostRecentErase != cached.eraseTimestamp || Int(info.entries) < cached.recordCount { return .full }
+        // A read that stopped partway goes on after its last record, which is read again to check it is still there.
+        if !cached.complete { return cached.lastRecord.map { .after($0) } ?? .full }
         // Timestamps are whole seconds: an entry added in the same second as the last one shows only in the count.
         if info.mostRecentAddition == cached.additionTimestamp && Int(info.entries) == cached.recordCount {
             return .unchanged
@@ -288,7 +318,21 @@ enum SELReader {
             // The cached snapshot came from a plan that compared equal; keep its timestamps.
             return cached ?? snapshot
         case .after(let last):
-            if let cached, let added = try await readAfter(last, cached: cached, session: session, logger: logger) {
+            guard let cached else { break }
+            var added = Records()
+            let chainHolds: Bool
+            do {
+                chainHolds = try await readAfter(last, cached: cached, into: &added, session: session, logger: logger)
+            } catch {
+                guard added.count > 0 else { throw error }
+                var partial = cached
+                partial.recordCount += added.count
+                partial.lastRecord = added.last
+                partial.entries += added.entries
+                partial.complete = false
+                throw SELReadInterrupted(partial: partial, underlying: error)
+            }
+            if chainHolds {
                 snapshot.recordCount = cached.recordCount + added.count
                 snapshot.lastRecord = added.last ?? cached.lastRecord
                 snapshot.entries = cached.entries + added.entries
@@ -302,32 +346,45 @@ enum SELReader {
         case .full:
             break
         }
-        let all = try await read(from: GetSELEntryRequest.firstRecord, seen: [], session: session, logger: logger)
+        var all = Records()
+        do {
+            try await read(from: GetSELEntryRequest.firstRecord, seen: [], into: &all, session: session, logger: logger)
+        } catch {
+            guard all.count > 0 else { throw error }
+            snapshot.recordCount = all.count
+            snapshot.lastRecord = all.last
+            snapshot.entries = all.entries
+            snapshot.complete = false
+            throw SELReadInterrupted(partial: snapshot, underlying: error)
+        }
         snapshot.recordCount = all.count
         snapshot.lastRecord = all.last
         snapshot.entries = all.entries
         return snapshot
     }
 
-    /// The records after `last`, nil if `last` is gone or changed (the log was cleared and refilled, or wrapped).
+    /// Reads the records after `last` into `records`; false if `last` is gone or changed (the log was cleared and
+    /// refilled, or wrapped).
     private static func readAfter(
-        _ last: SELSnapshot.Record, cached: SELSnapshot, session: any IPMIRequester, logger: Logger
-    ) async throws -> Records? {
+        _ last: SELSnapshot.Record, cached: SELSnapshot, into records: inout Records, session: any IPMIRequester,
+        logger: Logger
+    ) async throws -> Bool {
         let answer: GetSELEntryResponse
         do {
             answer = try await session.call(GetSELEntryRequest(recordID: last.id))
         } catch let error as IPMICommandError where error.completionCode == .requestedDataNotPresent {
             logger.debug("last SEL entry read is gone; reading the SEL again", metadata: ["record": "\(last.id)"])
-            return nil
+            return false
         }
         guard try answer.record() == last.bytes else {
             logger.debug("last SEL entry read changed; reading the SEL again", metadata: ["record": "\(last.id)"])
-            return nil
+            return false
         }
         var seen = Set(cached.entries.map(\.recordID))
         seen.insert(last.id)
-        guard answer.nextRecordID != GetSELEntryRequest.lastRecord else { return Records() }
-        return try await read(from: answer.nextRecordID, seen: seen, session: session, logger: logger)
+        guard answer.nextRecordID != GetSELEntryRequest.lastRecord else { return true }
+        try await read(from: answer.nextRecordID, seen: seen, into: &records, session: session, logger: logger)
+        return true
     }
 
     /// What one walk of the chain read.
@@ -337,13 +394,13 @@ enum SELReader {
         var entries: [SELEntry] = []
     }
 
-    /// Get SEL Entry from `first` until the last record (FFFFh). A chain whose "next record ID" leads back to any
-    /// record already read (A→B→A as well as A→A, or to one of `seen`) is a BMC fault: like the SDR reader, the
-    /// reader logs it and stops there, so every entry is counted once.
+    /// Get SEL Entry from `first` until the last record (FFFFh), into `records`, which keeps what was read when a
+    /// request fails. A chain whose "next record ID" leads back to any record already read (A→B→A as well as A→A,
+    /// or to one of `seen`) is a BMC fault: like the SDR reader, the reader logs it and stops there, so every entry
+    /// is counted once.
     static func read(
-        from first: UInt16, seen: Set<UInt16>, session: any IPMIRequester, logger: Logger
-    ) async throws -> Records {
-        var records = Records()
+        from first: UInt16, seen: Set<UInt16>, into records: inout Records, session: any IPMIRequester, logger: Logger
+    ) async throws {
         var seen = seen
         var recordID = first
         var reads = 0
@@ -364,6 +421,12 @@ enum SELReader {
             if let entry = SELEntry(record: record) { records.entries.append(entry) }
             recordID = answer.nextRecordID
         }
-        return records
     }
+}
+
+/// A read of the SEL that failed after reading some records: `partial` holds them (not ``SELSnapshot/complete``),
+/// `underlying` is why it stopped.
+struct SELReadInterrupted: Error {
+    var partial: SELSnapshot
+    var underlying: any Error
 }

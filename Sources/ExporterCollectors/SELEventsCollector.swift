@@ -16,15 +16,22 @@ struct SELEventsCollector: Collector {
         // Threshold entries' text carries the reading and threshold in the sensor's unit, converted with its SDR
         // (the cached repository); without it the text stops after the event.
         let hasThresholdEntries = entries.contains { $0.oemData == nil && $0.eventReadingType == 0x01 }
+        // Intel's Node Manager events are named with the Node Manager's discovery record from the SDRs.
+        let hasNodeManagerEntries =
+            device.map { SELOEMIntel.nodeManagerTextDevices.contains($0) } == true
+            && entries.contains { $0.oemData == nil && $0.sensorType == SELOEMIntelNodeManager.sensorType }
         let sensors =
-            hasThresholdEntries
+            hasThresholdEntries || hasNodeManagerEntries
             ? (try? await context.sdr.sensors(from: context.session, logger: context.logger)) ?? [] : []
+        let nodeManager = hasNodeManagerEntries ? await context.sdr.nodeManager : nil
         let key = SELFamiliesKey(
-            generation: generation, rules: context.module.selEvents, sensors: SELEntry.sensorsByKey(sensors),
-            device: device)
+            generation: generation, rules: context.module.selEvents,
+            sensors: hasThresholdEntries ? SELEntry.sensorsByKey(sensors) : [:], device: device,
+            nodeManager: nodeManager)
         if let families = await context.sel.families(for: key) { return families }
         // Texts of entries rendered for an earlier scrape are kept: a log that grew renders only its new entries.
-        let texts = await context.sel.texts(of: entries, sensors: key.sensors, device: device)
+        let texts = await context.sel.texts(
+            of: entries, sensors: key.sensors, device: device, nodeManager: nodeManager)
         let families = SELEventMetrics.families(entries: entries, texts: texts, rules: key.rules, device: device)
         await context.sel.keep(families, for: key)
         return families
@@ -261,16 +268,6 @@ struct SELEntry: Equatable, Sendable {
 
 /// The families of ipmi_exporter's `sel-events` collector (FreeIPMI mode), which counts the rows of `ipmi-sel`.
 enum SELEventMetrics {
-    static func families(
-        entries: [SELEntry], rules: [SELEventRule], sensors: [SensorKey: SensorDefinition] = [:],
-        device: SELDeviceIdentity? = nil
-    ) -> [MetricFamily] {
-        // As ipmi-sel prints them with --interpret-oem-data for this BMC (SELOEMInterpretation.swift).
-        families(
-            entries: entries, texts: entries.map { $0.text(sensor: $0.sensor(in: sensors), device: device) },
-            rules: rules, device: device)
-    }
-
     /// The families of `entries` whose Event texts are `texts` (one each, in order); states as ipmi-sel gives them
     /// for `device`.
     static func families(

@@ -12,13 +12,18 @@ struct SELDeviceIdentity: Hashable, Sendable {
 /// entry, by the BMC's manufacturer and product: facts from FreeIPMI 1.6's libfreeipmi (sel/ipmi-sel-string*.c for
 /// the Event column, interpret/ipmi-interpret-config-sel.c for the State column).
 ///
-/// Covered: the entries FreeIPMI interprets whatever the BMC (Linux kernel panics), Supermicro boards (with the
-/// manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of Magnum Technologies), the Wistron
-/// C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell PowerEdge
-/// (``SELOEMDell``), Intel's in part (``SELOEMIntel``, ``SELOEMIntelE52600v3``), the Sun X4140, whose reading changes
-/// nothing, and in part the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``). Other
-/// vendors' interpretations (Fujitsu, the rest of Intel's, Quanta's and Inventec's) are not here yet: their entries
-/// get the generic text, as ipmi-sel without the option prints them.
+/// Covered, each vendor in its own file:
+/// - whatever the BMC: the Linux kernel's panic entries;
+/// - Supermicro boards (with the manufacturer IDs of Supermicro, of its non-IANA workaround, of Peppercon and of
+///   Magnum Technologies), here;
+/// - the Wistron C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell
+///   PowerEdge (``SELOEMDell``), the Sun X4140 (whose interpretation in FreeIPMI 1.6 changes nothing);
+/// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the E5-2600 v3 boards' BMC events
+///   (``SELOEMIntelE52600v3``), the S2600 boards' POST error codes (``SELOEMIntelS2600``), the S5500WB
+///   (``SELOEMIntelS5500WB``), the Open Compute Windmill (Intel's ID, product 2818; ``SELOEMIntelWindmill``), the
+///   Node Manager's texts, which need the SDRs' Node Manager record (``SELOEMIntelNodeManager``);
+/// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
+/// - Fujitsu's iRMC (``SELOEMFujitsu``).
 enum SELOEMInterpretation {
     // MARK: Manufacturers and products
 
@@ -103,6 +108,7 @@ enum SELOEMInterpretation {
     static func event(_ entry: SELEntry, device: SELDeviceIdentity?) -> String? {
         guard let device, entry.oemData == nil else { return nil }
         if let text = SELOEMIntel.event(entry, device: device) { return text }
+        if let text = SELOEMIntelS5500WB.event(entry, device: device) { return text }
         if let text = SELOEMInventec.event(entry, device: device) { return text }
         // Supermicro CPU temperature (OEM sensor type C0h, OEM event/reading type 70h), offset 02h.
         if entry.eventReadingType == 0x70, entry.sensorType == 0xC0, entry.offset == 0x02, namesOverheat(device) {
@@ -110,6 +116,8 @@ enum SELOEMInterpretation {
         }
         if device == SELOEMWistron.device { return SELOEMWistron.event(entry) }
         if device == SELOEMDell.device { return SELOEMDell.event(entry) }
+        if device == SELOEMIntelWindmill.device { return SELOEMIntelWindmill.event(entry) }
+        if SELOEMFujitsu.isIRMC(device) { return SELOEMFujitsu.event(entry) }
         return nil
     }
 
@@ -128,9 +136,13 @@ enum SELOEMInterpretation {
         }
         if device == SELOEMWistron.device { return SELOEMWistron.eventData(entry) }
         if device == SELOEMDell.device { return SELOEMDell.eventData(entry) }
+        if device == SELOEMIntelWindmill.device { return SELOEMIntelWindmill.eventData(entry) }
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
+        if let device, let text = SELOEMIntelS2600.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelE52600v3.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMIntelS5500WB.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMIntelNodeManager.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMInventec.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBIOS.eventData(entry, device: device) { return text }
@@ -199,6 +211,7 @@ extension SELEntry {
     /// 2 and 3 hold after " ; " unless that is empty.
     func text(sensor: SensorDefinition?, device: SELDeviceIdentity?) -> String {
         if let text = SELOEMInterpretation.oemRecordText(self) { return text }
+        if let text = SELOEMIntelWindmill.oemRecordText(self, device: device) { return text }
         guard oemData == nil else { return text(sensor: sensor) }
         let event = SELOEMInterpretation.event(self, device: device) ?? text
         let data =

@@ -6,11 +6,12 @@ import IPMISensors
 /// column).
 ///
 /// Covered: the Node Manager's "thermal sensor on DIMM" SMBus status event, which FreeIPMI names without its SDR, and
-/// the states FreeIPMI gives the Node Manager's events, the SMI timeout and the NMI state, by product. Not covered:
-/// the Node Manager texts FreeIPMI gives only when the SDR holds Intel's Node Manager OEM record (their sensor
-/// numbers come from it), and of the boards' own texts all but the S2600 boards' OEM events (``SELOEMIntelBIOS``),
-/// what their BIOS logs in event data 2 and 3 of memory and legacy PCI events (``SELOEMIntelBoards``) and what the
-/// E5-2600 v3 boards' BMC logs in those of its standard events (``SELOEMIntelE52600v3``).
+/// the states FreeIPMI gives the Node Manager's events, the SMI timeout and the NMI state, by product; the Node Manager
+/// texts FreeIPMI gives only when the SDR holds Intel's Node Manager OEM record are ``SELOEMIntelNodeManager``'s. Not
+/// covered: of the boards' own texts all but the S2600 boards' OEM events (``SELOEMIntelBIOS``), what their BIOS logs
+/// in event data 2 and 3 of memory and legacy PCI events (``SELOEMIntelBoards``), their POST error codes
+/// (``SELOEMIntelS2600``) and what the E5-2600 v3 boards' BMC logs in event data 2 and 3 of its standard events
+/// (``SELOEMIntelE52600v3``).
 enum SELOEMIntel {
     /// IANA enterprise numbers: Intel's, and Quanta's and Inventec's for their boards that FreeIPMI reads with the
     /// Node Manager's interpretation.

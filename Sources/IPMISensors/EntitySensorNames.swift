@@ -28,7 +28,7 @@ public struct EntitySensorNames: Sendable, Hashable {
             case .compactSensor(let r): add(r.entityID, r.entityInstance, sharing: r.sharing)
             case .eventOnly(let r): add(r.entityID, r.entityInstance, sharing: r.sharing)
             case .managementControllerLocator(let r): add(r.entityID, r.entityInstance)
-            case .fruDeviceLocator, .other: continue
+            case .fruDeviceLocator, .intelNodeManager, .other: continue
             }
         }
         severalInstances = Set(instances.filter { $0.value.count > 1 }.keys)

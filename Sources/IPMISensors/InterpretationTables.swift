@@ -191,7 +191,8 @@ enum InterpretationTables {
             "Power Button pressed", "Sleep Button pressed", "Reset Button pressed", "FRU latch open",
             "FRU service request button",
         ],
-        0x19: ["Soft Power Control Failure", "Thermal Trip"],
+        // Chip set: FreeIPMI 1.6's short table names "Thermal Trip" (01h) but its maximum index stops at 00h.
+        0x19: ["Soft Power Control Failure"],
         0x1B: ["Cable/Interconnect is connected", "Configuration Error - Incorrect cable connected"],
         0x1D: [
             "Initiated by power up", "Initiated by hard reset", "Initiated by warm reset", "User requested PXE boot",

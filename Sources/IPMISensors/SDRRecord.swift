@@ -212,7 +212,9 @@ public enum SDRRecord: Sendable, Hashable {
     case eventOnly(EventOnlyRecord)
     case fruDeviceLocator(FRUDeviceLocatorRecord)
     case managementControllerLocator(ManagementControllerLocatorRecord)
-    /// A record type we do not decode (generic device locator, entity association, OEM C0h, ...).
+    /// Intel's Node Manager discovery record (OEM, C0h), which FreeIPMI's SEL texts of Node Manager events need.
+    case intelNodeManager(IntelNodeManagerRecord)
+    /// A record type we do not decode (generic device locator, entity association, other OEM C0h records, ...).
     case other(recordID: UInt16, recordType: UInt8)
 
     public var recordID: UInt16 {
@@ -222,6 +224,7 @@ public enum SDRRecord: Sendable, Hashable {
         case .eventOnly(let r): r.recordID
         case .fruDeviceLocator(let r): r.recordID
         case .managementControllerLocator(let r): r.recordID
+        case .intelNodeManager(let r): r.recordID
         case .other(let id, _): id
         }
     }
@@ -314,6 +317,10 @@ extension SDRRecord {
                 recordID: id, slaveAddress: b[5] & 0xFE, channel: b[6] & 0x0F, capabilities: b[8],
                 entityID: b[12], entityInstance: b[13], name: idString(at: 15))
             return .managementControllerLocator(record)
+        case 0xC0:
+            // OEM record: only Intel's Node Manager discovery record is read; the record's length must cover it.
+            if let record = IntelNodeManagerRecord(record: b) { return .intelNodeManager(record) }
+            return .other(recordID: id, recordType: header.recordType)
         default:
             return .other(recordID: id, recordType: header.recordType)
         }

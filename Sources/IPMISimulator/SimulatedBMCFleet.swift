@@ -140,6 +140,12 @@ public final class SimulatedBMCFleet: Sendable {
         try await withHandler(index) { $0.queueDrops }
     }
 
+    /// The most requests one BMC has held at once, each received and not yet answered (its answer waiting out the
+    /// BMC's latency, service time and round trip), since it started: how many requests a console had on the wire.
+    public func mostRequestsInFlight(bmc index: Int) async throws -> Int {
+        try await withHandler(index) { $0.mostInFlight }
+    }
+
     /// Number of sessions (including handshakes in progress) one BMC holds.
     public func sessionCount(bmc index: Int) async throws -> Int {
         try await withHandler(index) { $0.bmc.sessionCount }
@@ -184,6 +190,9 @@ final class BMCChannelHandler: ChannelInboundHandler {
     var dropNext = 0
     /// Requests dropped because the BMC's queue was full (see ``BMCFaults/queueDepth``).
     var queueDrops = 0
+    /// Requests received whose answer is not sent yet, and the most there have been at once.
+    private var inFlight = 0
+    private(set) var mostInFlight = 0
     private var random: SplitMix64
     /// The requests being served and waiting, when ``BMCFaults/queueDepth`` is set; rebuilt when it changes.
     private var queue: ServiceQueue?
@@ -256,6 +265,11 @@ final class BMCChannelHandler: ChannelInboundHandler {
         let done = queue?.admit(at: arrival, service: service) ?? arrival &+ service
         guard !answers.isEmpty else { return }
         let answerDelay = TimeAmount.nanoseconds(Int64(done - arrival)) + TimeAmount(faults.roundTripTime)
+        if answerDelay > .zero {
+            inFlight += 1
+            mostInFlight = max(mostInFlight, inFlight)
+            channel.eventLoop.assumeIsolated().scheduleTask(in: answerDelay) { self.inFlight -= 1 }
+        }
         var outgoing: [(delay: TimeAmount, envelope: AddressedEnvelope<ByteBuffer>)] = []
         for var answer in answers {
             if chance(faults.answerLossRate) { continue }

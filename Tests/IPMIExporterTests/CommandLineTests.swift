@@ -93,7 +93,7 @@ import Testing
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         // Every BMC has a session (or a handshake in progress) before the signal.

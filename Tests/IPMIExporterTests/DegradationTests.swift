@@ -223,7 +223,7 @@ struct DegradationTests {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         defer {
             process.terminate()
             process.waitUntilExit()

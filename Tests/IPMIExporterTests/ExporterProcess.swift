@@ -1,4 +1,5 @@
 import Foundation
+import IPMITestSupport
 import Testing
 
 /// A program started by a test (the `ipmi-exporter` binary, or a launcher that execs it) with its standard error in a
@@ -19,7 +20,7 @@ struct ExporterProcess {
         process.standardError = try FileHandle(forWritingTo: stderr)
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         return ExporterProcess(process: process, stderr: stderr)
     }
 

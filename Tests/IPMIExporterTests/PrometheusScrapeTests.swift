@@ -69,7 +69,7 @@ struct PrometheusScrapeTests {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         return process
     }
 

@@ -82,7 +82,7 @@ struct ReferenceExporterTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
-            try process.run()
+            try ExternalCommand.launch(process)
         }
 
         func get(_ path: String) throws -> String {

@@ -124,4 +124,53 @@ struct SELCacheAgainstIpmiSimTests {
         #expect(try await scrape("cleared") == 1)
         await harness.shutdown()
     }
+
+    /// A full SEL of 1,000 entries read under a scrape deadline that is a quarter of the time a whole read takes:
+    /// each scrape goes on where the last one stopped, so a few scrapes read the log once (plus the last record of
+    /// each cut read again), and the counts then equal ipmi-sel's. A reader that started over would never finish.
+    @Test func aReadCutByTheDeadlineGoesOnAtTheNextScrape() async throws {
+        var configuration = IPMISim.labConfiguration(name: "selresume")
+        configuration.emuCommands = (0..<1000).map { i in
+            "sel_add 0x20 0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F \(i % 2) 0xFF 0xFF"
+        }
+        let bmc = try await IPMISim.start(configuration)
+        defer { bmc.stop() }
+        // sel-events reads every entry (sel alone asks only Get SEL Info).
+        var module = ScrapeAgainstLabBMCTests.module(collectors: [.selEvents])
+        module.selEvents = [SELEventRule(name: "all", pattern: ".*")]
+        var settings = SessionCache.Settings()
+        settings.keepaliveInterval = .zero
+        func logsCount(_ families: [MetricFamily]) -> Double? {
+            ScrapeAgainstLabBMCTests.value(families, "ipmi_sel_events_count_by_name", ["name": "all"])
+        }
+        // How long a whole read takes here and now, the session already open: the shorter of two.
+        var whole = Duration.seconds(3600)
+        for _ in 0..<2 {
+            let timing = try await ScrapeAgainstLabBMCTests.Harness.make(settings: settings)
+            _ = await timing.scrape(bmc, module: ScrapeAgainstLabBMCTests.module(collectors: [.bmc]))
+            let start = ContinuousClock.now
+            #expect(logsCount(await timing.scrape(bmc, module: module)) == 1000)
+            whole = min(whole, ContinuousClock.now - start)
+            await timing.shutdown()
+        }
+
+        let harness = try await ScrapeAgainstLabBMCTests.Harness.make(settings: settings)
+        _ = await harness.scrape(bmc, module: ScrapeAgainstLabBMCTests.module(collectors: [.bmc]))
+        let sentBefore = ScrapeAgainstLabBMCTests.selfMetric(harness.metrics, "ipmi_exporter_packets_sent_total")
+        var scrapes = 0
+        var count: Double?
+        while count == nil, scrapes < 200 {
+            scrapes += 1
+            count = logsCount(await harness.scrape(bmc, module: module, within: whole / 4))
+        }
+        let sent = ScrapeAgainstLabBMCTests.selfMetric(harness.metrics, "ipmi_exporter_packets_sent_total") - sentBefore
+        await harness.shutdown()
+        #expect(count == 1000, "read after \(scrapes) scrapes of \(whole / 4)")
+        #expect(scrapes > 1, "the deadline (\(whole / 4)) did not cut the read")
+        // Each scrape: Get SEL Info, the last record read again, the records, at most one request cut short (and a
+        // retransmission of it); far below the 1,000 per scrape of a reader that starts over.
+        #expect(sent <= 1000 + 4 * Double(scrapes), "\(sent) datagrams in \(scrapes) scrapes")
+        let rows = try await SELOracle.ipmiSelRows(bmc)
+        #expect(Double(rows.count) == count)
+    }
 }

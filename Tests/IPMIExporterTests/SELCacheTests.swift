@@ -19,8 +19,18 @@ final class InMemorySEL: IPMIRequester {
         var requests: [UInt8] = []
         /// Get Device ID (NetFn App, 01h) answered with Invalid Command instead of a Supermicro X9SCL's IDs.
         var refusesDeviceID = false
+        /// Get SEL Entry answers this many more requests, then the next one fails (as a scrape deadline cuts a
+        /// read) and it answers again.
+        var entryAnswersBeforeFailure: Int?
     }
     private let state = NIOLockedValueBox(State())
+
+    struct Interrupted: Error {}
+
+    /// The Get SEL Entry after the next `answers` fails once.
+    func failEntryRead(after answers: Int) {
+        state.withLockedValue { $0.entryAnswersBeforeFailure = answers }
+    }
 
     func refuseDeviceID() {
         state.withLockedValue { $0.refusesDeviceID = true }
@@ -67,8 +77,12 @@ final class InMemorySEL: IPMIRequester {
     }
 
     func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
-        state.withLockedValue { state in
+        try state.withLockedValue { state in
             state.requests.append(command)
+            if netFn == .storage, command == 0x43, let left = state.entryAnswersBeforeFailure {
+                state.entryAnswersBeforeFailure = left > 0 ? left - 1 : nil
+                if left == 0 { throw Interrupted() }
+            }
             switch (netFn, command) {
             case (.storage, 0x40):
                 let info = GetSELInfoResponse(
@@ -183,6 +197,45 @@ final class InMemorySEL: IPMIRequester {
         try await Self.expectRead(cache, sel, ids: [1, 2, 4], entryReads: 3)
     }
 
+    /// A read cut short keeps the records it got: the next one reads the last of them again (to check it is still
+    /// there) and goes on from it, unless the log was cleared meanwhile.
+    @Test func anInterruptedReadGoesOnWhereItStopped() async throws {
+        let (sel, cache) = (InMemorySEL(), SELCache())
+        sel.add(10)
+        // The cold read fails at its fifth Get SEL Entry.
+        sel.failEntryRead(after: 4)
+        await #expect(throws: InMemorySEL.Interrupted.self) { try await cache.entries(from: sel, logger: quietLogger) }
+        #expect(sel.takeRequests() == [Self.info] + Array(repeating: Self.entry, count: 5))
+        // Record 4 again, then 5-10: 7 reads instead of 10.
+        try await Self.expectRead(cache, sel, ids: Array(1...10), entryReads: 1 + 6, identifies: true)
+        try await Self.expectRead(cache, sel, ids: Array(1...10), entryReads: 0)
+        // An incremental read cut short, twice, then finished; nothing is read twice but the last record known: 10
+        // again, 11 and 12; 12 again and 13; 13 again and 14-16.
+        sel.add(6)
+        sel.failEntryRead(after: 3)
+        await #expect(throws: InMemorySEL.Interrupted.self) { try await cache.entries(from: sel, logger: quietLogger) }
+        #expect(sel.takeRequests() == [Self.info] + Array(repeating: Self.entry, count: 4))
+        sel.failEntryRead(after: 2)
+        await #expect(throws: InMemorySEL.Interrupted.self) { try await cache.entries(from: sel, logger: quietLogger) }
+        #expect(sel.takeRequests() == [Self.info] + Array(repeating: Self.entry, count: 3))
+        try await Self.expectRead(cache, sel, ids: Array(1...16), entryReads: 1 + 3)
+        // Cut short, then the log cleared and refilled: the records kept are of the old log; all is read again.
+        sel.clear()
+        sel.add(5)
+        sel.failEntryRead(after: 2)
+        await #expect(throws: InMemorySEL.Interrupted.self) { try await cache.entries(from: sel, logger: quietLogger) }
+        _ = sel.takeRequests()
+        sel.clear()
+        sel.add(3)
+        try await Self.expectRead(cache, sel, ids: [22, 23, 24], entryReads: 3)
+        // A read that fails before any record keeps what was known.
+        sel.add(1)
+        sel.failEntryRead(after: 0)
+        await #expect(throws: InMemorySEL.Interrupted.self) { try await cache.entries(from: sel, logger: quietLogger) }
+        _ = sel.takeRequests()
+        try await Self.expectRead(cache, sel, ids: [22, 23, 24, 25], entryReads: 1 + 1)
+    }
+
     /// The families the collector made are kept for an unchanged log, and made again for other rules or entries.
     @Test func theCollectorsFamiliesFollowRulesAndEntries() async throws {
         let sel = InMemorySEL()
@@ -224,5 +277,11 @@ final class InMemorySEL: IPMIRequester {
         // No addition timestamp while holding entries: nothing to key on, read all every time.
         let none = GetSELInfoResponse.noTimestamp
         #expect(SELSnapshot.plan(cached, for: info(3, added: none, erased: 50)) == .full)
+        // Records of a read that stopped partway: go on after the last, even when the info looks unchanged.
+        var partial = cached
+        partial.complete = false
+        #expect(SELSnapshot.plan(partial, for: info(3, added: 100, erased: 50)) == .after(last))
+        #expect(SELSnapshot.plan(partial, for: info(9, added: 100, erased: 50)) == .after(last))
+        #expect(SELSnapshot.plan(partial, for: info(9, added: 100, erased: 51)) == .full)
     }
 }

@@ -24,7 +24,7 @@ import Testing
             })
     }
 
-    @Test func statesThatNoEntryHasAndRulesThatMatchNothing() {
+    @Test func statesThatNoEntryHasAndRulesThatMatchNothing() async {
         // Memory (0Ch) offset 1, uncorrectable ECC: critical; an OEM sensor type (C0h) has no interpretation.
         let entries = [
             Self.entry(id: 1, timestamp: 0x6620_1000, sensorType: 0x0C, eventType: 0x6F, offset: 0x01),
@@ -37,13 +37,16 @@ import Testing
             SELEventRule(name: "everything", pattern: ".*"),
             SELEventRule(name: "everything", pattern: ".*"),
         ]
-        let families = SELEventMetrics.families(entries: entries, rules: rules)
+        // Texts rendered as the collector renders them, through the SEL cache.
+        let texts = await SELCache().texts(of: entries, sensors: [:])
+        let families = SELEventMetrics.families(entries: entries, texts: texts, rules: rules)
         #expect(Self.samples(families, "ipmi_sel_events_count_by_state") == ["Critical": 2, "N/A": 1])
         // Rules sharing a name are one series counting both rules' matches.
         #expect(Self.samples(families, "ipmi_sel_events_count_by_name") == ["nothing": 0, "everything": 6])
         #expect(
             Self.samples(families, "ipmi_sel_events_latest_timestamp") == ["nothing": 0, "everything": 0x6620_2000])
         // An empty SEL has no state series at all.
-        #expect(Self.samples(SELEventMetrics.families(entries: [], rules: []), "ipmi_sel_events_count_by_state") == [:])
+        let none = SELEventMetrics.families(entries: [], texts: [], rules: [])
+        #expect(Self.samples(none, "ipmi_sel_events_count_by_state") == [:])
     }
 }

@@ -237,6 +237,14 @@ struct SELOEMAgainstIpmiSelTests {
         "0x02 0 0 0 0 0x20 0x00 0x04 0xC0 0x21 0x03 0x00 0xFF 0xFF",
     ]
 
+    /// Entries the Intel S5500WB names (its BIOS's SMI handler, generator 33h): a PCI Express fatal error with its
+    /// bus, device and function; a correctable memory error's rank and DIMM; a POST error code.
+    static let intelS5500WBEntries = [
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x13 0x04 0x70 0x0A 0x05 0x1B",
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x0C 0x02 0x6F 0xA0 0x01 0x29",
+        "0x02 0 0 0 0 0x33 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x43 0x85",
+    ]
+
     /// Entries the Intel S2600 boards name: the BIOS's and the BMC's OEM event types, offsets within and past their
     /// tables, from the expected generator and from another; some only the S2600JF/WP names, some only the E5-2600 v3
     /// boards (S2600KP, S2600WT, S2600GZ).
@@ -267,6 +275,10 @@ struct SELOEMAgainstIpmiSelTests {
         "0x02 0 0 0 0 0x20 0x00 0x04 0xD1 0x7D 0x70 0x01 0xFF 0xFF",
         "0x02 0 0 0 0 0x33 0x00 0x04 0x13 0x06 0x72 0x0B 0xFF 0xFF",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x13 0x07 0x73 0x00 0xFF 0xFF",
+        // POST error codes (System Firmware Error, code 8540h, 0012h, and 1234h, which no table has).
+        "0x02 0 0 0 0 0x01 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x40 0x85",
+        "0x02 0 0 0 0 0x01 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x12 0x00",
+        "0x02 0 0 0 0 0x01 0x00 0x04 0x0F 0x06 0x6F 0xA0 0x34 0x12",
     ]
 
     /// Memory events the S2600 boards' BIOS logs with OEM codes in event data 2 and 3 (RAS configuration and
@@ -354,6 +366,20 @@ struct SELOEMAgainstIpmiSelTests {
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0F 0x55 0x6F 0x80 0x05 0x78",
     ]
 
+    /// Entries of an Open Compute Windmill (Intel 343, product 2818): SEL clear, AC lost and a hot swap controller
+    /// shutdown (whole event data 1), an ECC error's rank and DIMM, a machine check's error code and core, the ME
+    /// firmware health event, a POST error code, and a PCI Express error the BIOS logs as a timestamped OEM record.
+    static let windmillEntries = [
+        "0x02 0 0 0 0 0x20 0x00 0x04 0xC0 0x5F 0x6F 0x01 0xFF 0xFF",
+        "0x02 0 0 0 0 0x20 0x00 0x04 0xC0 0x70 0x6F 0x04 0xFF 0xFF",
+        "0x02 0 0 0 0 0x20 0x00 0x04 0xC0 0x5E 0x6F 0x02 0xFF 0xFF",
+        "0x02 0 0 0 0 0x01 0x00 0x04 0x0C 0x63 0x6F 0xA1 0x02 0x4B",
+        "0x02 0 0 0 0 0x01 0x00 0x04 0x07 0x40 0x6F 0xAB 0x1F 0x29",
+        "0x02 0 0 0 0 0x2C 0x00 0x04 0xDC 0x17 0x75 0xA0 0x05 0x12",
+        "0x02 0 0 0 0 0x01 0x00 0x04 0x0F 0x2B 0x6F 0xA0 0x57 0x00",
+        "0xC0 0 0 0 0 0x57 0x01 0x00 0x00 0x00 0x02 0x3C 0x93 0x00",
+    ]
+
     /// Manufacturer and product IDs of the BMCs: Supermicro boards FreeIPMI names Overheat on (whose state it
     /// knows under one of Supermicro's IDs but not the other), Peppercon and Magnum Technologies boards, X10 boards
     /// that name their DIMMs, a Wistron C6220, Gigabyte boards, a Dell PowerEdge and a later Dell product FreeIPMI
@@ -367,6 +393,8 @@ struct SELOEMAgainstIpmiSelTests {
         // Quanta S99Q; Inventec 5441; Quanta's and Inventec's other products; S2600KP, S2600GZ, S2600WP; Inventec 5442.
         (343, 77), (343, 112), (343, 62), (343, 64), (343, 40), (343, 9999), (7244, 21401), (20569, 51), (7244, 1),
         (20569, 53), (343, 111), (343, 73), (343, 78), (20569, 52),
+        // Open Compute Windmill.
+        (343, 2818),
     ]
 
     @Test(arguments: devices.indices)
@@ -381,6 +409,8 @@ struct SELOEMAgainstIpmiSelTests {
             + (manufacturer == 343 && [77, 78, 111, 112, 73, 9999].contains(product)
                 ? Self.intelBIOSEntries + Self.intelMemoryEntries : [])
             + (manufacturer == 7244 ? Self.quantaEntries : []) + (manufacturer == 20569 ? Self.inventecEntries : [])
+            + (manufacturer == 343 && product == 2818 ? Self.windmillEntries : [])
+            + (manufacturer == 343 && product == 62 ? Self.intelS5500WBEntries : [])
         configuration.emuCommands = entries.map { "sel_add 0x20 " + $0 }
         let bmc = try await IPMISim.start(configuration)
         let rows = try await SELOracle.ipmiSelRows(bmc)

@@ -114,14 +114,17 @@ struct SELOEMFujitsuAgainstIpmiSelTests {
         await client.close()
     }
 
-    /// `sel_add` arguments (ipmi_sim_cmd(5)): entries without OEM codes, one whose event data 2 and 3 hold OEM
-    /// codes (ipmi-sel asks the iRMC about it), then more of both kinds and an OEM record.
+    /// `sel_add` arguments (ipmi_sim_cmd(5)): entries without OEM codes (the last on Fujitsu's fan status sensor
+    /// type E6h, offset 01h: "FAN failed"), one whose event data 2 and 3 hold OEM codes (ipmi-sel asks the iRMC about
+    /// it), then more of both kinds (one on Fujitsu's power supply status, E8h) and an OEM record.
     static let entries = [
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F 0x80 0x2A 0xFF",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F 0x01 0x2A 0xFF",
+        "0x02 0 0 0 0 0x20 0x00 0x04 0xE6 0x30 0x6F 0x01 0xFF 0xFF",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F 0xA0 0x2A 0x01",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F 0x00 0x2A 0xFF",
         "0x02 0 0 0 0 0x20 0x00 0x04 0x0C 0x08 0x6F 0xA1 0x9B 0x03",
+        "0x02 0 0 0 0 0x20 0x00 0x04 0xE8 0x31 0x6F 0xA2 0x10 0x20",
         "0xC1 0 0 0 0 0x80 0x28 0x00 1 2 3 4 5 6",
     ]
 
@@ -145,7 +148,7 @@ struct SELOEMFujitsuAgainstIpmiSelTests {
         let interpreted = try await ExternalCommand.run("ipmi-sel", base + Self.options + ["--interpret-oem-data"])
         #expect(interpreted.status != 0)
         let theirs = Self.rows(interpreted.stdout)
-        #expect(theirs.count == 2)
+        #expect(theirs.count == 3 && theirs[2][6] == "FAN failed")
         let generic = Self.rows(try await ExternalCommand.output("ipmi-sel", base + Self.options))
         #expect(generic.count == Self.entries.count)
 

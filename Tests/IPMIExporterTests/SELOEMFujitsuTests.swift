@@ -72,6 +72,36 @@ import Testing
                 == "[Fujitsu OEM decoding requires administrator privilege]")
     }
 
+    @Test func fujitsusSensorTypesAreNamedWithTheTextOrWithout() {
+        // Fan status (E6h), offset 01h, OEM codes in event data 2 and 3: FreeIPMI asks the iRMC.
+        let entry = Self.event([0xE6, 0x30, 0x6F, 0xA1, 0x12, 0x34])
+        let answer = FujitsuSELText.text("FAN2 SYS failed", severity: 2, css: false)
+        #expect(entry.text(sensor: nil, device: Self.irmcS2, irmcText: answer) == "FAN failed ; FAN2 SYS failed")
+        #expect(
+            entry.text(sensor: nil, device: Self.irmcS2, irmcText: .privilegeRequired)
+                == "FAN failed ; [Fujitsu OEM decoding requires administrator privilege]")
+        // An empty text: the name, then the OEM codes as usual.
+        #expect(
+            entry.text(sensor: nil, device: Self.irmcS1, irmcText: .text("", severity: 0, css: false))
+                == "FAN failed ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 34h")
+        // No answer: ipmi-sel's text without --interpret-oem-data.
+        #expect(
+            entry.text(sensor: nil, device: Self.irmcS2, irmcText: nil)
+                == "Event Offset = 01h ; OEM Event Data2 code = 12h ; OEM Event Data3 code = 34h")
+        // Without OEM codes nothing is asked; past the table's end, on a reserved type, on another product: the
+        // generic name.
+        let named = Self.event([0xEF, 0x30, 0xEF, 0x0F, 0xFF, 0xFF])
+        #expect(named.text(sensor: nil, device: Self.irmcS2, irmcText: nil) == "NVRAM defaults loaded")
+        #expect(
+            Self.event([0xE9, 0x30, 0x6F, 0x01, 0xFF, 0xFF]).text(sensor: nil, device: Self.irmcS2)
+                == "Event Offset = 01h")
+        #expect(
+            Self.event([0xEA, 0x30, 0x6F, 0x00, 0xFF, 0xFF]).text(sensor: nil, device: Self.irmcS2)
+                == "Event Offset = 00h")
+        let other = SELDeviceIdentity(manufacturerID: 10368, productID: 0x0600)
+        #expect(named.text(sensor: nil, device: other) == "Event Offset = 0Fh")
+    }
+
     static func answer(_ text: String, length: Int, severity: UInt8 = 0x30) -> FujitsuGetSELEntryTextResponse {
         FujitsuGetSELEntryTextResponse(
             nextRecordID: 0xFFFF, recordID: 7, recordType: 2, timestamp: 0, severity: severity,

@@ -44,10 +44,13 @@ struct ScrapeAgainstLabBMCTests {
         /// two threads of the cooperative pool are shared with CPU-bound fuzz and fault tests, so one scrape of the
         /// lab's ~100 SDR reads can take well over 10 s there.
         func scrape(_ bmc: IPMISim, module: ModuleConfig = module(), seconds: Int = 60) async -> [MetricFamily] {
+            await scrape(bmc, module: module, within: .seconds(seconds))
+        }
+
+        func scrape(_ bmc: IPMISim, module: ModuleConfig, within limit: Duration) async -> [MetricFamily] {
             await scraper.scrape(
                 ScrapeRequest(
-                    target: ScrapeTarget(host: bmc.host, port: bmc.port), module: module,
-                    deadline: .now + .seconds(seconds))
+                    target: ScrapeTarget(host: bmc.host, port: bmc.port), module: module, deadline: .now + limit)
             ).exposition
         }
 

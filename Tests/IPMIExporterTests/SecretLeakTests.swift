@@ -92,7 +92,7 @@ struct SecretLeakTests {
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         defer { if process.isRunning { process.terminate() } }
 
         func get(_ target: String) async throws -> String {
@@ -214,7 +214,7 @@ struct SecretLeakTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
-            try process.run()
+            try ExternalCommand.launch(process)
             defer { if process.isRunning { process.terminate() } }
             try await Task.sleep(for: .milliseconds(1500))
             #expect(process.isRunning, "raw should still be waiting for the silent BMC")

@@ -30,7 +30,7 @@ import Testing
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         return (process, stderr)
     }
 

@@ -8,6 +8,11 @@ public struct ExternalCommand: Sendable {
     /// side by side.
     public static let launchLock = NIOLock()
 
+    /// Starts `process` under ``launchLock``: every test that starts a process of its own goes through here.
+    public static func launch(_ process: Process) throws {
+        try launchLock.withLock { try process.run() }
+    }
+
     public struct Result: Sendable {
         public var status: Int32
         public var stdout: String
@@ -65,7 +70,7 @@ public struct ExternalCommand: Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        try launchLock.withLock { try process.run() }
+        try launch(process)
         // SIGKILL: children of test threads can inherit a mask that blocks SIGTERM.
         let watchdog = DispatchWorkItem { [process] in
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -169,7 +169,7 @@ public final class IPMISim: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
-        try ExternalCommand.launchLock.withLock { try process.run() }
+        try ExternalCommand.launch(process)
         self.process = process
         try waitUntilListening()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import IPMITestSupport
 import Testing
 
 @testable import PrometheusText
@@ -67,7 +68,7 @@ import Testing
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try ExternalCommand.launch(process)
         input.fileHandleForWriting.write(Data(text.utf8))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()

@@ -76,7 +76,7 @@ struct PushAgainstLabBMCTests {
         serve.standardInput = FileHandle.nullDevice
         serve.standardOutput = FileHandle.nullDevice
         serve.standardError = FileHandle.nullDevice
-        try serve.run()
+        try ExternalCommand.launch(serve)
         defer { killAndWait(serve) }
         for _ in 0..<100 {
             if let (status, _) = try? curlGet("http://127.0.0.1:\(port)/-/healthy"), status != 0 { break }

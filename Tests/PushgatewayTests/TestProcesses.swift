@@ -102,7 +102,7 @@ func runProgram(
     process.standardOutput = stdout
     process.standardInput = stdin
     process.standardError = stderr
-    try process.run()
+    try ExternalCommand.launch(process)
     if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
     let data = stdout.fileHandleForReading.readDataToEndOfFile()
@@ -199,7 +199,7 @@ final class PushgatewayProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: touch(directory.appendingPathComponent("stderr.log")))
-        try process.run()
+        try ExternalCommand.launch(process)
         // /-/ready answers once the listener is up (also without credentials).
         for _ in 0..<100 {
             if !process.isRunning { break }
@@ -306,7 +306,7 @@ final class FixedStatusServer {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ExternalCommand.launch(process)
         for _ in 0..<100 {
             if process.isRunning, let (status, _) = try? curlGet("http://127.0.0.1:\(port)/ready"), status != 0 {
                 break
