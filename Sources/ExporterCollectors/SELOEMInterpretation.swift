@@ -18,10 +18,10 @@ struct SELDeviceIdentity: Hashable, Sendable {
 ///   Magnum Technologies), here;
 /// - the Wistron C6220 (``SELOEMWistron``), the Gigabyte MD90-FS0-ZB and MG20-OP0-ZB (``SELOEMGigabyte``), Dell
 ///   PowerEdge (``SELOEMDell``), the Sun X4140 (whose interpretation in FreeIPMI 1.6 changes nothing);
-/// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the S2600 boards' POST error codes
-///   (``SELOEMIntelS2600``), the S5500WB (``SELOEMIntelS5500WB``), the Open Compute Windmill (Intel's ID, product
-///   2818; ``SELOEMIntelWindmill``), the Node Manager's texts, which need the SDRs' Node Manager record
-///   (``SELOEMIntelNodeManager``);
+/// - Intel (``SELOEMIntel``, ``SELOEMIntelBIOS``, ``SELOEMIntelBoards``), the E5-2600 v3 boards' BMC events
+///   (``SELOEMIntelE52600v3``), the S2600 boards' POST error codes (``SELOEMIntelS2600``), the S5500WB
+///   (``SELOEMIntelS5500WB``), the Open Compute Windmill (Intel's ID, product 2818; ``SELOEMIntelWindmill``), the
+///   Node Manager's texts, which need the SDRs' Node Manager record (``SELOEMIntelNodeManager``);
 /// - the Quanta QSSC-S4R (Intel's ID, product 64; ``SELOEMQSSCS4R``);
 /// - the Quanta S99Q (``SELOEMQuanta``) and Inventec 5441/5442 (``SELOEMInventec``);
 /// - Fujitsu's iRMC (``SELOEMFujitsu``).
@@ -142,6 +142,7 @@ enum SELOEMInterpretation {
         if let device, SELOEMGigabyte.devices.contains(device) { return SELOEMGigabyte.eventData(entry) }
         if let device, let text = SELOEMIntelS2600.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelBoards.eventData(entry, device: device) { return text }
+        if let device, let text = SELOEMIntelE52600v3.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelS5500WB.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMIntelNodeManager.eventData(entry, device: device) { return text }
         if let device, let text = SELOEMQuanta.eventData(entry, device: device) { return text }

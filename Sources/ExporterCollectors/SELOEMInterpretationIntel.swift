@@ -9,8 +9,9 @@ import IPMISensors
 /// the states FreeIPMI gives the Node Manager's events, the SMI timeout and the NMI state, by product; the Node Manager
 /// texts FreeIPMI gives only when the SDR holds Intel's Node Manager OEM record are ``SELOEMIntelNodeManager``'s. The
 /// boards' own texts are in files of their own: the S2600 boards' OEM events (``SELOEMIntelBIOS``), what their BIOS
-/// logs in event data 2 and 3 of memory and legacy PCI events (``SELOEMIntelBoards``) and their POST error codes
-/// (``SELOEMIntelS2600``); the S5500WB's (``SELOEMIntelS5500WB``), the QSSC-S4R's (``SELOEMQSSCS4R``) and the
+/// logs in event data 2 and 3 of memory and legacy PCI events (``SELOEMIntelBoards``), their POST error codes
+/// (``SELOEMIntelS2600``) and what the E5-2600 v3 boards' BMC logs in event data 2 and 3 of its standard events
+/// (``SELOEMIntelE52600v3``); the S5500WB's (``SELOEMIntelS5500WB``), the QSSC-S4R's (``SELOEMQSSCS4R``) and the
 /// Windmill's (``SELOEMIntelWindmill``).
 enum SELOEMIntel {
     /// IANA enterprise numbers: Intel's, and Quanta's and Inventec's for their boards that FreeIPMI reads with the

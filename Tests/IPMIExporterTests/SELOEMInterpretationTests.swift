@@ -680,6 +680,64 @@ import Testing
         }
     }
 
+    /// The BMC's standard events on the E5-2600 v3 boards, with ipmi-sel's texts and states (FreeIPMI 1.6.10, BMC
+    /// 343/111): power supply causes, VRD hot, processor thermal trip, IERR/CATERR, ERR2 timeout, DIMM thermal trip,
+    /// auto-configuration errors; with OEM codes in one byte, in both, and codes past Intel's lists.
+    static let intelE52600v3BMCTexts: [([UInt8], String, SensorState)] = [
+        ([0x08, 0x50, 0x6F, 0xA1, 0x03, 0xFF], "Power Supply Failure detected ; Output over-current fault", .critical),
+        ([0x08, 0x51, 0x6F, 0x82, 0x08, 0x00], "Predictive Failure ; Input over-power warning", .critical),
+        (
+            [0x08, 0x50, 0x6F, 0x86, 0x04, 0x00],
+            "Configuration error ; ThE PSU is incompatible with one or more PSUs that are present in the system",
+            .critical
+        ),
+        ([0x08, 0x50, 0x6F, 0x86, 0x09, 0x00], "Configuration error ; Unknown", .critical),
+        (
+            [0x01, 0x90, 0x05, 0xA1, 0x05, 0x81],
+            "Limit Exceeded ; CPU = CPU1, CPU3 ; Memory = CPU1 - DIMM Channel 1/2, CPU4 - DIMM Channel 3/4", .critical
+        ),
+        ([0x01, 0x90, 0x05, 0xA1, 0x00, 0x00], "Limit Exceeded ; CPU =  ; Memory = ", .critical),
+        (
+            [0x07, 0x71, 0x6F, 0xA1, 0x01, 0x00], "Thermal Trip ; CPU boot FIVR fault ; OEM Event Data3 code = 00h",
+            .critical
+        ),
+        ([0x07, 0x80, 0x03, 0xA1, 0x01, 0x06], "State Asserted ; CATERR ; CPU2, CPU3 caused CATERR", .critical),
+        ([0x07, 0x80, 0x03, 0xA1, 0x01, 0x00], "State Asserted ; CATERR ; Unknown CPU caused CATERR", .critical),
+        (
+            [0x07, 0x80, 0x03, 0xA1, 0x07, 0x00], "State Asserted ; Unknown OEM code ; OEM Event Data3 code = 00h",
+            .critical
+        ),
+        ([0x07, 0x7C, 0x03, 0xA1, 0x04, 0x00], "State Asserted ; CPU3 ; OEM Event Data3 code = 00h", .critical),
+        ([0x07, 0x7C, 0x03, 0xA1, 0x03, 0x00], "State Asserted ; Unknown ; OEM Event Data3 code = 00h", .critical),
+        (
+            [0x0C, 0xC3, 0x6F, 0xAA, 0x00, 0x79],
+            "Critical Overtemperature ; OEM Event Data2 code = 00h ; CPU = CPU4, Channel = T, Dimm = Dimm 2", .critical
+        ),
+        (
+            [0x0C, 0xC0, 0x6F, 0x2A, 0x00, 0xFF],
+            "Critical Overtemperature ; CPU = Unknown, Channel = ?, Dimm = Unknown",
+            .critical
+        ),
+        (
+            [0x28, 0x87, 0x03, 0xA1, 0x00, 0x02],
+            "State Asserted ; OEM Event Data2 code = 00h ; Auto Config Error = SDR/CFG file mismatch", .unknown
+        ),
+        ([0x28, 0x87, 0x03, 0x21, 0x00, 0x07], "State Asserted ; Auto Config Error = Unknown", .unknown),
+    ]
+
+    @Test func intelE52600v3BoardsReadTheBMCsEventData() {
+        for device in [Self.device(343, 111), Self.device(343, 112), Self.device(343, 73)] {
+            for (tail, expected, state) in Self.intelE52600v3BMCTexts {
+                #expect(Self.event(tail).text(sensor: nil, device: device) == expected)
+                #expect(Self.event(tail).state(device: device) == state)
+            }
+        }
+        // Another Intel product: the generic text.
+        #expect(
+            Self.event([0x07, 0x80, 0x03, 0xA1, 0x01, 0x06]).text(sensor: nil, device: Self.device(343, 77))
+                == "State Asserted ; OEM Event Data2 code = 01h ; OEM Event Data3 code = 06h")
+    }
+
     /// The same memory events with ipmi-sel's texts for the S2600JF and S2600WP (FreeIPMI 1.6.10, BMCs 343/77 and
     /// 343/78 print them alike).
     static let intelS2600JFMemoryTexts: [(UInt8, [UInt8], String)] = [
