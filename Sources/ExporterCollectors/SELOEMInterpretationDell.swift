@@ -2,7 +2,8 @@
 /// (sel/ipmi-sel-string-dell-poweredge.c, the special case of sel/ipmi-sel-string.c, and the Dell tables of
 /// spec/ipmi-sensor-and-event-code-tables-oem-dell-spec.c). FreeIPMI knows the PowerEdge 2900, 2950, R610, R710 and
 /// R720, which all report product 256; other Dell products (later iDRACs) get the generic text. FreeIPMI's State
-/// column has no Dell entries: the generic state stands.
+/// column has no Dell entries: the generic state stands. SELOEMDellAgainstFreeIPMITests compares every event data 1,
+/// 2 and 3 of the entries read here with libfreeipmi's texts and states.
 enum SELOEMDell {
     static let device = SELDeviceIdentity(manufacturerID: 674, productID: 256)
 

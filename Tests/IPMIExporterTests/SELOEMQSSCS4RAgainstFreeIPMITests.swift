@@ -128,35 +128,10 @@ struct SELOEMQSSCS4RAgainstFreeIPMITests {
         return records
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { SELEntry.hexByte($0).dropLast() }.joined()
-    }
-
     @Test func everyEntryAsLibfreeipmiPrintsIt() async throws {
         let records = Self.records()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("qssc-s4r-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: input) }
-        let lines = records.map { "\($0.device.manufacturerID) \($0.device.productID) \(Self.hex($0.record))\n" }
-        try lines.joined().write(to: input, atomically: true, encoding: .utf8)
-        // One process for all the records, reading them from the file.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, input.path], timeout: 600)
-        let answers = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        try #require(answers.count == records.count, "the oracle answered \(answers.count) of \(records.count) records")
-        var mismatches: [String] = []
-        var interpreted = 0
-        for ((device, record), answer) in zip(records, answers) {
-            let theirs = answer.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            let entry = try #require(SELEntry(record: record))
-            let ours = [entry.text(sensor: nil, device: device), entry.state(device: device).rawValue]
-            if ours != theirs {
-                mismatches.append(
-                    "\(device.manufacturerID)/\(device.productID) \(Self.hex(record)): ours \(ours) theirs \(theirs)")
-            }
-            if device == Self.qssc, theirs.first != entry.text(sensor: nil, device: nil) { interpreted += 1 }
-        }
+        let run = try await FreeIPMISELOracle.run(records, interpretedOn: Self.qssc)
+        let (mismatches, interpreted) = (run.mismatches, run.interpreted)
         // The records reach the board's interpretation: a third read otherwise than the generic text.
         #expect(records.count > 150_000 && interpreted > 50_000, "\(interpreted) of \(records.count) interpreted")
         let differing = mismatches.count

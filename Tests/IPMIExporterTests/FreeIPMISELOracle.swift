@@ -1,0 +1,65 @@
+import Foundation
+import IPMISensors
+import IPMITestSupport
+import Testing
+
+@testable import ExporterCollectors
+
+/// Drives scripts/freeipmi-sel-text.py, which makes ipmi-sel's libfreeipmi calls (the Event column's "%E" and the
+/// State column's interpretation) for SEL records without a BMC, and compares our texts and states with its answers.
+/// The vendor suites generate their records and hand them all over at once: one python process for the whole run.
+enum FreeIPMISELOracle {
+    typealias Case = (device: SELDeviceIdentity, record: [UInt8])
+
+    /// A record as the script reads it: two lowercase hex digits a byte.
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { SELEntry.hexByte($0).dropLast().lowercased() }.joined()
+    }
+
+    /// FreeIPMI's Event and State columns for each record, in order.
+    static func answers(_ cases: [Case]) async throws -> [[String]] {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("sel-oracle-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: input) }
+        let lines = cases.map { "\($0.device.manufacturerID) \($0.device.productID) \(hex($0.record))\n" }
+        try lines.joined().write(to: input, atomically: true, encoding: .utf8)
+        // ExternalCommand gives the program no standard input: the shell redirects the file to it.
+        let output = try await ExternalCommand.output(
+            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, input.path], timeout: 600)
+        return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
+    /// One oracle run and its comparison: FreeIPMI's answers, the records we print otherwise, and how many records of
+    /// the vendor's device FreeIPMI prints otherwise than the generic text (a check that they reach its
+    /// interpretation).
+    struct Run {
+        let answers: [[String]]
+        let mismatches: [String]
+        let interpreted: Int
+    }
+
+    /// Runs the oracle once on all `cases` and compares; `device` is the vendor's BMC.
+    static func run(_ cases: [Case], interpretedOn device: SELDeviceIdentity) async throws -> Run {
+        let answers = try await answers(cases)
+        try #require(answers.count == cases.count, "the oracle answered \(answers.count) of \(cases.count) records")
+        let interpreted = zip(cases, answers).filter { item, theirs in
+            item.device == device && theirs.first != SELEntry(record: item.record)?.text(sensor: nil, device: nil)
+        }.count
+        return Run(answers: answers, mismatches: mismatches(cases, answers), interpreted: interpreted)
+    }
+
+    /// Each record whose text (`SELEntry.text(sensor: nil, device:)`) or state differs from FreeIPMI's answer, with
+    /// the record's hex and both sides; an unreadable record is one too.
+    static func mismatches(_ cases: [Case], _ answers: [[String]]) -> [String] {
+        zip(cases, answers).compactMap { item, theirs in
+            let (device, record) = item
+            let name = "\(device.manufacturerID)/\(device.productID) \(hex(record))"
+            guard let entry = SELEntry(record: record) else { return "\(name): not a SEL record" }
+            let ours = [entry.text(sensor: nil, device: device), entry.state(device: device).rawValue]
+            return ours == theirs ? nil : "\(name): ours \(ours) theirs \(theirs)"
+        }
+    }
+}
