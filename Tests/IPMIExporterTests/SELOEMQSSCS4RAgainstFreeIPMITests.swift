@@ -128,40 +128,16 @@ struct SELOEMQSSCS4RAgainstFreeIPMITests {
         return records
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { SELEntry.hexByte($0).dropLast() }.joined()
-    }
-
     @Test func everyEntryAsLibfreeipmiPrintsIt() async throws {
         let records = Self.records()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("qssc-s4r-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: input) }
-        let lines = records.map { "\($0.device.manufacturerID) \($0.device.productID) \(Self.hex($0.record))\n" }
-        try lines.joined().write(to: input, atomically: true, encoding: .utf8)
-        // One process for all the records, reading them from the file.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, input.path], timeout: 600)
-        let answers = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        try #require(answers.count == records.count, "the oracle answered \(answers.count) of \(records.count) records")
-        var mismatches: [String] = []
+        let comparison = try await FreeIPMISELOracle.compare(records, label: "qssc-s4r")
         var interpreted = 0
-        for ((device, record), answer) in zip(records, answers) {
-            let theirs = answer.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        for ((device, record), theirs) in zip(records, comparison.answers) {
             let entry = try #require(SELEntry(record: record))
-            let ours = [entry.text(sensor: nil, device: device), entry.state(device: device).rawValue]
-            if ours != theirs {
-                mismatches.append(
-                    "\(device.manufacturerID)/\(device.productID) \(Self.hex(record)): ours \(ours) theirs \(theirs)")
-            }
             if device == Self.qssc, theirs.first != entry.text(sensor: nil, device: nil) { interpreted += 1 }
         }
         // The records reach the board's interpretation: a third read otherwise than the generic text.
         #expect(records.count > 150_000 && interpreted > 50_000, "\(interpreted) of \(records.count) interpreted")
-        let differing = mismatches.count
-        #expect(
-            differing == 0, "\(differing) of \(records.count) differ:\n\(mismatches.prefix(20).joined(separator: "\n"))"
-        )
+        FreeIPMISELOracle.expectNone(comparison, of: records.count)
     }
 }
