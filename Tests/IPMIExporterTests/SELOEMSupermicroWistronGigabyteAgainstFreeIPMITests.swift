@@ -110,6 +110,13 @@ struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
         ] {
             everyData1(&records, devices: overheatDevices, sensorType: sensorType, number: 0x92, eventType: eventType)
         }
+        // The CPU temperature's every event data 1 in the other direction too (its state holds either way).
+        for data1 in 0...255 {
+            let direction: UInt8 = data1 >> 4 & 1 == 1 ? 0x00 : 0x80
+            let record = record(
+                sensorType: 0xC0, sensorNumber: 0x92, eventType: 0x70 | direction, data: [UInt8(data1), 0x00, 0xFF])
+            records += overheatDevices.map { ($0, record) }
+        }
         var dimmDevices: [SELDeviceIdentity] = []
         for id in supermicroIDs {
             for product in dimmProducts + [1572, 2202] {
@@ -217,7 +224,7 @@ struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
                 eventType: 0x6F, offset: event.offset)
         }
         // Events whose two bytes are read together, whatever event data 1 says: each byte through all values against
-        // eight of the other, under a flag that changes.
+        // eight of the other, under a flag that changes, from the BIOS on the system bus or on channel 1 (LUN 3).
         let others: [UInt8] = [0x00, 0x01, 0x04, 0x10, 0x1F, 0x80, 0xC3, 0xFF]
         let together: [(type: UInt8, number: UInt8, offset: UInt8, eventType: UInt8)] = [
             (0x0C, 0x60, 0x00, 0x6F), (0x0C, 0x60, 0x01, 0x6F), (0x0C, 0x60, 0x03, 0x6F), (0x0C, 0x60, 0x04, 0x6F),
@@ -233,7 +240,8 @@ struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
                             (
                                 wistron,
                                 record(
-                                    generator: 0x01, sensorType: event.type, sensorNumber: event.number,
+                                    generator: 0x01, channel: index % 2 == 0 ? 0x00 : 0x13, sensorType: event.type,
+                                    sensorNumber: event.number,
                                     eventType: event.eventType, data: [flag | event.offset] + data)
                             ))
                     }
