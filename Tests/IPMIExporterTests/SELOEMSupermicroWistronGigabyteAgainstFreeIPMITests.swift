@@ -222,6 +222,13 @@ struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
             everySingleByte(
                 &records, devices: [wistron], generator: 0x01, sensorType: event.type, number: event.number,
                 eventType: 0x6F, offset: event.offset)
+            // The PCI and IOH core events as generic discrete events too: FreeIPMI's event data 3 reading of them
+            // does not test the event type itself.
+            if event.number == 0x73 || event.number == 0x71 {
+                everySingleByte(
+                    &records, devices: [wistron], generator: 0x01, sensorType: event.type, number: event.number,
+                    eventType: 0x03, offset: event.offset)
+            }
         }
         // Events whose two bytes are read together, whatever event data 1 says: each byte through all values against
         // eight of the other, under a flag that changes, from the BIOS on the system bus or on channel 1 (LUN 3).
