@@ -70,6 +70,8 @@ enum SELOEMWistron {
         }
     }
 
+    /// The BIOS's POST error codes as FreeIPMI words them (its spelling, "Superviser", kept: the text must equal
+    /// ipmi-sel's).
     static let postErrors: [UInt16: String] = [
         0x0010: "Local Console Resource Conflict", 0x0011: "Local Console Controller Error",
         0x0012: "Local Console Output Error", 0x0013: "ISA IO Controller Error", 0x0014: "ISA IO Resource Conflict",
@@ -84,7 +86,7 @@ enum SELOEMWistron {
         0x002F: "No Microcode Updated", 0x8012: "SATA 0 Device not Found", 0x8013: "SATA 1 Device not Found",
         0x8014: "SATA 2 Device not Found", 0x8015: "SATA 3 Device not Found", 0x8016: "SATA 4 Device not Found",
         0x8017: "SATA 5 Device not Found", 0x8018: "Sparing Mode is not Configured",
-        0x8019: "Mirror Mode is not Configured", 0x8020: "Supervisor and User passwords have been cleared",
+        0x8019: "Mirror Mode is not Configured", 0x8020: "Superviser and User passwords have been cleared",
         0x8021: "CMOS Battery Fault",
     ]
 
