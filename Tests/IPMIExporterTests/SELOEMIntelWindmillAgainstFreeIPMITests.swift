@@ -157,17 +157,8 @@ struct SELOEMIntelWindmillAgainstFreeIPMITests {
         var cases: [(device: SELDeviceIdentity, record: [UInt8])] = Self.windmillRecords().map { (Self.windmill, $0) }
         for device in Self.others { cases += Self.otherRecords().map { (device, $0) } }
         let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
-        let input = cases.map { "\($0.device.manufacturerID) \($0.device.productID) \(hex($0.record))" }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("windmill-\(UUID().uuidString).txt")
-        try (input.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        // ExternalCommand gives the program no standard input: the shell redirects the file to it.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, file.path], timeout: 600)
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let lines = try await FreeIPMISELTextOracle.answers(
+            cases.map { FreeIPMISELTextOracle.line($0.device, $0.record) })
         try #require(lines.count == cases.count, "the oracle answered \(lines.count) of \(cases.count) records")
         print("SELOEMIntelWindmillAgainstFreeIPMITests: \(cases.count) records compared")
 
