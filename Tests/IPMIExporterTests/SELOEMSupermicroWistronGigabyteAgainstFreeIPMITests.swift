@@ -76,7 +76,8 @@ struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
             let entry = try #require(SELEntry(record: record.record))
             if theirs != [entry.text(sensor: nil, device: nil), entry.state(device: nil).rawValue] { count += 1 }
         }
-        #expect(records.count > atLeast && count > interpreted ?? -1, "\(label): \(count) of \(records.count) interpreted")
+        #expect(
+            records.count > atLeast && count > interpreted ?? -1, "\(label): \(count) of \(records.count) interpreted")
         FreeIPMISELOracle.expectNone(comparison, of: records.count)
     }
 
