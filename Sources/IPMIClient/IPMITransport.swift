@@ -26,34 +26,17 @@ public final class IPMITransport: Sendable {
         var finish: @Sendable () -> Void
     }
 
-    struct Endpoint: Sendable {
-        var inbox: SessionInbox
-        var acceptsPreSession: Bool
-        /// An IPMI v1.5 session: its answers name the BMC's session ID (``Registry/ipmi15Routes``), and those of a
-        /// BMC that puts 0 there (FreeIPMI's `idzero`) come as pre-session packets, which it is offered too.
-        var isIPMI15 = false
-    }
-
     struct Registry: Sendable {
-        var endpoints: [SocketAddress: [UInt32: Endpoint]] = [:]
-        /// Per peer, the BMC's session IDs of IPMI v1.5 sessions and the console session ID each belongs to.
-        var ipmi15Routes: [SocketAddress: [UInt32: UInt32]] = [:]
+        var routes = SessionRoutes<SocketAddress, SessionInbox>()
         /// Lanes whose loop stopped: no session registers there any more.
         var stoppedLanes: Set<Int> = []
         /// The transport closed: no session registers at all.
         var closed = false
-        var count: Int { endpoints.values.reduce(0) { $0 + $1.count } }
 
         /// Marks `lane` stopped and takes out the inboxes of its sessions.
         mutating func stop(lane: Int) -> [SessionInbox] {
             stoppedLanes.insert(lane)
-            var stopped: [SessionInbox] = []
-            for (peer, sessions) in endpoints {
-                stopped += sessions.values.map(\.inbox).filter { $0.lane == lane }
-                let kept = sessions.filter { $0.value.inbox.lane != lane }
-                endpoints[peer] = kept.isEmpty ? nil : kept
-            }
-            return stopped
+            return routes.removeAll { $0.lane == lane }
         }
     }
 
@@ -193,22 +176,18 @@ public final class IPMITransport: Sendable {
     func eventLoop(ofLane lane: Int) -> DatagramLoop { lanes[lane].eventLoop }
 
     /// How many sessions are registered (open or in their handshake).
-    public var sessionCount: Int { registry.withLockedValue { $0.count } }
+    public var sessionCount: Int { registry.withLockedValue { $0.routes.count } }
 
     /// Closes the sockets. Sessions still registered see their inbox finish. Safe to call more than once, and while or
     /// after the loops stop.
     public func close() async {
-        let endpoints = registry.withLockedValue { registry -> [Endpoint]? in
+        let inboxes = registry.withLockedValue { registry -> [SessionInbox]? in
             guard !registry.closed else { return nil }
             registry.closed = true
-            defer {
-                registry.endpoints.removeAll()
-                registry.ipmi15Routes.removeAll()
-            }
-            return registry.endpoints.values.flatMap { $0.values }
+            return registry.routes.removeAll { _ in true }
         }
-        guard let endpoints else { return }
-        for endpoint in endpoints { endpoint.inbox.finish() }
+        guard let inboxes else { return }
+        for inbox in inboxes { inbox.finish() }
         for lane in lanes {
             let loop = lane.eventLoop
             let sockets = lane.sockets
@@ -231,41 +210,24 @@ public final class IPMITransport: Sendable {
     func register(peer: SocketAddress, inbox: SessionInbox) -> UInt32? {
         registry.withLockedValue { registry -> UInt32? in
             guard !registry.closed, !registry.stoppedLanes.contains(inbox.lane) else { return nil }
-            var id: UInt32
-            repeat {
-                id = UInt32.random(in: 1...UInt32.max)
-            } while registry.endpoints[peer]?[id] != nil
-            registry.endpoints[peer, default: [:]][id] = Endpoint(inbox: inbox, acceptsPreSession: true)
-            return id
+            return registry.routes.add(inbox, peer: peer) { UInt32.random(in: 1...UInt32.max) }
         }
     }
 
     /// Once a session has its ID on the BMC it no longer listens for pre-session messages.
     func sessionEstablished(peer: SocketAddress, consoleSessionID: UInt32) {
-        registry.withLockedValue { $0.endpoints[peer]?[consoleSessionID]?.acceptsPreSession = false }
+        registry.withLockedValue { $0.routes.established(peer: peer, consoleSessionID: consoleSessionID) }
     }
 
-    /// Routes the IPMI v1.5 answers that carry `bmcSessionID` (the BMC's temporary or activated session ID) to the
-    /// session registered under `consoleSessionID`. The BMC gives an ID to one live session at a time, so a newer
-    /// claim replaces an older one (of a session that ended without Close Session).
+    /// Routes the IPMI v1.5 answers that carry `bmcSessionID` to the session registered under `consoleSessionID`
+    /// (``SessionRoutes/route(peer:bmcSessionID:to:)``).
     func routeIPMI15(peer: SocketAddress, bmcSessionID: UInt32, to consoleSessionID: UInt32) {
-        registry.withLockedValue { registry in
-            guard registry.endpoints[peer]?[consoleSessionID] != nil else { return }
-            registry.ipmi15Routes[peer, default: [:]][bmcSessionID] = consoleSessionID
-            registry.endpoints[peer]?[consoleSessionID]?.isIPMI15 = true
-        }
+        registry.withLockedValue { $0.routes.route(peer: peer, bmcSessionID: bmcSessionID, to: consoleSessionID) }
     }
 
     /// Removes a session's inbox; the session itself asked for it, so its `finish` is not called.
     func unregister(peer: SocketAddress, consoleSessionID: UInt32) {
-        registry.withLockedValue { registry in
-            registry.endpoints[peer]?.removeValue(forKey: consoleSessionID)
-            if registry.endpoints[peer]?.isEmpty == true { registry.endpoints[peer] = nil }
-            if let routes = registry.ipmi15Routes[peer], routes.values.contains(consoleSessionID) {
-                let kept = routes.filter { $0.value != consoleSessionID }
-                registry.ipmi15Routes[peer] = kept.isEmpty ? nil : kept
-            }
-        }
+        _ = registry.withLockedValue { $0.routes.remove(peer: peer, consoleSessionID: consoleSessionID) }
     }
 
     /// Sends one datagram. Write errors (e.g. ICMP port unreachable reported on a later write) are
@@ -303,24 +265,10 @@ public final class IPMITransport: Sendable {
             statistics.received()
             logDatagram(logger, "udp receive", bytes, peer: peer)
             guard let key = routingKey(ofDatagramFromBMC: bytes) else { return malformed(from: peer) }
-            switch key {
-            case .session(let id):
-                // The common case, once per answer: one lookup, no array.
-                let inbox = registry.withLockedValue { $0.endpoints[peer]?[id]?.inbox }
-                guard let inbox else { return unroutable(from: peer) }
-                inbox.receive(bytes)
-            case .ipmi15Session(let bmcID):
-                let inbox = registry.withLockedValue { registry in
-                    registry.ipmi15Routes[peer]?[bmcID].flatMap { registry.endpoints[peer]?[$0]?.inbox }
-                }
-                guard let inbox else { return unroutable(from: peer) }
-                inbox.receive(bytes)
-            case .preSession:
-                let targets = registry.withLockedValue { registry in
-                    registry.endpoints[peer]?.values.filter { $0.acceptsPreSession || $0.isIPMI15 }.map(\.inbox) ?? []
-                }
-                guard !targets.isEmpty else { return unroutable(from: peer) }
-                for inbox in targets { inbox.receive(bytes) }
+            switch registry.withLockedValue({ $0.routes.recipients(of: key, from: peer) }) {
+            case .one(let inbox): inbox.receive(bytes)
+            case .several(let inboxes): for inbox in inboxes { inbox.receive(bytes) }
+            case .nobody: unroutable(from: peer)
             }
         }
 
