@@ -31,7 +31,11 @@ enum SELOEMIntelS2600 {
 
     // MARK: POST error codes (event data 3 << 8 | event data 2)
 
-    static let s2600jfPOSTErrors = sharedPOSTErrors.merging(s2600jfOwnPOSTErrors) { shared, _ in shared }
+    /// The S2600JF's (and Appro 512X's) table: the codes of the S5500WB's (``SELOEMIntelS5500WB/postErrors``), seven
+    /// of them worded otherwise.
+    static let s2600jfPOSTErrors = sharedPOSTErrors.merging(s2600jfS5500WBPOSTErrors) { shared, _ in shared }
+        .merging(s2600jfOwnPOSTErrors) { shared, _ in shared }
+    /// The S2600WP's table.
     static let s2600wpPOSTErrors = sharedPOSTErrors.merging(s2600wpOwnPOSTErrors) { shared, _ in shared }
 
     /// The E5-2600 v3 boards' (S2600KP, S2600WT2/WTT/KPR, S2600GZ) table: the S2600WP's, with its DIMMs written
@@ -44,7 +48,7 @@ enum SELOEMIntelS2600 {
         return table.merging(e52600v3ChangedPOSTErrors) { _, changed in changed }
     }()
 
-    /// The codes the S2600JF and the S2600WP name alike.
+    /// The codes the S2600JF, the S2600WP and the S5500WB name alike.
     static let sharedPOSTErrors: [UInt16: String] = [
         0x0048: "Password check failed",
         0x0140: "PCI component encountered a PERR error",
@@ -75,107 +79,77 @@ enum SELOEMIntelS2600 {
         0xA6A0: "DXE boot services driver Not enough memory available to shadow a legacy option ROM",
     ]
 
-    /// The S2600JF's (and Appro 512X's) other codes.
+    /// The codes the S2600JF and the S5500WB name alike beyond ``sharedPOSTErrors`` (the S2600WP names them otherwise
+    /// or not at all), with the four errors of each of their twelve DIMM slots, A1 to F2, at consecutive codes.
+    static let s2600jfS5500WBPOSTErrors: [UInt16: String] = {
+        var errors: [UInt16: String] = [
+            0x0012: "CMOS date / time not set",
+            0x0108: "Keyboard component encountered a locked error",
+            0x0109: "Keyboard component encountered a stuck key error",
+            0x0192: "Processor 0x cache size mismatch detected",
+            0x0193: "Processor 0x stepping mismatch",
+            0x0194: "Processor 0x family mismatch detected",
+            0x0195: "Processor 0x Intel(R) QPI speed mismatch",
+            0x0196: "Processor 0x model mismatch",
+            0x0197: "Processor 0x speeds mismatched",
+            0x0198: "Processor 0x family is not supported",
+            0x019F: "Processor and chipset stepping configuration is unsupported",
+            0x5220: "CMOS/NVRAM Configuration Cleared",
+            0x8180: "Processor 0x microcode update not found",
+            0x8502: "CLTT Configuration Failure Error",
+            0x8604: "Chipset Reclaim of non critical variables complete",
+            0x9223: "Keyboard component was not detected",
+            0x9226: "Keyboard component encountered a controller error",
+            0x9243: "Mouse component was not detected",
+            0x9246: "Mouse component encountered a controller error",
+            0x9266: "Local Console component encountered a controller error",
+            0x9268: "Local Console component encountered an output error",
+            0x9269: "Local Console component encountered a resource conflict error",
+            0x9286: "Remote Console component encountered a controller error",
+            0x9287: "Remote Console component encountered an input error",
+            0x9288: "Remote Console component encountered an output error",
+            0x92C6: "Serial Port controller error",
+            0x92C7: "Serial Port component encountered an input error",
+            0x92C8: "Serial Port component encountered an output error",
+            0x94C6: "LPC component encountered a controller error",
+            0x94C9: "LPC component encountered a resource conflict error",
+            0x9506: "ATA/ATPI component encountered a controller error",
+            0x95A6: "PCI component encountered a controller error",
+            0x95A7: "PCI component encountered a read error",
+            0x95A8: "PCI component encountered a write error",
+            0x9609: "Unspecified software component encountered a start error",
+            0x9641: "PEI Core component encountered a load error",
+            0xA022: "Processor component encountered a mismatch error",
+            0xA027: "Processor component encountered a low voltage error",
+            0xA028: "Processor component encountered a high voltage error",
+            0xA500: "ATA/ATPI ATA bus SMART not supported",
+            0xA501: "ATA/ATPI ATA SMART is disabled",
+            0xA5A4: "PCI Express IBIST error",
+            0xB6A3: "DXE boot services driver Unrecognized",
+        ]
+        let slots = "ABCDEF".flatMap { channel in ["\(channel)1", "\(channel)2"] }
+        let dimmErrors: [(UInt16, String)] = [
+            (0x8520, "failed Self Test (BIST)"), (0x8540, "Disabled"),
+            (0x8560, "Component encountered a Serial Presence Detection (SPD) fail error"),
+            (0x85A0, "Uncorrectable ECC error encountered"),
+        ]
+        for (base, error) in dimmErrors {
+            for (index, slot) in slots.enumerated() { errors[base + UInt16(index)] = "DIMM_\(slot) " + error }
+        }
+        return errors
+    }()
+
+    /// The S2600JF's other codes: the seven the S5500WB words otherwise (``SELOEMIntelS5500WB/ownPOSTErrors``), as
+    /// "an illegal" for its "a illegal".
     static let s2600jfOwnPOSTErrors: [UInt16: String] = [
-        0x0012: "CMOS date / time not set",
-        0x0108: "Keyboard component encountered a locked error",
-        0x0109: "Keyboard component encountered a stuck key error",
         0x0113:
             "Fixed Media The SAS RAID firmware cannot run properly. The user should attempt to reflash the firmware",
-        0x0192: "Processor 0x cache size mismatch detected",
-        0x0193: "Processor 0x stepping mismatch",
-        0x0194: "Processor 0x family mismatch detected",
-        0x0195: "Processor 0x Intel(R) QPI speed mismatch",
-        0x0196: "Processor 0x model mismatch",
-        0x0197: "Processor 0x speeds mismatched",
-        0x0198: "Processor 0x family is not supported",
-        0x019F: "Processor and chipset stepping configuration is unsupported",
-        0x5220: "CMOS/NVRAM Configuration Cleared",
-        0x8180: "Processor 0x microcode update not found",
-        0x8502: "CLTT Configuration Failure Error",
-        0x8520: "DIMM_A1 failed Self Test (BIST)",
-        0x8521: "DIMM_A2 failed Self Test (BIST)",
-        0x8522: "DIMM_B1 failed Self Test (BIST)",
-        0x8523: "DIMM_B2 failed Self Test (BIST)",
-        0x8524: "DIMM_C1 failed Self Test (BIST)",
-        0x8525: "DIMM_C2 failed Self Test (BIST)",
-        0x8526: "DIMM_D1 failed Self Test (BIST)",
-        0x8527: "DIMM_D2 failed Self Test (BIST)",
-        0x8528: "DIMM_E1 failed Self Test (BIST)",
-        0x8529: "DIMM_E2 failed Self Test (BIST)",
-        0x852A: "DIMM_F1 failed Self Test (BIST)",
-        0x852B: "DIMM_F2 failed Self Test (BIST)",
-        0x8540: "DIMM_A1 Disabled",
-        0x8541: "DIMM_A2 Disabled",
-        0x8542: "DIMM_B1 Disabled",
-        0x8543: "DIMM_B2 Disabled",
-        0x8544: "DIMM_C1 Disabled",
-        0x8545: "DIMM_C2 Disabled",
-        0x8546: "DIMM_D1 Disabled",
-        0x8547: "DIMM_D2 Disabled",
-        0x8548: "DIMM_E1 Disabled",
-        0x8549: "DIMM_E2 Disabled",
-        0x854A: "DIMM_F1 Disabled",
-        0x854B: "DIMM_F2 Disabled",
-        0x8560: "DIMM_A1 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8561: "DIMM_A2 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8562: "DIMM_B1 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8563: "DIMM_B2 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8564: "DIMM_C1 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8565: "DIMM_C2 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8566: "DIMM_D1 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8567: "DIMM_D2 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8568: "DIMM_E1 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x8569: "DIMM_E2 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x856A: "DIMM_F1 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x856B: "DIMM_F2 Component encountered a Serial Presence Detection (SPD) fail error",
-        0x85A0: "DIMM_A1 Uncorrectable ECC error encountered",
-        0x85A1: "DIMM_A2 Uncorrectable ECC error encountered",
-        0x85A2: "DIMM_B1 Uncorrectable ECC error encountered",
-        0x85A3: "DIMM_B2 Uncorrectable ECC error encountered",
-        0x85A4: "DIMM_C1 Uncorrectable ECC error encountered",
-        0x85A5: "DIMM_C2 Uncorrectable ECC error encountered",
-        0x85A6: "DIMM_D1 Uncorrectable ECC error encountered",
-        0x85A7: "DIMM_D2 Uncorrectable ECC error encountered",
-        0x85A8: "DIMM_E1 Uncorrectable ECC error encountered",
-        0x85A9: "DIMM_E2 Uncorrectable ECC error encountered",
-        0x85AA: "DIMM_F1 Uncorrectable ECC error encountered",
-        0x85AB: "DIMM_F2 Uncorrectable ECC error encountered",
-        0x8604: "Chipset Reclaim of non critical variables complete",
         0x9000: "Unspecified processor component has encountered a nonspecific error",
-        0x9223: "Keyboard component was not detected",
-        0x9226: "Keyboard component encountered a controller error",
-        0x9243: "Mouse component was not detected",
-        0x9246: "Mouse component encountered a controller error",
-        0x9266: "Local Console component encountered a controller error",
-        0x9268: "Local Console component encountered an output error",
-        0x9269: "Local Console component encountered a resource conflict error",
-        0x9286: "Remote Console component encountered a controller error",
-        0x9287: "Remote Console component encountered an input error",
-        0x9288: "Remote Console component encountered an output error",
-        0x92C6: "Serial Port controller error",
-        0x92C7: "Serial Port component encountered an input error",
-        0x92C8: "Serial Port component encountered an output error",
-        0x94C6: "LPC component encountered a controller error",
-        0x94C9: "LPC component encountered a resource conflict error",
-        0x9506: "ATA/ATPI component encountered a controller error",
-        0x95A6: "PCI component encountered a controller error",
-        0x95A7: "PCI component encountered a read error",
-        0x95A8: "PCI component encountered a write error",
-        0x9609: "Unspecified software component encountered a start error",
-        0x9641: "PEI Core component encountered a load error",
         0x9667: "PEI module component encountered an illegal software state error",
         0x9687: "DXE core component encountered an illegal software state error",
         0x96A7: "DXE boot services driver component encountered an illegal software state error",
         0x96AB: "DXE boot services driver component encountered an invalid configuration",
         0x96E7: "SMM driver component encountered an illegal software state error",
-        0xA022: "Processor component encountered a mismatch error",
-        0xA027: "Processor component encountered a low voltage error",
-        0xA028: "Processor component encountered a high voltage error",
-        0xA500: "ATA/ATPI ATA bus SMART not supported",
-        0xA501: "ATA/ATPI ATA SMART is disabled",
-        0xA5A4: "PCI Express IBIST error",
-        0xB6A3: "DXE boot services driver Unrecognized",
     ]
 
     /// The S2600WP's other codes.

@@ -161,99 +161,23 @@ enum SELOEMIntelS5500WB {
     }
 
     /// POST error codes the BIOS logs (event data 3 high byte, event data 2 low byte); another code reads "Undefined
-    /// Post Error".
-    static let postErrors: [UInt16: String] = {
-        var errors: [UInt16: String] = [
-            0x0012: "CMOS date / time not set",
-            0x0048: "Password check failed",
-            0x0108: "Keyboard component encountered a locked error",
-            0x0109: "Keyboard component encountered a stuck key error",
-            0x0113:
-                "Fixed Media The SAS RAID firmware can not run properly."
-                + " The user should attempt to reflash the firmware",
-            0x0140: "PCI component encountered a PERR error",
-            0x0141: "PCI resource conflict",
-            0x0146: "PCI out of resources error",
-            0x0192: "Processor 0x cache size mismatch detected",
-            0x0193: "Processor 0x stepping mismatch",
-            0x0194: "Processor 0x family mismatch detected",
-            0x0195: "Processor 0x Intel(R) QPI speed mismatch",
-            0x0196: "Processor 0x model mismatch",
-            0x0197: "Processor 0x speeds mismatched",
-            0x0198: "Processor 0x family is not supported",
-            0x019F: "Processor and chipset stepping configuration is unsupported",
-            0x5220: "CMOS/NVRAM Configuration Cleared",
-            0x5221: "Passwords cleared by jumper",
-            0x5224: "Password clear jumper is set",
-            0x8160: "Processor 01 unable to apply microcode update",
-            0x8161: "Processor 02 unable to apply microcode update",
-            0x8180: "Processor 0x microcode update not found",
-            0x8190: "Watchdog timer failed on last boot",
-            0x8198: "OS boot watchdog timer failure",
-            0x8300: "Baseboard management controller failed self-test",
-            0x84F2: "Baseboard management controller failed to respond",
-            0x84F3: "Baseboard management controller in update mode",
-            0x84F4: "Sensor data record empty",
-            0x84FF: "System event log full",
-            0x8500: "Memory component could not be configured in the selected RAS mode",
-            0x8501: "DIMM Population Error",
-            0x8502: "CLTT Configuration Failure Error",
-            0x8604: "Chipset Reclaim of non critical variables complete",
-            0x9000: "Unspecified processor component has encountered a non specific error",
-            0x9223: "Keyboard component was not detected",
-            0x9226: "Keyboard component encountered a controller error",
-            0x9243: "Mouse component was not detected",
-            0x9246: "Mouse component encountered a controller error",
-            0x9266: "Local Console component encountered a controller error",
-            0x9268: "Local Console component encountered an output error",
-            0x9269: "Local Console component encountered a resource conflict error",
-            0x9286: "Remote Console component encountered a controller error",
-            0x9287: "Remote Console component encountered an input error",
-            0x9288: "Remote Console component encountered an output error",
-            0x92A3: "Serial port component was not detected",
-            0x92A9: "Serial port component encountered a resource conflict error",
-            0x92C6: "Serial Port controller error",
-            0x92C7: "Serial Port component encountered an input error",
-            0x92C8: "Serial Port component encountered an output error",
-            0x94C6: "LPC component encountered a controller error",
-            0x94C9: "LPC component encountered a resource conflict error",
-            0x9506: "ATA/ATPI component encountered a controller error",
-            0x95A6: "PCI component encountered a controller error",
-            0x95A7: "PCI component encountered a read error",
-            0x95A8: "PCI component encountered a write error",
-            0x9609: "Unspecified software component encountered a start error",
-            0x9641: "PEI Core component encountered a load error",
-            0x9667: "PEI module component encountered a illegal software state error",
-            0x9687: "DXE core component encountered a illegal software state error",
-            0x96A7: "DXE boot services driver component encountered a illegal software state error",
-            0x96AB: "DXE boot services driver component encountered invalid configuration",
-            0x96E7: "SMM driver component encountered a illegal software state error",
-            0xA000: "TPM device not detected",
-            0xA001: "TPM device missing or not responding",
-            0xA002: "TPM device failure",
-            0xA003: "TPM device failed self test",
-            0xA022: "Processor component encountered a mismatch error",
-            0xA027: "Processor component encountered a low voltage error",
-            0xA028: "Processor component encountered a high voltage error",
-            0xA421: "PCI component encountered a SERR error",
-            0xA500: "ATA/ATPI ATA bus SMART not supported",
-            0xA501: "ATA/ATPI ATA SMART is disabled",
-            0xA5A0: "PCI Express component encountered a PERR error",
-            0xA5A1: "PCI Express component encountered a SERR error",
-            0xA5A4: "PCI Express IBIST error",
-            0xA6A0: "DXE boot services driver Not enough memory available to shadow a legacy option ROM",
-            0xB6A3: "DXE boot services driver Unrecognized",
-        ]
-        // The twelve DIMM slots, A1 to F2, each with four errors at consecutive codes.
-        let slots = "ABCDEF".flatMap { channel in ["\(channel)1", "\(channel)2"] }
-        let dimmErrors: [(UInt16, String)] = [
-            (0x8520, "failed Self Test (BIST)"), (0x8540, "Disabled"),
-            (0x8560, "Component encountered a Serial Presence Detection (SPD) fail error"),
-            (0x85A0, "Uncorrectable ECC error encountered"),
-        ]
-        for (base, error) in dimmErrors {
-            for (index, slot) in slots.enumerated() { errors[base + UInt16(index)] = "DIMM_\(slot) " + error }
-        }
-        return errors
-    }()
+    /// Post Error". The S2600JF has the same codes (``SELOEMIntelS2600/s2600jfPOSTErrors``), all but seven named alike,
+    /// so both tables are built from ``SELOEMIntelS2600/sharedPOSTErrors`` and
+    /// ``SELOEMIntelS2600/s2600jfS5500WBPOSTErrors`` plus each board's own wording of those seven.
+    static let postErrors = SELOEMIntelS2600.sharedPOSTErrors
+        .merging(SELOEMIntelS2600.s2600jfS5500WBPOSTErrors) { shared, _ in shared }
+        .merging(ownPOSTErrors) { shared, _ in shared }
+
+    /// The S5500WB's other codes: the seven the S2600JF words otherwise (``SELOEMIntelS2600/s2600jfOwnPOSTErrors``).
+    static let ownPOSTErrors: [UInt16: String] = [
+        0x0113:
+            "Fixed Media The SAS RAID firmware can not run properly."
+            + " The user should attempt to reflash the firmware",
+        0x9000: "Unspecified processor component has encountered a non specific error",
+        0x9667: "PEI module component encountered a illegal software state error",
+        0x9687: "DXE core component encountered a illegal software state error",
+        0x96A7: "DXE boot services driver component encountered a illegal software state error",
+        0x96AB: "DXE boot services driver component encountered invalid configuration",
+        0x96E7: "SMM driver component encountered a illegal software state error",
+    ]
 }
