@@ -17,17 +17,21 @@ enum FreeIPMISELOracle {
         bytes.map { SELEntry.hexByte($0).dropLast().lowercased() }.joined()
     }
 
-    /// FreeIPMI's Event and State columns for each record, in order.
-    static func answers(_ cases: [Case]) async throws -> [[String]] {
+    /// FreeIPMI's Event and State columns for each record, in order; with `sdrCache`, an SDR cache file FreeIPMI
+    /// wrote, libfreeipmi reads the records with those SDRs (the script's `--sdr-cache`).
+    static func answers(_ cases: [Case], sdrCache: String? = nil, timeout: Double = 600) async throws -> [[String]] {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("sel-oracle-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: input) }
         let lines = cases.map { "\($0.device.manufacturerID) \($0.device.productID) \(hex($0.record))\n" }
         try lines.joined().write(to: input, atomically: true, encoding: .utf8)
-        // ExternalCommand gives the program no standard input: the shell redirects the file to it.
+        // ExternalCommand gives the program no standard input: the shell redirects the file to it, and passes the
+        // options after it on.
+        let options = sdrCache.map { ["--sdr-cache", $0] } ?? []
         let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, input.path], timeout: 600)
+            "sh", ["-c", "input=$1; shift; exec python3 \"$0\" \"$@\" < \"$input\"", script, input.path] + options,
+            timeout: timeout)
         return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
             $0.split(separator: "\t", omittingEmptySubsequences: false).map(asUTF8)
         }
@@ -71,24 +75,35 @@ enum FreeIPMISELOracle {
         let interpreted: Int
     }
 
-    /// Runs the oracle once on all `cases` and compares; `device` is the vendor's BMC.
-    static func run(_ cases: [Case], interpretedOn device: SELDeviceIdentity) async throws -> Run {
-        let answers = try await answers(cases)
+    /// Runs the oracle once on all `cases` and compares; `device` is the vendor's BMC (nil: none counted). With
+    /// `sdrCache`, FreeIPMI reads the records with that SDR cache, and ours are rendered with its Node Manager
+    /// record `nodeManager`.
+    static func run(
+        _ cases: [Case], interpretedOn device: SELDeviceIdentity?, sdrCache: String? = nil,
+        nodeManager: IntelNodeManagerRecord? = nil
+    ) async throws -> Run {
+        let answers = try await answers(cases, sdrCache: sdrCache)
         try #require(answers.count == cases.count, "the oracle answered \(answers.count) of \(cases.count) records")
         let interpreted = zip(cases, answers).filter { item, theirs in
             item.device == device && theirs.first != SELEntry(record: item.record)?.text(sensor: nil, device: nil)
         }.count
-        return Run(answers: answers, mismatches: mismatches(cases, answers), interpreted: interpreted)
+        return Run(
+            answers: answers, mismatches: mismatches(cases, answers, nodeManager: nodeManager), interpreted: interpreted
+        )
     }
 
-    /// Each record whose text (`SELEntry.text(sensor: nil, device:)`) or state differs from FreeIPMI's answer, with
-    /// the record's hex and both sides; an unreadable record is one too.
-    static func mismatches(_ cases: [Case], _ answers: [[String]]) -> [String] {
+    /// Each record whose text (`SELEntry.text(sensor: nil, device:nodeManager:)`) or state differs from FreeIPMI's
+    /// answer, with the record's hex and both sides; an unreadable record is one too.
+    static func mismatches(
+        _ cases: [Case], _ answers: [[String]], nodeManager: IntelNodeManagerRecord? = nil
+    ) -> [String] {
         zip(cases, answers).compactMap { item, theirs in
             let (device, record) = item
             let name = "\(device.manufacturerID)/\(device.productID) \(hex(record))"
             guard let entry = SELEntry(record: record) else { return "\(name): not a SEL record" }
-            let ours = [entry.text(sensor: nil, device: device), entry.state(device: device).rawValue]
+            let ours = [
+                entry.text(sensor: nil, device: device, nodeManager: nodeManager), entry.state(device: device).rawValue,
+            ]
             return ours == theirs ? nil : "\(name): ours \(ours) theirs \(theirs)"
         }
     }

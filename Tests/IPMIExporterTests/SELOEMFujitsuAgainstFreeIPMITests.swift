@@ -115,24 +115,23 @@ struct SELOEMFujitsuAgainstFreeIPMITests {
         return record
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
-
     @Test func everyEntryReadsAsLibfreeipmiReadsIt() async throws {
         let cases = Self.cases()
         let entries = cases.map { SELEntry(record: $0.record)! }
         // The lines for the script: each case, then for each entry FreeIPMI would ask the iRMC about, the entry
         // and its event alone as an unknown manufacturer's, and its event alone as the iRMC's.
-        var lines = cases.map { "\($0.device.manufacturerID) \($0.device.productID) \(Self.hex($0.record))" }
+        var lines: [FreeIPMISELOracle.Case] = cases.map { ($0.device, $0.record) }
         var extra: [Int: Int] = [:]
         for (index, (item, entry)) in zip(cases, entries).enumerated()
         where SELOEMFujitsu.isIRMC(item.device) && SELOEMFujitsu.asksText(entry) {
             extra[index] = lines.count
-            let alone = Self.hex(Self.eventAlone(item.record))
-            lines.append("\(Self.plain.manufacturerID) \(Self.plain.productID) \(Self.hex(item.record))")
-            lines.append("\(Self.plain.manufacturerID) \(Self.plain.productID) \(alone)")
-            lines.append("\(item.device.manufacturerID) \(item.device.productID) \(alone)")
+            let alone = Self.eventAlone(item.record)
+            lines += [(Self.plain, item.record), (Self.plain, alone), (item.device, alone)]
         }
-        let theirs = try await Self.oracle(lines)
+        // The Event column, and the rest of the line as the State column.
+        let theirs = try await FreeIPMISELOracle.answers(lines, timeout: 900).map {
+            ($0[0], $0.dropFirst().joined(separator: "\t"))
+        }
         try #require(theirs.count == lines.count, "the oracle answered \(theirs.count) of \(lines.count) lines")
 
         var mismatches: [String] = []
@@ -140,7 +139,7 @@ struct SELOEMFujitsuAgainstFreeIPMITests {
             guard ours != theirs else { return }
             let item = cases[index]
             mismatches.append(
-                "\(what) \(item.device.manufacturerID)/\(item.device.productID) \(Self.hex(item.record)): "
+                "\(what) \(item.device.manufacturerID)/\(item.device.productID) \(FreeIPMISELOracle.hex(item.record)): "
                     + "ours \"\(ours)\", FreeIPMI's \"\(theirs)\"")
         }
         var named = 0
@@ -178,23 +177,5 @@ struct SELOEMFujitsuAgainstFreeIPMITests {
         #expect(named > 10_000 && asked > 5_000, "named \(named), asked \(asked)")
         #expect(theirs.contains { $0.0 == "FAN failed" } && theirs.contains { $0.0 == "NVRAM defaults loaded" })
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(cases.count) differ, first: \(mismatches.prefix(10))")
-    }
-
-    /// The script's Event and State columns for `lines`, in one run.
-    static func oracle(_ lines: [String]) async throws -> [(String, String)] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "fujitsu-sel-\(UInt64.random(in: 0...UInt64.max)).txt")
-        try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: input) }
-        // ExternalCommand gives no standard input: the shell redirects the file.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, input.path], timeout: 900)
-        return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { line in
-            let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(fields[0]), fields.count > 1 ? String(fields[1]) : "")
-        }
     }
 }

@@ -110,42 +110,13 @@ struct SELOEMIntelE52600v3AgainstFreeIPMITests {
         return records
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-            .joined()
-    }
-
     @Test func everyEntryTheE52600v3BoardsReadAsLibfreeipmiDoes() async throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
         let records = Self.records()
         #expect(records.count > 50_000, "only \(records.count) records per product")
-        var input = ""
-        for product in Self.products {
-            for record in records { input += "343 \(product) \(Self.hex(record))\n" }
+        let cases = Self.products.flatMap { product in
+            records.map { (SELDeviceIdentity(manufacturerID: 343, productID: product), $0) }
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("e52600v3-\(UUID().uuidString).txt")
-        try input.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        // The oracle reads its records on standard input.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, file.path], timeout: 600)
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(lines.count == records.count * Self.products.count, "the oracle answered \(lines.count) lines")
-        var mismatches: [String] = []
-        var index = 0
-        for product in Self.products {
-            let device = SELDeviceIdentity(manufacturerID: 343, productID: product)
-            for record in records {
-                defer { index += 1 }
-                guard index < lines.count, let entry = SELEntry(record: record) else { continue }
-                let theirs = lines[index].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-                let ours = [entry.text(sensor: nil, device: device), entry.state(device: device).rawValue]
-                if ours != theirs {
-                    mismatches.append("343/\(product) \(Self.hex(record)): \(ours) vs \(theirs)")
-                }
-            }
-        }
-        #expect(mismatches.isEmpty, "\(mismatches.count) of \(index) differ, first: \(mismatches.prefix(20))")
+        let mismatches = try await FreeIPMISELOracle.run(cases, interpretedOn: nil).mismatches
+        #expect(mismatches.isEmpty, "\(mismatches.count) of \(cases.count) differ, first: \(mismatches.prefix(20))")
     }
 }

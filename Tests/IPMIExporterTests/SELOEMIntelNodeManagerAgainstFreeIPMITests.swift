@@ -37,15 +37,15 @@ struct SELOEMIntelNodeManagerAgainstFreeIPMITests {
     static func line(
         _ device: (UInt32, UInt16), sensorType: UInt8 = 0xDC, sensor: UInt8, type: UInt8, _ data: [UInt8],
         generator: UInt8 = 0x2C
-    ) -> String {
+    ) -> FreeIPMISELOracle.Case {
         let bytes: [UInt8] = [0x01, 0x00, 0x02, 0, 0, 0, 0, generator, 0x00, 0x04, sensorType, sensor, type] + data
-        return "\(device.0) \(device.1) " + bytes.map { String(format: "%02X", $0) }.joined()
+        return (SELDeviceIdentity(manufacturerID: device.0, productID: device.1), bytes)
     }
 
     /// Every combination: event data 1 (all of it, or its flag combinations with the offsets) for each Node
     /// Manager event type and sensor number, then event data 2 and 3 (all 256 values each) where the text reads them.
-    static func lines() -> [String] {
-        var lines: [String] = []
+    static func lines() -> [FreeIPMISELOracle.Case] {
+        var lines: [FreeIPMISELOracle.Case] = []
         // The Node Manager's event types (72h also deasserted), for every sensor number; another OEM type and the
         // generic state type (SMaRT/CLST's) for two.
         let sensors: [UInt8] = [health, exception, capabilities, threshold, 0x17, 0xC1, 0xB2, 0x18]
@@ -142,45 +142,6 @@ struct SELOEMIntelNodeManagerAgainstFreeIPMITests {
         #expect(samples == expected)
     }
 
-    /// libfreeipmi's Event and State columns for `lines`, with the SDR cache file `cache` or without SDRs.
-    static func oracle(_ lines: [String], cache: String?, in directory: URL) async throws -> [[String]] {
-        let input = directory.appendingPathComponent("records-\(cache == nil ? "plain" : "cached")")
-        try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        // The script reads its standard input; sh gives it the file.
-        let output = try await ExternalCommand.output(
-            "sh",
-            ["-c", "exec python3 \"$0\" $1 < \"$2\"", script, cache.map { "--sdr-cache \($0)" } ?? "", input.path],
-            timeout: 300)
-        let rows = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
-            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        }
-        try #require(rows.count == lines.count, "the oracle answered \(rows.count) of \(lines.count) records")
-        return rows
-    }
-
-    /// Our Event and State columns of each line against the oracle's `rows`: the mismatches (at most 30 shown).
-    static func compare(
-        _ lines: [String], _ rows: [[String]], nodeManager: IntelNodeManagerRecord?
-    ) throws -> (mismatched: Int, shown: [String], named: Int) {
-        var (mismatched, shown, named) = (0, [String](), 0)
-        for (line, row) in zip(lines, rows) {
-            let fields = line.split(separator: " ")
-            let device = SELDeviceIdentity(manufacturerID: UInt32(fields[0])!, productID: UInt16(fields[1])!)
-            let hex = String(fields[2])
-            let bytes = stride(from: 0, to: hex.count, by: 2).map { UInt8(hex.dropFirst($0).prefix(2), radix: 16)! }
-            let entry = try #require(SELEntry(record: bytes))
-            let text = entry.text(sensor: nil, device: device, nodeManager: nodeManager)
-            let state = entry.state(device: device).rawValue
-            if text != entry.text(sensor: nil, device: device) { named += 1 }
-            guard row.count == 2, text != row[0] || state != row[1] else { continue }
-            mismatched += 1
-            if shown.count < 30 { shown.append("\(line): ours \(text)\t\(state), FreeIPMI \(row[0])\t\(row[1])") }
-        }
-        return (mismatched, shown, named)
-    }
-
     @Test func everyNodeManagerEventReadsAsLibfreeipmiPrintsIt() async throws {
         // The SDR cache FreeIPMI writes for a BMC whose repository holds the record.
         let bmc = try await IPMISim.start(Self.configuration(name: "nodemanager"))
@@ -191,22 +152,28 @@ struct SELOEMIntelNodeManagerAgainstFreeIPMITests {
         _ = try await bmc.freeIPMI("ipmi-sensors", ["--sdr-cache-file", cache])
 
         let lines = Self.lines()
-        let rows = try await Self.oracle(lines, cache: cache, in: directory)
-        // The record took effect in libfreeipmi: some entries read as Node Manager events.
-        #expect(rows.filter { $0.first?.contains("Domain ID = ") == true }.count > 1000)
         let record = try #require(IntelNodeManagerRecord(record: Self.record))
-        let cached = try Self.compare(lines, rows, nodeManager: record)
+        let cached = try await FreeIPMISELOracle.run(lines, interpretedOn: nil, sdrCache: cache, nodeManager: record)
+        // The record took effect in libfreeipmi: some entries read as Node Manager events.
+        #expect(cached.answers.filter { $0.first?.contains("Domain ID = ") == true }.count > 1000)
         #expect(
-            cached.mismatched == 0,
-            "\(cached.mismatched) of \(lines.count) differ:\n\(cached.shown.joined(separator: "\n"))")
-        #expect(cached.named > 1000, "the record changes few texts")
+            cached.mismatches.isEmpty,
+            "\(cached.mismatches.count) of \(lines.count) differ:\n\(cached.mismatches.prefix(30).joined(separator: "\n"))"
+        )
+        // Our texts with the record that differ from ours without it.
+        let named = lines.filter { item in
+            guard let entry = SELEntry(record: item.record) else { return false }
+            return entry.text(sensor: nil, device: item.device, nodeManager: record)
+                != entry.text(sensor: nil, device: item.device)
+        }.count
+        #expect(named > 1000, "the record changes few texts")
 
         // Without SDRs (one line in eight): the texts without the Node Manager's, ipmi-sel's as well.
         let sample = lines.enumerated().filter { $0.offset % 8 == 0 }.map(\.element)
-        let plain = try Self.compare(sample, try await Self.oracle(sample, cache: nil, in: directory), nodeManager: nil)
+        let plain = try await FreeIPMISELOracle.run(sample, interpretedOn: nil).mismatches
         #expect(
-            plain.mismatched == 0,
-            "without SDRs \(plain.mismatched) of \(sample.count) differ:\n\(plain.shown.joined(separator: "\n"))")
+            plain.isEmpty,
+            "without SDRs \(plain.count) of \(sample.count) differ:\n\(plain.prefix(30).joined(separator: "\n"))")
     }
 }
 

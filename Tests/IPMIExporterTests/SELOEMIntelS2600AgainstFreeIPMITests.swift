@@ -52,10 +52,6 @@ struct SELOEMIntelS2600AgainstFreeIPMITests {
         source.eventType == 0x6F ? 0...5 : 0...2
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
     /// Every case: the device's product and the record.
     static func cases() -> [(product: UInt16, record: [UInt8])] {
         var cases: [(UInt16, [UInt8])] = []
@@ -102,29 +98,11 @@ struct SELOEMIntelS2600AgainstFreeIPMITests {
     }
 
     @Test func everyEntryAsLibfreeipmiPrintsIt() async throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
         let cases = Self.cases()
-        let input = cases.map { "343 \($0.product) " + Self.hex($0.record) }
-            .joined(separator: "\n")
-        let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "s2600-sel-\(ProcessInfo.processInfo.processIdentifier).txt")
-        try Data((input + "\n").utf8).write(to: inputFile)
-        defer { try? FileManager.default.removeItem(at: inputFile) }
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, inputFile.path], timeout: 600)
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        try #require(lines.count == cases.count, "the oracle answered \(lines.count) of \(cases.count) records")
-        var mismatches: [String] = []
-        for (index, line) in lines.enumerated() {
-            let (product, record) = cases[index]
-            let device = SELDeviceIdentity(manufacturerID: 343, productID: product)
-            let entry = try #require(SELEntry(record: record))
-            let ours = entry.text(sensor: nil, device: device) + "\t" + entry.state(device: device).rawValue
-            if ours != line {
-                mismatches.append("\(product) \(Self.hex(record)): ours \"\(ours)\", FreeIPMI \"\(line)\"")
-            }
-        }
+        let mismatches = try await FreeIPMISELOracle.run(
+            cases.map { (SELDeviceIdentity(manufacturerID: 343, productID: $0.product), $0.record) },
+            interpretedOn: nil
+        ).mismatches
         print("S2600: \(cases.count) records compared, \(mismatches.count) differ")
         #expect(
             mismatches.isEmpty,

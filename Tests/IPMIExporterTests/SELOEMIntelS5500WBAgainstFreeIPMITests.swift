@@ -115,35 +115,10 @@ struct SELOEMIntelS5500WBAgainstFreeIPMITests {
         return records
     }
 
-    static let hexDigits = (0...255).map { String(format: "%02x", $0) }
-
     @Test func everyInterpretedEntryReadsAsLibfreeipmiPrintsIt() async throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/freeipmi-sel-text.py").path
         let records = Self.cases()
-        let prefix = "\(Self.device.manufacturerID) \(Self.device.productID) "
-        let input = records.map { prefix + $0.map { Self.hexDigits[Int($0)] }.joined() + "\n" }.joined()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("s5500wb-\(UUID().uuidString).txt")
-        try input.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        // The script reads its records on standard input; one process for all of them.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, file.path], timeout: 600)
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        try #require(lines.count == records.count, "libfreeipmi answered \(lines.count) of \(records.count) records")
-        var mismatches: [String] = []
-        for (record, line) in zip(records, lines) {
-            guard let entry = SELEntry(record: record) else {
-                mismatches.append("undecodable \(record)")
-                continue
-            }
-            let ours = entry.text(sensor: nil, device: Self.device) + "\t" + entry.state(device: Self.device).rawValue
-            if ours != line {
-                let hex = record.map { Self.hexDigits[Int($0)] }.joined()
-                mismatches.append("\(hex)\n  ours:   \(ours)\n  theirs: \(line)")
-            }
-        }
+        let mismatches = try await FreeIPMISELOracle.run(records.map { (Self.device, $0) }, interpretedOn: nil)
+            .mismatches
         // The count, not the list, in the expression: a failure prints the expression's value.
         let differing = mismatches.count
         #expect(

@@ -154,41 +154,15 @@ struct SELOEMIntelWindmillAgainstFreeIPMITests {
     }
 
     @Test func everyWindmillEntryAsLibfreeipmiPrintsIt() async throws {
-        var cases: [(device: SELDeviceIdentity, record: [UInt8])] = Self.windmillRecords().map { (Self.windmill, $0) }
+        var cases: [FreeIPMISELOracle.Case] = Self.windmillRecords().map { (Self.windmill, $0) }
         for device in Self.others { cases += Self.otherRecords().map { (device, $0) } }
-        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
-        let input = cases.map { "\($0.device.manufacturerID) \($0.device.productID) \(hex($0.record))" }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let script = root.appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("windmill-\(UUID().uuidString).txt")
-        try (input.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        // ExternalCommand gives the program no standard input: the shell redirects the file to it.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, file.path], timeout: 600)
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        try #require(lines.count == cases.count, "the oracle answered \(lines.count) of \(cases.count) records")
+        let run = try await FreeIPMISELOracle.run(cases, interpretedOn: Self.windmill)
+        let (lines, mismatches) = (run.answers, run.mismatches)
         print("SELOEMIntelWindmillAgainstFreeIPMITests: \(cases.count) records compared")
-
-        var mismatches: [String] = []
-        for (item, line) in zip(cases, lines) {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 2, let entry = SELEntry(record: item.record) else {
-                mismatches.append("\(hex(item.record)): unreadable (\(line))")
-                continue
-            }
-            let ours = (entry.text(sensor: nil, device: item.device), entry.state(device: item.device).rawValue)
-            if ours != (fields[0], fields[1]) {
-                mismatches.append(
-                    "\(item.device.manufacturerID)/\(item.device.productID) \(hex(item.record)): "
-                        + "ours \"\(ours.0)\" \(ours.1), FreeIPMI \"\(fields[0])\" \(fields[1])")
-            }
-        }
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(cases.count) differ, first: \(mismatches.prefix(10))")
 
         // The oracle did interpret the Windmill: each kind of its texts appears in its answers.
-        let theirs = Set(lines.map { $0.split(separator: "\t").first.map(String.init) ?? "" })
+        let theirs = Set(lines.map { $0.first ?? "" })
         for text in [
             "SEL Clear", "SEL Rollover", "Power Status = AC Lost", "Status = Hotswap shutdown",
             "Processor Automatically Throttled ; Throttling = External ; CPU/VR = 0",

@@ -163,49 +163,12 @@ struct SELOEMInventecQuantaAgainstFreeIPMITests {
         return cases
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-
     @Test func everyCombinationReadsAsLibfreeipmiReadsIt() async throws {
         let cases = Self.cases()
         #expect(cases.count > 250_000, "only \(cases.count) records generated")
-        let input = cases.map { "\($0.device.manufacturerID) \($0.device.productID) \(Self.hex($0.record))" }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "inventec-quanta-sel-\(UUID().uuidString).txt")
-        try (input.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/freeipmi-sel-text.py").path
-        // The oracle reads its records on standard input.
-        let output = try await ExternalCommand.output(
-            "sh", ["-c", "exec python3 \"$0\" < \"$1\"", script, file.path], timeout: 600)
-        let theirs = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(theirs.count == cases.count, "the oracle answered \(theirs.count) of \(cases.count) records")
-        var mismatches: [String] = []
-        for (index, line) in zip(cases.indices, theirs) {
-            let (device, record) = cases[index]
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 2, let entry = SELEntry(record: record) else {
-                mismatches.append("\(device.manufacturerID)/\(device.productID) \(Self.hex(record)): bad line \(line)")
-                continue
-            }
-            let text = entry.text(sensor: nil, device: device)
-            let state = entry.state(device: device).rawValue
-            if text != fields[0] || state != fields[1] {
-                mismatches.append(
-                    "\(device.manufacturerID)/\(device.productID) \(Self.hex(record)): ours \(text) [\(state)], "
-                        + "libfreeipmi \(fields[0]) [\(fields[1])]")
-            }
-        }
+        let mismatches = try await FreeIPMISELOracle.run(cases, interpretedOn: nil).mismatches
         #expect(
             mismatches.isEmpty,
             "\(mismatches.count) of \(cases.count) differ, first:\n\(mismatches.prefix(40).joined(separator: "\n"))")
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }
