@@ -10,7 +10,6 @@ import Testing
 /// The vendor suites generate their records and hand them all over at once: one python process for the whole run.
 enum FreeIPMISELOracle {
     typealias Case = (device: SELDeviceIdentity, record: [UInt8])
-    typealias Record = Case
 
     /// A record as the script reads it: two lowercase hex digits a byte.
     static func hex(_ bytes: [UInt8]) -> String {
@@ -44,26 +43,11 @@ enum FreeIPMISELOracle {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// What one comparison found: the records that differ (with their hex and both sides) and FreeIPMI's columns for
-    /// each record.
-    struct Comparison {
-        var mismatches: [String]
-        var answers: [[String]]
-    }
-
-    /// Runs the oracle once on all `records` and compares each answer with ours.
-    static func compare(_ records: [Record]) async throws -> Comparison {
-        let answers = try await answers(records)
-        try #require(answers.count == records.count, "the oracle answered \(answers.count) of \(records.count) records")
-        return Comparison(mismatches: mismatches(records, answers), answers: answers)
-    }
-
     /// Expects no mismatch, listing the first ones.
-    static func expectNone(_ comparison: Comparison, of count: Int) {
-        let differing = comparison.mismatches.count
+    static func expectNone(_ run: Run, of count: Int) {
+        let differing = run.mismatches.count
         #expect(
-            differing == 0,
-            "\(differing) of \(count) differ:\n\(comparison.mismatches.prefix(30).joined(separator: "\n"))")
+            differing == 0, "\(differing) of \(count) differ:\n\(run.mismatches.prefix(30).joined(separator: "\n"))")
     }
 
     /// One oracle run and its comparison: FreeIPMI's answers, the records we print otherwise, and how many records of

@@ -14,7 +14,7 @@ import Testing
 /// record; one oracle run per test.
 @Suite(.enabled(if: ExternalCommand.isAvailable("python3"), "needs python3 and libfreeipmi"))
 struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
-    typealias Record = FreeIPMISELOracle.Record
+    typealias Record = FreeIPMISELOracle.Case
 
     /// A system event record (IPMI v2.0 §32.1): record ID 1, type 02h, no timestamp, event message format 04h.
     static func record(
@@ -70,7 +70,7 @@ struct SELOEMSupermicroWistronGigabyteAgainstFreeIPMITests {
     /// at least `interpreted` reach an interpretation: FreeIPMI prints them otherwise than the generic text (nil:
     /// the interpretation is the same whatever the BMC, there is no generic text to tell it from).
     static func check(_ records: [Record], label: String, atLeast: Int, interpreted: Int?) async throws {
-        let comparison = try await FreeIPMISELOracle.compare(records)
+        let comparison = try await FreeIPMISELOracle.run(records, interpretedOn: nil)
         var count = 0
         for (record, theirs) in zip(records, comparison.answers) {
             let entry = try #require(SELEntry(record: record.record))
