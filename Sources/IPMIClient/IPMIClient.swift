@@ -266,6 +266,9 @@ public actor IPMIClient: IPMIRequester {
             }
             if let event = await nextHandshakeEvent(timeout: timeout) {
                 handshakeHeardFromBMC = true
+                // An answer that moves the handshake on starts the next step with all its retries
+                // (ClientOptions.retries counts per step): a BMC slow at every step is slow, not gone.
+                if case .send = event { attempts = 0 }
                 return event
             }
             try Task.checkCancellation()

@@ -49,6 +49,29 @@ struct FaultTests {
         }
     }
 
+    /// `retries` counts per handshake step: a BMC that answers every step only after the first attempt timed out
+    /// needs one retransmission per step, five in all, and is logged in with `retries` 1.
+    @Test("a BMC slower than the request timeout at every handshake step is logged in; each step has its retries")
+    func slowAtEveryHandshakeStep() async throws {
+        try await withSimulatedBMC(faults: BMCFaults(latency: .milliseconds(150))) { fleet in
+            let statistics = TransportStatistics()
+            let transport = try await IPMITransport.bindAll(statistics: statistics)
+            var options = ClientOptions()
+            options.requestTimeout = .milliseconds(100)
+            options.minimumRetransmitTimeout = .milliseconds(100)
+            options.retries = 1
+            let client = try IPMIClient(
+                host: "127.0.0.1", port: fleet.ports[0], username: "admin", password: "password",
+                cipherSuite: .suite17, options: options, transport: transport, logger: Self.logger)
+            try await client.connect()
+            let retransmissions = statistics.snapshot.retransmissions
+            await client.close()
+            await transport.close()
+            // Authentication capabilities, Open Session, RAKP 1, RAKP 3, Set Session Privilege Level.
+            #expect(retransmissions >= 5)
+        }
+    }
+
     @Test("after a reboot the old session is gone and a new one works")
     func reboot() async throws {
         try await withSimulatedBMC { fleet in
