@@ -67,16 +67,23 @@ package actor SDRCache {
     /// Controllers behind the BMC that refused bridged sensor reads in this session
     /// (``SensorReader/isBridgeRefusal(_:)``): their sensors are not asked for again until a new session.
     private(set) var refusedBridges: [BridgeTarget: CompletionCode] = [:]
+    /// Controllers behind the BMC whose bridged reads went unanswered, each left out for a while.
+    private var silentBridges: SilentControllers
 
     /// The sensors last read, without asking the BMC whether they changed.
     var cachedSensors: [SensorDefinition]? { entry?.sensors }
     /// The target's System Event Log, kept as long as its SDRs are (with the target's session entry).
     package nonisolated let sel = SELCache()
 
+    /// `silentControllerWait`: how long a controller behind the BMC that left every bridged read unanswered is left
+    /// out at first, and at most (``SilentControllers``).
     package init(
         metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits(),
-        assumeMaxRecordCount: Bool = false
+        assumeMaxRecordCount: Bool = false,
+        silentControllerWait: ClosedRange<Duration> = .seconds(60) ... .seconds(600)
     ) {
+        self.silentBridges = SilentControllers(
+            first: silentControllerWait.lowerBound, longest: silentControllerWait.upperBound)
         self.metrics = metrics
         self.coldStarts = coldStarts
         self.limits = limits
@@ -102,6 +109,7 @@ package actor SDRCache {
         // Thresholds can be set at run time without a change to the SDRs: a new session reads them again.
         thresholds = nil
         refusedBridges = [:]
+        silentBridges = SilentControllers(first: silentBridges.first, longest: silentBridges.longest)
         await inventory.sessionOpened()
         await sel.sessionOpened()
     }
@@ -117,6 +125,33 @@ package actor SDRCache {
             logger.info(
                 "bridged sensor reads refused; the sensors of this controller are not read again in this session",
                 metadata: ["controller": "\(bridge)", "reason": "\(code)"])
+        }
+    }
+
+    /// The controllers behind the BMC whose sensors are not asked for now: those that refused in this session and
+    /// those left out for a while after they went silent.
+    func bridgesToSkip(at now: ContinuousClock.Instant = .now) -> Set<BridgeTarget> {
+        Set(refusedBridges.keys).union(silentBridges.skipped(at: now))
+    }
+
+    /// Takes in which controllers left every bridged read of a batch unanswered and which answered. Each silence is
+    /// logged at info with how long the controller is left out and counted in
+    /// `ipmi_exporter_errors_total{reason="timeout"}`; an answer after a silence is logged at info.
+    func noteBridgedReads(
+        silent: Set<BridgeTarget>, answered: Set<BridgeTarget>, logger: Logger, at now: ContinuousClock.Instant = .now
+    ) {
+        guard !silent.isEmpty || !answered.isEmpty else { return }
+        let change = silentBridges.record(silent: silent, answered: answered, at: now)
+        for (bridge, wait) in change.silent.sorted(by: {
+            ($0.key.channel, $0.key.address) < ($1.key.channel, $1.key.address)
+        }) {
+            metrics?.error(reason: "timeout")
+            logger.info(
+                "no bridged sensor read answered; the sensors of this controller are left out for a while",
+                metadata: ["controller": "\(bridge)", "retry_in": "\(wait)"])
+        }
+        for bridge in change.recovered.sorted(by: { ($0.channel, $0.address) < ($1.channel, $1.address) }) {
+            logger.info("bridged sensor reads answered again", metadata: ["controller": "\(bridge)"])
         }
     }
 

@@ -23,12 +23,15 @@ struct SensorCollector: Collector {
             bridgeSensors: context.module.bridgeSensors)
         let readings: [SensorReading]
         if reader.bridgeSensors {
-            // Sensors of other controllers go in the same batch, but not to those that refused in this session.
+            // Sensors of other controllers go in the same batch, but not to those that refused in this session or
+            // went silent a while ago.
             let batch = try await reader.readAll(
-                sensors, from: context.session, skipping: Set(await context.sdr.refusedBridges.keys))
+                sensors, from: context.session, skipping: await context.sdr.bridgesToSkip())
             if !batch.refusedControllers.isEmpty {
                 await context.sdr.rememberRefusedBridges(batch.refusedControllers, logger: context.logger)
             }
+            await context.sdr.noteBridgedReads(
+                silent: batch.silentControllers, answered: batch.answeringControllers, logger: context.logger)
             readings = batch.readings
         } else {
             readings = try await reader.readAll(sensors, from: context.session)

@@ -43,12 +43,17 @@ public struct SensorReader: Sendable {
         self.bridgeSensors = bridgeSensors
     }
 
-    /// Readings of a batch, and the controllers behind the BMC that refused bridged requests in it.
+    /// Readings of a batch, and what the controllers behind the BMC did with the bridged requests in it.
     public struct BatchReadings: Sendable {
         public var readings: [SensorReading]
         /// Controllers whose bridged Get Sensor Reading came back with a completion code that refuses bridging to
         /// them as a whole (``isBridgeRefusal(_:)``), with that code.
         public var refusedControllers: [BridgeTarget: CompletionCode]
+        /// Controllers none of whose bridged requests got an answer at all (a hung controller: the BMC took the Send
+        /// Message and nothing came back), while the BMC itself answered.
+        public var silentControllers: Set<BridgeTarget> = []
+        /// Controllers that answered at least one bridged request (with any completion code).
+        public var answeringControllers: Set<BridgeTarget> = []
     }
 
     /// Reads one sensor. Transport failures are thrown (for a bridged read they make it
@@ -96,6 +101,8 @@ public struct SensorReader: Sendable {
         }
         let results = await requester.requests(requests)
         var refused: [BridgeTarget: CompletionCode] = [:]
+        var unanswered: Set<BridgeTarget> = []
+        var answered: Set<BridgeTarget> = []
         for (position, (index, result)) in zip(requested, results).enumerated() {
             guard let bridge = requests[position].bridge else {
                 readings[index] = reading(of: sensors[index], from: try result.get())
@@ -103,8 +110,10 @@ public struct SensorReader: Sendable {
             }
             switch result {
             case .success(let response) where response.completionCode == .normal:
+                answered.insert(bridge)
                 readings[index] = reading(of: sensors[index], from: response)
             case .success(let response):
+                answered.insert(bridge)
                 logger.debug(
                     "no bridged sensor reading",
                     metadata: [
@@ -118,9 +127,13 @@ public struct SensorReader: Sendable {
                     "no bridged sensor reading",
                     metadata: ["sensor": "\(sensors[index].name)", "controller": "\(bridge)", "error": "\(error)"])
                 readings[index].availability = .bridgeFailed
+                // A requester that cannot bridge at all says so without asking anyone.
+                if !(error is BridgingUnsupported) { unanswered.insert(bridge) }
             }
         }
-        return BatchReadings(readings: readings, refusedControllers: refused)
+        return BatchReadings(
+            readings: readings, refusedControllers: refused, silentControllers: unanswered.subtracting(answered),
+            answeringControllers: answered)
     }
 
     /// Completion codes of a bridged request that say no request will get through to that controller, rather than

@@ -5,27 +5,35 @@ import IPMI
 /// where that fails, so both tools agree wherever the BMC answers the command.
 ///
 /// - A sensor without thresholds (threshold access 00b, IPMI v2.0 §43.1 byte 12 bits 3:2), a discrete sensor, one
-///   whose readings cannot be converted (non-analog, non-linear) and one on another controller: none.
+///   whose readings cannot be converted (non-analog, non-linear), a software-owned one, and one on another controller
+///   unless sensors are bridged: none.
 /// - Fixed, unreadable thresholds (11b): the values in the record (bytes 37–42) that its readable-threshold mask
 ///   (byte 19) marks, with no request.
 /// - Readable (01b) or readable and settable (10b): Get Sensor Thresholds (§35.9), whose answer carries its own
-///   readable mask. It is the authority, as thresholds set at run time need not be written back to the SDR.
+///   readable mask. It is the authority, as thresholds set at run time need not be written back to the SDR. A sensor
+///   of another controller is asked through Send Message to its owner when sensors are bridged, as ipmitool's
+///   `sensor` does (FreeIPMI sends the command to the BMC with the other controller's sensor number).
 public enum ThresholdSource: Sendable, Hashable {
     case none
     case record(RawThresholds)
-    case command(GetSensorThresholdsRequest, lun: UInt8)
+    case command(GetSensorThresholdsRequest, lun: UInt8, bridge: BridgeTarget?)
 }
 
 extension SensorDefinition {
     /// Threshold access support 11b: "Fixed, unreadable, thresholds" reported in the record only (§43.1).
     static let fixedThresholdAccess: UInt8 = 0x03
 
-    /// Where this sensor's thresholds are read from; `bmcAddress` is the controller the session talks to.
-    public func thresholdSource(bmcAddress: UInt8 = 0x20) -> ThresholdSource {
+    /// Where this sensor's thresholds are read from; `bmcAddress` is the controller the session talks to, and with
+    /// `bridgeSensors` the thresholds of other controllers' sensors are asked of their owners.
+    public func thresholdSource(bmcAddress: UInt8 = 0x20, bridgeSensors: Bool = false) -> ThresholdSource {
         guard isThreshold, thresholdAccess != 0, let conversion, conversion.isConvertible else { return .none }
         if thresholdAccess == Self.fixedThresholdAccess { return .record(recordThresholds ?? RawThresholds()) }
-        guard !key.isSoftwareOwned, key.ownerID == bmcAddress else { return .none }
-        return .command(GetSensorThresholdsRequest(sensorNumber: key.sensorNumber), lun: key.ownerLUN)
+        guard !key.isSoftwareOwned else { return .none }
+        let request = GetSensorThresholdsRequest(sensorNumber: key.sensorNumber)
+        if key.ownerID == bmcAddress { return .command(request, lun: key.ownerLUN, bridge: nil) }
+        guard bridgeSensors else { return .none }
+        return .command(
+            request, lun: key.ownerLUN, bridge: BridgeTarget(channel: key.channel, address: key.ownerID))
     }
 
     /// The raw thresholds from the answer to Get Sensor Thresholds, as FreeIPMI takes them:

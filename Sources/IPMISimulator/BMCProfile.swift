@@ -78,7 +78,10 @@ public final class BMCProfile: Sendable {
         self.sensors = sensors
         sdrRecords = sensors.enumerated().map { SDREncoder.record(for: $1, recordID: UInt16($0 + 1)) }
         var byNumber = [Int16](repeating: -1, count: 256)
-        for (index, sensor) in sensors.enumerated() { byNumber[Int(sensor.number)] = Int16(index) }
+        // Get Sensor Reading and Get Sensor Thresholds to the BMC find only its own sensors.
+        for (index, sensor) in sensors.enumerated() where sensor.owner == SDREncoder.bmcOwnerID {
+            byNumber[Int(sensor.number)] = Int16(index)
+        }
         sensorIndexByNumber = byNumber
 
         var events: [(Int, UInt8, Bool, UInt32)] = []
@@ -186,11 +189,18 @@ enum SensorResolver {
         guard conversion.m > 0, conversion.m < 512 else {
             throw SimulatorConfigurationError("sensor \(entry.name): M must be in 1...511")
         }
-        return SimulatedSensor(
+        let owner = entry.owner ?? Int(SDREncoder.bmcOwnerID)
+        // An IPMB slave address: bit 0 clear (a set bit 0 is a system software ID, IPMI v2.0 §43.1 byte 6).
+        guard (0x02...0xFE).contains(owner), owner & 1 == 0 else {
+            throw SimulatorConfigurationError("sensor \(entry.name): owner \(owner) is not an IPMB slave address")
+        }
+        var sensor = SimulatedSensor(
             name: entry.name, number: number, recordKind: entry.record ?? (isThreshold ? .full : .compact),
             sensorType: sensorType, eventReadingType: eventType, entityID: entityID, entityInstance: entityInstance,
             unitsFlags: unitsFlags, baseUnit: baseUnit, modifierUnit: 0, conversion: conversion,
             thresholds: entry.thresholds ?? SensorThresholds(), nominal: entry.nominal ?? 0, drift: entry.drift ?? 0,
             period: entry.period ?? 900, spread: entry.spread ?? 0, states: states)
+        sensor.owner = UInt8(owner)
+        return sensor
     }
 }

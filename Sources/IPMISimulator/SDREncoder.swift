@@ -29,7 +29,7 @@ enum SDREncoder {
 
     /// Record key and the fields both record kinds share up to the units (bytes 6-23 of either record).
     private static func commonPrefix(_ sensor: SimulatedSensor, into writer: inout ByteWriter) {
-        writer.write(bmcOwnerID)
+        writer.write(sensor.owner)
         writer.write(0x00)  // owner LUN 0, channel 0
         writer.write(sensor.number)
         writer.write(sensor.entityID)

@@ -109,6 +109,8 @@ public struct SimulatedSensor: Sendable, Hashable {
     public var spread: Double
     /// Discrete sensors: the asserted state bits (offsets 0-14).
     public var states: UInt16
+    /// The IPMB slave address of the controller that owns the sensor (20h: the BMC, which reads only its own).
+    public var owner: UInt8 = 0x20
 
     public var isThreshold: Bool { eventReadingType == 0x01 }
 

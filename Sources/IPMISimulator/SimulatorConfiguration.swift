@@ -49,11 +49,15 @@ public struct SimulatorConfiguration: Sendable, Codable, Hashable {
         public var spread: Double?
         /// Asserted state offsets of a discrete sensor.
         public var states: [Int]?
+        /// The IPMB slave address of the controller that owns the sensor (SDR bytes 6–7); default 20h, the BMC. The
+        /// simulated BMC reads only its own sensors; behind it, the satellite at 30h answers nothing but Get Device
+        /// ID, and a controller at 32h takes Send Message and never answers (a hung satellite).
+        public var owner: Int?
 
         enum CodingKeys: String, CodingKey {
             case name, number, type
             case eventType = "event_type"
-            case unit, record, entity, conversion, thresholds, nominal, drift, period, spread, states
+            case unit, record, entity, conversion, thresholds, nominal, drift, period, spread, states, owner
         }
     }
 

@@ -123,6 +123,53 @@ struct BridgedSensorsAgainstToolsTests {
         #expect(compared >= 6)
     }
 
+    /// ipmitool's `sensor` asks each sensor's owner for its thresholds through Send Message: with `bridge_sensors` the
+    /// `thresholds` collector does too, and every threshold equals ipmitool's (the satellite's CPU temperature has
+    /// thresholds of its own, unlike the BMC's sensor of the same number and its SDR); without, the satellite's
+    /// sensors have none. (FreeIPMI asks the BMC with the satellite's sensor number and stops: no oracle here.)
+    @Test(arguments: [true, false])
+    func theSatellitesThresholdsAreIpmitools(bridgeSensors: Bool) async throws {
+        let bmc = try await IPMISim.start(IPMISim.bridgedLabConfiguration(name: "bridged-thresholds"))
+        let harness = try await Lab.Harness.make()
+        defer { Task { await harness.shutdown() } }
+        var module = Lab.module(collectors: [.ipmi, .thresholds])
+        module.bridgeSensors = bridgeSensors
+        let families = await harness.scrape(bmc, module: module)
+        #expect(Lab.value(families, "ipmi_up", ["collector": "thresholds"]) == 1)
+        let levels = [
+            "lower_non_recoverable", "lower_critical", "lower_non_critical", "upper_non_critical", "upper_critical",
+            "upper_non_recoverable",
+        ]
+        var compared = 0
+        var satellite = 0
+        // "Sat 5V Rail      | 4.992      | Volts      | ok    | na        | 4.498     | 4.732     | 5.252     | …"
+        for line in try bmc.ipmitool(["sensor"]).split(separator: "\n") {
+            let columns = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard columns.count == 10 else { continue }
+            let isSatellite = columns[0].hasPrefix("Sat ")
+            for (index, level) in levels.enumerated() {
+                let ours = Lab.value(families, "ipmi_sensor_threshold", ["name": columns[0], "level": level])
+                guard let theirs = Double(columns[4 + index]), bridgeSensors || !isSatellite else {
+                    #expect(ours == nil, "\(columns[0]) \(level): ours \(ours as Any), ipmitool \(columns[4 + index])")
+                    continue
+                }
+                // ipmitool prints three decimals; ours are FreeIPMI's two.
+                #expect(ours.map { abs($0 - theirs) <= 0.005 + 1e-9 } == true, "\(columns[0]) \(level): \(ours as Any)")
+                compared += 1
+                if isSatellite { satellite += 1 }
+            }
+        }
+        // The BMC's CPU1 Temp (3) and 12V Rail (4); the satellite's CPU and PCH temperatures (3 each), 5V rail (4)
+        // and fan (3).
+        #expect(compared == (bridgeSensors ? 20 : 7))
+        #expect(satellite == (bridgeSensors ? 13 : 0))
+        if bridgeSensors {
+            #expect(
+                Lab.value(families, "ipmi_sensor_threshold", ["name": "Sat CPU Temp", "level": "upper_critical"]) == 100
+            )
+        }
+    }
+
     /// A controller the BMC cannot reach (40h: Send Message answered 83h) is logged once at info and counted once;
     /// its sensors are not asked for again in the session, while the satellite's are read on every scrape.
     @Test func aRefusingControllerIsRememberedForTheSession() async throws {

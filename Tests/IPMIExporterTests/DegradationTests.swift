@@ -18,12 +18,15 @@ struct DegradationTests {
         let base: FaultToleranceTests.Setup
         let log: CapturedLog
 
-        static func make(faults: BMCFaults) async throws -> Setup {
+        static func make(
+            faults: BMCFaults, configuration: SimulatorConfiguration = SimulatorConfiguration.defaultServer.steady,
+            module: ModuleConfig = FaultToleranceTests.module
+        ) async throws -> Setup {
             let log = CapturedLog()
-            let base = try await FaultToleranceTests.Setup.make(
-                bmcs: 1, requestTimeout: .milliseconds(500), retries: 2,
-                configuration: SimulatorConfiguration.defaultServer.steady, faults: faults,
+            var base = try await FaultToleranceTests.Setup.make(
+                bmcs: 1, requestTimeout: .milliseconds(500), retries: 2, configuration: configuration, faults: faults,
                 logger: log.logger(level: .info))
+            base.module = module
             return Setup(base: base, log: log)
         }
 
@@ -186,6 +189,61 @@ struct DegradationTests {
         #expect(failed.first?.contains("collector=dcmi") == true)
         try await Self.expectAskedAgainInANewSession(setup, refusedInAll: 2)
         await setup.shutdown()
+    }
+
+    /// A hung controller behind the BMC (the simulator's 32h takes Send Message and never answers, as ipmitool finds
+    /// too) costs the request timeout once: then its sensors are left out for a while, logged once and counted once,
+    /// and a warm scrape with `bridge_sensors` sends what one without it sends.
+    @Test func aHungControllerBehindTheBMCCostsItsTimeoutOnceAndThenIsLeftOut() async throws {
+        var configuration = SimulatorConfiguration.defaultServer.steady
+        var hung = try #require(configuration.sensors.first { $0.type == "temperature" })
+        hung.name = "Hung Temp"
+        hung.number = 200
+        hung.owner = 0x32
+        configuration.sensors.append(hung)
+        var module = FaultToleranceTests.module
+        module.collectors = [.ipmi]
+        module.bridgeSensors = true
+        let setup = try await Setup.make(faults: BMCFaults(), configuration: configuration, module: module)
+        defer { Task { await setup.shutdown() } }
+
+        // ipmitool, bridging by hand: the satellite at 30h answers, 32h does not.
+        let port = String(setup.fleet.ports[0])
+        let ipmitool = [
+            "-I", "lanplus", "-H", "127.0.0.1", "-p", port, "-U", "admin", "-P", "password", "-C", "17", "-N", "1",
+            "-R", "1", "-b", "0",
+        ]
+        let satellite = try await ExternalCommand.run("ipmitool", ipmitool + ["-t", "0x30", "raw", "6", "1"])
+        #expect(satellite.status == 0, "\(satellite.stderr)")
+        let silent = try await ExternalCommand.run("ipmitool", ipmitool + ["-t", "0x32", "raw", "4", "0x2d", "200"])
+        #expect(silent.status != 0, "\(silent.stdout)")
+
+        let statistics = setup.base.transport.statistics
+        var sent: [UInt64] = []
+        var retransmitted: [UInt64] = []
+        var families: [[MetricFamily]] = []
+        for _ in 0..<3 {
+            let before = statistics.snapshot
+            families.append(await setup.scrape())
+            sent.append(statistics.snapshot.packetsSent - before.packetsSent)
+            retransmitted.append(statistics.snapshot.retransmissions - before.retransmissions)
+        }
+        for scrape in families {
+            #expect(Self.up(scrape, "ipmi") == 1)
+            #expect(Self.values(scrape).count == 50, "the hung controller's sensor has no series")
+        }
+        #expect(setup.lines(containing: "no bridged sensor read answered").count == 1)
+        #expect(setup.lines(containing: "no bridged sensor read answered").allSatisfy { $0.contains("0x32") })
+        #expect(setup.errors("timeout") == 1)
+        // The first scrape sent the bridged read again after its timeouts; the warm ones send it no more.
+        #expect(retransmitted[0] >= 1, "\(retransmitted)")
+        #expect(retransmitted[1...] == [0, 0], "\(retransmitted)")
+        var plain = setup.base
+        plain.module.bridgeSensors = false
+        let before = statistics.snapshot.packetsSent
+        _ = await plain.prepareAndScrape(0, deadline: .seconds(10))
+        #expect(sent[2] == statistics.snapshot.packetsSent - before, "\(sent)")
+        #expect(sent[1] == sent[2])
     }
 
     @Test func theSensorsCommandReadsTheDeviceSDRsOfABMCWithoutARepository() async throws {

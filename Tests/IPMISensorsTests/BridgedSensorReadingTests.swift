@@ -98,6 +98,12 @@ import Testing
         }
         // Only the controller the BMC cannot reach is refused as a whole; a sensor that is not there is not.
         #expect(batch.refusedControllers == [BridgeTarget(channel: 0, address: 0x40): CompletionCode(rawValue: 0x83)])
+        // 50h answered nothing at all; 40h (through the BMC's 83h) and 30h answered something.
+        #expect(batch.silentControllers == [BridgeTarget(channel: 0, address: 0x50)])
+        #expect(
+            batch.answeringControllers == [
+                BridgeTarget(channel: 0, address: 0x40), BridgeTarget(channel: 0, address: 0x30),
+            ])
 
         // Known to refuse: its sensors are not asked for.
         let again = try await reader.readAll(
@@ -118,6 +124,8 @@ import Testing
             .readAll([try Self.sensor(owner: 0x20), try Self.sensor(owner: 0x30)], from: BMCOnly(), skipping: [])
         #expect(batch.readings.map(\.value) == [45, nil])
         #expect(batch.readings[1].availability == .bridgeFailed)
+        // Nobody was asked: the controller is not silent.
+        #expect(batch.silentControllers.isEmpty)
     }
 
     @Test func softwareOwnedSensorsAreNeverBridged() async throws {

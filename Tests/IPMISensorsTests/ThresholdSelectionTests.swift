@@ -24,8 +24,25 @@ import Testing
         for access: UInt8 in [0x01, 0x02] {
             #expect(
                 Self.sensor(access: access, lun: 1).thresholdSource()
-                    == .command(GetSensorThresholdsRequest(sensorNumber: 0x31), lun: 1))
+                    == .command(GetSensorThresholdsRequest(sensorNumber: 0x31), lun: 1, bridge: nil))
         }
+    }
+
+    /// With bridging, another controller's sensor is asked of its owner (channel and slave address of the record),
+    /// on its LUN; a software-owned sensor still has no one to ask.
+    @Test func anotherControllersThresholdsAreAskedThroughItsOwnerWhenBridged() {
+        var sensor = Self.sensor(access: 0x01, owner: 0x2C, lun: 1)
+        sensor.key.channel = 6
+        #expect(
+            sensor.thresholdSource(bridgeSensors: true)
+                == .command(
+                    GetSensorThresholdsRequest(sensorNumber: 0x31), lun: 1,
+                    bridge: BridgeTarget(channel: 6, address: 0x2C)))
+        #expect(sensor.thresholdSource() == .none)
+        #expect(Self.sensor(access: 0x01, owner: 0x41).thresholdSource(bridgeSensors: true) == .none)
+        #expect(
+            Self.sensor(access: 0x01).thresholdSource(bridgeSensors: true)
+                == .command(GetSensorThresholdsRequest(sensorNumber: 0x31), lun: 0, bridge: nil))
     }
 
     @Test func fixedThresholdsComeFromTheRecordWithoutARequest() {

@@ -170,6 +170,13 @@ struct SimulatedBMCTests {
                 SimulatorConfiguration.parse(
                     yaml: "sensors: [{name: A, type: fan, number: 3}, {name: B, type: fan, number: 3}]"))
         }
+        // An owner must be an IPMB slave address (bit 0 clear).
+        #expect(throws: (any Error).self) {
+            try BMCProfile(SimulatorConfiguration.parse(yaml: "sensors: [{name: A, type: fan, owner: 0x33}]"))
+        }
+        let owned = try BMCProfile(
+            SimulatorConfiguration.parse(yaml: "sensors: [{name: A, type: fan}, {name: B, type: fan, owner: 0x32}]"))
+        #expect(owned.sensors.map(\.owner) == [0x20, 0x32])
         let profile = try BMCProfile(SimulatorConfiguration.parse(yaml: "sensors: [{name: Only, type: temperature}]"))
         #expect(profile.sensors.count == 1)
         #expect(profile.users.map(\.name) == ["admin"])
