@@ -183,14 +183,18 @@ section dmesg sh -c 'dmesg | grep -i ipmi'
 section ours-raw ipmi-exporter raw 6 1
 section ipmitool-raw ipmitool -I open raw 6 1
 # Bridged: an IPMB address instead of the system interface; the kernel wraps it in Send Message. ipmi_sim answers for
-# its MC at 20h; no controller answers at 30h.
+# its MC at 20h and the satellite at 30h; no controller answers at 40h.
 section ours-bridged ipmi-exporter raw -b 0 -t 0x20 6 1
 section ipmitool-bridged ipmitool -I open -b 0 -t 0x20 raw 6 1
-section ours-bridged-absent ipmi-exporter raw --timeout 3 -b 0 -t 0x30 6 1
+section ours-bridged-absent ipmi-exporter raw --timeout 3 -b 0 -t 0x40 6 1
 section ours-sensors ipmi-exporter sensors
 section ipmitool-sensor ipmitool -I open sensor
 section freeipmi ipmi-sensors -D OPENIPMI --comma-separated-output --no-header-output --output-sensor-state \
     --shared-sensors --quiet-cache --sdr-cache-recreate --sdr-cache-directory /tmp/freeipmi
+# The satellite's sensors, each read through Send Message to 30h by the kernel.
+section ours-sensors-bridged ipmi-exporter sensors --bridge-sensors
+section freeipmi-bridged ipmi-sensors -D OPENIPMI --bridge-sensors --comma-separated-output --no-header-output \
+    --output-sensor-state --shared-sensors --quiet-cache --sdr-cache-directory /tmp/freeipmi
 section ours-readings sh -c 'for n in @@OUR_SENSORS@@; do echo "$n $(ipmi-exporter raw 4 0x2d $n)"; done'
 section ipmitool-readings sh -c 'for n in @@SENSORS@@; do echo "$n $(ipmitool -I open raw 4 0x2d $n)"; done'
 @@METRICS@@
@@ -208,13 +212,14 @@ poweroff -f
 
 # The exporter in the guest serves the local BMC; /metrics is fetched there (the guest has no network to the host).
 METRICS = r"""ip link set lo up
-printf 'modules:\n  default: {}\n  kcs:\n    driver: KCS\n    collectors: [bmc, chassis]\n' > /tmp/ipmi.yml
+printf 'modules:\n  default: {}\n  kcs:\n    driver: KCS\n    collectors: [bmc, chassis]\n  kcs-bridged:\n    driver: KCS\n    collectors: [ipmi, thresholds]\n    bridge_sensors: true\n' > /tmp/ipmi.yml
 ipmi-exporter serve --config.file /tmp/ipmi.yml --web.listen-address 127.0.0.1:9290 > /tmp/serve.log 2>&1 &
 serve=$!
 n=0
 while ! wget -q -O /dev/null http://127.0.0.1:9290/ 2>/dev/null && [ $n -lt 100 ]; do sleep 0.2; n=$((n + 1)); done
 section metrics wget -q -O - http://127.0.0.1:9290/metrics
 section module-kcs wget -q -O - 'http://127.0.0.1:9290/ipmi?target=this-node&module=kcs'
+section module-kcs-bridged wget -q -O - 'http://127.0.0.1:9290/ipmi?target=this-node&module=kcs-bridged'
 kill $serve
 section serve-log cat /tmp/serve.log
 """
@@ -234,12 +239,17 @@ def start_bmc(state, lan_port, serial_port):
     lan = lan.replace("  endlan\n", f"  endlan\n\n  serial 15 127.0.0.1 {serial_port} codec VM\n")
     with open(os.path.join(state, "lan.conf"), "w") as handle:
         handle.write(lan)
+    # The lab's repository and the records of the bridging lab's satellite at 30h, which sits on the BMC's IPMB.
+    repository = os.path.join(state, "lab-and-satellite.sdrs")
+    with open(repository, "w") as handle:
+        handle.write(open(os.path.join(LAB, "sdrs/main.sdrs")).read() + "\n" + satellite_records())
     subprocess.run(
-        ["sdrcomp", "-o", os.path.join(state, "ipmi_sim/testbmc/sdr.20.main"), os.path.join(LAB, "sdrs/main.sdrs")],
+        ["sdrcomp", "-o", os.path.join(state, "ipmi_sim/testbmc/sdr.20.main"), repository],
         check=True, capture_output=True)
     with open(os.path.join(state, "bmc.emu"), "w") as handle:
         handle.write("mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0x0f02 persist_sdr\n"
-                     f"sel_enable 0x20 1000 0x0a\ninclude \"{LAB}/sensors.emu\"\nmc_enable 0x20\n")
+                     f"sel_enable 0x20 1000 0x0a\ninclude \"{LAB}/sensors.emu\"\n{satellite_commands()}"
+                     "mc_enable 0x20\n")
     arguments = ["ipmi_sim", "-c", f"{state}/lan.conf", "-f", f"{state}/bmc.emu", "-s", state]
     check = subprocess.run(arguments + ["-x", "quit"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     errors = [line for line in (check.stdout + check.stderr).splitlines() if line.startswith("**")]
@@ -247,6 +257,24 @@ def start_bmc(state, lan_port, serial_port):
         raise SystemExit(f"ipmi_sim configuration errors: {errors}")
     log = open(os.path.join(state, "ipmi_sim.log"), "w")
     return subprocess.Popen(["ipmi_sim", "-n"] + arguments[1:], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+
+
+def satellite_records():
+    """The SDRs of Tests/Lab/sdrs/bridged.sdrs whose sensors the satellite at 30h owns."""
+    text = open(os.path.join(LAB, "sdrs/bridged.sdrs")).read()
+    blocks = re.findall(r"^sdr type .*?^endsdr$", text, re.MULTILINE | re.DOTALL)
+    chosen = [block for block in blocks if re.search(r"^\s*sensor_owner_id\s+0x30$", block, re.MULTILINE)]
+    if len(chosen) < 6:
+        raise SystemExit(f"expected the satellite's records in bridged.sdrs, found {len(chosen)}")
+    return "\n".join(chosen) + "\n"
+
+
+def satellite_commands():
+    """The lines of Tests/Lab/bridged.emu that add the satellite at 30h and its sensors (mc_add … mc_enable)."""
+    lines = open(os.path.join(LAB, "bridged.emu")).read().split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("mc_add 0x30"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("mc_enable 0x30"))
+    return "\n".join(lines[start:end + 1]) + "\n"
 
 
 def configured_values():
@@ -358,7 +386,7 @@ def compare(sections, markers, host, checks):
             "command)",
             "ipmi-exporter raw: timeout after 3.0 s waiting for the BMC to answer Get Device ID (app command 0x01) "
             "through /dev/ipmi0"],
-        "raw -b 0 -t 0x20 6 1 (IPMB through the kernel) equals ipmitool -I open -b 0 -t 0x20; 0x30 is one line",
+        "raw -b 0 -t 0x20 6 1 (IPMB through the kernel) equals ipmitool -I open -b 0 -t 0x20; 0x40 is one line",
         f"ours {bridged!r}, ipmitool {their_bridged!r}, absent {absent!r}")
 
     # sensors: ours in the guest = ours over LAN from the host, byte for byte.
@@ -373,28 +401,31 @@ def compare(sections, markers, host, checks):
     # FreeIPMI in-band, the same CSV layout; the documented differences of Tests/Lab/README.md only.
     theirs = section("freeipmi")
     their_lines = [line for line in theirs["stdout"].split("\n") if line]
-    mismatches = []
-    non_critical = ["'At or Above (>=) Upper Non-Critical Threshold'", "'At or Below (<=) Lower Non-Critical Threshold'"]
-    if len(their_lines) != len(lines):
-        mismatches.append(f"{len(lines)} lines, FreeIPMI {len(their_lines)}")
-    for mine, line in zip(lines, their_lines):
-        mine_fields, their_fields = mine.split(",", 6), line.split(",", 6)
-        if their_fields[1:2] == ["LUN1 Temp"]:
-            expected = [their_fields[0], "LUN1 Temp", "Temperature", "Nominal", "33.00", "C", "'OK'"]
-        elif mine_fields[3:4] == ["Warning"] and their_fields[3:4] == ["Nominal"] and their_fields[6:7] and \
-                their_fields[6] in non_critical:
-            expected = their_fields[:3] + ["Warning"] + their_fields[4:]
-        else:
-            expected = their_fields
-        if mine_fields != expected:
-            mismatches.append(f"ours {mine} / FreeIPMI {line}")
+    mismatches = freeipmi_mismatches(lines, their_lines)
     checks.check(theirs["rc"] == 0 and not mismatches,
                  f"sensors equals FreeIPMI ipmi-sensors -D OPENIPMI ({len(their_lines)} lines)",
                  "\n    ".join(mismatches[:10]) + theirs["stderr"][:300])
 
-    # ipmitool -I open sensor: one line per record, three decimals, ok/nc/cr/nr.
+    # With --bridge-sensors the satellite's sensors have readings: the same as over LAN and as FreeIPMI's in-band.
+    bridged = section("ours-sensors-bridged")
+    bridged_lines = [line for line in bridged["stdout"].split("\n") if line]
+    satellite = [line for line in bridged_lines if ",Sat " in line and line.split(",")[4] != "N/A"]
+    checks.check(bridged["rc"] == 0 and bridged["stdout"].strip() == host["ours-sensors-bridged"].strip()
+                 and len(satellite) >= 6,
+                 f"sensors --bridge-sensors through /dev/ipmi0 ({len(satellite)} satellite readings) equals our LAN "
+                 "scrape with --bridge-sensors",
+                 "\n    ".join(difference(bridged["stdout"], host["ours-sensors-bridged"]) + [bridged["stderr"][:300]]))
+    theirs = section("freeipmi-bridged")
+    their_lines = [line for line in theirs["stdout"].split("\n") if line]
+    mismatches = freeipmi_mismatches(bridged_lines, their_lines)
+    checks.check(theirs["rc"] == 0 and not mismatches,
+                 f"sensors --bridge-sensors equals FreeIPMI ipmi-sensors -D OPENIPMI --bridge-sensors "
+                 f"({len(their_lines)} lines)", "\n    ".join(mismatches[:10]) + theirs["stderr"][:300])
+
+    # ipmitool -I open sensor (which bridges to each sensor's owner on its own): one line per record, three
+    # decimals, ok/nc/cr/nr.
     records, previous = [], None
-    for line in lines:
+    for line in bridged_lines:
         fields = line.split(",", 6)
         if fields[0] != previous:
             records.append(fields)
@@ -415,6 +446,9 @@ def compare(sections, markers, host, checks):
         if value == "na":
             if fields[4] != "N/A":
                 mismatches.append(f"{name}: ours {fields[4]}, ipmitool na")
+            continue
+        if fields[4] == "N/A":
+            mismatches.append(f"{name}: ours N/A, ipmitool {value}")
             continue
         compared += 1
         if abs(float(fields[4]) - float(value)) > 0.0005 + 1e-9 + 0.005:
@@ -448,6 +482,26 @@ def compare(sections, markers, host, checks):
     checks.check(not mismatches, f"raw 4 0x2d of {len(OUR_READINGS)} sensors equals ipmitool and the configured values",
                  "\n    ".join(mismatches))
     return len(lines)
+
+
+def freeipmi_mismatches(lines, their_lines):
+    """Our `sensors` lines against ipmi-sensors' CSV, but for the documented differences of Tests/Lab/README.md."""
+    mismatches = []
+    non_critical = ["'At or Above (>=) Upper Non-Critical Threshold'", "'At or Below (<=) Lower Non-Critical Threshold'"]
+    if len(their_lines) != len(lines):
+        mismatches.append(f"{len(lines)} lines, FreeIPMI {len(their_lines)}")
+    for mine, line in zip(lines, their_lines):
+        mine_fields, their_fields = mine.split(",", 6), line.split(",", 6)
+        if their_fields[1:2] == ["LUN1 Temp"]:
+            expected = [their_fields[0], "LUN1 Temp", "Temperature", "Nominal", "33.00", "C", "'OK'"]
+        elif mine_fields[3:4] == ["Warning"] and their_fields[3:4] == ["Nominal"] and their_fields[6:7] and \
+                their_fields[6] in non_critical:
+            expected = their_fields[:3] + ["Warning"] + their_fields[4:]
+        else:
+            expected = their_fields
+        if mine_fields != expected:
+            mismatches.append(f"ours {mine} / FreeIPMI {line}")
+    return mismatches
 
 
 def difference(a, b):
@@ -490,6 +544,31 @@ def compare_metrics(sections, host_metrics, checks):
                  and expected and all(kcs.get(name) == value for name, value in expected.items()),
                  f"/ipmi?module=kcs (driver: KCS) reads the local BMC ({len(expected)} bmc and chassis samples as over LAN)",
                  f"{sorted(kcs.items())[:8]}")
+    # bridge_sensors with driver KCS: the satellite's readings, and its thresholds equal ipmitool -I open sensor's.
+    bridged = samples(sections.get("module-kcs-bridged", {}).get("stdout", ""))
+    levels = ["lower_non_recoverable", "lower_critical", "lower_non_critical", "upper_non_critical", "upper_critical",
+              "upper_non_recoverable"]
+    mismatches, compared = [], 0
+    for line in sections.get("ipmitool-sensor", {}).get("stdout", "").split("\n"):
+        row = [field.strip() for field in line.split("|")]
+        if len(row) != 10 or not row[0].startswith("Sat "):
+            continue
+        for index, level in enumerate(levels):
+            ours = [float(value) for name, value in bridged.items() if name.startswith("ipmi_sensor_threshold{")
+                    and f'name="{row[0]}"' in name and f'level="{level}"' in name]
+            theirs = None if row[4 + index] == "na" else float(row[4 + index])
+            if theirs is None and not ours:
+                continue
+            if theirs is None or len(ours) != 1 or abs(ours[0] - theirs) > 0.005 + 1e-9:
+                mismatches.append(f"{row[0]} {level}: ours {ours}, ipmitool {row[4 + index]}")
+            else:
+                compared += 1
+    readings = [name for name in bridged if name.startswith("ipmi_temperature_celsius{") and 'name="Sat ' in name]
+    checks.check(bridged.get('ipmi_up{collector="ipmi"}') == "1" and bridged.get('ipmi_up{collector="thresholds"}') == "1"
+                 and len(readings) >= 3 and compared >= 13 and not mismatches,
+                 f"/ipmi?module=kcs-bridged (driver: KCS, bridge_sensors): {len(readings)} satellite temperatures, "
+                 f"{compared} satellite thresholds equal ipmitool -I open sensor",
+                 "; ".join(mismatches[:8]) + f" {sorted(bridged.items())[:6]}")
 
 
 def main():
@@ -567,6 +646,10 @@ def main():
             "ipmitool-raw": answer.stdout,
             "ours-sensors": subprocess.run(
                 [options.binary, "sensors", "-H", address, "-U", "admin", "-I", "3", "--timeout", "3"],
+                capture_output=True, text=True, env=environment).stdout,
+            "ours-sensors-bridged": subprocess.run(
+                [options.binary, "sensors", "-H", address, "-U", "admin", "-I", "3", "--timeout", "3",
+                 "--bridge-sensors"],
                 capture_output=True, text=True, env=environment).stdout,
         }
         with open(os.path.join(work, "host.json"), "w") as handle:

@@ -42,7 +42,8 @@ public struct LocalDeviceOptions: Sendable {
 /// or wake-ups for nothing; NIO's own event loops serving HTTP are not touched.
 ///
 /// With a ``BridgeTarget`` every request goes to that controller on its IPMB channel instead (IPMB address type): the
-/// kernel wraps it in Send Message and unwraps the answer, as it does for `ipmitool -I open -b -t`.
+/// kernel wraps it in Send Message and unwraps the answer, as it does for `ipmitool -I open -b -t`. A request of a
+/// batch that names its own ``IPMIRequest/bridge`` goes to that controller the same way.
 public actor OpenIPMIDevice: IPMIRequester {
     /// Where the kernel's device is, in the order ipmitool and FreeIPMI look: udev's name, then the devfs names.
     public static let standardPaths = ["/dev/ipmi0", "/dev/ipmi/0", "/dev/ipmidev/0"]
@@ -215,10 +216,29 @@ public actor OpenIPMIDevice: IPMIRequester {
     /// ``IPMIDeadline/current``. A non-zero completion code is returned in the response, including the ones the
     /// kernel makes up when the BMC fails (0xC3 timeout, 0xFF unspecified).
     public func request(netFn: NetFn, command: UInt8, data: [UInt8], lun: UInt8) async throws -> IPMIResponse {
+        try await perform(IPMIRequest(netFn: netFn, command: command, data: data, lun: lun))
+    }
+
+    /// Sends the requests one after the other (the system interface takes one at a time), each to its own
+    /// ``IPMIRequest/bridge`` when it names one (Get Sensor Reading for a sensor of another controller, say), else as
+    /// ``request(netFn:command:data:lun:)`` does. One failing request does not stop the others.
+    public func requests(_ batch: [IPMIRequest]) async -> [Result<IPMIResponse, any Error>] {
+        var results: [Result<IPMIResponse, any Error>] = []
+        results.reserveCapacity(batch.count)
+        for request in batch {
+            do {
+                results.append(.success(try await perform(request)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    private func perform(_ request: IPMIRequest) async throws -> IPMIResponse {
         guard isOpen else { throw LocalDeviceError.closed(path) }
         let token = nextToken
         nextToken += 1
-        let request = IPMIRequest(netFn: netFn, command: command, data: data, lun: lun)
         let deadline = IPMIDeadline.current
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -246,9 +266,10 @@ public actor OpenIPMIDevice: IPMIRequester {
         let messageID = nextMessageID
         nextMessageID += 1
         let request = entry.request
+        let target = request.bridge ?? bridge
         var address = copenipmi_address(
-            kind: bridge == nil ? COPENIPMI_SYSTEM_INTERFACE : COPENIPMI_IPMB, channel: bridge?.channel ?? 0,
-            slave_address: bridge?.address ?? 0, lun: request.lun & 0x03)
+            kind: target == nil ? COPENIPMI_SYSTEM_INTERFACE : COPENIPMI_IPMB, channel: target?.channel ?? 0,
+            slave_address: target?.address ?? 0, lun: request.lun & 0x03)
         // For IPMB the kernel retransmits on its own; one try per attempt of ours, each as long as the attempt.
         let milliseconds = UInt32(clamping: TimeBounds.milliseconds(wait))
         let sent = request.data.withUnsafeBufferPointer { bytes in

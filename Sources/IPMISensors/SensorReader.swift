@@ -50,7 +50,7 @@ public struct SensorReader: Sendable {
         /// them as a whole (``isBridgeRefusal(_:)``), with that code.
         public var refusedControllers: [BridgeTarget: CompletionCode]
         /// Controllers none of whose bridged requests got an answer at all (a hung controller: the BMC took the Send
-        /// Message and nothing came back), while the BMC itself answered.
+        /// Message and nothing came back, or said C3h, timeout, for it), while the BMC itself answered.
         public var silentControllers: Set<BridgeTarget> = []
         /// Controllers that answered at least one bridged request (with any completion code).
         public var answeringControllers: Set<BridgeTarget> = []
@@ -113,7 +113,9 @@ public struct SensorReader: Sendable {
                 answered.insert(bridge)
                 readings[index] = reading(of: sensors[index], from: response)
             case .success(let response):
-                answered.insert(bridge)
+                // C3h, "timeout while processing command": the BMC (or the local driver) waited for the controller in
+                // vain; that is no answer from it.
+                if response.completionCode == .timeout { unanswered.insert(bridge) } else { answered.insert(bridge) }
                 logger.debug(
                     "no bridged sensor reading",
                     metadata: [

@@ -28,6 +28,7 @@ import Testing
             sent.append(request)
             let address = request.bridge?.address ?? 0x20
             if address == 0x50 { throw NoAnswer() }
+            if address == 0x60 { return IPMIResponse(completionCode: .timeout, data: []) }
             guard let controller = readings[address] else {
                 return IPMIResponse(completionCode: CompletionCode(rawValue: 0x83), data: [])
             }
@@ -84,12 +85,12 @@ import Testing
     @Test func aFailedBridgedReadFailsOnlyItsSensor() async throws {
         let sensors = [
             try Self.sensor(owner: 0x20), try Self.sensor(owner: 0x40), try Self.sensor(owner: 0x50),
-            try Self.sensor(owner: 0x30, number: 0x5F), try Self.sensor(owner: 0x30),
+            try Self.sensor(owner: 0x30, number: 0x5F), try Self.sensor(owner: 0x30), try Self.sensor(owner: 0x60),
         ]
         let ipmb = IPMB(readings: [0x20: [0: [0x10: Self.answer(45)]], 0x30: [0: [0x10: Self.answer(88)]]])
         let reader = SensorReader(logger: Self.logger, bridgeSensors: true)
         let batch = try await reader.readAll(sensors, from: ipmb, skipping: [])
-        #expect(batch.readings.map(\.value) == [45, nil, nil, nil, 88])
+        #expect(batch.readings.map(\.value) == [45, nil, nil, nil, 88, nil])
         // 83h from the BMC, no answer at all, CBh from the controller: no reading, and, as FreeIPMI leaves such a
         // sensor out, not available (no series).
         for reading in batch.readings[1...3] {
@@ -98,8 +99,12 @@ import Testing
         }
         // Only the controller the BMC cannot reach is refused as a whole; a sensor that is not there is not.
         #expect(batch.refusedControllers == [BridgeTarget(channel: 0, address: 0x40): CompletionCode(rawValue: 0x83)])
-        // 50h answered nothing at all; 40h (through the BMC's 83h) and 30h answered something.
-        #expect(batch.silentControllers == [BridgeTarget(channel: 0, address: 0x50)])
+        // 50h answered nothing at all, 60h only through the BMC's C3h (timeout); 40h (through the BMC's 83h) and 30h
+        // answered something.
+        #expect(
+            batch.silentControllers == [
+                BridgeTarget(channel: 0, address: 0x50), BridgeTarget(channel: 0, address: 0x60),
+            ])
         #expect(
             batch.answeringControllers == [
                 BridgeTarget(channel: 0, address: 0x40), BridgeTarget(channel: 0, address: 0x30),
@@ -109,8 +114,8 @@ import Testing
         let again = try await reader.readAll(
             sensors, from: ipmb, skipping: [BridgeTarget(channel: 0, address: 0x40)])
         #expect(again.readings[1].availability == .bridgeFailed)
-        #expect(await ipmb.sent.count == 5 + 4)
-        #expect(await !ipmb.sent.suffix(4).contains { $0.bridge?.address == 0x40 })
+        #expect(await ipmb.sent.count == 6 + 5)
+        #expect(await !ipmb.sent.suffix(5).contains { $0.bridge?.address == 0x40 })
     }
 
     /// A requester that cannot bridge (the protocol's one-at-a-time default) fails those reads, not the batch.

@@ -198,7 +198,6 @@ struct Parser {
         var passwordNode: Node?
         var passwordSources: [Node] = []
         var customArgsSuite: (suite: UInt8, node: Node)?
-        var bridgeSensorsNode: Node?
         let what = "module \"\(name)\""
         for (key, keyNode, value) in try reader.mapping(node, what) {
             switch key {
@@ -244,7 +243,6 @@ struct Parser {
                 module.entitySensorNames = try reader.boolean(value, "entity_sensor_names")
             case "bridge_sensors":
                 module.bridgeSensors = try reader.boolean(value, "bridge_sensors")
-                bridgeSensorsNode = value
             case "collector_cmd", "default_args":
                 try checkFreeIPMIKey(key, value)
                 warn(keyNode, "\(key) has no effect: this exporter speaks IPMI itself and runs no FreeIPMI commands")
@@ -272,12 +270,6 @@ struct Parser {
                     "custom_args asks for cipher suite \(customArgsSuite.suite), cipher_suite for \(configured)")
             }
             module.cipherSuite = customArgsSuite.suite
-        }
-        if module.bridgeSensors, let driver = module.localDriver {
-            // The local device reaches the BMC only; its sensors' reads are unchanged, the others have no series.
-            warn(
-                bridgeSensorsNode ?? node,
-                "bridge_sensors has no effect with driver \(driver) yet: sensors of other controllers stay unread")
         }
         if module.password.bytes.count > 20 {
             // RAKP uses the first 20 bytes of the password as the user key (IPMI v2.0 section 13.31);
