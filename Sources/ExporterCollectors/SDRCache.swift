@@ -68,22 +68,17 @@ package actor SDRCache {
     /// (``SensorReader/isBridgeRefusal(_:)``): their sensors are not asked for again until a new session.
     private(set) var refusedBridges: [BridgeTarget: CompletionCode] = [:]
     /// Controllers behind the BMC whose bridged reads went unanswered, each left out for a while.
-    private var silentBridges: SilentControllers
+    private var silentBridges = SilentControllers()
 
     /// The sensors last read, without asking the BMC whether they changed.
     var cachedSensors: [SensorDefinition]? { entry?.sensors }
     /// The target's System Event Log, kept as long as its SDRs are (with the target's session entry).
     package nonisolated let sel = SELCache()
 
-    /// `silentControllerWait`: how long a controller behind the BMC that left every bridged read unanswered is left
-    /// out at first, and at most (``SilentControllers``).
     package init(
         metrics: ExporterMetrics?, coldStarts: ColdStartQueue? = nil, limits: SDRLimits = SDRLimits(),
-        assumeMaxRecordCount: Bool = false,
-        silentControllerWait: ClosedRange<Duration> = .seconds(60) ... .seconds(600)
+        assumeMaxRecordCount: Bool = false
     ) {
-        self.silentBridges = SilentControllers(
-            first: silentControllerWait.lowerBound, longest: silentControllerWait.upperBound)
         self.metrics = metrics
         self.coldStarts = coldStarts
         self.limits = limits
@@ -109,7 +104,7 @@ package actor SDRCache {
         // Thresholds can be set at run time without a change to the SDRs: a new session reads them again.
         thresholds = nil
         refusedBridges = [:]
-        silentBridges = SilentControllers(first: silentBridges.first, longest: silentBridges.longest)
+        silentBridges = SilentControllers()
         await inventory.sessionOpened()
         await sel.sessionOpened()
     }

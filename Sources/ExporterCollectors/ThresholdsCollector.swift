@@ -124,8 +124,15 @@ struct ThresholdsCollector: Collector {
                     "Get Sensor Thresholds refused",
                     metadata: ["sensor": "\(sensors[index].name)", "completion": "\(response.completionCode)"])
             }
-            // A bridged answer that may be Send Message's own refusal says nothing about the sensor.
-            if requests[position].bridge != nil, SensorReader.isBridgeRefusal(response.completionCode) { continue }
+            if requests[position].bridge != nil {
+                // A bridged answer that may be Send Message's own refusal says nothing about the sensor; a timeout
+                // (C3h) is no answer, to be asked again later.
+                if SensorReader.isBridgeRefusal(response.completionCode) { continue }
+                if response.completionCode == .timeout {
+                    complete = false
+                    continue
+                }
+            }
             raw[index] = sensors[index].thresholds(answer: response)
         }
         let samples = zip(sensors, raw).flatMap { sensor, thresholds in
