@@ -324,18 +324,10 @@ enum SELReader {
             do {
                 chainHolds = try await readAfter(last, cached: cached, into: &added, session: session, logger: logger)
             } catch {
-                guard added.count > 0 else { throw error }
-                var partial = cached
-                partial.recordCount += added.count
-                partial.lastRecord = added.last
-                partial.entries += added.entries
-                partial.complete = false
-                throw SELReadInterrupted(partial: partial, underlying: error)
+                throw interrupted(snapshot, reading: added, after: cached, by: error)
             }
             if chainHolds {
-                snapshot.recordCount = cached.recordCount + added.count
-                snapshot.lastRecord = added.last ?? cached.lastRecord
-                snapshot.entries = cached.entries + added.entries
+                snapshot.hold(added, after: cached)
                 // Fewer records than the BMC counts: the chain is not what was cached (records inserted before the
                 // last one, or renumbered); read it all.
                 if snapshot.recordCount >= Int(info.entries) { return snapshot }
@@ -350,17 +342,22 @@ enum SELReader {
         do {
             try await read(from: GetSELEntryRequest.firstRecord, seen: [], into: &all, session: session, logger: logger)
         } catch {
-            guard all.count > 0 else { throw error }
-            snapshot.recordCount = all.count
-            snapshot.lastRecord = all.last
-            snapshot.entries = all.entries
-            snapshot.complete = false
-            throw SELReadInterrupted(partial: snapshot, underlying: error)
+            throw interrupted(snapshot, reading: all, after: nil, by: error)
         }
-        snapshot.recordCount = all.count
-        snapshot.lastRecord = all.last
-        snapshot.entries = all.entries
+        snapshot.hold(all, after: nil)
         return snapshot
+    }
+
+    /// The error of a read that `error` stopped: ``SELReadInterrupted`` with `snapshot` holding what it read after
+    /// `base` (not ``SELSnapshot/complete``) when it read anything, `error` itself otherwise.
+    private static func interrupted(
+        _ snapshot: SELSnapshot, reading records: Records, after base: SELSnapshot?, by error: any Error
+    ) -> any Error {
+        guard records.count > 0 else { return error }
+        var partial = snapshot
+        partial.hold(records, after: base)
+        partial.complete = false
+        return SELReadInterrupted(partial: partial, underlying: error)
     }
 
     /// Reads the records after `last` into `records`; false if `last` is gone or changed (the log was cleared and
@@ -421,6 +418,15 @@ enum SELReader {
             if let entry = SELEntry(record: record) { records.entries.append(entry) }
             recordID = answer.nextRecordID
         }
+    }
+}
+
+extension SELSnapshot {
+    /// Holds `base`'s records (none without one) followed by `records`.
+    fileprivate mutating func hold(_ records: SELReader.Records, after base: SELSnapshot?) {
+        recordCount = (base?.recordCount ?? 0) + records.count
+        lastRecord = records.last ?? base?.lastRecord
+        entries = (base?.entries ?? []) + records.entries
     }
 }
 
