@@ -173,14 +173,6 @@ enum SELOEMIntelNodeManager {
         }
     }
 
-    /// The generic text of event data 2 or 3 of an OEM event type (70h-7Fh): the OEM code, unless the byte is
-    /// unspecified (FFh, or 00b in its event data 1 bits).
-    static func genericOEMText(_ entry: SELEntry, byte: Int) -> String {
-        let code = byte == 2 ? entry.eventData[0] >> 6 : entry.eventData[0] >> 4 & 0b11
-        let value = entry.eventData[byte - 1]
-        return code == 0 || value == 0xFF ? "" : "OEM Event Data\(byte) code = " + SELEntry.hexByte(value)
-    }
-
     /// The Event column with the Node Manager's texts, nil when the entry keeps the text it has without the record.
     static func text(_ entry: SELEntry, device: SELDeviceIdentity, record: IntelNodeManagerRecord) -> String? {
         guard entry.oemData == nil, SELOEMIntel.nodeManagerTextDevices.contains(device),
@@ -189,8 +181,9 @@ enum SELOEMIntelNodeManager {
         let texts = (event(entry, record: record), data2(entry, record: record), data3(entry, record: record))
         guard texts.0 != nil || texts.1 != nil || texts.2 != nil else { return nil }
         let event = texts.0 ?? SELOEMInterpretation.event(entry, device: device) ?? entry.text
-        let data = [texts.1 ?? genericOEMText(entry, byte: 2), texts.2 ?? genericOEMText(entry, byte: 3)]
-        return ([event] + data.filter { !$0.isEmpty }).joined(separator: " ; ")
+        // The bytes without a Node Manager text keep their generic text (for an OEM event type, the OEM code).
+        let data = SELOEMInterpretation.eventData(entry, data2: texts.1, data3: texts.2, eventNamed: true) ?? ""
+        return data.isEmpty ? event : event + " ; " + data
     }
 
     /// Event data 2 and 3 of the SMaRT/CLST sensor's state events (generic type 03h) on the E5-2600 v3 boards, when
