@@ -158,10 +158,9 @@ extension GetWatchdogTimerResponse {
         (1...5).contains(timerUse) ? Self.timerUses[Int(timerUse) - 1] : nil
     }
     var timeoutActionName: String? {
-        Int(timeoutAction) < Self.timeoutActions.count ? Self.timeoutActions[Int(timeoutAction)] : nil
+        Self.timeoutActions.element(at: timeoutAction)
     }
     var pretimeoutInterruptName: String? {
-        Int(pretimeoutInterrupt) < Self.pretimeoutInterrupts.count
-            ? Self.pretimeoutInterrupts[Int(pretimeoutInterrupt)] : nil
+        Self.pretimeoutInterrupts.element(at: pretimeoutInterrupt)
     }
 }

@@ -230,3 +230,10 @@ extension SELEntry {
         SELOEMInterpretation.state(self, device: device) ?? state
     }
 }
+
+extension Array {
+    /// The element at a byte-sized index a record gives (an offset, a code), nil past the end of the table.
+    func element(at index: UInt8) -> Element? {
+        Int(index) < count ? self[Int(index)] : nil
+    }
+}

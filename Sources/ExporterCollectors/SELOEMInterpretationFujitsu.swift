@@ -87,10 +87,8 @@ enum SELOEMFujitsu {
 
     /// The event (event data 1) of an entry of an iRMC, nil when it is the generic one.
     static func event(_ entry: SELEntry) -> String? {
-        guard entry.eventReadingType == 0x6F, let names = oemSensorTypes[entry.sensorType],
-            Int(entry.offset) < names.count
-        else { return nil }
-        return names[Int(entry.offset)]
+        guard entry.eventReadingType == 0x6F else { return nil }
+        return oemSensorTypes[entry.sensorType]?.element(at: entry.offset)
     }
 
     /// What replaces the text when the iRMC answers D4h.

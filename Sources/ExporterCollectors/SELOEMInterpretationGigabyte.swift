@@ -27,7 +27,7 @@ enum SELOEMGigabyte {
                 texts.data3 = "Cannot determine which DIMM error occurred on"
             } else {
                 let channels = ["A", "B", "C", "D", "E", "F", "G", "H"]
-                let channel = Int(data3 >> 4) < channels.count ? channels[Int(data3 >> 4)] : "Unknown"
+                let channel = channels.element(at: data3 >> 4) ?? "Unknown"
                 let dimm = data3 & 0x0F <= 3 ? "\(data3 & 0x0F)" : "Unknown"
                 texts.data3 = "Channel \(channel), DIMM \(dimm)"
             }

@@ -133,10 +133,3 @@ enum SELOEMIntelE52600v3 {
         }
     }
 }
-
-extension Array {
-    /// The element at `index`, nil past the end.
-    fileprivate func element(at index: UInt8) -> Element? {
-        Int(index) < count ? self[Int(index)] : nil
-    }
-}

@@ -57,10 +57,10 @@ enum SELOEMIntelS5500WB {
     /// The event (event data 1) on `device`, nil when it is the generic one.
     static func event(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
         guard device == Self.device, let sensor = OEMSensor(entry) else { return nil }
-        let offset = Int(entry.offset), hex = SELEntry.hexByte(entry.offset)
+        let hex = SELEntry.hexByte(entry.offset)
         switch sensor {
-        case .pcieFatal: return offset < pcieFatalNames.count ? pcieFatalNames[offset] : nil
-        case .pcieCorrectable: return offset < pcieCorrectableNames.count ? pcieCorrectableNames[offset] : nil
+        case .pcieFatal: return pcieFatalNames.element(at: entry.offset)
+        case .pcieCorrectable: return pcieCorrectableNames.element(at: entry.offset)
         case .qpiCorrectable: return "QPI Correctable Sensor Event = " + hex
         case .qpiNonFatal: return "QPI Non-Fatal Sensor Event = " + hex
         case .qpiFatalA: return "QPI Fatal Sensor A Event = " + hex

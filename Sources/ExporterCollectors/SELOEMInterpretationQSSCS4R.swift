@@ -57,9 +57,9 @@ enum SELOEMQSSCS4R {
         let names: [Int: String]
         switch (entry.sensorType, entry.sensorKey.sensorNumber, entry.eventReadingType) {
         case (0x13, pcieFatalSensor, pcieFatalType):
-            return offset < pcieFatalNames.count ? pcieFatalNames[offset] : nil
+            return pcieFatalNames.element(at: entry.offset)
         case (0x13, pcieCorrectableSensor, pcieCorrectableType):
-            return offset < pcieCorrectableNames.count ? pcieCorrectableNames[offset] : nil
+            return pcieCorrectableNames.element(at: entry.offset)
         // QPI events are named by their offset alone.
         case (0x13, qpiCorrectableSensor, qpiCorrectableType):
             return "QPI Correctable Sensor Event = " + SELEntry.hexByte(entry.offset)
@@ -134,7 +134,7 @@ enum SELOEMQSSCS4R {
     /// A DIMM slot number (0-7) as the board names it.
     static func dimmSlot(_ slot: UInt8) -> String {
         let names = ["DIMM_1/B", "DIMM_1/A", "DIMM_2/B", "DIMM_2/A", "DIMM_1/D", "DIMM_1/C", "DIMM_2/D", "DIMM_2/C"]
-        return Int(slot) < names.count ? names[Int(slot)] : "Unknown"
+        return names.element(at: slot) ?? "Unknown"
     }
 
     /// A mirroring domain: its type in bits 7:4 (local within a socket, global across sockets), the pair of memory

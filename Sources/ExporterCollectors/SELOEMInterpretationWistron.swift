@@ -55,7 +55,7 @@ enum SELOEMWistron {
                 default: "Unknown"
                 }
             let dimms = ["CPU1 DIMM A", "CPU2 DIMM B", "CPU3 DIMM C", "CPU4 DIMM D"]
-            let cpuDIMM = Int(data2 & 0x0F) < dimms.count ? dimms[Int(data2 & 0x0F)] : "Unknown CPU DIMM "
+            let cpuDIMM = dimms.element(at: data2 & 0x0F) ?? "Unknown CPU DIMM "
             // Event data 3: one bit, the DIMM (1-8); FreeIPMI prints any other value as C's null string.
             let dimm = data3.nonzeroBitCount == 1 ? "\(data3.trailingZeroBitCount + 1) error event" : "(null)"
             return "Threshold = \(threshold), \(cpuDIMM)\(dimm)"
