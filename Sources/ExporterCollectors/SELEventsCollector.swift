@@ -54,6 +54,9 @@ struct SELEntry: Equatable, Sendable {
     var sensorKey: SensorKey
     /// Event data 1-3 (bytes 14-16, §29.7).
     var eventData: [UInt8]
+    /// Event data 1 bits 7:6 and 5:4 are 10b: event data 2, or 3, holds an OEM code (§29.7, table 29-6).
+    var eventData2IsOEMCode: Bool { eventData[0] >> 6 == 0b10 }
+    var eventData3IsOEMCode: Bool { eventData[0] >> 4 & 0b11 == 0b10 }
 
     init?(record: [UInt8]) {
         guard record.count >= 16 else { return nil }

@@ -128,7 +128,7 @@ enum SELOEMInterpretation {
     static func eventData(_ entry: SELEntry, device: SELDeviceIdentity?) -> String? {
         guard entry.oemData == nil else { return nil }
         // Event data 1 bits 7:6 and 5:4 both 10b: event data 2 and 3 hold OEM codes (table 29-6).
-        let oemCodes = entry.eventData[0] >> 6 == 0b10 && entry.eventData[0] >> 4 & 0b11 == 0b10
+        let oemCodes = entry.eventData2IsOEMCode && entry.eventData3IsOEMCode
         // The Linux kernel's OS critical stop (sensor type 20h): the sensor number and event data 2 and 3 are the
         // first three characters of the panic string; checked before any manufacturer's interpretation.
         if oemCodes, entry.eventReadingType == 0x6F, entry.sensorKey.ownerID == linuxKernelGenerator,

@@ -73,7 +73,7 @@ enum SELOEMDell {
                 + SELEntry.hexByte(data3)
         }
         guard entry.eventReadingType == 0x6F || (0x02...0x0C).contains(entry.eventReadingType) else { return nil }
-        let oem = (data2: entry.eventData[0] >> 6 == 0b10, data3: entry.eventData[0] >> 4 & 0b11 == 0b10)
+        let oem = (data2: entry.eventData2IsOEMCode, data3: entry.eventData3IsOEMCode)
         if oem.data2, oem.data3, let text = bothBytes(entry) { return text }
         // The R720's memory entries with event data 1 bits 7:4 all 0 (neither byte said to be specified) and event
         // data 2 bits 7:4 Eh: the DIMM, 3 per node.

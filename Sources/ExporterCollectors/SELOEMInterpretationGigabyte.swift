@@ -10,7 +10,7 @@ enum SELOEMGigabyte {
     /// What follows the event for event data 2 and 3, nil when it is the generic text.
     static func eventData(_ entry: SELEntry) -> String? {
         guard entry.eventReadingType == 0x6F else { return nil }
-        let oem = (data2: entry.eventData[0] >> 6 == 0b10, data3: entry.eventData[0] >> 4 & 0b11 == 0b10)
+        let oem = (data2: entry.eventData2IsOEMCode, data3: entry.eventData3IsOEMCode)
         let (data2, data3) = (entry.eventData[1], entry.eventData[2])
         var texts: (data2: String?, data3: String?) = (nil, nil)
         switch (entry.sensorType, entry.offset) {

@@ -69,8 +69,7 @@ enum SELOEMIntelBoards {
         guard s2600jf || SELOEMIntelBIOS.e52600v3Devices.contains(device) else { return nil }
         let source = SELOEMIntelBIOS.source(entry)
         let (data2, data3) = (entry.eventData[1], entry.eventData[2])
-        let data1 = entry.eventData[0]
-        let oem2 = data1 >> 6 == 0b10, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode, oem3 = entry.eventData3IsOEMCode
         if source == parityError {
             return oem2 && oem3 ? parity(entry, s2600jf: s2600jf) : nil
         }

@@ -67,8 +67,7 @@ enum SELOEMIntelE52600v3 {
     /// What follows the event for event data 2 and 3 on `device`, nil when FreeIPMI reads neither byte here.
     static func eventData(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
         guard SELOEMIntelBIOS.e52600v3Devices.contains(device) else { return nil }
-        let data1 = entry.eventData[0]
-        let oem2 = data1 >> 6 == 0b10, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode, oem3 = entry.eventData3IsOEMCode
         let source = SELOEMIntelBIOS.source(entry)
         let texts = (data2: oem2 ? data2Text(entry, source) : nil, data3: oem3 ? data3Text(entry, source) : nil)
         guard texts.data2 != nil || texts.data3 != nil else { return nil }

@@ -159,7 +159,7 @@ enum SELOEMIntelNodeManager {
         switch source(entry, record: record) {
         case .exception, .alertThreshold, .cups: return "Policy ID = \(data3)"
         // Only when event data 1 says event data 2 holds an OEM code (bits 7:6 10b), by the error type.
-        case .health where entry.eventData[0] >> 6 == 0b10:
+        case .health where entry.eventData2IsOEMCode:
             switch data2 >> 4 {
             case 0xA, 0xF: return "Policy ID = \(data3)"
             case 0xB: return "Power Sensor Address = " + SELEntry.hexByte(data3)
@@ -192,7 +192,7 @@ enum SELOEMIntelNodeManager {
     static func eventData(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
         guard SELOEMIntelBIOS.e52600v3Devices.contains(device), entry.sensorType == sensorType,
             entry.eventReadingType == 0x03, entry.sensorKey.sensorNumber == smartCLSTSensor,
-            entry.eventData[0] >> 4 & 0b11 == 0b10
+            entry.eventData3IsOEMCode
         else { return nil }
         let data3 = entry.eventData[2]
         let text = data3 == 0 ? "Source of assertion is external" : "Power Supply Status Number = \(data3)"

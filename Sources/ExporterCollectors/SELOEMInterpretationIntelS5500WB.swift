@@ -71,9 +71,9 @@ enum SELOEMIntelS5500WB {
     /// What follows the event for event data 2 and 3 on `device`, nil when FreeIPMI reads neither byte here.
     static func eventData(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
         guard device == Self.device else { return nil }
-        let (data1, data2, data3) = (entry.eventData[0], entry.eventData[1], entry.eventData[2])
+        let (data2, data3) = (entry.eventData[1], entry.eventData[2])
         // Whether event data 2 (bits 7:6) and 3 (bits 5:4) hold OEM codes, 10b (IPMI v2.0 §29.7, table 29-6).
-        let oem2 = data1 >> 6 == 0b10, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode, oem3 = entry.eventData3IsOEMCode
         if oem2, oem3, let text = bothBytes(entry) { return text }
         // The PCI bus in event data 2; the device (bits 7:3) and function (bits 2:0) in event data 3.
         let bus = "Bus \(data2)", function = "Device \(data3 >> 3), Function \(data3 & 0x07)"

@@ -91,9 +91,8 @@ enum SELOEMIntelWindmill {
 
     /// What follows the event for event data 2 and 3, nil when FreeIPMI reads neither byte here.
     static func eventData(_ entry: SELEntry) -> String? {
-        let data1 = entry.eventData[0]
         // Event data 1 bits 7:6 and 5:4 10b: event data 2 and 3 hold OEM codes (IPMI v2.0 §29.7, table 29-6).
-        let oem2 = data1 >> 6 == 0b10, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode, oem3 = entry.eventData3IsOEMCode
         switch entry.eventReadingType {
         // The BIOS's POST error (system firmware progress, 0Fh, offset 00h system firmware error): event data 2 and 3
         // are the low and high bytes of one error code, read when both hold OEM codes; the event type must be

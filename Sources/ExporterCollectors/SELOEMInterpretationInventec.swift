@@ -138,8 +138,7 @@ enum SELOEMInventec {
                 ? "BIOS Version \(major).\(minor)" : "BIOS Major Version \(major) ; BIOS Minor Version \(minor)"
         }
         guard entry.eventReadingType == 0x6F else { return nil }
-        let data1 = entry.eventData[0]
-        let oem2 = data1 >> 6 == 0b10, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode, oem3 = entry.eventData3IsOEMCode
         var texts: (data2: String?, data3: String?)
         switch (entry.sensorKey.ownerID, entry.sensorType, entry.sensorKey.sensorNumber) {
         // Memory errors from the SMI handler (sensor 60h): correctable, uncorrectable, parity, logging limit

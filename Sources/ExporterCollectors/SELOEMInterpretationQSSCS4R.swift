@@ -87,8 +87,7 @@ enum SELOEMQSSCS4R {
     /// What follows the event for event data 2 and 3 on `device`, nil when FreeIPMI reads neither byte here.
     static func eventData(_ entry: SELEntry, device: SELDeviceIdentity) -> String? {
         guard device == Self.device else { return nil }
-        let data1 = entry.eventData[0]
-        let oem2 = data1 >> 6 == 0b10, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode, oem3 = entry.eventData3IsOEMCode
         if oem2, oem3, let text = bothBytes(entry) { return text }
         let (data2, data3) = (entry.eventData[1], entry.eventData[2])
         let sensor = entry.sensorKey.sensorNumber

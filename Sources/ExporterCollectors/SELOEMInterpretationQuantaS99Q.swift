@@ -56,8 +56,7 @@ enum SELOEMQuanta {
         default:
             return nil
         }
-        let data1 = entry.eventData[0]
-        let oem2 = data1 >> 6 == 0b10 && texts.data2 != nil, oem3 = data1 >> 4 & 0b11 == 0b10
+        let oem2 = entry.eventData2IsOEMCode && texts.data2 != nil, oem3 = entry.eventData3IsOEMCode
         guard oem2 || oem3 else { return nil }
         return SELOEMInterpretation.eventData(
             entry, data2: oem2 ? texts.data2 : nil, data3: oem3 ? texts.data3 : nil, eventNamed: false)

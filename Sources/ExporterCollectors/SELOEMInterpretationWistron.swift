@@ -34,8 +34,8 @@ enum SELOEMWistron {
         // Entries whose event data 2 and 3 FreeIPMI reads together, whatever event data 1 says they hold.
         if isBIOS, let text = bothBytes(entry) { return text }
         // Otherwise each byte on its own: these when it holds an OEM code (event data 1 bits 7:6, 5:4 = 10b).
-        let data2 = isBIOS && entry.eventData[0] >> 6 == 0b10 ? data2Text(entry) : nil
-        let data3 = isBIOS && entry.eventData[0] >> 4 & 0b11 == 0b10 ? data3Text(entry) : nil
+        let data2 = isBIOS && entry.eventData2IsOEMCode ? data2Text(entry) : nil
+        let data3 = isBIOS && entry.eventData3IsOEMCode ? data3Text(entry) : nil
         // An IOH core error offset is named (``event(_:)``), so its bytes follow it even where the generic text,
         // for an offset without a name, leaves them out.
         return SELOEMInterpretation.eventData(entry, data2: data2, data3: data3, eventNamed: event(entry) != nil)
