@@ -109,11 +109,22 @@ package actor SDRCache {
         await sel.sessionOpened()
     }
 
-    /// Remembers controllers that refused bridged reads for the rest of the session; each is logged once at info and
-    /// counted in `ipmi_exporter_errors_total{reason="unsupported"}`.
-    func rememberRefusedBridges(_ refused: [BridgeTarget: CompletionCode], logger: Logger) {
-        for (bridge, code) in refused.sorted(by: { ($0.key.channel, $0.key.address) < ($1.key.channel, $1.key.address) }
-        )
+    /// The controllers behind the BMC whose sensors are not asked for now: those that refused in this session and
+    /// those left out for a while after they went silent.
+    func bridgesToSkip(at now: ContinuousClock.Instant = .now) -> Set<BridgeTarget> {
+        Set(refusedBridges.keys).union(silentBridges.skipped(at: now))
+    }
+
+    /// Takes in what the controllers behind the BMC did with a batch of bridged reads, each logged at info when it
+    /// changes:
+    /// - one that refused is remembered for the rest of the session and counted in
+    ///   `ipmi_exporter_errors_total{reason="unsupported"}`;
+    /// - one that left every read unanswered is left out for a while (``SilentControllers``), logged with how long,
+    ///   and counted in `ipmi_exporter_errors_total{reason="timeout"}`; its first answer after that ends it.
+    func noteBridgedReads(
+        _ batch: SensorReader.BatchReadings, logger: Logger, at now: ContinuousClock.Instant = .now
+    ) {
+        for (bridge, code) in batch.refusedControllers.sorted(by: { $0.key < $1.key })
         where refusedBridges[bridge] == nil {
             refusedBridges[bridge] = code
             metrics?.error(reason: "unsupported")
@@ -121,31 +132,15 @@ package actor SDRCache {
                 "bridged sensor reads refused; the sensors of this controller are not read again in this session",
                 metadata: ["controller": "\(bridge)", "reason": "\(code)"])
         }
-    }
-
-    /// The controllers behind the BMC whose sensors are not asked for now: those that refused in this session and
-    /// those left out for a while after they went silent.
-    func bridgesToSkip(at now: ContinuousClock.Instant = .now) -> Set<BridgeTarget> {
-        Set(refusedBridges.keys).union(silentBridges.skipped(at: now))
-    }
-
-    /// Takes in which controllers left every bridged read of a batch unanswered and which answered. Each silence is
-    /// logged at info with how long the controller is left out and counted in
-    /// `ipmi_exporter_errors_total{reason="timeout"}`; an answer after a silence is logged at info.
-    func noteBridgedReads(
-        silent: Set<BridgeTarget>, answered: Set<BridgeTarget>, logger: Logger, at now: ContinuousClock.Instant = .now
-    ) {
-        guard !silent.isEmpty || !answered.isEmpty else { return }
-        let change = silentBridges.record(silent: silent, answered: answered, at: now)
-        for (bridge, wait) in change.silent.sorted(by: {
-            ($0.key.channel, $0.key.address) < ($1.key.channel, $1.key.address)
-        }) {
+        let change = silentBridges.record(
+            silent: batch.silentControllers, answered: batch.answeringControllers, at: now)
+        for (bridge, wait) in change.silent.sorted(by: { $0.key < $1.key }) {
             metrics?.error(reason: "timeout")
             logger.info(
                 "no bridged sensor read answered; the sensors of this controller are left out for a while",
                 metadata: ["controller": "\(bridge)", "retry_in": "\(wait)"])
         }
-        for bridge in change.recovered.sorted(by: { ($0.channel, $0.address) < ($1.channel, $1.address) }) {
+        for bridge in change.recovered.sorted() {
             logger.info("bridged sensor reads answered again", metadata: ["controller": "\(bridge)"])
         }
     }

@@ -27,11 +27,7 @@ struct SensorCollector: Collector {
             // went silent a while ago.
             let batch = try await reader.readAll(
                 sensors, from: context.session, skipping: await context.sdr.bridgesToSkip())
-            if !batch.refusedControllers.isEmpty {
-                await context.sdr.rememberRefusedBridges(batch.refusedControllers, logger: context.logger)
-            }
-            await context.sdr.noteBridgedReads(
-                silent: batch.silentControllers, answered: batch.answeringControllers, logger: context.logger)
+            await context.sdr.noteBridgedReads(batch, logger: context.logger)
             readings = batch.readings
         } else {
             readings = try await reader.readAll(sensors, from: context.session)

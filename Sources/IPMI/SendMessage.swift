@@ -1,5 +1,5 @@
 /// Where bridged requests go: an IPMB controller behind the BMC (IPMI v2.0 section 6.13, 22.7).
-public struct BridgeTarget: Hashable, Sendable, CustomStringConvertible {
+public struct BridgeTarget: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var channel: UInt8
     public var address: UInt8
 
@@ -9,6 +9,11 @@ public struct BridgeTarget: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "channel \(channel) target 0x" + hex2(address) }
+
+    /// By channel, then address: the order in which controllers are logged.
+    public static func < (lhs: BridgeTarget, rhs: BridgeTarget) -> Bool {
+        (lhs.channel, lhs.address) < (rhs.channel, rhs.address)
+    }
 }
 
 /// Send Message (App 0x34, IPMI v2.0 section 22.7) encapsulation for IPMB bridging.
