@@ -53,6 +53,11 @@ struct DegradationTests {
 
     static let others = ["bmc", "chassis", "dcmi", "sel"]
 
+    /// ipmitool's arguments for a simulated BMC on `port` with the test credentials.
+    static func ipmitoolArguments(port: Int) -> [String] {
+        ["-I", "lanplus", "-H", "127.0.0.1", "-p", String(port), "-U", "admin", "-P", "password", "-C", "17"]
+    }
+
     /// Sensor values by record ID (the `id` label) from every value family: the `_state` families carry states.
     static func values(_ families: [MetricFamily]) -> [String: Double] {
         var values: [String: Double] = [:]
@@ -208,11 +213,7 @@ struct DegradationTests {
         defer { Task { await setup.shutdown() } }
 
         // ipmitool, bridging by hand: the satellite at 30h answers, 32h does not.
-        let port = String(setup.fleet.ports[0])
-        let ipmitool = [
-            "-I", "lanplus", "-H", "127.0.0.1", "-p", port, "-U", "admin", "-P", "password", "-C", "17", "-N", "1",
-            "-R", "1", "-b", "0",
-        ]
+        let ipmitool = Self.ipmitoolArguments(port: setup.fleet.ports[0]) + ["-N", "1", "-R", "1", "-b", "0"]
         let satellite = try await ExternalCommand.run("ipmitool", ipmitool + ["-t", "0x30", "raw", "6", "1"])
         #expect(satellite.status == 0, "\(satellite.stderr)")
         let silent = try await ExternalCommand.run("ipmitool", ipmitool + ["-t", "0x32", "raw", "4", "0x2d", "200"])
@@ -286,9 +287,7 @@ struct DegradationTests {
             process.terminate()
             process.waitUntilExit()
         }
-        let ipmitool = [
-            "-I", "lanplus", "-H", "127.0.0.1", "-p", "\(port)", "-U", "admin", "-P", "password", "-C", "17",
-        ]
+        let ipmitool = Self.ipmitoolArguments(port: port)
         // Until the simulator listens.
         var info = ""
         for _ in 0..<50 where info.isEmpty {
